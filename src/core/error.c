@@ -1,0 +1,70 @@
+/* Status texts and the message helpers every module uses. */
+#include "core/error.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *lacus_status_str(lacus_status s)
+{
+    switch (s) {
+    case LACUS_OK: return "ok";
+    case LACUS_ERR_ARG: return "invalid argument";
+    case LACUS_ERR_SHAPE: return "shape mismatch";
+    case LACUS_ERR_NOMEM: return "out of memory";
+    case LACUS_ERR_IO: return "input/output error";
+    case LACUS_ERR_FORMAT: return "malformed or unsupported file";
+    case LACUS_ERR_NUMERIC: return "numerical error (NaN/Inf or breakdown)";
+    case LACUS_ERR_NOT_CONVERGED: return "did not converge";
+    case LACUS_ERR_UNSUPPORTED: return "unsupported";
+    case LACUS_ERR_STATE: return "call made in the wrong state";
+    }
+    return "unknown status";
+}
+
+lacus_status lacus__fail(lacus_error *err, lacus_status status, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->status = status;
+    }
+    return status;
+}
+
+void lacus__prefix(lacus_error *err, const char *fmt, ...)
+{
+    if (!err) return;
+    char old[LACUS_ERRMSG_SIZE];
+    memcpy(old, err->msg, sizeof old);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof err->msg - 2) return;
+    /* A long message is truncated, never overflowed. */
+    if (snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", old) < 0) return;
+}
+
+void lacus__clear(lacus_error *err)
+{
+    if (!err) return;
+    err->status = LACUS_OK;
+    err->msg[0] = '\0';
+}
+
+lacus_status lacus__check_finite(lacus_error *err, const char *what, const double *x,
+                                 int64_t n_rows, int64_t n_cols, int64_t ld)
+{
+    for (int64_t i = 0; i < n_rows; i++) {
+        const double *row = x + i * ld;
+        for (int64_t j = 0; j < n_cols; j++)
+            if (!isfinite(row[j]))
+                return lacus__fail(err, LACUS_ERR_NUMERIC, "%s[%lld, %lld] is %s", what,
+                                   (long long)i, (long long)j, isnan(row[j]) ? "NaN" : "Inf");
+    }
+    return LACUS_OK;
+}
