@@ -1,0 +1,26 @@
+/* The BLAS/LAPACK shim: the one place that includes CBLAS and LAPACKE, plus
+ * plain-C reference versions of the operations lacus uses, which the tests
+ * compare against the optimised library (STYLE.md: a reference beside each
+ * fast kernel).
+ *
+ * Our own threads never run inside a threaded BLAS call: BLAS is called only
+ * outside OpenMP parallel regions, where OpenBLAS may use its own threads. */
+#ifndef LACUS_LINALG_BLAS_H
+#define LACUS_LINALG_BLAS_H
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <stdint.h>
+
+/* C(upper, n x n) += A^T A for A (k x n) with row stride lda: the X^T X
+ * update of one chunk of states. */
+void lacus__ref_syrk_upper_at_a(int64_t n, int64_t k, const double *A, int64_t lda, double *C,
+                                int64_t ldc);
+/* C (m x n) += A^T B, A (k x m), B (k x n): the X^T Y update. */
+void lacus__ref_gemm_at_b(int64_t m, int64_t n, int64_t k, const double *A, int64_t lda,
+                          const double *B, int64_t ldb, double *C, int64_t ldc);
+
+/* Mirrors the upper triangle of a row-major n x n matrix into the lower. */
+void lacus__symmetrize_upper(int64_t n, double *A, int64_t lda);
+
+#endif

@@ -1,0 +1,58 @@
+/* Compressed sparse row matrices and the two kernels the reservoir needs.
+ *
+ * Written by hand rather than taken from a library: the kernels are a few
+ * lines, they must be deterministic (each output row computed by one thread
+ * in a fixed order, so results do not depend on the thread count), and they
+ * must run on a row range so that a time step can be split across threads
+ * inside one OpenMP region. Column indices are int32 (n_cols < 2^31) to halve
+ * the memory traffic of the index array; row pointers are int64. */
+#ifndef LACUS_LINALG_CSR_H
+#define LACUS_LINALG_CSR_H
+
+#include <stdint.h>
+
+#include "lacus.h"
+
+typedef struct lacus__csr {
+    int64_t n_rows, n_cols, nnz;
+    int64_t *indptr;  /* n_rows + 1 */
+    int32_t *indices; /* nnz, sorted within each row */
+    double *values;   /* nnz */
+} lacus__csr;
+
+/* Allocates the arrays for nnz entries; the caller fills them. */
+lacus_status lacus__csr_alloc(lacus__csr *A, int64_t n_rows, int64_t n_cols, int64_t nnz);
+void lacus__csr_free(lacus__csr *A);
+/* From a dense row-major matrix (zeros dropped). */
+lacus_status lacus__csr_from_dense(lacus__csr *A, int64_t n_rows, int64_t n_cols,
+                                   const double *D, lacus_error *err);
+/* From user CSR arrays (int64 indices), validating structure and values. */
+lacus_status lacus__csr_from_arrays(lacus__csr *A, int64_t n_rows, int64_t n_cols, int64_t nnz,
+                                    const int64_t *indptr, const int64_t *indices,
+                                    const double *values, lacus_error *err);
+void lacus__csr_to_dense(const lacus__csr *A, double *D);
+void lacus__csr_scale(lacus__csr *A, double s);
+
+/* y[r] = sum_k A[r, k] x[k] for rows r in [r0, r1). */
+static inline void lacus__csr_matvec_rows(const lacus__csr *A, const double *x, double *y,
+                                          int64_t r0, int64_t r1)
+{
+    const int64_t *p = A->indptr;
+    const int32_t *ix = A->indices;
+    const double *v = A->values;
+    for (int64_t r = r0; r < r1; r++) {
+        double s = 0.0;
+        for (int64_t k = p[r]; k < p[r + 1]; k++) s += v[k] * x[ix[k]];
+        y[r] = s;
+    }
+}
+
+/* Input drive of a chunk of steps, computed at once for rows [r0, r1):
+ *   DT[r, t] = sum_j A[r, j] UT[j, t]   for t < n_t;
+ *   DT (n_rows, ldd), UT (n_cols, ldu), row strides ldd, ldu >= n_t
+ * i.e. (U A^T)^T with U transposed so the inner loop is a contiguous axpy
+ * over time steps, which vectorises, instead of a gather per step. */
+void lacus__csr_times_dense_rows(const lacus__csr *A, const double *UT, int64_t ldu, int64_t n_t,
+                                 double *DT, int64_t ldd, int64_t r0, int64_t r1);
+
+#endif

@@ -1,0 +1,120 @@
+/* Spectral radius (largest |eigenvalue|) of the recurrent matrix W.
+ *
+ * Small matrices: all eigenvalues by LAPACK dgeev on a dense copy, O(n^3).
+ * Large sparse ones: ARPACK's implicitly restarted Arnoldi iteration
+ * (dnaupd/dneupd, which = "LM"), as scipy.sparse.linalg.eigs does for
+ * ReservoirPy; each iteration is one CSR product, O(nnz). The start vector is
+ * drawn from our own seeded RNG rather than ARPACK's internal generator, whose
+ * state persists between calls, so the result does not depend on call
+ * history. ARPACK keeps SAVEd state and is not re-entrant: call serially. */
+#include <arpack/arpack.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "linalg/blas.h"
+#include "linalg/csr.h"
+#include "linalg/eigen.h"
+
+#define DENSE_LIMIT 512
+
+lacus_status lacus_spectral_radius_dense(int64_t n, const double *W, double *out, lacus_error *err)
+{
+    if (n < 1) return lacus__fail(err, LACUS_ERR_ARG, "matrix order %lld: must be >= 1", (long long)n);
+    double *A = LACUS__NEW(double, n * n), *wr = LACUS__NEW(double, n), *wi = LACUS__NEW(double, n);
+    lacus_status st = LACUS_OK;
+    if (!A || !wr || !wi) {
+        st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for a %lld x %lld eigenproblem",
+                         (long long)n, (long long)n);
+        goto done;
+    }
+    memcpy(A, W, (size_t)(n * n) * sizeof *A);
+    lapack_int info = LAPACKE_dgeev(LAPACK_ROW_MAJOR, 'N', 'N', (lapack_int)n, A, (lapack_int)n, wr,
+                                    wi, NULL, 1, NULL, 1);
+    if (info != 0) {
+        st = lacus__fail(err, LACUS_ERR_NOT_CONVERGED, "dense eigenvalue solver failed (info %d)",
+                         (int)info);
+        goto done;
+    }
+    double r = 0.0;
+    for (int64_t i = 0; i < n; i++) r = fmax(r, hypot(wr[i], wi[i]));
+    *out = r;
+done:
+    lacus__free(A);
+    lacus__free(wr);
+    lacus__free(wi);
+    return st;
+}
+
+lacus_status lacus__spectral_radius(const lacus__csr *W, double *out, lacus_error *err)
+{
+    int64_t n = W->n_rows;
+    if (n <= DENSE_LIMIT) {
+        double *D = LACUS__NEW(double, n * n);
+        if (!D) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory");
+        lacus__csr_to_dense(W, D);
+        lacus_status st = lacus_spectral_radius_dense(n, D, out, err);
+        lacus__free(D);
+        return st;
+    }
+    a_int nev = 1, ncv = (a_int)(n < 40 ? n - 1 : 40), ldv = (a_int)n;
+    a_int lworkl = 3 * ncv * ncv + 6 * ncv;
+    a_int iparam[11] = {0}, ipntr[14] = {0}, ido = 0, info = 1;
+    iparam[0] = 1;                           /* exact shifts */
+    iparam[2] = (a_int)(n * 20 > 3000 ? n * 20 : 3000); /* max iterations, as ReservoirPy */
+    iparam[6] = 1;                           /* mode 1: standard problem */
+    double *resid = LACUS__NEW(double, n), *v = LACUS__NEW(double, n * ncv);
+    double *workd = LACUS__NEW(double, 3 * n), *workl = LACUS__NEW(double, lworkl);
+    double *dr = LACUS__NEW(double, nev + 1), *di = LACUS__NEW(double, nev + 1);
+    double *workev = LACUS__NEW(double, 3 * ncv);
+    a_int *select = LACUS__ZNEW(a_int, ncv);
+    lacus_status st = LACUS_OK;
+    if (!resid || !v || !workd || !workl || !dr || !di || !workev || !select) {
+        st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for ARPACK workspace (n = %lld)",
+                         (long long)n);
+        goto done;
+    }
+    lacus__rng rng;
+    lacus__rng_seed(&rng, 0x5eed);
+    for (int64_t i = 0; i < n; i++) resid[i] = 2.0 * lacus__rng_uniform(&rng) - 1.0;
+
+    for (;;) {
+        dnaupd_c(&ido, "I", (a_int)n, "LM", nev, 0.0, resid, ncv, v, ldv, iparam, ipntr, workd,
+                 workl, lworkl, &info);
+        if (ido != -1 && ido != 1) break;
+        lacus__csr_matvec_rows(W, workd + ipntr[0] - 1, workd + ipntr[1] - 1, 0, n);
+    }
+    if (info != 0) {
+        st = lacus__fail(err, info == 1 ? LACUS_ERR_NOT_CONVERGED : LACUS_ERR_NUMERIC,
+                         "ARPACK dnaupd failed (info %d) computing the spectral radius",
+                         (int)info);
+        goto done;
+    }
+    dneupd_c(0, "A", select, dr, di, NULL, 1, 0.0, 0.0, workev, "I", (a_int)n, "LM", nev, 0.0,
+             resid, ncv, v, ldv, iparam, ipntr, workd, workl, lworkl, &info);
+    if (info != 0) {
+        st = lacus__fail(err, LACUS_ERR_NUMERIC, "ARPACK dneupd failed (info %d)", (int)info);
+        goto done;
+    }
+    double r = 0.0;
+    for (a_int i = 0; i < iparam[4] && i <= nev; i++) r = fmax(r, hypot(dr[i], di[i]));
+    *out = r;
+done:
+    lacus__free(resid); lacus__free(v); lacus__free(workd); lacus__free(workl);
+    lacus__free(dr); lacus__free(di); lacus__free(workev); lacus__free(select);
+    return st;
+}
+
+lacus_status lacus_spectral_radius_csr(int64_t n, const int64_t *indptr, const int64_t *indices,
+                                       const double *values, double *out, lacus_error *err)
+{
+    if (n < 1) return lacus__fail(err, LACUS_ERR_ARG, "matrix order %lld: must be >= 1", (long long)n);
+    lacus__csr W;
+    lacus_status st = lacus__csr_from_arrays(&W, n, n, indptr[n], indptr, indices, values, err);
+    if (st) return st;
+    st = lacus__spectral_radius(&W, out, err);
+    lacus__csr_free(&W);
+    return st;
+}
