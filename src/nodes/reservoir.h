@@ -1,0 +1,61 @@
+/* Private view of the reservoir, shared with the model layer, and the
+ * stepping kernel that everything else (fit, run, generation) calls. */
+#ifndef LACUS_NODES_RESERVOIR_H
+#define LACUS_NODES_RESERVOIR_H
+
+#include "core/rng.h"
+#include "lacus.h"
+#include "linalg/csr.h"
+
+struct lacus_reservoir {
+    lacus_reservoir_params p; /* the pointer fields are cleared; copies below */
+    double *lr;               /* (n_units): leak per unit (scalar lr repeated) */
+    double *input_scaling;    /* (n_inputs) or NULL when scalar */
+    lacus__csr W;             /* (n_units, n_units) */
+    lacus__csr Win;           /* (n_units, n_inputs), input scaling applied */
+    double *bias;             /* (n_units) */
+    double *state;            /* (n_units): state kept between run calls */
+    uint64_t n_runs;          /* numbers the noise stream of each run call */
+    lacus_error err;
+};
+
+/* A reservoir with all-zero weights (no drawing, no eigenvalues), to be
+ * filled by set_* calls or by a model file. */
+lacus_status lacus__reservoir_create_empty(const lacus_reservoir_params *p, lacus_reservoir **out,
+                                          lacus_error *err);
+
+/* Steps processed per block of the kernel: the input drive of a block is
+ * computed at once (one sparse-times-dense product), then the recurrence
+ * runs step by step. */
+#define LACUS__BLOCK_STEPS 64
+
+/* Scratch memory for one running sequence, sized once (no allocation in the
+ * time loop). */
+typedef struct lacus__run_ws {
+    double *UT;     /* (n_inputs, BLOCK): input block, transposed, noise added */
+    double *DT;     /* (n_units, BLOCK): Win u + bias, transposed */
+    double *noise;  /* (BLOCK, n_units) state noise, or NULL */
+    lacus__rng rng; /* noise stream of this sequence */
+} lacus__run_ws;
+
+lacus_status lacus__run_ws_init(lacus__run_ws *ws, const lacus_reservoir *r);
+void lacus__run_ws_free(lacus__run_ws *ws);
+/* Seeds the noise stream of sequence `index` of run call `call`. */
+void lacus__run_ws_seed(lacus__run_ws *ws, const lacus_reservoir *r, uint64_t call,
+                        uint64_t index);
+
+/* Runs n_steps from state x (n_units, updated in place):
+ *   u (n_steps, n_inputs) row stride ldu; states (n_steps, n_units) row
+ *   stride lds, every new state written.
+ * parallel != 0 splits each step's units across the OpenMP threads (for a
+ * single long sequence); 0 runs serially (when sequences run in parallel).
+ * Results are identical either way. */
+void lacus__reservoir_steps(const lacus_reservoir *r, lacus__run_ws *ws, double *x,
+                            const double *u, int64_t ldu, int64_t n_steps, double *states,
+                            int64_t lds, int parallel);
+
+/* Below this many units a single sequence is not split across threads: the
+ * per-step barrier would cost more than it saves. */
+#define LACUS__PARALLEL_UNITS_MIN 1024
+
+#endif

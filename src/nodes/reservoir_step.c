@@ -1,0 +1,168 @@
+/* The reservoir recurrence (ReservoirPy 0.4.2's Reservoir._step, plus the
+ * noise of 0.3):
+ *
+ *   x[t+1] = (1 - lr) x[t] + lr f(W x[t] + Win (u[t+1] + noise_in) + b) + noise_rc
+ *
+ * Shapes: W (N, N) CSR, Win (N, I) CSR, x (N), u (T, I), states (T, N).
+ *
+ * The input term does not depend on x, so for a block of B steps it is one
+ * sparse-times-dense product (N x I by I x B) computed before the loop; what
+ * remains per step is the CSR product W x and the activation. The block's
+ * drive is written straight into the rows of `states`, and each step
+ * overwrites its row with the new state, so no (B, N) buffer is needed. */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "nodes/reservoir.h"
+
+lacus_status lacus__run_ws_init(lacus__run_ws *ws, const lacus_reservoir *r)
+{
+    memset(ws, 0, sizeof *ws);
+    int64_t N = r->p.n_units, I = r->p.n_inputs, B = LACUS__BLOCK_STEPS;
+    ws->UT = LACUS__NEW(double, I * B);
+    ws->DT = LACUS__NEW(double, N * B);
+    if (r->p.noise_rc != 0.0) ws->noise = LACUS__NEW(double, N * B);
+    if (!ws->UT || !ws->DT || (r->p.noise_rc != 0.0 && !ws->noise)) {
+        lacus__run_ws_free(ws);
+        return LACUS_ERR_NOMEM;
+    }
+    return LACUS_OK;
+}
+
+void lacus__run_ws_free(lacus__run_ws *ws)
+{
+    lacus__free(ws->UT);
+    lacus__free(ws->DT);
+    lacus__free(ws->noise);
+    memset(ws, 0, sizeof *ws);
+}
+
+void lacus__run_ws_seed(lacus__run_ws *ws, const lacus_reservoir *r, uint64_t call,
+                        uint64_t index)
+{
+    lacus__rng_stream(&ws->rng, r->p.seed ^ (call * 0x9e3779b97f4a7c15ULL), LACUS__STREAM_NOISE,
+                      index);
+}
+
+static inline double noise_draw(lacus__rng *rng, lacus_noise type)
+{
+    return type == LACUS_NOISE_UNIFORM ? 2.0 * lacus__rng_uniform(rng) - 1.0
+                                       : lacus__rng_normal(rng);
+}
+
+static inline double activate(lacus_activation f, double v)
+{
+    switch (f) {
+    case LACUS_ACT_TANH: return tanh(v);
+    case LACUS_ACT_SIGMOID: /* the overflow-free form ReservoirPy uses */
+        return v < 0 ? exp(v) / (exp(v) + 1.0) : 1.0 / (1.0 + exp(-v));
+    case LACUS_ACT_RELU: return v > 0 ? v : 0.0;
+    case LACUS_ACT_SOFTPLUS: /* log(1 + e^v) without overflow for large v */
+        return v > 30.0 ? v + log1p(exp(-v)) : log1p(exp(v));
+    case LACUS_ACT_IDENTITY:
+    case LACUS_ACT_SOFTMAX: /* normalised over all units by the caller */
+    default: return v;
+    }
+}
+
+/* Draws the block's noise serially, in a fixed order, before any thread
+ * starts: the numbers then do not depend on how units are split. */
+static void fill_block_inputs(const lacus_reservoir *r, lacus__run_ws *ws, const double *u,
+                              int64_t ldu, int64_t nb)
+{
+    int64_t I = r->p.n_inputs, N = r->p.n_units, B = LACUS__BLOCK_STEPS;
+    for (int64_t t = 0; t < nb; t++)
+        for (int64_t j = 0; j < I; j++) {
+            double v = u[t * ldu + j];
+            if (r->p.noise_in != 0.0) v += r->p.noise_in * noise_draw(&ws->rng, r->p.noise_type);
+            ws->UT[j * B + t] = v;
+        }
+    if (ws->noise)
+        for (int64_t t = 0; t < nb; t++)
+            for (int64_t n = 0; n < N; n++)
+                ws->noise[t * N + n] = r->p.noise_rc * noise_draw(&ws->rng, r->p.noise_type);
+}
+
+/* Rows [n0, n1) of the drive: states[t, n] = (Win u[t])[n] + b[n]. */
+static void block_drive(const lacus_reservoir *r, lacus__run_ws *ws, int64_t nb, double *states,
+                        int64_t lds, int64_t n0, int64_t n1)
+{
+    int64_t B = LACUS__BLOCK_STEPS;
+    lacus__csr_times_dense_rows(&r->Win, ws->UT, B, nb, ws->DT, B, n0, n1);
+    for (int64_t n = n0; n < n1; n++) {
+        const double *d = ws->DT + n * B;
+        for (int64_t t = 0; t < nb; t++) states[t * lds + n] = d[t] + r->bias[n];
+    }
+}
+
+/* Units [n0, n1) of one step: pre-activation (softmax) or new state. */
+static void step_units(const lacus_reservoir *r, const double *xprev, double *row,
+                       const double *noise, int64_t n0, int64_t n1)
+{
+    const lacus_activation f = r->p.activation;
+    const int64_t *p = r->W.indptr;
+    const int32_t *ix = r->W.indices;
+    const double *v = r->W.values;
+    for (int64_t n = n0; n < n1; n++) {
+        double s = 0.0;
+        for (int64_t k = p[n]; k < p[n + 1]; k++) s += v[k] * xprev[ix[k]];
+        double pre = row[n] + s;
+        if (f == LACUS_ACT_SOFTMAX) {
+            row[n] = pre;
+            continue;
+        }
+        double y = (1.0 - r->lr[n]) * xprev[n] + r->lr[n] * activate(f, pre);
+        row[n] = noise ? y + noise[n] : y;
+    }
+}
+
+/* Softmax over the units of one step, then the leak; serial, fixed order. */
+static void softmax_finish(const lacus_reservoir *r, const double *xprev, double *row,
+                           const double *noise)
+{
+    int64_t N = r->p.n_units;
+    double m = -INFINITY, sum = 0.0;
+    for (int64_t n = 0; n < N; n++) m = fmax(m, row[n]);
+    for (int64_t n = 0; n < N; n++) sum += (row[n] = exp(row[n] - m));
+    for (int64_t n = 0; n < N; n++) {
+        double y = (1.0 - r->lr[n]) * xprev[n] + r->lr[n] * (row[n] / sum);
+        row[n] = noise ? y + noise[n] : y;
+    }
+}
+
+static void run_block(const lacus_reservoir *r, lacus__run_ws *ws, double *x, int64_t nb,
+                      double *states, int64_t lds, int parallel)
+{
+    const int64_t N = r->p.n_units;
+    const int softmax = r->p.activation == LACUS_ACT_SOFTMAX;
+#pragma omp parallel if (parallel)
+    {
+#pragma omp for schedule(static)
+        for (int64_t n = 0; n < N; n++) block_drive(r, ws, nb, states, lds, n, n + 1);
+        for (int64_t t = 0; t < nb; t++) {
+            const double *xprev = t == 0 ? x : states + (t - 1) * lds;
+            double *row = states + t * lds;
+            const double *noise = ws->noise ? ws->noise + t * N : NULL;
+#pragma omp for schedule(static)
+            for (int64_t n = 0; n < N; n++) step_units(r, xprev, row, noise, n, n + 1);
+            if (softmax) {
+#pragma omp single
+                softmax_finish(r, xprev, row, noise);
+            }
+        }
+    }
+    memcpy(x, states + (nb - 1) * lds, (size_t)N * sizeof *x);
+}
+
+void lacus__reservoir_steps(const lacus_reservoir *r, lacus__run_ws *ws, double *x,
+                            const double *u, int64_t ldu, int64_t n_steps, double *states,
+                            int64_t lds, int parallel)
+{
+    if (r->p.n_units < LACUS__PARALLEL_UNITS_MIN) parallel = 0;
+    for (int64_t t0 = 0; t0 < n_steps; t0 += LACUS__BLOCK_STEPS) {
+        int64_t nb = n_steps - t0 < LACUS__BLOCK_STEPS ? n_steps - t0 : LACUS__BLOCK_STEPS;
+        fill_block_inputs(r, ws, u + t0 * ldu, ldu, nb);
+        run_block(r, ws, x, nb, states + t0 * lds, lds, parallel);
+    }
+}

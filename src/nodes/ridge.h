@@ -1,0 +1,33 @@
+/* Private view of the ridge readout (shared with the model layer). */
+#ifndef LACUS_NODES_RIDGE_H
+#define LACUS_NODES_RIDGE_H
+
+#include "lacus.h"
+
+struct lacus_ridge {
+    lacus_ridge_params p;
+    int64_t n_samples;
+    double *sx, *sy;        /* column sums of x (n_features) and y (n_outputs) */
+    double *XtX;            /* (F, F): upper triangle = sum x x^T; lower = scratch */
+    double *XtY;            /* (F, O) */
+    double *kept_X, *kept_Y;/* samples kept for the dual form (keep_samples rows) */
+    int64_t n_kept;
+    int keeping;            /* still collecting samples for a possible dual solve */
+    double *Wout, *b;       /* (F, O), (O) */
+    int solved, has_weights;
+    lacus_solver last_solver;
+    int used_fallback;
+    lacus_error err;
+};
+
+lacus_status lacus_ridge_params_check(const lacus_ridge_params *p, lacus_error *err);
+
+/* partial_fit without argument checks, for callers that produced the data
+ * themselves (the ESN's own states). */
+lacus_status lacus__ridge_accumulate(lacus_ridge *m, const double *x, int64_t ldx,
+                                     const double *y, int64_t ldy, int64_t n);
+
+/* Moves kept samples into the primal sums and stops keeping. */
+lacus_status lacus__ridge_flush_kept(lacus_ridge *m);
+
+#endif

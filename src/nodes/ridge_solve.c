@@ -1,0 +1,159 @@
+/* Solving the ridge readout from its accumulated sums (see ridge.c for the
+ * equations): the primal normal equations or, for few samples, the dual
+ * kernel system. */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "linalg/blas.h"
+#include "linalg/solve.h"
+#include "nodes/ridge.h"
+
+/* Denominator of the rank-1 correction: n (centred), n + lambda (the 0.3
+ * augmented bias) or none. */
+static double bias_denominator(const lacus_ridge *m)
+{
+    switch (m->p.bias) {
+    case LACUS_BIAS_CENTERED: return (double)m->n_samples;
+    case LACUS_BIAS_AUGMENTED: return (double)m->n_samples + m->p.ridge;
+    case LACUS_BIAS_NONE:
+    default: return 0.0;
+    }
+}
+
+typedef struct {
+    const double *s;
+    double c, ridge;
+} prepare_ctx;
+
+/* A_upper <- S + lambda I - s s^T / c, on the upper triangle only. */
+static void prepare_primal(double *A, int64_t n, int64_t lda, void *vctx)
+{
+    const prepare_ctx *ctx = vctx;
+    for (int64_t i = 0; i < n; i++) {
+        double *row = A + i * lda;
+        if (ctx->c > 0.0) {
+            double si = ctx->s[i] / ctx->c;
+            for (int64_t j = i; j < n; j++) row[j] -= si * ctx->s[j];
+        }
+        row[i] += ctx->ridge;
+    }
+}
+
+static void solve_bias(lacus_ridge *m, double c)
+{
+    int64_t F = m->p.n_features, O = m->p.n_outputs;
+    for (int64_t o = 0; o < O; o++) {
+        if (c <= 0.0) {
+            m->b[o] = 0.0;
+            continue;
+        }
+        double dot = 0.0;
+        for (int64_t j = 0; j < F; j++) dot += m->sx[j] * m->Wout[j * O + o];
+        m->b[o] = (m->sy[o] - dot) / c;
+    }
+}
+
+static lacus_status solve_primal(lacus_ridge *m)
+{
+    int64_t F = m->p.n_features, O = m->p.n_outputs;
+    double c = bias_denominator(m);
+    double *diag = LACUS__NEW(double, F);
+    if (!diag) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the solve");
+    /* Mirror the sums into the scratch lower triangle so the solve can
+     * destroy the upper one and we can restore it afterwards. */
+    for (int64_t i = 0; i < F; i++) {
+        diag[i] = m->XtX[i * F + i];
+        for (int64_t j = i + 1; j < F; j++) m->XtX[j * F + i] = m->XtX[i * F + j];
+    }
+    prepare_ctx ctx = {m->sx, c, m->p.ridge};
+    prepare_primal(m->XtX, F, F, &ctx);
+    for (int64_t i = 0; i < F; i++)
+        for (int64_t o = 0; o < O; o++)
+            m->Wout[i * O + o] = m->XtY[i * O + o] - (c > 0.0 ? m->sx[i] * m->sy[o] / c : 0.0);
+    lacus_status st = lacus__sym_solve(F, O, m->XtX, F, diag, prepare_primal, &ctx, m->Wout,
+                                       &m->used_fallback, &m->err);
+    lacus__sym_restore_upper(F, m->XtX, F, diag);
+    lacus__free(diag);
+    if (st) return st;
+    solve_bias(m, c);
+    m->last_solver = LACUS_SOLVER_PRIMAL;
+    return LACUS_OK;
+}
+
+/* Dual: K = Xc Xc^T (+ 1 1^T for the augmented bias) + lambda I, alpha =
+ * K^-1 Yc, W = Xc^T alpha. */
+static lacus_status solve_dual(lacus_ridge *m)
+{
+    int64_t F = m->p.n_features, O = m->p.n_outputs, n = m->n_kept;
+    double *X = LACUS__NEW(double, n * F), *A = LACUS__NEW(double, n * O);
+    double *K = LACUS__ZNEW(double, n * n), *diag = LACUS__NEW(double, n);
+    lacus_status st = LACUS_OK;
+    if (!X || !A || !K || !diag) {
+        st = lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the dual solve");
+        goto done;
+    }
+    const int centred = m->p.bias == LACUS_BIAS_CENTERED;
+    for (int64_t t = 0; t < n; t++) {
+        for (int64_t j = 0; j < F; j++)
+            X[t * F + j] = m->kept_X[t * F + j] - (centred ? m->sx[j] / (double)n : 0.0);
+        for (int64_t o = 0; o < O; o++)
+            A[t * O + o] = m->kept_Y[t * O + o] - (centred ? m->sy[o] / (double)n : 0.0);
+    }
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)F, 1.0, X, (int)F, 0.0, K,
+                (int)n);
+    for (int64_t i = 0; i < n; i++) {
+        if (m->p.bias == LACUS_BIAS_AUGMENTED)
+            for (int64_t j = i; j < n; j++) K[i * n + j] += 1.0;
+        K[i * n + i] += m->p.ridge;
+        diag[i] = K[i * n + i];
+        for (int64_t j = i + 1; j < n; j++) K[j * n + i] = K[i * n + j];
+    }
+    if ((st = lacus__sym_solve(n, O, K, n, diag, NULL, NULL, A, &m->used_fallback, &m->err)))
+        goto done;
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)O, (int)n, 1.0, X, (int)F, A,
+                (int)O, 0.0, m->Wout, (int)O);
+    if (m->p.bias == LACUS_BIAS_AUGMENTED) {
+        for (int64_t o = 0; o < O; o++) {
+            double s = 0.0;
+            for (int64_t t = 0; t < n; t++) s += A[t * O + o];
+            m->b[o] = s;
+        }
+    } else {
+        solve_bias(m, centred ? (double)n : 0.0);
+    }
+    m->last_solver = LACUS_SOLVER_DUAL;
+done:
+    lacus__free(X);
+    lacus__free(A);
+    lacus__free(K);
+    lacus__free(diag);
+    return st;
+}
+
+lacus_status lacus_ridge_solve(lacus_ridge *m)
+{
+    if (m->n_samples == 0)
+        return lacus__fail(&m->err, LACUS_ERR_STATE, "no samples were added before the solve");
+    lacus_status st;
+    int dual = m->keeping && m->p.solver != LACUS_SOLVER_PRIMAL;
+    if (m->p.solver == LACUS_SOLVER_DUAL && !m->keeping)
+        return lacus__fail(&m->err, LACUS_ERR_STATE,
+                           "the dual solver needs all samples kept: %lld were added, "
+                           "keep_samples = %lld (and fewer samples than the %lld features)",
+                           (long long)m->n_samples, (long long)m->p.keep_samples,
+                           (long long)m->p.n_features);
+    if (dual) {
+        st = solve_dual(m);
+    } else {
+        if (m->keeping && (st = lacus__ridge_flush_kept(m))) return st;
+        st = solve_primal(m);
+    }
+    if (st) return st;
+    st = lacus__check_finite(&m->err, "Wout", m->Wout, m->p.n_features, m->p.n_outputs,
+                             m->p.n_outputs);
+    if (st) return st;
+    m->solved = 1;
+    return LACUS_OK;
+}
