@@ -1,0 +1,134 @@
+/* ESN model files: an .npz that numpy.load opens, holding
+ *
+ *   W_indptr (N+1, i8), W_indices (nnz, i4), W_data (nnz, f8)   recurrent CSR
+ *   Win_indptr, Win_indices, Win_data                           input CSR
+ *   bias (N), lr (N), Wout (F, O), bout (O)                     f8
+ *   manifest.json   format version, equation, hyperparameters, seed, version
+ *
+ * Sparse matrices are stored as CSR arrays (scipy.sparse.csr_array((data,
+ * indices, indptr)) rebuilds them) because a 10,000-unit W is 300,000
+ * non-zeros but 800 MB dense. Writing goes through the npz writer, which
+ * renames a complete temporary file into place. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "model/esn.h"
+
+#define EQUATION                                                                       \
+    "x[t+1] = (1-lr)*x[t] + lr*f(W x[t] + Win (u[t+1] + noise_in) + bias) + noise_rc; " \
+    "y[t] = Wout^T [x[t] (, u[t])] + bout"
+
+static cJSON *manifest_build(const lacus_esn *m)
+{
+    const lacus_reservoir_params *p = &m->res->p;
+    const lacus_ridge_params *rp = &m->readout->p;
+    cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject(), *ro = cJSON_CreateObject();
+    if (!root || !res || !ro) {
+        cJSON_Delete(root); cJSON_Delete(res); cJSON_Delete(ro);
+        return NULL;
+    }
+    cJSON_AddStringToObject(root, "format", "lacus-model");
+    cJSON_AddNumberToObject(root, "format_version", LACUS_MODEL_FORMAT_VERSION);
+    cJSON_AddStringToObject(root, "lacus_version", lacus_version());
+    cJSON_AddStringToObject(root, "kind", "esn");
+    cJSON_AddStringToObject(root, "equation", EQUATION);
+    cJSON_AddNumberToObject(root, "warmup", (double)m->p.warmup);
+    cJSON_AddBoolToObject(root, "feed_input", m->p.feed_input);
+    cJSON_AddNumberToObject(res, "n_units", (double)p->n_units);
+    cJSON_AddNumberToObject(res, "n_inputs", (double)p->n_inputs);
+    cJSON_AddNumberToObject(res, "lr", p->lr);
+    cJSON_AddNumberToObject(res, "sr", p->sr);
+    cJSON_AddNumberToObject(res, "input_scaling", p->input_scaling);
+    cJSON_AddNumberToObject(res, "input_connectivity", p->input_connectivity);
+    cJSON_AddNumberToObject(res, "rc_connectivity", p->rc_connectivity);
+    cJSON_AddNumberToObject(res, "bias_scaling", p->bias_scaling);
+    cJSON_AddNumberToObject(res, "bias_connectivity", p->bias_connectivity);
+    cJSON_AddStringToObject(res, "activation", lacus_activation_name(p->activation));
+    cJSON_AddStringToObject(res, "W_init", lacus_init_name(p->W_init));
+    cJSON_AddStringToObject(res, "Win_init", lacus_init_name(p->Win_init));
+    cJSON_AddStringToObject(res, "bias_init", lacus_init_name(p->bias_init));
+    cJSON_AddNumberToObject(res, "noise_rc", p->noise_rc);
+    cJSON_AddNumberToObject(res, "noise_in", p->noise_in);
+    cJSON_AddStringToObject(res, "noise_type", lacus_noise_name(p->noise_type));
+    /* A 64-bit seed does not fit a JSON number exactly: keep it as text. */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->seed);
+    cJSON_AddStringToObject(res, "seed", seed);
+    cJSON_AddItemToObject(root, "reservoir", res);
+    cJSON_AddNumberToObject(ro, "ridge", rp->ridge);
+    cJSON_AddStringToObject(ro, "bias", lacus_bias_mode_name(rp->bias));
+    cJSON_AddStringToObject(ro, "solver", lacus_solver_name(rp->solver));
+    cJSON_AddNumberToObject(ro, "n_features", (double)rp->n_features);
+    cJSON_AddNumberToObject(ro, "n_outputs", (double)rp->n_outputs);
+    cJSON_AddNumberToObject(ro, "n_samples", (double)m->readout->n_samples);
+    cJSON_AddItemToObject(root, "readout", ro);
+    return root;
+}
+
+static lacus_ndarray vec(lacus_dtype t, int64_t n, const void *data)
+{
+    lacus_ndarray a;
+    memset(&a, 0, sizeof a);
+    a.dtype = t;
+    a.ndim = 1;
+    a.shape[0] = n;
+    a.data = (void *)data;
+    return a;
+}
+
+static lacus_status add_csr(lacus_npz_writer *w, const char *name, const lacus__csr *A,
+                            lacus_error *err)
+{
+    char key[64];
+    lacus_ndarray a = vec(LACUS_I64, A->n_rows + 1, A->indptr);
+    lacus_status st;
+    snprintf(key, sizeof key, "%s_indptr", name);
+    if ((st = lacus_npz_writer_add(w, key, &a, err))) return st;
+    a = vec(LACUS_I32, A->nnz, A->indices);
+    snprintf(key, sizeof key, "%s_indices", name);
+    if ((st = lacus_npz_writer_add(w, key, &a, err))) return st;
+    a = vec(LACUS_F64, A->nnz, A->values);
+    snprintf(key, sizeof key, "%s_data", name);
+    return lacus_npz_writer_add(w, key, &a, err);
+}
+
+lacus_status lacus_esn_save(const lacus_esn *m, const char *path, lacus_error *err)
+{
+    if (!m || !path) return lacus__fail(err, LACUS_ERR_ARG, "model or path is NULL");
+    if (!lacus_esn_is_trained(m))
+        return lacus__fail(err, LACUS_ERR_STATE, "the model is not trained: nothing to save");
+    cJSON *man = manifest_build(m);
+    char *json = man ? cJSON_Print(man) : NULL;
+    cJSON_Delete(man);
+    if (!json) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory writing the manifest");
+    lacus_npz_writer *w = NULL;
+    lacus_status st = lacus_npz_writer_open(path, 1, &w, err);
+    if (st) {
+        cJSON_free(json);
+        return st;
+    }
+    int64_t N = m->res->p.n_units, F = m->readout->p.n_features, O = m->readout->p.n_outputs;
+    lacus_ndarray a;
+    if ((st = lacus_npz_writer_add_bytes(w, "manifest.json", json, strlen(json), err))) goto fail;
+    if ((st = add_csr(w, "W", &m->res->W, err)) || (st = add_csr(w, "Win", &m->res->Win, err)))
+        goto fail;
+    a = vec(LACUS_F64, N, m->res->bias);
+    if ((st = lacus_npz_writer_add(w, "bias", &a, err))) goto fail;
+    a = vec(LACUS_F64, N, m->res->lr);
+    if ((st = lacus_npz_writer_add(w, "lr", &a, err))) goto fail;
+    a = vec(LACUS_F64, F, m->readout->Wout);
+    a.ndim = 2;
+    a.shape[1] = O;
+    if ((st = lacus_npz_writer_add(w, "Wout", &a, err))) goto fail;
+    a = vec(LACUS_F64, O, m->readout->b);
+    if ((st = lacus_npz_writer_add(w, "bout", &a, err))) goto fail;
+    cJSON_free(json);
+    return lacus_npz_writer_commit(w, err);
+fail:
+    cJSON_free(json);
+    lacus_npz_writer_abort(w);
+    return st;
+}
