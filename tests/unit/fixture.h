@@ -1,0 +1,61 @@
+/* Reading fixtures (.npz from tests/ref/ generators) in tests. */
+#ifndef LACUS_TEST_FIXTURE_H
+#define LACUS_TEST_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lacus.h"
+
+static inline const char *fx_dir(void)
+{
+    const char *d = getenv("LACUS_FIXTURES");
+    return d ? d : "tests/fixtures";
+}
+
+/* A scratch directory for the test's outputs (created). */
+static inline const char *fx_tmp(void)
+{
+    const char *d = getenv("LACUS_TMP");
+    if (!d) d = "/tmp/lacus_test";
+    mkdir(d, 0777);
+    return d;
+}
+
+static inline lacus_npz *fx_open(const char *rel)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", fx_dir(), rel);
+    lacus_npz *z = NULL;
+    lacus_error err = {0};
+    if (lacus_npz_open(path, &z, &err)) {
+        fprintf(stderr, "cannot open fixture %s: %s\n", path, err.msg);
+        exit(2);
+    }
+    return z;
+}
+
+/* Reads a member as float64 (any numeric dtype converted); exits on error
+ * since a missing fixture is a broken test, not a failed check. */
+static inline lacus_ndarray fx_get(lacus_npz *z, const char *name)
+{
+    lacus_ndarray a = {0};
+    lacus_error err = {0};
+    if (lacus_npz_read(z, name, &a, &err) || lacus_ndarray_to_f64(&a, &err)) {
+        fprintf(stderr, "fixture array %s: %s\n", name, err.msg);
+        exit(2);
+    }
+    return a;
+}
+
+static inline double fx_scalar(lacus_npz *z, const char *name)
+{
+    lacus_ndarray a = fx_get(z, name);
+    double v = ((double *)a.data)[0];
+    lacus_ndarray_free(&a);
+    return v;
+}
+
+#endif
