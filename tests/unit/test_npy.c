@@ -254,7 +254,8 @@ static void test_malformed(void)
     TEST("unsigned dtype") expect_bad(1, D("<u4", "False", "()"), 4, F, "'<u4' is not supported");
     TEST("structured dtype") expect_bad(1, "{'descr': [('a', '<f8')], 'fortran_order': False, "
                                            "'shape': ()}", 8, F, "structured");
-    TEST("negative shape") expect_bad(1, D("<f8", "False", "(-3,)"), 8, F, "'shape'[0] is negative");
+    TEST("negative shape")
+        expect_bad(1, D("<f8", "False", "(-3,)"), 8, F, "'shape'[0] is negative");
     TEST("dimension overflows int64") expect_bad(1, D("<f8", "False", "(3, 99999999999999999999)"),
                                                  8, F, "'shape'[1] overflows int64");
     TEST("shape product overflows") expect_bad(1, D("<f8", "False", "(4294967296, 4294967296)"),
