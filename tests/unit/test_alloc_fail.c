@@ -1,0 +1,84 @@
+/* Out-of-memory paths (SQLite-style fault injection): for k = 1, 2, ...
+ * the k-th allocation fails; every call must return LACUS_ERR_NOMEM (never
+ * crash, never report success with garbage), and under ASan nothing leaks.
+ * The loop ends when a whole create/fit/run/save/load sequence succeeds. */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "test.h"
+
+static atomic_long countdown; /* allocations left before the failure; <0 = never */
+
+static void *fail_malloc(size_t n, void *u)
+{
+    (void)u;
+    if (atomic_fetch_sub(&countdown, 1) == 0) return NULL;
+    return malloc(n);
+}
+static void *fail_realloc(void *p, size_t n, void *u)
+{
+    (void)u;
+    if (atomic_fetch_sub(&countdown, 1) == 0) return NULL;
+    return realloc(p, n);
+}
+static void fail_free(void *p, void *u) { (void)u; free(p); }
+
+static lacus_status scenario(const char *path, double *pred)
+{
+    lacus_esn_params p = lacus_esn_params_default();
+    p.reservoir.n_units = 40;
+    p.reservoir.n_inputs = 1;
+    p.reservoir.sr = 0.9;
+    p.readout.ridge = 1e-3;
+    static double u[200], y[200];
+    for (int t = 0; t < 200; t++) u[t] = sin(0.2 * t), y[t] = cos(0.2 * t);
+    const double *ud = u, *yd = y;
+    int64_t T = 200;
+    lacus_seqs U = {1, 1, &ud, &T}, Y = {1, 1, &yd, &T};
+    lacus_esn *m = NULL, *m2 = NULL;
+    lacus_error err = {0};
+    lacus_status st;
+    if ((st = lacus_esn_create(&p, &m, &err))) return st;
+    if ((st = lacus_esn_fit(m, &U, &Y)) || (st = lacus_esn_save(m, path, &err)) ||
+        (st = lacus_esn_load(path, &m2, &err)) || (st = lacus_esn_run(m2, &U, &pred))) {
+        lacus_esn_free(m);
+        lacus_esn_free(m2);
+        return st;
+    }
+    lacus_esn_free(m);
+    lacus_esn_free(m2);
+    return LACUS_OK;
+}
+
+int main(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/oom.npz", fx_tmp());
+    static double pred[200], ref[200];
+    atomic_store(&countdown, -1);
+    CHECK_STATUS(scenario(path, ref), LACUS_OK);
+    lacus_allocator a = {fail_malloc, fail_realloc, fail_free, NULL};
+    lacus_set_allocator(&a);
+    int failures = 0, k;
+    TEST("every injected allocation failure is reported as NOMEM")
+    {
+        for (k = 0; k < 10000; k++) {
+            atomic_store(&countdown, k);
+            remove(path);
+            lacus_status st = scenario(path, pred);
+            if (atomic_load(&countdown) >= 0) { /* the failure point was never reached */
+                CHECK_STATUS(st, LACUS_OK);
+                CHECK(memcmp(pred, ref, sizeof pred) == 0);
+                break;
+            }
+            failures++;
+            if (st != LACUS_ERR_NOMEM) fprintf(stderr, "allocation %d: status %d\n", k, (int)st);
+            CHECK(st == LACUS_ERR_NOMEM);
+        }
+        CHECK(failures > 20);
+    }
+    lacus_set_allocator(NULL);
+    printf("%d injected failures\n", failures);
+    TEST_MAIN_END();
+}

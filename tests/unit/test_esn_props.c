@@ -1,0 +1,199 @@
+/* ESN properties: bit-identical results with 1 and 2 threads (sequences in
+ * parallel, and one long sequence split inside each step), noise that is
+ * reproducible and thread-invariant, save-then-load giving identical
+ * predictions, and a model file from a newer format refused clearly. */
+#include <string.h>
+
+#include "core/rng.h"
+#include "fixture.h"
+#include "test.h"
+
+typedef struct {
+    int64_t n_seqs, steps[6];
+    double *u[6], *y[6];
+} dataset;
+
+static void make_data(dataset *d, int64_t n_seqs, int64_t base)
+{
+    lacus__rng r;
+    lacus__rng_seed(&r, 5);
+    d->n_seqs = n_seqs;
+    for (int64_t i = 0; i < n_seqs; i++) {
+        d->steps[i] = base + 37 * i;
+        d->u[i] = malloc((size_t)(d->steps[i] * 2) * sizeof(double));
+        d->y[i] = malloc((size_t)(d->steps[i]) * sizeof(double));
+        for (int64_t t = 0; t < d->steps[i]; t++) {
+            d->u[i][2 * t] = sin(0.1 * (double)t + (double)i);
+            d->u[i][2 * t + 1] = lacus__rng_uniform(&r) - 0.5;
+            d->y[i][t] = t > 2 ? d->u[i][2 * (t - 3)] * d->u[i][2 * (t - 1) + 1] : 0.0;
+        }
+    }
+}
+
+static void free_data(dataset *d)
+{
+    for (int64_t i = 0; i < d->n_seqs; i++) free(d->u[i]), free(d->y[i]);
+}
+
+/* Fits and runs with the given thread count; returns Wout and predictions. */
+static void fit_run(const lacus_esn_params *p, dataset *d, int threads, double *W, double **pred)
+{
+    lacus_set_num_threads(threads);
+    lacus_esn *m = NULL;
+    lacus_error err = {0};
+    CHECK_STATUS(lacus_esn_create(p, &m, &err), LACUS_OK);
+    lacus_seqs U = {d->n_seqs, 2, (const double *const *)d->u, d->steps};
+    lacus_seqs Y = {d->n_seqs, 1, (const double *const *)d->y, d->steps};
+    CHECK_STATUS(lacus_esn_fit(m, &U, &Y), LACUS_OK);
+    lacus_ridge_get_weights(lacus_esn_readout(m), W, NULL);
+    CHECK_STATUS(lacus_esn_run(m, &U, pred), LACUS_OK);
+    lacus_esn_free(m);
+}
+
+static int same_run(const lacus_esn_params *p, dataset *d)
+{
+    int64_t F = p->reservoir.n_units;
+    double *W1 = calloc((size_t)F, sizeof *W1), *W2 = calloc((size_t)F, sizeof *W2);
+    double *p1[6], *p2[6];
+    for (int64_t i = 0; i < d->n_seqs; i++) {
+        p1[i] = calloc((size_t)d->steps[i], sizeof(double));
+        p2[i] = calloc((size_t)d->steps[i], sizeof(double));
+    }
+    fit_run(p, d, 1, W1, p1);
+    fit_run(p, d, 2, W2, p2);
+    int same = memcmp(W1, W2, (size_t)F * sizeof *W1) == 0;
+    for (int64_t i = 0; i < d->n_seqs; i++) {
+        same &= memcmp(p1[i], p2[i], (size_t)d->steps[i] * sizeof(double)) == 0;
+        free(p1[i]);
+        free(p2[i]);
+    }
+    free(W1);
+    free(W2);
+    return same;
+}
+
+static lacus_esn_params params(int64_t N)
+{
+    lacus_esn_params p = lacus_esn_params_default();
+    p.reservoir.n_units = N;
+    p.reservoir.n_inputs = 2;
+    p.reservoir.lr = 0.5;
+    p.reservoir.sr = 0.9;
+    p.reservoir.rc_connectivity = N > 500 ? 0.01 : 0.1;
+    p.reservoir.bias_scaling = 0.2;
+    p.readout.ridge = 1e-4;
+    p.warmup = 20;
+    return p;
+}
+
+int main(void)
+{
+    dataset d;
+    make_data(&d, 6, 300);
+    TEST("1 and 2 threads: identical readout and predictions, 6 sequences")
+    {
+        lacus_esn_params p = params(120);
+        CHECK(same_run(&p, &d));
+        p.reservoir.noise_rc = 0.01;
+        p.reservoir.noise_in = 0.05;
+        CHECK(same_run(&p, &d));
+        p.reservoir.activation = LACUS_ACT_SOFTMAX;
+        CHECK(same_run(&p, &d));
+    }
+    TEST("1 and 2 threads: identical with one long sequence split inside each step")
+    {
+        dataset one;
+        make_data(&one, 1, 700);
+        lacus_esn_params p = params(1100);
+        p.reservoir.noise_rc = 0.001;
+        CHECK(same_run(&p, &one));
+        free_data(&one);
+    }
+    TEST("save then load gives identical predictions; manifest is readable JSON")
+    {
+        lacus_esn_params p = params(80);
+        p.feed_input = 1;
+        lacus_esn *m = NULL, *m2 = NULL;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus_esn_create(&p, &m, &err), LACUS_OK);
+        lacus_seqs U = {d.n_seqs, 2, (const double *const *)d.u, d.steps};
+        lacus_seqs Y = {d.n_seqs, 1, (const double *const *)d.y, d.steps};
+        CHECK_STATUS(lacus_esn_fit(m, &U, &Y), LACUS_OK);
+        char path[512];
+        snprintf(path, sizeof path, "%s/model.npz", fx_tmp());
+        CHECK_STATUS(lacus_esn_save(m, path, &err), LACUS_OK);
+        CHECK_STATUS(lacus_esn_load(path, &m2, &err), LACUS_OK);
+        double *a[6], *b[6];
+        int same = 1;
+        for (int64_t i = 0; i < d.n_seqs; i++) {
+            a[i] = calloc((size_t)d.steps[i], sizeof(double));
+            b[i] = calloc((size_t)d.steps[i], sizeof(double));
+        }
+        CHECK_STATUS(lacus_esn_run(m, &U, a), LACUS_OK);
+        CHECK_STATUS(lacus_esn_run(m2, &U, b), LACUS_OK);
+        for (int64_t i = 0; i < d.n_seqs; i++) {
+            same &= memcmp(a[i], b[i], (size_t)d.steps[i] * sizeof(double)) == 0;
+            free(a[i]);
+            free(b[i]);
+        }
+        CHECK(same);
+        lacus_npz *z = NULL;
+        CHECK_STATUS(lacus_npz_open(path, &z, &err), LACUS_OK);
+        void *buf = NULL;
+        size_t len = 0;
+        CHECK_STATUS(lacus_npz_read_bytes(z, "manifest.json", &buf, &len, &err), LACUS_OK);
+        CHECK(buf && strstr(buf, "\"format_version\":\t1") && strstr(buf, "\"equation\""));
+        lacus_free(buf);
+        lacus_npz_close(z);
+        lacus_esn_free(m);
+        lacus_esn_free(m2);
+    }
+    TEST("a newer model format version is refused with a clear message")
+    {
+        char path[512];
+        snprintf(path, sizeof path, "%s/future.npz", fx_tmp());
+        lacus_npz_writer *w = NULL;
+        lacus_error err = {0};
+        const char *man = "{\"format\": \"lacus-model\", \"format_version\": 99, \"kind\": \"esn\"}";
+        CHECK_STATUS(lacus_npz_writer_open(path, 0, &w, &err), LACUS_OK);
+        CHECK_STATUS(lacus_npz_writer_add_bytes(w, "manifest.json", man, strlen(man), &err), LACUS_OK);
+        CHECK_STATUS(lacus_npz_writer_commit(w, &err), LACUS_OK);
+        lacus_esn *m = NULL;
+        CHECK_STATUS(lacus_esn_load(path, &m, &err), LACUS_ERR_UNSUPPORTED);
+        CHECK(strstr(err.msg, "format version 99") != NULL);
+        CHECK(m == NULL);
+    }
+    TEST("fit rejects bad sequences with precise messages")
+    {
+        lacus_esn_params p = params(30);
+        lacus_esn *m = NULL;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus_esn_create(&p, &m, &err), LACUS_OK);
+        lacus_seqs U = {d.n_seqs, 2, (const double *const *)d.u, d.steps};
+        int64_t other[6];
+        memcpy(other, d.steps, sizeof other);
+        other[2] -= 1;
+        lacus_seqs Y = {d.n_seqs, 1, (const double *const *)d.y, other};
+        CHECK_STATUS(lacus_esn_fit(m, &U, &Y), LACUS_ERR_SHAPE);
+        CHECK(strstr(lacus_esn_errmsg(m), "sequence 2") != NULL);
+        lacus_seqs U3 = {d.n_seqs, 3, (const double *const *)d.u, d.steps};
+        CHECK_STATUS(lacus_esn_fit(m, &U3, &Y), LACUS_ERR_SHAPE);
+        d.u[1][7] = INFINITY;
+        Y.n_steps = d.steps;
+        CHECK_STATUS(lacus_esn_fit(m, &U, &Y), LACUS_ERR_NUMERIC);
+        CHECK(strstr(lacus_esn_errmsg(m), "inputs sequence 1[3, 1] is Inf") != NULL);
+        d.u[1][7] = 0.0;
+        double *run_out[6] = {0};
+        CHECK_STATUS(lacus_esn_run(m, &U, run_out), LACUS_ERR_STATE);
+        lacus_esn_params big = params(30);
+        big.warmup = 100000;
+        lacus_esn *m2 = NULL;
+        CHECK_STATUS(lacus_esn_create(&big, &m2, &err), LACUS_OK);
+        CHECK_STATUS(lacus_esn_fit(m2, &U, &Y), LACUS_ERR_SHAPE);
+        CHECK(strstr(lacus_esn_errmsg(m2), "warmup") != NULL);
+        lacus_esn_free(m2);
+        lacus_esn_free(m);
+    }
+    free_data(&d);
+    TEST_MAIN_END();
+}
