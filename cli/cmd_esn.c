@@ -1,0 +1,181 @@
+/* lacus fit / lacus run: train an ESN from files and save it; run a saved
+ * model on new inputs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "common.h"
+
+int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs)
+{
+    *p = lacus_esn_params_default();
+    lacus_reservoir_params *r = &p->reservoir;
+    r->n_units = o->units;
+    r->n_inputs = n_inputs;
+    r->lr = o->lr;
+    r->sr = o->sr;
+    r->input_scaling = o->input_scaling;
+    r->input_connectivity = o->input_connectivity;
+    r->rc_connectivity = o->rc_connectivity;
+    r->bias_scaling = o->bias;
+    r->noise_rc = o->noise_rc;
+    r->noise_in = o->noise_in;
+    r->seed = (uint64_t)o->seed;
+    if (o->seed < 0) return cli_error("--seed %lld: must be >= 0", (long long)o->seed), -1;
+    if (lacus_activation_parse(o->activation, &r->activation))
+        return cli_error("--activation \"%s\": expected tanh, sigmoid, relu, identity, softmax or softplus",
+                         o->activation), -1;
+    if (lacus_init_parse(o->W_init, &r->W_init) || lacus_init_parse(o->Win_init, &r->Win_init))
+        return cli_error("--W-init/--Win-init: expected normal, uniform or bernoulli"), -1;
+    if (lacus_noise_parse(o->noise_type, &r->noise_type))
+        return cli_error("--noise-type \"%s\": expected gaussian or uniform", o->noise_type), -1;
+    if (o->bias_03) r->bias_connectivity = r->input_connectivity;
+    p->readout.ridge = o->ridge;
+    if (lacus_bias_mode_parse(o->readout_bias, &p->readout.bias))
+        return cli_error("--readout-bias \"%s\": expected centered, augmented or none", o->readout_bias), -1;
+    if (lacus_solver_parse(o->solver, &p->readout.solver))
+        return cli_error("--solver \"%s\": expected auto, primal or dual", o->solver), -1;
+    p->warmup = o->warmup;
+    p->feed_input = o->feed_input;
+    if (o->threads > 0) lacus_set_num_threads((int)o->threads);
+    return 0;
+}
+
+esn_cli_opts esn_opts_default(void)
+{
+    esn_cli_opts o;
+    memset(&o, 0, sizeof o);
+    lacus_reservoir_params r = lacus_reservoir_params_default();
+    o.units = 100;
+    o.lr = r.lr;
+    o.sr = r.sr;
+    o.input_scaling = r.input_scaling;
+    o.input_connectivity = r.input_connectivity;
+    o.rc_connectivity = r.rc_connectivity;
+    o.bias = 0.0;
+    o.activation = "tanh";
+    o.W_init = "normal";
+    o.Win_init = "bernoulli";
+    o.noise_type = "gaussian";
+    o.seed = (int64_t)r.seed;
+    o.ridge = 1e-6;
+    o.readout_bias = "centered";
+    o.solver = "auto";
+    return o;
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    esn_cli_opts o = esn_opts_default();
+    opt_list inputs = {0}, targets = {0};
+    const char *out = "model.npz";
+    opt table[] = {
+        {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
+        {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
+        {"output", OPT_STRING, &out, "model file to write (.npz)"},
+        ESN_OPTS(o),
+    };
+    verb_spec v = {"fit", "--input X.npy --target Y.npy [options]",
+                   "Trains an echo state network (reservoir + ridge readout) and saves it.",
+                   table, (int)(sizeof table / sizeof *table)};
+    int r = opts_parse(&v, argc, argv, 2);
+    if (r) return r > 0 ? 0 : 2;
+    cli_seqs X, Y;
+    if (cli_seqs_load(&inputs, "--input", &X)) return 1;
+    if (cli_seqs_load(&targets, "--target", &Y)) {
+        cli_seqs_free(&X);
+        return 1;
+    }
+    lacus_esn_params p;
+    lacus_esn *m = NULL;
+    lacus_error err = {0};
+    int rc = 1;
+    cli_progress prog;
+    cli_progress_init(&prog, "fit");
+    if (esn_opts_resolve(&o, &p, X.s.n_features)) {
+        rc = 2;
+        goto done;
+    }
+    p.progress = cli_progress_cb;
+    p.progress_user = &prog;
+    if (lacus_esn_create(&p, &m, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    double t0 = cli_now();
+    if (lacus_esn_fit(m, &X.s, &Y.s)) {
+        cli_progress_done(&prog);
+        cli_error("fit: %s", lacus_esn_errmsg(m));
+        goto done;
+    }
+    cli_progress_done(&prog);
+    double t1 = cli_now();
+    if (lacus_esn_save(m, out, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    int64_t total = 0;
+    for (int64_t i = 0; i < X.s.n_seqs; i++) total += X.s.n_steps[i];
+    printf("trained on %lld sequences, %lld steps, %lld units in %.3f s (%s solve); wrote %s\n",
+           (long long)X.s.n_seqs, (long long)total, (long long)p.reservoir.n_units, t1 - t0,
+           lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
+    rc = 0;
+done:
+    lacus_esn_free(m);
+    cli_seqs_free(&X);
+    cli_seqs_free(&Y);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    opt_list inputs = {0};
+    const char *model = "model.npz", *out = "prediction.npy";
+    int64_t threads = 0;
+    opt table[] = {
+        {"model", OPT_STRING, &model, "trained model (.npz from lacus fit)"},
+        {"input", OPT_LIST, &inputs, "input sequences: .npy, .npz or .csv"},
+        {"output", OPT_STRING, &out, "predictions (.npy; .npz for sequences of different lengths)"},
+        {"threads", OPT_INT, &threads, "OpenMP threads (0: default)"},
+    };
+    verb_spec v = {"run", "--model model.npz --input X.npy [--output Y.npy]",
+                   "Runs a trained model on input sequences, each from a zero state.", table,
+                   (int)(sizeof table / sizeof *table)};
+    int r = opts_parse(&v, argc, argv, 2);
+    if (r) return r > 0 ? 0 : 2;
+    if (threads > 0) lacus_set_num_threads((int)threads);
+    lacus_error err = {0};
+    lacus_esn *m = NULL;
+    if (lacus_esn_load(model, &m, &err)) return cli_error("%s", err.msg), 1;
+    cli_seqs X;
+    if (cli_seqs_load(&inputs, "--input", &X)) {
+        lacus_esn_free(m);
+        return 1;
+    }
+    int rc = 1;
+    int64_t O = lacus_esn_n_outputs(m);
+    double **outs = calloc((size_t)X.s.n_seqs, sizeof *outs);
+    if (!outs) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (int64_t i = 0; i < X.s.n_seqs; i++)
+        if (!(outs[i] = malloc((size_t)(X.s.n_steps[i] * O) * sizeof(double)))) {
+            cli_error("out of memory for the predictions");
+            goto done;
+        }
+    if (lacus_esn_run(m, &X.s, outs)) {
+        cli_error("run: %s", lacus_esn_errmsg(m));
+        goto done;
+    }
+    if (cli_write_seqs(out, outs, X.s.n_steps, X.s.n_seqs, O)) goto done;
+    printf("wrote %s (%lld sequences, %lld outputs)\n", out, (long long)X.s.n_seqs, (long long)O);
+    rc = 0;
+done:
+    for (int64_t i = 0; outs && i < X.s.n_seqs; i++) free(outs[i]);
+    free(outs);
+    cli_seqs_free(&X);
+    lacus_esn_free(m);
+    return rc;
+}

@@ -1,0 +1,51 @@
+/* The verbs of the lacus command and the ESN options they share. */
+#ifndef LACUS_CLI_COMMANDS_H
+#define LACUS_CLI_COMMANDS_H
+
+#include <stdint.h>
+
+#include "lacus.h"
+
+typedef struct esn_cli_opts {
+    int64_t units, seed, warmup, threads;
+    double lr, sr, input_scaling, input_connectivity, rc_connectivity, bias, noise_rc, noise_in, ridge;
+    const char *activation, *W_init, *Win_init, *noise_type, *readout_bias, *solver;
+    int bias_03, feed_input;
+} esn_cli_opts;
+
+esn_cli_opts esn_opts_default(void);
+/* Fills ESN parameters from the options; prints and returns -1 on error. */
+int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs);
+
+/* The option-table rows of esn_cli_opts, shared by fit and demo. */
+#define ESN_OPTS(o)                                                                                  \
+    {"units", OPT_INT, &(o).units, "reservoir units N"},                                            \
+    {"lr", OPT_DOUBLE, &(o).lr, "leak rate in (0, 1]"},                                              \
+    {"sr", OPT_DOUBLE, &(o).sr, "spectral radius of W (0: unscaled)"},                               \
+    {"input-scaling", OPT_DOUBLE, &(o).input_scaling, "gain of Win"},                                \
+    {"input-connectivity", OPT_DOUBLE, &(o).input_connectivity, "density of Win in (0, 1]"},         \
+    {"rc-connectivity", OPT_DOUBLE, &(o).rc_connectivity, "density of W in (0, 1]"},                 \
+    {"bias", OPT_DOUBLE, &(o).bias, "gain of the reservoir bias"},                                   \
+    {"bias-03", OPT_FLAG, &(o).bias_03, "draw the bias with input connectivity (ReservoirPy 0.3)"},  \
+    {"activation", OPT_STRING, &(o).activation, "tanh|sigmoid|relu|identity|softmax|softplus"},     \
+    {"W-init", OPT_STRING, &(o).W_init, "normal|uniform|bernoulli"},                                 \
+    {"Win-init", OPT_STRING, &(o).Win_init, "normal|uniform|bernoulli"},                             \
+    {"noise-rc", OPT_DOUBLE, &(o).noise_rc, "gain of the state noise"},                              \
+    {"noise-in", OPT_DOUBLE, &(o).noise_in, "gain of the input noise"},                              \
+    {"noise-type", OPT_STRING, &(o).noise_type, "gaussian|uniform"},                                 \
+    {"seed", OPT_INT, &(o).seed, "random seed of W, Win, bias and noise"},                           \
+    {"ridge", OPT_DOUBLE, &(o).ridge, "ridge regularisation (>= 0)"},                                \
+    {"readout-bias", OPT_STRING, &(o).readout_bias, "centered (0.4) | augmented (0.3) | none"},     \
+    {"solver", OPT_STRING, &(o).solver, "auto|primal|dual"},                                         \
+    {"warmup", OPT_INT, &(o).warmup, "steps dropped at the start of each sequence"},                 \
+    {"feed-input", OPT_FLAG, &(o).feed_input, "readout also sees the input"},                        \
+    {"threads", OPT_INT, &(o).threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"}
+
+/* Each returns the process exit status: 0 ok, 1 runtime error, 2 usage error. */
+int cmd_fit(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

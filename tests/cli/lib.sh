@@ -1,0 +1,43 @@
+# Shared helpers for the command-line tests: expect_ok, expect_fail (exit
+# status, a substring of stderr, and no output file left behind).
+set -u
+LACUS=${1:?usage: test.sh path/to/lacus}
+TMP=${LACUS_TMP:-$(mktemp -d)}
+rm -rf "$TMP" && mkdir -p "$TMP"
+cd "$TMP" || exit 2
+passed=0
+failed=0
+
+expect_ok() { # description, command...
+    local what=$1
+    shift
+    if "$@" >out.txt 2>err.txt; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL (expected success): $what: $*"
+        cat err.txt
+    fi
+}
+
+# expect_fail DESCRIPTION STATUS SUBSTRING OUTPUT_FILE_OR_- command...
+expect_fail() {
+    local what=$1 want=$2 needle=$3 outfile=$4
+    shift 4
+    "$@" >out.txt 2>err.txt
+    local got=$?
+    local ok=1
+    [ "$got" -eq "$want" ] || { ok=0; echo "FAIL: $what: exit $got, expected $want"; }
+    grep -qF -- "$needle" err.txt || { ok=0; echo "FAIL: $what: stderr lacks \"$needle\":"; cat err.txt; }
+    grep -q "AddressSanitizer\|runtime error" err.txt && { ok=0; echo "FAIL: $what: sanitizer report"; cat err.txt; }
+    if [ "$outfile" != "-" ]; then
+        [ -e "$outfile" ] && { ok=0; echo "FAIL: $what: output $outfile was left behind"; }
+        ls "$outfile".tmp* >/dev/null 2>&1 && { ok=0; echo "FAIL: $what: temporary file left behind"; }
+    fi
+    if [ $ok -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
