@@ -18,7 +18,7 @@ asan:
 
 fuzz:
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DLACUS_FUZZ=ON >/dev/null
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_npy fuzz_npz
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_npy fuzz_npz fuzz_csv
 
 demo: all
 	./$(BUILD)/lacus demo
