@@ -117,9 +117,11 @@ int cli_seqs_load(const opt_list *paths, const char *what, cli_seqs *out)
 {
     memset(out, 0, sizeof *out);
     if (paths->n == 0) return cli_error("%s: no file given", what), -1;
-    for (int i = 0; i < paths->n; i++)
-        if (load_one(paths->items[i], what, out)) return -1;
-    return index_sequences(out, what);
+    int rc = 0;
+    for (int i = 0; i < paths->n && rc == 0; i++) rc = load_one(paths->items[i], what, out);
+    if (rc == 0) rc = index_sequences(out, what);
+    if (rc) cli_seqs_free(out); /* on failure the caller has nothing to free */
+    return rc;
 }
 
 void cli_seqs_free(cli_seqs *s)

@@ -23,6 +23,7 @@ typedef struct cli_seqs {
     int64_t *steps;
 } cli_seqs;
 
+/* Returns 0, or -1 after printing the error (and freeing what it loaded). */
 int cli_seqs_load(const opt_list *paths, const char *what, cli_seqs *out);
 void cli_seqs_free(cli_seqs *s);
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lacus needs to build and test. As root it runs
+# apt-get; otherwise it prints the exact command to run. Packages already
+# present are not reinstalled. Usage: scripts/setup.sh [--fuzz]
+set -eu
+packages="build-essential cmake pkg-config libopenblas-dev liblapacke-dev libarpack2-dev \
+libzip-dev libcjson-dev zlib1g-dev"
+# Fuzzing the file readers needs clang's libFuzzer (and its OpenMP runtime).
+if [ "${1:-}" = "--fuzz" ]; then packages="$packages clang libclang-rt-dev libomp-dev"; fi
+
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+    echo "setup: all build dependencies are installed"
+    exit 0
+fi
+if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+    echo "setup: missing packages; run:"
+    echo "  sudo apt-get install -y$missing"
+    exit 1
+fi
