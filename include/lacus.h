@@ -172,6 +172,8 @@ int64_t lacus_npz_count(const lacus_npz *z);
 const char *lacus_npz_name(const lacus_npz *z, int64_t i);
 /* 1 when a member of that name (with or without ".npy") exists. */
 int lacus_npz_has(const lacus_npz *z, const char *name);
+/* Reads member `name` (with or without ".npy"). A missing or malformed
+ * member gives LACUS_ERR_FORMAT naming the archive and the member. */
 lacus_status lacus_npz_read(lacus_npz *z, const char *name, lacus_ndarray *out,
                             lacus_error *err);
 /* A member's raw bytes (e.g. "manifest.json"); *buf is NUL-terminated one
@@ -185,7 +187,9 @@ void lacus_npz_close(lacus_npz *z);
 typedef struct lacus_npz_writer lacus_npz_writer;
 lacus_status lacus_npz_writer_open(const char *path, int compress, lacus_npz_writer **out,
                                    lacus_error *err);
-/* Adds name + ".npy". The array is copied; the caller may free it after. */
+/* Adds name + ".npy". The array is copied; the caller may free it after.
+ * A failed add (bad array: LACUS_ERR_ARG, duplicate name: LACUS_ERR_ARG)
+ * leaves the writer as it was. */
 lacus_status lacus_npz_writer_add(lacus_npz_writer *w, const char *name,
                                   const lacus_ndarray *a, lacus_error *err);
 lacus_status lacus_npz_writer_add_bytes(lacus_npz_writer *w, const char *name,
@@ -195,12 +199,14 @@ lacus_status lacus_npz_writer_commit(lacus_npz_writer *w, lacus_error *err);
 void lacus_npz_writer_abort(lacus_npz_writer *w);
 
 /* Reads a CSV/TSV file of numbers into a 2-D double matrix. delimiter 0
- * detects ',', ';', tab or spaces from the first data line; a first line
- * that does not parse as numbers is taken as a header and skipped. Empty
- * cells, ragged rows and non-numbers are errors naming line and column
- * (LACUS_ERR_FORMAT), as is a file without data rows. Blank lines and lines
- * starting with '#' are skipped; numbers are read in the C locale whatever
- * the process locale ("nan" and "inf" are numbers). See docs/files.md. */
+ * detects ',', ';', tab or spaces from the first data line (or give one of
+ * ',' ';' '\t' '|' ':', or ' ' for runs of blanks; others: LACUS_ERR_ARG);
+ * a first line with a cell that is text, not a number, is taken as a
+ * header and skipped. Empty cells, ragged rows and non-numbers are errors
+ * naming line and column (LACUS_ERR_FORMAT), as is a file without data
+ * rows. Blank lines and lines starting with '#' are skipped; numbers are
+ * read in the C locale whatever the process locale ("nan" and "inf" are
+ * numbers). See docs/files.md. */
 lacus_status lacus_csv_read(const char *path, char delimiter, lacus_ndarray *out,
                             lacus_error *err);
 

@@ -81,7 +81,7 @@ static int peek(const hdr_parser *ps) { return ps->i < ps->n ? (unsigned char)ps
 
 static void skip_ws(hdr_parser *ps)
 {
-    while (ps->i < ps->n && strchr(" \t\r\n", ps->s[ps->i]) && ps->s[ps->i]) ps->i++;
+    for (int c; (c = peek(ps)) == ' ' || c == '\t' || c == '\r' || c == '\n';) ps->i++;
 }
 
 static lacus_status expect(hdr_parser *ps, char c, const char *where)
