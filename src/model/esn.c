@@ -2,11 +2,12 @@
  * sequences, streaming.
  *
  * Fit schedule. Sequences are taken in order into a fixed number of slots
- * (FIT_SLOTS). In each round every busy slot advances its sequence by up to
- * FIT_ROWS steps into its own row block; the slots run in parallel (one
- * thread each) or, when only one is busy, the single sequence splits each
- * step across threads. After the round, the blocks are added to X^T X in slot
- * order by one BLAS call each, and finished slots take the next sequences.
+ * (FIT_SLOTS). In each round every busy slot advances its sequence by the
+ * same number of steps (at most FIT_ROWS) into its own row block, all slots
+ * in one lockstep batch that reads W once per step for all of them, with the
+ * units of each step split across threads. After the round, the blocks are
+ * added to X^T X in slot order by one BLAS call each, and finished slots take
+ * the next sequences.
  * Because the number of slots and the block size are constants, the rows
  * reach the sums in the same order and groups whatever the thread count, so
  * the trained readout is bit-for-bit the same with 1 or 16 threads. Memory is
@@ -19,7 +20,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 
-#define FIT_SLOTS 4
+#define FIT_SLOTS LACUS__BATCH_MAX
 #define FIT_ROWS 256
 
 lacus_esn_params lacus_esn_params_default(void)
@@ -111,18 +112,6 @@ typedef struct {
     lacus__run_ws ws;
 } fit_slot;
 
-static void slot_advance(const lacus_esn *m, fit_slot *s, const lacus_seqs *in, int parallel)
-{
-    int64_t N = m->p.reservoir.n_units, I = in->n_features, F = lacus__esn_n_features(m);
-    int64_t T = in->n_steps[s->seq];
-    int64_t n = T - s->t < FIT_ROWS ? T - s->t : FIT_ROWS;
-    const double *u = in->data[s->seq] + s->t * I;
-    lacus__reservoir_steps(m->res, &s->ws, s->x, u, I, n, s->block, F, parallel);
-    if (m->p.feed_input)
-        for (int64_t k = 0; k < n; k++) memcpy(s->block + k * F + N, u + k * I, (size_t)I * sizeof(double));
-    s->rows = n;
-}
-
 static void slot_start(const lacus_esn *m, fit_slot *s, int64_t seq, uint64_t call)
 {
     s->seq = seq;
@@ -132,31 +121,59 @@ static void slot_start(const lacus_esn *m, fit_slot *s, int64_t seq, uint64_t ca
     lacus__run_ws_seed(&s->ws, m->res, call, (uint64_t)seq);
 }
 
-static void slots_free(fit_slot *slots)
+static void slots_free(fit_slot *slots, double *xi)
 {
     for (int k = 0; k < FIT_SLOTS; k++) {
         lacus__free(slots[k].x);
         lacus__free(slots[k].block);
         lacus__run_ws_free(&slots[k].ws);
     }
+    lacus__free(xi);
 }
 
-static lacus_status slots_init(lacus_esn *m, fit_slot *slots)
+static lacus_status slots_init(lacus_esn *m, fit_slot *slots, double **xi)
 {
     memset(slots, 0, FIT_SLOTS * sizeof *slots);
     int64_t N = m->p.reservoir.n_units, F = lacus__esn_n_features(m);
+    *xi = LACUS__NEW(double, 2 * N * FIT_SLOTS);
+    int ok = *xi != NULL;
     for (int k = 0; k < FIT_SLOTS; k++) {
         slots[k].seq = -1;
         slots[k].x = LACUS__NEW(double, N);
         slots[k].block = LACUS__NEW(double, FIT_ROWS * F);
-        if (!slots[k].x || !slots[k].block || lacus__run_ws_init(&slots[k].ws, m->res)) {
-            slots_free(slots);
-            return lacus__fail(&m->err, LACUS_ERR_NOMEM,
-                               "out of memory for the fit buffers (%d x %d x %lld doubles)",
-                               FIT_SLOTS, FIT_ROWS, (long long)F);
-        }
+        ok &= slots[k].x && slots[k].block && !lacus__run_ws_init(&slots[k].ws, m->res);
+    }
+    if (!ok) {
+        slots_free(slots, *xi);
+        return lacus__fail(&m->err, LACUS_ERR_NOMEM,
+                           "out of memory for the fit buffers (%d x %d x %lld doubles)",
+                           FIT_SLOTS, FIT_ROWS, (long long)F);
     }
     return LACUS_OK;
+}
+
+/* Advances every busy slot by the same number of steps (the fewest any of
+ * them has left, at most FIT_ROWS), all in one lockstep batch. */
+static void advance_busy(const lacus_esn *m, fit_slot *slots, const int *busy, int n_busy,
+                         const lacus_seqs *in, double *xi)
+{
+    int64_t N = m->p.reservoir.n_units, I = in->n_features, F = lacus__esn_n_features(m);
+    int64_t n = FIT_ROWS;
+    for (int b = 0; b < n_busy; b++) {
+        const fit_slot *s = &slots[busy[b]];
+        if (in->n_steps[s->seq] - s->t < n) n = in->n_steps[s->seq] - s->t;
+    }
+    lacus__lane lanes[FIT_SLOTS];
+    for (int b = 0; b < n_busy; b++) {
+        fit_slot *s = &slots[busy[b]];
+        lanes[b] = (lacus__lane){&s->ws, s->x, in->data[s->seq] + s->t * I, I, s->block, F};
+        s->rows = n;
+    }
+    lacus__reservoir_steps(m->res, lanes, n_busy, n, xi, 1);
+    if (m->p.feed_input)
+        for (int b = 0; b < n_busy; b++)
+            for (int64_t k = 0; k < n; k++)
+                memcpy(slots[busy[b]].block + k * F + N, lanes[b].u + k * I, (size_t)I * sizeof(double));
 }
 
 /* Runs every sequence through the reservoir in the fixed slot schedule and
@@ -166,7 +183,8 @@ typedef lacus_status (*block_sink)(lacus_esn *m, const fit_slot *s, void *ctx);
 static lacus_status stream_states(lacus_esn *m, const lacus_seqs *in, block_sink sink, void *ctx)
 {
     fit_slot slots[FIT_SLOTS];
-    lacus_status st = slots_init(m, slots);
+    double *xi = NULL;
+    lacus_status st = slots_init(m, slots, &xi);
     if (st) return st;
     uint64_t call = m->res->n_runs++;
     int64_t next = 0, total = 0, done = 0;
@@ -177,12 +195,7 @@ static lacus_status stream_states(lacus_esn *m, const lacus_seqs *in, block_sink
         for (int k = 0; k < FIT_SLOTS; k++)
             if (slots[k].seq >= 0) busy[n_busy++] = k;
         if (n_busy == 0) break;
-        if (n_busy == 1) {
-            slot_advance(m, &slots[busy[0]], in, 1);
-        } else {
-#pragma omp parallel for schedule(static, 1)
-            for (int b = 0; b < n_busy; b++) slot_advance(m, &slots[busy[b]], in, 0);
-        }
+        advance_busy(m, slots, busy, n_busy, in, xi);
         for (int b = 0; b < n_busy && !st; b++) st = sink(m, &slots[busy[b]], ctx);
         if (st) break;
         for (int b = 0; b < n_busy; b++) {
@@ -196,7 +209,7 @@ static lacus_status stream_states(lacus_esn *m, const lacus_seqs *in, block_sink
         }
         if (m->p.progress) m->p.progress((double)done / (double)total, m->p.progress_user);
     }
-    slots_free(slots);
+    slots_free(slots, xi);
     return st;
 }
 

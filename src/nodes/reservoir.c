@@ -285,12 +285,17 @@ lacus_status lacus_reservoir_run(lacus_reservoir *r, const double *u, int64_t n_
     lacus_status st = lacus__check_finite(&r->err, "u", u, n_steps, r->p.n_inputs, r->p.n_inputs);
     if (st) return st;
     lacus__run_ws ws;
-    if (lacus__run_ws_init(&ws, r))
+    double *xi = LACUS__NEW(double, 2 * r->p.n_units);
+    if (!xi || lacus__run_ws_init(&ws, r)) {
+        lacus__free(xi);
         return lacus__fail(&r->err, LACUS_ERR_NOMEM, "out of memory for the run workspace");
+    }
     lacus__run_ws_seed(&ws, r, r->n_runs++, 0);
     if (reset) memset(r->state, 0, (size_t)r->p.n_units * sizeof *r->state);
-    lacus__reservoir_steps(r, &ws, r->state, u, r->p.n_inputs, n_steps, states, r->p.n_units, 1);
+    lacus__lane lane = {&ws, r->state, u, r->p.n_inputs, states, r->p.n_units};
+    lacus__reservoir_steps(r, &lane, 1, n_steps, xi, 1);
     lacus__run_ws_free(&ws);
+    lacus__free(xi);
     return lacus__check_finite(&r->err, "states", states + (n_steps - 1) * r->p.n_units, 1,
                                r->p.n_units, r->p.n_units);
 }

@@ -44,18 +44,31 @@ void lacus__run_ws_free(lacus__run_ws *ws);
 void lacus__run_ws_seed(lacus__run_ws *ws, const lacus_reservoir *r, uint64_t call,
                         uint64_t index);
 
-/* Runs n_steps from state x (n_units, updated in place):
- *   u (n_steps, n_inputs) row stride ldu; states (n_steps, n_units) row
- *   stride lds, every new state written.
- * parallel != 0 splits each step's units across the OpenMP threads (for a
- * single long sequence); 0 runs serially (when sequences run in parallel).
- * Results are identical either way. */
-void lacus__reservoir_steps(const lacus_reservoir *r, lacus__run_ws *ws, double *x,
-                            const double *u, int64_t ldu, int64_t n_steps, double *states,
-                            int64_t lds, int parallel);
+/* Sequences advanced together read each weight of W once per step for all
+ * of them (the product becomes N x S dense by sparse), which cuts the memory
+ * traffic of W by S. Results are bit-identical to running them one by one. */
+#define LACUS__BATCH_MAX 8
 
-/* Below this many units a single sequence is not split across threads: the
- * per-step barrier would cost more than it saves. */
-#define LACUS__PARALLEL_UNITS_MIN 1024
+/* One sequence of a lockstep batch. */
+typedef struct lacus__lane {
+    lacus__run_ws *ws;   /* its block inputs and noise stream */
+    double *x;           /* (n_units) state, updated in place */
+    const double *u;     /* (n_steps, n_inputs), row stride ldu */
+    int64_t ldu;
+    double *states;      /* (n_steps, n_units) written, row stride lds */
+    int64_t lds;
+} lacus__lane;
+
+/* Advances S <= LACUS__BATCH_MAX sequences by n_steps each, in lockstep.
+ * xi is scratch of 2 * n_units * S doubles. parallel != 0 splits the units of
+ * each step across the OpenMP threads (skipped when the step is too small to
+ * pay for the barrier); the numbers do not depend on it. */
+void lacus__reservoir_steps(const lacus_reservoir *r, const lacus__lane *lanes, int S,
+                            int64_t n_steps, double *xi, int parallel);
+
+/* Below this many multiply-adds per step (non-zeros of W times sequences) a
+ * step is not split across threads: the barrier would cost more than it
+ * saves. */
+#define LACUS__PARALLEL_WORK_MIN 20000
 
 #endif

@@ -96,73 +96,111 @@ static void block_drive(const lacus_reservoir *r, lacus__run_ws *ws, int64_t nb,
     }
 }
 
-/* Units [n0, n1) of one step: pre-activation (softmax) or new state. */
-static void step_units(const lacus_reservoir *r, const double *xprev, double *row,
-                       const double *noise, int64_t n0, int64_t n1)
+/* Units are handed to threads in chunks of this many (static schedule). */
+#define UNIT_CHUNK 64
+
+/* Leak and noise after the activation, as ReservoirPy: (1 - lr) x + lr f(.). */
+static inline double leak(const lacus_reservoir *r, int64_t n, double xprev, double fx,
+                          const double *noise)
+{
+    double y = (1.0 - r->lr[n]) * xprev + r->lr[n] * fx;
+    return noise ? y + noise[n] : y;
+}
+
+/* One step for units [n0, n1) of S lanes. xi_prev/xi_next are (N, S)
+ * interleaved states, so the S values W[n, k] multiplies are contiguous.
+ * row[s] holds the lane's drive on entry and its new state on exit (its
+ * pre-activation for softmax, finished by the caller). */
+static void step_units(const lacus_reservoir *r, int S, const double *xi_prev, double *xi_next,
+                       double *const *row, const double *const *noise, int64_t n0, int64_t n1)
 {
     const lacus_activation f = r->p.activation;
     const int64_t *p = r->W.indptr;
     const int32_t *ix = r->W.indices;
     const double *v = r->W.values;
     for (int64_t n = n0; n < n1; n++) {
-        double s = 0.0;
-        for (int64_t k = p[n]; k < p[n + 1]; k++) s += v[k] * xprev[ix[k]];
-        double pre = row[n] + s;
-        if (f == LACUS_ACT_SOFTMAX) {
-            row[n] = pre;
-            continue;
+        double acc[LACUS__BATCH_MAX] = {0};
+        for (int64_t k = p[n]; k < p[n + 1]; k++) {
+            const double w = v[k], *xp = xi_prev + (int64_t)ix[k] * S;
+            for (int s = 0; s < S; s++) acc[s] += w * xp[s];
         }
-        double y = (1.0 - r->lr[n]) * xprev[n] + r->lr[n] * activate(f, pre);
-        row[n] = noise ? y + noise[n] : y;
+        for (int s = 0; s < S; s++) {
+            double pre = row[s][n] + acc[s];
+            double y = f == LACUS_ACT_SOFTMAX ? pre : leak(r, n, xi_prev[n * S + s], activate(f, pre), noise[s]);
+            row[s][n] = y;
+            xi_next[n * S + s] = y;
+        }
     }
 }
 
 /* Softmax over the units of one step, then the leak; serial, fixed order. */
-static void softmax_finish(const lacus_reservoir *r, const double *xprev, double *row,
-                           const double *noise)
+static void softmax_finish(const lacus_reservoir *r, int s, int S, const double *xi_prev,
+                           double *xi_next, double *row, const double *noise)
 {
     int64_t N = r->p.n_units;
     double m = -INFINITY, sum = 0.0;
     for (int64_t n = 0; n < N; n++) m = fmax(m, row[n]);
     for (int64_t n = 0; n < N; n++) sum += (row[n] = exp(row[n] - m));
     for (int64_t n = 0; n < N; n++) {
-        double y = (1.0 - r->lr[n]) * xprev[n] + r->lr[n] * (row[n] / sum);
-        row[n] = noise ? y + noise[n] : y;
+        row[n] = leak(r, n, xi_prev[n * S + s], row[n] / sum, noise);
+        xi_next[n * S + s] = row[n];
     }
 }
 
-static void run_block(const lacus_reservoir *r, lacus__run_ws *ws, double *x, int64_t nb,
-                      double *states, int64_t lds, int parallel)
+static void run_block(const lacus_reservoir *r, const lacus__lane *lanes, int S, int64_t t0,
+                      int64_t nb, double *xi, int parallel)
 {
-    const int64_t N = r->p.n_units;
+    const int64_t N = r->p.n_units, n_chunks = (N + UNIT_CHUNK - 1) / UNIT_CHUNK;
     const int softmax = r->p.activation == LACUS_ACT_SOFTMAX;
 #pragma omp parallel if (parallel)
     {
-#pragma omp for schedule(static)
-        for (int64_t n = 0; n < N; n++) block_drive(r, ws, nb, states, lds, n, n + 1);
+        for (int s = 0; s < S; s++) {
+#pragma omp for schedule(static) nowait
+            for (int64_t c = 0; c < n_chunks; c++) {
+                int64_t n0 = c * UNIT_CHUNK, n1 = n0 + UNIT_CHUNK < N ? n0 + UNIT_CHUNK : N;
+                block_drive(r, lanes[s].ws, nb, lanes[s].states + t0 * lanes[s].lds,
+                            lanes[s].lds, n0, n1);
+            }
+        }
+#pragma omp barrier
         for (int64_t t = 0; t < nb; t++) {
-            const double *xprev = t == 0 ? x : states + (t - 1) * lds;
-            double *row = states + t * lds;
-            const double *noise = ws->noise ? ws->noise + t * N : NULL;
+            const double *xi_prev = xi + (t & 1) * N * S;
+            double *xi_next = xi + ((t + 1) & 1) * N * S;
+            double *row[LACUS__BATCH_MAX];
+            const double *noise[LACUS__BATCH_MAX];
+            for (int s = 0; s < S; s++) {
+                row[s] = lanes[s].states + (t0 + t) * lanes[s].lds;
+                noise[s] = lanes[s].ws->noise ? lanes[s].ws->noise + t * N : NULL;
+            }
 #pragma omp for schedule(static)
-            for (int64_t n = 0; n < N; n++) step_units(r, xprev, row, noise, n, n + 1);
+            for (int64_t c = 0; c < n_chunks; c++) {
+                int64_t n0 = c * UNIT_CHUNK, n1 = n0 + UNIT_CHUNK < N ? n0 + UNIT_CHUNK : N;
+                step_units(r, S, xi_prev, xi_next, row, noise, n0, n1);
+            }
             if (softmax) {
 #pragma omp single
-                softmax_finish(r, xprev, row, noise);
+                for (int s = 0; s < S; s++) softmax_finish(r, s, S, xi_prev, xi_next, row[s], noise[s]);
             }
         }
     }
-    memcpy(x, states + (nb - 1) * lds, (size_t)N * sizeof *x);
 }
 
-void lacus__reservoir_steps(const lacus_reservoir *r, lacus__run_ws *ws, double *x,
-                            const double *u, int64_t ldu, int64_t n_steps, double *states,
-                            int64_t lds, int parallel)
+void lacus__reservoir_steps(const lacus_reservoir *r, const lacus__lane *lanes, int S,
+                            int64_t n_steps, double *xi, int parallel)
 {
-    if (r->p.n_units < LACUS__PARALLEL_UNITS_MIN) parallel = 0;
+    const int64_t N = r->p.n_units;
+    if (r->W.nnz * S + N * S < LACUS__PARALLEL_WORK_MIN) parallel = 0;
+    for (int s = 0; s < S; s++)
+        for (int64_t n = 0; n < N; n++) xi[n * S + s] = lanes[s].x[n];
     for (int64_t t0 = 0; t0 < n_steps; t0 += LACUS__BLOCK_STEPS) {
         int64_t nb = n_steps - t0 < LACUS__BLOCK_STEPS ? n_steps - t0 : LACUS__BLOCK_STEPS;
-        fill_block_inputs(r, ws, u + t0 * ldu, ldu, nb);
-        run_block(r, ws, x, nb, states + t0 * lds, lds, parallel);
+        for (int s = 0; s < S; s++)
+            fill_block_inputs(r, lanes[s].ws, lanes[s].u + t0 * lanes[s].ldu, lanes[s].ldu, nb);
+        run_block(r, lanes, S, t0, nb, xi, parallel);
+        /* After nb steps the newest states sit in the buffer nb & 1; keep
+         * them in the first buffer for the next block. */
+        if (nb & 1) memcpy(xi, xi + N * S, (size_t)(N * S) * sizeof *xi);
     }
+    for (int s = 0; s < S; s++)
+        for (int64_t n = 0; n < N; n++) lanes[s].x[n] = xi[n * S + s];
 }
