@@ -320,6 +320,24 @@ const lacus_reservoir_params *lacus_reservoir_params_get(const lacus_reservoir *
  *   u (n_steps, n_inputs), states (n_steps, n_units) */
 lacus_status lacus_reservoir_run(lacus_reservoir *r, const double *u, int64_t n_steps,
                                  int reset, double *states);
+/* A set of sequences of possibly different lengths, borrowed from the
+ * caller. Sequence i is data[i], a (n_steps[i], n_features) row-major
+ * matrix. */
+typedef struct lacus_seqs {
+    int64_t n_seqs;
+    int64_t n_features;
+    const double *const *data;
+    const int64_t *n_steps;
+} lacus_seqs;
+
+/* Runs many sequences, each from a zero state (the reservoir's own state
+ * is not touched), advancing up to 8 of them in lockstep so that each weight
+ * of W is read once per step for all of them, and splitting each step's
+ * units across threads. Results equal lacus_reservoir_run on each sequence.
+ *   u: sequences of (n_steps[i], n_inputs);
+ *   states[i]: caller buffer of (n_steps[i], n_units). */
+lacus_status lacus_reservoir_run_many(lacus_reservoir *r, const lacus_seqs *u,
+                                      double *const *states);
 /* Current state (n_units), for reading or writing. */
 lacus_status lacus_reservoir_get_state(const lacus_reservoir *r, double *x);
 lacus_status lacus_reservoir_set_state(lacus_reservoir *r, const double *x);
@@ -415,15 +433,6 @@ int lacus_ridge_used_fallback(const lacus_ridge *m);
 /* Echo state network: reservoir + ridge readout over many sequences        */
 /* ------------------------------------------------------------------------ */
 
-/* A set of sequences of possibly different lengths, borrowed from the
- * caller. Sequence i is data[i], a (n_steps[i], n_features) row-major
- * matrix. */
-typedef struct lacus_seqs {
-    int64_t n_seqs;
-    int64_t n_features;
-    const double *const *data;
-    const int64_t *n_steps;
-} lacus_seqs;
 
 typedef struct lacus_esn_params {
     lacus_reservoir_params reservoir;
@@ -737,6 +746,38 @@ lacus_status lacus_nrmse_value(const double *y_true, const double *y_pred, int64
 lacus_status lacus_nrmse_norm_parse(const char *name, lacus_nrmse_norm *out, lacus_error *err);
 /* The name of a normaliser ("minmax"...), or NULL for an unknown value. */
 const char *lacus_nrmse_norm_name(lacus_nrmse_norm norm);
+
+/* Memory capacity (Jaeger 2001, "Short term memory in echo state
+ * networks"), as reservoirpy.observables.memory_capacity with the model
+ * `reservoir >> Ridge(ridge)`:
+ *
+ *   MC = sum_{k=1}^{k_max} MC_k,  MC_k = r^2(u[t - k], y_k[t])
+ *
+ * where y_k is a ridge readout trained to recall u[t - k]. The series u
+ * (n_series values) is the caller's, or 10 * k_max values of U(-0.8, 0.8)
+ * drawn from numpy.random.default_rng(seed) (ReservoirPy with seed=seed).
+ * Rows t = k_max .. n_series-1 form the task; the last test_len rows are
+ * the test set. The reservoir runs over the training rows from a zero state
+ * (ReservoirPy on a fresh model), the readout skips their first k_max rows
+ * (warmup = k_max) and is fitted with a centred bias; the test rows then
+ * continue from the last training state, and r is the Pearson correlation
+ * on them. The reservoir's weights are used as they are and its state is
+ * restored before returning; it must have n_inputs == 1.
+ * mc_k (k_max) is optional (NULL); *mc receives the sum. Fails with
+ * LACUS_ERR_ARG on bad sizes, LACUS_ERR_NUMERIC when a prediction is
+ * constant (r undefined), and passes on reservoir/ridge errors. */
+typedef struct lacus_memory_capacity_params {
+    int64_t k_max;          /* required, >= 1; a rule of thumb is 2 * n_units */
+    double ridge;           /* readout regularisation, >= 0; default 1e-4 */
+    const double *series;   /* optional (n_series) input */
+    int64_t n_series;
+    int64_t test_len;       /* > 0: test rows; 0 (default): round(n_series * test_ratio) */
+    double test_ratio;      /* in (0, 1); default 0.2 (ReservoirPy's test_size) */
+    uint64_t seed;          /* for the drawn series; default 42 */
+} lacus_memory_capacity_params;
+lacus_memory_capacity_params lacus_memory_capacity_params_default(void);
+lacus_status lacus_memory_capacity(lacus_reservoir *r, const lacus_memory_capacity_params *p,
+                                   double *mc_k, double *mc, lacus_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Threads                                                                  */

@@ -1,17 +1,8 @@
 /* Echo state network: a reservoir and a ridge readout trained over many
- * sequences, streaming.
- *
- * Fit schedule. Sequences are taken in order into a fixed number of slots
- * (FIT_SLOTS). In each round every busy slot advances its sequence by the
- * same number of steps (at most FIT_ROWS) into its own row block, all slots
- * in one lockstep batch that reads W once per step for all of them, with the
- * units of each step split across threads. After the round, the blocks are
- * added to X^T X in slot order by one BLAS call each, and finished slots take
- * the next sequences.
- * Because the number of slots and the block size are constants, the rows
- * reach the sums in the same order and groups whatever the thread count, so
- * the trained readout is bit-for-bit the same with 1 or 16 threads. Memory is
- * FIT_SLOTS * FIT_ROWS * (features + outputs) doubles besides X^T X. */
+ * sequences, streaming. The reservoir's stream (nodes/reservoir_stream.c)
+ * hands blocks of states in a fixed order; fitting adds them to the ridge
+ * sums as they come, so the trained readout does not depend on the thread
+ * count and the states of the whole data set are never held. */
 #include "model/esn.h"
 
 #include <stdio.h>
@@ -19,9 +10,6 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-
-#define FIT_SLOTS LACUS__BATCH_MAX
-#define FIT_ROWS 256
 
 lacus_esn_params lacus_esn_params_default(void)
 {
@@ -102,132 +90,32 @@ static lacus_status check_seqs(lacus_error *err, const char *what, const lacus_s
     return LACUS_OK;
 }
 
-/* One slot of the fit schedule: a sequence in progress. */
 typedef struct {
-    int64_t seq;        /* -1 when idle */
-    int64_t t;          /* next step of the sequence */
-    int64_t rows;       /* rows produced this round */
-    double *x;          /* (n_units) state */
-    double *block;      /* (FIT_ROWS, features) */
-    lacus__run_ws ws;
-} fit_slot;
-
-static void slot_start(const lacus_esn *m, fit_slot *s, int64_t seq, uint64_t call)
-{
-    s->seq = seq;
-    s->t = 0;
-    s->rows = 0;
-    memset(s->x, 0, (size_t)m->p.reservoir.n_units * sizeof(double));
-    lacus__run_ws_seed(&s->ws, m->res, call, (uint64_t)seq);
-}
-
-static void slots_free(fit_slot *slots, double *xi)
-{
-    for (int k = 0; k < FIT_SLOTS; k++) {
-        lacus__free(slots[k].x);
-        lacus__free(slots[k].block);
-        lacus__run_ws_free(&slots[k].ws);
-    }
-    lacus__free(xi);
-}
-
-static lacus_status slots_init(lacus_esn *m, fit_slot *slots, double **xi)
-{
-    memset(slots, 0, FIT_SLOTS * sizeof *slots);
-    int64_t N = m->p.reservoir.n_units, F = lacus__esn_n_features(m);
-    *xi = LACUS__NEW(double, 2 * N * FIT_SLOTS);
-    int ok = *xi != NULL;
-    for (int k = 0; k < FIT_SLOTS; k++) {
-        slots[k].seq = -1;
-        slots[k].x = LACUS__NEW(double, N);
-        slots[k].block = LACUS__NEW(double, FIT_ROWS * F);
-        ok &= slots[k].x && slots[k].block && !lacus__run_ws_init(&slots[k].ws, m->res);
-    }
-    if (!ok) {
-        slots_free(slots, *xi);
-        return lacus__fail(&m->err, LACUS_ERR_NOMEM,
-                           "out of memory for the fit buffers (%d x %d x %lld doubles)",
-                           FIT_SLOTS, FIT_ROWS, (long long)F);
-    }
-    return LACUS_OK;
-}
-
-/* Advances every busy slot by the same number of steps (the fewest any of
- * them has left, at most FIT_ROWS), all in one lockstep batch. */
-static void advance_busy(const lacus_esn *m, fit_slot *slots, const int *busy, int n_busy,
-                         const lacus_seqs *in, double *xi)
-{
-    int64_t N = m->p.reservoir.n_units, I = in->n_features, F = lacus__esn_n_features(m);
-    int64_t n = FIT_ROWS;
-    for (int b = 0; b < n_busy; b++) {
-        const fit_slot *s = &slots[busy[b]];
-        if (in->n_steps[s->seq] - s->t < n) n = in->n_steps[s->seq] - s->t;
-    }
-    lacus__lane lanes[FIT_SLOTS];
-    for (int b = 0; b < n_busy; b++) {
-        fit_slot *s = &slots[busy[b]];
-        lanes[b] = (lacus__lane){&s->ws, s->x, in->data[s->seq] + s->t * I, I, s->block, F};
-        s->rows = n;
-    }
-    lacus__reservoir_steps(m->res, lanes, n_busy, n, xi, 1);
-    if (m->p.feed_input)
-        for (int b = 0; b < n_busy; b++)
-            for (int64_t k = 0; k < n; k++)
-                memcpy(slots[busy[b]].block + k * F + N, lanes[b].u + k * I, (size_t)I * sizeof(double));
-}
-
-/* Runs every sequence through the reservoir in the fixed slot schedule and
- * hands each round's blocks, in slot order, to `sink`. */
-typedef lacus_status (*block_sink)(lacus_esn *m, const fit_slot *s, void *ctx);
-
-static lacus_status stream_states(lacus_esn *m, const lacus_seqs *in, block_sink sink, void *ctx)
-{
-    fit_slot slots[FIT_SLOTS];
-    double *xi = NULL;
-    lacus_status st = slots_init(m, slots, &xi);
-    if (st) return st;
-    uint64_t call = m->res->n_runs++;
-    int64_t next = 0, total = 0, done = 0;
-    for (int64_t i = 0; i < in->n_seqs; i++) total += in->n_steps[i];
-    for (int k = 0; k < FIT_SLOTS && next < in->n_seqs; k++) slot_start(m, &slots[k], next++, call);
-    for (;;) {
-        int busy[FIT_SLOTS], n_busy = 0;
-        for (int k = 0; k < FIT_SLOTS; k++)
-            if (slots[k].seq >= 0) busy[n_busy++] = k;
-        if (n_busy == 0) break;
-        advance_busy(m, slots, busy, n_busy, in, xi);
-        for (int b = 0; b < n_busy && !st; b++) st = sink(m, &slots[busy[b]], ctx);
-        if (st) break;
-        for (int b = 0; b < n_busy; b++) {
-            fit_slot *s = &slots[busy[b]];
-            s->t += s->rows;
-            done += s->rows;
-            if (s->t >= in->n_steps[s->seq]) {
-                if (next < in->n_seqs) slot_start(m, s, next++, call);
-                else s->seq = -1;
-            }
-        }
-        if (m->p.progress) m->p.progress((double)done / (double)total, m->p.progress_user);
-    }
-    slots_free(slots, xi);
-    return st;
-}
-
-typedef struct {
+    lacus_esn *m;
     const lacus_seqs *targets;
-} fit_ctx;
+    double *const *outputs;
+} sink_ctx;
 
-static lacus_status fit_sink(lacus_esn *m, const fit_slot *s, void *vctx)
+/* Adds a block of states (after each sequence's warm-up) to the ridge sums. */
+static lacus_status fit_sink(void *vctx, int64_t seq, int64_t t, int64_t rows, const double *block,
+                             int64_t ld)
 {
-    const fit_ctx *ctx = vctx;
-    int64_t F = lacus__esn_n_features(m), O = m->n_outputs;
-    int64_t skip = m->p.warmup > s->t ? m->p.warmup - s->t : 0;
-    if (skip >= s->rows) return LACUS_OK;
-    const double *y = ctx->targets->data[s->seq] + (s->t + skip) * O;
-    lacus_status st = lacus__ridge_accumulate(m->readout, s->block + skip * F, F, y, O,
-                                              s->rows - skip);
-    if (st) m->err = m->readout->err;
+    const sink_ctx *c = vctx;
+    int64_t O = c->m->n_outputs, skip = c->m->p.warmup > t ? c->m->p.warmup - t : 0;
+    if (skip >= rows) return LACUS_OK;
+    const double *y = c->targets->data[seq] + (t + skip) * O;
+    lacus_status st = lacus__ridge_accumulate(c->m->readout, block + skip * ld, ld, y, O, rows - skip);
+    if (st) c->m->err = c->m->readout->err;
     return st;
+}
+
+/* Predictions of a block of states. */
+static lacus_status run_sink(void *vctx, int64_t seq, int64_t t, int64_t rows, const double *block,
+                             int64_t ld)
+{
+    const sink_ctx *c = vctx;
+    int64_t O = c->m->n_outputs;
+    return lacus_ridge_predict(c->m->readout, block, ld, rows, c->outputs[seq] + t * O, O);
 }
 
 lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets)
@@ -263,24 +151,15 @@ lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_s
     m->readout = NULL;
     m->n_outputs = rp.n_outputs;
     if ((st = lacus_ridge_create(&rp, &m->readout, &m->err))) return st;
-    fit_ctx ctx = {targets};
-    if ((st = stream_states(m, inputs, fit_sink, &ctx))) return st;
+    sink_ctx ctx = {m, targets, NULL};
+    if ((st = lacus__reservoir_stream(m->res, inputs, m->p.feed_input, fit_sink, &ctx,
+                                      m->p.progress, m->p.progress_user, &m->err)))
+        return st;
     if ((st = lacus_ridge_solve(m->readout))) {
         m->err = m->readout->err;
         return st;
     }
     return LACUS_OK;
-}
-
-typedef struct {
-    double *const *outputs;
-} run_ctx;
-
-static lacus_status run_sink(lacus_esn *m, const fit_slot *s, void *vctx)
-{
-    const run_ctx *ctx = vctx;
-    int64_t F = lacus__esn_n_features(m), O = m->n_outputs;
-    return lacus_ridge_predict(m->readout, s->block, F, s->rows, ctx->outputs[s->seq] + s->t * O, O);
 }
 
 lacus_status lacus_esn_run(lacus_esn *m, const lacus_seqs *inputs, double *const *outputs)
@@ -290,6 +169,7 @@ lacus_status lacus_esn_run(lacus_esn *m, const lacus_seqs *inputs, double *const
     lacus_status st = check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs);
     if (st) return st;
     if (!outputs) return lacus__fail(&m->err, LACUS_ERR_ARG, "outputs is NULL");
-    run_ctx ctx = {outputs};
-    return stream_states(m, inputs, run_sink, &ctx);
+    sink_ctx ctx = {m, NULL, outputs};
+    return lacus__reservoir_stream(m->res, inputs, m->p.feed_input, run_sink, &ctx, m->p.progress,
+                                   m->p.progress_user, &m->err);
 }

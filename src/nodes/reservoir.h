@@ -66,6 +66,20 @@ typedef struct lacus__lane {
 void lacus__reservoir_steps(const lacus_reservoir *r, const lacus__lane *lanes, int S,
                             int64_t n_steps, double *xi, int parallel);
 
+/* Receives each block of states a stream produces: rows [t, t + rows) of
+ * sequence seq, as a (rows, width) matrix with row stride ld (width = units,
+ * plus inputs when fed to the readout). Called on the calling thread. */
+typedef lacus_status (*lacus__stream_sink)(void *ctx, int64_t seq, int64_t t, int64_t rows,
+                                           const double *block, int64_t ld);
+
+/* Runs every sequence of `in` from a zero state through the reservoir in a
+ * fixed, thread-count-independent schedule (see reservoir_stream.c). With
+ * feed_input, each block row is [state, input]. */
+lacus_status lacus__reservoir_stream(lacus_reservoir *r, const lacus_seqs *in, int feed_input,
+                                     lacus__stream_sink sink, void *ctx,
+                                     void (*progress)(double, void *), void *progress_user,
+                                     lacus_error *err);
+
 /* Below this many multiply-adds per step (non-zeros of W times sequences) a
  * step is not split across threads: the barrier would cost more than it
  * saves. */

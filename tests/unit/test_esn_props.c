@@ -109,6 +109,30 @@ int main(void)
         CHECK(same_run(&p, &one));
         free_data(&one);
     }
+    TEST("run_many (lockstep batches) equals running each sequence alone, bit for bit")
+    {
+        for (int big = 0; big < 2; big++) {
+            lacus_reservoir_params p = params(big ? 1100 : 90).reservoir;
+            lacus_reservoir *r = NULL;
+            lacus_error err = {0};
+            CHECK_STATUS(lacus_reservoir_create(&p, &r, &err), LACUS_OK);
+            int64_t N = p.n_units;
+            double *many[6], *one = NULL;
+            for (int64_t i = 0; i < d.n_seqs; i++) many[i] = calloc((size_t)(d.steps[i] * N), sizeof(double));
+            lacus_seqs U = {d.n_seqs, 2, (const double *const *)d.u, d.steps};
+            CHECK_STATUS(lacus_reservoir_run_many(r, &U, many), LACUS_OK);
+            int same = 1;
+            for (int64_t i = 0; i < d.n_seqs; i++) {
+                one = realloc(one, (size_t)(d.steps[i] * N) * sizeof(double));
+                CHECK_STATUS(lacus_reservoir_run(r, d.u[i], d.steps[i], 1, one), LACUS_OK);
+                same &= memcmp(one, many[i], (size_t)(d.steps[i] * N) * sizeof(double)) == 0;
+                free(many[i]);
+            }
+            CHECK(same);
+            free(one);
+            lacus_reservoir_free(r);
+        }
+    }
     TEST("save then load gives identical predictions; manifest is readable JSON")
     {
         lacus_esn_params p = params(80);
