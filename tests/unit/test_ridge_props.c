@@ -34,6 +34,27 @@ static void ref_solve(int n, int m, double *A, double *B)
         for (int k = 0; k < m; k++) B[r * m + k] /= A[r * n + r];
 }
 
+/* Reference answer [b; W] ((F + 1) x O) from the bordered normal equations
+ * of [1, x]: [[T, s^T], [s, S]] + lambda * diag(penalise_bias, 1, ..., 1). */
+static void bordered_reference(const double *X, const double *Y, double lambda, int penalise_bias,
+                               double *B)
+{
+    static double A[(F + 1) * (F + 1)];
+    memset(A, 0, sizeof A);
+    memset(B, 0, sizeof(double) * (F + 1) * O);
+    for (int t = 0; t < T; t++) {
+        double xa[F + 1];
+        xa[0] = 1.0;
+        memcpy(xa + 1, X + t * F, sizeof(double) * F);
+        for (int i = 0; i <= F; i++) {
+            for (int j = 0; j <= F; j++) A[i * (F + 1) + j] += xa[i] * xa[j];
+            for (int o = 0; o < O; o++) B[i * O + o] += xa[i] * Y[t * O + o];
+        }
+    }
+    for (int i = penalise_bias ? 0 : 1; i <= F; i++) A[i * (F + 1) + i] += lambda;
+    ref_solve(F + 1, O, A, B);
+}
+
 static lacus_ridge *make(double ridge, lacus_bias_mode b, lacus_solver s, int64_t keep)
 {
     lacus_ridge_params p = lacus_ridge_params_default();
@@ -77,19 +98,8 @@ int main(void)
             }
         for (int i = 0; i < F * O; i++) CHECK(fabs(gW[i] + lambda * W[i]) < 1e-10);
         for (int o = 0; o < O; o++) CHECK(fabs(gb[o]) < 1e-10);
-        /* Reference: the bordered system [[T, s^T], [s, S + lambda I]] with b unpenalised. */
-        double A[(F + 1) * (F + 1)] = {0}, B[(F + 1) * O] = {0};
-        for (int t = 0; t < T; t++) {
-            double xa[F + 1];
-            xa[0] = 1.0;
-            memcpy(xa + 1, X + t * F, sizeof(double) * F);
-            for (int i = 0; i <= F; i++) {
-                for (int j = 0; j <= F; j++) A[i * (F + 1) + j] += xa[i] * xa[j];
-                for (int o = 0; o < O; o++) B[i * O + o] += xa[i] * Y[t * O + o];
-            }
-        }
-        for (int i = 1; i <= F; i++) A[i * (F + 1) + i] += lambda;
-        ref_solve(F + 1, O, A, B);
+        double B[(F + 1) * O];
+        bordered_reference(X, Y, lambda, 0, B);
         for (int o = 0; o < O; o++) CHECK_CLOSE(b[o], B[o], 1e-11);
         for (int i = 0; i < F * O; i++) CHECK_CLOSE(W[i], B[O + i], 1e-11);
         lacus_ridge_free(m);
@@ -101,18 +111,8 @@ int main(void)
         CHECK_STATUS(lacus_ridge_solve(m), LACUS_OK);
         double W[F * O], b[O];
         lacus_ridge_get_weights(m, W, b);
-        double A[(F + 1) * (F + 1)] = {0}, B[(F + 1) * O] = {0};
-        for (int t = 0; t < T; t++) {
-            double xa[F + 1];
-            xa[0] = 1.0;
-            memcpy(xa + 1, X + t * F, sizeof(double) * F);
-            for (int i = 0; i <= F; i++) {
-                for (int j = 0; j <= F; j++) A[i * (F + 1) + j] += xa[i] * xa[j];
-                for (int o = 0; o < O; o++) B[i * O + o] += xa[i] * Y[t * O + o];
-            }
-        }
-        for (int i = 0; i <= F; i++) A[i * (F + 1) + i] += lambda;
-        ref_solve(F + 1, O, A, B);
+        double B[(F + 1) * O];
+        bordered_reference(X, Y, lambda, 1, B);
         for (int o = 0; o < O; o++) CHECK_CLOSE(b[o], B[o], 1e-11);
         for (int i = 0; i < F * O; i++) CHECK_CLOSE(W[i], B[O + i], 1e-11);
         lacus_ridge_free(m);
