@@ -215,8 +215,10 @@ def main():
         print(hit["line"] + f" cached=1 measured={hit['when']}")
         return
 
+    load1 = os.getloadavg()[0]
     line = {"states": cmd_states, "fit": cmd_fit, "peak": cmd_peak,
             "memfit": cmd_memfit}[a.workload](a)
+    line["load1"] = f"{load1:.2f}"   # other work on the machine skews timings
     text = fmt(line)
     print(text + " cached=0", flush=True)
     if a.cache and a.workload != "memfit":

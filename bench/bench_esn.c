@@ -8,8 +8,9 @@
  * (bench/anchor_reservoirpy.py) that prints the same keys.
  *
  *   bench_esn states N conn T n_seqs   reservoir states of n_seqs sequences
- *                                      of T steps each (n_seqs > 1: in
- *                                      parallel, one handle per thread)
+ *                                      of T steps each (n_seqs > 1:
+ *                                      lacus_reservoir_run_many, or one
+ *                                      handle per thread with --handles)
  *   bench_esn fit N conn T             whole ESN fit on one sequence, its
  *                                      parts, and X^T X accumulation GFLOP/s
  *                                      against a bare dsyrk of shape (N, T)
@@ -20,7 +21,8 @@
  *
  * Options (after the subcommand's arguments): --threads K (default 2),
  * --reps R (repetitions of short measurements; default: as many as fit in
- * about a second, at most 3; the best is kept), --chunk C (memfit chunk, 10000).
+ * about a second, at most 3; the best is kept), --chunk C (memfit chunk, 10000),
+ * --handles (see states).
  *
  * The workload is the one of the speed goals: random 768-d input and
  * 768-d target, lr 0.985, sr 2.8, input_scaling 5.0, input_connectivity
@@ -56,6 +58,7 @@
 static int g_threads = 2;
 static int g_reps = 0; /* 0: automatic */
 static int64_t g_chunk = 10000;
+static int g_handles = 0; /* states: one handle per thread instead of run_many */
 
 /* ---------------------------------------------------------------- utils */
 
@@ -72,6 +75,22 @@ static double peak_rss_mb(void)
     if (getrusage(RUSAGE_SELF, &ru) != 0)
         return -1.0;
     return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
+}
+
+/* 1-minute load average at start: other work on the machine skews timings
+ * (OpenMP barriers inside a step suffer most), so every line records it. */
+static double g_load = -1.0;
+
+static double load1(void)
+{
+    double l = -1.0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1.0;
+        fclose(f);
+    }
+    return l;
 }
 
 static void die(const char *what, lacus_status s, const char *msg)
@@ -180,7 +199,10 @@ static int cmd_states(int64_t N, double conn, int64_t T, int64_t n_seqs)
 {
     lacus_error err = {0};
     lacus_reservoir_params p = workload_reservoir(N, conn);
-    int n_handles = n_seqs > 1 ? g_threads : 1;
+    /* Several sequences go through lacus_reservoir_run_many (lockstep
+     * lanes, threads inside each step), or with --handles through one
+     * handle per thread, each running whole sequences. */
+    int n_handles = n_seqs > 1 && g_handles ? g_threads : 1;
     lacus_reservoir **res = xmalloc(sizeof *res * (size_t)n_handles);
 
     double t0 = now();
@@ -196,13 +218,16 @@ static int cmd_states(int64_t N, double conn, int64_t T, int64_t n_seqs)
     rng_seed(&rng, SEED);
     double **u = xmalloc(sizeof *u * (size_t)n_seqs);
     double **x = xmalloc(sizeof *x * (size_t)n_seqs);
+    int64_t *steps = xmalloc(sizeof *steps * (size_t)n_seqs);
     for (int64_t i = 0; i < n_seqs; i++) {
         u[i] = xmalloc(sizeof(double) * (size_t)(T * N_IO));
         x[i] = xmalloc(sizeof(double) * (size_t)(T * N));
+        steps[i] = T;
         fill_uniform(&rng, u[i], T * N_IO);
         /* touch the output so first-touch page faults are not timed */
         memset(x[i], 0, sizeof(double) * (size_t)(T * N));
     }
+    lacus_seqs useqs = {n_seqs, N_IO, (const double *const *)u, steps};
 
     double best = INFINITY;
     int reps = 1;
@@ -211,6 +236,8 @@ static int cmd_states(int64_t N, double conn, int64_t T, int64_t n_seqs)
         double t = now();
         if (n_seqs == 1) {
             st = lacus_reservoir_run(res[0], u[0], T, 1, x[0]);
+        } else if (n_handles == 1) {
+            st = lacus_reservoir_run_many(res[0], &useqs, x);
         } else {
             /* Handles are not thread-safe: one per thread, static partition
              * (STYLE.md); each sequence starts from a zero state (reset = 1)
@@ -244,9 +271,10 @@ static int cmd_states(int64_t N, double conn, int64_t T, int64_t n_seqs)
     double flops = 2.0 * ((double)nnz + (double)N * N_IO * INPUT_CONNECTIVITY) * (double)T *
                    (double)n_seqs;
     printf("impl=lacus workload=states N=%lld conn=%g T=%lld seqs=%lld threads=%d seconds=%.6g "
-           "init_s=%.4g reps=%d nnz_W=%lld gflops=%.4g peak_rss_mb=%.1f checksum=%.10e\n",
+           "init_s=%.4g reps=%d mode=%s nnz_W=%lld gflops=%.4g peak_rss_mb=%.1f load1=%.2f checksum=%.10e\n",
            (long long)N, conn, (long long)T, (long long)n_seqs, g_threads, best, init_s, reps,
-           (long long)nnz, flops / best * 1e-9, peak_rss_mb(), sum);
+           n_seqs == 1 ? "run" : n_handles > 1 ? "handles" : "run_many",
+           (long long)nnz, flops / best * 1e-9, peak_rss_mb(), g_load, sum);
 
     for (int64_t i = 0; i < n_seqs; i++) {
         free(u[i]);
@@ -254,6 +282,7 @@ static int cmd_states(int64_t N, double conn, int64_t T, int64_t n_seqs)
     }
     free(u);
     free(x);
+    free(steps);
     for (int h = 0; h < n_handles; h++)
         lacus_reservoir_free(res[h]);
     free(res);
@@ -358,10 +387,10 @@ static int cmd_fit(int64_t N, double conn, int64_t T)
 
     printf("impl=lacus workload=fit N=%lld conn=%g T=%lld seqs=1 threads=%d seconds=%.6g "
            "init_s=%.4g states_s=%.4g acc_s=%.4g solve_s=%.4g solver=%s fallback=%d "
-           "parts_rel_diff=%.2e peak_rss_mb=%.1f checksum=%.10e\n",
+           "parts_rel_diff=%.2e peak_rss_mb=%.1f load1=%.2f checksum=%.10e\n",
            (long long)N, conn, (long long)T, g_threads, fit_s, init_s, states_s, acc_s, solve_s,
            solver_name(solver), lacus_ridge_used_fallback(lacus_esn_readout(esn)),
-           maxabs > 0 ? maxdiff / maxabs : maxdiff, peak_rss_mb(), wsum);
+           maxabs > 0 ? maxdiff / maxabs : maxdiff, peak_rss_mb(), g_load, wsum);
     fflush(stdout);
 
     /* 3. X^T X alone (a 1-output ridge makes X^T Y negligible, 2NT flops
@@ -456,10 +485,12 @@ static int cmd_peak(void)
             syrk_s = fmin(syrk_s, now() - t0);
         }
         double nn = (double)n;
-        printf("impl=lacus workload=peak op=dgemm n=%d threads=%d seconds=%.6g gflops=%.4g\n", n,
-               counts[k], gemm_s, 2.0 * nn * nn * nn / gemm_s * 1e-9);
-        printf("impl=lacus workload=peak op=dsyrk n=%d threads=%d seconds=%.6g gflops=%.4g\n", n,
-               counts[k], syrk_s, nn * (nn + 1) * nn / syrk_s * 1e-9);
+        printf("impl=lacus workload=peak op=dgemm n=%d threads=%d seconds=%.6g gflops=%.4g "
+               "load1=%.2f\n",
+               n, counts[k], gemm_s, 2.0 * nn * nn * nn / gemm_s * 1e-9, g_load);
+        printf("impl=lacus workload=peak op=dsyrk n=%d threads=%d seconds=%.6g gflops=%.4g "
+               "load1=%.2f\n",
+               n, counts[k], syrk_s, nn * (nn + 1) * nn / syrk_s * 1e-9, g_load);
     }
     set_threads(g_threads);
     free(A);
@@ -526,9 +557,9 @@ static int cmd_memfit(int64_t N, int64_t T)
 
     printf("impl=lacus workload=memfit N=%lld conn=0.1 T=%lld chunk=%lld threads=%d "
            "seconds=%.6g init_s=%.4g states_s=%.4g acc_s=%.4g solve_s=%.4g gen_s=%.4g "
-           "peak_rss_mb=%.1f checksum=%.10e\n",
+           "peak_rss_mb=%.1f load1=%.2f checksum=%.10e\n",
            (long long)N, (long long)T, (long long)C, g_threads, run_s + acc_s + solve_s, init_s,
-           run_s, acc_s, solve_s, gen_s, peak_rss_mb(), wsum);
+           run_s, acc_s, solve_s, gen_s, peak_rss_mb(), g_load, wsum);
     free(u);
     free(y);
     free(X);
@@ -548,7 +579,8 @@ static void usage(void)
             "       bench_esn fit N conn T [options]\n"
             "       bench_esn peak [options]\n"
             "       bench_esn memfit N T [options]\n"
-            "options: --threads K (2)  --reps R (auto)  --chunk C (10000)\n");
+            "options: --threads K (2)  --reps R (auto)  --chunk C (10000)\n"
+            "         --handles (states: one handle per thread, not run_many)\n");
     exit(2);
 }
 
@@ -586,6 +618,8 @@ int main(int argc, char **argv)
             g_reps = (int)arg_int(argv[++i], 1);
         else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc)
             g_chunk = arg_int(argv[++i], 1);
+        else if (strcmp(argv[i], "--handles") == 0)
+            g_handles = 1;
         else if (argv[i][0] == '-' && argv[i][1] == '-')
             usage();
         else if (npos < 8)
@@ -598,6 +632,7 @@ int main(int argc, char **argv)
     if (strcmp(lacus_version(), LACUS_VERSION_STRING) != 0)
         fprintf(stderr, "bench_esn: warning: header %s, library %s\n", LACUS_VERSION_STRING,
                 lacus_version());
+    g_load = load1();
     set_threads(g_threads);
 #ifdef _OPENMP
     /* The library threads inside a single sequence; when we run sequences

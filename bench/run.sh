@@ -130,7 +130,12 @@ run_anchor() {
 
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
-say "# lacus bench $MODE $STAMP commit=$commit host=$(hostname) cpu=\"$cpu\" cores=$(nproc) threads=$THREADS"
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo nan)
+say "# lacus bench $MODE $STAMP commit=$commit host=$(hostname) cpu=\"$cpu\" cores=$(nproc) threads=$THREADS load=$load"
+# Other work on the machine skews both sides (OpenMP barriers suffer most).
+if awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l + 0 > 0.5 * c) }'; then
+    say "# warning: load average $load on $(nproc) cores: timings are not reliable"
+fi
 
 if [ "$MODE" = quick ]; then SET=("${QUICK[@]}"); else SET=("${FULL[@]}"); fi
 
@@ -140,6 +145,7 @@ for w in "${SET[@]}"; do
     # shellcheck disable=SC2086
     set -- $args
     echo "== $kind $args" >&2
+    say "# $kind $args load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)"
     L=$(run_lacus "$kind" "$@"); lrc=$?
     while IFS= read -r line; do say "$line"; done <<<"$L"
     A=""
@@ -160,7 +166,7 @@ for w in "${SET[@]}"; do
         [ "$4" -gt 1 ] && note="(${4}x$3 steps)"
         ratio "workload=states N=$1 T=$3 seqs=$4 threads=$THREADS" \
             "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal" \
-            "anchor_workers=$(kv "$al" workers)${note:+ note=$note}"
+            "lacus_mode=$(kv "$ll" mode) anchor_workers=$(kv "$al" workers)${note:+ note=$note}"
         ;;
     fit)
         ll=$(grep 'workload=fit' <<<"$L"); al=$(grep 'workload=fit' <<<"$A")
