@@ -399,7 +399,7 @@ lacus_status lacus_npy_read_mem(const void *buf, size_t len, const char *name,
                                 lacus_ndarray *out, lacus_error *err)
 {
     const uint8_t *p = buf;
-    size_t at, hlen;
+    size_t at = 0, hlen = 0;
     npy_header h;
     if (!name) name = "<memory>";
     if (!out) return lacus__fail(err, LACUS_ERR_ARG, "%s: out is NULL", name);
@@ -420,7 +420,7 @@ static lacus_status read_stream(FILE *f, const char *path, uint64_t total, lacus
                                 lacus_error *err)
 {
     uint8_t pre[12];
-    size_t got = fread(pre, 1, sizeof pre, f), at, hlen;
+    size_t got = fread(pre, 1, sizeof pre, f), at = 0, hlen = 0;
     lacus_status st = parse_preamble(pre, got, total, path, &at, &hlen, err);
     if (st) return st;
     char *dict = lacus__malloc(hlen);

@@ -221,7 +221,7 @@ static lacus_status read_member(lacus_npz *z, const char *name, uint8_t **buf, s
         return lacus__fail(err, LACUS_ERR_FORMAT, "%s: no member named '%s' (nor '%s.npy')",
                            z->label, name, name);
     const char *member = zip_get_name(z->za, (zip_uint64_t)i, 0);
-    size_t size;
+    size_t size = 0;
     lacus_status st = member_size(z, i, member, &size, err);
     if (st) return st;
     uint8_t *b = lacus__malloc(size + 1);
