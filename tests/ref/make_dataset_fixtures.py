@@ -147,6 +147,28 @@ def main():
     table = np.array([np.concatenate([[f(False)], f(True)]) for f in rows])
     save("metrics_expected", table)
 
+    # --- Memory capacity ------------------------------------------------------------
+    # Reservoir(W, Win, bias, lr=0.5) >> Ridge(ridge=1e-4), 30 units, one input.
+    rng = np.random.default_rng(77)
+    N = 30
+    W = rng.normal(size=(N, N)) * (rng.random((N, N)) < 0.2)
+    W *= 0.9 / np.max(np.abs(np.linalg.eigvals(W)))
+    Win = rng.choice([-1.0, 1.0], size=(N, 1))
+    bias = np.zeros(N)
+    save("mc_W", W)
+    save("mc_Win", Win)
+    from reservoirpy.nodes import Reservoir, Ridge
+
+    def model():
+        return Reservoir(W=W.copy(), Win=Win.copy(), bias=bias.copy(), lr=0.5) >> Ridge(ridge=1e-4)
+    # Drawn series: default_rng(1).uniform(-0.8, 0.8, 10 * k_max); test_size 0.2.
+    save("mc_seed1_k20", O.memory_capacity(model(), k_max=20, as_list=True, seed=1))
+    # Given series, integer test_size.
+    series = np.random.default_rng(5).uniform(-1, 1, size=(400, 1))
+    save("mc_series", series)
+    save("mc_series_k15", O.memory_capacity(model(), k_max=15, as_list=True, series=series,
+                                            test_size=60))
+
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"wrote {len(os.listdir(OUT))} files, {total / 1024:.0f} KiB, to {OUT}")
 

@@ -162,6 +162,75 @@ int main(void)
         CHECK_STATUS(lacus_rsquare(flat, good, 3, 2, 0, v, &e), LACUS_OK);
     }
 
+    TEST("memory capacity equals reservoirpy.observables.memory_capacity")
+    {
+        lacus_ndarray W = load("mc_W"), Win = load("mc_Win"), s1 = load("mc_seed1_k20"),
+                      ser = load("mc_series"), s2 = load("mc_series_k15");
+        lacus_reservoir_params rp = lacus_reservoir_params_default();
+        rp.n_units = 30;
+        rp.n_inputs = 1;
+        rp.lr = 0.5;
+        lacus_reservoir *r = NULL;
+        lacus_error e = {0};
+        CHECK_STATUS(lacus_reservoir_create(&rp, &r, &e), LACUS_OK);
+        double zeros[30] = {0}, x_before[30], x_after[30];
+        CHECK_STATUS(lacus_reservoir_set_W(r, W.data), LACUS_OK);
+        CHECK_STATUS(lacus_reservoir_set_Win(r, Win.data), LACUS_OK);
+        CHECK_STATUS(lacus_reservoir_set_bias(r, zeros), LACUS_OK);
+
+        /* Drawn series (default_rng(1)), k_max 20, test ratio 0.2. */
+        lacus_memory_capacity_params p = lacus_memory_capacity_params_default();
+        p.k_max = 20;
+        p.seed = 1;
+        double mck[20], mc = -1, expect = 0;
+        CHECK_STATUS(lacus_reservoir_get_state(r, x_before), LACUS_OK);
+        CHECK_STATUS(lacus_memory_capacity(r, &p, mck, &mc, &e), LACUS_OK);
+        double d = test_max_rel_diff(mck, s1.data, 20, 1.0);
+        printf("  memory capacity (seed 1, k_max 20): max diff per lag %.3g\n", d);
+        CHECK_CLOSE(d, 0.0, 1e-10);
+        for (int lag = 0; lag < 20; lag++) expect += ((const double *)s1.data)[lag];
+        CHECK_CLOSE(mc, expect, 1e-10);
+        /* The reservoir's state is left as it was. */
+        CHECK_STATUS(lacus_reservoir_get_state(r, x_after), LACUS_OK);
+        CHECK(memcmp(x_before, x_after, sizeof x_before) == 0);
+
+        /* Given series of 400 values, 60 test rows. */
+        p.k_max = 15;
+        p.series = ser.data;
+        p.n_series = ser.shape[0];
+        p.test_len = 60;
+        CHECK_STATUS(lacus_memory_capacity(r, &p, mck, &mc, &e), LACUS_OK);
+        d = test_max_rel_diff(mck, s2.data, 15, 1.0);
+        printf("  memory capacity (given series, k_max 15): max diff per lag %.3g\n", d);
+        CHECK_CLOSE(d, 0.0, 1e-10);
+
+        /* Bad input. */
+        p.k_max = 0;
+        CHECK_STATUS(lacus_memory_capacity(r, &p, NULL, &mc, &e), LACUS_ERR_ARG);
+        CHECK(strstr(e.msg, "k_max = 0"));
+        p.k_max = 200; /* 400 values leave 200 rows: too few after warmup and test */
+        CHECK_STATUS(lacus_memory_capacity(r, &p, NULL, &mc, &e), LACUS_ERR_ARG);
+        CHECK(strstr(e.msg, "use a longer series"));
+        p.k_max = 15;
+        p.test_len = 0;
+        p.test_ratio = 1.5;
+        CHECK_STATUS(lacus_memory_capacity(r, &p, NULL, &mc, &e), LACUS_ERR_ARG);
+        CHECK(strstr(e.msg, "test_ratio = 1.5"));
+        lacus_reservoir_free(r);
+
+        rp.n_inputs = 2;
+        CHECK_STATUS(lacus_reservoir_create(&rp, &r, &e), LACUS_OK);
+        p.test_ratio = 0.2;
+        CHECK_STATUS(lacus_memory_capacity(r, &p, NULL, &mc, &e), LACUS_ERR_SHAPE);
+        CHECK(strstr(e.msg, "2 inputs"));
+        lacus_reservoir_free(r);
+        lacus_ndarray_free(&W);
+        lacus_ndarray_free(&Win);
+        lacus_ndarray_free(&s1);
+        lacus_ndarray_free(&ser);
+        lacus_ndarray_free(&s2);
+    }
+
     lacus_ndarray_free(&a);
     lacus_ndarray_free(&b);
     lacus_ndarray_free(&c);
