@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "nodes/activation.h"
 #include "nodes/reservoir.h"
 
 lacus_status lacus__run_ws_init(lacus__run_ws *ws, const lacus_reservoir *r)
@@ -49,21 +50,6 @@ static inline double noise_draw(lacus__rng *rng, lacus_noise type)
 {
     return type == LACUS_NOISE_UNIFORM ? 2.0 * lacus__rng_uniform(rng) - 1.0
                                        : lacus__rng_normal(rng);
-}
-
-static inline double activate(lacus_activation f, double v)
-{
-    switch (f) {
-    case LACUS_ACT_TANH: return tanh(v);
-    case LACUS_ACT_SIGMOID: /* the overflow-free form ReservoirPy uses */
-        return v < 0 ? exp(v) / (exp(v) + 1.0) : 1.0 / (1.0 + exp(-v));
-    case LACUS_ACT_RELU: return v > 0 ? v : 0.0;
-    case LACUS_ACT_SOFTPLUS: /* log(1 + e^v) without overflow for large v */
-        return v > 30.0 ? v + log1p(exp(-v)) : log1p(exp(v));
-    case LACUS_ACT_IDENTITY:
-    case LACUS_ACT_SOFTMAX: /* normalised over all units by the caller */
-    default: return v;
-    }
 }
 
 /* Draws the block's noise serially, in a fixed order, before any thread
@@ -107,30 +93,87 @@ static inline double leak(const lacus_reservoir *r, int64_t n, double xprev, dou
     return noise ? y + noise[n] : y;
 }
 
-/* One step for units [n0, n1) of S lanes. xi_prev/xi_next are (N, S)
- * interleaved states, so the S values W[n, k] multiplies are contiguous.
- * row[s] holds the lane's drive on entry and its new state on exit (its
- * pre-activation for softmax, finished by the caller). */
+/* Recurrent sums of units [n0, n1) for S lanes:
+ *   sums[(n - n0) * S + s] = sum_k W[n, k] xi[k * S + s].
+ * xi is the (N, S) interleaved state, so the S values one weight multiplies
+ * are contiguous. Each sum is split by k mod 4 into four partial sums added
+ * as (p0 + p1) + (p2 + p3): independent chains hide the latency of the
+ * multiply-add (one chain waits 4 cycles per non-zero), and the order is fixed,
+ * so the result is the same for any S and any thread count. Inlined with S a
+ * constant, the lane loops unroll and vectorise. */
+static inline __attribute__((always_inline)) void recurrent_sums(const lacus__csr *W,
+                                                                 const double *xi, const int S,
+                                                                 int64_t n0, int64_t n1,
+                                                                 double *sums)
+{
+    const int64_t *p = W->indptr;
+    const int32_t *ix = W->indices;
+    const double *v = W->values;
+    for (int64_t n = n0; n < n1; n++) {
+        double a0[LACUS__BATCH_MAX] = {0}, a1[LACUS__BATCH_MAX] = {0};
+        double a2[LACUS__BATCH_MAX] = {0}, a3[LACUS__BATCH_MAX] = {0};
+        int64_t k = p[n], end = p[n + 1];
+        for (; k + 4 <= end; k += 4) {
+            const double *x0 = xi + (int64_t)ix[k] * S, *x1 = xi + (int64_t)ix[k + 1] * S;
+            const double *x2 = xi + (int64_t)ix[k + 2] * S, *x3 = xi + (int64_t)ix[k + 3] * S;
+            for (int s = 0; s < S; s++) {
+                a0[s] += v[k] * x0[s];
+                a1[s] += v[k + 1] * x1[s];
+                a2[s] += v[k + 2] * x2[s];
+                a3[s] += v[k + 3] * x3[s];
+            }
+        }
+        if (k < end)
+            for (int s = 0; s < S; s++) a0[s] += v[k] * xi[(int64_t)ix[k] * S + s];
+        if (k + 1 < end)
+            for (int s = 0; s < S; s++) a1[s] += v[k + 1] * xi[(int64_t)ix[k + 1] * S + s];
+        if (k + 2 < end)
+            for (int s = 0; s < S; s++) a2[s] += v[k + 2] * xi[(int64_t)ix[k + 2] * S + s];
+        for (int s = 0; s < S; s++) sums[(n - n0) * S + s] = (a0[s] + a1[s]) + (a2[s] + a3[s]);
+    }
+}
+
+/* The same with S dispatched to a compile-time constant. */
+static void recurrent_sums_any(const lacus__csr *W, const double *xi, int S, int64_t n0,
+                               int64_t n1, double *sums)
+{
+    switch (S) {
+#define CASE(k) \
+    case k: recurrent_sums(W, xi, k, n0, n1, sums); break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
+    default: recurrent_sums(W, xi, LACUS__BATCH_MAX, n0, n1, sums); break;
+#undef CASE
+    }
+}
+
+/* One step for units [n0, n1) (at most UNIT_CHUNK) of S lanes. row[s] holds
+ * the lane's drive on entry and its new state on exit (its pre-activation
+ * for softmax, which the caller finishes). */
 static void step_units(const lacus_reservoir *r, int S, const double *xi_prev, double *xi_next,
                        double *const *row, const double *const *noise, int64_t n0, int64_t n1)
 {
-    const lacus_activation f = r->p.activation;
-    const int64_t *p = r->W.indptr;
-    const int32_t *ix = r->W.indices;
-    const double *v = r->W.values;
-    for (int64_t n = n0; n < n1; n++) {
-        double acc[LACUS__BATCH_MAX] = {0};
-        for (int64_t k = p[n]; k < p[n + 1]; k++) {
-            const double w = v[k], *xp = xi_prev + (int64_t)ix[k] * S;
-            for (int s = 0; s < S; s++) acc[s] += w * xp[s];
-        }
+    /* Every entry [0, m) is written by recurrent_sums_any before it is read;
+     * GCC cannot see through the dispatch and would warn. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+    double pre[UNIT_CHUNK * LACUS__BATCH_MAX];
+    const int64_t m = (n1 - n0) * S;
+    recurrent_sums_any(&r->W, xi_prev, S, n0, n1, pre);
+    for (int64_t n = n0; n < n1; n++)
+        for (int s = 0; s < S; s++) pre[(n - n0) * S + s] += row[s][n];
+    if (r->p.activation == LACUS_ACT_SOFTMAX) {
+        for (int64_t n = n0; n < n1; n++)
+            for (int s = 0; s < S; s++) row[s][n] = pre[(n - n0) * S + s];
+        return;
+    }
+    lacus__activate(r->p.activation, pre, pre, m);
+    for (int64_t n = n0; n < n1; n++)
         for (int s = 0; s < S; s++) {
-            double pre = row[s][n] + acc[s];
-            double y = f == LACUS_ACT_SOFTMAX ? pre : leak(r, n, xi_prev[n * S + s], activate(f, pre), noise[s]);
+            double y = leak(r, n, xi_prev[n * S + s], pre[(n - n0) * S + s], noise[s]);
             row[s][n] = y;
             xi_next[n * S + s] = y;
         }
-    }
+#pragma GCC diagnostic pop
 }
 
 /* Softmax over the units of one step, then the leak; serial, fixed order. */
