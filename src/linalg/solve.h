@@ -26,6 +26,10 @@ lacus_status lacus__sym_solve(int64_t n, int64_t m, double *A, int64_t lda,
                               const double *diag_copy, lacus__sym_prepare_fn prepare,
                               void *ctx, double *B, int *used_fallback, lacus_error *err);
 
+/* Stores A's upper triangle mirrored in the strict lower one, and its
+ * diagonal in diag_copy (n): the backup lacus__sym_solve rebuilds from. */
+void lacus__sym_mirror_upper(int64_t n, double *A, int64_t lda, double *diag_copy);
+
 /* Restores A's upper triangle (and diagonal) from the mirrored lower triangle
  * and diag_copy. */
 void lacus__sym_restore_upper(int64_t n, double *A, int64_t lda, const double *diag_copy);

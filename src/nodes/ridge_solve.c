@@ -63,10 +63,7 @@ static lacus_status solve_primal(lacus_ridge *m)
     if (!diag) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the solve");
     /* Mirror the sums into the scratch lower triangle so the solve can
      * destroy the upper one and we can restore it afterwards. */
-    for (int64_t i = 0; i < F; i++) {
-        diag[i] = m->XtX[i * F + i];
-        for (int64_t j = i + 1; j < F; j++) m->XtX[j * F + i] = m->XtX[i * F + j];
-    }
+    lacus__sym_mirror_upper(F, m->XtX, F, diag);
     prepare_ctx ctx = {m->sx, c, m->p.ridge};
     prepare_primal(m->XtX, F, F, &ctx);
     for (int64_t i = 0; i < F; i++)
@@ -107,9 +104,8 @@ static lacus_status solve_dual(lacus_ridge *m)
         if (m->p.bias == LACUS_BIAS_AUGMENTED)
             for (int64_t j = i; j < n; j++) K[i * n + j] += 1.0;
         K[i * n + i] += m->p.ridge;
-        diag[i] = K[i * n + i];
-        for (int64_t j = i + 1; j < n; j++) K[j * n + i] = K[i * n + j];
     }
+    lacus__sym_mirror_upper(n, K, n, diag);
     if ((st = lacus__sym_solve(n, O, K, n, diag, NULL, NULL, A, &m->used_fallback, &m->err)))
         goto done;
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)O, (int)n, 1.0, X, (int)F, A,
