@@ -466,6 +466,18 @@ lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_s
 /* Predictions for every step of every sequence, each from a zero state.
  * outputs[i] is a caller buffer of (n_steps[i], n_outputs). */
 lacus_status lacus_esn_run(lacus_esn *m, const lacus_seqs *inputs, double *const *outputs);
+/* Streaming fit, for data too large to hold: adds one chunk of a sequence
+ * to the readout's sums. new_sequence = 1 starts a sequence from a zero state
+ * (its first `warmup` steps are dropped, counted across chunks); 0 continues
+ * from the state the previous chunk left. The first call fixes n_outputs; it
+ * discards any earlier training. Call lacus_esn_solve when all chunks are in
+ * (and again after adding more). Memory does not grow with the data: at most
+ * 256 rows of states are held. The same chunks give the same readout
+ * whatever the thread count.
+ *   u (n_steps, n_inputs), y (n_steps, n_outputs) */
+lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *y,
+                                   int64_t n_steps, int64_t n_outputs, int new_sequence);
+lacus_status lacus_esn_solve(lacus_esn *m);
 int64_t lacus_esn_n_outputs(const lacus_esn *m);
 int lacus_esn_is_trained(const lacus_esn *m);
 

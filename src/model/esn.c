@@ -54,6 +54,7 @@ void lacus_esn_free(lacus_esn *m)
     if (!m) return;
     lacus_reservoir_free(m->res);
     lacus_ridge_free(m->readout);
+    lacus__esn_stream_free(m);
     lacus__free(m);
 }
 
@@ -149,6 +150,7 @@ lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_s
         rp.keep_samples = usable;
     lacus_ridge_free(m->readout);
     m->readout = NULL;
+    lacus__esn_stream_free(m);
     m->n_outputs = rp.n_outputs;
     if ((st = lacus_ridge_create(&rp, &m->readout, &m->err))) return st;
     sink_ctx ctx = {m, targets, NULL};

@@ -11,10 +11,19 @@ struct lacus_esn {
     lacus_reservoir *res;
     lacus_ridge *readout; /* created by fit (or load), NULL before */
     int64_t n_outputs;
+    /* streaming fit (lacus_esn_partial_fit) */
+    int64_t seq_steps;      /* steps of the current sequence so far */
+    int64_t n_streamed;     /* sequences started */
+    double *stream_block;   /* (256, features) */
+    double *stream_xi;      /* lockstep scratch (2 n_units) */
+    lacus__run_ws stream_ws;/* block inputs and the noise stream of the sequence */
     lacus_error err;
 };
 
 /* Number of features the readout sees: units (+ inputs when feed_input). */
 int64_t lacus__esn_n_features(const lacus_esn *m);
+
+/* Releases the streaming-fit buffers (lacus_esn_partial_fit). */
+void lacus__esn_stream_free(lacus_esn *m);
 
 #endif

@@ -52,22 +52,24 @@ static inline double noise_draw(lacus__rng *rng, lacus_noise type)
                                        : lacus__rng_normal(rng);
 }
 
-/* Draws the block's noise serially, in a fixed order, before any thread
- * starts: the numbers then do not depend on how units are split. */
+/* Copies the block's inputs (transposed) and draws its noise serially, step
+ * by step (input noise, then state noise), before any thread starts: the
+ * numbers then depend neither on how units are split across threads nor on
+ * how a sequence is cut into blocks or chunks. */
 static void fill_block_inputs(const lacus_reservoir *r, lacus__run_ws *ws, const double *u,
                               int64_t ldu, int64_t nb)
 {
     int64_t I = r->p.n_inputs, N = r->p.n_units, B = LACUS__BLOCK_STEPS;
-    for (int64_t t = 0; t < nb; t++)
+    for (int64_t t = 0; t < nb; t++) {
         for (int64_t j = 0; j < I; j++) {
             double v = u[t * ldu + j];
             if (r->p.noise_in != 0.0) v += r->p.noise_in * noise_draw(&ws->rng, r->p.noise_type);
             ws->UT[j * B + t] = v;
         }
-    if (ws->noise)
-        for (int64_t t = 0; t < nb; t++)
+        if (ws->noise)
             for (int64_t n = 0; n < N; n++)
                 ws->noise[t * N + n] = r->p.noise_rc * noise_draw(&ws->rng, r->p.noise_type);
+    }
 }
 
 /* Rows [n0, n1) of the drive: states[t, n] = (Win u[t])[n] + b[n]. */

@@ -133,6 +133,65 @@ int main(void)
             lacus_reservoir_free(r);
         }
     }
+    TEST("streaming partial_fit in chunks equals fit on whole sequences; noise ignores chunking")
+    {
+        /* Summing the same rows in other groups changes X^T X in its last
+         * bits; the solve amplifies that by cond(X^T X + ridge I), about
+         * ||X||^2 / ridge. With ridge 1 that keeps differences near 1e-11, so
+         * a 1e-9 tolerance still catches any row or state handled wrongly. */
+        lacus_esn_params p = params(100);
+        p.readout.ridge = 1.0;
+        int64_t F = p.reservoir.n_units;
+        double W1[100], W2[100], W3[100];
+        lacus_error err = {0};
+        lacus_esn *a = NULL, *b = NULL, *c = NULL;
+        CHECK_STATUS(lacus_esn_create(&p, &a, &err), LACUS_OK);
+        lacus_seqs U = {d.n_seqs, 2, (const double *const *)d.u, d.steps};
+        lacus_seqs Y = {d.n_seqs, 1, (const double *const *)d.y, d.steps};
+        CHECK_STATUS(lacus_esn_fit(a, &U, &Y), LACUS_OK);
+        lacus_ridge_get_weights(lacus_esn_readout(a), W1, NULL);
+        p.reservoir.noise_rc = 1e-3;
+        p.reservoir.noise_in = 1e-2;
+        CHECK_STATUS(lacus_esn_create(&p, &b, &err), LACUS_OK);
+        CHECK_STATUS(lacus_esn_create(&p, &c, &err), LACUS_OK);
+        lacus_esn *noiseless = NULL;
+        p.reservoir.noise_rc = p.reservoir.noise_in = 0.0;
+        CHECK_STATUS(lacus_esn_create(&p, &noiseless, &err), LACUS_OK);
+        for (int64_t i = 0; i < d.n_seqs; i++) {
+            /* b: chunks of 37 steps; c: chunks of 100; noiseless: 53 */
+            int64_t sizes[3] = {37, 100, 53};
+            lacus_esn *ms[3] = {b, c, noiseless};
+            for (int k = 0; k < 3; k++)
+                for (int64_t t = 0; t < d.steps[i]; t += sizes[k]) {
+                    int64_t n = d.steps[i] - t < sizes[k] ? d.steps[i] - t : sizes[k];
+                    CHECK_STATUS(lacus_esn_partial_fit(ms[k], d.u[i] + 2 * t, d.y[i] + t, n, 1, t == 0), LACUS_OK);
+                }
+        }
+        CHECK_STATUS(lacus_esn_solve(b), LACUS_OK);
+        CHECK_STATUS(lacus_esn_solve(c), LACUS_OK);
+        CHECK_STATUS(lacus_esn_solve(noiseless), LACUS_OK);
+        lacus_ridge_get_weights(lacus_esn_readout(b), W2, NULL);
+        lacus_ridge_get_weights(lacus_esn_readout(c), W3, NULL);
+        CHECK(test_max_rel_diff(W2, W3, F, 1e-300) < 1e-9);
+        double *pa[6], *pn[6];
+        for (int64_t i = 0; i < d.n_seqs; i++) {
+            pa[i] = calloc((size_t)d.steps[i], sizeof(double));
+            pn[i] = calloc((size_t)d.steps[i], sizeof(double));
+        }
+        CHECK_STATUS(lacus_esn_run(a, &U, pa), LACUS_OK);
+        CHECK_STATUS(lacus_esn_run(noiseless, &U, pn), LACUS_OK);
+        for (int64_t i = 0; i < d.n_seqs; i++) {
+            CHECK(test_max_rel_diff(pn[i], pa[i], d.steps[i], 1e-300) < 1e-9);
+            free(pa[i]);
+            free(pn[i]);
+        }
+        CHECK(test_max_rel_diff(W3, W1, F, 1e-300) > 1e-6); /* the noise did something */
+        CHECK_STATUS(lacus_esn_partial_fit(noiseless, d.u[0], d.y[0], 5, 2, 0), LACUS_ERR_SHAPE);
+        lacus_esn_free(a);
+        lacus_esn_free(b);
+        lacus_esn_free(c);
+        lacus_esn_free(noiseless);
+    }
     TEST("save then load gives identical predictions; manifest is readable JSON")
     {
         lacus_esn_params p = params(80);
