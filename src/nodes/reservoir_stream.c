@@ -10,6 +10,7 @@
  * same rows in the same groups and order with 1 or 16 threads: results are
  * bit-for-bit identical. Memory: STREAM_SLOTS * STREAM_ROWS * width doubles. */
 #include <stdio.h>
+#include <omp.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -85,7 +86,19 @@ static int64_t advance(lacus_reservoir *r, stream *st, const int *busy, int n_bu
         slot *s = &st->slots[busy[b]];
         lanes[b] = (lacus__lane){&s->ws, s->x, in->data[s->seq] + s->t * I, I, s->block, width};
     }
-    lacus__reservoir_steps(r, lanes, n_busy, n, st->xi, 1);
+    /* One sequence: split each step's units across the threads. Several:
+     * give each thread its own group of lanes, which needs no barrier per
+     * step. Each lane's arithmetic is the same either way (bit for bit). */
+    int groups = omp_get_max_threads() < n_busy ? omp_get_max_threads() : n_busy;
+    if (groups <= 1) {
+        lacus__reservoir_steps(r, lanes, n_busy, n, st->xi, 1);
+    } else {
+#pragma omp parallel for schedule(static, 1) num_threads(groups)
+        for (int g = 0; g < groups; g++) {
+            int b0 = g * n_busy / groups, b1 = (g + 1) * n_busy / groups;
+            lacus__reservoir_steps(r, lanes + b0, b1 - b0, n, st->xi + 2 * N * b0, 0);
+        }
+    }
     if (feed_input)
         for (int b = 0; b < n_busy; b++)
             for (int64_t k = 0; k < n; k++)
