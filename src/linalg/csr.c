@@ -4,6 +4,13 @@
 #include <string.h>
 
 #include "core/alloc.h"
+
+/* Fused multiply-add where the CPU has it (see reservoir_step.c). */
+#ifdef __FMA__
+#define MADD(a, b, c) fma((b), (c), (a))
+#else
+#define MADD(a, b, c) ((a) + (b) * (c))
+#endif
 #include "core/error.h"
 
 lacus_status lacus__csr_alloc(lacus__csr *A, int64_t n_rows, int64_t n_cols, int64_t nnz)
@@ -118,7 +125,7 @@ void lacus__csr_times_dense_rows(const lacus__csr *A, const double *UT, int64_t 
         for (int64_t k = A->indptr[r]; k < A->indptr[r + 1]; k++) {
             const double v = A->values[k];
             const double *restrict u = UT + (int64_t)A->indices[k] * ldu;
-            for (int64_t t = 0; t < n_t; t++) d[t] += v * u[t];
+            for (int64_t t = 0; t < n_t; t++) d[t] = MADD(d[t], v, u[t]);
         }
     }
 }

@@ -95,6 +95,15 @@ static inline double leak(const lacus_reservoir *r, int64_t n, double xprev, dou
     return noise ? y + noise[n] : y;
 }
 
+/* a + b * c, fused where the CPU has FMA (ISO C mode never fuses on its
+ * own). One rule for every path, so results stay bit-identical across lane
+ * counts and thread counts. */
+#ifdef __FMA__
+#define MADD(a, b, c) fma((b), (c), (a))
+#else
+#define MADD(a, b, c) ((a) + (b) * (c))
+#endif
+
 /* Recurrent sums of units [n0, n1) for S lanes:
  *   sums[(n - n0) * S + s] = sum_k W[n, k] xi[k * S + s].
  * xi is the (N, S) interleaved state, so the S values one weight multiplies
@@ -119,18 +128,18 @@ static inline __attribute__((always_inline)) void recurrent_sums(const lacus__cs
             const double *x0 = xi + (int64_t)ix[k] * S, *x1 = xi + (int64_t)ix[k + 1] * S;
             const double *x2 = xi + (int64_t)ix[k + 2] * S, *x3 = xi + (int64_t)ix[k + 3] * S;
             for (int s = 0; s < S; s++) {
-                a0[s] += v[k] * x0[s];
-                a1[s] += v[k + 1] * x1[s];
-                a2[s] += v[k + 2] * x2[s];
-                a3[s] += v[k + 3] * x3[s];
+                a0[s] = MADD(a0[s], v[k], x0[s]);
+                a1[s] = MADD(a1[s], v[k + 1], x1[s]);
+                a2[s] = MADD(a2[s], v[k + 2], x2[s]);
+                a3[s] = MADD(a3[s], v[k + 3], x3[s]);
             }
         }
         if (k < end)
-            for (int s = 0; s < S; s++) a0[s] += v[k] * xi[(int64_t)ix[k] * S + s];
+            for (int s = 0; s < S; s++) a0[s] = MADD(a0[s], v[k], xi[(int64_t)ix[k] * S + s]);
         if (k + 1 < end)
-            for (int s = 0; s < S; s++) a1[s] += v[k + 1] * xi[(int64_t)ix[k + 1] * S + s];
+            for (int s = 0; s < S; s++) a1[s] = MADD(a1[s], v[k + 1], xi[(int64_t)ix[k + 1] * S + s]);
         if (k + 2 < end)
-            for (int s = 0; s < S; s++) a2[s] += v[k + 2] * xi[(int64_t)ix[k + 2] * S + s];
+            for (int s = 0; s < S; s++) a2[s] = MADD(a2[s], v[k + 2], xi[(int64_t)ix[k + 2] * S + s]);
         for (int s = 0; s < S; s++) sums[(n - n0) * S + s] = (a0[s] + a1[s]) + (a2[s] + a3[s]);
     }
 }
