@@ -3,7 +3,7 @@
 # apt-get; otherwise it prints the exact command to run. Packages already
 # present are not reinstalled. Usage: scripts/setup.sh [--fuzz]
 set -eu
-packages="build-essential cmake pkg-config libopenblas-dev liblapacke-dev libarpack2-dev \
+packages="build-essential cmake pkg-config libopenblas-dev libopenblas-openmp-dev liblapacke-dev libarpack2-dev \
 libzip-dev libcjson-dev libsleef-dev zlib1g-dev"
 # Fuzzing the file readers needs clang's libFuzzer (and its OpenMP runtime).
 if [ "${1:-}" = "--fuzz" ]; then packages="$packages clang libclang-rt-dev libomp-dev"; fi

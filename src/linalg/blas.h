@@ -10,7 +10,21 @@
 
 #include <cblas.h>
 #include <lapacke.h>
+#include <omp.h>
 #include <stdint.h>
+
+/* Single-threaded BLAS/LAPACK for the calls in between: OpenMP OpenBLAS sizes
+ * its team by omp_get_max_threads() (a per-task setting, so other threads
+ * are unaffected), and its threaded routines round differently with
+ * different team sizes. Used where a result must not depend on the thread
+ * count and no tiled version exists (eigenvalues, the indefinite solve). */
+static inline int lacus__blas_serial_begin(void)
+{
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    return saved;
+}
+static inline void lacus__blas_serial_end(int saved) { omp_set_num_threads(saved); }
 
 /* C(upper, n x n) += A^T A for A (k x n) with row stride lda: the X^T X
  * update of one chunk of states. */

@@ -31,8 +31,10 @@ lacus_status lacus_spectral_radius_dense(int64_t n, const double *W, double *out
         goto done;
     }
     memcpy(A, W, (size_t)(n * n) * sizeof *A);
+    int saved = lacus__blas_serial_begin();
     lapack_int info = LAPACKE_dgeev(LAPACK_ROW_MAJOR, 'N', 'N', (lapack_int)n, A, (lapack_int)n, wr,
                                     wi, NULL, 1, NULL, 1);
+    lacus__blas_serial_end(saved);
     if (info != 0) {
         st = lacus__fail(err, LACUS_ERR_NOT_CONVERGED, "dense eigenvalue solver failed (info %d)",
                          (int)info);
@@ -80,22 +82,20 @@ lacus_status lacus__spectral_radius(const lacus__csr *W, double *out, lacus_erro
     lacus__rng_seed(&rng, 0x5eed);
     for (int64_t i = 0; i < n; i++) resid[i] = 2.0 * lacus__rng_uniform(&rng) - 1.0;
 
+    int saved = lacus__blas_serial_begin(); /* ARPACK's own BLAS calls */
     for (;;) {
         dnaupd_c(&ido, "I", (a_int)n, "LM", nev, 0.0, resid, ncv, v, ldv, iparam, ipntr, workd,
                  workl, lworkl, &info);
         if (ido != -1 && ido != 1) break;
         lacus__csr_matvec_rows(W, workd + ipntr[0] - 1, workd + ipntr[1] - 1, 0, n);
     }
+    if (info == 0)
+        dneupd_c(0, "A", select, dr, di, NULL, 1, 0.0, 0.0, workev, "I", (a_int)n, "LM", nev, 0.0,
+                 resid, ncv, v, ldv, iparam, ipntr, workd, workl, lworkl, &info);
+    lacus__blas_serial_end(saved);
     if (info != 0) {
         st = lacus__fail(err, info == 1 ? LACUS_ERR_NOT_CONVERGED : LACUS_ERR_NUMERIC,
-                         "ARPACK dnaupd failed (info %d) computing the spectral radius",
-                         (int)info);
-        goto done;
-    }
-    dneupd_c(0, "A", select, dr, di, NULL, 1, 0.0, 0.0, workev, "I", (a_int)n, "LM", nev, 0.0,
-             resid, ncv, v, ldv, iparam, ipntr, workd, workl, lworkl, &info);
-    if (info != 0) {
-        st = lacus__fail(err, LACUS_ERR_NUMERIC, "ARPACK dneupd failed (info %d)", (int)info);
+                         "ARPACK failed (info %d) computing the spectral radius", (int)info);
         goto done;
     }
     double r = 0.0;

@@ -4,7 +4,8 @@
  * when lambda > 0, but with lambda = 0 (ReservoirPy's default) and collinear
  * states they can be singular or indefinite in floating point; scipy's
  * solve(assume_a="sym") uses the symmetric indefinite factorisation in every
- * case. We try the twice-cheaper Cholesky and fall back to dsysv. */
+ * case. We try the twice-cheaper Cholesky (tiled, so that its result does not
+ * depend on the thread count) and fall back to dsysv. */
 #include "linalg/solve.h"
 
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "linalg/blas.h"
+#include "linalg/tiled.h"
 
 /* Copies one strict triangle onto the other, in 64 x 64 tiles so that the
  * column-wise side stays in cache (a plain loop strides n doubles per
@@ -57,10 +59,9 @@ lacus_status lacus__sym_solve(int64_t n, int64_t m, double *A, int64_t lda,
                                 (long long)n, (long long)m);
     transpose(n, m, B, Bc);
 
-    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
+    lapack_int info = (lapack_int)lacus__tiled_potrf(n, A, lda);
     if (info == 0) {
-        info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)m, A,
-                              (lapack_int)lda, Bc, (lapack_int)n);
+        lacus__tiled_potrs(n, m, A, lda, Bc, n);
     } else if (info > 0) {
         *used_fallback = 1;
         lacus__sym_restore_upper(n, A, lda, diag_copy);
@@ -70,8 +71,10 @@ lacus_status lacus__sym_solve(int64_t n, int64_t m, double *A, int64_t lda,
             lacus__free(Bc);
             return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for pivots");
         }
+        int saved = lacus__blas_serial_begin(); /* rare path: determinism over speed */
         info = LAPACKE_dsysv(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)m, A,
                              (lapack_int)lda, ipiv, Bc, (lapack_int)n);
+        lacus__blas_serial_end(saved);
         lacus__free(ipiv);
         if (info > 0) {
             lacus__free(Bc);

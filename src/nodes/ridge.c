@@ -20,7 +20,8 @@
  * with Xc the (centred) sample matrix, W = Xc^T (Xc Xc^T + lambda I)^-1 Yc,
  * an n x n solve instead of features x features.
  *
- * S is accumulated with dsyrk into its upper triangle; the strict lower
+ * S is accumulated into its upper triangle (tiled dsyrk/dgemm, in fixed
+ * groups of rows: see stage_capacity); the strict lower
  * triangle is scratch that holds a mirror during the solve, so solving
  * leaves the sums intact (more data may be added and the solve repeated)
  * without a second features^2 buffer. */
@@ -31,6 +32,7 @@
 #include "core/error.h"
 #include "linalg/blas.h"
 #include "linalg/solve.h"
+#include "linalg/tiled.h"
 #include "nodes/ridge.h"
 
 lacus_ridge_params lacus_ridge_params_default(void)
@@ -98,6 +100,8 @@ void lacus_ridge_free(lacus_ridge *m)
     if (!m) return;
     lacus__free(m->XtX);
     lacus__free(m->XtY);
+    lacus__free(m->stage_X);
+    lacus__free(m->stage_Y);
     lacus__free(m->sx);
     lacus__free(m->sy);
     lacus__free(m->kept_X);
@@ -114,6 +118,7 @@ void lacus_ridge_reset(lacus_ridge *m)
     int64_t F = m->p.n_features, O = m->p.n_outputs;
     m->n_samples = 0;
     m->n_kept = 0;
+    m->n_staged = 0;
     m->keeping = m->p.keep_samples > 0;
     memset(m->sx, 0, (size_t)F * sizeof(double));
     memset(m->sy, 0, (size_t)O * sizeof(double));
@@ -122,16 +127,31 @@ void lacus_ridge_reset(lacus_ridge *m)
     m->solved = 0;
 }
 
+/* Rows are staged into groups of a fixed size before they reach X^T X, so
+ * the sums see the same groups whatever the callers' chunk sizes and thread
+ * counts (bit-identical results), and each BLAS update has a long inner
+ * dimension. The group size depends only on the width: about 64 MB. */
+static int64_t stage_capacity(int64_t F)
+{
+    int64_t rows = (8LL << 20) / (F > 0 ? F : 1);
+    return rows < 256 ? 256 : rows > 1024 ? 1024 : rows;
+}
+
 static lacus_status ensure_primal(lacus_ridge *m)
 {
     if (m->XtX) return LACUS_OK;
     int64_t F = m->p.n_features, O = m->p.n_outputs;
+    m->stage_cap = stage_capacity(F);
     m->XtX = LACUS__ZNEW(double, F * F);
     m->XtY = LACUS__ZNEW(double, F * O);
-    if (!m->XtX || !m->XtY) {
+    m->stage_X = LACUS__NEW(double, m->stage_cap * F);
+    m->stage_Y = LACUS__NEW(double, m->stage_cap * O);
+    if (!m->XtX || !m->XtY || !m->stage_X || !m->stage_Y) {
         lacus__free(m->XtX);
         lacus__free(m->XtY);
-        m->XtX = m->XtY = NULL;
+        lacus__free(m->stage_X);
+        lacus__free(m->stage_Y);
+        m->XtX = m->XtY = m->stage_X = m->stage_Y = NULL;
         return lacus__fail(&m->err, LACUS_ERR_NOMEM,
                            "out of memory for the %lld x %lld normal equations (%.1f GiB)",
                            (long long)F, (long long)F, (double)(F * F) * 8.0 / (1 << 30));
@@ -139,14 +159,25 @@ static lacus_status ensure_primal(lacus_ridge *m)
     return LACUS_OK;
 }
 
+/* Adds the staged rows to X^T X and X^T Y. */
+void lacus__ridge_flush_stage(lacus_ridge *m)
+{
+    int64_t F = m->p.n_features, O = m->p.n_outputs, n = m->n_staged;
+    if (n == 0) return;
+    lacus__tiled_syrk_upper(F, n, m->stage_X, F, 1, m->XtX, F);
+    lacus__tiled_gemm_at_b(F, O, n, m->stage_X, F, m->stage_Y, O, m->XtY, O);
+    m->n_staged = 0;
+}
+
 static void primal_add(lacus_ridge *m, const double *x, int64_t ldx, const double *y, int64_t ldy,
                        int64_t n)
 {
     int64_t F = m->p.n_features, O = m->p.n_outputs;
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)F, (int)n, 1.0, x, (int)ldx, 1.0,
-                m->XtX, (int)F);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)O, (int)n, 1.0, x, (int)ldx,
-                y, (int)ldy, 1.0, m->XtY, (int)O);
+    for (int64_t t = 0; t < n; t++) {
+        memcpy(m->stage_X + m->n_staged * F, x + t * ldx, (size_t)F * sizeof(double));
+        memcpy(m->stage_Y + m->n_staged * O, y + t * ldy, (size_t)O * sizeof(double));
+        if (++m->n_staged == m->stage_cap) lacus__ridge_flush_stage(m);
+    }
 }
 
 /* Moves the kept samples into the primal sums and stops keeping. */
@@ -223,8 +254,7 @@ lacus_status lacus_ridge_predict(const lacus_ridge *m, const double *x, int64_t 
     if (!m->solved && !m->has_weights)
         return LACUS_ERR_STATE;
     for (int64_t t = 0; t < n_rows; t++) memcpy(y + t * ldy, m->b, (size_t)O * sizeof(double));
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n_rows, (int)O, (int)F, 1.0, x,
-                (int)ldx, m->Wout, (int)O, 1.0, y, (int)ldy);
+    lacus__tiled_gemm(n_rows, O, F, x, ldx, m->Wout, O, 1.0, y, ldy);
     return LACUS_OK;
 }
 

@@ -10,6 +10,8 @@ struct lacus_ridge {
     double *sx, *sy;        /* column sums of x (n_features) and y (n_outputs) */
     double *XtX;            /* (F, F): upper triangle = sum x x^T; lower = scratch */
     double *XtY;            /* (F, O) */
+    double *stage_X, *stage_Y; /* rows waiting for the next X^T X update */
+    int64_t n_staged, stage_cap;
     double *kept_X, *kept_Y;/* samples kept for the dual form (keep_samples rows) */
     int64_t n_kept;
     int keeping;            /* still collecting samples for a possible dual solve */
@@ -26,6 +28,9 @@ lacus_status lacus_ridge_params_check(const lacus_ridge_params *p, lacus_error *
  * themselves (the ESN's own states). */
 lacus_status lacus__ridge_accumulate(lacus_ridge *m, const double *x, int64_t ldx,
                                      const double *y, int64_t ldy, int64_t n);
+
+/* Adds the staged rows to the sums (before a solve). */
+void lacus__ridge_flush_stage(lacus_ridge *m);
 
 /* Moves kept samples into the primal sums and stops keeping. */
 lacus_status lacus__ridge_flush_kept(lacus_ridge *m);

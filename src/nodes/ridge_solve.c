@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "linalg/blas.h"
 #include "linalg/solve.h"
+#include "linalg/tiled.h"
 #include "nodes/ridge.h"
 
 /* Denominator of the rank-1 correction: n (centred), n + lambda (the 0.3
@@ -98,8 +99,7 @@ static lacus_status solve_dual(lacus_ridge *m)
         for (int64_t o = 0; o < O; o++)
             A[t * O + o] = m->kept_Y[t * O + o] - (centred ? m->sy[o] / (double)n : 0.0);
     }
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)F, 1.0, X, (int)F, 0.0, K,
-                (int)n);
+    lacus__tiled_syrk_upper(n, F, X, F, 0, K, n); /* K = X X^T */
     for (int64_t i = 0; i < n; i++) {
         if (m->p.bias == LACUS_BIAS_AUGMENTED)
             for (int64_t j = i; j < n; j++) K[i * n + j] += 1.0;
@@ -108,8 +108,8 @@ static lacus_status solve_dual(lacus_ridge *m)
     lacus__sym_mirror_upper(n, K, n, diag);
     if ((st = lacus__sym_solve(n, O, K, n, diag, NULL, NULL, A, &m->used_fallback, &m->err)))
         goto done;
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)F, (int)O, (int)n, 1.0, X, (int)F, A,
-                (int)O, 0.0, m->Wout, (int)O);
+    memset(m->Wout, 0, (size_t)(F * O) * sizeof(double));
+    lacus__tiled_gemm_at_b(F, O, n, X, F, A, O, m->Wout, O);
     if (m->p.bias == LACUS_BIAS_AUGMENTED) {
         for (int64_t o = 0; o < O; o++) {
             double s = 0.0;
@@ -144,6 +144,7 @@ lacus_status lacus_ridge_solve(lacus_ridge *m)
         st = solve_dual(m);
     } else {
         if (m->keeping && (st = lacus__ridge_flush_kept(m))) return st;
+        lacus__ridge_flush_stage(m);
         st = solve_primal(m);
     }
     if (st) return st;

@@ -62,6 +62,7 @@ static int same_run(const lacus_esn_params *p, dataset *d)
     fit_run(p, d, 1, W1, p1);
     fit_run(p, d, 2, W2, p2);
     int same = memcmp(W1, W2, (size_t)F * sizeof *W1) == 0;
+    if (!same) fprintf(stderr, "readouts differ by %.3g\n", test_max_rel_diff(W1, W2, F, 1e-300));
     for (int64_t i = 0; i < d->n_seqs; i++) {
         same &= memcmp(p1[i], p2[i], (size_t)d->steps[i] * sizeof(double)) == 0;
         free(p1[i]);

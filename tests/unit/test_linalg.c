@@ -8,6 +8,8 @@
 #include "linalg/blas.h"
 #include "linalg/csr.h"
 #include "linalg/solve.h"
+#include "linalg/tiled.h"
+#include "lacus.h"
 #include "test.h"
 
 static void fill(double *a, int64_t n, lacus__rng *r)
@@ -107,6 +109,62 @@ int main(void)
         double Z[4] = {1, 1, 1, 1}, zd[2] = {1, 1}, zr[2] = {1, 2};
         CHECK_STATUS(lacus__sym_solve(2, 1, Z, 2, zd, NULL, NULL, zr, &fb, &err), LACUS_ERR_NUMERIC);
         CHECK(strstr(err.msg, "singular") != NULL);
+    }
+    TEST("tiled syrk, gemm, Cholesky and solve: equal to the references, same with 1 and 2 threads")
+    {
+        /* 600 > 256 so every kernel runs over several tiles. */
+        int64_t n = 600, k = 300, m = 70;
+        double *A = malloc(sizeof(double) * k * n), *B = malloc(sizeof(double) * k * m);
+        double *C[2], *D[2], *L[2], *X[2];
+        fill(A, k * n, &rng);
+        fill(B, k * m, &rng);
+        for (int th = 0; th < 2; th++) {
+            lacus_set_num_threads(th + 1);
+            C[th] = calloc((size_t)(n * n), sizeof(double));
+            D[th] = calloc((size_t)(n * m), sizeof(double));
+            lacus__tiled_syrk_upper(n, k, A, n, 1, C[th], n);
+            lacus__tiled_gemm_at_b(n, m, k, A, n, B, m, D[th], m);
+            /* SPD system from C: L L^T = C + n I (column-major lower = row-major upper). */
+            L[th] = malloc(sizeof(double) * n * n);
+            memcpy(L[th], C[th], sizeof(double) * n * n);
+            for (int64_t i = 0; i < n; i++) L[th][i * n + i] += (double)n;
+            CHECK(lacus__tiled_potrf(n, L[th], n) == 0);
+            X[th] = malloc(sizeof(double) * n * m); /* column-major n x m: D transposed */
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t j = 0; j < m; j++) X[th][j * n + i] = D[th][i * m + j];
+            lacus__tiled_potrs(n, m, L[th], n, X[th], n);
+        }
+        lacus_set_num_threads(2);
+        CHECK(memcmp(C[0], C[1], sizeof(double) * n * n) == 0);
+        CHECK(memcmp(D[0], D[1], sizeof(double) * n * m) == 0);
+        CHECK(memcmp(L[0], L[1], sizeof(double) * n * n) == 0);
+        CHECK(memcmp(X[0], X[1], sizeof(double) * n * m) == 0);
+        double *Cr = calloc((size_t)(n * n), sizeof(double)), *Dr = calloc((size_t)(n * m), sizeof(double));
+        lacus__ref_syrk_upper_at_a(n, k, A, n, Cr, n);
+        lacus__ref_gemm_at_b(n, m, k, A, n, B, m, Dr, m);
+        double dc = 0;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = i; j < n; j++) dc = fmax(dc, fabs(C[0][i * n + j] - Cr[i * n + j]));
+        CHECK(dc < 1e-11);
+        CHECK(test_max_rel_diff(D[0], Dr, n * m, 1e-300) < 1e-13);
+        /* Residual of the solve: (C + n I) X = D. */
+        double res = 0;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < m; j++) {
+                double s = (double)n * X[0][j * n + i];
+                for (int64_t q = 0; q < n; q++) {
+                    double cq = q >= i ? C[0][i * n + q] : C[0][q * n + i];
+                    s += cq * X[0][j * n + q];
+                }
+                res = fmax(res, fabs(s - D[0][i * m + j]));
+            }
+        CHECK(res < 1e-9);
+        /* A matrix that is not positive definite is reported at the right column. */
+        double *Z = calloc((size_t)(n * n), sizeof(double));
+        for (int64_t i = 0; i < n; i++) Z[i * n + i] = i == 300 ? -1.0 : 1.0;
+        CHECK(lacus__tiled_potrf(n, Z, n) == 301);
+        for (int th = 0; th < 2; th++) free(C[th]), free(D[th]), free(L[th]), free(X[th]);
+        free(Cr), free(Dr), free(Z), free(A), free(B);
     }
     TEST_MAIN_END();
 }

@@ -1,0 +1,150 @@
+#include "linalg/tiled.h"
+
+#include <math.h>
+#include <omp.h>
+
+#include "linalg/blas.h"
+
+#define TILE 256
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* Makes BLAS calls from this task single-threaded: OpenMP OpenBLAS sizes its
+ * team by omp_get_max_threads(), a per-task setting, and in a team of one
+ * thread (lacus_set_num_threads(1)) omp_in_parallel() is false, so without
+ * this it could still start threads and change the rounding. */
+#define ONE_BLAS_THREAD() omp_set_num_threads(1)
+
+/* The p-th pair (i, j), j <= i, of a lower-triangular enumeration of tiles. */
+static void tile_pair(int64_t p, int64_t *i, int64_t *j)
+{
+    int64_t r = (int64_t)((sqrt(8.0 * (double)p + 1.0) - 1.0) / 2.0);
+    while (r * (r + 1) / 2 > p) r--;
+    while ((r + 1) * (r + 2) / 2 <= p) r++;
+    *i = r;
+    *j = p - r * (r + 1) / 2;
+}
+
+void lacus__tiled_syrk_upper(int64_t n, int64_t k, const double *A, int64_t lda, int trans,
+                             double *C, int64_t ldc)
+{
+    int64_t tiles = (n + TILE - 1) / TILE, pairs = tiles * (tiles + 1) / 2;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t p = 0; p < pairs; p++) {
+        ONE_BLAS_THREAD();
+        int64_t bi, bj; /* bj <= bi: the tile (bj, bi) of the upper triangle */
+        tile_pair(p, &bi, &bj);
+        int64_t r0 = bj * TILE, c0 = bi * TILE;
+        int64_t mr = min64(TILE, n - r0), mc = min64(TILE, n - c0);
+        /* Columns r0.. of A (trans) or rows r0.. (not trans). */
+        const double *Ar = trans ? A + r0 : A + r0 * lda, *Ac = trans ? A + c0 : A + c0 * lda;
+        if (bi == bj)
+            cblas_dsyrk(CblasRowMajor, CblasUpper, trans ? CblasTrans : CblasNoTrans, (int)mr,
+                        (int)k, 1.0, Ar, (int)lda, 1.0, C + r0 * ldc + r0, (int)ldc);
+        else
+            cblas_dgemm(CblasRowMajor, trans ? CblasTrans : CblasNoTrans,
+                        trans ? CblasNoTrans : CblasTrans, (int)mr, (int)mc, (int)k, 1.0, Ar,
+                        (int)lda, Ac, (int)lda, 1.0, C + r0 * ldc + c0, (int)ldc);
+    }
+}
+
+void lacus__tiled_gemm_at_b(int64_t m, int64_t n, int64_t k, const double *A, int64_t lda,
+                            const double *B, int64_t ldb, double *C, int64_t ldc)
+{
+    int64_t tiles = (m + TILE - 1) / TILE;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tiles; t++) {
+        ONE_BLAS_THREAD();
+        int64_t i0 = t * TILE, mb = min64(TILE, m - i0);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)mb, (int)n, (int)k, 1.0, A + i0,
+                    (int)lda, B, (int)ldb, 1.0, C + i0 * ldc, (int)ldc);
+    }
+}
+
+void lacus__tiled_gemm(int64_t m, int64_t n, int64_t k, const double *A, int64_t lda,
+                       const double *B, int64_t ldb, double beta, double *C, int64_t ldc)
+{
+    int64_t tiles = (m + TILE - 1) / TILE;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tiles; t++) {
+        ONE_BLAS_THREAD();
+        int64_t i0 = t * TILE, mb = min64(TILE, m - i0);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mb, (int)n, (int)k, 1.0,
+                    A + i0 * lda, (int)lda, B, (int)ldb, beta, C + i0 * ldc, (int)ldc);
+    }
+}
+
+/* Unblocked Cholesky of a small diagonal block (column-major, lower), in
+ * plain C: a few hundred rows, and no library threading to worry about. */
+static int64_t potrf_small(int64_t n, double *A, int64_t lda)
+{
+    for (int64_t j = 0; j < n; j++) {
+        double d = A[j + j * lda];
+        for (int64_t k = 0; k < j; k++) d -= A[j + k * lda] * A[j + k * lda];
+        if (!(d > 0.0)) return j + 1;
+        d = sqrt(d);
+        A[j + j * lda] = d;
+        for (int64_t i = j + 1; i < n; i++) {
+            double s = A[i + j * lda];
+            for (int64_t k = 0; k < j; k++) s -= A[i + k * lda] * A[j + k * lda];
+            A[i + j * lda] = s / d;
+        }
+    }
+    return 0;
+}
+
+int64_t lacus__tiled_potrf(int64_t n, double *A, int64_t lda)
+{
+    for (int64_t k = 0; k < n; k += TILE) {
+        int64_t kb = min64(TILE, n - k), rest = n - k - kb;
+        double *A11 = A + k + k * lda;
+        int64_t info = potrf_small(kb, A11, lda);
+        if (info) return k + info;
+        if (rest == 0) break;
+        int64_t tiles = (rest + TILE - 1) / TILE;
+        double *A21 = A + (k + kb) + k * lda;
+        /* Panel: A21 <- A21 L11^-T, row tiles independent. */
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int64_t t = 0; t < tiles; t++) {
+            ONE_BLAS_THREAD();
+            int64_t mb = min64(TILE, rest - t * TILE);
+            cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)mb,
+                        (int)kb, 1.0, A11, (int)lda, A21 + t * TILE, (int)lda);
+        }
+        /* Trailing update A22 -= A21 A21^T on the lower tiles (i >= j). */
+        int64_t pairs = tiles * (tiles + 1) / 2;
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int64_t p = 0; p < pairs; p++) {
+            ONE_BLAS_THREAD();
+            int64_t i, j;
+            tile_pair(p, &i, &j);
+            int64_t mi = min64(TILE, rest - i * TILE), mj = min64(TILE, rest - j * TILE);
+            double *Cij = A + (k + kb + i * TILE) + (k + kb + j * TILE) * lda;
+            const double *Ai = A21 + i * TILE, *Aj = A21 + j * TILE;
+            if (i == j)
+                cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)mi, (int)kb, -1.0, Ai,
+                            (int)lda, 1.0, Cij, (int)lda);
+            else
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)mi, (int)mj, (int)kb,
+                            -1.0, Ai, (int)lda, Aj, (int)lda, 1.0, Cij, (int)lda);
+        }
+    }
+    return 0;
+}
+
+void lacus__tiled_potrs(int64_t n, int64_t m, const double *L, int64_t lda, double *B,
+                        int64_t ldb)
+{
+    const int64_t W = 64; /* right-hand sides per tile */
+    int64_t tiles = (m + W - 1) / W;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tiles; t++) {
+        ONE_BLAS_THREAD();
+        int64_t wb = min64(W, m - t * W);
+        double *Bt = B + t * W * ldb;
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n,
+                    (int)wb, 1.0, L, (int)lda, Bt, (int)ldb);
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n,
+                    (int)wb, 1.0, L, (int)lda, Bt, (int)ldb);
+    }
+}
