@@ -9,6 +9,7 @@
 
 #include "core/csv.h"
 #include "lacus.h"
+#include "oom.h"
 #include "test.h"
 
 static char tmp_dir[1024];
@@ -128,19 +129,6 @@ static void test_files(void)
     }
 }
 
-/* Fails the k-th allocation; see test_npy.c. */
-static long alloc_calls, alloc_fail_at;
-static void *fail_malloc(size_t n, void *u)
-{
-    (void)u;
-    return ++alloc_calls == alloc_fail_at ? NULL : malloc(n);
-}
-static void *fail_realloc(void *p, size_t n, void *u)
-{
-    (void)u;
-    return ++alloc_calls == alloc_fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *p, void *u) { (void)u, free(p); }
 
 static void test_oom(void)
 {
@@ -152,16 +140,15 @@ static void test_oom(void)
     FILE *f = fopen(path, "w");
     fputs(text, f);
     fclose(f);
-    lacus_allocator al = {fail_malloc, fail_realloc, plain_free, NULL};
     TEST("allocation failures") {
         int failures = 0;
+        long alloc_fail_at;
         for (alloc_fail_at = 1; alloc_fail_at < 100; alloc_fail_at++) {
             lacus_ndarray a, b;
-            alloc_calls = 0;
-            lacus_set_allocator(&al);
+        oom_arm(alloc_fail_at);
             lacus_status st = lacus__csv_parse_mem(text, strlen(text), 0, "t", &a, NULL);
             lacus_status st2 = lacus_csv_read(path, 0, &b, NULL);
-            lacus_set_allocator(NULL);
+            oom_disarm();
             lacus_ndarray_free(&a);
             lacus_ndarray_free(&b);
             if (st == LACUS_OK && st2 == LACUS_OK) break;

@@ -13,6 +13,7 @@
 #include "core/fileio.h"
 #include "core/npy.h"
 #include "lacus.h"
+#include "oom.h"
 #include "test.h"
 
 static char fix_dir[1024], tmp_dir[1024];
@@ -369,32 +370,17 @@ static void test_io_errors(void)
     }
 }
 
-/* An allocator that fails its k-th call: every allocation of a call is made
- * to fail in turn, and each must give LACUS_ERR_NOMEM and leak nothing. */
-static long alloc_calls, alloc_fail_at;
-static void *fail_malloc(size_t n, void *u)
-{
-    (void)u;
-    return ++alloc_calls == alloc_fail_at ? NULL : malloc(n);
-}
-static void *fail_realloc(void *p, size_t n, void *u)
-{
-    (void)u;
-    return ++alloc_calls == alloc_fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *p, void *u) { (void)u, free(p); }
 
 typedef lacus_status (*op_fn)(void);
 
 static void every_failure(const char *name, op_fn op)
 {
-    lacus_allocator al = {fail_malloc, fail_realloc, plain_free, NULL};
     int failures = 0;
+    long alloc_fail_at;
     for (alloc_fail_at = 1; alloc_fail_at < 100; alloc_fail_at++) {
-        alloc_calls = 0;
-        lacus_set_allocator(&al);
+        oom_arm(alloc_fail_at);
         lacus_status st = op();
-        lacus_set_allocator(NULL);
+        oom_disarm();
         if (st == LACUS_OK) break;
         if (st != LACUS_ERR_NOMEM) fprintf(stderr, "  %s: fail at %ld gave %d\n", name,
                                            alloc_fail_at, st);

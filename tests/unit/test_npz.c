@@ -11,6 +11,7 @@
 
 #include "core/fileio.h"
 #include "lacus.h"
+#include "oom.h"
 #include "test.h"
 
 static char fix_dir[1024], tmp_dir[1024];
@@ -309,19 +310,6 @@ static void test_damaged(void)
     }
 }
 
-/* Fails the k-th allocation; see test_npy.c. */
-static long alloc_calls, alloc_fail_at;
-static void *fail_malloc(size_t n, void *u)
-{
-    (void)u;
-    return ++alloc_calls == alloc_fail_at ? NULL : malloc(n);
-}
-static void *fail_realloc(void *p, size_t n, void *u)
-{
-    (void)u;
-    return ++alloc_calls == alloc_fail_at ? NULL : realloc(p, n);
-}
-static void plain_free(void *p, void *u) { (void)u, free(p); }
 
 static lacus_status op_read_all(void)
 {
@@ -339,13 +327,12 @@ static lacus_status op_write(void) { return write_for_numpy(tmp("oom.npz"), 1, N
 
 static void every_failure(lacus_status (*op)(void))
 {
-    lacus_allocator al = {fail_malloc, fail_realloc, plain_free, NULL};
     int failures = 0;
+    long alloc_fail_at;
     for (alloc_fail_at = 1; alloc_fail_at < 200; alloc_fail_at++) {
-        alloc_calls = 0;
-        lacus_set_allocator(&al);
+        oom_arm(alloc_fail_at);
         lacus_status st = op();
-        lacus_set_allocator(NULL);
+        oom_disarm();
         if (st == LACUS_OK) break;
         CHECK_STATUS(st, LACUS_ERR_NOMEM);
         failures++;
