@@ -45,6 +45,7 @@
 #include <omp.h>
 #endif
 
+#include "core/rng.h"
 #include "lacus.h"
 
 #define N_IO 768
@@ -110,42 +111,14 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-/* splitmix64 → xoshiro256**: fast, seeded, independent of lacus's RNG. */
-typedef struct { uint64_t s[4]; } rng_t;
-
-static uint64_t splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(rng_t *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(rng_t *r)
-{
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
-}
+/* Workload data from lacus's own generator (core/rng.h): U(-1, 1). */
+typedef lacus__rng rng_t;
+#define rng_seed lacus__rng_seed
 
 static void fill_uniform(rng_t *r, double *x, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
-        x[i] = 2.0 * ((double)(rng_next(r) >> 11) * 0x1.0p-53) - 1.0;
+        x[i] = 2.0 * lacus__rng_uniform(r) - 1.0;
 }
 
 static double checksum(const double *x, int64_t n)
