@@ -1,0 +1,227 @@
+"""ESN: a reservoir and a ridge readout trained over many sequences."""
+
+import ctypes
+import os
+
+import numpy as np
+
+from . import _capi as C
+from ._capi import lib
+from .reservoir import Reservoir, build_params, check_params
+from .ridge import as_sequences
+
+
+class ESN:
+    """Echo state network, ReservoirPy's `Reservoir(...) >> Ridge(ridge)`.
+
+    ESN(units=500, lr=0.3, sr=1.25, ridge=1e-6, warmup=100, seed=42, ...):
+    the reservoir hyperparameters are Reservoir's (W, Win, bias may be
+    arrays); ridge, bias_mode ("centered"), solver and feed_input configure
+    the readout. The C model is created when the input size is known
+    (input_dim=, a Win array, or the first fit).
+    """
+
+    def __init__(self, units=None, ridge=0.0, warmup=0, feed_input=False,
+                 bias_mode="centered", solver="auto", input_dim=None, **reservoir_kw):
+        rp, self._keep, pending = build_params(units, input_dim=input_dim, **reservoir_kw)
+        check_params(rp)
+        p = lib.lacus_esn_params_default()
+        p.reservoir = rp
+        p.readout.ridge = float(ridge)
+        p.readout.bias = C.parse_enum("bias_mode", bias_mode)
+        p.readout.solver = C.parse_enum("solver", solver)
+        p.warmup = int(warmup)
+        p.feed_input = 1 if feed_input else 0
+        self._params = p
+        self._handle = None
+        self._custom_weights = False
+        self.reservoir = Reservoir._borrowed(self)
+        self._pending = pending
+        if rp.n_inputs > 0:
+            self._create(rp.n_inputs)
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            lib.lacus_esn_free(self._handle)
+            self._handle = None
+
+    # -- handle -----------------------------------------------------------------
+    def _create(self, n_inputs, warmup=None):
+        """Creates (or re-creates, for another warmup) the C model. The same
+        seed draws the same weights; weights the user set are copied over."""
+        old = self._handle
+        copied = {}
+        if old and self._custom_weights:
+            copied = dict(W=self.reservoir.W, Win=self.reservoir.Win,
+                          bias=self.reservoir.bias)
+        p = self._params
+        p.reservoir.n_inputs = int(n_inputs)
+        if warmup is not None:
+            p.warmup = int(warmup)
+        h = ctypes.c_void_p()
+        err = C.new_error()
+        C.check(lib.lacus_esn_create(ctypes.byref(p), ctypes.byref(h), ctypes.byref(err)), err)
+        self._handle = h.value
+        if old:
+            lib.lacus_esn_free(old)
+        # self._keep stays: p.reservoir's per-unit pointers refer to it, and a
+        # later re-creation (another warmup) reads them again.
+        pending, self._pending = dict(self._pending, **copied), {}
+        for name, a in pending.items():
+            setattr(self.reservoir, name, a)
+            self._custom_weights = True
+
+    def _reservoir_handle(self):
+        return lib.lacus_esn_reservoir(self._h())
+
+    def _h(self):
+        if not self._handle:
+            raise C.LacusError(-9, "ESN not initialised: its input size is unknown "
+                                   "(give input_dim, a Win array, or fit it)")
+        return self._handle
+
+    def _call(self, fn, *args):
+        h = self._h()
+        C.check(fn(h, *args), handle_msg=lambda: lib.lacus_esn_errmsg(h))
+
+    def _ensure(self, n_inputs, warmup=None):
+        if not self._handle:
+            self._create(n_inputs, warmup)
+        elif warmup is not None and int(warmup) != self._params.warmup:
+            self._create(self._params.reservoir.n_inputs, warmup)
+
+    # -- weights ---------------------------------------------------------------------
+    @property
+    def units(self):
+        return int(self._params.reservoir.n_units)
+
+    @property
+    def warmup(self):
+        return int(self._params.warmup)
+
+    @property
+    def n_outputs(self):
+        return int(lib.lacus_esn_n_outputs(self._h()))
+
+    @property
+    def is_trained(self):
+        return bool(self._handle) and bool(lib.lacus_esn_is_trained(self._handle))
+
+    def _readout_weights(self):
+        if not self.is_trained:
+            raise C.LacusError(-9, "ESN: the readout is not trained")
+        n_feat = self.units + (self._params.reservoir.n_inputs if self._params.feed_input else 0)
+        W = np.empty((n_feat, self.n_outputs), dtype=np.float64)
+        b = np.empty(self.n_outputs, dtype=np.float64)
+        ro = lib.lacus_esn_readout(self._handle)
+        C.check(lib.lacus_ridge_get_weights(ro, C.ptr(W), C.ptr(b)),
+                handle_msg=lambda: lib.lacus_ridge_errmsg(ro))
+        return W, b
+
+    @property
+    def Wout(self):
+        """Readout weights (units [+ input_dim with feed_input], n_outputs)."""
+        return self._readout_weights()[0]
+
+    @property
+    def bout(self):
+        """Readout bias (n_outputs,)."""
+        return self._readout_weights()[1]
+
+    # -- training and running -----------------------------------------------------------
+    def fit(self, X, Y, warmup=None):
+        """Trains the readout on one sequence or a list of them, each from a
+        zero state, dropping the first `warmup` steps of each (default: the
+        constructor's). Returns self."""
+        xs, _ = as_sequences(X, "X")
+        ys, _ = as_sequences(Y, "Y")
+        if len(xs) != len(ys):
+            raise C.LacusError(-2, "X has %d sequences but Y has %d" % (len(xs), len(ys)))
+        if not xs:
+            raise C.LacusError(-1, "fit: no sequences")
+        self._ensure(xs[0].shape[1], warmup)
+        a, b = C.SeqsArg(xs), C.SeqsArg(ys)
+        self._call(lib.lacus_esn_fit, a.ref(), b.ref())
+        return self
+
+    def run(self, X):
+        """Predictions (n_steps, n_outputs) for one sequence, or a list for a
+        list; each sequence starts from a zero state."""
+        xs, is_list = as_sequences(X, "X")
+        n_out = self.n_outputs
+        outs = [np.empty((x.shape[0], n_out), dtype=np.float64) for x in xs]
+        if xs:
+            a = C.SeqsArg(xs)
+            self._call(lib.lacus_esn_run, a.ref(), C.out_ptrs(outs))
+        return outs if is_list else outs[0]
+
+    predict = run
+
+    def partial_fit(self, u, y, new_sequence=True, warmup=None):
+        """Adds one chunk of a sequence (u (n, input_dim), y (n, outputs));
+        new_sequence=False continues from the previous chunk's state. The
+        first call discards earlier training. Call solve() at the end."""
+        u = C.as_f64(u, 2, "u")
+        y = C.as_f64(y, 2, "y")
+        if u.shape[0] != y.shape[0]:
+            raise C.LacusError(-2, "u has %d rows but y has %d" % (u.shape[0], y.shape[0]))
+        self._ensure(u.shape[1], warmup)
+        self._call(lib.lacus_esn_partial_fit, C.ptr(u), C.ptr(y), u.shape[0], y.shape[1],
+                   1 if new_sequence else 0)
+        return self
+
+    def solve(self):
+        self._call(lib.lacus_esn_solve)
+        return self
+
+    # -- files -----------------------------------------------------------------------
+    def save(self, path):
+        """Writes the model (.npz with a manifest; numpy.load opens it)."""
+        err = C.new_error()
+        C.check(lib.lacus_esn_save(self._h(), os.fsencode(path), ctypes.byref(err)), err)
+
+    @classmethod
+    def load(cls, path):
+        err = C.new_error()
+        h = ctypes.c_void_p()
+        C.check(lib.lacus_esn_load(os.fsencode(path), ctypes.byref(h), ctypes.byref(err)), err)
+        self = cls.__new__(cls)
+        self._handle = h.value
+        self._keep = []
+        self._pending = {}
+        self._custom_weights = True
+        self.reservoir = Reservoir._borrowed(self)
+        p = lib.lacus_esn_params_default()
+        p.reservoir = lib.lacus_reservoir_params_get(lib.lacus_esn_reservoir(h.value))[0]
+        # Copy the per-unit arrays out of the handle: a re-creation reads them
+        # after the old handle is freed.
+        rp = p.reservoir
+        if rp.lr_per_unit:
+            a = np.ctypeslib.as_array(rp.lr_per_unit, shape=(rp.n_units,)).copy()
+            self._keep.append(a)
+            rp.lr_per_unit = C.ptr(a)
+        if rp.input_scaling_per_input:
+            a = np.ctypeslib.as_array(rp.input_scaling_per_input, shape=(rp.n_inputs,)).copy()
+            self._keep.append(a)
+            rp.input_scaling_per_input = C.ptr(a)
+        p.reservoir = rp
+        self._params = p
+        try:
+            # ridge, warmup and feed_input live in the manifest; keep them for a refit.
+            import json
+            import zipfile
+            with zipfile.ZipFile(os.fspath(path)) as z:
+                m = json.loads(z.read("manifest.json"))
+            ro = m.get("readout", {})
+            p.readout.ridge = float(ro.get("ridge", p.readout.ridge))
+            p.readout.bias = C.parse_enum("bias_mode", ro.get("bias", "centered"))
+            p.readout.solver = C.parse_enum("solver", ro.get("solver", "auto"))
+            p.warmup = int(m.get("warmup", p.warmup))
+            p.feed_input = 1 if m.get("feed_input", False) else 0
+        except Exception:
+            pass
+        return self
+
+    def __repr__(self):
+        return "ESN(units=%d, ridge=%g, warmup=%d, trained=%s)" % (
+            self.units, self._params.readout.ridge, self.warmup, self.is_trained)
