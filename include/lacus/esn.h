@@ -1,0 +1,71 @@
+/* lacus/esn.h — echo state networks: reservoir + ridge readout, model files. Part of the public API: include <lacus.h>,
+ * which includes this file; the conventions of lacus.h hold here. */
+#ifndef LACUS_ESN_H
+#define LACUS_ESN_H
+
+#ifndef LACUS_H
+#error "include <lacus.h>, not <lacus/esn.h>"
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Echo state network: reservoir + ridge readout over many sequences        */
+/* ------------------------------------------------------------------------ */
+
+
+typedef struct lacus_esn_params {
+    lacus_reservoir_params reservoir;
+    lacus_ridge_params readout;   /* n_features/n_outputs are filled in by fit */
+    int64_t warmup;               /* steps dropped at the start of each sequence; default 0 */
+    int feed_input;               /* 1: readout also sees u[t] (concatenated), default 0 */
+    /* Optional progress report for long fits and runs: called on the calling
+     * thread with the fraction of all steps done so far, in [0, 1]. */
+    void (*progress)(double fraction, void *user);
+    void *progress_user;
+} lacus_esn_params;
+
+lacus_esn_params lacus_esn_params_default(void);
+
+typedef struct lacus_esn lacus_esn;
+
+/* Creates the reservoir (drawing its weights); the readout is untrained. */
+lacus_status lacus_esn_create(const lacus_esn_params *p, lacus_esn **out, lacus_error *err);
+void lacus_esn_free(lacus_esn *m);
+const char *lacus_esn_errmsg(const lacus_esn *m);
+/* The reservoir inside the ESN (borrowed; to set or read weights). */
+lacus_reservoir *lacus_esn_reservoir(lacus_esn *m);
+const lacus_ridge *lacus_esn_readout(const lacus_esn *m);
+
+/* Trains the readout on many sequences: each starts from a zero state, drops
+ * its first `warmup` steps, and its states are streamed into X^T X in a
+ * fixed order (identical results whatever the thread count). Sequences run
+ * in parallel (OpenMP); a single long sequence parallelises inside a step.
+ *   inputs: n_features = n_inputs; targets: same n_seqs and n_steps. */
+lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets);
+/* Predictions for every step of every sequence, each from a zero state.
+ * outputs[i] is a caller buffer of (n_steps[i], n_outputs). */
+lacus_status lacus_esn_run(lacus_esn *m, const lacus_seqs *inputs, double *const *outputs);
+/* Streaming fit, for data too large to hold: adds one chunk of a sequence
+ * to the readout's sums. new_sequence = 1 starts a sequence from a zero state
+ * (its first `warmup` steps are dropped, counted across chunks); 0 continues
+ * from the state the previous chunk left. The first call fixes n_outputs; it
+ * discards any earlier training. Call lacus_esn_solve when all chunks are in
+ * (and again after adding more). Memory does not grow with the data: at most
+ * 256 rows of states are held. The same chunks give the same readout
+ * whatever the thread count.
+ *   u (n_steps, n_inputs), y (n_steps, n_outputs) */
+lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *y,
+                                   int64_t n_steps, int64_t n_outputs, int new_sequence);
+lacus_status lacus_esn_solve(lacus_esn *m);
+int64_t lacus_esn_n_outputs(const lacus_esn *m);
+int lacus_esn_is_trained(const lacus_esn *m);
+
+/* Model file: an .npz holding W (CSR as W_indptr/W_indices/W_data), Win,
+ * bias, lr, Wout, bout and "manifest.json" (format version, equation,
+ * hyperparameters, seed, lacus version). numpy.load opens it. Saving is
+ * atomic (temporary name, then rename). Loading a file with a newer format
+ * version than this library knows fails with LACUS_ERR_UNSUPPORTED. */
+#define LACUS_MODEL_FORMAT_VERSION 1
+lacus_status lacus_esn_save(const lacus_esn *m, const char *path, lacus_error *err);
+lacus_status lacus_esn_load(const char *path, lacus_esn **out, lacus_error *err);
+
+#endif /* LACUS_ESN_H */
