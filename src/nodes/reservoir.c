@@ -196,14 +196,23 @@ lacus_status lacus_reservoir_create(const lacus_reservoir_params *p, lacus_reser
     return st;
 }
 
+/* Replaces *M with the non-zeros of a dense (rows, cols) matrix; *M is left
+ * as it was on failure. */
+static lacus_status replace_from_dense(lacus_reservoir *r, lacus__csr *M, int64_t rows,
+                                       int64_t cols, const double *D)
+{
+    if (!D) return lacus__fail(&r->err, LACUS_ERR_ARG, "matrix is NULL");
+    lacus__csr A;
+    lacus_status st = lacus__csr_from_dense(&A, rows, cols, D, &r->err);
+    if (st) return st;
+    lacus__csr_free(M);
+    *M = A;
+    return LACUS_OK;
+}
+
 lacus_status lacus_reservoir_set_W(lacus_reservoir *r, const double *W)
 {
-    lacus__csr A;
-    lacus_status st = lacus__csr_from_dense(&A, r->p.n_units, r->p.n_units, W, &r->err);
-    if (st) return st;
-    lacus__csr_free(&r->W);
-    r->W = A;
-    return LACUS_OK;
+    return replace_from_dense(r, &r->W, r->p.n_units, r->p.n_units, W);
 }
 
 lacus_status lacus_reservoir_set_W_csr(lacus_reservoir *r, int64_t nnz, const int64_t *indptr,
@@ -222,12 +231,7 @@ lacus_status lacus_reservoir_set_W_csr(lacus_reservoir *r, int64_t nnz, const in
 
 lacus_status lacus_reservoir_set_Win(lacus_reservoir *r, const double *Win)
 {
-    lacus__csr A;
-    lacus_status st = lacus__csr_from_dense(&A, r->p.n_units, r->p.n_inputs, Win, &r->err);
-    if (st) return st;
-    lacus__csr_free(&r->Win);
-    r->Win = A;
-    return LACUS_OK;
+    return replace_from_dense(r, &r->Win, r->p.n_units, r->p.n_inputs, Win);
 }
 
 lacus_status lacus_reservoir_set_bias(lacus_reservoir *r, const double *bias)
