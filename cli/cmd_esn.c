@@ -128,22 +128,69 @@ done:
     return rc;
 }
 
+/* lacus run --generate K: closed-loop generation after a warm-up on the one
+ * input sequence; nothing is written on failure. */
+static int run_generate(const char *model, opt_list *inputs, const char *out, int64_t K,
+                        int64_t threads)
+{
+    if (threads > 0) lacus_set_num_threads((int)threads);
+    lacus_error err = {0};
+    lacus_esn *m = NULL;
+    if (lacus_esn_load(model, &m, &err)) return cli_error("%s", err.msg), 1;
+    cli_seqs X;
+    if (cli_seqs_load(inputs, "--input", &X)) {
+        lacus_esn_free(m);
+        return 1;
+    }
+    int rc = 1;
+    int64_t O = lacus_esn_n_outputs(m);
+    double *gen = NULL;
+    if (X.s.n_seqs != 1) {
+        cli_error("--generate warms up on one sequence: --input holds %lld", (long long)X.s.n_seqs);
+        goto done;
+    }
+    if (!(gen = malloc((size_t)(K * O) * sizeof *gen))) {
+        cli_error("out of memory for %lld generated steps", (long long)K);
+        goto done;
+    }
+    if (lacus_esn_generate(m, X.s.data[0], X.s.n_steps[0], K, gen)) {
+        cli_error("generate: %s", lacus_esn_errmsg(m));
+        goto done;
+    }
+    if (cli_write_seqs(out, &gen, &K, 1, O)) goto done;
+    printf("wrote %s (%lld generated steps after %lld warm-up steps, %lld outputs)\n", out,
+           (long long)K, (long long)X.s.n_steps[0], (long long)O);
+    rc = 0;
+done:
+    free(gen);
+    cli_seqs_free(&X);
+    lacus_esn_free(m);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     opt_list inputs = {0};
     const char *model = "model.npz", *out = "prediction.npy";
-    int64_t threads = 0;
+    int64_t threads = 0, generate = 0;
     opt table[] = {
         {"model", OPT_STRING, &model, "trained model (.npz from lacus fit)"},
         {"input", OPT_LIST, &inputs, "input sequences: .npy, .npz or .csv"},
         {"output", OPT_STRING, &out, "predictions (.npy; .npz for sequences of different lengths)"},
         {"threads", OPT_INT, &threads, "OpenMP threads (0: default)"},
+        {"generate", OPT_INT, &generate,
+         "closed loop: warm up on the one input sequence, then feed the model's outputs back "
+         "as inputs for this many steps and write those (steps, outputs); needs outputs = "
+         "inputs; 0: plain run"},
     };
-    verb_spec v = {"run", "--model model.npz --input X.npy [--output Y.npy]",
-                   "Runs a trained model on input sequences, each from a zero state.", table,
+    verb_spec v = {"run", "--model model.npz --input X.npy [--output Y.npy] [--generate K]",
+                   "Runs a trained model on input sequences, each from a zero state, or "
+                   "(--generate K) generates K steps in closed loop after a warm-up.", table,
                    (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
+    if (generate < 0) return cli_error("--generate %lld: must be >= 0", (long long)generate), 2;
+    if (generate > 0) return run_generate(model, &inputs, out, generate, threads);
     if (threads > 0) lacus_set_num_threads((int)threads);
     lacus_error err = {0};
     lacus_esn *m = NULL;

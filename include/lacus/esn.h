@@ -59,6 +59,26 @@ lacus_status lacus_esn_solve(lacus_esn *m);
 int64_t lacus_esn_n_outputs(const lacus_esn *m);
 int lacus_esn_is_trained(const lacus_esn *m);
 
+/* Closed-loop generation for a model whose outputs feed back as its inputs
+ * (n_outputs == n_inputs, else LACUS_ERR_SHAPE). From a zero state (the
+ * reservoir's own state is not touched), the reservoir runs over the warm-up
+ * inputs u[0 .. n_warmup-1]; then, for k = 0 .. n_generate-1,
+ *   out[k] = readout(x)   (x: the latest state, plus its input with feed_input)
+ * and out[k] becomes the next input. So out[0] is the prediction made from
+ * the last warm-up step: with a model trained on s[t] -> s[t+1] and warm-up
+ * s[0 .. n_warmup-1], out[k] forecasts s[n_warmup + k]. In ReservoirPy terms:
+ *   y = esn.run(warmup)[-1]; gen = [y]; for _ in range(K - 1): y = esn(y); gen.append(y)
+ * (the tutorials' X_gen, which starts one call later, is out[1 ..]).
+ *   warmup (n_warmup, n_inputs), n_warmup >= 1 (else LACUS_ERR_ARG);
+ *   out (n_generate, n_outputs), n_generate >= 0.
+ * A non-finite warm-up value fails with LACUS_ERR_NUMERIC before any step.
+ * If the loop diverges (a NaN or Inf output at step k), it stops with
+ * LACUS_ERR_NUMERIC naming k: rows 0 .. k-1 of out hold the generated values,
+ * row k the non-finite one, later rows are not written. Noise, when set, is
+ * drawn as in lacus_reservoir_run (a new stream per call). */
+lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_warmup,
+                                int64_t n_generate, double *out);
+
 /* Model file: an .npz holding W (CSR as W_indptr/W_indices/W_data), Win,
  * bias, lr, Wout, bout and "manifest.json" (format version, equation,
  * hyperparameters, seed, lacus version). numpy.load opens it. Saving is

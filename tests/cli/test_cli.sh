@@ -22,6 +22,12 @@ expect_ok "fit" "$LACUS" fit --input mg.npy --target mg.npy --units 50 --sr 0.9 
 expect_ok "fit, two sequences" "$LACUS" fit --input mg.npy --input mg.npy --target mg.npy \
     --target mg.npy --units 40 --output m2.npz
 expect_ok "run" "$LACUS" run --model m.npz --input mg.npy --output pred.npy
+expect_ok "run --generate" "$LACUS" run --model m.npz --input mg.npy --generate 25 --output gen.npy
+head -c 128 gen.npy | grep -aq "'shape': (25, 1)" || { echo "FAIL: gen.npy is not (25, 1)"; failed=$((failed + 1)); }
+expect_fail "run --generate, two sequences" 1 "one sequence" gen2.npy \
+    "$LACUS" run --model m.npz --input mg.npy --input mg.npy --generate 5 --output gen2.npy
+expect_fail "run --generate < 0" 2 "--generate -3" gen3.npy \
+    "$LACUS" run --model m.npz --input mg.npy --generate -3 --output gen3.npy
 expect_ok "eval" "$LACUS" eval --truth mg.npy --pred pred.npy
 # Identity target with the input fed to the readout: reproduced almost exactly.
 r2=$(awk '/^rsquare/ {print $2}' out.txt)

@@ -1,0 +1,85 @@
+/* Closed-loop generation: the ESN warms up on real inputs, then runs on its
+ * own predictions. One sequence, stepped with the same kernel as fit and run
+ * (one lane); all buffers are sized once per call, none per step.
+ *
+ *   warm-up:  x[t] = step(x[t-1], u[t]),  t = 0 .. n_warmup-1,  x[-1] = 0
+ *   out[0]  = readout(x[n_warmup-1] (, u[n_warmup-1]))
+ *   out[k]  = readout(x') where x' = step(x, out[k-1]) continues the state. */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "model/esn.h"
+
+lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_warmup,
+                                int64_t n_generate, double *out)
+{
+    if (!m) return LACUS_ERR_ARG;
+    if (!lacus_esn_is_trained(m))
+        return lacus__fail(&m->err, LACUS_ERR_STATE, "the readout is not trained: fit or load first");
+    lacus_reservoir *r = m->res;
+    int64_t N = r->p.n_units, I = r->p.n_inputs, O = m->n_outputs, F = lacus__esn_n_features(m);
+    if (O != I)
+        return lacus__fail(&m->err, LACUS_ERR_SHAPE,
+                           "generation feeds the outputs back as inputs: the model has %lld "
+                           "outputs but %lld inputs (they must be equal)",
+                           (long long)O, (long long)I);
+    if (!warmup || n_warmup < 1)
+        return lacus__fail(&m->err, LACUS_ERR_ARG,
+                           "generation needs a warm-up: got %lld steps (at least 1)",
+                           (long long)n_warmup);
+    if (n_generate < 0)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "n_generate = %lld: must be >= 0",
+                           (long long)n_generate);
+    if (n_generate > 0 && !out) return lacus__fail(&m->err, LACUS_ERR_ARG, "out is NULL");
+    lacus_status st = lacus__check_finite(&m->err, "warm-up", warmup, n_warmup, I, I);
+    if (st) return st;
+
+    const int64_t B = LACUS__BLOCK_STEPS;
+    lacus__run_ws ws;
+    double *buf = LACUS__NEW(double, B * F + 3 * N); /* block (B, F), xi (2N), x (N) */
+    if (!buf || lacus__run_ws_init(&ws, r)) {
+        lacus__free(buf);
+        return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the generation buffers");
+    }
+    double *block = buf, *xi = buf + B * F, *x = xi + 2 * N;
+    memset(x, 0, (size_t)N * sizeof *x); /* a zero state; r->state is not touched */
+    lacus__run_ws_seed(&ws, r, r->n_runs++, 0);
+
+    /* Warm-up, in blocks of B steps; the noise is drawn step by step, so the
+     * numbers do not depend on the blocking. */
+    int64_t last = 0; /* row of `block` holding the latest features */
+    for (int64_t t = 0; t < n_warmup; t += B) {
+        int64_t n = n_warmup - t < B ? n_warmup - t : B;
+        lacus__lane lane = {&ws, x, warmup + t * I, I, block, F};
+        lacus__reservoir_steps(r, &lane, 1, n, xi, 1);
+        last = n - 1;
+    }
+    if (m->p.feed_input)
+        memcpy(block + last * F + N, warmup + (n_warmup - 1) * I, (size_t)I * sizeof(double));
+
+    /* Closed loop: predict, then feed the prediction back as the next input. */
+    for (int64_t k = 0; k < n_generate; k++) {
+        double *y = out + k * O;
+        if ((st = lacus_ridge_predict(m->readout, block + last * F, F, 1, y, O))) {
+            m->err = m->readout->err;
+            break;
+        }
+        for (int64_t j = 0; j < O; j++)
+            if (!(y[j] - y[j] == 0.0)) {
+                st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
+                                 "generated step %lld (output %lld) is not finite: the closed loop "
+                                 "diverged; rows 0..%lld of out are valid",
+                                 (long long)k, (long long)j, (long long)k - 1);
+                break;
+            }
+        if (st || k + 1 == n_generate) break;
+        lacus__lane lane = {&ws, x, y, I, block, F};
+        lacus__reservoir_steps(r, &lane, 1, 1, xi, 1);
+        last = 0;
+        if (m->p.feed_input) memcpy(block + N, y, (size_t)I * sizeof(double));
+    }
+    lacus__run_ws_free(&ws);
+    lacus__free(buf);
+    return st;
+}
