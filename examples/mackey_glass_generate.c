@@ -7,9 +7,7 @@
  *   NRMSE84 = sqrt(mean over trials of (out[83] - x[s+83])^2) / std(x)
  *     (Jaeger & Haas 2004's measure: the error at the 84th step), and
  *   NRMSE over the whole 84-step trajectory (rmse of all steps / std(x)).
- * Not part of the CMake build. By hand, against a static build in build-gen:
- *   gcc -O2 -std=c11 -Iinclude examples/mackey_glass_generate.c build-gen/liblacus.a \
- *       -fopenmp -llapacke -lopenblas -larpack -lzip -lcjson -lsleef -lm */
+ * Built with the project: make && ./build/examples/example_mackey_glass_generate */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
