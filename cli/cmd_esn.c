@@ -212,7 +212,12 @@ int cmd_run(int argc, char **argv)
             cli_error("out of memory for the predictions");
             goto done;
         }
-    if (lacus_esn_run(m, &X.s, outs)) {
+    cli_progress prog;
+    cli_progress_init(&prog, "run");
+    lacus_esn_set_progress(m, cli_progress_cb, &prog);
+    lacus_status st = lacus_esn_run(m, &X.s, outs);
+    cli_progress_done(&prog);
+    if (st) {
         cli_error("run: %s", lacus_esn_errmsg(m));
         goto done;
     }

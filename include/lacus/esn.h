@@ -56,6 +56,10 @@ lacus_status lacus_esn_run(lacus_esn *m, const lacus_seqs *inputs, double *const
 lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *y,
                                    int64_t n_steps, int64_t n_outputs, int new_sequence);
 lacus_status lacus_esn_solve(lacus_esn *m);
+/* Sets (or clears, with NULL) the progress report of later fits and runs,
+ * e.g. on a model from lacus_esn_load. */
+void lacus_esn_set_progress(lacus_esn *m, void (*progress)(double fraction, void *user),
+                            void *user);
 int64_t lacus_esn_n_outputs(const lacus_esn *m);
 int lacus_esn_is_trained(const lacus_esn *m);
 

@@ -62,6 +62,12 @@ const char *lacus_esn_errmsg(const lacus_esn *m) { return m ? m->err.msg : "NULL
 lacus_reservoir *lacus_esn_reservoir(lacus_esn *m) { return m->res; }
 const lacus_ridge *lacus_esn_readout(const lacus_esn *m) { return m->readout; }
 int64_t lacus_esn_n_outputs(const lacus_esn *m) { return m->n_outputs; }
+
+void lacus_esn_set_progress(lacus_esn *m, void (*progress)(double, void *), void *user)
+{
+    m->p.progress = progress;
+    m->p.progress_user = user;
+}
 int lacus_esn_is_trained(const lacus_esn *m) { return m->readout && (m->readout->solved || m->readout->has_weights); }
 
 static lacus_status check_seqs(lacus_error *err, const char *what, const lacus_seqs *s,
