@@ -13,6 +13,8 @@ from ._capi import lib as _lib
 from .reservoir import Reservoir
 from .ridge import Ridge
 from .esn import ESN
+from .online import Online, RLS, LMS
+from .nvar import NVAR
 from . import datasets, metrics
 
 
@@ -30,5 +32,5 @@ def get_num_threads():
     return int(_lib.lacus_get_num_threads())
 
 
-__all__ = ["__version__", "LacusError", "Reservoir", "Ridge", "ESN", "datasets", "metrics",
-           "library_version", "set_num_threads", "get_num_threads"]
+__all__ = ["__version__", "LacusError", "Reservoir", "Ridge", "ESN", "Online", "RLS", "LMS",
+           "NVAR", "datasets", "metrics", "library_version", "set_num_threads", "get_num_threads"]

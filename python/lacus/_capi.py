@@ -1,7 +1,8 @@
 """ctypes prototypes of the C library (include/lacus.h).
 
 Only the stable sections of the header are bound here: version, status
-codes, reservoir, ridge readout, echo state network, datasets and metrics.
+codes, reservoir, ridge readout, echo state network, online readouts
+(RLS/LMS), NVAR, datasets and metrics.
 Every prototype carries argtypes/restype, so a wrong call fails in Python
 instead of corrupting memory.
 
@@ -83,6 +84,19 @@ class ReservoirParams(ctypes.Structure):
 class RidgeParams(ctypes.Structure):
     _fields_ = [("n_features", c_int64), ("n_outputs", c_int64), ("ridge", c_double),
                 ("bias", c_int), ("solver", c_int), ("keep_samples", c_int64)]
+
+
+class OnlineParams(ctypes.Structure):
+    _fields_ = [("n_features", c_int64), ("n_outputs", c_int64), ("method", c_int),
+                ("alpha", c_double), ("forgetting", c_double), ("fit_bias", c_int)]
+
+
+ONLINE_METHODS = {"rls": 0, "lms": 1}
+
+
+class NvarParams(ctypes.Structure):
+    _fields_ = [("n_inputs", c_int64), ("delay", c_int64), ("order", c_int64),
+                ("strides", c_int64)]
 
 
 PROGRESS_FN = ctypes.CFUNCTYPE(None, c_double, c_void_p)
@@ -225,8 +239,37 @@ _proto("lacus_esn_partial_fit", status, c_void_p, P_double, P_double, c_int64, c
 _proto("lacus_esn_solve", status, c_void_p)
 _proto("lacus_esn_n_outputs", c_int64, c_void_p)
 _proto("lacus_esn_is_trained", c_int, c_void_p)
+_proto("lacus_esn_generate", status, c_void_p, P_double, c_int64, c_int64, P_double)
 _proto("lacus_esn_save", status, c_void_p, c_char_p, P_err)
 _proto("lacus_esn_load", status, c_char_p, ctypes.POINTER(c_void_p), P_err)
+
+# Online readouts (RLS, LMS)
+_proto("lacus_online_params_default", OnlineParams)
+_proto("lacus_online_params_check", status, ctypes.POINTER(OnlineParams), P_err)
+_proto("lacus_online_create", status, ctypes.POINTER(OnlineParams), ctypes.POINTER(c_void_p),
+       P_err)
+_proto("lacus_online_free", None, c_void_p)
+_proto("lacus_online_errmsg", c_char_p, c_void_p)
+_proto("lacus_online_reset", None, c_void_p)
+_proto("lacus_online_step", status, c_void_p, P_double, P_double, P_double)
+_proto("lacus_online_partial_fit", status, c_void_p, P_double, c_int64, P_double, c_int64,
+       c_int64, P_double)
+_proto("lacus_online_predict", status, c_void_p, P_double, c_int64, c_int64, P_double, c_int64)
+_proto("lacus_online_get_weights", status, c_void_p, P_double, P_double)
+_proto("lacus_online_set_weights", status, c_void_p, P_double, P_double)
+_proto("lacus_online_n_steps", c_int64, c_void_p)
+
+# NVAR
+_proto("lacus_nvar_params_default", NvarParams)
+_proto("lacus_nvar_params_check", status, ctypes.POINTER(NvarParams), P_err)
+_proto("lacus_nvar_count_features", status, ctypes.POINTER(NvarParams), P_int64, P_err)
+_proto("lacus_nvar_create", status, ctypes.POINTER(NvarParams), ctypes.POINTER(c_void_p), P_err)
+_proto("lacus_nvar_free", None, c_void_p)
+_proto("lacus_nvar_errmsg", c_char_p, c_void_p)
+_proto("lacus_nvar_n_features", c_int64, c_void_p)
+_proto("lacus_nvar_n_linear", c_int64, c_void_p)
+_proto("lacus_nvar_run", status, c_void_p, P_double, c_int64, c_int, P_double)
+_proto("lacus_nvar_reset", None, c_void_p)
 
 # Datasets
 DATASET_STRUCTS = {

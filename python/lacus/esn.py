@@ -166,13 +166,37 @@ class ESN:
         if u.shape[0] != y.shape[0]:
             raise C.LacusError(-2, "u has %d rows but y has %d" % (u.shape[0], y.shape[0]))
         self._ensure(u.shape[1], warmup)
+        if u.shape[1] != self._params.reservoir.n_inputs:
+            raise C.LacusError(-2, "u must have %d columns (input_dim), got %d"
+                               % (self._params.reservoir.n_inputs, u.shape[1]))
         self._call(lib.lacus_esn_partial_fit, C.ptr(u), C.ptr(y), u.shape[0], y.shape[1],
                    1 if new_sequence else 0)
         return self
 
     def solve(self):
+        """Solves the readout from the chunks given to partial_fit. Returns self."""
         self._call(lib.lacus_esn_solve)
         return self
+
+    def generate(self, warmup, n_steps):
+        """Closed-loop generation for a model whose outputs are its next
+        inputs (n_outputs == input_dim, else LacusError SHAPE). From a zero
+        state, runs over `warmup` (n_warmup >= 1, input_dim), then feeds each
+        prediction back as the next input. Returns (n_steps, n_outputs):
+        row 0 is the prediction from the last warm-up step, so with a model
+        trained on s[t] -> s[t+1] and warmup = s[:n], row k forecasts
+        s[n + k]. Divergence raises LacusError NUMERIC naming the step."""
+        warmup = C.as_f64(warmup, 2, "warmup")
+        n_steps = int(n_steps)
+        h = self._h()
+        n_in = int(self._params.reservoir.n_inputs)
+        if warmup.shape[1] != n_in:
+            raise C.LacusError(-2, "generate: warmup must have %d columns (input_dim), got %d"
+                               % (n_in, warmup.shape[1]))
+        n_out = int(lib.lacus_esn_n_outputs(h))
+        out = np.empty((max(n_steps, 0), max(n_out, 1)), dtype=np.float64)
+        self._call(lib.lacus_esn_generate, C.ptr(warmup), warmup.shape[0], n_steps, C.ptr(out))
+        return out
 
     # -- files -----------------------------------------------------------------------
     def save(self, path):
