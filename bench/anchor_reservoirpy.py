@@ -7,6 +7,8 @@ the same "key=value" line format with impl=reservoirpy.
     anchor_reservoirpy.py fit N conn T [--threads K]
     anchor_reservoirpy.py peak [--threads K]
     anchor_reservoirpy.py memfit N T          (an estimate only, see below)
+    anchor_reservoirpy.py rls N T [--threads K]       (issue 3, bench_online.c)
+    anchor_reservoirpy.py generate N K [--threads K]  (issue 3, bench_online.c)
 
 Caching: with --cache FILE, a result already measured for the same
 workload, ReservoirPy/NumPy versions and machine is printed from FILE
@@ -31,6 +33,20 @@ What is timed:
   Weight initialisation (W drawn and scaled to sr with ARPACK) is done
   before timing, by reservoir.initialize(u), on both sides (init_s).
 Short measurements are repeated (best of up to 3, as in bench_esn.c).
+
+Online readouts and generation (issue 3; workload of bench/bench_online.c):
+1-d input s[t] = sin(0.1 t), target s[t + 1]; Reservoir(N, lr=0.3, sr=1.25,
+rc_connectivity=0.1, input_connectivity=0.1, input_scaling=1, seed=42).
+  rls       (reservoir >> RLS(alpha=1e-6)).partial_fit(u, y): ReservoirPy's
+            online training, the reservoir and the RLS readout stepped
+            together one timestep at a time (seconds); then RLS alone,
+            RLS().partial_fit(states, y) on precomputed states (rls_only_s),
+            on the first min(T, RLS_ONLY_ROWS) rows, scaled to T (its cost
+            per step is constant: P is dense N x N from the first step).
+  generate  esn = reservoir >> Ridge(ridge=1e-6), fitted on 2,000 steps with
+            warmup=100; timed: esn.run(s[:100]) then K - 1 calls y = esn(y),
+            one step at a time (the tutorials' idiom; the same K outputs as
+            lacus_esn_generate(warm-up 100, K)).
 """
 
 import argparse
@@ -173,6 +189,82 @@ def cmd_peak(a):
             "threads": a.threads, "seconds": g(best), "gflops": f"{2.0 * n**3 / best * 1e-9:.4g}"}
 
 
+ONLINE_LR, ONLINE_SR, ONLINE_CONN, RLS_ALPHA, RLS_ONLY_ROWS = 0.3, 1.25, 0.1, 1e-6, 1000
+GEN_TRAIN, GEN_WARMUP, GEN_RIDGE = 2000, 100, 1e-6
+
+
+def online_reservoir(N, u0):
+    from reservoirpy.nodes import Reservoir
+    t0 = time.perf_counter()
+    res = Reservoir(N, lr=ONLINE_LR, sr=ONLINE_SR, rc_connectivity=ONLINE_CONN,
+                    input_connectivity=0.1, input_scaling=1.0, seed=SEED)
+    res.initialize(u0)
+    return res, time.perf_counter() - t0
+
+
+def sine(n):
+    import numpy as np
+    return np.sin(0.1 * np.arange(n, dtype=float)).reshape(-1, 1)
+
+
+def cmd_rls(a):
+    import numpy as np
+    from reservoirpy.nodes import RLS
+    s = sine(a.T + 1)
+    u, y = s[:-1], s[1:]
+    res, init_s = online_reservoir(a.N, u)
+    model = res >> RLS(alpha=RLS_ALPHA)
+    t0 = time.perf_counter()
+    model.partial_fit(u, y)
+    train_s = time.perf_counter() - t0
+    rls = model.nodes[-1] if model.nodes[-1] is not res else model.nodes[0]
+    total = float(np.sum(rls.Wout) + np.sum(rls.bias))
+
+    res.reset()
+    states = res.run(u)
+    rows = min(a.T, RLS_ONLY_ROWS)
+    alone = RLS(alpha=RLS_ALPHA)
+    t0 = time.perf_counter()
+    alone.partial_fit(states[:rows], y[:rows])
+    only_s = (time.perf_counter() - t0) * a.T / rows
+    return {"impl": "reservoirpy", "workload": "rls", "N": a.N, "T": a.T, "threads": a.threads,
+            "seconds": g(train_s), "init_s": f"{init_s:.4g}", "rls_only_s": f"{only_s:.4g}",
+            "rls_only_rows": rows, "us_per_step": f"{train_s / a.T * 1e6:.4g}",
+            "peak_rss_mb": f"{peak_rss_mb():.1f}", "checksum": f"{total:.10e}"}
+
+
+def cmd_generate(a):
+    import numpy as np
+    from reservoirpy.nodes import Ridge
+    s = sine(GEN_TRAIN + 1)
+    res, init_s = online_reservoir(a.N, s[:GEN_TRAIN])
+    esn = res >> Ridge(ridge=GEN_RIDGE)
+    t0 = time.perf_counter()
+    esn.fit(s[:GEN_TRAIN], s[1:GEN_TRAIN + 1], warmup=GEN_WARMUP)
+    fit_s = time.perf_counter() - t0
+    warm = s[:GEN_WARMUP]
+    out = np.empty((a.K, 1))
+
+    def gen():
+        res.reset()
+        y = esn.run(warm)[-1]
+        if a.K > 0:
+            out[0] = y
+        for k in range(1, a.K):
+            y = esn(y)
+            out[k] = y
+        return out
+    best, reps, out = timed_best(gen)
+    H = min(a.K, 100)
+    truth = np.sin(0.1 * np.arange(GEN_WARMUP, GEN_WARMUP + H))
+    nrmse = float(np.sqrt(np.mean((out[:H, 0] - truth) ** 2)) / np.sqrt(0.5)) if H else 0.0
+    return {"impl": "reservoirpy", "workload": "generate", "N": a.N, "K": a.K,
+            "warmup": GEN_WARMUP, "threads": a.threads, "seconds": g(best),
+            "init_s": f"{init_s:.4g}", "fit_s": f"{fit_s:.4g}", "reps": reps,
+            "us_per_step": f"{best / max(a.K, 1) * 1e6:.4g}", "nrmse100": f"{nrmse:.3g}",
+            "peak_rss_mb": f"{peak_rss_mb():.1f}", "checksum": f"{float(np.sum(out)):.10e}"}
+
+
 def cmd_memfit(a):
     """Not measured: ReservoirPy's fit holds the inputs, the targets and all
     the states at once (Model.fit runs the reservoir over the whole data
@@ -186,14 +278,14 @@ def cmd_memfit(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("workload", choices=["states", "fit", "peak", "memfit"])
+    ap.add_argument("workload", choices=["states", "fit", "peak", "memfit", "rls", "generate"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", help="JSON file of earlier anchor results")
     ap.add_argument("--force", action="store_true", help="measure even if cached")
     a = ap.parse_args()
     spec = {"states": ["N", "conn", "T", "n_seqs"], "fit": ["N", "conn", "T"], "peak": [],
-            "memfit": ["N", "T"]}[a.workload]
+            "memfit": ["N", "T"], "rls": ["N", "T"], "generate": ["N", "K"]}[a.workload]
     if len(a.args) != len(spec):
         ap.error(f"{a.workload} takes {' '.join(spec) or 'no arguments'}")
     for k, v in zip(spec, a.args):
@@ -217,7 +309,7 @@ def main():
 
     load1 = os.getloadavg()[0]
     line = {"states": cmd_states, "fit": cmd_fit, "peak": cmd_peak,
-            "memfit": cmd_memfit}[a.workload](a)
+            "memfit": cmd_memfit, "rls": cmd_rls, "generate": cmd_generate}[a.workload](a)
     line["load1"] = f"{load1:.2f}"   # other work on the machine skews timings
     text = fmt(line)
     print(text + " cached=0", flush=True)

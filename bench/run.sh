@@ -4,7 +4,7 @@
 #   bench/run.sh [--quick | --full] [--threads K] [--force-anchor] [--no-anchor]
 #                [--only REGEX] [--build DIR] [--python PY]
 #
-# Builds bench_esn (Release) in build/ (or --build DIR / $LACUS_BUILD),
+# Builds bench_esn and bench_online (Release) in build/ (or --build DIR / $LACUS_BUILD),
 # makes a virtual environment bench/.venv with bench/requirements.txt (or
 # uses --python PY / $LACUS_BENCH_PYTHON), then for each workload runs
 # lacus, then the ReservoirPy anchor, and prints a ratio line:
@@ -53,13 +53,14 @@ CACHE="$RESULTS/anchor_cache.json"
 say() { echo "$*" | tee -a "$OUTFILE"; }
 
 # ---------------------------------------------------------------- build
-echo "== building bench_esn (Release) in $BUILD" >&2
+echo "== building bench_esn, bench_online (Release) in $BUILD" >&2
 if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-       cmake --build "$BUILD" -j "$(nproc)" --target bench_esn >&2; }; then
+       cmake --build "$BUILD" -j "$(nproc)" --target bench_esn bench_online >&2; }; then
     echo "run.sh: build failed" >&2
     exit 1
 fi
 BENCH="$BUILD/bench/bench_esn"
+BENCH_ONLINE="$BUILD/bench/bench_online"   # rls, generate (issue 3)
 
 # ----------------------------------------------------------- python venv
 if [ "$NO_ANCHOR" = 0 ] && [ -z "$PY" ]; then
@@ -88,6 +89,8 @@ QUICK=(
     "fit|2000 0.1 5000|-"
     "fit|10000 0.003 1000|20"
     "memfit|2000 100000|-"
+    "rls|1000 2000|10"
+    "generate|1000 2000|20"
 )
 FULL=(
     "peak||-"
@@ -98,6 +101,9 @@ FULL=(
     "fit|10000 0.003 10000|3"
     "fit|10000 0.003 1000|20"
     "memfit|2000 1000000|-"
+    "rls|1000 10000|10"
+    "rls|2000 2000|-"
+    "generate|1000 10000|20"
 )
 XTX_GOAL=0.85      # X^T X accumulation: fraction of a bare dsyrk's GFLOP/s
 MEM_GOAL_MB=1024   # memfit: peak resident memory
@@ -122,7 +128,12 @@ ratio() {
     say "ratio $fields lacus_s=$ls anchor_s=$as speedup=${sp}x goal=$goal $verdict${extra:+ $extra}"
 }
 
-run_lacus() { "$BENCH" "$@" --threads "$THREADS" 2>&1; }
+run_lacus() {
+    case "$1" in
+    rls|generate) "$BENCH_ONLINE" "$@" --threads "$THREADS" 2>&1 ;;
+    *) "$BENCH" "$@" --threads "$THREADS" 2>&1 ;;
+    esac
+}
 run_anchor() {
     [ "$NO_ANCHOR" = 1 ] && return 0
     "$PY" "$ROOT/bench/anchor_reservoirpy.py" "$@" --threads "$THREADS" --cache "$CACHE" $FORCE 2>&1
@@ -181,6 +192,27 @@ for w in "${SET[@]}"; do
                 "$(kv "$xl" seconds)" "$(kv "$xl" dsyrk_s)" "$XTX_GOAL" \
                 "gflops=$(kv "$xl" gflops) dsyrk_gflops=$(kv "$xl" dsyrk_gflops)"
         fi
+        ;;
+    rls)
+        # (reservoir >> RLS) online training; RLS alone; the O(N^2) bound.
+        ll=$(grep 'workload=rls ' <<<"$L"); al=$(grep 'workload=rls ' <<<"$A")
+        ol=$(grep 'workload=rls_only' <<<"$L")
+        ratio "workload=rls N=$1 T=$2 threads=$THREADS" \
+            "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal"
+        ratio "workload=rls_only N=$1 T=$2 threads=$THREADS" \
+            "$(kv "$ol" seconds)" "$(kv "$al" rls_only_s)" "-" \
+            "anchor_rows=$(kv "$al" rls_only_rows)"
+        b1=$(grep 'workload=rls_bound' <<<"$L" | grep ' threads=1 ')
+        bk=$(grep 'workload=rls_bound' <<<"$L" | grep -v ' threads=1 ' | head -n 1)
+        say "bound workload=rls N=$1 T=$2 op=dsymv+dsyr lacus_rls_only_s=$(kv "$ol" seconds)" \
+            "bound_1t_s=$(kv "$b1" seconds) fraction_1t=$(kv "$b1" fraction_rls_only)" \
+            "bound_${THREADS}t_s=$(kv "$bk" seconds) fraction_${THREADS}t=$(kv "$bk" fraction_rls_only)"
+        ;;
+    generate)
+        ll=$(grep 'workload=generate' <<<"$L"); al=$(grep 'workload=generate' <<<"$A")
+        ratio "workload=generate N=$1 K=$2 threads=$THREADS" \
+            "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal" \
+            "lacus_nrmse100=$(kv "$ll" nrmse100) anchor_nrmse100=$(kv "$al" nrmse100)"
         ;;
     memfit)
         ml=$(grep 'workload=memfit' <<<"$L")
