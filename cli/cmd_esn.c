@@ -38,6 +38,7 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs)
         return cli_error("--solver \"%s\": expected auto, primal or dual", o->solver), -1;
     p->warmup = o->warmup;
     p->feed_input = o->feed_input;
+    p->fb_scaling = o->fb_scaling;
     if (o->threads > 0) lacus_set_num_threads((int)o->threads);
     return 0;
 }
@@ -62,6 +63,7 @@ esn_cli_opts esn_opts_default(void)
     o.ridge = 1e-6;
     o.readout_bias = "centered";
     o.solver = "auto";
+    o.fb_scaling = 1.0;
     return o;
 }
 
@@ -99,6 +101,7 @@ int cmd_fit(int argc, char **argv)
     }
     p.progress = cli_progress_cb;
     p.progress_user = &prog;
+    if (o.feedback) p.n_feedback = Y.s.n_features;
     if (lacus_esn_create(&p, &m, &err)) {
         cli_error("%s", err.msg);
         goto done;

@@ -8,9 +8,10 @@
 
 typedef struct esn_cli_opts {
     int64_t units, seed, warmup, threads;
-    double lr, sr, input_scaling, input_connectivity, rc_connectivity, bias, noise_rc, noise_in, ridge;
+    double lr, sr, input_scaling, input_connectivity, rc_connectivity, bias, noise_rc, noise_in, ridge,
+        fb_scaling;
     const char *activation, *W_init, *Win_init, *noise_type, *readout_bias, *solver;
-    int bias_03, feed_input;
+    int bias_03, feed_input, feedback;
 } esn_cli_opts;
 
 esn_cli_opts esn_opts_default(void);
@@ -39,6 +40,8 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs);
     {"solver", OPT_STRING, &(o).solver, "auto|primal|dual"},                                         \
     {"warmup", OPT_INT, &(o).warmup, "steps dropped at the start of each sequence"},                 \
     {"feed-input", OPT_FLAG, &(o).feed_input, "readout also sees the input"},                        \
+    {"feedback", OPT_FLAG, &(o).feedback, "feed the outputs back (teacher forcing in fit)"},         \
+    {"fb-scaling", OPT_DOUBLE, &(o).fb_scaling, "gain of the feedback weights"},                     \
     {"threads", OPT_INT, &(o).threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"}
 
 /* Each returns the process exit status: 0 ok, 1 runtime error, 2 usage error. */

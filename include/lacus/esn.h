@@ -21,6 +21,15 @@ typedef struct lacus_esn_params {
      * thread with the fraction of all steps done so far, in [0, 1]. */
     void (*progress)(double fraction, void *user);
     void *progress_user;
+    /* Output feedback (ReservoirPy's `reservoir << readout`): with
+     * n_feedback = n_outputs > 0, the reservoir's input at step t is
+     * [u[t], y[t-1]] (y[-1] = 0), so Win has n_inputs + n_feedback columns.
+     * fit feeds the targets back (teacher forcing); run feeds the model's own
+     * predictions back, step by step (closed loop). The feedback columns of
+     * Win are drawn like the input columns, with gain fb_scaling. Not
+     * combined with feed_input. Default 0 (none), fb_scaling 1.0. */
+    int64_t n_feedback;
+    double fb_scaling;
 } lacus_esn_params;
 
 lacus_esn_params lacus_esn_params_default(void);

@@ -105,7 +105,8 @@ PROGRESS_FN = ctypes.CFUNCTYPE(None, c_double, c_void_p)
 class ESNParams(ctypes.Structure):
     _fields_ = [("reservoir", ReservoirParams), ("readout", RidgeParams),
                 ("warmup", c_int64), ("feed_input", c_int),
-                ("progress", PROGRESS_FN), ("progress_user", c_void_p)]
+                ("progress", PROGRESS_FN), ("progress_user", c_void_p),
+                ("n_feedback", c_int64), ("fb_scaling", c_double)]
 
 
 class Seqs(ctypes.Structure):

@@ -5,6 +5,7 @@
  * count and the states of the whole data set are never held. */
 #include "model/esn.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,12 +20,38 @@ lacus_esn_params lacus_esn_params_default(void)
     p.readout = lacus_ridge_params_default();
     p.warmup = 0;
     p.feed_input = 0;
+    p.n_feedback = 0;
+    p.fb_scaling = 1.0;
     return p;
 }
 
 int64_t lacus__esn_n_features(const lacus_esn *m)
 {
     return m->p.reservoir.n_units + (m->p.feed_input ? m->p.reservoir.n_inputs : 0);
+}
+
+/* The reservoir of an ESN with feedback reads [u, y_prev]: its Win has
+ * n_feedback more columns, drawn like the others with gain fb_scaling. */
+static lacus_status create_reservoir(const lacus_esn_params *p, lacus_reservoir **out,
+                                     lacus_error *err)
+{
+    if (p->n_feedback == 0) return lacus_reservoir_create(&p->reservoir, out, err);
+    lacus_reservoir_params rp = p->reservoir;
+    int64_t I = rp.n_inputs, O = p->n_feedback;
+    if (I < 1 || I > 100000000 || O > 100000000)
+        return lacus__fail(err, LACUS_ERR_ARG, "n_inputs = %lld, n_feedback = %lld: out of range",
+                           (long long)I, (long long)O);
+    double *scaling = LACUS__NEW(double, I + O);
+    if (!scaling) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory");
+    for (int64_t j = 0; j < I + O; j++)
+        scaling[j] = j >= I ? p->fb_scaling
+                            : rp.input_scaling_per_input ? rp.input_scaling_per_input[j]
+                                                         : rp.input_scaling;
+    rp.n_inputs = I + O;
+    rp.input_scaling_per_input = scaling;
+    lacus_status st = lacus_reservoir_create(&rp, out, err);
+    lacus__free(scaling);
+    return st;
 }
 
 lacus_status lacus_esn_create(const lacus_esn_params *p, lacus_esn **out, lacus_error *err)
@@ -36,15 +63,24 @@ lacus_status lacus_esn_create(const lacus_esn_params *p, lacus_esn **out, lacus_
     if (!(p->readout.ridge >= 0.0 && p->readout.ridge < 1e300))
         return lacus__fail(err, LACUS_ERR_ARG, "ridge = %g: must be finite and >= 0",
                            p->readout.ridge);
+    if (p->n_feedback < 0 || !isfinite(p->fb_scaling))
+        return lacus__fail(err, LACUS_ERR_ARG,
+                           "n_feedback = %lld, fb_scaling = %g: must be >= 0 and finite",
+                           (long long)p->n_feedback, p->fb_scaling);
+    if (p->n_feedback > 0 && p->feed_input)
+        return lacus__fail(err, LACUS_ERR_UNSUPPORTED,
+                           "feedback (n_feedback = %lld) and feed_input cannot be combined",
+                           (long long)p->n_feedback);
     lacus_esn *m = LACUS__ZNEW(lacus_esn, 1);
     if (!m) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for an ESN");
     m->p = *p;
-    lacus_status st = lacus_reservoir_create(&p->reservoir, &m->res, err);
+    lacus_status st = create_reservoir(p, &m->res, err);
     if (st) {
         lacus__free(m);
         return st;
     }
     m->p.reservoir = m->res->p;
+    m->p.reservoir.n_inputs -= p->n_feedback; /* the caller's inputs, without feedback */
     *out = m;
     return LACUS_OK;
 }
@@ -131,6 +167,10 @@ lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_s
     if ((st = check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs)) ||
         (st = check_seqs(&m->err, "targets", targets, 0)))
         return st;
+    if (m->p.n_feedback > 0 && targets->n_features != m->p.n_feedback)
+        return lacus__fail(&m->err, LACUS_ERR_SHAPE,
+                           "targets have %lld features but the reservoir feeds back %lld outputs",
+                           (long long)targets->n_features, (long long)m->p.n_feedback);
     if (targets->n_seqs != inputs->n_seqs)
         return lacus__fail(&m->err, LACUS_ERR_SHAPE, "%lld input sequences but %lld target sequences",
                            (long long)inputs->n_seqs, (long long)targets->n_seqs);
@@ -160,9 +200,18 @@ lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_s
     m->n_outputs = rp.n_outputs;
     if ((st = lacus_ridge_create(&rp, &m->readout, &m->err))) return st;
     sink_ctx ctx = {m, targets, NULL};
-    if ((st = lacus__reservoir_stream(m->res, inputs, m->p.feed_input, fit_sink, &ctx,
-                                      m->p.progress, m->p.progress_user, &m->err)))
-        return st;
+    if (m->p.n_feedback > 0) {
+        /* Teacher forcing: the reservoir reads [u[t], y[t-1]]. */
+        lacus__seqs_buf fb;
+        if ((st = lacus__feedback_inputs(m, inputs, targets, &fb))) return st;
+        st = lacus__reservoir_stream(m->res, &fb.seqs, 0, fit_sink, &ctx, m->p.progress,
+                                     m->p.progress_user, &m->err);
+        lacus__seqs_buf_free(&fb);
+    } else {
+        st = lacus__reservoir_stream(m->res, inputs, m->p.feed_input, fit_sink, &ctx,
+                                     m->p.progress, m->p.progress_user, &m->err);
+    }
+    if (st) return st;
     if ((st = lacus_ridge_solve(m->readout))) {
         m->err = m->readout->err;
         return st;
@@ -177,6 +226,7 @@ lacus_status lacus_esn_run(lacus_esn *m, const lacus_seqs *inputs, double *const
     lacus_status st = check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs);
     if (st) return st;
     if (!outputs) return lacus__fail(&m->err, LACUS_ERR_ARG, "outputs is NULL");
+    if (m->p.n_feedback > 0) return lacus__feedback_run(m, inputs, outputs);
     sink_ctx ctx = {m, NULL, outputs};
     return lacus__reservoir_stream(m->res, inputs, m->p.feed_input, run_sink, &ctx, m->p.progress,
                                    m->p.progress_user, &m->err);

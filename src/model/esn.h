@@ -16,12 +16,27 @@ struct lacus_esn {
     int64_t n_streamed;     /* sequences started */
     double *stream_block;   /* (256, features) */
     double *stream_xi;      /* lockstep scratch (2 n_units) */
+    double *stream_aug;     /* teacher-forced inputs with feedback (see esn_stream.c) */
     lacus__run_ws stream_ws;/* block inputs and the noise stream of the sequence */
     lacus_error err;
 };
 
 /* Number of features the readout sees: units (+ inputs when feed_input). */
 int64_t lacus__esn_n_features(const lacus_esn *m);
+
+/* Sequences the model built itself (owning their memory). */
+typedef struct lacus__seqs_buf {
+    lacus_seqs seqs;
+    double **data;
+    int64_t *steps;
+} lacus__seqs_buf;
+void lacus__seqs_buf_free(lacus__seqs_buf *b);
+
+/* Feedback (esn_feedback.c): the teacher-forced reservoir inputs
+ * [u[t], y[t-1]] of every sequence, and the closed-loop run. */
+lacus_status lacus__feedback_inputs(lacus_esn *m, const lacus_seqs *inputs,
+                                    const lacus_seqs *targets, lacus__seqs_buf *out);
+lacus_status lacus__feedback_run(lacus_esn *m, const lacus_seqs *inputs, double *const *outputs);
 
 /* Releases the streaming-fit buffers (lacus_esn_partial_fit). */
 void lacus__esn_stream_free(lacus_esn *m);

@@ -4,12 +4,52 @@
  *
  *   warm-up:  x[t] = step(x[t-1], u[t]),  t = 0 .. n_warmup-1,  x[-1] = 0
  *   out[0]  = readout(x[n_warmup-1] (, u[n_warmup-1]))
- *   out[k]  = readout(x') where x' = step(x, out[k-1]) continues the state. */
+ *   out[k]  = readout(x') where x' = step(x, out[k-1]) continues the state.
+ * With output feedback see generate_with_feedback. */
+#include <math.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "model/esn.h"
+
+/* With output feedback the reservoir reads [u[t], y[t-1]], y the model's own
+ * prediction, so even the warm-up is a closed loop, one step at a time; then
+ * the prediction is both the next input and the fed-back output. */
+static lacus_status generate_with_feedback(lacus_esn *m, const double *warmup, int64_t n_warmup,
+                                           int64_t n_generate, double *out)
+{
+    lacus_reservoir *r = m->res;
+    int64_t N = r->p.n_units, O = m->n_outputs, I = O;
+    double *buf = LACUS__NEW(double, 4 * N + 3 * O);
+    lacus__run_ws ws;
+    if (!buf || lacus__run_ws_init(&ws, r)) {
+        lacus__free(buf);
+        return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the generation buffers");
+    }
+    double *x = buf, *xi = x + N, *state = xi + 2 * N, *row = state + N, *y = row + I + O;
+    memset(x, 0, (size_t)N * sizeof *x);
+    memset(row + I, 0, (size_t)O * sizeof *row); /* y[-1] = 0 */
+    lacus__run_ws_seed(&ws, r, r->n_runs++, 0);
+    lacus_status st = LACUS_OK;
+    for (int64_t t = 0; t < n_warmup + n_generate - 1 && !st; t++) {
+        /* Input: the warm-up data, then the previous prediction. */
+        memcpy(row, t < n_warmup ? warmup + t * I : y, (size_t)I * sizeof *row);
+        lacus__lane lane = {&ws, x, row, I + O, state, N};
+        lacus__reservoir_steps(r, &lane, 1, 1, xi, 1);
+        if ((st = lacus_ridge_predict(m->readout, state, N, 1, y, O))) break;
+        for (int64_t j = 0; j < O; j++)
+            if (!isfinite(y[j]))
+                st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
+                                 "the closed loop diverged at step %lld (output %lld)",
+                                 (long long)t, (long long)j);
+        if (!st && t >= n_warmup - 1) memcpy(out + (t - n_warmup + 1) * O, y, (size_t)O * sizeof *y);
+        memcpy(row + I, y, (size_t)O * sizeof *row);
+    }
+    lacus__run_ws_free(&ws);
+    lacus__free(buf);
+    return st;
+}
 
 lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_warmup,
                                 int64_t n_generate, double *out)
@@ -18,7 +58,8 @@ lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_wa
     if (!lacus_esn_is_trained(m))
         return lacus__fail(&m->err, LACUS_ERR_STATE, "the readout is not trained: fit or load first");
     lacus_reservoir *r = m->res;
-    int64_t N = r->p.n_units, I = r->p.n_inputs, O = m->n_outputs, F = lacus__esn_n_features(m);
+    int64_t N = r->p.n_units, I = m->p.reservoir.n_inputs, O = m->n_outputs;
+    int64_t F = lacus__esn_n_features(m);
     if (O != I)
         return lacus__fail(&m->err, LACUS_ERR_SHAPE,
                            "generation feeds the outputs back as inputs: the model has %lld "
@@ -34,6 +75,7 @@ lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_wa
     if (n_generate > 0 && !out) return lacus__fail(&m->err, LACUS_ERR_ARG, "out is NULL");
     lacus_status st = lacus__check_finite(&m->err, "warm-up", warmup, n_warmup, I, I);
     if (st) return st;
+    if (m->p.n_feedback > 0) return generate_with_feedback(m, warmup, n_warmup, n_generate, out);
 
     const int64_t B = LACUS__BLOCK_STEPS;
     lacus__run_ws ws;

@@ -3,6 +3,9 @@
  *   W_indptr (N+1, i8), W_indices (nnz, i4), W_data (nnz, f8)   recurrent CSR
  *   Win_indptr, Win_indices, Win_data                           input CSR
  *   bias (N), lr (N), Wout (F, O), bout (O)                     f8
+ *
+ * With output feedback, Win has n_inputs + n_feedback columns (the
+ * reservoir's n_inputs in the manifest counts them).
  *   manifest.json   format version, equation, hyperparameters, seed, version
  *
  * Sparse matrices are stored as CSR arrays (scipy.sparse.csr_array((data,
@@ -37,6 +40,8 @@ static cJSON *manifest_build(const lacus_esn *m)
     cJSON_AddStringToObject(root, "equation", EQUATION);
     cJSON_AddNumberToObject(root, "warmup", (double)m->p.warmup);
     cJSON_AddBoolToObject(root, "feed_input", m->p.feed_input);
+    cJSON_AddNumberToObject(root, "n_feedback", (double)m->p.n_feedback);
+    cJSON_AddNumberToObject(root, "fb_scaling", m->p.fb_scaling);
     cJSON_AddNumberToObject(res, "n_units", (double)p->n_units);
     cJSON_AddNumberToObject(res, "n_inputs", (double)p->n_inputs);
     cJSON_AddNumberToObject(res, "lr", p->lr);

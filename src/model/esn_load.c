@@ -213,6 +213,15 @@ static lacus_status build(loader *L, const cJSON *man, lacus_npz *z, lacus_esn *
     const cJSON *fi = cJSON_GetObjectItemCaseSensitive(man, "feed_input");
     if (!cJSON_IsBool(fi)) return bad(L, "key \"feed_input\" is missing or not a boolean");
     p.feed_input = cJSON_IsTrue(fi);
+    /* Feedback keys arrived within format version 1: absent means none. */
+    const cJSON *nfb = cJSON_GetObjectItemCaseSensitive(man, "n_feedback");
+    const cJSON *fbs = cJSON_GetObjectItemCaseSensitive(man, "fb_scaling");
+    if ((nfb && !cJSON_IsNumber(nfb)) || (fbs && !cJSON_IsNumber(fbs)))
+        return bad(L, "keys \"n_feedback\" and \"fb_scaling\" must be numbers");
+    p.n_feedback = nfb ? (int64_t)nfb->valuedouble : 0;
+    p.fb_scaling = fbs ? fbs->valuedouble : 1.0;
+    if (p.n_feedback < 0 || p.n_feedback >= p.reservoir.n_inputs || (p.n_feedback && p.feed_input))
+        return bad(L, "\"n_feedback\" must be in [0, n_inputs) and not combined with feed_input");
     const cJSON *ro = cJSON_GetObjectItemCaseSensitive(man, "readout");
     if (!cJSON_IsObject(ro)) return bad(L, "key \"readout\" is missing or not an object");
     if ((st = get_num(L, ro, "ridge", &p.readout.ridge))) return st;
@@ -222,6 +231,8 @@ static lacus_status build(loader *L, const cJSON *man, lacus_npz *z, lacus_esn *
     p.readout.solver = (lacus_solver)e;
     if ((st = get_num(L, ro, "n_outputs", &v))) return st;
     p.readout.n_outputs = (int64_t)v;
+    if (p.n_feedback && p.n_feedback != p.readout.n_outputs)
+        return bad(L, "\"n_feedback\" differs from the number of outputs");
     p.readout.n_features = p.reservoir.n_units + (p.feed_input ? p.reservoir.n_inputs : 0);
 
     lacus_esn *m = LACUS__ZNEW(lacus_esn, 1);
@@ -243,6 +254,7 @@ static lacus_status build(loader *L, const cJSON *man, lacus_npz *z, lacus_esn *
         return st;
     }
     m->readout->p.solver = p.readout.solver;
+    m->p.reservoir.n_inputs -= p.n_feedback; /* the caller's inputs, without feedback */
     *out = m;
     return LACUS_OK;
 }

@@ -24,7 +24,12 @@ static lacus_status start_readout(lacus_esn *m, int64_t n_outputs)
     lacus__esn_stream_free(m);
     m->stream_block = LACUS__NEW(double, STREAM_ROWS * rp.n_features);
     m->stream_xi = LACUS__NEW(double, 2 * m->p.reservoir.n_units);
-    if (!m->stream_block || !m->stream_xi || lacus__run_ws_init(&m->stream_ws, m->res))
+    /* Row 0 keeps the last fed-back target between chunks; rows 1.. are the
+     * block's teacher-forced inputs [u[t], y[t-1]]. */
+    if (m->p.n_feedback > 0)
+        m->stream_aug = LACUS__ZNEW(double, (STREAM_ROWS + 1) * (m->res->p.n_inputs));
+    if (!m->stream_block || !m->stream_xi || (m->p.n_feedback > 0 && !m->stream_aug) ||
+        lacus__run_ws_init(&m->stream_ws, m->res))
         return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the streaming buffers");
     lacus_status st = lacus_ridge_create(&rp, &m->readout, &m->err);
     if (st) return st;
@@ -37,7 +42,8 @@ lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *
                                    int64_t n_steps, int64_t n_outputs, int new_sequence)
 {
     lacus_reservoir *r = m->res;
-    int64_t I = r->p.n_inputs, N = r->p.n_units, F = lacus__esn_n_features(m);
+    int64_t I = m->p.reservoir.n_inputs, N = r->p.n_units, F = lacus__esn_n_features(m);
+    const int64_t O = m->p.n_feedback, W = I + O; /* reservoir input width */
     if (!u || !y) return lacus__fail(&m->err, LACUS_ERR_ARG, "u or y is NULL");
     if (n_steps < 1) return lacus__fail(&m->err, LACUS_ERR_SHAPE, "n_steps = %lld: the chunk is empty", (long long)n_steps);
     if (n_outputs < 1) return lacus__fail(&m->err, LACUS_ERR_SHAPE, "n_outputs = %lld: must be >= 1", (long long)n_outputs);
@@ -49,6 +55,13 @@ lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *
         if (!new_sequence)
             return lacus__fail(&m->err, LACUS_ERR_STATE, "the first chunk must start a sequence (new_sequence = 1)");
         if ((st = start_readout(m, n_outputs))) return st;
+        if (O > 0 && n_outputs != O) {
+            st = lacus__fail(&m->err, LACUS_ERR_SHAPE,
+                             "chunk has %lld outputs but the reservoir feeds back %lld",
+                             (long long)n_outputs, (long long)O);
+            lacus__esn_stream_free(m);
+            return st;
+        }
     } else if (n_outputs != m->n_outputs) {
         return lacus__fail(&m->err, LACUS_ERR_SHAPE, "chunk has %lld outputs, earlier chunks %lld",
                            (long long)n_outputs, (long long)m->n_outputs);
@@ -56,13 +69,25 @@ lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *
     if (new_sequence) {
         memset(r->state, 0, (size_t)N * sizeof(double));
         m->seq_steps = 0;
+        if (O > 0) memset(m->stream_aug + I, 0, (size_t)O * sizeof(double)); /* y[-1] = 0 */
         /* One noise stream per sequence, drawn step by step, so the numbers
          * do not depend on how the sequence is cut into chunks. */
         lacus__run_ws_seed(&m->stream_ws, r, UINT64_MAX, (uint64_t)m->n_streamed++);
     }
     for (int64_t t = 0; t < n_steps && !st; t += STREAM_ROWS) {
         int64_t n = n_steps - t < STREAM_ROWS ? n_steps - t : STREAM_ROWS;
-        lacus__lane lane = {&m->stream_ws, r->state, u + t * I, I, m->stream_block, F};
+        const double *in = u + t * I;
+        if (O > 0) { /* teacher forcing: [u[t], y[t-1]]; the previous chunk's last y is kept */
+            double *prev_y = m->stream_aug + I;
+            for (int64_t k = 0; k < n; k++) {
+                double *row = m->stream_aug + (k + 1) * W;
+                memcpy(row, u + (t + k) * I, (size_t)I * sizeof(double));
+                memcpy(row + I, k == 0 ? prev_y : y + (t + k - 1) * O, (size_t)O * sizeof(double));
+            }
+            memcpy(prev_y, y + (t + n - 1) * O, (size_t)O * sizeof(double));
+            in = m->stream_aug + W;
+        }
+        lacus__lane lane = {&m->stream_ws, r->state, in, O > 0 ? W : I, m->stream_block, F};
         lacus__reservoir_steps(r, &lane, 1, n, m->stream_xi, 1);
         if (m->p.feed_input)
             for (int64_t k = 0; k < n; k++)
@@ -82,8 +107,9 @@ void lacus__esn_stream_free(lacus_esn *m)
 {
     lacus__free(m->stream_block);
     lacus__free(m->stream_xi);
+    lacus__free(m->stream_aug);
     lacus__run_ws_free(&m->stream_ws);
-    m->stream_block = m->stream_xi = NULL;
+    m->stream_block = m->stream_xi = m->stream_aug = NULL;
 }
 
 lacus_status lacus_esn_solve(lacus_esn *m)
