@@ -65,6 +65,22 @@ lacus_status lacus_esn_run(lacus_esn *m, const lacus_seqs *inputs, double *const
 lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *y,
                                    int64_t n_steps, int64_t n_outputs, int new_sequence);
 lacus_status lacus_esn_solve(lacus_esn *m);
+/* FORCE learning (Sussillo & Abbott 2009, "Generating coherent patterns of
+ * activity from chaotic neural networks"): trains the readout online by RLS
+ * while the reservoir runs on its own fed-back output. For each sequence,
+ * from a zero state, at every step t:
+ *   x[t]   = step(x[t-1], [u[t], z[t-1]])       (z[-1] = 0)
+ *   z[t]   = Wout^T x[t] + b                    (before the update)
+ *   RLS update of Wout, b with the error z[t] - y[t]   (P(0) = I / alpha)
+ * The first `warmup` steps of each sequence are run but not learned (their
+ * output is still fed back). Needs an ESN created with n_feedback equal to
+ * the targets' width. Afterwards the learned weights are the model's readout
+ * (run, generate and save use them). alpha > 0; forgetting in (0, 1].
+ * Errors: LACUS_ERR_STATE without feedback, LACUS_ERR_NUMERIC if RLS or the
+ * loop diverges (the readout then keeps the last good weights). */
+lacus_status lacus_esn_force(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
+                             double alpha, double forgetting);
+
 /* Sets (or clears, with NULL) the progress report of later fits and runs,
  * e.g. on a model from lacus_esn_load. */
 void lacus_esn_set_progress(lacus_esn *m, void (*progress)(double fraction, void *user),

@@ -106,8 +106,8 @@ void lacus_esn_set_progress(lacus_esn *m, void (*progress)(double, void *), void
 }
 int lacus_esn_is_trained(const lacus_esn *m) { return m->readout && (m->readout->solved || m->readout->has_weights); }
 
-static lacus_status check_seqs(lacus_error *err, const char *what, const lacus_seqs *s,
-                               int64_t n_features)
+lacus_status lacus__esn_check_seqs(lacus_error *err, const char *what, const lacus_seqs *s,
+                                   int64_t n_features)
 {
     if (!s || !s->data || !s->n_steps)
         return lacus__fail(err, LACUS_ERR_ARG, "%s: sequence set or its arrays are NULL", what);
@@ -164,8 +164,8 @@ static lacus_status run_sink(void *vctx, int64_t seq, int64_t t, int64_t rows, c
 lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets)
 {
     lacus_status st;
-    if ((st = check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs)) ||
-        (st = check_seqs(&m->err, "targets", targets, 0)))
+    if ((st = lacus__esn_check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs)) ||
+        (st = lacus__esn_check_seqs(&m->err, "targets", targets, 0)))
         return st;
     if (m->p.n_feedback > 0 && targets->n_features != m->p.n_feedback)
         return lacus__fail(&m->err, LACUS_ERR_SHAPE,
@@ -223,7 +223,7 @@ lacus_status lacus_esn_run(lacus_esn *m, const lacus_seqs *inputs, double *const
 {
     if (!lacus_esn_is_trained(m))
         return lacus__fail(&m->err, LACUS_ERR_STATE, "the readout is not trained: fit or load first");
-    lacus_status st = check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs);
+    lacus_status st = lacus__esn_check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs);
     if (st) return st;
     if (!outputs) return lacus__fail(&m->err, LACUS_ERR_ARG, "outputs is NULL");
     if (m->p.n_feedback > 0) return lacus__feedback_run(m, inputs, outputs);

@@ -24,6 +24,11 @@ struct lacus_esn {
 /* Number of features the readout sees: units (+ inputs when feed_input). */
 int64_t lacus__esn_n_features(const lacus_esn *m);
 
+/* Checks a sequence set: not empty, n_features (when > 0) as expected,
+ * every sequence non-empty and finite; the message names what is wrong. */
+lacus_status lacus__esn_check_seqs(lacus_error *err, const char *what, const lacus_seqs *s,
+                                   int64_t n_features);
+
 /* Sequences the model built itself (owning their memory). */
 typedef struct lacus__seqs_buf {
     lacus_seqs seqs;
