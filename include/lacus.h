@@ -128,6 +128,8 @@ int lacus_get_num_threads(void);
 #include "lacus/online.h"
 #include "lacus/nvar.h"
 #include "lacus/esn.h"
+#include "lacus/ip.h"
+#include "lacus/plasticity.h"
 #include "lacus/datasets.h"
 #include "lacus/metrics.h"
 

@@ -214,4 +214,6 @@ lacus_status lacus_to_forecasting(const double *series, int64_t n_steps, int64_t
 lacus_status lacus_test_len_from_ratio(int64_t n_steps, double ratio, int64_t *test_len,
                                        lacus_error *err);
 
+/* @@MORE_GENERATORS@@ */
+
 #endif /* LACUS_DATASETS_H */
