@@ -72,11 +72,16 @@ int cmd_fit(int argc, char **argv)
     esn_cli_opts o = esn_opts_default();
     opt_list inputs = {0}, targets = {0};
     const char *out = "model.npz";
+    int force = 0;
+    double alpha = 1.0, forgetting = 1.0;
     opt table[] = {
         {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
         {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
         {"output", OPT_STRING, &out, "model file to write (.npz)"},
         ESN_OPTS(o),
+        {"force", OPT_FLAG, &force, "FORCE learning: RLS on the fed-back output (implies --feedback)"},
+        {"alpha", OPT_DOUBLE, &alpha, "FORCE: RLS P(0) = I / alpha"},
+        {"forgetting", OPT_DOUBLE, &forgetting, "FORCE: RLS forgetting factor in (0, 1]"},
     };
     verb_spec v = {"fit", "--input X.npy --target Y.npy [options]",
                    "Trains an echo state network (reservoir + ridge readout) and saves it.",
@@ -101,13 +106,13 @@ int cmd_fit(int argc, char **argv)
     }
     p.progress = cli_progress_cb;
     p.progress_user = &prog;
-    if (o.feedback) p.n_feedback = Y.s.n_features;
+    if (o.feedback || force) p.n_feedback = Y.s.n_features;
     if (lacus_esn_create(&p, &m, &err)) {
         cli_error("%s", err.msg);
         goto done;
     }
     double t0 = cli_now();
-    if (lacus_esn_fit(m, &X.s, &Y.s)) {
+    if (force ? lacus_esn_force(m, &X.s, &Y.s, alpha, forgetting) : lacus_esn_fit(m, &X.s, &Y.s)) {
         cli_progress_done(&prog);
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
@@ -120,9 +125,9 @@ int cmd_fit(int argc, char **argv)
     }
     int64_t total = 0;
     for (int64_t i = 0; i < X.s.n_seqs; i++) total += X.s.n_steps[i];
-    printf("trained on %lld sequences, %lld steps, %lld units in %.3f s (%s solve); wrote %s\n",
+    printf("trained on %lld sequences, %lld steps, %lld units in %.3f s (%s); wrote %s\n",
            (long long)X.s.n_seqs, (long long)total, (long long)p.reservoir.n_units, t1 - t0,
-           lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
+           force ? "FORCE" : lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
     rc = 0;
 done:
     lacus_esn_free(m);

@@ -58,6 +58,11 @@ expect_fail "warmup drops everything" 1 "warmup = 400 drops every step" out.npz 
     "$LACUS" fit --input x.npy --target x.npy --warmup 400 --output out.npz
 expect_fail "generator step 0" 1 "h = 0" g.npy "$LACUS" data mackey-glass --set h=0 --output g.npy
 
+expect_fail "FORCE with a bad alpha" 1 "alpha = -1: must be finite and > 0" out.npz \
+    "$LACUS" fit --input x.npy --target x.npy --force --alpha -1 --output out.npz
+expect_fail "feedback with feed-input" 1 "cannot be combined" out.npz \
+    "$LACUS" fit --input x.npy --target x.npy --feedback --feed-input --output out.npz
+
 # Unreadable or malformed files.
 expect_fail "missing file" 1 "nothere.npy" out.npz \
     "$LACUS" fit --input nothere.npy --target x.npy --output out.npz

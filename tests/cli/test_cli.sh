@@ -36,4 +36,8 @@ expect_ok "eval dimensionwise" "$LACUS" eval --truth lorenz.npy --pred lorenz.np
 grep -q "^mse      0 0 0" out.txt || { echo "FAIL: mse of identical arrays"; cat out.txt; failed=$((failed + 1)); }
 expect_ok "demo, small" "$LACUS" demo --units 100 --steps 2000 --train 1500
 grep -q "horizon  84" out.txt || { echo "FAIL: demo output"; failed=$((failed + 1)); }
+expect_ok "fit with feedback" "$LACUS" fit --input mg.npy --target mg.npy --feedback --units 40 --output fb.npz
+expect_ok "run in closed loop" "$LACUS" run --model fb.npz --input mg.npy --output pfb.npy
+expect_ok "FORCE" "$LACUS" fit --input mg.npy --target mg.npy --force --units 40 --lr 0.3 --output force.npz
+grep -q "(FORCE)" out.txt || { echo "FAIL: FORCE fit output"; failed=$((failed + 1)); }
 finish
