@@ -214,6 +214,48 @@ lacus_status lacus_to_forecasting(const double *series, int64_t n_steps, int64_t
 lacus_status lacus_test_len_from_ratio(int64_t n_steps, double ratio, int64_t *test_len,
                                        lacus_error *err);
 
-/* @@MORE_GENERATORS@@ */
+/* Lorenz-96 (Lorenz 1996): N variables on a ring, i = 0 .. N-1 (mod N),
+ *   dx_i/dt = (x_{i+1} - x_{i-2}) x_{i-1} - x_i + F,
+ * integrated with RK45 like solve_ivp (the ODE options above). Sampled
+ * exactly as ReservoirPy 0.4.2, quirk included: with T = (warmup + n_steps) h,
+ * the n_steps samples are at linspace(0, T * h, n_steps) (h applied twice,
+ * so the spacing is about (warmup + n_steps) h^2 / (n_steps - 1), not h) and
+ * the first `warmup` samples are dropped (see docs/datasets.md).
+ * out: (n_steps - warmup, N); 0 <= warmup < n_steps. */
+typedef struct lacus_lorenz96_params {
+    int64_t N;          /* 4 .. 64; default 36 */
+    double F;           /* forcing; default 8 */
+    double dF;          /* default x0 perturbation; default 0.01 */
+    double h;           /* > 0; default 0.01 */
+    int64_t warmup;     /* samples dropped; default 0 */
+    const double *x0;   /* optional (N); default NULL: x0 = F, x0[0] = F + dF */
+    lacus_ode_options ode;
+} lacus_lorenz96_params;
+lacus_lorenz96_params lacus_lorenz96_params_default(void);
+lacus_status lacus_lorenz96(int64_t n_steps, const lacus_lorenz96_params *p, double *out,
+                            lacus_error *err);
+
+/* Kuramoto-Sivashinsky, u_t = -u u_x - u_xx - u_xxxx, periodic on
+ * [0, 2 pi M] (ReservoirPy's parameterisation: M = 16 gives L = 32 pi),
+ * N grid points, solved in Fourier space by ETDRK4 (Kassam & Trefethen 2005)
+ * with time step h, the phi-functions averaged over M points of a circle
+ * of radius 1, as ReservoirPy 0.4.2. Row t is the grid solution after t
+ * steps (row 0 = x0), rows warmup .. n_steps-1 are returned.
+ * out: (n_steps - warmup, N); 0 <= warmup < n_steps. Needs FFTW3 at build
+ * time, else fails with LACUS_ERR_UNSUPPORTED. The FFT rounds differently
+ * from NumPy's and the system is chaotic: equal to ReservoirPy to ~1e-12
+ * for the first hundred steps, then diverging (docs/datasets.md). */
+typedef struct lacus_kuramoto_sivashinsky_params {
+    int64_t N;          /* even, >= 2; default 128 */
+    int64_t M;          /* >= 1; default 16 */
+    double h;           /* > 0; default 0.25 */
+    int64_t warmup;     /* rows dropped; default 0 */
+    const double *x0;   /* optional (N); default NULL:
+                           cos(y / M) (1 + sin(y / M)), y_i = 2 M pi i / N, i = 1 .. N */
+} lacus_kuramoto_sivashinsky_params;
+lacus_kuramoto_sivashinsky_params lacus_kuramoto_sivashinsky_params_default(void);
+lacus_status lacus_kuramoto_sivashinsky(int64_t n_steps,
+                                        const lacus_kuramoto_sivashinsky_params *p, double *out,
+                                        lacus_error *err);
 
 #endif /* LACUS_DATASETS_H */
