@@ -27,7 +27,9 @@ typedef struct {
     lacus_logistic_map_params logi;
     lacus_henon_map_params henon;
     lacus_narma_params narma;
-    double narma_order, seed;
+    lacus_lorenz96_params l96;
+    lacus_kuramoto_sivashinsky_params ks;
+    double narma_order, seed, l96_n, l96_warmup, ks_n, ks_m, ks_warmup;
 } gen_state;
 
 typedef struct {
@@ -48,6 +50,8 @@ static const gen_info generators[] = {
     {"narma", 2, "NARMA task: columns u[t + order] (input), y[t] (target)"},
     {"mso2", 1, "multiple superimposed oscillators, 2 frequencies"},
     {"mso8", 1, "multiple superimposed oscillators, 8 frequencies"},
+    {"lorenz96", 0, "Lorenz-96 (RK45; columns = N; n - warmup rows)"},
+    {"kuramoto-sivashinsky", 0, "Kuramoto-Sivashinsky (ETDRK4; columns = N grid points)"},
 };
 enum { N_GEN = sizeof generators / sizeof *generators };
 
@@ -74,6 +78,11 @@ static int params_for(const char *gen, gen_state *g, param *ps)
         P("r", g->logi.r); P("x0", g->logi.x0);
     } else if (!strcmp(gen, "henon")) {
         P("a", g->henon.a); P("b", g->henon.b);
+    } else if (!strcmp(gen, "lorenz96")) {
+        P("N", g->l96_n); P("F", g->l96.F); P("dF", g->l96.dF); P("h", g->l96.h);
+        P("warmup", g->l96_warmup);
+    } else if (!strcmp(gen, "kuramoto-sivashinsky")) {
+        P("N", g->ks_n); P("M", g->ks_m); P("h", g->ks.h); P("warmup", g->ks_warmup);
     } else if (!strcmp(gen, "narma")) {
         P("order", g->narma_order); P("a1", g->narma.a1); P("a2", g->narma.a2);
         P("b", g->narma.b); P("c", g->narma.c); P("seed", g->seed);
@@ -94,6 +103,13 @@ static void state_default(gen_state *g)
     g->henon = lacus_henon_map_params_default();
     g->narma = lacus_narma_params_default();
     g->narma_order = (double)g->narma.order;
+    g->l96 = lacus_lorenz96_params_default();
+    g->ks = lacus_kuramoto_sivashinsky_params_default();
+    g->l96_n = (double)g->l96.N;
+    g->l96_warmup = (double)g->l96.warmup;
+    g->ks_n = (double)g->ks.N;
+    g->ks_m = (double)g->ks.M;
+    g->ks_warmup = (double)g->ks.warmup;
     g->seed = (double)g->mg.seed;
 }
 
@@ -115,6 +131,11 @@ static lacus_status generate(const char *gen, gen_state *g, int64_t T, double *o
 {
     g->mg.seed = g->narma.seed = (uint64_t)g->seed;
     g->narma.order = (int64_t)g->narma_order;
+    g->l96.N = (int64_t)g->l96_n;
+    g->l96.warmup = (int64_t)g->l96_warmup;
+    g->ks.N = (int64_t)g->ks_n;
+    g->ks.M = (int64_t)g->ks_m;
+    g->ks.warmup = (int64_t)g->ks_warmup;
     if (!strcmp(gen, "mackey-glass")) return lacus_mackey_glass(T, &g->mg, out, err);
     if (!strcmp(gen, "lorenz")) return lacus_lorenz(T, &g->lorenz, out, err);
     if (!strcmp(gen, "multiscroll")) return lacus_multiscroll(T, &g->ms, out, err);
@@ -125,6 +146,8 @@ static lacus_status generate(const char *gen, gen_state *g, int64_t T, double *o
     if (!strcmp(gen, "henon")) return lacus_henon_map(T, &g->henon, out, err);
     if (!strcmp(gen, "mso2")) return lacus_mso2(T, 1, out, err);
     if (!strcmp(gen, "mso8")) return lacus_mso8(T, 1, out, err);
+    if (!strcmp(gen, "lorenz96")) return lacus_lorenz96(T, &g->l96, out, err);
+    if (!strcmp(gen, "kuramoto-sivashinsky")) return lacus_kuramoto_sivashinsky(T, &g->ks, out, err);
     /* narma: columns u[t + order] and y[t] (ReservoirPy returns all n_steps +
      * order inputs and y[order:]; y[t] depends on u up to u[t + order - 1]). */
     int64_t order = g->narma.order > 0 ? g->narma.order : 0;
@@ -184,15 +207,22 @@ int cmd_data(int argc, char **argv)
             }
         if (!found) return cli_error("data: --set \"%s\": %s has no such key (see --help)", s, gen), 2;
     }
-    double *buf = malloc((size_t)(steps * info->dims) * sizeof *buf);
+    /* Width (and, for Lorenz-96, row count) follow the parameters. */
+    int64_t dims = info->dims, rows = steps;
+    if (!strcmp(gen, "lorenz96")) dims = (int64_t)g.l96_n, rows = steps - (int64_t)g.l96_warmup;
+    if (!strcmp(gen, "kuramoto-sivashinsky")) dims = (int64_t)g.ks_n, rows = steps - (int64_t)g.ks_warmup;
+    if (dims < 1 || dims > 100000 || rows < 1)
+        return cli_error("data %s: N and warmup give %lld columns and %lld rows", gen,
+                         (long long)dims, (long long)rows), 2;
+    double *buf = malloc((size_t)(steps * dims) * sizeof *buf);
     if (!buf) return cli_error("out of memory for %lld steps", (long long)steps), 1;
     lacus_error err = {0};
     if (generate(gen, &g, steps, buf, &err)) {
         free(buf);
         return cli_error("data %s: %s", gen, err.msg), 1;
     }
-    int rc = cli_write_seqs(out, &buf, &steps, 1, info->dims) ? 1 : 0;
-    if (!rc) printf("wrote %s: %s, %lld steps x %lld\n", out, gen, (long long)steps, (long long)info->dims);
+    int rc = cli_write_seqs(out, &buf, &rows, 1, dims) ? 1 : 0;
+    if (!rc) printf("wrote %s: %s, %lld steps x %lld\n", out, gen, (long long)rows, (long long)dims);
     free(buf);
     return rc;
 }

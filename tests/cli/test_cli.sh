@@ -16,6 +16,8 @@ grep -q "mackey-glass" out.txt && grep -q "tau=17" out.txt || { echo "FAIL: data
 expect_ok "generate" "$LACUS" data mackey-glass --steps 1200 --output mg.npy
 expect_ok "generate narma" "$LACUS" data narma --steps 500 --set order=10 --output narma.npy
 expect_ok "generate lorenz" "$LACUS" data lorenz --steps 300 --output lorenz.npy
+expect_ok "generate lorenz96" "$LACUS" data lorenz96 --steps 120 --set N=8 --set warmup=20 --output l96.npy
+grep -q "100 steps x 8" out.txt || { echo "FAIL: lorenz96 shape"; failed=$((failed + 1)); }
 expect_ok "fit" "$LACUS" fit --input mg.npy --target mg.npy --units 50 --sr 0.9 --lr 0.5 \
     --ridge 1e-6 --warmup 10 --feed-input --output m.npz
 [ -s m.npz ] || { echo "FAIL: model not written"; failed=$((failed + 1)); }
