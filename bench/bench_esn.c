@@ -48,6 +48,9 @@
 #include "core/rng.h"
 #include "lacus.h"
 
+#define BENCH_NAME "bench_esn"
+#include "bench_util.h"
+
 #define N_IO 768
 #define LR 0.985
 #define SR 2.8
@@ -63,53 +66,9 @@ static int g_handles = 0; /* states: one handle per thread instead of run_many *
 
 /* ---------------------------------------------------------------- utils */
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double peak_rss_mb(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return -1.0;
-    return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
-}
-
 /* 1-minute load average at start: other work on the machine skews timings
  * (OpenMP barriers inside a step suffer most), so every line records it. */
 static double g_load = -1.0;
-
-static double load1(void)
-{
-    double l = -1.0;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1.0;
-        fclose(f);
-    }
-    return l;
-}
-
-static void die(const char *what, lacus_status s, const char *msg)
-{
-    fprintf(stderr, "bench_esn: %s: %s%s%s\n", what, lacus_status_str(s), msg && *msg ? ": " : "",
-            msg ? msg : "");
-    exit(1);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "bench_esn: out of memory (%zu bytes)\n", n);
-        exit(1);
-    }
-    return p;
-}
 
 /* Workload data from lacus's own generator (core/rng.h): U(-1, 1). */
 typedef lacus__rng rng_t;
@@ -127,18 +86,6 @@ static double checksum(const double *x, int64_t n)
     for (int64_t i = 0; i < n; i++)
         s += x[i];
     return s;
-}
-
-/* OpenBLAS's own thread pool is not OpenMP's: set both. */
-static void set_threads(int n)
-{
-    lacus_set_num_threads(n);
-#ifdef OPENBLAS_VERSION
-    openblas_set_num_threads(n);
-#endif
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#endif
 }
 
 static lacus_reservoir_params workload_reservoir(int64_t n_units, double conn)
@@ -555,17 +502,6 @@ static void usage(void)
             "options: --threads K (2)  --reps R (auto)  --chunk C (10000)\n"
             "         --handles (states: one handle per thread, not run_many)\n");
     exit(2);
-}
-
-static int64_t arg_int(const char *s, int64_t lo)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < lo) {
-        fprintf(stderr, "bench_esn: bad integer '%s' (need >= %lld)\n", s, (long long)lo);
-        exit(2);
-    }
-    return (int64_t)v;
 }
 
 static double arg_real(const char *s)

@@ -45,6 +45,9 @@
 
 #include "lacus.h"
 
+#define BENCH_NAME "bench_online"
+#include "bench_util.h"
+
 #define LR 0.3
 #define SR 1.25
 #define RC_CONN 0.1
@@ -57,61 +60,6 @@
 static int g_threads = 2;
 static int64_t g_bound_steps = 0; /* 0: min(T, 2000) */
 static double g_load = -1.0;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double peak_rss_mb(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return -1.0;
-    return (double)ru.ru_maxrss / 1024.0;
-}
-
-static double load1(void)
-{
-    double l = -1.0;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1.0;
-        fclose(f);
-    }
-    return l;
-}
-
-static void die(const char *what, lacus_status s, const char *msg)
-{
-    fprintf(stderr, "bench_online: %s: %s%s%s\n", what, lacus_status_str(s),
-            msg && *msg ? ": " : "", msg ? msg : "");
-    exit(1);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "bench_online: out of memory (%zu bytes)\n", n);
-        exit(1);
-    }
-    return p;
-}
-
-static void set_threads(int n)
-{
-    lacus_set_num_threads(n);
-#ifdef OPENBLAS_VERSION
-    openblas_set_num_threads(n);
-#endif
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#endif
-}
 
 static lacus_reservoir_params workload_reservoir(int64_t n_units)
 {
@@ -320,17 +268,6 @@ static void usage(void)
                     "       bench_online generate N K [options]\n"
                     "options: --threads K (2)  --bound-steps S (min(T, 2000))\n");
     exit(2);
-}
-
-static int64_t arg_int(const char *s, int64_t lo)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < lo) {
-        fprintf(stderr, "bench_online: bad integer '%s' (need >= %lld)\n", s, (long long)lo);
-        exit(2);
-    }
-    return (int64_t)v;
 }
 
 int main(int argc, char **argv)
