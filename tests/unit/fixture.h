@@ -50,6 +50,21 @@ static inline lacus_ndarray fx_get(lacus_npz *z, const char *name)
     return a;
 }
 
+/* tests/fixtures/datasets/<name>.npy as a 2-D float64 matrix (1-D arrays
+ * become one column); exits on error, like fx_get. */
+static inline lacus_ndarray fx_dataset(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/datasets/%s.npy", fx_dir(), name);
+    lacus_ndarray a = {0};
+    lacus_error err = {0};
+    if (lacus_npy_read_matrix(path, &a, &err)) {
+        fprintf(stderr, "cannot read fixture %s: %s\n", path, err.msg);
+        exit(2);
+    }
+    return a;
+}
+
 static inline double fx_scalar(lacus_npz *z, const char *name)
 {
     lacus_ndarray a = fx_get(z, name);

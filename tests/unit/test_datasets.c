@@ -9,40 +9,20 @@
  * tolerance is looser (docs/datasets.md). */
 #include <string.h>
 
+#include "fixture.h"
 #include "lacus.h"
 #include "test.h"
 
 #define EXACT_TOL 1e-12
 #define ODE_TOL 1e-10
 
-static const char *fixtures(void)
-{
-    const char *d = getenv("LACUS_FIXTURES");
-    return d ? d : "tests/fixtures";
-}
-
-/* Loads tests/fixtures/datasets/<name>.npy as a matrix; aborts the test
- * program if it is missing (a missing fixture is a broken checkout). */
-static lacus_ndarray load(const char *name)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/datasets/%s.npy", fixtures(), name);
-    lacus_ndarray a;
-    memset(&a, 0, sizeof a);
-    lacus_error e = {0};
-    if (lacus_npy_read_matrix(path, &a, &e) != LACUS_OK) {
-        fprintf(stderr, "cannot read fixture %s: %s\n", path, e.msg);
-        exit(2);
-    }
-    return a;
-}
 
 /* Compares out (rows, cols) with a fixture; prints the max relative
  * difference so that docs/datasets.md can quote it. */
 static void check_series(const char *name, const double *out, int64_t rows, int64_t cols,
                          double tol)
 {
-    lacus_ndarray ref = load(name);
+    lacus_ndarray ref = fx_dataset(name);
     CHECK(ref.shape[0] == rows && ref.shape[1] == cols);
     if (ref.shape[0] == rows && ref.shape[1] == cols) {
         double d = test_max_rel_diff(out, (const double *)ref.data, (long)(rows * cols), 1.0);
@@ -76,7 +56,7 @@ static void test_mackey_glass(void)
     }
     TEST("mackey_glass with a given history and h = 0.5")
     {
-        lacus_ndarray hist = load("mackey_glass_history");
+        lacus_ndarray hist = fx_dataset("mackey_glass_history");
         lacus_mackey_glass_params p = lacus_mackey_glass_params_default();
         p.tau = 30;
         p.a = 0.25;
@@ -315,7 +295,7 @@ static void test_narma(void)
     }
     TEST("narma with given u and x0, order 10")
     {
-        lacus_ndarray u = load("narma_custom_u"), x0 = load("narma_custom_x0");
+        lacus_ndarray u = fx_dataset("narma_custom_u"), x0 = fx_dataset("narma_custom_x0");
         lacus_narma_params p = lacus_narma_params_default();
         p.order = 10;
         p.a1 = 0.3;
@@ -373,7 +353,7 @@ static void test_mso_and_forecasting(void)
     }
     TEST("to_forecasting")
     {
-        lacus_ndarray s = load("forecast_series");
+        lacus_ndarray s = fx_dataset("forecast_series");
         int64_t n = s.shape[0], d = s.shape[1], test_len = -1;
         CHECK_STATUS(lacus_test_len_from_ratio(n, 0.2, &test_len, NULL), LACUS_OK);
         CHECK(test_len == 8);

@@ -9,28 +9,10 @@
  * by their statistics. */
 #include <string.h>
 
+#include "fixture.h"
 #include "lacus.h"
 #include "test.h"
 
-static const char *fixtures(void)
-{
-    const char *d = getenv("LACUS_FIXTURES");
-    return d ? d : "tests/fixtures";
-}
-
-static lacus_ndarray load(const char *name)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/datasets/%s.npy", fixtures(), name);
-    lacus_ndarray a;
-    memset(&a, 0, sizeof a);
-    lacus_error e = {0};
-    if (lacus_npy_read_matrix(path, &a, &e) != LACUS_OK) {
-        fprintf(stderr, "cannot read fixture %s: %s\n", path, e.msg);
-        exit(2);
-    }
-    return a;
-}
 
 /* Compares rows [0, rows_checked) of out (rows, cols) with a fixture and
  * prints the max relative difference (scale >= 1) of the first `rows_checked`
@@ -38,7 +20,7 @@ static lacus_ndarray load(const char *name)
 static double diff_rows(const char *name, const double *out, int64_t rows, int64_t cols,
                         int64_t rows_checked)
 {
-    lacus_ndarray ref = load(name);
+    lacus_ndarray ref = fx_dataset(name);
     double d = INFINITY;
     CHECK(ref.shape[0] == rows && ref.shape[1] == cols);
     if (ref.shape[0] == rows && ref.shape[1] == cols)
@@ -74,7 +56,7 @@ static void test_lorenz96(void)
     }
     TEST("lorenz96 N = 5, F = 10, h = 0.1, warmup 50, given x0")
     {
-        lacus_ndarray x0 = load("l96_custom_x0");
+        lacus_ndarray x0 = fx_dataset("l96_custom_x0");
         lacus_lorenz96_params p = lacus_lorenz96_params_default();
         p.N = 5;
         p.F = 10.0;
@@ -166,7 +148,7 @@ static void test_kuramoto(void)
     }
     TEST("kuramoto_sivashinsky N = 32, M = 8, h = 0.5, warmup 100, given x0")
     {
-        lacus_ndarray x0 = load("ks_custom_x0");
+        lacus_ndarray x0 = fx_dataset("ks_custom_x0");
         lacus_kuramoto_sivashinsky_params p = lacus_kuramoto_sivashinsky_params_default();
         p.N = 32;
         p.M = 8;
@@ -197,7 +179,7 @@ static void test_kuramoto(void)
                 if (big[i] > mx) mx = big[i];
             }
             double sd = sqrt(s2 / (double)n);
-            lacus_ndarray ref = load("ks_long_stats");
+            lacus_ndarray ref = fx_dataset("ks_long_stats");
             const double *r = (const double *)ref.data;
             printf("  ks long: mean %.4g (ref %.4g) std %.4g (ref %.4g) min %.4g (ref %.4g) "
                    "max %.4g (ref %.4g)\n", mean, r[0], sd, r[1], mn, r[2], mx, r[3]);

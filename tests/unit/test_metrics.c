@@ -5,25 +5,12 @@
  * NumPy's pairwise sums, so values agree to ~1e-15, tested at 1e-12. */
 #include <string.h>
 
+#include "fixture.h"
 #include "lacus.h"
 #include "test.h"
 
 #define TOL 1e-12
 
-static lacus_ndarray load(const char *name)
-{
-    const char *d = getenv("LACUS_FIXTURES");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/datasets/%s.npy", d ? d : "tests/fixtures", name);
-    lacus_ndarray a;
-    memset(&a, 0, sizeof a);
-    lacus_error e = {0};
-    if (lacus_npy_read_matrix(path, &a, &e) != LACUS_OK) {
-        fprintf(stderr, "cannot read fixture %s: %s\n", path, e.msg);
-        exit(2);
-    }
-    return a;
-}
 
 typedef lacus_status (*metric_fn)(const double *, const double *, int64_t, int64_t, int, double *,
                                   lacus_error *);
@@ -57,8 +44,8 @@ static void check_row(int row, metric_fn f, lacus_nrmse_norm norm, int kind)
 
 int main(void)
 {
-    lacus_ndarray a = load("metrics_y_true"), b = load("metrics_y_pred"),
-                  c = load("metrics_expected");
+    lacus_ndarray a = fx_dataset("metrics_y_true"), b = fx_dataset("metrics_y_pred"),
+                  c = fx_dataset("metrics_expected");
     yt = a.data;
     yp = b.data;
     expected = c.data;
@@ -164,8 +151,8 @@ int main(void)
 
     TEST("memory capacity equals reservoirpy.observables.memory_capacity")
     {
-        lacus_ndarray W = load("mc_W"), Win = load("mc_Win"), s1 = load("mc_seed1_k20"),
-                      ser = load("mc_series"), s2 = load("mc_series_k15");
+        lacus_ndarray W = fx_dataset("mc_W"), Win = fx_dataset("mc_Win"), s1 = fx_dataset("mc_seed1_k20"),
+                      ser = fx_dataset("mc_series"), s2 = fx_dataset("mc_series_k15");
         lacus_reservoir_params rp = lacus_reservoir_params_default();
         rp.n_units = 30;
         rp.n_inputs = 1;
