@@ -235,7 +235,7 @@ lacus_lorenz96_params lacus_lorenz96_params_default(void);
 lacus_status lacus_lorenz96(int64_t n_steps, const lacus_lorenz96_params *p, double *out,
                             lacus_error *err);
 
-/* Kuramoto-Sivashinsky, u_t = -u u_x - u_xx - u_xxxx, periodic on
+/* Kuramoto-Sivashinsky, u_t = -u u_x - u_xx - u_(4x), periodic on
  * [0, 2 pi M] (ReservoirPy's parameterisation: M = 16 gives L = 32 pi),
  * N grid points, solved in Fourier space by ETDRK4 (Kassam & Trefethen 2005)
  * with time step h, the phi-functions averaged over M points of a circle

@@ -1,6 +1,7 @@
 /* Kuramoto-Sivashinsky equation (Y. Kuramoto, Prog. Theor. Phys. Suppl.
  * 64:346-367, 1978; G. I. Sivashinsky, Acta Astronautica 4:1177-1206, 1977),
- *   u_t = -u u_x - u_xx - u_xxxx,  periodic on [0, 2 pi M],
+ *   u_t = -u u_x - u_xx - u_(4x),  periodic on [0, 2 pi M],
+ *   (u_(4x): the fourth derivative in x)
  * as reservoirpy.datasets.kuramoto_sivashinsky (0.4.2) solves it: in Fourier
  * space with ETDRK4 (A.-K. Kassam & L. N. Trefethen, "Fourth-order
  * time-stepping for stiff PDEs", SIAM J. Sci. Comput. 26(4):1214-1233, 2005),
