@@ -24,6 +24,22 @@ static inline const char *fx_tmp(void)
     return d;
 }
 
+/* <fixtures>/io/<name> and <scratch>/<name>; each keeps its own buffer, so
+ * one of each may appear in the same call. */
+static inline const char *fx_io(const char *name)
+{
+    static char p[2048];
+    snprintf(p, sizeof p, "%s/io/%s", fx_dir(), name);
+    return p;
+}
+
+static inline const char *fx_tmp_path(const char *name)
+{
+    static char p[2048];
+    snprintf(p, sizeof p, "%s/%s", fx_tmp(), name);
+    return p;
+}
+
 static inline lacus_npz *fx_open(const char *rel)
 {
     char path[1024];

@@ -12,25 +12,11 @@
 
 #include "core/fileio.h"
 #include "core/npy.h"
+#include "fixture.h"
 #include "lacus.h"
 #include "oom.h"
 #include "test.h"
 
-static char fix_dir[1024], tmp_dir[1024];
-
-static const char *fix(const char *name)
-{
-    static char p[2048];
-    snprintf(p, sizeof p, "%s/io/%s", fix_dir, name);
-    return p;
-}
-
-static const char *tmp(const char *name)
-{
-    static char p[2048];
-    snprintf(p, sizeof p, "%s/%s", tmp_dir, name);
-    return p;
-}
 
 /* Element k (C order) of every fixture array; see make_io_fixtures.py. */
 static int values_ok(const lacus_ndarray *a)
@@ -102,12 +88,12 @@ static void test_fixtures(void)
         char *bytes;
         size_t len;
         TEST(f->file) {
-            CHECK_STATUS(lacus_npy_read(fix(f->file), &a, &err), LACUS_OK);
+            CHECK_STATUS(lacus_npy_read(fx_io(f->file), &a, &err), LACUS_OK);
             if (err.status) fprintf(stderr, "  %s\n", err.msg);
             CHECK(shape_ok(&a, f));
             CHECK(values_ok(&a));
             /* The memory reader gives the same array. */
-            CHECK_STATUS(lacus__read_file(fix(f->file), &bytes, &len, &err), LACUS_OK);
+            CHECK_STATUS(lacus__read_file(fx_io(f->file), &bytes, &len, &err), LACUS_OK);
             CHECK_STATUS(lacus_npy_read_mem(bytes, len, f->file, &b, &err), LACUS_OK);
             CHECK(shape_ok(&b, f));
             CHECK(memcmp(a.data, b.data, (size_t)lacus_ndarray_size(&a) *
@@ -124,8 +110,8 @@ static void test_fixtures(void)
             lacus_free(out);
             lacus_free(bytes);
             /* Round trip through a file. */
-            CHECK_STATUS(lacus_npy_write(tmp("roundtrip.npy"), &a, &err), LACUS_OK);
-            CHECK_STATUS(lacus_npy_read(tmp("roundtrip.npy"), &b, &err), LACUS_OK);
+            CHECK_STATUS(lacus_npy_write(fx_tmp_path("roundtrip.npy"), &a, &err), LACUS_OK);
+            CHECK_STATUS(lacus_npy_read(fx_tmp_path("roundtrip.npy"), &b, &err), LACUS_OK);
             CHECK(shape_ok(&b, f) && values_ok(&b));
             lacus_ndarray_free(&b);
             lacus_ndarray_free(&a);
@@ -136,12 +122,12 @@ static void test_fixtures(void)
         char *bytes;
         size_t len;
         lacus_ndarray a;
-        CHECK_STATUS(lacus__read_file(fix("numpy_save_f8_3x4.npy"), &bytes, &len, NULL), 0);
-        CHECK_STATUS(lacus_npy_read(fix("v1_le_f8_c_3x4.npy"), &a, NULL), LACUS_OK);
-        CHECK_STATUS(lacus_npy_write(tmp("for_numpy.npy"), &a, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__read_file(fx_io("numpy_save_f8_3x4.npy"), &bytes, &len, NULL), 0);
+        CHECK_STATUS(lacus_npy_read(fx_io("v1_le_f8_c_3x4.npy"), &a, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_npy_write(fx_tmp_path("for_numpy.npy"), &a, NULL), LACUS_OK);
         char *ours;
         size_t ours_len;
-        CHECK_STATUS(lacus__read_file(tmp("for_numpy.npy"), &ours, &ours_len, NULL), 0);
+        CHECK_STATUS(lacus__read_file(fx_tmp_path("for_numpy.npy"), &ours, &ours_len, NULL), 0);
         CHECK(ours_len == len && memcmp(ours, bytes, len) == 0);
         lacus_free(ours);
         lacus_free(bytes);
@@ -154,22 +140,22 @@ static void test_matrix(void)
     lacus_ndarray a;
     lacus_error err = {0};
     TEST("read_matrix 1-d is a column") {
-        CHECK_STATUS(lacus_npy_read_matrix(fix("v1_le_f8_c_5.npy"), &a, &err), LACUS_OK);
+        CHECK_STATUS(lacus_npy_read_matrix(fx_io("v1_le_f8_c_5.npy"), &a, &err), LACUS_OK);
         CHECK(a.ndim == 2 && a.shape[0] == 5 && a.shape[1] == 1 && values_ok(&a));
         lacus_ndarray_free(&a);
     }
     TEST("read_matrix converts int32 to double") {
-        CHECK_STATUS(lacus_npy_read_matrix(fix("v1_be_i4_c_3x4.npy"), &a, &err), LACUS_OK);
+        CHECK_STATUS(lacus_npy_read_matrix(fx_io("v1_be_i4_c_3x4.npy"), &a, &err), LACUS_OK);
         CHECK(a.dtype == LACUS_F64 && a.shape[0] == 3 && a.shape[1] == 4);
         CHECK(((double *)a.data)[11] == 11 * 1000003 - 7);
         lacus_ndarray_free(&a);
     }
     TEST("read_matrix rejects 3-d and 0-d") {
-        CHECK_STATUS(lacus_npy_read_matrix(fix("v1_le_f8_c_2x3x4.npy"), &a, &err),
+        CHECK_STATUS(lacus_npy_read_matrix(fx_io("v1_le_f8_c_2x3x4.npy"), &a, &err),
                      LACUS_ERR_SHAPE);
         CHECK(strstr(err.msg, "3-d array") != NULL);
         CHECK(a.data == NULL);
-        CHECK_STATUS(lacus_npy_read_matrix(fix("v1_le_f8_c_scalar.npy"), &a, &err),
+        CHECK_STATUS(lacus_npy_read_matrix(fx_io("v1_le_f8_c_scalar.npy"), &a, &err),
                      LACUS_ERR_SHAPE);
     }
 }
@@ -320,19 +306,19 @@ static void test_io_errors(void)
     double small[4] = {1, 2, 3, 4};
     lacus_ndarray v = {LACUS_F64, 1, {4}, small};
     TEST("unreadable path") {
-        CHECK_STATUS(lacus_npy_read(tmp("no/such.npy"), &a, &err), LACUS_ERR_IO);
+        CHECK_STATUS(lacus_npy_read(fx_tmp_path("no/such.npy"), &a, &err), LACUS_ERR_IO);
         CHECK(strstr(err.msg, "cannot open") && strstr(err.msg, "no/such.npy"));
-        CHECK_STATUS(lacus_npy_read(tmp_dir, &a, &err), LACUS_ERR_IO); /* a directory */
+        CHECK_STATUS(lacus_npy_read(fx_tmp(), &a, &err), LACUS_ERR_IO); /* a directory */
     }
     TEST("write into a missing directory") {
-        CHECK_STATUS(lacus_npy_write(tmp("no/such.npy"), &v, &err), LACUS_ERR_IO);
+        CHECK_STATUS(lacus_npy_write(fx_tmp_path("no/such.npy"), &v, &err), LACUS_ERR_IO);
         CHECK(strstr(err.msg, "cannot create") && strstr(err.msg, "no/such.npy"));
     }
     TEST("write over a directory leaves no temporary file") {
-        mkdir(tmp("adir"), 0777);
-        CHECK_STATUS(lacus_npy_write(tmp("adir"), &v, &err), LACUS_ERR_IO);
+        mkdir(fx_tmp_path("adir"), 0777);
+        CHECK_STATUS(lacus_npy_write(fx_tmp_path("adir"), &v, &err), LACUS_ERR_IO);
         CHECK(strstr(err.msg, "cannot rename") != NULL);
-        CHECK(count_tmp_files(tmp_dir) == 0);
+        CHECK(count_tmp_files(fx_tmp()) == 0);
     }
     TEST("full disk (/dev/full)") {
         FILE *f = fopen("/dev/full", "wb");
@@ -357,16 +343,16 @@ static void test_io_errors(void)
     TEST("bad arrays are refused before any file is made") {
         lacus_ndarray bad = v;
         bad.ndim = 9;
-        CHECK_STATUS(lacus_npy_write(tmp("bad.npy"), &bad, &err), LACUS_ERR_ARG);
+        CHECK_STATUS(lacus_npy_write(fx_tmp_path("bad.npy"), &bad, &err), LACUS_ERR_ARG);
         CHECK(strstr(err.msg, "ndim = 9") != NULL);
         bad = v, bad.shape[0] = -1;
-        CHECK_STATUS(lacus_npy_write(tmp("bad.npy"), &bad, &err), LACUS_ERR_ARG);
+        CHECK_STATUS(lacus_npy_write(fx_tmp_path("bad.npy"), &bad, &err), LACUS_ERR_ARG);
         CHECK(strstr(err.msg, "negative") != NULL);
         bad = v, bad.data = NULL;
-        CHECK_STATUS(lacus_npy_write(tmp("bad.npy"), &bad, &err), LACUS_ERR_ARG);
+        CHECK_STATUS(lacus_npy_write(fx_tmp_path("bad.npy"), &bad, &err), LACUS_ERR_ARG);
         bad = v, bad.dtype = (lacus_dtype)7;
-        CHECK_STATUS(lacus_npy_write(tmp("bad.npy"), &bad, &err), LACUS_ERR_ARG);
-        CHECK(access(tmp("bad.npy"), F_OK) != 0 && count_tmp_files(tmp_dir) == 0);
+        CHECK_STATUS(lacus_npy_write(fx_tmp_path("bad.npy"), &bad, &err), LACUS_ERR_ARG);
+        CHECK(access(fx_tmp_path("bad.npy"), F_OK) != 0 && count_tmp_files(fx_tmp()) == 0);
     }
 }
 
@@ -393,7 +379,7 @@ static void every_failure(const char *name, op_fn op)
 static lacus_status op_read_fortran(void)
 {
     lacus_ndarray a;
-    lacus_status st = lacus_npy_read(fix("v1_be_i4_f_2x3x4.npy"), &a, NULL);
+    lacus_status st = lacus_npy_read(fx_io("v1_be_i4_f_2x3x4.npy"), &a, NULL);
     lacus_ndarray_free(&a);
     return st;
 }
@@ -402,7 +388,7 @@ static lacus_status op_read_pipe_like(void)
     char *b = NULL;
     size_t n;
     lacus_ndarray a;
-    lacus_status st = lacus__read_file(fix("v1_le_f4_f_2x3x4.npy"), &b, &n, NULL);
+    lacus_status st = lacus__read_file(fx_io("v1_le_f4_f_2x3x4.npy"), &b, &n, NULL);
     if (!st) st = lacus_npy_read_mem(b, n, "x", &a, NULL);
     if (!st) lacus_ndarray_free(&a);
     lacus_free(b);
@@ -411,7 +397,7 @@ static lacus_status op_read_pipe_like(void)
 static lacus_status op_read_matrix(void)
 {
     lacus_ndarray a;
-    lacus_status st = lacus_npy_read_matrix(fix("v1_le_i8_c_3x4.npy"), &a, NULL);
+    lacus_status st = lacus_npy_read_matrix(fx_io("v1_le_i8_c_3x4.npy"), &a, NULL);
     if (!st) lacus_ndarray_free(&a);
     return st;
 }
@@ -421,7 +407,7 @@ static lacus_status op_write(void)
     lacus_ndarray a = {LACUS_F64, 1, {3}, x};
     void *b;
     size_t n;
-    lacus_status st = lacus_npy_write(tmp("oom.npy"), &a, NULL);
+    lacus_status st = lacus_npy_write(fx_tmp_path("oom.npy"), &a, NULL);
     if (!st) st = lacus_npy_write_mem(&a, &b, &n, NULL);
     if (!st) lacus_free(b);
     return st;
@@ -434,19 +420,13 @@ static void test_oom(void)
     TEST("allocation failures: read_matrix") every_failure("matrix", op_read_matrix);
     TEST("allocation failures: write") {
         every_failure("write", op_write);
-        CHECK(count_tmp_files(tmp_dir) == 0);
+        CHECK(count_tmp_files(fx_tmp()) == 0);
     }
 }
 
 int main(void)
 {
-    const char *f = getenv("LACUS_FIXTURES"), *t = getenv("LACUS_TMP");
-    snprintf(fix_dir, sizeof fix_dir, "%s", f ? f : "tests/fixtures");
-    snprintf(tmp_dir, sizeof tmp_dir, "%s", t ? t : "/tmp/lacus_test_npy");
-    if (mkdir(tmp_dir, 0777) != 0 && errno != EEXIST) {
-        perror(tmp_dir);
-        return 1;
-    }
+    fx_tmp(); /* creates the scratch directory */
     test_fixtures();
     test_matrix();
     test_malformed();

@@ -10,25 +10,11 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "fixture.h"
 #include "lacus.h"
 #include "oom.h"
 #include "test.h"
 
-static char fix_dir[1024], tmp_dir[1024];
-
-static const char *fix(const char *name)
-{
-    static char p[2048];
-    snprintf(p, sizeof p, "%s/io/%s", fix_dir, name);
-    return p;
-}
-
-static const char *tmp(const char *name)
-{
-    static char p[2048];
-    snprintf(p, sizeof p, "%s/%s", tmp_dir, name);
-    return p;
-}
 
 /* Element k (C order); see make_io_fixtures.py. */
 static int values_ok(const lacus_ndarray *a)
@@ -89,12 +75,12 @@ static void test_numpy_archives(void)
         lacus_npz *z = NULL;
         lacus_error err = {0};
         TEST(files[i]) {
-            CHECK_STATUS(lacus_npz_open(fix(files[i]), &z, &err), LACUS_OK);
+            CHECK_STATUS(lacus_npz_open(fx_io(files[i]), &z, &err), LACUS_OK);
             if (z) check_numpy_archive(z);
             lacus_npz_close(z);
             char *bytes;
             size_t len;
-            CHECK_STATUS(lacus__read_file(fix(files[i]), &bytes, &len, &err), LACUS_OK);
+            CHECK_STATUS(lacus__read_file(fx_io(files[i]), &bytes, &len, &err), LACUS_OK);
             CHECK_STATUS(lacus_npz_open_mem(bytes, len, &z, &err), LACUS_OK);
             lacus_free(bytes); /* the reader keeps its own copy */
             if (z) check_numpy_archive(z);
@@ -128,7 +114,7 @@ static lacus_status write_for_numpy(const char *path, int compress, lacus_error 
 static int count_tmp_files(void)
 {
     int n = 0;
-    DIR *d = opendir(tmp_dir);
+    DIR *d = opendir(fx_tmp());
     for (struct dirent *e; d && (e = readdir(d));) n += strstr(e->d_name, ".tmp") != NULL;
     if (d) closedir(d);
     return n;
@@ -142,8 +128,8 @@ static void test_writer(void)
             lacus_error err = {0};
             lacus_npz *z = NULL;
             lacus_ndarray a;
-            CHECK_STATUS(write_for_numpy(tmp(files[compress]), compress, &err), LACUS_OK);
-            CHECK_STATUS(lacus_npz_open(tmp(files[compress]), &z, &err), LACUS_OK);
+            CHECK_STATUS(write_for_numpy(fx_tmp_path(files[compress]), compress, &err), LACUS_OK);
+            CHECK_STATUS(lacus_npz_open(fx_tmp_path(files[compress]), &z, &err), LACUS_OK);
             if (!z) break;
             CHECK(lacus_npz_count(z) == 5);
             CHECK(strcmp(lacus_npz_name(z, 4), "manifest.json") == 0);
@@ -166,15 +152,15 @@ static void test_writer(void)
     }
     TEST("deflate compresses, store does not") {
         struct stat s0, s1;
-        CHECK(stat(tmp(files[0]), &s0) == 0 && stat(tmp(files[1]), &s1) == 0);
+        CHECK(stat(fx_tmp_path(files[0]), &s0) == 0 && stat(fx_tmp_path(files[1]), &s1) == 0);
         CHECK(s1.st_size < s0.st_size);
     }
     TEST("same arrays, same bytes") {
         char *x, *y;
         size_t nx, ny;
-        CHECK_STATUS(write_for_numpy(tmp("again.npz"), 1, NULL), LACUS_OK);
-        CHECK_STATUS(lacus__read_file(tmp("again.npz"), &x, &nx, NULL), LACUS_OK);
-        CHECK_STATUS(lacus__read_file(tmp(files[1]), &y, &ny, NULL), LACUS_OK);
+        CHECK_STATUS(write_for_numpy(fx_tmp_path("again.npz"), 1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__read_file(fx_tmp_path("again.npz"), &x, &nx, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__read_file(fx_tmp_path(files[1]), &y, &ny, NULL), LACUS_OK);
         CHECK(nx == ny && memcmp(x, y, nx) == 0);
         lacus_free(x);
         lacus_free(y);
@@ -182,9 +168,9 @@ static void test_writer(void)
     TEST("empty archive") {
         lacus_npz_writer *w;
         lacus_npz *z = NULL;
-        CHECK_STATUS(lacus_npz_writer_open(tmp("empty.npz"), 1, &w, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_npz_writer_open(fx_tmp_path("empty.npz"), 1, &w, NULL), LACUS_OK);
         CHECK_STATUS(lacus_npz_writer_commit(w, NULL), LACUS_OK);
-        CHECK_STATUS(lacus_npz_open(tmp("empty.npz"), &z, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_npz_open(fx_tmp_path("empty.npz"), &z, NULL), LACUS_OK);
         CHECK(lacus_npz_count(z) == 0);
         lacus_npz_close(z);
     }
@@ -193,7 +179,7 @@ static void test_writer(void)
         lacus_error err = {0};
         double x = 1;
         lacus_ndarray s = {LACUS_F64, 0, {0}, &x}, bad = {LACUS_F64, 9, {0}, &x};
-        CHECK_STATUS(lacus_npz_writer_open(tmp("aborted.npz"), 0, &w, &err), LACUS_OK);
+        CHECK_STATUS(lacus_npz_writer_open(fx_tmp_path("aborted.npz"), 0, &w, &err), LACUS_OK);
         CHECK_STATUS(lacus_npz_writer_add(w, "s", &s, &err), LACUS_OK);
         CHECK_STATUS(lacus_npz_writer_add(w, "s", &s, &err), LACUS_ERR_ARG);
         CHECK(strstr(err.msg, "duplicate member 's.npy'") != NULL);
@@ -201,15 +187,15 @@ static void test_writer(void)
         CHECK(strstr(err.msg, "member 't.npy'") && strstr(err.msg, "ndim = 9"));
         CHECK_STATUS(lacus_npz_writer_add(w, "", &s, &err), LACUS_ERR_ARG);
         lacus_npz_writer_abort(w);
-        CHECK(access(tmp("aborted.npz"), F_OK) != 0 && count_tmp_files() == 0);
+        CHECK(access(fx_tmp_path("aborted.npz"), F_OK) != 0 && count_tmp_files() == 0);
         lacus_npz_writer_abort(NULL);
-        CHECK_STATUS(lacus_npz_writer_open(tmp("x.npz"), 2, &w, &err), LACUS_ERR_ARG);
+        CHECK_STATUS(lacus_npz_writer_open(fx_tmp_path("x.npz"), 2, &w, &err), LACUS_ERR_ARG);
         CHECK(strstr(err.msg, "compress = 2") != NULL);
     }
     TEST("writer into a missing directory") {
         lacus_npz_writer *w;
         lacus_error err = {0};
-        CHECK_STATUS(lacus_npz_writer_open(tmp("no/such.npz"), 0, &w, &err), LACUS_ERR_IO);
+        CHECK_STATUS(lacus_npz_writer_open(fx_tmp_path("no/such.npz"), 0, &w, &err), LACUS_ERR_IO);
         CHECK(strstr(err.msg, "cannot create") != NULL);
     }
     TEST("commit over a directory fails cleanly") {
@@ -217,8 +203,8 @@ static void test_writer(void)
         lacus_error err = {0};
         double x = 1;
         lacus_ndarray s = {LACUS_F64, 0, {0}, &x};
-        mkdir(tmp("adir.npz"), 0777);
-        CHECK_STATUS(lacus_npz_writer_open(tmp("adir.npz"), 0, &w, &err), LACUS_OK);
+        mkdir(fx_tmp_path("adir.npz"), 0777);
+        CHECK_STATUS(lacus_npz_writer_open(fx_tmp_path("adir.npz"), 0, &w, &err), LACUS_OK);
         CHECK_STATUS(lacus_npz_writer_add(w, "s", &s, &err), LACUS_OK);
         CHECK_STATUS(lacus_npz_writer_commit(w, &err), LACUS_ERR_IO);
         CHECK(strstr(err.msg, "cannot rename") != NULL);
@@ -249,19 +235,19 @@ static void test_damaged(void)
     TEST("not a zip") {
         CHECK_STATUS(lacus_npz_open_mem("hello, world", 12, &z, &err), LACUS_ERR_FORMAT);
         CHECK(strstr(err.msg, "not a readable .npz") != NULL && z == NULL);
-        CHECK_STATUS(lacus_npz_open(fix("v1_le_f8_c_3x4.npy"), &z, &err), LACUS_ERR_FORMAT);
+        CHECK_STATUS(lacus_npz_open(fx_io("v1_le_f8_c_3x4.npy"), &z, &err), LACUS_ERR_FORMAT);
         CHECK(strstr(err.msg, "v1_le_f8_c_3x4.npy: not a readable .npz") != NULL);
     }
     TEST("missing file") {
-        CHECK_STATUS(lacus_npz_open(tmp("nope.npz"), &z, &err), LACUS_ERR_IO);
+        CHECK_STATUS(lacus_npz_open(fx_tmp_path("nope.npz"), &z, &err), LACUS_ERR_IO);
         CHECK(strstr(err.msg, "cannot open") && strstr(err.msg, "nope.npz"));
     }
     TEST("member is not a .npy; missing member") {
         lacus_npz_writer *w;
-        CHECK_STATUS(lacus_npz_writer_open(tmp("notnpy.npz"), 1, &w, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_npz_writer_open(fx_tmp_path("notnpy.npz"), 1, &w, NULL), LACUS_OK);
         CHECK_STATUS(lacus_npz_writer_add_bytes(w, "x.npy", "not an array", 12, NULL), LACUS_OK);
         CHECK_STATUS(lacus_npz_writer_commit(w, NULL), LACUS_OK);
-        CHECK_STATUS(lacus_npz_open(tmp("notnpy.npz"), &z, &err), LACUS_OK);
+        CHECK_STATUS(lacus_npz_open(fx_tmp_path("notnpy.npz"), &z, &err), LACUS_OK);
         CHECK_STATUS(lacus_npz_read(z, "x", &a, &err), LACUS_ERR_FORMAT);
         CHECK(strstr(err.msg, "notnpy.npz: member 'x.npy': not a .npy file") != NULL);
         CHECK_STATUS(lacus_npz_read(z, "y", &a, &err), LACUS_ERR_FORMAT);
@@ -269,13 +255,13 @@ static void test_damaged(void)
         lacus_npz_close(z);
     }
     TEST("truncated archive") {
-        CHECK_STATUS(lacus__read_file(fix("deflated.npz"), &good, &len, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__read_file(fx_io("deflated.npz"), &good, &len, NULL), LACUS_OK);
         CHECK_STATUS(lacus_npz_open_mem(good, len / 2, &z, &err), LACUS_ERR_FORMAT);
         CHECK(strstr(err.msg, "<memory>: not a readable .npz") != NULL);
         lacus_free(good);
     }
     TEST("corrupted member data fails its CRC") {
-        CHECK_STATUS(lacus__read_file(fix("stored.npz"), &good, &len, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__read_file(fx_io("stored.npz"), &good, &len, NULL), LACUS_OK);
         size_t at = find_sig(good, len, "\x93NUM", 0);
         good[at + 128 + 40] ^= 0x10; /* inside a's data */
         CHECK_STATUS(lacus_npz_open_mem(good, len, &z, &err), LACUS_OK);
@@ -287,7 +273,7 @@ static void test_damaged(void)
         lacus_free(good);
     }
     TEST("declared size larger than the member could be") {
-        CHECK_STATUS(lacus__read_file(tmp("for_numpy_stored.npz"), &good, &len, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__read_file(fx_tmp_path("for_numpy_stored.npz"), &good, &len, NULL), LACUS_OK);
         size_t cd = find_sig(good, len, "PK\1\2", 0);
         CHECK(cd < len);
         put32(good + cd + 24, 1000000000u); /* uncompressed size of a.npy */
@@ -298,7 +284,7 @@ static void test_damaged(void)
         lacus_free(good);
     }
     TEST("declared size smaller than the member") {
-        CHECK_STATUS(lacus__read_file(tmp("for_numpy_deflated.npz"), &good, &len, NULL),
+        CHECK_STATUS(lacus__read_file(fx_tmp_path("for_numpy_deflated.npz"), &good, &len, NULL),
                      LACUS_OK);
         size_t cd = find_sig(good, len, "PK\1\2", 0);
         put32(good + cd + 24, 100); /* a.npy really has 224 bytes */
@@ -315,7 +301,7 @@ static lacus_status op_read_all(void)
 {
     lacus_npz *z;
     lacus_ndarray a;
-    lacus_status st = lacus_npz_open(fix("deflated.npz"), &z, NULL);
+    lacus_status st = lacus_npz_open(fx_io("deflated.npz"), &z, NULL);
     for (int64_t i = 0; !st && i < lacus_npz_count(z); i++) {
         st = lacus_npz_read(z, lacus_npz_name(z, i), &a, NULL);
         lacus_ndarray_free(&a);
@@ -323,7 +309,7 @@ static lacus_status op_read_all(void)
     lacus_npz_close(z);
     return st;
 }
-static lacus_status op_write(void) { return write_for_numpy(tmp("oom.npz"), 1, NULL); }
+static lacus_status op_write(void) { return write_for_numpy(fx_tmp_path("oom.npz"), 1, NULL); }
 
 static void every_failure(lacus_status (*op)(void))
 {
@@ -351,13 +337,7 @@ static void test_oom(void)
 
 int main(void)
 {
-    const char *f = getenv("LACUS_FIXTURES"), *t = getenv("LACUS_TMP");
-    snprintf(fix_dir, sizeof fix_dir, "%s", f ? f : "tests/fixtures");
-    snprintf(tmp_dir, sizeof tmp_dir, "%s", t ? t : "/tmp/lacus_test_npz");
-    if (mkdir(tmp_dir, 0777) != 0 && errno != EEXIST) {
-        perror(tmp_dir);
-        return 1;
-    }
+    fx_tmp(); /* creates the scratch directory */
     test_numpy_archives();
     test_writer();
     test_damaged();
