@@ -12,7 +12,7 @@
  *   lacus/reservoir.h reservoir, spectral radius  lacus/datasets.h  generators
  *   lacus/ridge.h     streaming ridge readout     lacus/metrics.h   metrics
  *   lacus/online.h    RLS (FORCE), LMS            lacus/nvar.h      NVAR
- *   lacus/stack.h     layer stacks (ReservoirBERT)
+ *   lacus/stack.h     layer stacks (ReservoirBERT) lacus/graph.h     graphs of nodes
  *
  * Conventions that hold for every function below
  * ----------------------------------------------
@@ -130,6 +130,7 @@ int lacus_get_num_threads(void);
 #include "lacus/nvar.h"
 #include "lacus/esn.h"
 #include "lacus/stack.h"
+#include "lacus/graph.h"
 #include "lacus/ip.h"
 #include "lacus/plasticity.h"
 #include "lacus/datasets.h"
