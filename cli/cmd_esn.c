@@ -193,11 +193,13 @@ done:
 int cmd_run(int argc, char **argv)
 {
     opt_list inputs = {0};
-    const char *model = "model.npz", *out = "prediction.npy";
+    const char *model = "model.npz", *out = "prediction.npy", *node = NULL;
     int64_t threads = 0, generate = 0, layer = -1;
     opt table[] = {
         {"model", OPT_STRING, &model, "trained model (.npz from lacus fit)"},
         {"layer", OPT_INT, &layer, "stack models: the layer whose outputs are written (-1: last)"},
+        {"node", OPT_STRING, &node, "graph models: the node whose outputs are written (default: "
+                                    "the last ridge node)"},
         {"input", OPT_LIST, &inputs, "input sequences: .npy, .npz or .csv"},
         {"output", OPT_STRING, &out, "predictions (.npy; .npz for sequences of different lengths)"},
         {"threads", OPT_INT, &threads, "OpenMP threads (0: default)"},
@@ -219,7 +221,9 @@ int cmd_run(int argc, char **argv)
     char kind[16];
     if (lacus_model_file_kind(model, kind, sizeof kind, &err)) return cli_error("%s", err.msg), 1;
     if (!strcmp(kind, "stack")) return run_stack(model, &inputs, out, layer);
+    if (!strcmp(kind, "graph")) return run_graph(model, &inputs, out, node);
     if (layer != -1) return cli_error("--layer: %s is not a stack", model), 2;
+    if (node) return cli_error("--node: %s is not a graph", model), 2;
     lacus_esn *m = NULL;
     if (lacus_esn_load(model, &m, &err)) return cli_error("%s", err.msg), 1;
     cli_seqs X;

@@ -18,14 +18,23 @@
 #include "common.h"
 
 static const char *const top_keys[][2] = {
-    {"model", "\"esn\" (one reservoir + ridge readout) or \"stack\" (layers, see \"layers\")"},
+    {"model", "\"esn\" (one reservoir + ridge readout), \"stack\" (layers, see \"layers\") or "
+              "\"graph\" (see \"nodes\" and \"edges\")"},
     {"esn", "object: reservoir and readout options (for a stack: defaults of every layer)"},
     {"layers", "stack only: array of objects, one per layer: options overriding \"esn\", "
                "and \"target\" (that layer's target files)"},
     {"teacher_inputs", "stack only: layer l > 0 trains on layer l-1's targets (default false)"},
     {"parallel_layers", "stack only, with teacher_inputs: layers trained at once (default 1; "
                         "0: one per thread)"},
-    {"input", "input file or array of files (.npy, .npz, .csv)"},
+    {"nodes", "graph only: array of node objects: \"name\", \"kind\" (\"input\" with "
+              "\"features\", \"reservoir\" with the reservoir options, \"ridge\" with ridge, "
+              "readout_bias, solver and \"target\")"},
+    {"edges", "graph only: array of [from, to] or [from, to, delay] node names; "
+              "a >> b is [a, b], a << b is [b, a, 1]"},
+    {"warmup", "graph only: steps dropped at the start of each sequence by every readout "
+               "(default 0)"},
+    {"input", "input file or array of files (.npy, .npz, .csv); for a graph also an object "
+              "mapping each graph input's name to its files"},
     {"target", "esn only: target file or array of files"},
     {"output", "model file to write (default \"model.npz\")"},
     {"threads", "OpenMP threads (default 0: OMP_NUM_THREADS or all cores)"},
@@ -105,8 +114,28 @@ static const char *json_type(const cJSON *v)
 
 /* Sets the ESN options of one object (the "esn" section or a layer). With
  * allow_target, a "target" key is read into *target. */
+static int read_esn_keys(cli_config *cfg, const cJSON *obj, const char *where, esn_cli_opts *o,
+                         opt_list *target, const char *const *skip, const char *const *only,
+                         const char *kind);
+
 static int read_esn(cli_config *cfg, const cJSON *obj, const char *where, esn_cli_opts *o,
                     opt_list *target)
+{
+    return read_esn_keys(cfg, obj, where, o, target, NULL, NULL, NULL);
+}
+
+static int in_list(const char *const *list, const char *s)
+{
+    for (; list && *list; list++)
+        if (!strcmp(*list, s)) return 1;
+    return 0;
+}
+
+/* skip: keys handled by the caller; only: when set, the options a node of
+ * this kind accepts. */
+static int read_esn_keys(cli_config *cfg, const cJSON *obj, const char *where, esn_cli_opts *o,
+                         opt_list *target, const char *const *skip, const char *const *only,
+                         const char *kind)
 {
     if (!cJSON_IsObject(obj)) return fail(cfg, where, "expected an object, got %s%s", json_type(obj), "");
     esn_cli_opts tmp = *o;
@@ -116,7 +145,7 @@ static int read_esn(cli_config *cfg, const cJSON *obj, const char *where, esn_cl
     cJSON_ArrayForEach(v, obj) {
         char path[256], name[64];
         snprintf(path, sizeof path, "%s.%s", where, v->string);
-        if (v->string[0] == '_') continue; /* "_comment" and friends */
+        if (v->string[0] == '_' || in_list(skip, v->string)) continue; /* "_comment" and friends */
         if (target && !strcmp(v->string, "target")) {
             if (read_paths(cfg, v, path, target)) return -1;
             continue;
@@ -127,6 +156,8 @@ static int read_esn(cli_config *cfg, const cJSON *obj, const char *where, esn_cl
             if (!strcmp(table[i].name, name)) op = &table[i];
         if (!op || !strcmp(name, "threads"))
             return fail(cfg, path, "unknown key%s%s (lacus fit --config-reference lists them)", "", "");
+        if (only && !in_list(only, name))
+            return fail(cfg, path, "does not apply to a %s node%s", kind, "");
         switch (op->type) {
         case OPT_INT:
             if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
@@ -153,6 +184,113 @@ static int read_esn(cli_config *cfg, const cJSON *obj, const char *where, esn_cl
     return 0;
 }
 
+static const char *const reservoir_keys[] = {
+    "units", "lr", "sr", "input-scaling", "input-connectivity", "rc-connectivity", "bias",
+    "bias-03", "activation", "W-init", "Win-init", "noise-rc", "noise-in", "noise-type", "seed",
+    NULL};
+static const char *const ridge_keys[] = {"ridge", "readout-bias", "solver", NULL};
+static const char *const node_meta[] = {"name", "kind", "features", NULL};
+
+static int read_graph(cli_config *cfg, const cJSON *root)
+{
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(root, "nodes");
+    const cJSON *edges = cJSON_GetObjectItemCaseSensitive(root, "edges");
+    if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) < 1)
+        return fail(cfg, "nodes", "a graph needs a non-empty array of nodes%s%s", "", "");
+    if (cJSON_GetArraySize(nodes) > CLI_CONFIG_MAX_LAYERS)
+        return fail(cfg, "nodes", "more than 256 nodes%s%s", "", "");
+    if (!cJSON_IsArray(edges))
+        return fail(cfg, "edges", "a graph needs an array of edges%s%s", "", "");
+    if (cJSON_GetArraySize(edges) > CLI_CONFIG_MAX_EDGES)
+        return fail(cfg, "edges", "more than 1024 edges%s%s", "", "");
+    const cJSON *nd;
+    cJSON_ArrayForEach(nd, nodes) {
+        int k = cfg->n_nodes;
+        char where[32];
+        snprintf(where, sizeof where, "nodes[%d]", k);
+        if (!cJSON_IsObject(nd)) return fail(cfg, where, "expected an object%s%s", "", "");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(nd, "name");
+        const cJSON *kind = cJSON_GetObjectItemCaseSensitive(nd, "kind");
+        if (!cJSON_IsString(name) || !name->valuestring[0])
+            return fail(cfg, where, "\"name\" is missing or not a string%s%s", "", "");
+        for (int j = 0; j < k; j++)
+            if (!strcmp(cfg->node_name[j], name->valuestring))
+                return fail(cfg, where, "a node named \"%s\" exists already%s", name->valuestring, "");
+        if (!cJSON_IsString(kind))
+            return fail(cfg, where, "\"kind\" is missing: input, reservoir or ridge%s%s", "", "");
+        cfg->node_name[k] = name->valuestring;
+        cfg->node_kind[k] = kind->valuestring;
+        cfg->layer[k] = cfg->esn;
+        cfg->layer_target[k].n = 0;
+        const cJSON *feat = cJSON_GetObjectItemCaseSensitive(nd, "features");
+        if (!strcmp(kind->valuestring, "input")) {
+            if (!cJSON_IsNumber(feat) || feat->valuedouble < 1 ||
+                feat->valuedouble != (int64_t)feat->valuedouble)
+                return fail(cfg, where, "an input node needs \"features\", an integer >= 1%s%s", "", "");
+            cfg->node_features[k] = (int64_t)feat->valuedouble;
+            const cJSON *v;
+            cJSON_ArrayForEach(v, nd) if (!in_list(node_meta, v->string) && v->string[0] != '_') {
+                char path[256];
+                snprintf(path, sizeof path, "%s.%s", where, v->string);
+                return fail(cfg, path, "does not apply to an input node%s%s", "", "");
+            }
+        } else if (!strcmp(kind->valuestring, "reservoir") || !strcmp(kind->valuestring, "ridge")) {
+            int ridge = !strcmp(kind->valuestring, "ridge");
+            if (feat) return fail(cfg, where, "\"features\" is for input nodes%s%s", "", "");
+            if (read_esn_keys(cfg, nd, where, &cfg->layer[k], ridge ? &cfg->layer_target[k] : NULL,
+                              node_meta, ridge ? ridge_keys : reservoir_keys, kind->valuestring))
+                return -1;
+            if (ridge && cfg->layer_target[k].n == 0)
+                return fail(cfg, where, "a ridge node needs \"target\"%s%s", "", "");
+        } else {
+            return fail(cfg, where, "kind \"%s\": expected input, reservoir or ridge%s",
+                        kind->valuestring, "");
+        }
+        cfg->n_nodes++;
+    }
+    const cJSON *ed;
+    cJSON_ArrayForEach(ed, edges) {
+        int k = cfg->n_edges;
+        char where[32];
+        snprintf(where, sizeof where, "edges[%d]", k);
+        int n = cJSON_IsArray(ed) ? cJSON_GetArraySize(ed) : 0;
+        const cJSON *a = cJSON_GetArrayItem(ed, 0), *b = cJSON_GetArrayItem(ed, 1),
+                    *d = cJSON_GetArrayItem(ed, 2);
+        if ((n != 2 && n != 3) || !cJSON_IsString(a) || !cJSON_IsString(b) ||
+            (d && (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble != (int64_t)d->valuedouble)))
+            return fail(cfg, where, "expected [from, to] or [from, to, delay >= 0]%s%s", "", "");
+        int found_a = 0, found_b = 0;
+        for (int j = 0; j < cfg->n_nodes; j++) {
+            found_a |= !strcmp(cfg->node_name[j], a->valuestring);
+            found_b |= !strcmp(cfg->node_name[j], b->valuestring);
+        }
+        if (!found_a || !found_b)
+            return fail(cfg, where, "no node named \"%s\"%s", found_a ? b->valuestring : a->valuestring, "");
+        cfg->edge_from[k] = a->valuestring;
+        cfg->edge_to[k] = b->valuestring;
+        cfg->edge_delay[k] = d ? (int64_t)d->valuedouble : 0;
+        cfg->n_edges++;
+    }
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "warmup");
+    if (w && (!cJSON_IsNumber(w) || w->valuedouble < 0 || w->valuedouble != (int64_t)w->valuedouble))
+        return fail(cfg, "warmup", "expected an integer >= 0%s%s", "", "");
+    cfg->warmup = w ? (int64_t)w->valuedouble : 0;
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "input");
+    if (cJSON_IsObject(in)) {
+        cfg->input_by_name = 1;
+        const cJSON *v;
+        cJSON_ArrayForEach(v, in) {
+            int j = 0;
+            while (j < cfg->n_nodes && strcmp(cfg->node_name[j], v->string)) j++;
+            char path[256];
+            snprintf(path, sizeof path, "input.%s", v->string);
+            if (j == cfg->n_nodes) return fail(cfg, path, "no node of that name%s%s", "", "");
+            if (read_paths(cfg, v, path, &cfg->node_input[j])) return -1;
+        }
+    }
+    return 0;
+}
+
 static int read_top(cli_config *cfg, const cJSON *root)
 {
     const cJSON *v;
@@ -163,19 +301,25 @@ static int read_top(cli_config *cfg, const cJSON *root)
         if (!known) return fail(cfg, v->string, "unknown key%s%s (lacus fit --config-reference lists them)", "", "");
     }
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
-    cfg->is_stack = 0;
+    cfg->is_stack = cfg->is_graph = 0;
     if (model) {
-        if (!cJSON_IsString(model) ||
-            (strcmp(model->valuestring, "esn") != 0 && strcmp(model->valuestring, "stack") != 0))
-            return fail(cfg, "model", "expected \"esn\" or \"stack\"%s%s", "", "");
+        if (!cJSON_IsString(model) || (strcmp(model->valuestring, "esn") != 0 &&
+                                        strcmp(model->valuestring, "stack") != 0 &&
+                                        strcmp(model->valuestring, "graph") != 0))
+            return fail(cfg, "model", "expected \"esn\", \"stack\" or \"graph\"%s%s", "", "");
         cfg->is_stack = !strcmp(model->valuestring, "stack");
+        cfg->is_graph = !strcmp(model->valuestring, "graph");
     }
+    static const char *const graph_only[] = {"nodes", "edges", "warmup", NULL};
+    for (const char *const *k = graph_only; *k && !cfg->is_graph; k++)
+        if (cJSON_GetObjectItemCaseSensitive(root, *k))
+            return fail(cfg, *k, "only for \"model\": \"graph\"%s%s", "", "");
     cfg->esn = esn_opts_default();
     const cJSON *esn = cJSON_GetObjectItemCaseSensitive(root, "esn");
     if (esn && read_esn(cfg, esn, "esn", &cfg->esn, NULL)) return -1;
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "input");
     if (!in) return fail(cfg, "input", "missing: the input files are required%s%s", "", "");
-    if (read_paths(cfg, in, "input", &cfg->input)) return -1;
+    if (!(cfg->is_graph && cJSON_IsObject(in)) && read_paths(cfg, in, "input", &cfg->input)) return -1;
     const cJSON *out = cJSON_GetObjectItemCaseSensitive(root, "output");
     cfg->output = "model.npz";
     if (out) {
@@ -194,6 +338,12 @@ static int read_top(cli_config *cfg, const cJSON *root)
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
     const cJSON *teach = cJSON_GetObjectItemCaseSensitive(root, "teacher_inputs");
     const cJSON *par = cJSON_GetObjectItemCaseSensitive(root, "parallel_layers");
+    if (cfg->is_graph) {
+        if (tg || layers || teach || par)
+            return fail(cfg, tg ? "target" : layers ? "layers" : teach ? "teacher_inputs" : "parallel_layers",
+                        "not for a graph (targets go in the ridge nodes)%s%s", "", "");
+        return read_graph(cfg, root);
+    }
     if (!cfg->is_stack) {
         if (layers || teach || par)
             return fail(cfg, layers ? "layers" : teach ? "teacher_inputs" : "parallel_layers",

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 #include "config.h"
@@ -135,6 +136,171 @@ done:
     return rc;
 }
 
+/* Node by node as the config lists them, then the edges by name. */
+static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
+{
+    lacus_graph *g = NULL;
+    lacus_error err = {0};
+    if (lacus_graph_create(&g, &err)) return cli_error("%s", err.msg), NULL;
+    for (int k = 0; k < c->n_nodes; k++) {
+        int64_t id;
+        lacus_status st;
+        lacus_esn_params ep;
+        if (!strcmp(c->node_kind[k], "input")) {
+            st = lacus_graph_add_input(g, c->node_name[k], c->node_features[k], &id);
+        } else if (esn_opts_resolve(&c->layer[k], &ep, 0)) {
+            lacus_graph_free(g);
+            return NULL;
+        } else if (!strcmp(c->node_kind[k], "reservoir")) {
+            st = lacus_graph_add_reservoir(g, c->node_name[k], &ep.reservoir, &id);
+        } else {
+            ep.readout.n_outputs = outs[k];
+            st = lacus_graph_add_ridge(g, c->node_name[k], &ep.readout, &id);
+        }
+        if (st) {
+            cli_error("%s: nodes[%d]: %s", c->path, k, lacus_graph_errmsg(g));
+            lacus_graph_free(g);
+            return NULL;
+        }
+    }
+    for (int e = 0; e < c->n_edges; e++)
+        if (lacus_graph_connect(g, lacus_graph_find(g, c->edge_from[e]),
+                                lacus_graph_find(g, c->edge_to[e]), c->edge_delay[e])) {
+            cli_error("%s: edges[%d]: %s", c->path, e, lacus_graph_errmsg(g));
+            lacus_graph_free(g);
+            return NULL;
+        }
+    return g;
+}
+
+static int fit_graph_config(cli_config *c)
+{
+    int n = c->n_nodes, rc = 1;
+    cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
+    int64_t *outs = calloc((size_t)n, sizeof *outs), ids[CLI_CONFIG_MAX_LAYERS];
+    const lacus_seqs **ins = calloc((size_t)n, sizeof *ins), **tgs = calloc((size_t)n, sizeof *tgs);
+    lacus_graph *g = NULL;
+    if (!files || !outs || !ins || !tgs) {
+        cli_error("out of memory");
+        goto done;
+    }
+    int64_t n_tg = 0;
+    for (int k = 0; k < n; k++) {
+        if (strcmp(c->node_kind[k], "ridge")) continue;
+        char what[300];
+        snprintf(what, sizeof what, "nodes[%d].target", k);
+        if (cli_seqs_load(&c->layer_target[k], what, &files[k])) goto done;
+        outs[k] = files[k].s.n_features;
+        tgs[n_tg++] = &files[k].s;
+    }
+    if (!(g = build_graph(c, outs))) {
+        rc = 2;
+        goto done;
+    }
+    int64_t n_in = lacus_graph_inputs(g, ids, CLI_CONFIG_MAX_LAYERS);
+    if (!c->input_by_name && cli_seqs_load(&c->input, "input", &files[n])) goto done;
+    for (int64_t k = 0; k < n_in; k++) {
+        int id = (int)ids[k];
+        if (!c->input_by_name) {
+            ins[k] = &files[n].s;
+            continue;
+        }
+        if (c->node_input[id].n == 0) {
+            cli_error("%s: input: no files for graph input \"%s\" (a node without delay-0 "
+                      "parents)", c->path, c->node_name[id]);
+            rc = 2;
+            goto done;
+        }
+        char what[300];
+        snprintf(what, sizeof what, "input.%s", c->node_name[id]);
+        if (cli_seqs_load(&c->node_input[id], what, &files[id])) goto done;
+        ins[k] = &files[id].s;
+    }
+    double t0 = cli_now();
+    if (lacus_graph_fit(g, ins, tgs, c->warmup)) {
+        cli_error("fit: %s", lacus_graph_errmsg(g));
+        goto done;
+    }
+    double t1 = cli_now();
+    lacus_error err = {0};
+    if (lacus_graph_save(g, c->output, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    printf("node        kind       width\n");
+    for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++) {
+        static const char *const kinds[] = {"input", "reservoir", "ridge"};
+        printf("%-11s %-10s %5lld\n", lacus_graph_node_name(g, i), kinds[lacus_graph_node_kind(g, i)],
+               (long long)lacus_graph_node_width(g, i));
+    }
+    printf("trained a graph of %lld nodes and %d edges in %.3f s; wrote %s\n",
+           (long long)lacus_graph_n_nodes(g), c->n_edges, t1 - t0, c->output);
+    rc = 0;
+done:
+    for (int k = 0; files && k <= n; k++) cli_seqs_free(&files[k]);
+    free(files);
+    free(outs);
+    free(ins);
+    free(tgs);
+    lacus_graph_free(g);
+    return rc;
+}
+
+int run_graph(const char *model, const opt_list *inputs, const char *out, const char *node)
+{
+    lacus_error err = {0};
+    lacus_graph *g = NULL;
+    if (lacus_graph_load(model, &g, &err)) return cli_error("%s", err.msg), 1;
+    int64_t id = -1;
+    if (node) {
+        id = lacus_graph_find(g, node);
+        if (id < 0) {
+            lacus_graph_free(g);
+            return cli_error("--node \"%s\": %s has no node of that name", node, model), 2;
+        }
+    } else {
+        for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++)
+            if (lacus_graph_node_kind(g, i) == LACUS_NODE_RIDGE) id = i;
+    }
+    cli_seqs X;
+    if (cli_seqs_load(inputs, "--input", &X)) {
+        lacus_graph_free(g);
+        return 1;
+    }
+    int rc = 1;
+    int64_t n_in = lacus_graph_inputs(g, NULL, 0), W = lacus_graph_node_width(g, id);
+    const lacus_seqs **ins = calloc((size_t)n_in, sizeof *ins);
+    double **outs = calloc((size_t)X.s.n_seqs, sizeof *outs);
+    double *const **per = calloc((size_t)lacus_graph_n_nodes(g), sizeof *per);
+    if (!ins || !outs || !per) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (int64_t k = 0; k < n_in; k++) ins[k] = &X.s; /* every graph input reads --input */
+    for (int64_t i = 0; i < X.s.n_seqs; i++)
+        if (!(outs[i] = malloc((size_t)(X.s.n_steps[i] * W) * sizeof(double)))) {
+            cli_error("out of memory for the outputs");
+            goto done;
+        }
+    per[id] = outs;
+    if (lacus_graph_run(g, ins, per)) {
+        cli_error("run: %s", lacus_graph_errmsg(g));
+        goto done;
+    }
+    if (cli_write_seqs(out, outs, X.s.n_steps, X.s.n_seqs, W)) goto done;
+    printf("wrote %s (node \"%s\": %lld sequences, %lld outputs)\n", out,
+           lacus_graph_node_name(g, id), (long long)X.s.n_seqs, (long long)W);
+    rc = 0;
+done:
+    for (int64_t i = 0; outs && i < X.s.n_seqs; i++) free(outs[i]);
+    free(outs);
+    free(ins);
+    free(per);
+    cli_seqs_free(&X);
+    lacus_graph_free(g);
+    return rc;
+}
+
 int fit_config(const char *path)
 {
     cli_config *c = calloc(1, sizeof *c);
@@ -145,7 +311,7 @@ int fit_config(const char *path)
         return rc;
     }
     if (c->threads > 0) lacus_set_num_threads(c->threads);
-    rc = c->is_stack ? fit_stack_config(c) : fit_esn_config(c);
+    rc = c->is_graph ? fit_graph_config(c) : c->is_stack ? fit_stack_config(c) : fit_esn_config(c);
     cli_config_free(c);
     free(c);
     return rc;

@@ -42,6 +42,32 @@ expect_fail "--layer on an ESN" 2 "is not a stack" x.npy \
 expect_ok "config reference" "$LACUS" fit --config-reference
 grep -q '^| `input_scaling` | number | 1 |' out.txt || { failed=$((failed + 1)); echo "FAIL: reference"; }
 
+# A graph [reservoir -> ridge] is the same model as the ESN above.
+cat >graph.json <<'JSON'
+{"model": "graph", "esn": {"lr": 0.3, "sr": 1.1},
+ "nodes": [{"name": "r", "kind": "reservoir", "units": 40, "W_init": "uniform",
+            "input_scaling": 0.5, "seed": 7},
+           {"name": "ro", "kind": "ridge", "ridge": 1e-5, "target": "mg.npy"}],
+ "edges": [["r", "ro"]], "input": "mg.npy", "warmup": 10, "output": "graph.npz"}
+JSON
+expect_ok "graph config" "$LACUS" fit graph.json
+expect_ok "run graph" "$LACUS" run --model graph.npz --input mg.npy --output g.npy
+expect_ok "graph = esn" cmp a.npy g.npy
+# A deep ESN with output feedback, inputs mapped by node name.
+cat >deep.json <<'JSON'
+{"model": "graph", "esn": {"lr": 0.5},
+ "nodes": [{"name": "in", "kind": "input", "features": 1},
+           {"name": "r0", "kind": "reservoir", "units": 30, "seed": 1},
+           {"name": "r1", "kind": "reservoir", "units": 20, "seed": 2},
+           {"name": "ro", "kind": "ridge", "target": "lz.npy"}],
+ "edges": [["in", "r0"], ["r0", "r1"], ["in", "ro"], ["r0", "ro"], ["r1", "ro"], ["ro", "r0", 1]],
+ "input": {"in": "mg.npy"}, "warmup": 10, "output": "deep.npz"}
+JSON
+expect_ok "deep graph config" "$LACUS" fit deep.json
+expect_ok "run a node" "$LACUS" run --model deep.npz --input mg.npy --node r1 --output r1.npy
+expect_fail "run unknown node" 2 '--node "r9": deep.npz has no node of that name' x.npy \
+    "$LACUS" run --model deep.npz --input mg.npy --node r9 --output x.npy
+
 # bad NAME EXIT MESSAGE JSON: the config NAME.json must fail with MESSAGE.
 bad() {
     printf '%s' "$4" >"$1.json"
@@ -59,7 +85,7 @@ bad integer 2 "integer.json: esn.units: expected an integer, got a number" \
     '{"input": "mg.npy", "target": "mg.npy", "output": "m.npz", "esn": {"units": 10.5}}'
 bad flag 2 "flag.json: esn.feed_input: expected true or false, got a number" \
     '{"input": "mg.npy", "target": "mg.npy", "output": "m.npz", "esn": {"feed_input": 1}}'
-bad model 2 'model.json: model: expected "esn" or "stack"' '{"model": "bert", "input": "mg.npy"}'
+bad model 2 'model.json: model: expected "esn", "stack" or "graph"' '{"model": "bert", "input": "mg.npy"}'
 bad noinput 2 "noinput.json: input: missing" '{"target": "mg.npy", "output": "m.npz"}'
 bad notarget 2 "notarget.json: target: missing" '{"input": "mg.npy", "output": "m.npz"}'
 bad esnlayers 2 'esnlayers.json: layers: only for "model": "stack"' \
@@ -82,6 +108,21 @@ bad lr 1 "lr" '{"input": "mg.npy", "target": "mg.npy", "output": "m.npz", "esn":
 bad missingfile 1 "nothere.npy" '{"input": "nothere.npy", "target": "mg.npy", "output": "m.npz"}'
 bad layershape 1 "layer 1 targets: sequence 0 has 300 steps, its input 600" \
     '{"model": "stack", "input": "mg.npy", "output": "m.npz", "layers": [{"target": "mg.npy"}, {"target": "mg300.npy"}]}'
+G='"model": "graph", "input": "mg.npy", "output": "m.npz"'
+bad gkind 2 'gkind.json: nodes[0]: kind "lstm": expected input, reservoir or ridge' \
+    "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"lstm\"}], \"edges\": []}"
+bad gedge 2 'gedge.json: edges[0]: no node named "b"' \
+    "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"reservoir\"}], \"edges\": [[\"a\", \"b\"]]}"
+bad gopt 2 'gopt.json: nodes[0].ridge: does not apply to a reservoir node' \
+    "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"reservoir\", \"ridge\": 1}], \"edges\": []}"
+bad gtarget 2 'gtarget.json: nodes[0]: a ridge node needs "target"' \
+    "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"ridge\"}], \"edges\": []}"
+bad gdup 2 'gdup.json: nodes[1]: a node named "a" exists already' \
+    "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"reservoir\"}, {\"name\": \"a\", \"kind\": \"reservoir\"}], \"edges\": []}"
+bad gcycle 1 'the graph has a cycle of delay-0 edges' \
+    "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"reservoir\"}, {\"name\": \"b\", \"kind\": \"reservoir\"}, {\"name\": \"r\", \"kind\": \"ridge\", \"target\": \"mg.npy\"}], \"edges\": [[\"a\", \"b\"], [\"b\", \"a\"], [\"b\", \"r\"]]}"
+bad gwarmup 2 'gwarmup.json: warmup: only for "model": "graph"' \
+    '{"input": "mg.npy", "target": "mg.npy", "output": "m.npz", "warmup": 3}'
 expect_fail "missing config" 1 "cannot open config 'none.json'" m.npz "$LACUS" fit none.json
 expect_fail "config plus options" 2 "a config takes no other arguments" m.npz \
     "$LACUS" fit stack.json --units 3
