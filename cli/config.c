@@ -188,7 +188,7 @@ static const char *const reservoir_keys[] = {
     "units", "lr", "sr", "input-scaling", "input-connectivity", "rc-connectivity", "bias",
     "bias-03", "activation", "W-init", "Win-init", "noise-rc", "noise-in", "noise-type", "seed",
     NULL};
-static const char *const ridge_keys[] = {"ridge", "readout-bias", "solver", NULL};
+static const char *const ridge_keys[] = {"ridge", "readout-bias", "solver", "accumulate-f32", NULL};
 static const char *const node_meta[] = {"name", "kind", "features", NULL};
 
 static int read_graph(cli_config *cfg, const cJSON *root)
