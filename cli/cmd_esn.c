@@ -103,6 +103,10 @@ int cmd_fit(int argc, char **argv)
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
+    if (lacus_dist_launched()) { /* under mpirun, even with one rank: the same sums */
+        if (force) return cli_error("--force (online FORCE learning) does not run under MPI"), 2;
+        return fit_dist(&o, &inputs, &targets, out);
+    }
     cli_seqs X, Y;
     if (cli_seqs_load(&inputs, "--input", &X)) return 1;
     if (cli_seqs_load(&targets, "--target", &Y)) {

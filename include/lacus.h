@@ -13,6 +13,7 @@
  *   lacus/ridge.h     streaming ridge readout     lacus/metrics.h   metrics
  *   lacus/online.h    RLS (FORCE), LMS            lacus/nvar.h      NVAR
  *   lacus/stack.h     layer stacks (ReservoirBERT) lacus/graph.h     graphs of nodes
+ *   lacus/dist.h      MPI: sharded fits
  *
  * Conventions that hold for every function below
  * ----------------------------------------------
@@ -131,6 +132,7 @@ int lacus_get_num_threads(void);
 #include "lacus/esn.h"
 #include "lacus/stack.h"
 #include "lacus/graph.h"
+#include "lacus/dist.h"
 #include "lacus/ip.h"
 #include "lacus/plasticity.h"
 #include "lacus/datasets.h"
