@@ -13,7 +13,7 @@
  *   lacus/ridge.h     streaming ridge readout     lacus/metrics.h   metrics
  *   lacus/online.h    RLS (FORCE), LMS            lacus/nvar.h      NVAR
  *   lacus/stack.h     layer stacks (ReservoirBERT) lacus/graph.h     graphs of nodes
- *   lacus/dist.h      MPI: sharded fits
+ *   lacus/dist.h      MPI: sharded fits           lacus/search.h    random / TPE samplers
  *
  * Conventions that hold for every function below
  * ----------------------------------------------
@@ -133,6 +133,7 @@ int lacus_get_num_threads(void);
 #include "lacus/stack.h"
 #include "lacus/graph.h"
 #include "lacus/dist.h"
+#include "lacus/search.h"
 #include "lacus/ip.h"
 #include "lacus/plasticity.h"
 #include "lacus/datasets.h"
