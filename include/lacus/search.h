@@ -59,4 +59,15 @@ lacus_status lacus_sampler_tell(lacus_sampler *s, const double *x, double loss);
 /* Number of results told. */
 int64_t lacus_sampler_n_told(const lacus_sampler *s);
 
+/* A search's report as PNG (gnuplot): one panel per dimension with every
+ * trial's loss against its value (log axes where the dimension is
+ * log-uniform; losses on a log axis), as ReservoirPy's
+ * plot_hyperopt_report draws them, and a last panel with the best loss so
+ * far against the trial number. xs (n_trials, n_dims), losses (n_trials;
+ * non-finite ones are left out). LACUS_ERR_UNSUPPORTED without gnuplot. */
+lacus_status lacus_search_plot(const char *png_path, int64_t n_trials, int64_t n_dims,
+                               const char *const *names, const lacus_space_dim *dims,
+                               const double *xs, const double *losses, const char *title,
+                               lacus_error *err);
+
 #endif /* LACUS_SEARCH_H */
