@@ -55,4 +55,14 @@ lacus_status lacus_dist_agree(lacus_status st, lacus_error *err);
 lacus_status lacus_esn_fit_dist(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                                 const int64_t *ids);
 
+/* Trains a stack over the ranks. With teacher inputs the layers are
+ * independent: layer l is trained on rank l mod K and its readout (and
+ * training MSE) broadcast, so every rank ends with the whole trained stack,
+ * bit for bit the one lacus_stack_fit gives (each fit is thread-count
+ * invariant). Chained stacks (each layer needs the previous one's
+ * predictions) are trained whole on every rank. Every rank passes all the
+ * data. Collective; one rank's failure fails all. */
+lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
+                                  const lacus_seqs *const *targets);
+
 #endif /* LACUS_DIST_H */

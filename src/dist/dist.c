@@ -1,6 +1,7 @@
 /* MPI across machines: start/stop, agreement on errors, and the sharded
  * ESN fit with an ordered (fixed-tree) reduction of the ridge sums. Without
  * MPI (LACUS_HAVE_MPI undefined) the same calls work with one rank. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,4 +270,82 @@ done:
     lacus__free(hi);
     lacus__free(lo);
     return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stacks: layers trained on teacher inputs are independent, so layer l is  */
+/* trained on rank l mod K and its readout broadcast from there.            */
+/* ------------------------------------------------------------------------ */
+
+#include "model/stack.h"
+
+lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
+                                  const lacus_seqs *const *targets)
+{
+    if (g_size == 1 || !s->teacher_inputs) {
+        /* One rank, or chained layers (each needs the previous one's
+         * predictions): every rank trains the whole stack, identically. */
+        return lacus_stack_fit(s, inputs, targets);
+    }
+#ifdef LACUS_HAVE_MPI
+    lacus__clear(&s->err);
+    lacus_status st = LACUS_OK;
+    for (int64_t l = g_rank; l < s->n_layers && !st; l += g_size) {
+        lacus_esn *m = s->layers[l];
+        const lacus_seqs *in = l == 0 ? inputs : targets[l - 1];
+        if (!targets || !targets[l]) {
+            st = lacus__fail(&s->err, LACUS_ERR_ARG, "layer %lld: targets missing", (long long)l);
+            break;
+        }
+        if ((st = lacus_esn_fit(m, in, targets[l]))) {
+            s->err = m->err;
+            lacus__prefix(&s->err, "layer %lld: ", (long long)l);
+            break;
+        }
+        lacus__ridge_release(m->readout);
+        s->mse[l] = NAN;
+        if (s->report_mse) { /* the layer's training error, as lacus_stack_fit reports it */
+            double se = 0, cnt = 0;
+            int64_t O = targets[l]->n_features;
+            for (int64_t i = 0; i < in->n_seqs && !st; i++) {
+                double *p = LACUS__NEW(double, in->n_steps[i] * O);
+                lacus_seqs one = {1, in->n_features, &in->data[i], &in->n_steps[i]};
+                st = p ? lacus_esn_run(m, &one, &p) : LACUS_ERR_NOMEM;
+                for (int64_t t = m->p.warmup; !st && t < in->n_steps[i]; t++)
+                    for (int64_t j = 0; j < O; j++, cnt++) {
+                        double e = p[t * O + j] - targets[l]->data[i][t * O + j];
+                        se += e * e;
+                    }
+                lacus__free(p);
+            }
+            if (st) s->err = m->err;
+            else s->mse[l] = cnt > 0 ? se / cnt : NAN;
+        }
+    }
+    if ((st = lacus_dist_agree(st, &s->err))) return st;
+    /* Every rank gets every layer's readout (and training error). */
+    for (int64_t l = 0; l < s->n_layers && !st; l++) {
+        lacus_esn *m = s->layers[l];
+        int owner = (int)(l % g_size);
+        int64_t F = lacus__esn_n_features(m), O = s->n_outputs[l];
+        if (g_rank != owner) {
+            lacus_ridge_params rp = m->p.readout;
+            rp.n_features = F;
+            rp.n_outputs = O;
+            rp.keep_samples = 0;
+            lacus_ridge_free(m->readout);
+            m->readout = NULL;
+            st = lacus_ridge_create(&rp, &m->readout, &s->err);
+            m->n_outputs = O;
+        }
+        if ((st = lacus_dist_agree(st, &s->err))) return st;
+        MPI_Bcast(m->readout->Wout, (int)(F * O), MPI_DOUBLE, owner, MPI_COMM_WORLD);
+        MPI_Bcast(m->readout->b, (int)O, MPI_DOUBLE, owner, MPI_COMM_WORLD);
+        MPI_Bcast(&s->mse[l], 1, MPI_DOUBLE, owner, MPI_COMM_WORLD);
+        m->readout->has_weights = 1;
+    }
+    return st;
+#else
+    return lacus_stack_fit(s, inputs, targets);
+#endif
 }

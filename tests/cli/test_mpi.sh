@@ -35,6 +35,27 @@ for np in 1 3; do
 done
 expect_ok "noise streams do not depend on ranks" cmp q1.npy q3.npy
 
+# A stack on teacher inputs: layer l trained on rank l mod K, the same stack.
+cat >stack.json <<'JSON'
+{"model": "stack", "teacher_inputs": true, "esn": {"units": 40, "lr": 0.5, "warmup": 10},
+ "layers": [{"target": "y0.npy", "seed": 1}, {"target": "y1.npy", "seed": 2}, {"target": "y2.npy", "seed": 3}],
+ "input": "u0.npy", "output": "stack0.npz"}
+JSON
+expect_ok "stack, one process" "$LACUS" fit stack.json
+sed 's/stack0.npz/stack3.npz/' stack.json >stack3.json
+expect_ok "stack on 3 ranks" $MPIRUN -np 3 "$LACUS" fit stack3.json
+grep -q "layers shared over the MPI ranks" out.txt || { failed=$((failed + 1)); echo "FAIL: shared"; }
+expect_ok "run stack0" "$LACUS" run --model stack0.npz --input u3.npy --output s0.npy
+expect_ok "run stack3" "$LACUS" run --model stack3.npz --input u3.npy --output s3.npy
+expect_ok "stack over ranks = one process" cmp s0.npy s3.npy
+# An ESN config under mpirun is the sharded fit.
+echo '{"input": ["u0.npy", "u1.npy", "u2.npy", "u3.npy", "u4.npy", "u5.npy"],
+ "target": ["y0.npy", "y1.npy", "y2.npy", "y3.npy", "y4.npy", "y5.npy"], "output": "c2.npz",
+ "esn": {"units": 60, "lr": 0.3, "sr": 1.1, "ridge": 1e-6, "warmup": 20}}' >esn.json
+expect_ok "esn config on 2 ranks" $MPIRUN -np 2 "$LACUS" fit esn.json
+expect_ok "run it" "$LACUS" run --model c2.npz --input u0.npy --output pc.npy
+expect_ok "config = command line" cmp p1.npy pc.npy
+
 printf 'garbage' >bad.npy
 BAD=${IN/u4.npy/bad.npy}
 expect_fail "a bad file on rank 1 stops every rank" 1 "rank 1: could not load its data" m.npz \
