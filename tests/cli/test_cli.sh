@@ -50,4 +50,6 @@ expect_fail "unknown online method" 2 '--online "sgd": expected rls or lms' o.np
     "$LACUS" fit --input mg.npy --target mg.npy --online sgd --output o.npz
 expect_fail "diverging LMS" 1 "LMS diverged at row" o.npz \
     "$LACUS" fit --input mg.npy --target mg.npy --online lms --alpha 1e6 --output o.npz
+expect_ok "VPT of a perfect forecast" "$LACUS" eval --truth mg.npy --pred mg.npy --vpt 0.4 --dt 0.5 --lyapunov 0.01
+grep -q "^vpt      1200 (6.000 Lyapunov times)" out.txt || { echo "FAIL: vpt line"; cat out.txt; failed=$((failed + 1)); }
 finish
