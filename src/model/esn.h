@@ -43,6 +43,12 @@ lacus_status lacus__feedback_inputs(lacus_esn *m, const lacus_seqs *inputs,
                                     const lacus_seqs *targets, lacus__seqs_buf *out);
 lacus_status lacus__feedback_run(lacus_esn *m, const lacus_seqs *inputs, double *const *outputs);
 
+/* lacus_esn_save with one more member, extra_name holding extra_text (a
+ * model kind built on the ESN file, e.g. the classifier's classifier.json;
+ * lacus_esn_load ignores it). extra_name NULL: a plain ESN file. */
+lacus_status lacus__esn_save_extra(const lacus_esn *m, const char *path, const char *extra_name,
+                                   const char *extra_text, lacus_error *err);
+
 /* Releases the streaming-fit buffers (lacus_esn_partial_fit). */
 void lacus__esn_stream_free(lacus_esn *m);
 

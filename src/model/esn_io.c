@@ -102,6 +102,12 @@ static lacus_status add_csr(lacus_npz_writer *w, const char *name, const lacus__
 
 lacus_status lacus_esn_save(const lacus_esn *m, const char *path, lacus_error *err)
 {
+    return lacus__esn_save_extra(m, path, NULL, NULL, err);
+}
+
+lacus_status lacus__esn_save_extra(const lacus_esn *m, const char *path, const char *extra_name,
+                                   const char *extra_text, lacus_error *err)
+{
     if (!m || !path) return lacus__fail(err, LACUS_ERR_ARG, "model or path is NULL");
     if (!lacus_esn_is_trained(m))
         return lacus__fail(err, LACUS_ERR_STATE, "the model is not trained: nothing to save");
@@ -118,6 +124,9 @@ lacus_status lacus_esn_save(const lacus_esn *m, const char *path, lacus_error *e
     int64_t N = m->res->p.n_units, F = m->readout->p.n_features, O = m->readout->p.n_outputs;
     lacus_ndarray a;
     if ((st = lacus_npz_writer_add_bytes(w, "manifest.json", json, strlen(json), err))) goto fail;
+    if (extra_name &&
+        (st = lacus_npz_writer_add_bytes(w, extra_name, extra_text, strlen(extra_text), err)))
+        goto fail;
     if ((st = add_csr(w, "W", &m->res->W, err)) || (st = add_csr(w, "Win", &m->res->Win, err)))
         goto fail;
     a = vec(LACUS_F64, N, m->res->bias);
