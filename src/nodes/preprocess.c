@@ -8,7 +8,12 @@
  * Chan, Golub & LeVeque (1979):
  *   n = na + nb,  d = mean_b - mean_a,
  *   mean = mean_a + d nb / n,  M2 = M2_a + M2_b + d^2 na nb / n,
- * which is what scikit-learn's _incremental_mean_and_var does too. */
+ * which is what scikit-learn's _incremental_mean_and_var does too. The sums
+ * run on x - K with K the first value seen per feature (the "shifted data"
+ * form those authors recommend): for data near a large offset (1e6 + noise
+ * of 1e-3), x - K is exact, so the variance keeps nearly all its digits
+ * however the data are chunked, and a z-score is computed as
+ * ((x - K) - mean_shifted) / sd, which loses less than x - mean. */
 #include "nodes/preprocess.h"
 
 #include <float.h>
@@ -87,8 +92,9 @@ void lacus_prep_reset(lacus_prep *p)
     lacus__free(p->a);
     lacus__free(p->b);
     lacus__free(p->chunk);
+    lacus__free(p->shift);
     lacus__free(p->cats);
-    p->a = p->b = p->chunk = p->cats = NULL;
+    p->a = p->b = p->chunk = p->shift = p->cats = NULL;
     p->n_cats = p->cap_cats = 0;
     p->n_samples = 0;
     p->n_features = 0;
@@ -131,11 +137,13 @@ lacus_status lacus__prep_alloc_stats(lacus_prep *p, int64_t F)
     p->a = LACUS__ZNEW(double, F);
     p->b = LACUS__ZNEW(double, F);
     p->chunk = LACUS__ZNEW(double, 2 * F);
-    if (!p->a || !p->b || !p->chunk) {
+    p->shift = LACUS__ZNEW(double, F);
+    if (!p->a || !p->b || !p->chunk || !p->shift) {
         lacus__free(p->a);
         lacus__free(p->b);
         lacus__free(p->chunk);
-        p->a = p->b = p->chunk = NULL;
+        lacus__free(p->shift);
+        p->a = p->b = p->chunk = p->shift = NULL;
         return lacus__fail(&p->err, LACUS_ERR_NOMEM, "out of memory for %lld features", (long long)F);
     }
     p->n_features = F;
@@ -227,15 +235,18 @@ lacus_status lacus_prep_partial_fit(lacus_prep *p, const double *x, int64_t n_ro
         p->n_samples += n_rows;
         return LACUS_OK;
     }
-    /* ZSCORE: the chunk's mean and M2 by two passes, then the pairwise merge. */
-    double *cm = p->chunk, *c2 = p->chunk + F;
+    /* ZSCORE: the chunk's mean and M2 of x - K by two passes, then the
+     * pairwise merge. */
+    double *cm = p->chunk, *c2 = p->chunk + F, *K = p->shift;
+    if (p->n_samples == 0)
+        for (int64_t j = 0; j < F; j++) K[j] = x[j];
     memset(cm, 0, (size_t)(2 * F) * sizeof *cm);
     for (int64_t t = 0; t < n_rows; t++)
-        for (int64_t j = 0; j < F; j++) cm[j] += x[t * ldx + j];
+        for (int64_t j = 0; j < F; j++) cm[j] += x[t * ldx + j] - K[j];
     for (int64_t j = 0; j < F; j++) cm[j] /= (double)n_rows;
     for (int64_t t = 0; t < n_rows; t++)
         for (int64_t j = 0; j < F; j++) {
-            double d = x[t * ldx + j] - cm[j];
+            double d = (x[t * ldx + j] - K[j]) - cm[j];
             c2[j] += d * d;
         }
     double na = (double)p->n_samples, nb = (double)n_rows, n = na + nb;
@@ -268,8 +279,8 @@ lacus_status lacus_prep_fit(lacus_prep *p, const lacus_seqs *s)
     return LACUS_OK;
 }
 
-/* scale[j] and offset[j] with y = x scale + offset (scikit-learn's form for
- * MinMaxScaler; for z-scores offset = -mean / std). Constant features get
+/* scale and offset of feature j: MINMAX y = x scale + offset (scikit-learn's
+ * form), ZSCORE y = ((x - K) + offset) scale with offset = -mean of x - K. Constant features get
  * scale 1 on the data range (see the header). */
 static void affine(const lacus_prep *p, int64_t j, double *scale, double *offset)
 {
@@ -279,12 +290,12 @@ static void affine(const lacus_prep *p, int64_t j, double *scale, double *offset
         if (range < 10.0 * DBL_EPSILON) range = 1.0;
         *scale = (p->p.range_hi - p->p.range_lo) / range;
         *offset = p->p.range_lo - p->a[j] * *scale;
-    } else {
-        double mean = p->a[j], var = p->b[j] / n;
+    } else { /* y = ((x - K) + offset) scale */
+        double mean = p->shift[j] + p->a[j], var = p->b[j] / n;
         double bound = n * DBL_EPSILON * var + (n * mean * DBL_EPSILON) * (n * mean * DBL_EPSILON);
         double sd = var <= bound ? 1.0 : sqrt(var);
         *scale = 1.0 / sd;
-        *offset = -mean; /* applied before the scale below */
+        *offset = -p->a[j];
     }
 }
 
@@ -360,7 +371,8 @@ lacus_status lacus_prep_transform(lacus_prep *p, const double *x, int64_t n_rows
             if (p->p.kind == LACUS_PREP_MINMAX)
                 for (int64_t t = 0; t < n_rows; t++) y[t * ldy + j] = x[t * ldx + j] * sc + off;
             else
-                for (int64_t t = 0; t < n_rows; t++) y[t * ldy + j] = (x[t * ldx + j] + off) * sc;
+                for (int64_t t = 0; t < n_rows; t++)
+                    y[t * ldy + j] = ((x[t * ldx + j] - p->shift[j]) + off) * sc;
         }
         return LACUS_OK;
     }
@@ -394,7 +406,8 @@ lacus_status lacus_prep_inverse(lacus_prep *p, const double *y, int64_t n_rows, 
             if (p->p.kind == LACUS_PREP_MINMAX)
                 for (int64_t t = 0; t < n_rows; t++) x[t * ldx + j] = (y[t * ldy + j] - off) / sc;
             else
-                for (int64_t t = 0; t < n_rows; t++) x[t * ldx + j] = y[t * ldy + j] / sc - off;
+                for (int64_t t = 0; t < n_rows; t++)
+                    x[t * ldx + j] = (y[t * ldy + j] / sc - off) + p->shift[j];
         }
         return LACUS_OK;
     }
@@ -410,7 +423,7 @@ lacus_status lacus_prep_get_stats(const lacus_prep *p, double *a, double *b, int
         return LACUS_OK;
     }
     for (int64_t j = 0; j < p->n_features; j++) {
-        if (a) a[j] = p->a[j];
+        if (a) a[j] = p->p.kind == LACUS_PREP_ZSCORE ? p->shift[j] + p->a[j] : p->a[j];
         if (b) b[j] = p->p.kind == LACUS_PREP_ZSCORE ? p->b[j] / (double)p->n_samples : p->b[j];
     }
     return LACUS_OK;

@@ -9,9 +9,10 @@ struct lacus_prep {
     lacus_prep_params p;
     int64_t n_features;   /* 0 until the first fit or transform */
     int64_t n_samples;    /* rows seen by fit */
-    /* MINMAX: a = min, b = max. ZSCORE: a = mean, b = M2 (sum of squared
-     * deviations from the mean; var = M2 / n). Each (n_features). */
-    double *a, *b;
+    /* MINMAX: a = min, b = max. ZSCORE: a = mean of (x - shift), b = M2
+     * (sum of squared deviations from the mean; var = M2 / n), shift = the
+     * first value seen (or the loaded mean). Each (n_features). */
+    double *a, *b, *shift;
     double *chunk;        /* ZSCORE: (2 n_features) per-chunk mean and M2 */
     /* ONEHOT: sorted distinct categories. */
     double *cats;

@@ -78,10 +78,10 @@ lacus_status lacus_prep_save(const lacus_prep *p, const char *path, lacus_error 
             st = lacus_npz_writer_add(w, "data_max", &a, err);
         }
     } else if (!st && p->p.kind == LACUS_PREP_ZSCORE) {
-        if (!(var = LACUS__NEW(double, F))) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory");
+        if (!(var = LACUS__NEW(double, 2 * F))) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory");
         else {
-            lacus_prep_get_stats(p, NULL, var, NULL);
-            a = vec(F, p->a);
+            lacus_prep_get_stats(p, var + F, var, NULL); /* var, then the mean */
+            a = vec(F, var + F);
             if (!(st = lacus_npz_writer_add(w, "mean", &a, err))) {
                 a = vec(F, var);
                 st = lacus_npz_writer_add(w, "var", &a, err);
@@ -187,7 +187,7 @@ static lacus_status build(loader *L, const cJSON *m, lacus_npz *z, lacus_prep **
                     if (q->a[j] > q->b[j])
                         st = lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: data_min[%lld] > data_max",
                                          L->path, (long long)j);
-        } else if (!(st = member(L, z, "mean", F, q->a)) && !(st = member(L, z, "var", F, q->b))) {
+        } else if (!(st = member(L, z, "mean", F, q->shift)) && !(st = member(L, z, "var", F, q->b))) {
             for (int64_t j = 0; j < F && !st; j++) {
                 if (q->b[j] < 0)
                     st = lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: var[%lld] is negative", L->path,
