@@ -10,14 +10,19 @@
 #include "commands.h"
 #include "common.h"
 
-/* Reads a 1-D (or (n, 1)) array of integer labels; -1 after an error. */
+/* Reads a 1-D (or (n, 1)) array of integer labels (.npy of any numeric
+ * dtype, or a one-column .csv); -1 after an error. */
 static int load_labels(const char *path, const char *what, int64_t **out, int64_t *n)
 {
     lacus_ndarray a = {0};
     lacus_error err = {0};
     *out = NULL;
     if (!path) return cli_error("%s: no file given", what), -1;
-    if (lacus_npy_read_matrix(path, &a, &err)) return cli_error("%s: %s", what, err.msg), -1;
+    size_t pl = strlen(path);
+    int csv = pl > 4 && (!strcmp(path + pl - 4, ".csv") || !strcmp(path + pl - 4, ".txt"));
+    if (csv ? lacus_csv_read(path, 0, &a, &err) : lacus_npy_read_matrix(path, &a, &err))
+        return cli_error("%s: %s", what, err.msg), -1;
+    if (a.ndim == 1) a.shape[1] = 1;
     if (a.shape[1] != 1) {
         cli_error("%s: %s has shape (%lld, %lld): expected one label per sequence (a 1-D array)",
                   what, path, (long long)a.shape[0], (long long)a.shape[1]);
