@@ -95,13 +95,14 @@ static void column(const lacus_ndarray *a, int64_t j, double *dst)
 static int plot_truth(int argc, char **argv, fig_opts *f)
 {
     const char *truth = NULL, *pred = NULL;
-    int64_t horizon = -1, cols = 4;
+    int64_t horizon = -1, cols = 4, steps = 0;
     opt table[] = {
         FIG_OPTS(*f),
         {"truth", OPT_STRING, &truth, "true values (T, outputs) .npy/.csv (required)"},
         {"pred", OPT_STRING, &pred, "predictions, same shape (required)"},
         {"horizon", OPT_INT, &horizon, "step where closed-loop generation starts (a vertical marker; -1: none)"},
         {"columns", OPT_INT, &cols, "plot at most this many output columns, one panel each (1..6)"},
+        {"steps", OPT_INT, &steps, "only the first T steps (0: all)"},
     };
     verb_spec v = {"plot truth", "--truth Y.npy --pred P.npy --output fig.png [--horizon K]",
                    "Truth vs prediction, one panel per output column.", table,
@@ -110,6 +111,7 @@ static int plot_truth(int argc, char **argv, fig_opts *f)
     if (r) return r > 0 ? 0 : 2;
     if ((r = check_fig(f))) return r;
     if (cols < 1 || cols > MAX_PANELS) return cli_error("plot: --columns %lld: must be in [1, %d]", (long long)cols, MAX_PANELS), 2;
+    if (steps < 0) return cli_error("plot: --steps %lld: must be >= 0", (long long)steps), 2;
     lacus_ndarray Y, P;
     if (load_matrix(truth, "--truth", &Y)) return 1;
     if (load_matrix(pred, "--pred", &P)) {
@@ -119,19 +121,19 @@ static int plot_truth(int argc, char **argv, fig_opts *f)
     int rc = 1;
     double *a = NULL, *b = NULL;
     lacus__plot *p = NULL;
-    const int64_t T = Y.shape[0];
-    if (P.shape[0] != T || P.shape[1] != Y.shape[1]) {
+    if (P.shape[0] != Y.shape[0] || P.shape[1] != Y.shape[1]) {
         cli_error("plot truth: --truth is (%lld, %lld) but --pred is (%lld, %lld): shapes must agree",
-                  (long long)T, (long long)Y.shape[1], (long long)P.shape[0], (long long)P.shape[1]);
+                  (long long)Y.shape[0], (long long)Y.shape[1], (long long)P.shape[0], (long long)P.shape[1]);
         goto done;
     }
+    const int64_t T = steps && steps < Y.shape[0] ? steps : Y.shape[0];
     if (horizon >= T || horizon < -1) {
         cli_error("plot truth: --horizon %lld: must be -1 or in [0, %lld)", (long long)horizon, (long long)T);
         goto done;
     }
     int64_t np = Y.shape[1] < cols ? Y.shape[1] : cols;
-    a = malloc((size_t)T * sizeof *a);
-    b = malloc((size_t)T * sizeof *b);
+    a = malloc((size_t)Y.shape[0] * sizeof *a); /* column() copies every row */
+    b = malloc((size_t)Y.shape[0] * sizeof *b);
     if (!a || !b) {
         cli_error("out of memory");
         goto done;

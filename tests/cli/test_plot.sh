@@ -41,7 +41,7 @@ printf "5,1,0\n0,6,0\n1,0,7\n" >conf.csv
 
 if [ -n "${LACUS_GNUPLOT:-}" ] || command -v gnuplot >/dev/null; then
     expect_png "truth vs prediction" t.png 640 480 \
-        "$LACUS" plot truth --truth mg.npy --pred pred.npy --horizon 300 --width 640 --height 480 --output t.png
+        "$LACUS" plot truth --truth mg.npy --pred pred.npy --horizon 300 --steps 400 --width 640 --height 480 --output t.png
     expect_png "truth, 3 columns" t3.png 800 900 \
         "$LACUS" plot truth --truth lz.npy --pred lz.npy --width 800 --height 900 --output t3.png --title "Lorenz"
     expect_png "states" s.png 700 400 "$LACUS" plot states --states lz.npy --units 2 --width 700 --height 400 --output s.png
