@@ -364,17 +364,27 @@ lacus_status lacus_prep_transform(lacus_prep *p, const double *x, int64_t n_rows
             row[find_cat(p, x[t * ldx])] = 1.0;
         }
         return LACUS_OK;
-    default:
-        for (int64_t j = 0; j < F; j++) {
-            double sc, off;
-            affine(p, j, &sc, &off);
-            if (p->p.kind == LACUS_PREP_MINMAX)
-                for (int64_t t = 0; t < n_rows; t++) y[t * ldy + j] = x[t * ldx + j] * sc + off;
-            else
-                for (int64_t t = 0; t < n_rows; t++)
-                    y[t * ldy + j] = ((x[t * ldx + j] - p->shift[j]) + off) * sc;
+    default: {
+        /* Per-feature scale and offset once (into the chunk scratch), then
+         * one pass over the rows in memory order. */
+        double *sc = p->chunk, *off = p->chunk + F;
+        for (int64_t j = 0; j < F; j++) affine(p, j, &sc[j], &off[j]);
+        if (p->p.kind == LACUS_PREP_MINMAX) {
+            for (int64_t t = 0; t < n_rows; t++) {
+                const double *xr = x + t * ldx;
+                double *yr = y + t * ldy;
+                for (int64_t j = 0; j < F; j++) yr[j] = xr[j] * sc[j] + off[j];
+            }
+        } else {
+            const double *K = p->shift;
+            for (int64_t t = 0; t < n_rows; t++) {
+                const double *xr = x + t * ldx;
+                double *yr = y + t * ldy;
+                for (int64_t j = 0; j < F; j++) yr[j] = ((xr[j] - K[j]) + off[j]) * sc[j];
+            }
         }
         return LACUS_OK;
+    }
     }
 }
 
