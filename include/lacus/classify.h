@@ -72,9 +72,11 @@ lacus_esn *lacus_classifier_esn(lacus_classifier *c);
 lacus_classify_mode lacus_classifier_mode(const lacus_classifier *c);
 int64_t lacus_classifier_n_classes(const lacus_classifier *c);
 
-/* Trains the readout. inputs: n_seqs sequences of (n_steps[i], n_inputs);
- * labels (n_seqs) in [0, n_classes) (else LACUS_ERR_ARG naming the
- * sequence). Non-finite inputs: LACUS_ERR_NUMERIC. */
+/* Trains the readout (replacing any earlier one). inputs: n_seqs sequences
+ * of (n_steps[i], n_inputs); labels (n_seqs) in [0, n_classes) (else
+ * LACUS_ERR_ARG naming the sequence). Non-finite inputs: LACUS_ERR_NUMERIC;
+ * a singular system (ridge 0 with fewer rows than units):
+ * LACUS_ERR_NUMERIC. On any failure the classifier is left untrained. */
 lacus_status lacus_classifier_fit(lacus_classifier *c, const lacus_seqs *inputs,
                                   const int64_t *labels);
 /* Predicts a label per sequence. labels (n_seqs); scores (n_seqs,

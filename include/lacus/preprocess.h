@@ -78,8 +78,8 @@ lacus_prep_params lacus_prep_params_default(void);
 typedef struct lacus_prep lacus_prep;
 
 /* Checks the parameters (LACUS_ERR_ARG naming the field) and makes an
- * unfitted node. DELAY nodes need no fit but learn n_features from the
- * first transform (or set it with a fit on any data). */
+ * unfitted node. DELAY nodes need no fit but learn n_features from a fit
+ * on any data of the right width, or from the first transform. */
 lacus_status lacus_prep_create(const lacus_prep_params *p, lacus_prep **out, lacus_error *err);
 void lacus_prep_free(lacus_prep *p);
 const char *lacus_prep_errmsg(const lacus_prep *p);
@@ -105,8 +105,11 @@ int64_t lacus_prep_n_outputs(const lacus_prep *p);
 int64_t lacus_prep_out_rows(const lacus_prep *p, int64_t n_rows);
 
 /* y (lacus_prep_out_rows(n_rows), n_outputs), row stride ldy = x (n_rows,
- * n_features) transformed. For DELAY, x is one whole sequence. Not fitted:
- * LACUS_ERR_STATE; wrong width: LACUS_ERR_SHAPE. x and y must not overlap. */
+ * n_features) transformed. For DELAY, x is one whole sequence, and a node
+ * that has not seen any data yet takes n_features = ldx on this first call
+ * (fit it on a row of the data instead when rows are strided). Not fitted:
+ * LACUS_ERR_STATE; a row stride below the width: LACUS_ERR_SHAPE. x and y
+ * must not overlap. Uses scratch memory of the node (not thread-safe). */
 lacus_status lacus_prep_transform(lacus_prep *p, const double *x, int64_t n_rows, int64_t ldx,
                                   double *y, int64_t ldy);
 /* The inverse map: y (n_rows, n_outputs) -> x (n_rows, n_features).
