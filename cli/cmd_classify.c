@@ -335,9 +335,9 @@ int cmd_data_vowels(int argc, char **argv)
     p.max_len = hi;
     p.seed = (uint64_t)seed;
     p.speaker_seed = (uint64_t)speakers;
-    lacus_error err = {0};
-    int64_t n = per * LACUS_VOWELS_CLASSES;
     if (per < 1 || per > 10000000) return cli_error("data vowels: --per-class %lld: must be in [1, 1e7]", (long long)per), 2;
+    lacus_error err = {0};
+    const int64_t n = per * LACUS_VOWELS_CLASSES;
     int64_t *len = malloc((size_t)n * sizeof *len), *lab = malloc((size_t)n * sizeof *lab);
     double *x = NULL, **ptr = malloc((size_t)n * sizeof *ptr);
     int rc = 1;
