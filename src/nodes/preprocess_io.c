@@ -179,7 +179,18 @@ static lacus_status build(loader *L, const cJSON *m, lacus_npz *z, lacus_prep **
     q->n_samples = (int64_t)n;
     q->n_features = F;
     if (p.kind == LACUS_PREP_MINMAX || p.kind == LACUS_PREP_ZSCORE) {
-        if ((st = lacus__prep_alloc_stats(q, F))) {
+        /* Size the statistics from a member that exists, not from the
+         * manifest's word alone: a lying n_features must not allocate
+         * gigabytes. */
+        lacus_ndarray probe = {0};
+        const char *first = p.kind == LACUS_PREP_MINMAX ? "data_min" : "mean";
+        if (!(st = lacus_npz_read(z, first, &probe, L->err)) && (probe.ndim != 1 || probe.shape[0] != F))
+            st = lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: member %s has the wrong shape: expected "
+                             "(%lld,) from n_features", L->path, first, (long long)F);
+        lacus_ndarray_free(&probe);
+        if (st) {
+            /* reported above */
+        } else if ((st = lacus__prep_alloc_stats(q, F))) {
             lacus__fail(L->err, st, "%s: %s", L->path, q->err.msg);
         } else if (p.kind == LACUS_PREP_MINMAX) {
             if (!(st = member(L, z, "data_min", F, q->a)) && !(st = member(L, z, "data_max", F, q->b)))

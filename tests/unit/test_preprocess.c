@@ -333,6 +333,21 @@ static void test_bad_input(void)
                            "\"n_features\": 3, \"n_samples\": 10}");
         CHECK_STATUS(lacus_prep_load(p, &n, &err), LACUS_ERR_FORMAT);
         CHECK(strstr(err.msg, "mean") != NULL);
+        {   /* a manifest that lies about the width: refused, nothing huge allocated */
+            const char *json = "{\"format\": \"lacus-prep\", \"format_version\": 1, \"kind\": \"minmax\", "
+                               "\"range\": [-1, 1], \"delay\": 2, \"stride\": 1, \"delay_drop\": false, "
+                               "\"n_features\": 1000000000, \"n_samples\": 10}";
+            double v[3] = {0, 1, 2};
+            lacus_ndarray a = {LACUS_F64, 1, {3}, v};
+            lacus_npz_writer *w = NULL;
+            const char *lp = fx_tmp_path("lying.npz");
+            CHECK(!lacus_npz_writer_open(lp, 0, &w, NULL) &&
+                  !lacus_npz_writer_add_bytes(w, "manifest.json", json, strlen(json), NULL) &&
+                  !lacus_npz_writer_add(w, "data_min", &a, NULL) && !lacus_npz_writer_add(w, "data_max", &a, NULL) &&
+                  !lacus_npz_writer_commit(w, NULL));
+            CHECK_STATUS(lacus_prep_load(lp, &n, &err), LACUS_ERR_FORMAT);
+            CHECK(strstr(err.msg, "data_min has the wrong shape") != NULL);
+        }
         p = write_manifest("badkind.npz",
                            "{\"format\": \"lacus-prep\", \"format_version\": 1, \"kind\": \"pca\"}");
         CHECK_STATUS(lacus_prep_load(p, &n, &err), LACUS_ERR_FORMAT);
