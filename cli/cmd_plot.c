@@ -169,39 +169,85 @@ done:
     return rc;
 }
 
+/* States of a model's reservoir on an input sequence, from a zero state:
+ * *out (T, N) malloc'd. Returns 0, or 1 after printing the error. */
+static int run_states(const char *model, const char *input, double **out, int64_t *T, int64_t *N)
+{
+    lacus_error err = {0};
+    lacus_esn *m = NULL;
+    lacus_ndarray U;
+    *out = NULL;
+    if (lacus_esn_load(model, &m, &err)) return cli_error("--model: %s", err.msg), 1;
+    if (load_matrix(input, "--input", &U)) {
+        lacus_esn_free(m);
+        return 1;
+    }
+    lacus_reservoir *r = lacus_esn_reservoir(m);
+    int rc = 1;
+    *T = U.shape[0];
+    *N = lacus_reservoir_n_units(r);
+    if (U.shape[1] != lacus_reservoir_n_inputs(r))
+        cli_error("--input has %lld columns, the reservoir of %s reads %lld", (long long)U.shape[1],
+                  model, (long long)lacus_reservoir_n_inputs(r));
+    else if (!(*out = malloc((size_t)(*T * *N) * sizeof **out)))
+        cli_error("out of memory for %lld x %lld states", (long long)*T, (long long)*N);
+    else if (lacus_reservoir_run(r, U.data, *T, 1, *out))
+        cli_error("plot states: %s", lacus_reservoir_errmsg(r));
+    else
+        rc = 0;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    lacus_ndarray_free(&U);
+    lacus_esn_free(m);
+    return rc;
+}
+
 static int plot_states(int argc, char **argv, fig_opts *f)
 {
-    const char *states = NULL;
+    const char *states = NULL, *model = NULL, *input = NULL;
     int64_t units = 8, steps = 0;
     opt table[] = {
         FIG_OPTS(*f),
-        {"states", OPT_STRING, &states, "reservoir states (T, units) .npy (required)"},
+        {"states", OPT_STRING, &states, "reservoir states (T, units) .npy"},
+        {"model", OPT_STRING, &model, "or: a model (.npz) whose reservoir runs on --input"},
+        {"input", OPT_STRING, &input, "with --model: one input sequence (T, inputs) .npy/.csv"},
         {"units", OPT_INT, &units, "traces of the first k units (1..64)"},
         {"steps", OPT_INT, &steps, "only the first T steps (0: all)"},
     };
-    verb_spec v = {"plot states", "--states S.npy --output fig.png [--units 8]",
-                   "Traces of the first units of a state matrix.", table,
-                   (int)(sizeof table / sizeof *table)};
+    verb_spec v = {"plot states", "--states S.npy | --model M.npz --input U.npy --output fig.png [--units 8]",
+                   "Traces of the first units of a state matrix, or of a model's reservoir run on an\n"
+                   "input sequence from a zero state.", table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 3);
     if (r) return r > 0 ? 0 : 2;
     if ((r = check_fig(f))) return r;
     if (units < 1 || units > 64) return cli_error("plot: --units %lld: must be in [1, 64]", (long long)units), 2;
     if (steps < 0) return cli_error("plot: --steps %lld: must be >= 0", (long long)steps), 2;
-    lacus_ndarray S;
-    if (load_matrix(states, "--states", &S)) return 1;
-    int64_t T = steps && steps < S.shape[0] ? steps : S.shape[0];
-    int64_t k = units < S.shape[1] ? units : S.shape[1];
+    if (!states == !model || (model && !input) || (input && !model))
+        return cli_error("plot states: give --states, or --model with --input"), 2;
+    lacus_ndarray S = {0};
+    double *run = NULL, *data;
+    int64_t rows, cols;
+    if (states) {
+        if (load_matrix(states, "--states", &S)) return 1;
+        data = S.data, rows = S.shape[0], cols = S.shape[1];
+    } else {
+        if (run_states(model, input, &run, &rows, &cols)) return 1;
+        data = run;
+    }
+    int64_t T = steps && steps < rows ? steps : rows;
+    int64_t k = units < cols ? units : cols;
     double *a = malloc((size_t)T * sizeof *a);
     lacus__plot *p = NULL;
     int rc = 1;
     if (!a) cli_error("out of memory");
     else if (!open_fig(&p, f, 1, 1)) {
         char ttl[64];
-        snprintf(ttl, sizeof ttl, "first %lld of %lld units", (long long)k, (long long)S.shape[1]);
+        snprintf(ttl, sizeof ttl, "first %lld of %lld units", (long long)k, (long long)cols);
         lacus__plot_panel(p, ttl, "step", "x");
         for (int64_t j = 0; j < k; j++) {
-            const double *sv = S.data;
-            for (int64_t t = 0; t < T; t++) a[t] = sv[t * S.shape[1] + j];
+            for (int64_t t = 0; t < T; t++) a[t] = data[t * cols + j];
             char lab[32];
             snprintf(lab, sizeof lab, "unit %lld", (long long)j);
             lacus__plot_series(p, LACUS__PLOT_LINES, NULL, a, NULL, T, k <= 10 ? lab : NULL);
@@ -209,6 +255,7 @@ static int plot_states(int argc, char **argv, fig_opts *f)
         rc = finish(p, f);
     }
     free(a);
+    free(run);
     lacus_ndarray_free(&S);
     return rc;
 }
@@ -479,7 +526,7 @@ int cmd_plot(int argc, char **argv)
     FILE *o = !strcmp(kind, "--help") || !strcmp(kind, "-h") ? stdout : stderr;
     fprintf(o, "usage: lacus plot KIND --output fig.png [options]  (lacus plot KIND --help)\n"
                "  truth      truth vs prediction (--horizon K marks where generation starts)\n"
-               "  states     traces of the first units of a state matrix\n"
+               "  states     traces of the first units of a state matrix (or of a model run on an input)\n"
                "  errors     per-layer / per-output errors (bars or error bars)\n"
                "  spectrum   eigenvalues of a model's W, power spectrum of a signal\n"
                "  confusion  a confusion matrix as an image\n"

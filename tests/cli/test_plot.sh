@@ -48,6 +48,8 @@ if [ -n "${LACUS_GNUPLOT:-}" ] || command -v gnuplot >/dev/null; then
     expect_png "truth, 3 columns" t3.png 800 900 \
         "$LACUS" plot truth --truth lz.npy --pred lz.npy --width 800 --height 900 --output t3.png --title "Lorenz"
     expect_png "states" s.png 700 400 "$LACUS" plot states --states lz.npy --units 2 --width 700 --height 400 --output s.png
+    expect_png "states of a model run" s2.png 600 300 \
+        "$LACUS" plot states --model model.npz --input mg.npy --units 5 --steps 200 --width 600 --height 300 --output s2.png
     expect_png "errors with bars" e.png 500 300 "$LACUS" plot errors --input errs.csv --width 500 --height 300 --output e.png
     expect_png "errors, log" e1.png 500 300 "$LACUS" plot errors --input errs1.csv --log --width 500 --height 300 --output e1.png
     expect_png "eigenvalues" sp.png 600 600 "$LACUS" plot spectrum --model model.npz --width 600 --height 600 --output sp.png
@@ -74,6 +76,10 @@ expect_fail "horizon past the end" 1 "--horizon 900" o.png \
 expect_fail "no output" 2 "--output is required" - "$LACUS" plot states --states lz.npy
 expect_fail "tiny figure" 2 "--width 10" o.png "$LACUS" plot states --states lz.npy --width 10 --output o.png
 expect_fail "too many units" 2 "--units 100" o.png "$LACUS" plot states --states lz.npy --units 100 --output o.png
+expect_fail "states: model without input" 2 "give --states, or --model with --input" o.png \
+    "$LACUS" plot states --model model.npz --output o.png
+expect_fail "states: input of the wrong width" 1 "the reservoir of model.npz reads 1" o.png \
+    "$LACUS" plot states --model model.npz --input lz.npy --output o.png
 expect_fail "errors with 3 columns" 1 "expected 1 (values) or 2" o.png "$LACUS" plot errors --input conf.csv --output o.png
 expect_fail "log of a non-positive error" 1 "--log needs values > 0" o.png \
     "$LACUS" plot errors --input zero.csv --log --output o.png --xlabel output
