@@ -17,13 +17,17 @@ Writes tests/fixtures/present/classify.npz:
 Reduction (as lacus documents it): last = states[-1]; mean = states[w:].mean();
 vote = every state from w on, with the sequence's one-hot, then per-step
 argmax and np.bincount(...).argmax() (ties to the lowest class).
+
+Also tests/fixtures/present/nvar_delay.npz, for the delay-embedding node:
+  x (T, F); delay, strides; linear (T, delay * F) = the first delay * F
+  columns of NVAR(delay, order=2, strides).run(x) (its linear features).
 """
 
 import os
 
 import numpy as np
 import reservoirpy
-from reservoirpy.nodes import Reservoir, Ridge
+from reservoirpy.nodes import NVAR, Reservoir, Ridge
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "fixtures", "present")
 
@@ -88,6 +92,11 @@ def main():
         out[f"{mode}_pred"] = pred
         print(mode, "test accuracy", np.mean(pred == yte))
     np.savez(os.path.join(OUT, "classify.npz"), **out)
+
+    x = rng.standard_normal((15, 3))
+    k, st = 4, 3
+    lin = NVAR(delay=k, order=2, strides=st).run(x)[:, :k * 3]
+    np.savez(os.path.join(OUT, "nvar_delay.npz"), x=x, delay=np.int64(k), strides=np.int64(st), linear=lin)
     print("reservoirpy", reservoirpy.__version__, "numpy", np.__version__)
 
 

@@ -229,6 +229,27 @@ static void test_delay(void)
     lacus_ndarray_free(&zeros);
     lacus_ndarray_free(&dropped);
     lacus_npz_close(z);
+    TEST("delay embedding = ReservoirPy 0.4.2 NVAR's linear features") {
+        z = fx_open("present/nvar_delay.npz");
+        lacus_ndarray u = fx_get(z, "x"), lin = fx_get(z, "linear"), k = fx_get(z, "delay"),
+                      s = fx_get(z, "strides");
+        lacus_prep_params p = lacus_prep_params_default();
+        p.kind = LACUS_PREP_DELAY;
+        p.delay = (int64_t) * (double *)k.data;
+        p.stride = (int64_t) * (double *)s.data;
+        lacus_prep *n = NULL;
+        CHECK_STATUS(lacus_prep_create(&p, &n, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_prep_partial_fit(n, u.data, 1, u.shape[1], u.shape[1]), LACUS_OK); /* width */
+        const int64_t Tn = u.shape[0], O = lin.shape[1];
+        CHECK(lacus_prep_n_outputs(n) == O);
+        double *out = calloc((size_t)(Tn * O), sizeof *out);
+        CHECK_STATUS(lacus_prep_transform(n, u.data, Tn, u.shape[1], out, O), LACUS_OK);
+        CHECK(memcmp(out, lin.data, (size_t)(Tn * O) * sizeof *out) == 0);
+        free(out);
+        lacus_prep_free(n);
+        lacus_ndarray_free(&u), lacus_ndarray_free(&lin), lacus_ndarray_free(&k), lacus_ndarray_free(&s);
+        lacus_npz_close(z);
+    }
 }
 
 static void test_save_load(void)
