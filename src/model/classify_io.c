@@ -30,9 +30,26 @@ lacus_status lacus_classifier_save(const lacus_classifier *c, const char *path, 
         cJSON_Delete(j);
     }
     if (!text) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory writing classifier.json");
-    lacus_status st = lacus__esn_save_extra(c->esn, path, "classifier.json", text, err);
+    /* lacus_esn_save's members (manifest and arrays), then ours. */
+    cJSON *man = lacus__esn_manifest(c->esn);
+    char *json = man ? cJSON_Print(man) : NULL;
+    cJSON_Delete(man);
+    if (!json) {
+        cJSON_free(text);
+        return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory writing the manifest");
+    }
+    lacus_npz_writer *w = NULL;
+    lacus_status st = lacus_npz_writer_open(path, 1, &w, err);
+    if (!st) st = lacus_npz_writer_add_bytes(w, "manifest.json", json, strlen(json), err);
+    if (!st) st = lacus__esn_write_arrays(w, "", c->esn, err);
+    if (!st) st = lacus_npz_writer_add_bytes(w, "classifier.json", text, strlen(text), err);
+    cJSON_free(json);
     cJSON_free(text);
-    return st;
+    if (st) {
+        if (w) lacus_npz_writer_abort(w);
+        return st;
+    }
+    return lacus_npz_writer_commit(w, err);
 }
 
 static lacus_status parse(const char *path, const char *buf, size_t len,
