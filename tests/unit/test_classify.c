@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "oom.h"
 #include "test.h"
 
 /* A 2-unit reservoir with identity activation, lr = 1, no bias:
@@ -393,6 +394,39 @@ static void test_bad_input(void)
     }
 }
 
+static void test_oom(void)
+{
+    TEST("every allocation failure in create, fit, predict and save is reported cleanly") {
+        static const double u0[] = {1, 0.2, -0.3, 0.5}, u1[] = {-1, 0.4, 0.1}, u2[] = {0.3, 0.3, -2};
+        const double *const d[] = {u0, u1, u2};
+        const int64_t T[] = {4, 3, 3}, labels[] = {0, 1, 1};
+        lacus_seqs s = {3, 1, d, T};
+        for (int mode = 0; mode < 3; mode++) {
+            int reached = 1;
+            for (long k = 1; reached && k < 400; k++) {
+                lacus_classifier_params p = lacus_classifier_params_default();
+                p.esn.reservoir.n_units = 8;
+                p.esn.reservoir.n_inputs = 1;
+                p.esn.readout.ridge = 1e-2;
+                p.mode = (lacus_classify_mode)mode;
+                p.n_classes = 2;
+                lacus_classifier *c = NULL;
+                int64_t pred[3];
+                oom_arm(k);
+                lacus_status st = lacus_classifier_create(&p, &c, NULL);
+                if (!st) st = lacus_classifier_fit(c, &s, labels);
+                if (!st) st = lacus_classifier_predict(c, &s, pred, NULL);
+                if (!st) st = lacus_classifier_save(c, fx_tmp_path("oom.npz"), NULL);
+                reached = oom_reached();
+                oom_disarm();
+                CHECK(st == (reached ? LACUS_ERR_NOMEM : LACUS_OK));
+                lacus_classifier_free(c);
+            }
+            CHECK(!reached); /* the loop ran to a success */
+        }
+    }
+}
+
 int main(void)
 {
     test_hand_rules();
@@ -401,5 +435,6 @@ int main(void)
     test_vowels_generator();
     test_vowels_task();
     test_bad_input();
+    test_oom();
     TEST_MAIN_END();
 }
