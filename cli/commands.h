@@ -52,5 +52,10 @@ int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_prep(int argc, char **argv);
+/* lacus data vowels (cmd_classify.c): sequences + labels, not one series. */
+int cmd_data_vowels(int argc, char **argv);
 
 #endif

@@ -18,6 +18,9 @@ static const struct {
     {"run", cmd_run, "run a trained model on input sequences"},
     {"eval", cmd_eval, "score predictions (mse, rmse, nrmse, rsquare, mae, pearson)"},
     {"search", cmd_search, "hyperparameter search (random or TPE), resumable"},
+    {"prep", cmd_prep, "fit/apply/invert preprocessing (minmax, zscore, onehot, delay)"},
+    {"classify", cmd_classify, "sequence classification: fit, run, eval (accuracy, confusion)"},
+    {"plot", cmd_plot, "draw run outputs as PNG (truth, states, errors, spectrum, confusion)"},
 };
 
 static void usage(FILE *f)
@@ -25,7 +28,7 @@ static void usage(FILE *f)
     fprintf(f, "lacus %s: reservoir computing in C\n\nusage: lacus VERB [options]\n\nverbs:\n",
             lacus_version());
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
-        fprintf(f, "  %-6s %s\n", verbs[i].name, verbs[i].summary);
+        fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
     fprintf(f, "\nlacus VERB --help shows the options of a verb with their defaults.\n"
                "lacus --version prints the version.\n");
 }

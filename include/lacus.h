@@ -138,6 +138,8 @@ int lacus_get_num_threads(void);
 #include "lacus/plasticity.h"
 #include "lacus/datasets.h"
 #include "lacus/metrics.h"
+#include "lacus/preprocess.h"
+#include "lacus/classify.h"
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,6 @@ expect_fail "a bad file on rank 1 stops every rank" 1 "rank 1: could not load it
 [ "$(grep -c 'rank 1: could not load its data' err.txt)" -eq 3 ] ||
     { failed=$((failed + 1)); echo "FAIL: not every rank reported the error"; cat err.txt; }
 grep -q "bad.npy: not a .npy file" err.txt || { failed=$((failed + 1)); echo "FAIL: the cause"; }
-expect_fail "FORCE under MPI" 2 "does not run under MPI" m.npz \
+expect_fail "FORCE under MPI" 2 "do not run under MPI" m.npz \
     $MPIRUN -np 2 "$LACUS" fit $IN --force --output m.npz
 finish
