@@ -14,7 +14,7 @@ LACUS=${3:-$ROOT/build}/lacus
 W=$(mktemp -d)
 cd "$W"
 "$LACUS" data mackey-glass --steps 6000 --output mg.npy >/dev/null
-python3 -c "
+"${PYTHON:-/usr/bin/python3}" -c "
 import numpy as n; a=n.load('mg.npy'); a=(a-a.mean())/a.std(); h=10
 n.save('u.npy',a[:4000]); n.save('y.npy',a[h:4000+h]); n.save('ut.npy',a[4000:5900]); n.save('yt.npy',a[4000+h:5900+h])"
 echo '{"input": "u.npy", "target": "y.npy", "esn": {"units": 200, "warmup": 100, "seed": 1}}' >esn.json
