@@ -5,7 +5,7 @@
 # search seeds; prints the median best-loss-so-far curves and, per seed,
 # the trial at which TPE first reaches random search's final best.
 #
-#   bench/search_quality.sh [TRIALS] [SEEDS] [BUILD]     (defaults 60 5 build)
+#   [BATCH=4] bench/search_quality.sh [TRIALS] [SEEDS] [BUILD]   (defaults 60 5 build)
 set -euo pipefail
 TRIALS=${1:-60}
 SEEDS=${2:-5}
@@ -24,7 +24,7 @@ for method in tpe random; do
 {"config": "esn.json", "validation": {"input": "ut.npy", "target": "yt.npy"},
  "space": {"sr": ["log-uniform", 0.05, 5], "lr": ["log-uniform", 0.01, 1],
            "ridge": ["log-uniform", 1e-10, 1e-2], "input_scaling": ["uniform", 0.1, 2]},
- "method": "$method", "trials": $TRIALS, "instances": 2, "batch": 4, "seed": $seed,
+ "method": "$method", "trials": $TRIALS, "instances": 2, "batch": ${BATCH:-4}, "seed": $seed,
  "results": "$method-$seed.jsonl"}
 JSON
         "$LACUS" search s.json >/dev/null 2>&1
