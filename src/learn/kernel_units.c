@@ -109,6 +109,7 @@ static lacus_tune_kernel fixed(lacus_tune_kernel_kind kind, int32_t node, int32_
 lacus_status lacus_tune_net_create(const lacus_tune_net_params *p, lacus_tune_net **out,
                                    lacus_error *err)
 {
+    if (out) *out = NULL;
     lacus_status st = lacus_tune_net_params_check(p, err);
     if (st) return st;
     if (!out) return lacus__fail(err, LACUS_ERR_ARG, "out is NULL");
