@@ -292,8 +292,8 @@ lacus_status lacus_tune_gradient(const lacus_tune_net *net, const lacus_tune_cri
  * Stopping: C < crit_eps C(0), no candidate lowers C, or max_iter.
  * Sparse prior (spec §1.6): R(W) = sparse_nu/2 sum_{sparse j} W_j^2 /
  * (sparse_eps + |What_j|), What = the previous iterate (reweighted L2 ~ L1);
- * weights with |W_j| < prune below the largest sparse |W| are set to exactly 0
- * and frozen. sign: 0 free, 1 connection weights >= 0, 2 keep the sign they
+ * from iteration prune_after on, weights with |W_j| < prune times the largest
+ * sparse |W| are set to exactly 0 and frozen. sign: 0 free, 1 connection weights >= 0, 2 keep the sign they
  * start with (Dale's law). */
 typedef enum lacus_tune_method {
     LACUS_TUNE_BOTH = 0,
@@ -310,7 +310,7 @@ typedef struct lacus_tune_info {
     double cost;             /* C + R after the iteration */
     double nrmse;
     double step;             /* accepted u */
-    const char *chosen;      /* "grad", "mom1".."mom7", "gn", "gn-w", "gn-x", "nodes", "none" */
+    const char *chosen;      /* "grad", "mom1".."mom7", "gn", "gn-w", "gn-h", "gn-x", "nodes", "none" */
     lacus_tune_guard_stats guard;
     int64_t n_edges;         /* non-zero sparse weights */
 } lacus_tune_info;
@@ -334,6 +334,8 @@ typedef struct lacus_tune_params {
     double sparse_nu;         /* >= 0; default 0 (off) */
     double sparse_eps;        /* > 0; default 1e-3 */
     double prune;             /* relative threshold in [0, 1); default 0 (off) */
+    int64_t prune_after;      /* first iteration that prunes (the weights must first move
+                                 away from their random start); default 10 */
     int sign;                 /* 0, 1 or 2 (above); default 0 */
     int64_t batch_nodes;      /* STOCHASTIC: 0 (default) = every learnable node */
     int64_t window;           /* STOCHASTIC: window length, 0 (default) = max(D_n, T/4) */

@@ -57,6 +57,7 @@ lacus_tune_params lacus_tune_params_default(void)
     p.damping = 1e-2;
     p.gn_max_fanin = 16;
     p.sparse_eps = 1e-3;
+    p.prune_after = 10;
     p.seed = 1;
     return p;
 }
@@ -84,6 +85,7 @@ lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *er
     RANGE(sparse_nu, p->sparse_nu >= 0 && isfinite(p->sparse_nu), "finite and >= 0");
     RANGE(sparse_eps, p->sparse_eps > 0 && isfinite(p->sparse_eps), "finite and > 0");
     RANGE(prune, p->prune >= 0 && p->prune < 1, "in [0, 1)");
+    RANGE(prune_after, p->prune_after >= 0, ">= 0");
     RANGE(sign, p->sign >= 0 && p->sign <= 2, "0, 1 or 2");
     RANGE(batch_nodes, p->batch_nodes >= 0, ">= 0");
     RANGE(window, p->window >= 0, ">= 0");
@@ -119,7 +121,7 @@ double lacus__tune_cost_at(const tune_ws *w, const double *W, double *xs)
 static void step_to(const tune_ws *w, const double *W0, const double *d, double u, double *Wt)
 {
     for (int64_t j = 0; j < w->nw; j++)
-        Wt[j] = d[j] != 0.0 ? lacus__tune_project(&w->net->k[j], W0[j] + u * d[j]) : W0[j];
+        Wt[j] = d[j] != 0.0 && w->net->k[j].learnable ? lacus__tune_project(&w->net->k[j], W0[j] + u * d[j]) : W0[j];
 }
 
 double lacus__tune_line_search(const tune_ws *w, const double *W0, const double *d, double U,
@@ -185,7 +187,8 @@ int64_t lacus__tune_node_solve(const tune_ws *w, int64_t n, int64_t t0, int64_t 
         double xhat = o_n >= 0 && w->c->type != LACUS_TUNE_STAT && w->c->type != LACUS_TUNE_HINGE
                           ? w->y[t * w->O + o_n]
                           : w->x[t * Nn + n];
-        double r = xhat - fixed, kap = kappa_mode ? 1.0 / (1.0 + fabs(r)) : 1.0;
+        double r = xhat - fixed;
+        double kap = kappa_mode == 1 ? 1.0 / (1.0 + fabs(r)) : kappa_mode == 2 ? w->h[t * Nn + n] : 1.0;
         double rhs = kap * r - (with_eps ? w->eps[t * Nn + n] : 0.0);
         for (int64_t i = 0; i < D; i++) {
             b[i] += phi[i] * rhs;
@@ -235,6 +238,16 @@ static double evaluate(tune_ws *w, int64_t iter, lacus_tune_guard_stats *gs, int
     lacus__tune_backward(w->net, w->net->W, w->obs, w->O, w->u, w->x, w->dr, w->T, w->p->guard,
                          w->eps, w->acc, w->grad, gs);
     C += lacus__tune_prior(w, w->net->W, w->grad);
+    if (w->h) {
+        /* The criterion's curvature: 1 for least squares, the IRLS weight for
+         * the reweighted criteria, 1 otherwise (a Gauss-Newton stand-in). */
+        const lacus_tune_criterion *c = w->c;
+        for (int64_t i = 0; i < w->T * w->O; i++)
+            w->hobs[i] = c->type == LACUS_TUNE_RWL1   ? 1.0 / (c->nu + fabs(w->e0[i]))
+                         : c->type == LACUS_TUNE_RWL0 ? 1.0 / (c->nu + w->e0[i] * w->e0[i])
+                                                      : 1.0;
+        lacus__tune_curvature(w->net, w->net->W, w->obs, w->O, w->u, w->x, w->hobs, w->T, w->h, w->acc);
+    }
     for (int64_t j = 0; j < w->nw; j++)
         if (!w->net->k[j].learnable) w->grad[j] = 0.0;
         else if (!isfinite(w->grad[j])) {
@@ -258,6 +271,8 @@ static void ws_free(tune_ws *w)
     lacus__free(w->Wtry);
     lacus__free(w->What);
     lacus__free(w->dir);
+    lacus__free(w->h);
+    lacus__free(w->hobs);
 }
 
 /* The GN candidate (all nodes with a small enough fan-in at once). */
@@ -335,12 +350,17 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     w.Wtry = LACUS__NEW(double, w.nw);
     w.What = LACUS__NEW(double, w.nw);
     w.dir = LACUS__NEW(double, w.nw);
+    int want_h = (p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN) && p->gn_max_fanin > 0;
+    if (want_h) {
+        w.h = LACUS__NEW(double, TN);
+        w.hobs = LACUS__NEW(double, T * w.O);
+    }
     double *filt = LACUS__ZNEW(double, K * w.nw), *Wbest = LACUS__NEW(double, w.nw);
     double *A = LACUS__NEW(double, F * F + 1), *b = LACUS__NEW(double, F + 1);
     double *phi = LACUS__NEW(double, F + 1), *W1 = LACUS__NEW(double, F + 1);
     int64_t *idx = LACUS__NEW(int64_t, F + 1);
     if (!w.obs || !w.x || !w.xs || !w.eps || !w.acc || !w.dr || !w.e0 || !w.grad || !w.Wtry ||
-        !w.What || !w.dir || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
+        !w.What || !w.dir || (want_h && (!w.h || !w.hobs)) || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
         st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld steps x %lld nodes)", (long long)T,
                          (long long)w.Nn);
         goto done;
@@ -410,10 +430,10 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
             }
         }
         if ((p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN) && p->gn_max_fanin > 0) {
-            static const char *gnames[] = {"gn", "gn-w", "gn-x"};
-            int nvar = p->reinject ? 3 : 2;
+            static const char *gnames[] = {"gn", "gn-w", "gn-h", "gn-x"};
+            int nvar = p->reinject ? 4 : 3;
             for (int v = 0; v < nvar; v++) {
-                if (!gn_direction(&w, v == 1, v != 2, A, b, phi, idx, W1)) continue;
+                if (!gn_direction(&w, v == 3 ? 0 : v, v != 3, A, b, phi, idx, W1)) continue;
                 double fk, uk;
                 step_to(&w, net->W, w.dir, 1.0, w.Wtry);
                 fk = lacus__tune_cost_at(&w, w.Wtry, w.xs);
@@ -448,7 +468,7 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
          * have a finite gradient, go back and stop with an error. */
         memcpy(w.Wtry, net->W, (size_t)w.nw * sizeof *w.Wtry);
         memcpy(net->W, Wbest, (size_t)w.nw * sizeof *net->W);
-        if (p->prune > 0) {
+        if (p->prune > 0 && it >= p->prune_after) {
             double mx = 0.0;
             for (int64_t j = 0; j < w.nw; j++)
                 if (is_prior(&net->k[j])) mx = fmax(mx, fabs(net->W[j]));

@@ -16,6 +16,7 @@ typedef struct tune_ws {
     double *eps, *acc;     /* backward errors, accumulator (T, Nn) */
     double *dr, *e0;       /* rho' and the reweighting error (T, O) */
     double *grad, *Wtry, *What, *dir;
+    double *h, *hobs;      /* Gauss-Newton curvature (T, Nn) and its output part (T, O) */
     int use_e0;
     int64_t max_fan;       /* largest learnable fan-in of a node */
 } tune_ws;
@@ -27,7 +28,7 @@ double lacus__tune_prior(const tune_ws *w, const double *W, double *g);
 /* Damped node-local least squares of node n over steps [t0, t1): fills
  * W1 (the node's new learnable weights, in kernel order) and returns the
  * number of learnable weights D (0: nothing to solve). kappa_mode 0: k = 1,
- * 1: k = 1/(1+|xhat - Phi_fixed|); with_eps 0 drops the eps term (pure
+ * 1: k = 1/(1+|xhat - Phi_fixed|), 2: k = the curvature w->h; with_eps 0 drops the eps term (pure
  * refit to xhat). A (D*D), b, phi, idx (D) are caller workspaces of
  * max_fan entries. */
 int64_t lacus__tune_node_solve(const tune_ws *w, int64_t n, int64_t t0, int64_t t1,

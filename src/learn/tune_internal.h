@@ -128,6 +128,12 @@ void lacus__tune_backward(const lacus_tune_net *net, const double *W, const int6
                           int64_t T, int guard, double *eps, double *acc, double *grad,
                           lacus_tune_guard_stats *gs);
 
+/* Diagonal Gauss-Newton curvature h (T, Nn) of the cost w.r.t. node values,
+ * from the criterion's curvature hobs (T, n_obs); acc is a workspace. */
+void lacus__tune_curvature(const lacus_tune_net *net, const double *W, const int64_t *obs,
+                           int64_t n_obs, const double *u, const double *x, const double *hobs,
+                           int64_t T, double *h, double *acc);
+
 /* Resolves c->observed (or 0..n_obs-1) into obs (n_obs), checking ranges. */
 lacus_status lacus__tune_obs(const lacus_tune_net *net, const lacus_tune_criterion *c,
                              int64_t *obs, lacus_error *err);

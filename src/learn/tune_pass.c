@@ -352,3 +352,37 @@ done:
     lacus__free(dr);
     return st;
 }
+
+void lacus__tune_curvature(const lacus_tune_net *net, const double *W, const int64_t *obs,
+                           int64_t n_obs, const double *u, const double *x, const double *hobs,
+                           int64_t T, double *h, double *acc)
+{
+    /* Diagonal Gauss-Newton curvature of the cost with respect to every node
+     * value (Becker & LeCun 1988's pseudo-Newton recursion, in the same
+     * order as the backward pass): h_n(t) = rho''_n(t) + sum over readers
+     * (W dPhi/dx)^2 h_m(s), dropping the cross terms. It replaces the
+     * "unit curvature" assumption of the paper's node-local step. */
+    const int64_t Nn = net->n_nodes, M = net->n_inputs;
+    memset(acc, 0, (size_t)(T * Nn) * sizeof *acc);
+    double v[LACUS_TUNE_MAX_SRC];
+    for (int64_t t = T - 1; t >= 0; t--)
+        for (int64_t n = 0; n < Nn; n++) {
+            double e = acc[t * Nn + n];
+            for (int64_t o = 0; o < n_obs; o++)
+                if (obs[o] == n) e += hobs[t * n_obs + o];
+            h[t * Nn + n] = e;
+            if (e == 0.0) continue;
+            for (int64_t j = net->off[n]; j < net->off[n + 1]; j++) {
+                const lacus_tune_kernel *k = &net->k[j];
+                if (k->kind == LACUS_TK_ONE) continue;
+                lacus__tk_eval(k, t, x, Nn, u, M, v);
+                for (int s = 0; s < k->n_src; s++) {
+                    const lacus_tune_src *src = &k->src[s];
+                    int64_t tt = t - src->lag;
+                    if (src->node < 0 || tt < 0) continue;
+                    double b = W[j] * lacus__tk_der(k, v, s);
+                    acc[tt * Nn + src->node] += b * b * e;
+                }
+            }
+        }
+}
