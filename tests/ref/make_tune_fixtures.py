@@ -9,6 +9,7 @@ tuning adjoint against an unrelated implementation.
   lnl.npz  linear-nonlinear units (Vieville et al. 2017):
            x(t) = g * x(t-1) + zeta(a + W x(t-1) + Win u(t-1)),  zeta(v) = 1/(1+exp(-4v))
            cost = 1/2 sum_t (x_0(t) - y(t))^2
+  cli_*.npy data for the command-line test (cli_data below).
   esn.npz  leaky tanh ESN with a linear readout (ReservoirPy's equation):
            s(t) = (1-lr) s(t-1) + lr tanh(W s(t-1) + Win u(t) + b),  z(t) = Wout^T s(t) + bout
            cost = 1/2 sum_t ||z(t) - y(t)||^2
@@ -77,7 +78,27 @@ def esn():
              gWout=tWout.grad.numpy(), gbout=tbout.grad.numpy())
 
 
+def cli_data():
+    """cli_u.npy (160, 1) and cli_y.npy (160, 1): a NumPy LNL root net of 4
+    units (the LNL equation above, weights N(0, 0.5/sqrt(4))) driven by
+    N(0, 1) input; the data of tests/cli/test_tune.sh and docs/tune.md."""
+    rng = np.random.default_rng(7)
+    N, T = 4, 160
+    W = rng.normal(0, 0.25, (N, N))
+    Win = rng.normal(0, 0.25, (N, 1))
+    u = rng.normal(0, 1, (T, 1))
+    x = np.zeros(N)
+    y = np.zeros((T, 1))
+    for t in range(T):
+        v = W @ x + Win @ (u[t - 1] if t else np.zeros(1))
+        x = 1.0 / (1.0 + np.exp(-4.0 * v))
+        y[t, 0] = x[0]
+    np.save(os.path.join(OUT, "cli_u.npy"), u)
+    np.save(os.path.join(OUT, "cli_y.npy"), y)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     lnl()
     esn()
+    cli_data()
