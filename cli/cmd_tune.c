@@ -93,6 +93,7 @@ static int apply(tune_cfg *c, const cJSON *root)
         {"sharpness", K_NUM, &c->net.sharpness}, {"learn_sharpness", K_BOOL, &c->net.learn_sharpness},
         {"input_sparse", K_BOOL, &c->net.input_sparse}, {"observed", K_OBS, c},
         {"criterion", K_ENUM, &crit}, {"nu", K_NUM, &c->crit.nu}, {"stat_lags", K_INT, &c->crit.stat_lags},
+        {"warmup", K_INT, &c->crit.warmup},
         {"method", K_ENUM, &method}, {"iterations", K_INT, &c->fit.max_iter},
         {"crit_eps", K_NUM, &c->fit.crit_eps}, {"w_eps", K_NUM, &c->fit.w_eps},
         {"filters", K_INT, &filters}, {"step0", K_NUM, &c->fit.step0}, {"ls_tol", K_NUM, &c->fit.ls_tol},

@@ -175,7 +175,10 @@ int lacus__cli_tune_esn(tune_cfg *c, const double *u, const double *y, int64_t T
         free(s);
         const cJSON *kind = cJSON_GetObjectItem(j, "kind"), *fi = cJSON_GetObjectItem(j, "feed_input");
         const cJSON *nf = cJSON_GetObjectItem(j, "n_feedback"), *res = cJSON_GetObjectItem(j, "reservoir");
-        const cJSON *act = cJSON_GetObjectItem(res, "activation");
+        const cJSON *act = cJSON_GetObjectItem(res, "activation"), *wu = cJSON_GetObjectItem(j, "warmup");
+        /* fit's washout is the criterion's warm-up unless the config set one */
+        if (c->crit.warmup == 0 && cJSON_IsNumber(wu) && wu->valuedouble > 0 && wu->valuedouble < (double)T - 1)
+            c->crit.warmup = (int64_t)wu->valuedouble;
         const char *why = !j                                         ? "its manifest.json is not JSON"
                           : !cJSON_IsString(kind) || strcmp(kind->valuestring, "esn") ? "it is not an ESN model"
                           : cJSON_IsTrue(fi)                         ? "its readout also sees the input (feed_input)"

@@ -232,6 +232,8 @@ typedef struct lacus_tune_criterion {
     int64_t n_observed;       /* default 1 */
     const int64_t *observed;  /* nodes with a target (n_observed); NULL: nodes 0..n_observed-1 */
     int64_t stat_lags;        /* STAT: autocorrelation lags 1..stat_lags (<= 16); default 4 */
+    int64_t warmup;           /* steps 0..warmup-1 carry no error (transient from the zero
+                                 state, as a readout's washout); default 0, < T - 1 */
 } lacus_tune_criterion;
 
 lacus_tune_criterion lacus_tune_criterion_default(void);

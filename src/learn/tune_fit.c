@@ -304,6 +304,9 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     if (st) return st;
     if ((st = lacus__tune_crit_check(net, c, err))) return st;
     if (T < 2) return lacus__fail(err, LACUS_ERR_ARG, "T = %lld: must be >= 2", (long long)T);
+    if (c->warmup > T - 2)
+        return lacus__fail(err, LACUS_ERR_ARG, "warmup = %lld leaves fewer than 2 of the %lld steps",
+                           (long long)c->warmup, (long long)T);
     if ((st = lacus__check_finite(err, "input u", u, T, net->n_inputs, net->n_inputs))) return st;
     if ((st = lacus__check_finite(err, "target", target, T, c->n_observed, c->n_observed))) return st;
     if (c->type == LACUS_TUNE_HINGE)

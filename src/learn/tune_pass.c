@@ -58,6 +58,8 @@ lacus_status lacus__tune_crit_check(const lacus_tune_net *net, const lacus_tune_
     if (c->n_observed < 1 || (net && c->n_observed > net->n_nodes))
         return lacus__fail(err, LACUS_ERR_ARG, "n_observed = %lld: must be in [1, n_nodes = %lld]",
                            (long long)c->n_observed, (long long)(net ? net->n_nodes : 0));
+    if (c->warmup < 0)
+        return lacus__fail(err, LACUS_ERR_ARG, "warmup = %lld: must be >= 0", (long long)c->warmup);
     if (c->type == LACUS_TUNE_STAT && (c->stat_lags < 0 || c->stat_lags > 16))
         return lacus__fail(err, LACUS_ERR_ARG, "stat_lags = %lld: must be in [0, 16]",
                            (long long)c->stat_lags);
@@ -147,8 +149,16 @@ double lacus__tune_crit(const lacus_tune_net *net, const lacus_tune_criterion *c
                         const int64_t *obs, const double *x, const double *target,
                         const double *e0, int64_t T, double *drho)
 {
-    const int64_t Nn = net->n_nodes, O = c->n_observed;
+    const int64_t Nn = net->n_nodes, O = c->n_observed, W0 = c->warmup;
     double C = 0.0;
+    if (drho) memset(drho, 0, (size_t)(T * O) * sizeof *drho);
+    if (W0 > 0) { /* the criterion of the steps after the warm-up */
+        x += W0 * Nn;
+        target += W0 * O;
+        if (e0) e0 += W0 * O;
+        if (drho) drho += W0 * O;
+        T -= W0;
+    }
     if (c->type != LACUS_TUNE_STAT) {
         for (int64_t t = 0; t < T; t++)
             for (int64_t o = 0; o < O; o++) {
@@ -159,7 +169,6 @@ double lacus__tune_crit(const lacus_tune_net *net, const lacus_tune_criterion *c
             }
         return C;
     }
-    if (drho) memset(drho, 0, (size_t)(T * O) * sizeof *drho);
     int64_t L = c->stat_lags < T ? c->stat_lags : T - 1;
     for (int64_t o = 0; o < O; o++) {
         const double *z = x + obs[o], *y = target + o;
@@ -191,6 +200,9 @@ static lacus_status check_call(const lacus_tune_net *net, const lacus_tune_crite
     if (T < 2) return lacus__fail(err, LACUS_ERR_ARG, "T = %lld: must be >= 2", (long long)T);
     lacus_status st = lacus__tune_crit_check(net, c, err);
     if (st) return st;
+    if (c->warmup > T - 2)
+        return lacus__fail(err, LACUS_ERR_ARG, "warmup = %lld leaves fewer than 2 of the %lld steps",
+                           (long long)c->warmup, (long long)T);
     if ((st = lacus__check_finite(err, "target", target, T, c->n_observed, c->n_observed))) return st;
     if (e0 && (st = lacus__check_finite(err, "previous error e0", e0, T, c->n_observed, c->n_observed)))
         return st;
@@ -222,6 +234,11 @@ double lacus_tune_nrmse(const lacus_tune_net *net, const lacus_tune_criterion *c
 {
     const int64_t Nn = net->n_nodes, O = c->n_observed;
     double se = 0.0, sv = 0.0;
+    if (c->warmup > 0 && c->warmup < T) {
+        x += c->warmup * Nn;
+        target += c->warmup * O;
+        T -= c->warmup;
+    }
     for (int64_t o = 0; o < O; o++) {
         int64_t n = c->observed ? c->observed[o] : o;
         double m = 0.0;

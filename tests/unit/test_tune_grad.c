@@ -115,6 +115,7 @@ int main(void)
             for (int ct = 0; ct <= LACUS_TUNE_STAT; ct++) {
                 c.type = (lacus_tune_crit)ct;
                 c.nu = ct == LACUS_TUNE_HINGE ? 0.3 : ct == LACUS_TUNE_BIWEIGHT ? 2.0 : 0.1;
+                c.warmup = ct % 2 ? 5 : 0; /* a washout: no error on the first steps */
                 /* The reweighted criteria hold the previous error e0 fixed. */
                 double yy[40], e0[40];
                 for (int t = 0; t < T; t++) {
