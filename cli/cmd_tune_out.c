@@ -251,8 +251,15 @@ int lacus__cli_tune_esn(tune_cfg *c, const double *u, const double *y, int64_t T
         test0 = segment_nrmse(p0, yt, Tt, O);
     }
     lacus_tune_result r;
-    fprintf(stderr, "tune: ESN %s, %lld units, %lld tunable recurrent weights, %lld steps\n", c->model,
-            (long long)N, (long long)lacus_tune_net_n_weights(net), (long long)T);
+    int64_t nl = 0;
+    for (int64_t j = 0; j < lacus_tune_net_n_weights(net); j++) {
+        lacus_tune_weight_info wi;
+        lacus_tune_net_weight_info(net, j, &wi);
+        nl += wi.learnable;
+    }
+    fprintf(stderr, "tune: ESN %s, %lld units, %lld weights (%lld learnable: W's non-zeros, Wout, bout), "
+                    "%lld steps\n", c->model, (long long)N, (long long)lacus_tune_net_n_weights(net),
+            (long long)nl, (long long)T);
     lacus_status st = lacus_tune_fit(net, u, y, T, &c->crit, &c->fit, &r, &err);
     if (st && st != LACUS_ERR_NUMERIC) goto numfail;
     if (st) cli_error("tune: %s", err.msg);
