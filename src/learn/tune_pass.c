@@ -278,8 +278,6 @@ void lacus__tune_backward(const lacus_tune_net *net, const double *W, const int6
     const int64_t Nn = net->n_nodes, M = net->n_inputs;
     memset(acc, 0, (size_t)(T * Nn) * sizeof *acc);
     memset(grad, 0, (size_t)net->n_w * sizeof *grad);
-    for (int64_t t = 0; t < T; t++)
-        for (int64_t o = 0; o < n_obs; o++) acc[t * Nn + obs[o]] = 0.0;
     double nu = 0, om = 0, a = 0;
     lacus_tune_guard_stats g0 = {0, 0, 0};
     if (guard) {
@@ -293,18 +291,23 @@ void lacus__tune_backward(const lacus_tune_net *net, const double *W, const int6
         a = 1e-3 * om;
         if (mean == 0.0) guard = 0;
     }
+    /* Without the guard, rho' is scattered into acc up front, so the inner
+     * loop does not search the observed list; with it, rho' must stay out
+     * of the guarded sum. */
+    if (!guard)
+        for (int64_t t = 0; t < T; t++)
+            for (int64_t o = 0; o < n_obs; o++) acc[t * Nn + obs[o]] += drho[t * n_obs + o];
     double v[LACUS_TUNE_MAX_SRC];
     for (int64_t t = T - 1; t >= 0; t--) {
         for (int64_t n = 0; n < Nn; n++) {
-            double r = 0.0;
-            for (int64_t o = 0; o < n_obs; o++)
-                if (obs[o] == n) r = drho[t * n_obs + o];
-            double in = acc[t * Nn + n];
+            double e = acc[t * Nn + n];
             if (guard) {
+                double r = 0.0;
+                for (int64_t o = 0; o < n_obs; o++)
+                    if (obs[o] == n) r = drho[t * n_obs + o];
                 g0.total++;
-                in = guard_g(in, nu, om, a, &g0);
+                e = r + guard_g(e, nu, om, a, &g0);
             }
-            double e = r + in;
             eps[t * Nn + n] = e;
             if (e == 0.0) continue;
             for (int64_t j = net->off[n]; j < net->off[n + 1]; j++) {
@@ -381,12 +384,12 @@ void lacus__tune_curvature(const lacus_tune_net *net, const double *W, const int
      * "unit curvature" assumption of the paper's node-local step. */
     const int64_t Nn = net->n_nodes, M = net->n_inputs;
     memset(acc, 0, (size_t)(T * Nn) * sizeof *acc);
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t o = 0; o < n_obs; o++) acc[t * Nn + obs[o]] = hobs[t * n_obs + o];
     double v[LACUS_TUNE_MAX_SRC];
     for (int64_t t = T - 1; t >= 0; t--)
         for (int64_t n = 0; n < Nn; n++) {
             double e = acc[t * Nn + n];
-            for (int64_t o = 0; o < n_obs; o++)
-                if (obs[o] == n) e += hobs[t * n_obs + o];
             h[t * Nn + n] = e;
             if (e == 0.0) continue;
             for (int64_t j = net->off[n]; j < net->off[n + 1]; j++) {
