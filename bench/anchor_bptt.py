@@ -6,7 +6,8 @@ linear-nonlinear (LNL) network and least-squares loss that lacus tunes:
     loss = 1/2 sum_t (x_0(t) - y(t))^2,   float64, CPU.
 
 usage: anchor_bptt.py N T REPS THREADS  -> prints
-    anchor N=.. T=.. threads=.. s_per_iter=.. (median of REPS) torch=..
+    anchor N=.. T=.. threads=.. s_per_iter=.. cpu_s_per_iter=.. (medians of REPS) torch=..
+(CPU time beside wall time: on a loaded machine it is the fairer of the two.)
 Versions: tests/ref/requirements-tune.txt (Debian's python3-torch)."""
 import sys
 import time
@@ -26,9 +27,9 @@ def main():
     a = torch.zeros(N, requires_grad=True)
     u = torch.tensor(rng.normal(0, 1, (T, 1)))
     y = torch.tensor(rng.normal(0, 0.1, T))
-    times = []
+    times, cpus = [], []
     for _ in range(reps + 1):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for p in (W, Win, g, a):
             p.grad = None
         x = torch.zeros(N)
@@ -41,8 +42,10 @@ def main():
         loss = 0.5 * ((torch.stack(outs) - y) ** 2).sum()
         loss.backward()
         times.append(time.perf_counter() - t0)
-    s = float(np.median(times[1:]))
-    print(f"anchor N={N} T={T} threads={threads} s_per_iter={s:.6g} torch={torch.__version__}")
+        cpus.append(time.process_time() - c0)
+    s, c = float(np.median(times[1:])), float(np.median(cpus[1:]))
+    print(f"anchor N={N} T={T} threads={threads} s_per_iter={s:.6g} cpu_s_per_iter={c:.6g} "
+          f"torch={torch.__version__}")
 
 
 if __name__ == "__main__":

@@ -48,8 +48,17 @@ static const char *anchor_python(void)
     return access("/work/venv-tune/bin/python", X_OK) == 0 ? "/work/venv-tune/bin/python" : "python3";
 }
 
-/* Runs anchor_bptt.py; returns seconds per iteration or -1. */
-static double anchor(const char *dir, int64_t N, int64_t T, int reps, int threads, char *ver, size_t nver)
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Runs anchor_bptt.py; returns wall seconds per iteration (CPU seconds in
+ * *cpu) or -1. */
+static double anchor(const char *dir, int64_t N, int64_t T, int reps, int threads, char *ver, size_t nver,
+                     double *cpu)
 {
     char cmd[2048], line[512];
     snprintf(cmd, sizeof cmd, "%s %s/anchor_bptt.py %lld %lld %d %d 2>&1", anchor_python(), dir,
@@ -58,8 +67,9 @@ static double anchor(const char *dir, int64_t N, int64_t T, int reps, int thread
     double s = -1;
     if (!f) return -1;
     while (fgets(line, sizeof line, f)) {
-        char *p = strstr(line, "s_per_iter="), *q = strstr(line, "torch=");
-        if (p) s = atof(p + 11);
+        char *p = strstr(line, " s_per_iter="), *q = strstr(line, "torch="), *c = strstr(line, "cpu_s_per_iter=");
+        if (p) s = atof(p + 12);
+        if (c && cpu) *cpu = atof(c + 15);
         if (q && ver) {
             snprintf(ver, nver, "%s", q + 6);
             ver[strcspn(ver, "\n")] = 0;
@@ -69,11 +79,23 @@ static double anchor(const char *dir, int64_t N, int64_t T, int reps, int thread
     return s;
 }
 
+static double median(double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return v[n / 2];
+}
+
 static void mode_speed(const char *dir, int64_t T)
 {
     static const int64_t Ns[] = {16, 32, 64, 128, 256};
     printf("# exact-gradient iteration (forward + backward tuning + gradient), LNL dense, 1 input, T = %lld,"
-           " lacus single-threaded\n", (long long)T);
+           " lacus single-threaded;\n# medians of wall and CPU time (CPU time is the fairer on a loaded machine);"
+           " ns_per_weight_step and GFLOPs from CPU time\n", (long long)T);
     for (size_t i = 0; i < sizeof Ns / sizeof *Ns; i++) {
         int64_t N = Ns[i];
         lacus_tune_net *net = lnl_net(N, 1, 0.0, 0.5 / sqrt((double)N), 1);
@@ -83,26 +105,29 @@ static void mode_speed(const char *dir, int64_t T)
         double *g = xmalloc((size_t)nw * 8);
         lacus_tune_criterion c = lacus_tune_criterion_default();
         set_threads(1);
-        int reps = N <= 64 ? 20 : 5;
-        double best = 1e30;
+        int reps = N <= 64 ? 21 : 7;
+        double *wt = xmalloc((size_t)reps * 8), *ct = xmalloc((size_t)reps * 8);
         for (int r = 0; r < reps; r++) {
-            double t0 = now();
+            double t0 = now(), c0 = cpu_now();
             lacus_error err = {0};
             lacus_status st = lacus_tune_gradient(net, &c, u, y, NULL, T, 0, g, NULL, NULL, NULL, NULL, &err);
             if (st) die("gradient", st, err.msg);
-            double dt = now() - t0;
-            if (dt < best) best = dt;
+            wt[r] = now() - t0;
+            ct[r] = cpu_now() - c0;
         }
+        double best = median(wt, reps), bcpu = median(ct, reps);
+        free(wt), free(ct);
         /* Kernel sources per step: each weight reads one source (ID), plus
          * the fixed output kernels; forward 2 flops per weight, backward 4
          * (gradient product, adjoint push, their two adds). */
         double work = (double)nw * (double)T, flops = 6.0 * work;
         char ver[64] = "?";
-        double a = anchor(dir, N, T, N <= 64 ? 5 : 2, 1, ver, sizeof ver);
-        printf("tune_grad N=%lld T=%lld weights=%lld lacus_s=%.4g ns_per_weight_step=%.3g GFLOPs=%.3g "
-               "anchor_torch%s_1thr_s=%.4g speedup=%.1fx peak_MB=%.0f load1=%.2f\n",
-               (long long)N, (long long)T, (long long)nw, best, 1e9 * best / work, flops / best * 1e-9, ver, a,
-               a > 0 ? a / best : NAN, peak_rss_mb(), load1());
+        double acpu = -1, a = anchor(dir, N, T, N <= 64 ? 5 : 3, 1, ver, sizeof ver, &acpu);
+        printf("tune_grad N=%lld T=%lld weights=%lld lacus_s=%.4g lacus_cpu_s=%.4g ns_per_weight_step=%.3g "
+               "GFLOPs=%.3g anchor_torch%s_1thr_s=%.4g anchor_cpu_s=%.4g speedup=%.1fx speedup_cpu=%.1fx "
+               "peak_MB=%.0f load1=%.2f\n",
+               (long long)N, (long long)T, (long long)nw, best, bcpu, 1e9 * bcpu / work, flops / bcpu * 1e-9, ver, a,
+               acpu, a > 0 ? a / best : NAN, acpu > 0 ? acpu / bcpu : NAN, peak_rss_mb(), load1());
         fflush(stdout);
         free(u), free(y), free(g);
         lacus_tune_net_free(net);

@@ -58,6 +58,7 @@ void lacus_tune_net_free(lacus_tune_net *net)
     lacus__free(net->W);
     lacus__free(net->edge_dst);
     lacus__free(net->edge_src);
+    lacus__free(net->run);
     lacus__free(net);
 }
 
@@ -77,6 +78,9 @@ static lacus_status grow(lacus_tune_net *net, lacus_error *err)
     int64_t *s = lacus__realloc(net->edge_src, (size_t)cap * sizeof *s);
     if (!s) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld weights)", (long long)cap);
     net->edge_src = s;
+    int32_t *r = lacus__realloc(net->run, (size_t)cap * sizeof *r);
+    if (!r) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld weights)", (long long)cap);
+    net->run = r;
     net->cap_w = cap;
     return LACUS_OK;
 }
@@ -150,6 +154,7 @@ lacus_status lacus__tune_add(lacus_tune_net *net, int64_t node, const lacus_tune
         memmove(net->W + pos + 1, net->W + pos, (size_t)tail * sizeof *net->W);
         memmove(net->edge_dst + pos + 1, net->edge_dst + pos, (size_t)tail * sizeof(int64_t));
         memmove(net->edge_src + pos + 1, net->edge_src + pos, (size_t)tail * sizeof(int64_t));
+        memmove(net->run + pos + 1, net->run + pos, (size_t)tail * sizeof(int32_t));
     }
     net->k[pos] = *k;
     net->W[pos] = lacus__tune_project(k, k->weight);
@@ -157,6 +162,7 @@ lacus_status lacus__tune_add(lacus_tune_net *net, int64_t node, const lacus_tune
     net->edge_src[pos] = edge_src;
     for (int64_t n = node + 1; n <= net->n_nodes; n++) net->off[n]++;
     net->n_w++;
+    lacus__tune_relink(net, node);
     for (int s = 0; s < k->n_src; s++)
         if (k->src[s].lag > net->max_lag) net->max_lag = k->src[s].lag;
     return LACUS_OK;
@@ -185,7 +191,8 @@ lacus_status lacus_tune_net_clone(const lacus_tune_net *net, lacus_tune_net **ou
     c->W = LACUS__NEW(double, cap);
     c->edge_dst = LACUS__NEW(int64_t, cap);
     c->edge_src = LACUS__NEW(int64_t, cap);
-    if (!c->k || !c->W || !c->edge_dst || !c->edge_src) {
+    c->run = LACUS__NEW(int32_t, cap);
+    if (!c->k || !c->W || !c->edge_dst || !c->edge_src || !c->run) {
         lacus_tune_net_free(c);
         *out = NULL;
         return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (network copy)");
@@ -201,6 +208,7 @@ lacus_status lacus_tune_net_clone(const lacus_tune_net *net, lacus_tune_net **ou
         memcpy(c->W, net->W, (size_t)net->n_w * sizeof *c->W);
         memcpy(c->edge_dst, net->edge_dst, (size_t)net->n_w * sizeof(int64_t));
         memcpy(c->edge_src, net->edge_src, (size_t)net->n_w * sizeof(int64_t));
+        memcpy(c->run, net->run, (size_t)net->n_w * sizeof(int32_t));
     }
     return LACUS_OK;
 }
@@ -266,6 +274,27 @@ lacus_status lacus_tune_net_set_bounds(lacus_tune_net *net, int64_t j, double lo
     return LACUS_OK;
 }
 
+static int is_idnode(const lacus_tune_kernel *k) { return k->kind == LACUS_TK_ID && k->src[0].node >= 0; }
+
+void lacus__tune_relink(lacus_tune_net *net, int64_t n)
+{
+    int64_t j = net->off[n], end = net->off[n + 1];
+    while (j < end) {
+        const lacus_tune_kernel *k = &net->k[j];
+        if (!is_idnode(k)) {
+            net->run[j++] = -1;
+            continue;
+        }
+        int64_t r = 1;
+        while (j + r < end && r < INT32_MAX && is_idnode(&net->k[j + r]) &&
+               net->k[j + r].src[0].lag == k->src[0].lag && net->k[j + r].src[0].node == k->src[0].node + r)
+            r++;
+        net->run[j] = (int32_t)r;
+        for (int64_t i = 1; i < r; i++) net->run[j + i] = 0;
+        j += r;
+    }
+}
+
 int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const double *u,
                              int64_t T, double *x)
 {
@@ -275,16 +304,17 @@ int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const d
         double *xt = x + t * Nn;
         for (int64_t n = Nn - 1; n >= 0; n--) {
             double s = 0.0;
-            for (int64_t j = net->off[n]; j < net->off[n + 1]; j++) {
+            for (int64_t j = net->off[n]; j < net->off[n + 1];) {
                 const lacus_tune_kernel *k = &net->k[j];
-                /* The common case (one past node value, identity) without
-                 * the gather. */
-                if (k->kind == LACUS_TK_ID && k->src[0].node >= 0) {
+                int32_t r = net->run[j];
+                if (r > 0) { /* a dense row: one dot product */
                     int64_t tt = t - k->src[0].lag;
-                    if (tt >= 0) s += W[j] * x[tt * Nn + k->src[0].node];
+                    if (tt >= 0) s += lacus__dot(W + j, x + tt * Nn + k->src[0].node, r);
+                    j += r;
                     continue;
                 }
                 s += W[j] * lacus__tk_eval(k, t, x, Nn, u, M, v);
+                j++;
             }
             if (!isfinite(s)) return t * Nn + n;
             xt[n] = s;

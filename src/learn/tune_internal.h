@@ -23,9 +23,43 @@ struct lacus_tune_net {
     lacus_tune_kernel *k;
     double *W;
     int64_t *edge_dst, *edge_src;
+    /* Runs of identity kernels reading consecutive nodes at one lag (a dense
+     * row of recurrent weights): run[j] = length of the run that starts at
+     * kernel j, 0 inside a run, -1 for any other kernel. The passes treat a
+     * run as one dot product / two axpys over contiguous memory instead of
+     * kernel-by-kernel dispatch through the (large) kernel structs. */
+    int32_t *run;
     int32_t max_lag;
     int64_t esn_outputs; /* > 0 for a net made by lacus_tune_net_from_esn */
 };
+
+/* Contiguous kernels of the runs (plain loops the compiler vectorises). */
+static inline double lacus__dot(const double *restrict a, const double *restrict b, int32_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* g += e x;  acc += e w  (the gradient and adjoint pushes of a run). */
+static inline void lacus__run_back(double *restrict g, const double *restrict x,
+                                   double *restrict acc, const double *restrict w, double e, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++) {
+        g[i] += e * x[i];
+        acc[i] += e * w[i];
+    }
+}
+
+/* Recomputes the runs of node n's kernels. */
+void lacus__tune_relink(lacus_tune_net *net, int64_t n);
 
 /* Source value at step t (0 before the start). */
 static inline double lacus__tk_src(const lacus_tune_src *s, int64_t t, const double *x,

@@ -312,11 +312,11 @@ void lacus__tune_backward(const lacus_tune_net *net, const double *W, const int6
             if (e == 0.0) continue;
             for (int64_t j = net->off[n]; j < net->off[n + 1]; j++) {
                 const lacus_tune_kernel *k = &net->k[j];
-                if (k->kind == LACUS_TK_ID && k->src[0].node >= 0) {
-                    int64_t tt = t - k->src[0].lag;
-                    if (tt < 0) continue;
-                    grad[j] += x[tt * Nn + k->src[0].node] * e;
-                    acc[tt * Nn + k->src[0].node] += W[j] * e;
+                int32_t r = net->run[j];
+                if (r > 0) { /* a dense row: two axpys */
+                    int64_t tt = t - k->src[0].lag, o = tt * Nn + k->src[0].node;
+                    if (tt >= 0) lacus__run_back(grad + j, x + o, acc + o, W + j, e, r);
+                    j += r - 1;
                     continue;
                 }
                 double phi = lacus__tk_eval(k, t, x, Nn, u, M, v);
