@@ -187,6 +187,8 @@ lacus_status lacus_tune_forward(const lacus_tune_net *net, const double *u, int6
  * at up to n_probe steps (spread over 0..T-1) each partial derivative is
  * compared with a central difference (step h = 1e-6 max(1,|v|)). Reports
  * the worst relative error (|d - fd| / max(1, |fd|)) and where it occurred.
+ * Points where the one-sided slopes disagree (a kink: ReLU at 0, a clip)
+ * are skipped.
  * Returns LACUS_ERR_NUMERIC (with node, kernel, source, step in the message
  * and in *worst) when it exceeds tol. */
 typedef struct lacus_tune_kcheck {

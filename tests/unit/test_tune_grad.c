@@ -84,8 +84,76 @@ static void make_problem(lacus_tune_unit unit, int64_t N, int64_t T, uint64_t se
     CHECK_STATUS(lacus_tune_net_create(&lp, learner, NULL), LACUS_OK);
 }
 
+/* A user kernel sin(v0) v1 whose derivative in v1 is wrong (2 sin v0). */
+static double uk_f(const double *v, int n, const double *p, void *u) { return sin(v[0]) * v[1]; }
+static double uk_df_bad(const double *v, int n, int k, const double *p, void *u)
+{
+    return k == 0 ? cos(v[0]) * v[1] : 2.0 * sin(v[0]);
+}
+static double uk_df_good(const double *v, int n, int k, const double *p, void *u)
+{
+    return k == 0 ? cos(v[0]) * v[1] : sin(v[0]);
+}
+
 int main(void)
 {
+    TEST("kernel checker: built-in units pass, a wrong user derivative is named")
+    {
+        static const lacus_tune_unit units[] = {LACUS_TUNE_LINEAR, LACUS_TUNE_LNL, LACUS_TUNE_SPARSE_RELU,
+                                                LACUS_TUNE_AIF, LACUS_TUNE_SOFTMAX};
+        double u[60];
+        for (int t = 0; t < 60; t++) u[t] = sin(0.7 * t);
+        for (int i = 0; i < 5; i++) {
+            lacus_tune_net_params p = lacus_tune_net_params_default();
+            p.unit = units[i];
+            p.n_units = 5;
+            p.sharpness = 3.0; /* a sharp sigma_4 needs a smaller difference step */
+            lacus_tune_net *net = NULL;
+            CHECK_STATUS(lacus_tune_net_create(&p, &net, NULL), LACUS_OK);
+            lacus_tune_kcheck w;
+            lacus_error err = {0};
+            CHECK_STATUS(lacus_tune_check_kernels(net, u, 60, 20, 1e-6, &w, &err), LACUS_OK);
+            if (w.max_err >= 1e-6) printf("%s: %s\n", lacus_tune_unit_name(units[i]), err.msg);
+            lacus_tune_net_free(net);
+        }
+        lacus_tune_net *net = NULL;
+        CHECK_STATUS(lacus_tune_net_create_empty(3, 1, &net, NULL), LACUS_OK);
+        lacus_tune_kernel k = lacus_tune_kernel_make(LACUS_TK_ID, -1, 1, 0.8);
+        lacus_tune_net_add_kernel(net, 2, &k, NULL);
+        k = lacus_tune_kernel_make(LACUS_TK_TANH, 2, 0, 1.0);
+        lacus_tune_net_add_kernel(net, 0, &k, NULL);
+        k = lacus_tune_kernel_make(LACUS_TK_USER, 2, 1, 0.5);
+        k.n_src = 2;
+        k.src[1].node = 0;
+        k.src[1].lag = 1;
+        k.fn = uk_f;
+        k.dfn = uk_df_good;
+        lacus_tune_net_add_kernel(net, 1, &k, NULL);
+        lacus_tune_kcheck w;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus_tune_check_kernels(net, u, 60, 30, 1e-6, &w, &err), LACUS_OK);
+        lacus_tune_net_free(net);
+        /* the same net with the wrong derivative in its second source */
+        CHECK_STATUS(lacus_tune_net_create_empty(3, 1, &net, NULL), LACUS_OK);
+        k = lacus_tune_kernel_make(LACUS_TK_ID, -1, 1, 0.8);
+        lacus_tune_net_add_kernel(net, 2, &k, NULL);
+        k = lacus_tune_kernel_make(LACUS_TK_TANH, 2, 0, 1.0);
+        lacus_tune_net_add_kernel(net, 0, &k, NULL);
+        k = lacus_tune_kernel_make(LACUS_TK_USER, 2, 1, 0.5);
+        k.n_src = 2;
+        k.src[1].node = 0;
+        k.src[1].lag = 1;
+        k.fn = uk_f;
+        k.dfn = uk_df_bad;
+        lacus_tune_net_add_kernel(net, 1, &k, NULL);
+        CHECK_STATUS(lacus_tune_check_kernels(net, u, 60, 30, 1e-6, &w, &err), LACUS_ERR_NUMERIC);
+        printf("checker: %s\n", err.msg);
+        CHECK(w.node == 1 && w.kernel == 0 && w.source == 1);
+        CHECK(w.max_err > 0.1);
+        CHECK(strstr(err.msg, "node 1, kernel 0, source 1") != NULL);
+        lacus_tune_net_free(net);
+    }
+
     TEST("adjoint = finite differences, LNL N = 8, T = 144 (spec anchor)")
     {
         int64_t N = 8, T = 144, nc = 0;
