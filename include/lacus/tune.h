@@ -132,7 +132,8 @@ typedef struct lacus_tune_net_params {
     int64_t n_inputs;       /* >= 0; default 1 */
     uint64_t seed;          /* default 42 */
     double init_mean;       /* connection and input weights ~ N(init_mean, init_std); */
-    double init_std;        /* defaults 0 and 0.5/sqrt(n_units) (the paper's root net) */
+    double init_std;        /* defaults 0 and NAN, which means 0.5/sqrt(n_units) (the
+                               paper's root net) */
     int64_t fan_in;         /* 0 (default): dense (SPARSE_RELU: the paper's D rule);
                                k >= 1: k random presynaptic units per unit */
     double leak;            /* initial leak g (LNL, AIF, SPARSE_RELU); default 0 */
@@ -242,7 +243,7 @@ lacus_tune_criterion lacus_tune_criterion_default(void);
 
 /* rho(e) and rho'(e) of one sample of a pointwise criterion, with e0 the
  * previous error for RWL1/RWL0 and target the target (HINGE: e = x - target).
- * For testing criteria in isolation. */
+ * For testing criteria in isolation; STAT is not pointwise (LACUS_ERR_ARG). */
 lacus_status lacus_tune_rho(const lacus_tune_criterion *c, double x, double target, double e0,
                             double *rho, double *drho);
 
