@@ -300,8 +300,19 @@ static void mode_sparse(const char *png)
         lacus__plot *p = NULL;
         lacus_error err = {0};
         if (lacus__plot_open(&p, png, 1100, 450, 1, 2, "sparse estimation (LNL N = 8, 16 true edges)", &err) == 0) {
+            /* the curve in order of surviving edges (the sweep is in nu order) */
+            double ex[16], ey[16];
+            memcpy(ex, edges, sizeof ex);
+            memcpy(ey, err_, sizeof ey);
+            for (int i = 1; i < K; i++)
+                for (int j = i; j > 0 && ex[j - 1] > ex[j]; j--) {
+                    double t = ex[j];
+                    ex[j] = ex[j - 1], ex[j - 1] = t;
+                    t = ey[j];
+                    ey[j] = ey[j - 1], ey[j - 1] = t;
+                }
             lacus__plot_panel(p, "error vs surviving edges", "surviving edges", "training NRMSE");
-            lacus__plot_series(p, LACUS__PLOT_LINESPOINTS, edges, err_, NULL, K, "nu sweep");
+            lacus__plot_series(p, LACUS__PLOT_LINESPOINTS, ex, ey, NULL, K, "nu sweep");
             lacus__plot_panel(p, "support recovery vs penalty", "nu (0 drawn at 1e-4)", "score");
             lacus__plot_log(p, 1, 0);
             double nx[16];
