@@ -12,7 +12,7 @@
  *   bench_tune sparse [png]   support recovery vs penalty, error vs
  *                             surviving edges (and its PNG)
  *   bench_tune robust         noise / outlier robustness per criterion
- *   bench_tune esn            the reservoir bridge on Mackey-Glass, NARMA-10
+ *   bench_tune esn [N] [its] [method]  the reservoir bridge on Mackey-Glass, NARMA-10
  *
  * The anchor's Python is $LACUS_BENCH_PYTHON, else /work/venv-tune/bin/python,
  * else python3 (tests/ref/requirements-tune.txt). Every timing line carries
@@ -392,7 +392,7 @@ static void mode_robust(void)
 
 /* ESN bridge on one task: ridge readout, then backward tuning of W, Wout. */
 static void esn_task(const char *name, const double *u, const double *y, int64_t Ttr, int64_t Tte, int64_t wash,
-                     int64_t N, double lr, double sr, int64_t its)
+                     int64_t N, double lr, double sr, int64_t its, lacus_tune_method method)
 {
     lacus_reservoir_params rp = lacus_reservoir_params_default();
     rp.n_units = N;
@@ -436,15 +436,15 @@ static void esn_task(const char *name, const double *u, const double *y, int64_t
     c.warmup = wash; /* the readout's washout: no error there either */
     lacus_tune_params p = lacus_tune_params_default();
     p.max_iter = its;
-    p.method = LACUS_TUNE_BANK;
+    p.method = method;
     lacus_tune_result r;
     double t0 = now();
     if ((st = lacus_tune_fit(net, u, y, Ttr, &c, &p, &r, &err)) && st != LACUS_ERR_NUMERIC) die("fit", st, err.msg);
     double secs = now() - t0;
     lacus_tune_forward(net, u, T, x, NULL);
-    printf("esn task=%s N=%lld train=%lld test=%lld readout_only: train_nrmse=%.4f test_nrmse=%.4f | tuned "
+    printf("esn task=%s method=%s N=%lld train=%lld test=%lld readout_only: train_nrmse=%.4f test_nrmse=%.4f | tuned "
            "(%lld its, %.1f s): train_nrmse=%.4f test_nrmse=%.4f | node-form states vs reservoir %.1e load1=%.2f\n",
-           name, (long long)N, (long long)Ttr, (long long)Tte, tr0, te0, (long long)r.iterations, secs,
+           name, lacus_tune_method_name(method), (long long)N, (long long)Ttr, (long long)Tte, tr0, te0, (long long)r.iterations, secs,
            seg_nrmse(x, Nn, y, wash, Ttr), seg_nrmse(x, Nn, y, Ttr, T), dmax, load1());
     fflush(stdout);
     free(S), free(W), free(Win), free(b), free(Wout), free(x);
@@ -453,7 +453,7 @@ static void esn_task(const char *name, const double *u, const double *y, int64_t
     lacus_reservoir_free(res);
 }
 
-static void mode_esn(int64_t N, int64_t its)
+static void mode_esn(int64_t N, int64_t its, lacus_tune_method method)
 {
     const int64_t Ttr = 1000, Tte = 500, T = Ttr + Tte + 1;
     double *mg = xmalloc((size_t)T * 8), *y = xmalloc((size_t)T * 8), *nu = xmalloc((size_t)(T + 10) * 8);
@@ -465,11 +465,11 @@ static void mode_esn(int64_t N, int64_t its)
     for (int64_t t = 0; t < T; t++) m += mg[t] / (double)T;
     for (int64_t t = 0; t < T; t++) mg[t] -= m;
     for (int64_t t = 0; t < T - 1; t++) y[t] = mg[t + 1];
-    esn_task("mackey-glass(h=1)", mg, y, Ttr, Tte, 100, N, 0.3, 1.25, its);
+    esn_task("mackey-glass(h=1)", mg, y, Ttr, Tte, 100, N, 0.3, 1.25, its, method);
     lacus_narma_params np = lacus_narma_params_default();
     np.order = 10;
     if (lacus_narma(Ttr + Tte, &np, nu, y, &err)) die("narma", LACUS_ERR_ARG, err.msg);
-    esn_task("narma10", nu + 10, y, Ttr, Tte, 100, N, 1.0, 0.9, its);
+    esn_task("narma10", nu + 10, y, Ttr, Tte, 100, N, 1.0, 0.9, its, method);
     free(mg), free(y), free(nu);
 }
 
@@ -486,9 +486,16 @@ int main(int argc, char **argv)
         mode_protocol(argc > 2 ? arg_int(argv[2], 2) : 32, argc > 3 ? arg_int(argv[3], 1) : 100);
     else if (!strcmp(mode, "sparse")) mode_sparse(argc > 2 ? argv[2] : NULL);
     else if (!strcmp(mode, "robust")) mode_robust();
-    else if (!strcmp(mode, "esn")) mode_esn(argc > 2 ? arg_int(argv[2], 2) : 50, argc > 3 ? arg_int(argv[3], 1) : 30);
+    else if (!strcmp(mode, "esn")) {
+        lacus_tune_method m = LACUS_TUNE_BANK;
+        if (argc > 4 && lacus_tune_method_parse(argv[4], &m)) {
+            fprintf(stderr, "bench_tune esn: unknown method %s\n", argv[4]);
+            return 2;
+        }
+        mode_esn(argc > 2 ? arg_int(argv[2], 2) : 50, argc > 3 ? arg_int(argv[3], 1) : 30, m);
+    }
     else {
-        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | sparse [png] | robust | esn [N] [its]\n");
+        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | sparse [png] | robust | esn [N] [its] [method]\n");
         return 2;
     }
     return 0;
