@@ -298,9 +298,10 @@ lacus_status lacus_tune_gradient(const lacus_tune_net *net, const lacus_tune_cri
  * Sparse prior (spec §1.6): R(W) = sparse_nu/2 sum_{sparse j} W_j^2 /
  * (sparse_eps + |What_j|), What = the previous iterate (reweighted L2 ~ L1);
  * from iteration prune_after on, weights with |W_j| < prune times the largest
- * sparse |W| are set to exactly 0 and frozen. sign: 0 free, 1 connection weights >= 0, 2 keep the sign they
- * start with (Dale's law). Pruning (learnable = 0) and the sign bounds are
- * written into the net and stay after the fit. */
+ * sparse |W| are set to exactly 0 and frozen. sign: 0 free, 1 connection
+ * weights >= 0, 2 keep the sign they start with (Dale's law). Pruning
+ * (learnable = 0) and the sign bounds are written into the net and stay
+ * after the fit. */
 typedef enum lacus_tune_method {
     LACUS_TUNE_BOTH = 0,
     LACUS_TUNE_BANK = 1,
