@@ -16,6 +16,7 @@ static const struct {
     {"data", cmd_data, "generate a dataset (Mackey-Glass, Lorenz, NARMA, ...) as .npy"},
     {"fit", cmd_fit, "train an echo state network and save it (.npz)"},
     {"run", cmd_run, "run a trained model on input sequences"},
+    {"tune", cmd_tune, "backward tuning of recurrent weights, sparse architecture learning"},
     {"eval", cmd_eval, "score predictions (mse, rmse, nrmse, rsquare, mae, pearson)"},
     {"search", cmd_search, "hyperparameter search (random or TPE), resumable"},
     {"prep", cmd_prep, "fit/apply/invert preprocessing (minmax, zscore, onehot, delay)"},

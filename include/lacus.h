@@ -136,6 +136,7 @@ int lacus_get_num_threads(void);
 #include "lacus/search.h"
 #include "lacus/ip.h"
 #include "lacus/plasticity.h"
+#include "lacus/tune.h"
 #include "lacus/datasets.h"
 #include "lacus/metrics.h"
 #include "lacus/preprocess.h"
