@@ -179,6 +179,7 @@ typedef struct lacus_localres_stats {
     double mean_abs_err;     /* mean |e_i| over SELFPRED units, last learning call */
     double w_rho_change;     /* Frobenius norm of W - W(0), relative to |W(0)| */
     int64_t n_params;        /* trainable numbers inside the reservoir */
+    int64_t n_fixed;         /* non-zeros of W and Win, and the biases, not trained */
 } lacus_localres_stats;
 lacus_status lacus_localres_stats_get(const lacus_localres *m, lacus_localres_stats *out);
 
@@ -314,5 +315,101 @@ lacus_status lacus_ff_layer_set(lacus_ff *m, int layer, const double *W, const d
  * by one prototype alone. x (n, n_inputs), labels (n). */
 lacus_status lacus_ff_make_task(int64_t n, int64_t n_inputs, int64_t n_classes, double noise,
                                 uint64_t seed, double *x, int32_t *labels, lacus_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Comparison harness (lacus compare)                                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Trains one model on one task, on data generated from the seed, and
+ * measures test error, training time, trainable parameters and model size.
+ * Tasks (train/test split, readout warmup 100 steps):
+ *   MG84    Mackey-Glass (tau 17), standardised, predict u(t + 84); NRMSE
+ *           (RMSE / std of the test target).
+ *   NARMA10 NARMA of order 10 (ReservoirPy's generator); NRMSE.
+ *   MC      memory capacity: u ~ U(-0.8, 0.8), targets u(t - k), k = 1..40;
+ *           sum over k of the squared test correlation (higher is better).
+ *   LGSSM   tracking: observe y of the 2-D linear-Gaussian system of
+ *           docs/local_learning.md (q = r = 1), estimate x; test MSE
+ *           (the Kalman filter is the optimum).
+ *   SEQ4    4-class sequence classification (40 steps: sine of period 10,
+ *           sine of period 7, square and sawtooth waves of period 10, random
+ *           phase and amplitude, noise 0.3); test error rate.
+ * Models: the local reservoir with every unit PLAIN (the ESN), the same ESN
+ * with 3 n_units (as many readout features as [s, p, e]), SELFPRED (NLMS,
+ * readout on [s, p, e]), SELFPRED with RLS, SELFPRED with tPC coupling
+ * (relax 0.1, w_eta 1e-3), FF units, IP units, a heterogeneous reservoir
+ * (a quarter each: plain, selfpred, ff, ip; readout on [s, p, e]); on
+ * LGSSM also the Kalman filter and tPC learning A, B from A = 0.5 I, B = 0
+ * (C known). Local rules learn during one unsupervised pass over the
+ * training input, then freeze; the ridge readout's regularisation is chosen
+ * on the last 20% of the training rows. BACKWARD (backward tuning, issue
+ * 6) is not built on this branch: its result has available = 0.
+ */
+typedef enum lacus_cmp_task {
+    LACUS_CMP_MG84 = 0,
+    LACUS_CMP_NARMA10,
+    LACUS_CMP_MC,
+    LACUS_CMP_LGSSM,
+    LACUS_CMP_SEQ4,
+    LACUS_CMP_N_TASKS
+} lacus_cmp_task;
+
+typedef enum lacus_cmp_model {
+    LACUS_CMP_ESN = 0,
+    LACUS_CMP_ESN3,
+    LACUS_CMP_SELFPRED,
+    LACUS_CMP_SELFPRED_RLS,
+    LACUS_CMP_SELFPRED_TPC,
+    LACUS_CMP_FF,
+    LACUS_CMP_IP,
+    LACUS_CMP_HETERO,
+    LACUS_CMP_KALMAN,   /* LGSSM only */
+    LACUS_CMP_TPC,      /* LGSSM only */
+    LACUS_CMP_BACKWARD, /* not available on this branch */
+    LACUS_CMP_N_MODELS
+} lacus_cmp_model;
+
+/* "mg84", "narma10", "mc", "lgssm", "seq4"; "esn", "esn3x", "selfpred",
+ * "selfpred-rls", "selfpred-tpc", "ff", "ip", "hetero", "kalman", "tpc",
+ * "backward". */
+const char *lacus_cmp_task_name(lacus_cmp_task t);
+lacus_status lacus_cmp_task_parse(const char *name, lacus_cmp_task *out, lacus_error *err);
+const char *lacus_cmp_model_name(lacus_cmp_model m);
+lacus_status lacus_cmp_model_parse(const char *name, lacus_cmp_model *out, lacus_error *err);
+/* Whether a model applies to a task (Kalman and tPC only to LGSSM). */
+int lacus_cmp_applies(lacus_cmp_task t, lacus_cmp_model m);
+
+typedef struct lacus_compare_params {
+    int64_t n_units;     /* reservoir units, 2..100000; default 200 */
+    uint64_t seed;       /* data and weights; default 42 */
+    int64_t n_train;     /* training steps (series tasks), >= 500; default 4000 */
+    int64_t n_test;      /* test steps, >= 100; default 1000 */
+    int64_t n_seqs;      /* SEQ4 training sequences (test: n_seqs / 2), >= 8; default 200 */
+    double sr;           /* spectral radius; default 1.0 (MG84: 1.25) when 0 */
+    double lr;           /* leak; default 0.3 */
+} lacus_compare_params;
+
+lacus_compare_params lacus_compare_params_default(void);
+
+typedef struct lacus_compare_result {
+    int available;       /* 0: not run (note says why) */
+    double error;        /* the task's metric on the test set */
+    const char *metric;  /* "NRMSE", "MC", "MSE", "error rate" (static text) */
+    int higher_better;
+    double train_s;      /* wall time of everything trained: local pass, features, readout */
+    int64_t n_params;    /* trained numbers (readout + local rules) */
+    double model_kb;     /* every number of the model (trained and fixed), 8 bytes each */
+    char note[160];
+} lacus_compare_result;
+
+lacus_status lacus_compare_run(const lacus_compare_params *p, lacus_cmp_task task,
+                               lacus_cmp_model model, lacus_compare_result *out, lacus_error *err);
+
+/* Writes the task's data as <dir>/<task>.npz (u_train, y_train, u_test,
+ * y_test; SEQ4: (n, 40, 1) inputs and one-hot (n, 4) targets; warmup as a
+ * 0-d array) for the BPTT baseline (bench/anchor_bptt_rnn.py). Atomic. */
+lacus_status lacus_compare_export(const lacus_compare_params *p, lacus_cmp_task task,
+                                  const char *dir, lacus_error *err);
 
 #endif /* LACUS_LOCAL_LEARNING_H */

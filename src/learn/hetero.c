@@ -393,5 +393,12 @@ lacus_status lacus_localres_stats_get(const lacus_localres *m, lacus_localres_st
         if (m->ip_on[i]) np += 2;
     }
     s->n_params = np;
+    s->n_fixed = m->W.nnz + m->Win.nnz + m->N;
+    for (int64_t i = 0; i < m->N; i++)
+        if (m->rule[i] == LACUS_RULE_FF)
+            s->n_fixed -= (m->W.indptr[i + 1] - m->W.indptr[i]) +
+                          (m->Win.indptr[i + 1] - m->Win.indptr[i]) + 1;
+        else if (m->rule[i] == LACUS_RULE_SELFPRED && m->p.w_eta > 0.0)
+            s->n_fixed -= m->W.indptr[i + 1] - m->W.indptr[i];
     return LACUS_OK;
 }
