@@ -191,7 +191,7 @@ void lacus_localres_free(lacus_localres *m)
     lacus__csr_free(&m->Win);
     void *bufs[] = {m->W0, m->bias, m->lr, m->rule, m->ip_on, m->g, m->c, m->th_off, m->K,
                     m->P_off, m->theta, m->z, m->Pz, m->P, m->sp_col, m->x, m->xprev,
-                    m->xn, m->xnprev, m->pred, m->errv, m->ema_m, m->ema_v, m->perm, m->abs_acc, m->bad};
+                    m->xn, m->xnprev, m->pred, m->errv, m->ema_m, m->ema_v, m->perm, m->abs_acc, m->bad, m->hb, m->hnb, m->yb, m->ynb, m->zzb, m->th_n2};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) lacus__free(bufs[i]);
     lacus__free(m);
 }
@@ -262,10 +262,16 @@ lacus_status lacus_localres_create(const lacus_localres_params *p, lacus_localre
     m->ema_m = LACUS__ZNEW(double, N);
     m->ema_v = LACUS__ZNEW(double, N);
     m->abs_acc = LACUS__ZNEW(double, N);
+    m->hb = LACUS__ZNEW(double, N);
+    m->hnb = LACUS__ZNEW(double, N);
+    m->yb = LACUS__ZNEW(double, N);
+    m->ynb = LACUS__ZNEW(double, N);
+    m->zzb = LACUS__ZNEW(double, N);
+    m->th_n2 = LACUS__ZNEW(double, N);
     m->bad = LACUS__ZNEW(uint8_t, N);
     if (!m->W0 || !m->rule || !m->ip_on || !m->g || !m->c || !m->th_off || !m->K || !m->P_off ||
         !m->sp_col || !m->x || !m->xprev || !m->xn || !m->xnprev || !m->pred || !m->errv ||
-        !m->ema_m || !m->ema_v || !m->abs_acc || !m->bad)
+        !m->ema_m || !m->ema_v || !m->abs_acc || !m->bad || !m->hb || !m->hnb || !m->yb || !m->ynb || !m->zzb || !m->th_n2)
         return oom(m, err);
     if (m->W.nnz > 0) memcpy(m->W0, m->W.values, (size_t)m->W.nnz * sizeof *m->W0);
 

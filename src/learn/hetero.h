@@ -28,6 +28,10 @@ struct lacus_localres {
     double *x, *xprev, *xn, *xnprev;
     double *pred, *errv;    /* (N) current p_i, e_i */
     double *abs_acc;        /* (N) sum of |e_i| over the current call */
+    double *hb, *hnb;       /* (N) drive of the positive and negative copies */
+    double *yb, *ynb;       /* (N) tanh(g h + c) of each copy */
+    double *zzb;            /* (N) z_i . z_i of the current step (SELFPRED) */
+    double *th_n2;          /* (N) |theta_i|^2, kept up to date in O(1) per step */
     uint8_t *bad;           /* (N) why unit i diverged (hetero_run.c) */
     double *ema_m, *ema_v;  /* (N) running mean and variance */
     int64_t *perm;          /* (cap) time permutation for negatives */

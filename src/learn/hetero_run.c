@@ -15,7 +15,12 @@
 #include "learn/ff_unit.h"
 #include "learn/hetero.h"
 #include "learn/selfpred_unit.h"
+#include "nodes/activation.h"
 #include "nodes/reservoir.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 enum { BAD_NONE = 0, BAD_THETA, BAD_WROW, BAD_FF, BAD_IP };
 
@@ -30,7 +35,61 @@ typedef struct out_rows {
 
 #define STREAM_NEG 77
 
-/* One unit, one step. Returns BAD_* (nothing of the failing rule applied). */
+/* Drives of units [i0, i1) from x(t-1) (and the negative copy), then the
+ * activations of the range at once (vectorised tanh, the same numbers
+ * whatever the range: lacus__activate computes every value alike). */
+static void drive_range(lacus_localres *m, int64_t i0, int64_t i1, const double *u,
+                        const double *un, int neg)
+{
+    const lacus__csr *W = &m->W, *Win = &m->Win;
+    const double *xp = m->xprev, *xnp = m->xnprev;
+    for (int64_t i = i0; i < i1; i++) {
+        int64_t a = W->indptr[i], b = W->indptr[i + 1];
+        int64_t ai = Win->indptr[i], bi = Win->indptr[i + 1];
+        double h = m->bias[i];
+        if (m->th_off[i] >= 0) {
+            /* a self-predicting unit: build z, p = theta.z and z.z in the
+             * same pass over its fan-in that computes the drive */
+            int64_t K = m->K[i];
+            double *z = m->z + m->th_off[i];
+            const double *th = m->theta + m->th_off[i];
+            double xi = xp[i], pr = th[0] + th[1] * xi, zz = 1.0 + xi * xi;
+            z[0] = 1.0, z[1] = xi;
+            double *zf = z + 2 - a;
+            const double *tf = th + 2 - a;
+            for (int64_t k = a; k < b; k++) {
+                double xj = xp[W->indices[k]];
+                h += W->values[k] * xj;
+                zf[k] = xj;
+                pr += tf[k] * xj;
+                zz += xj * xj;
+            }
+            for (int64_t q = 2 + b - a; q < K; q++) {
+                double v = u[q - (K - m->M)];
+                z[q] = v, pr += th[q] * v, zz += v * v;
+            }
+            m->pred[i] = pr;
+            m->zzb[i] = zz;
+        } else {
+            for (int64_t k = a; k < b; k++) h += W->values[k] * xp[W->indices[k]];
+        }
+        for (int64_t k = ai; k < bi; k++) h += Win->values[k] * u[Win->indices[k]];
+        m->hb[i] = h;
+        m->yb[i] = m->g[i] * h + m->c[i];
+        if (neg) {
+            double hn = m->bias[i];
+            for (int64_t k = a; k < b; k++) hn += W->values[k] * xnp[W->indices[k]];
+            for (int64_t k = ai; k < bi; k++) hn += Win->values[k] * un[Win->indices[k]];
+            m->hnb[i] = hn;
+            m->ynb[i] = m->g[i] * hn + m->c[i];
+        }
+    }
+    lacus__activate(LACUS_ACT_TANH, m->yb + i0, m->yb + i0, i1 - i0);
+    if (neg) lacus__activate(LACUS_ACT_TANH, m->ynb + i0, m->ynb + i0, i1 - i0);
+}
+
+/* One unit's state and rule, once its drive is known. Returns BAD_*
+ * (nothing of the failing rule applied). */
 static int unit_step(lacus_localres *m, int64_t i, const double *u, const double *un, int learn,
                      int neg)
 {
@@ -39,44 +98,29 @@ static int unit_step(lacus_localres *m, int64_t i, const double *u, const double
     const double *xp = m->xprev, *xnp = m->xnprev;
     int64_t a = W->indptr[i], b = W->indptr[i + 1];
     int64_t ai = Win->indptr[i], bi = Win->indptr[i + 1];
-    double h = m->bias[i], hn = m->bias[i];
-    for (int64_t k = a; k < b; k++) h += W->values[k] * xp[W->indices[k]];
-    for (int64_t k = ai; k < bi; k++) h += Win->values[k] * u[Win->indices[k]];
-    if (neg) {
-        for (int64_t k = a; k < b; k++) hn += W->values[k] * xnp[W->indices[k]];
-        for (int64_t k = ai; k < bi; k++) hn += Win->values[k] * un[Win->indices[k]];
-    }
-    double gi = m->g[i], ci = m->c[i], lr = m->lr[i];
-    double y = tanh(gi * h + ci);
+    double h = m->hb[i], y = m->yb[i], gi = m->g[i], ci = m->c[i], lr = m->lr[i];
     double xi = (1.0 - lr) * xp[i] + lr * y;
     double yn = 0.0;
     if (neg) {
-        yn = tanh(gi * hn + ci);
+        yn = m->ynb[i];
         m->xn[i] = (1.0 - lr) * xnp[i] + lr * yn;
     }
     int rule = m->rule[i];
     double pr = 0.0, e = 0.0;
     if (rule == LACUS_RULE_SELFPRED) {
-        /* z = [1, x_i(t-1), x_fan(t-1), (u(t))]; p and z.z in the same pass */
+        /* z, p = theta.z and z.z were made with the drive (drive_range) */
         int64_t K = m->K[i];
         double *z = m->z + m->th_off[i], *th = m->theta + m->th_off[i];
-        int64_t q = 0;
-        z[q++] = 1.0;
-        z[q++] = xp[i];
-        for (int64_t k = a; k < b; k++) z[q++] = xp[W->indices[k]];
-        for (; q < K; q++) z[q] = u[q - (K - m->M)];
-        double zz = 0.0;
-        for (int64_t k = 0; k < K; k++) {
-            pr += th[k] * z[k];
-            zz += z[k] * z[k];
-        }
+        double zz = m->zzb[i];
+        pr = m->pred[i];
         double target = p->sp_target == LACUS_SP_STATE   ? xi
                         : p->sp_target == LACUS_SP_DRIVE ? h
                                                          : u[i % m->M];
         e = target - pr;
         if (learn) {
             int bad = p->sp_method == LACUS_SP_NLMS
-                          ? lacus__sp_nlms(th, z, K, e, zz, p->mu, p->delta, p->max_norm)
+                          ? lacus__sp_nlms_known(th, z, K, e, pr, zz, &m->th_n2[i], p->mu,
+                                                 p->delta, p->max_norm)
                           : lacus__sp_rls(th, m->P + m->P_off[i], m->Pz + m->th_off[i], z, K, e,
                                           p->rls_lambda, p->max_norm);
             if (bad) return BAD_THETA;
@@ -174,49 +218,67 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
     }
     m->n_calls++;
     memset(m->abs_acc, 0, (size_t)N * sizeof *m->abs_acc);
-    int64_t bad_unit = N, stop_t = -1, stop_i = -1;
+    int64_t stop_t = -1, stop_i = -1;
     int stop_kind = 0;
     int par = m->W.nnz + m->sum_K * 2 >= LACUS__PARALLEL_WORK_MIN;
-#pragma omp parallel if (par)
-    for (int64_t t = 0; t < n_steps; t++) {
-        /* x(t-1) is what the last step produced: swap the buffers' roles */
+#ifdef _OPENMP
+    int max_th = par ? omp_get_max_threads() : 1;
+#else
+    int max_th = 1;
+#endif
+    int64_t *bad_thr = LACUS__NEW(int64_t, max_th);
+    if (!bad_thr) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory");
+#pragma omp parallel if (par) num_threads(max_th)
+    {
+        /* a fixed, contiguous range of units per thread for the whole run */
+        int nth = 1, tid = 0;
+#ifdef _OPENMP
+        nth = omp_get_num_threads(), tid = omp_get_thread_num();
+#endif
+        int64_t i0 = N * tid / nth, i1 = N * (tid + 1) / nth;
+        for (int64_t t = 0; t < n_steps; t++) {
+            /* x(t-1) is what the last step produced: swap the buffers' roles */
 #pragma omp single
-        {
-            double *tmp = m->xprev;
-            m->xprev = m->x;
-            m->x = tmp;
-            tmp = m->xnprev;
-            m->xnprev = m->xn;
-            m->xn = tmp;
-        }
-        const double *ut = u + t * M;
-        const double *un = neg ? u + m->perm[t] * M : NULL;
-#pragma omp for schedule(static) reduction(min : bad_unit)
-        for (int64_t i = 0; i < N; i++) {
-            int k = unit_step(m, i, ut, un, learn, neg);
-            m->bad[i] = (uint8_t)k;
-            if (k && i < bad_unit) bad_unit = i;
-        }
-#pragma omp single
-        {
-            if (bad_unit < N && stop_t < 0) {
-                stop_t = t;
-                stop_i = bad_unit;
-                stop_kind = m->bad[bad_unit];
+            {
+                double *tmp = m->xprev;
+                m->xprev = m->x, m->x = tmp;
+                tmp = m->xnprev;
+                m->xnprev = m->xn, m->xn = tmp;
             }
-            if (stop_t < 0) {
-                if (learn) m->n_learn_steps++;
-                for (int64_t i = 0; i < N; i++) {
-                    if (o->states) o->states[t * o->ld_s + i] = m->x[i];
-                    int64_t col = o->compact ? m->sp_col[i] : i;
-                    if (col < 0) continue;
-                    if (o->pred) o->pred[t * o->ld_p + col] = m->pred[i];
-                    if (o->errs) o->errs[t * o->ld_e + col] = m->errv[i];
+            const double *ut = u + t * M;
+            const double *un = neg ? u + m->perm[t] * M : NULL;
+            drive_range(m, i0, i1, ut, un, neg);
+            int64_t bad = N;
+            for (int64_t i = i0; i < i1; i++) {
+                int k = unit_step(m, i, ut, un, learn, neg);
+                if (k) {
+                    m->bad[i] = (uint8_t)k;
+                    if (i < bad) bad = i;
+                }
+                if (o->states) o->states[t * o->ld_s + i] = m->x[i];
+                int64_t col = o->compact ? m->sp_col[i] : i;
+                if (col < 0) continue;
+                if (o->pred) o->pred[t * o->ld_p + col] = m->pred[i];
+                if (o->errs) o->errs[t * o->ld_e + col] = m->errv[i];
+            }
+            bad_thr[tid] = bad;
+#pragma omp barrier
+#pragma omp single
+            {
+                int64_t first = N;
+                for (int k = 0; k < nth; k++) first = bad_thr[k] < first ? bad_thr[k] : first;
+                if (first < N) {
+                    stop_t = t;
+                    stop_i = first;
+                    stop_kind = m->bad[first];
+                } else if (learn) {
+                    m->n_learn_steps++;
                 }
             }
+            if (stop_t >= 0) break;
         }
-        if (stop_t >= 0) break;
     }
+    lacus__free(bad_thr);
     if (stop_t >= 0) {
         /* keep x(t-1) as the state the handle holds */
         double *tmp = m->xprev;

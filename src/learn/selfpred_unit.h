@@ -29,6 +29,23 @@ static inline int lacus__sp_nlms(double *theta, const double *z, int64_t K, doub
     return 0;
 }
 
+/* The same update when p = theta.z, zz = z.z and n2 = |theta|^2 are already
+ * known (the step loop computes p and zz in the pass that gathers the
+ * fan-in for the drive): the new norm is n2 + 2 c p + c^2 zz, so the bound
+ * is checked in O(1) before the O(K) axpy. Returns 1 on a bound violation
+ * (nothing changed), else updates theta and *n2. */
+static inline int lacus__sp_nlms_known(double *theta, const double *z, int64_t K, double e,
+                                       double p, double zz, double *n2, double mu, double delta,
+                                       double max_norm)
+{
+    double c = mu * e / (delta + zz);
+    double n2_new = *n2 + 2.0 * c * p + c * c * zz;
+    if (!(n2_new <= max_norm * max_norm)) return 1; /* also catches NaN */
+    for (int64_t k = 0; k < K; k++) theta[k] += c * z[k];
+    *n2 = n2_new > 0.0 ? n2_new : 0.0;
+    return 0;
+}
+
 /* RLS with forgetting lambda on one unit (P is K x K, full, symmetric):
  *   Pz = P z, d = lambda + z.Pz, theta += Pz e / d,
  *   P <- (P - Pz Pz^T / d) / lambda.
