@@ -59,6 +59,36 @@ static int load_bptt(const char *path, row *rows, int *n_rows)
     return 0;
 }
 
+/* "selfpred:100,ff:100" -> populations of the heterogeneous model. */
+static int parse_pops(const char *spec, lacus_compare_params *cp)
+{
+    char buf[512];
+    if (strlen(spec) >= sizeof buf) return cli_error("--pops: too long"), -1;
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *items[LACUS_LOCAL_MAX_POPS + 1];
+    int n = split_list(buf, items, LACUS_LOCAL_MAX_POPS + 1);
+    if (n < 1 || n > LACUS_LOCAL_MAX_POPS)
+        return cli_error("--pops '%s': give 1 to %d RULE:UNITS items", spec, LACUS_LOCAL_MAX_POPS), -1;
+    int64_t total = 0;
+    for (int k = 0; k < n; k++) {
+        char *colon = strchr(items[k], ':'), *end = NULL;
+        if (!colon) return cli_error("--pops item '%s': expected RULE:UNITS", items[k]), -1;
+        *colon = 0;
+        lacus_error err = {0};
+        if (lacus_local_rule_parse(items[k], &cp->pops[k].rule, &err))
+            return cli_error("--pops: %s", err.msg), -1;
+        long long v = strtoll(colon + 1, &end, 10);
+        if (*end || v < 1) return cli_error("--pops %s:%s: units must be an integer >= 1", items[k], colon + 1), -1;
+        cp->pops[k].n_units = v;
+        total += v;
+    }
+    if (total != cp->n_units)
+        return cli_error("--pops: the populations have %lld units but --units is %lld",
+                         (long long)total, (long long)cp->n_units), -1;
+    cp->n_pops = n;
+    return 0;
+}
+
 static void print_table(FILE *o, const row *rows, int n)
 {
     fprintf(o, "%-8s %-14s %-10s %12s %10s %10s %10s  %s\n", "task", "model", "metric", "error",
@@ -97,7 +127,7 @@ int cmd_compare(int argc, char **argv)
     lacus_compare_params cp = lacus_compare_params_default();
     const char *tasks = "mg84,narma10,mc,lgssm,seq4";
     const char *models = "esn,esn3x,selfpred,selfpred-rls,selfpred-tpc,ff,ip,hetero,kalman,tpc,backward";
-    const char *bptt = "", *export_dir = "", *out = "";
+    const char *bptt = "", *export_dir = "", *out = "", *pops = "";
     int64_t units = cp.n_units, seed = (int64_t)cp.seed, train = cp.n_train, test = cp.n_test,
             seqs = cp.n_seqs, threads = 0;
     double sr = 0.0, lr = 0.0;
@@ -112,6 +142,8 @@ int cmd_compare(int argc, char **argv)
         {"seqs", OPT_INT, &seqs, "seq4 training sequences (test: half as many)"},
         {"sr", OPT_DOUBLE, &sr, "spectral radius (0: per task, 1.25 for mg84, else 0.9-0.95)"},
         {"lr", OPT_DOUBLE, &lr, "leak rate (0: per task)"},
+        {"pops", OPT_STRING, &pops,
+         "hetero populations RULE:UNITS,... (rules plain|selfpred|ff|ip; units sum to --units)"},
         {"bptt", OPT_STRING, &bptt, "rows of the PyTorch baseline (bench/anchor_bptt_rnn.py) to merge"},
         {"export", OPT_STRING, &export_dir, "write each task's data to DIR/<task>.npz and stop"},
         {"out", OPT_STRING, &out, "also write the table as TSV to this file"},
@@ -130,6 +162,7 @@ int cmd_compare(int argc, char **argv)
     cp.n_units = units, cp.seed = (uint64_t)seed, cp.n_train = train, cp.n_test = test;
     cp.n_seqs = seqs, cp.sr = sr, cp.lr = lr;
     if (seed < 0) return cli_error("--seed %lld: must be >= 0", (long long)seed), 2;
+    if (*pops && parse_pops(pops, &cp)) return 2;
 
     char tbuf[512], mbuf[1024], *tn[16], *mn[32];
     if (strlen(tasks) >= sizeof tbuf || strlen(models) >= sizeof mbuf)

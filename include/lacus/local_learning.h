@@ -386,8 +386,12 @@ typedef struct lacus_compare_params {
     int64_t n_train;     /* training steps (series tasks), >= 500; default 4000 */
     int64_t n_test;      /* test steps, >= 100; default 1000 */
     int64_t n_seqs;      /* SEQ4 training sequences (test: n_seqs / 2), >= 8; default 200 */
-    double sr;           /* spectral radius; default 1.0 (MG84: 1.25) when 0 */
-    double lr;           /* leak; default 0.3 */
+    double sr;           /* spectral radius; 0 (default): per task, 1.25 for MG84,
+                            0.95 NARMA10 and MC, 0.9 LGSSM and SEQ4 */
+    double lr;           /* leak; 0 (default): per task */
+    int n_pops;          /* HETERO populations; 0 (default): a quarter each of
+                            plain, selfpred, ff, ip */
+    lacus_local_pop pops[LACUS_LOCAL_MAX_POPS]; /* unit counts summing to n_units */
 } lacus_compare_params;
 
 lacus_compare_params lacus_compare_params_default(void);

@@ -87,7 +87,13 @@ static lacus_localres_params model_params(const lacus_compare_params *p, lacus_c
         break;
     case LACUS_CMP_FF: q.pops[0].rule = LACUS_RULE_FF; break;
     case LACUS_CMP_IP: q.pops[0].rule = LACUS_RULE_IP; break;
-    default: { /* hetero: a quarter of each rule */
+    default: { /* hetero: the caller's populations, or a quarter of each rule */
+        if (p->n_pops > 0) {
+            q.n_pops = p->n_pops;
+            memcpy(q.pops, p->pops, sizeof q.pops);
+            for (int k = 0; k < q.n_pops; k++) *with_pe |= q.pops[k].rule == LACUS_RULE_SELFPRED;
+            break;
+        }
         int64_t a = N / 4;
         q.n_pops = 4;
         lacus_local_rule r[4] = {LACUS_RULE_PLAIN, LACUS_RULE_SELFPRED, LACUS_RULE_FF, LACUS_RULE_IP};

@@ -32,7 +32,9 @@ lacus_status lacus_cmp_task_parse(const char *name, lacus_cmp_task *out, lacus_e
 
 lacus_compare_params lacus_compare_params_default(void)
 {
-    lacus_compare_params p = {200, 42, 4000, 1000, 400, 0.0, 0.0};
+    lacus_compare_params p;
+    memset(&p, 0, sizeof p);
+    p.n_units = 200, p.seed = 42, p.n_train = 4000, p.n_test = 1000, p.n_seqs = 400;
     return p;
 }
 

@@ -25,7 +25,16 @@ grep -q "lstm-bptt" out.txt || { echo "FAIL: baseline row not merged"; failed=$(
 expect_ok "export" "$LACUS" compare "${small[@]}" --tasks mg84,seq4 --export .
 [ -s mg84.npz ] && [ -s seq4.npz ] || { echo "FAIL: export files missing"; failed=$((failed + 1)); }
 
+# 30 states + predictions and errors of the 10 self-predicting units = 50 features
+expect_ok "chosen populations" "$LACUS" compare "${small[@]}" --tasks mg84 --models hetero \
+    --pops plain:10,selfpred:10,ip:10
+grep -q "mg84 *hetero .* 50 readout features" out.txt || { echo "FAIL: hetero with pops"; cat out.txt; failed=$((failed + 1)); }
+
 # Bad input.
+expect_fail "pops not summing" 2 "populations have 20 units but --units is 30" - \
+    "$LACUS" compare "${small[@]}" --pops plain:10,ff:10
+expect_fail "pops unknown rule" 2 "rule 'hebb': unknown" - "$LACUS" compare "${small[@]}" --pops hebb:30
+expect_fail "pops malformed" 2 "expected RULE:UNITS" - "$LACUS" compare "${small[@]}" --pops plain
 expect_fail "unknown task" 2 "task 'mg85': unknown" - "$LACUS" compare --tasks mg85
 expect_fail "unknown model" 2 "model 'lstm': unknown" - "$LACUS" compare --models lstm
 expect_fail "too few units" 2 "n_units = 1" t.tsv "$LACUS" compare --units 1 --tasks mg84 --models esn --out t.tsv
