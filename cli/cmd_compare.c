@@ -229,9 +229,16 @@ int cmd_compare(int argc, char **argv)
     }
     free(extra);
     if (rc) return rc;
-    printf("# lacus compare: units %lld, seed %lld, train %lld, test %lld, seqs %lld, threads %d\n",
-           (long long)units, (long long)seed, (long long)train, (long long)test, (long long)seqs,
-           lacus_get_num_threads());
+    /* wall times depend on what else runs: print the load beside them */
+    double load = -1.0;
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf) {
+        if (fscanf(lf, "%lf", &load) != 1) load = -1.0;
+        fclose(lf);
+    }
+    printf("# lacus compare: units %lld, seed %lld, train %lld, test %lld, seqs %lld, threads %d, "
+           "load1 %.2f (wall times)\n", (long long)units, (long long)seed, (long long)train,
+           (long long)test, (long long)seqs, lacus_get_num_threads(), load);
     print_table(stdout, rows, n);
     if (*out && write_tsv(out, rows, n)) return 1;
     return 0;
