@@ -1,6 +1,7 @@
 /* bench_local: the cost of local learning inside a reservoir.
  *
- *   bench_local [N] [T] [fan_in]       (defaults 2000, 2000, 20)
+ *   bench_local [N] [T] [fan_in] [only]   (defaults 2000, 2000, 20; only: run the
+ *                                          workloads whose name contains it)
  *
  * For each workload, the time per step with 1 and 2 threads:
  *   esn            lacus_reservoir_run (the optimised ESN path) on the same
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
     int64_t T = argc > 2 ? arg_int(argv[2], 10) : 2000;
     int64_t fan = argc > 3 ? arg_int(argv[3], 1) : 20;
     if (fan > N) fan = N;
+    const char *only = argc > 4 ? argv[4] : "";
     double *u = xmalloc(sizeof(double) * (size_t)T);
     double *states = xmalloc(sizeof(double) * (size_t)(T * N));
     srand(1);
@@ -100,6 +102,7 @@ int main(int argc, char **argv)
         {"ff", LACUS_RULE_FF, LACUS_SP_NLMS, 1, 4.0 * (fan + 1) + 8.0 * (fan + 1)},
     };
     for (size_t k = 0; k < sizeof w / sizeof *w; k++) {
+        if (*only && !strstr(w[k].name, only)) continue;
         lacus_localres_params p = params(N, fan, w[k].rule, w[k].m);
         int64_t Tk = w[k].m == LACUS_SP_RLS && w[k].rule == LACUS_RULE_SELFPRED ? T / 4 : T;
         double ts[3] = {0};
