@@ -66,8 +66,10 @@
  * Divergence. After each learning step every learning unit checks its
  * weights: a NaN/Inf, a predictor norm |theta_i| above max_norm or a row
  * norm |W_i| above max_norm stops the run: the call returns
- * LACUS_ERR_NUMERIC, the message names the step, the unit, the rule and the
- * rate to lower, and the handle keeps the weights of the step before.
+ * LACUS_ERR_NUMERIC, the message names the step, the unit (the smallest
+ * failing index, whatever the thread count), the rule and the rate to lower;
+ * the failing unit's update is not applied (the other units' updates of that
+ * step are), and the state the handle keeps is x(t-1).
  *
  * Threads: the units of each step are split across OpenMP threads (a unit's
  * update touches only its own row, predictor and state), so the numbers do
@@ -160,7 +162,7 @@ lacus_local_rule lacus_localres_unit_rule(const lacus_localres *m, int64_t i);
  *   states: x(t); pred: p_i(t) (0 for units that predict nothing);
  *   errs: e_i(t) = target - p_i(t) (0 likewise).
  * Returns LACUS_ERR_NUMERIC on NaN/Inf in u (nothing changed) or on a
- * divergence (rows before it written; see above). */
+ * divergence (rows up to the failing step written; see above). */
 lacus_status lacus_localres_run(lacus_localres *m, const double *u, int64_t n_steps, int learn,
                                 int reset, double *states, double *pred, double *errs);
 
