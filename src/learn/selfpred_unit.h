@@ -11,28 +11,11 @@
 #include <stdint.h>
 
 /* NLMS (Haykin, "Adaptive Filter Theory", ch. 6):
- *   theta += mu e z / (delta + z.z),   zz = z.z given.
- * Returns 1 (and leaves theta as it was) when the new theta is not finite or
- * its norm exceeds max_norm. */
-static inline int lacus__sp_nlms(double *theta, const double *z, int64_t K, double e, double zz,
-                                 double mu, double delta, double max_norm)
-{
-    double c = mu * e / (delta + zz), n2 = 0.0;
-    for (int64_t k = 0; k < K; k++) {
-        theta[k] += c * z[k];
-        n2 += theta[k] * theta[k];
-    }
-    if (!(n2 <= max_norm * max_norm)) { /* also catches NaN */
-        for (int64_t k = 0; k < K; k++) theta[k] -= c * z[k];
-        return 1;
-    }
-    return 0;
-}
-
-/* The same update when p = theta.z, zz = z.z and n2 = |theta|^2 are already
- * known (the step loop computes p and zz in the pass that gathers the
- * fan-in for the drive): the new norm is n2 + 2 c p + c^2 zz, so the bound
- * is checked in O(1) before the O(K) axpy. Returns 1 on a bound violation
+ *   theta += mu e z / (delta + z.z),
+ * given p = theta.z, zz = z.z and n2 = |theta|^2 (the step loop computes p
+ * and zz in the pass that gathers the fan-in for the drive): the new norm
+ * is n2 + 2 c p + c^2 zz, so the bound is checked in O(1) before the O(K)
+ * axpy. Returns 1 on a bound violation
  * (nothing changed), else updates theta and *n2. */
 static inline int lacus__sp_nlms_known(double *theta, const double *z, int64_t K, double e,
                                        double p, double zz, double *n2, double mu, double delta,
