@@ -166,6 +166,12 @@ lacus_local_rule lacus_localres_unit_rule(const lacus_localres *m, int64_t i);
 lacus_status lacus_localres_run(lacus_localres *m, const double *u, int64_t n_steps, int learn,
                                 int reset, double *states, double *pred, double *errs);
 
+/* As lacus_localres_run with learn = 1, also writing the states of the
+ * negative (time-shuffled) copy the FF units learn from: neg_states
+ * (n_steps, n_units), optional; all zeros when no unit uses the FF rule. */
+lacus_status lacus_localres_run_neg(lacus_localres *m, const double *u, int64_t n_steps, int reset,
+                                    double *states, double *neg_states);
+
 /* Feature rows for a readout: [x(t)] (with_pe = 0) or [x(t), p(t), e(t)]
  * restricted to the SELFPRED units for p and e (with_pe = 1).
  * n_features tells the width; feats is (n_steps, width). */

@@ -28,7 +28,7 @@ enum { BAD_NONE = 0, BAD_THETA, BAD_WROW, BAD_FF, BAD_IP };
  * one column per unit (compact = 0, ld_p) or one per self-predicting unit
  * (compact = 1). NULL pointers are skipped. */
 typedef struct out_rows {
-    double *states, *pred, *errs;
+    double *states, *pred, *errs, *neg;
     int64_t ld_s, ld_p, ld_e;
     int compact;
 } out_rows;
@@ -256,6 +256,7 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
                     if (i < bad) bad = i;
                 }
                 if (o->states) o->states[t * o->ld_s + i] = m->x[i];
+                if (o->neg && neg) o->neg[t * N + i] = m->xn[i];
                 int64_t col = o->compact ? m->sp_col[i] : i;
                 if (col < 0) continue;
                 if (o->pred) o->pred[t * o->ld_p + col] = m->pred[i];
@@ -306,7 +307,7 @@ lacus_status lacus_localres_run(lacus_localres *m, const double *u, int64_t n_st
     if (!u || n_steps < 1)
         return lacus__fail(&m->err, LACUS_ERR_ARG, "input: %s",
                            !u ? "u is NULL" : "n_steps must be >= 1");
-    out_rows o = {states, pred, errs, m->N, m->N, m->N, 0};
+    out_rows o = {states, pred, errs, NULL, m->N, m->N, m->N, 0};
     /* units without a predictor read 0 in pred and errs */
     if (pred) memset(pred, 0, (size_t)(n_steps * m->N) * sizeof *pred);
     if (errs) memset(errs, 0, (size_t)(n_steps * m->N) * sizeof *errs);
@@ -321,6 +322,18 @@ lacus_status lacus_localres_features(lacus_localres *m, const double *u, int64_t
         return lacus__fail(&m->err, LACUS_ERR_ARG, "features: u and feats must be given, n_steps >= 1");
     int64_t F = lacus_localres_n_features(m, with_pe);
     out_rows o = {feats, with_pe ? feats + m->N : NULL, with_pe ? feats + m->N + m->n_sp : NULL,
-                  F, F, F, 1};
+                  NULL, F, F, F, 1};
     return run_rows(m, u, n_steps, learn, reset, &o);
+}
+
+lacus_status lacus_localres_run_neg(lacus_localres *m, const double *u, int64_t n_steps, int reset,
+                                    double *states, double *neg_states)
+{
+    if (!m) return LACUS_ERR_ARG;
+    if (!u || n_steps < 1)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "input: %s",
+                           !u ? "u is NULL" : "n_steps must be >= 1");
+    if (neg_states) memset(neg_states, 0, (size_t)(n_steps * m->N) * sizeof *neg_states);
+    out_rows o = {states, NULL, NULL, neg_states, m->N, m->N, m->N, 0};
+    return run_rows(m, u, n_steps, 1, reset, &o);
 }

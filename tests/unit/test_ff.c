@@ -120,5 +120,57 @@ int main(void)
         lacus_localres_free(m);
         free(u), free(us), free(X);
     }
+    TEST("locality: an FF unit's row is rebuilt from its own and its fan-in's states") {
+        /* lr = 1 so that a unit's state is its activation y: the update of
+         * row i needs only y+_i(t), y-_i(t) and the fan-in values of both
+         * copies at t-1 (ff_unit.h) */
+        const int64_t T = 200, N = 40;
+        double *u = malloc(sizeof(double) * T), *X = malloc(sizeof(double) * T * N),
+               *Xn = malloc(sizeof(double) * T * N), *W0 = malloc(sizeof(double) * N * N),
+               *W1 = malloc(sizeof(double) * N * N);
+        srand(8);
+        for (int64_t t = 0; t < T; t++) u[t] = urand();
+        lacus_localres_params p = lacus_localres_params_default();
+        p.res.n_units = N, p.res.n_inputs = 1, p.res.sr = 0.9, p.res.lr = 1.0;
+        p.res.rc_connectivity = 0.2, p.res.seed = 4;
+        p.n_pops = 2;
+        p.pops[0].n_units = 20, p.pops[0].rule = LACUS_RULE_PLAIN;
+        p.pops[1].n_units = 20, p.pops[1].rule = LACUS_RULE_FF;
+        p.ff_eta = 1e-2, p.ff_theta = 0.3;
+        lacus_localres *m = NULL;
+        CHECK_STATUS(lacus_localres_create(&p, &m, NULL), LACUS_OK);
+        lacus_localres_get_W(m, W0);
+        CHECK_STATUS(lacus_localres_run_neg(m, u, T, 1, X, Xn), LACUS_OK);
+        lacus_localres_get_W(m, W1);
+        double worst = 0.0, moved = 0.0;
+        for (int64_t i = 0; i < N; i++) {
+            int64_t fan[64], nf = 0;
+            lacus_localres_get_fan_in(m, i, fan, &nf);
+            double row[64];
+            for (int64_t a = 0; a < nf; a++) row[a] = W0[i * N + fan[a]];
+            if (i >= 20)
+                for (int64_t t = 0; t < T; t++) {
+                    double yp = X[t * N + i], yn = Xn[t * N + i];
+                    double sp = 1.0 / (1.0 + exp(-(p.ff_theta - yp * yp)));
+                    double sn = 1.0 / (1.0 + exp(-(yn * yn - p.ff_theta)));
+                    double dp = -sp * 2.0 * yp * (1.0 - yp * yp), dn = sn * 2.0 * yn * (1.0 - yn * yn);
+                    for (int64_t a = 0; a < nf; a++) {
+                        double xp = t ? X[(t - 1) * N + fan[a]] : 0.0;
+                        double xn = t ? Xn[(t - 1) * N + fan[a]] : 0.0;
+                        row[a] -= p.ff_eta * (dp * xp + dn * xn);
+                    }
+                }
+            for (int64_t a = 0; a < nf; a++) {
+                worst = fmax(worst, fabs(W1[i * N + fan[a]] - row[a]));
+                moved = fmax(moved, fabs(W1[i * N + fan[a]] - W0[i * N + fan[a]]));
+            }
+        }
+        printf("FF locality: max |W row - rebuilt| %.3g (rows moved by up to %.3g; plain rows fixed)\n",
+               worst, moved);
+        CHECK(worst < 1e-12);
+        CHECK(moved > 1e-3);
+        lacus_localres_free(m);
+        free(u), free(X), free(Xn), free(W0), free(W1);
+    }
     TEST_MAIN_END();
 }
