@@ -153,6 +153,29 @@ int main(void)
         locality(LACUS_SP_STATE, LACUS_SP_NLMS, 0.01);
     }
 
+    TEST("a population of plain units is the ESN of lacus_reservoir_run") {
+        const int64_t T = 300, N = 80, M = 2;
+        lacus_localres_params p = small(N, M);
+        p.res.bias_scaling = 0.5;
+        p.pops[0].rule = LACUS_RULE_PLAIN;
+        double *u = malloc(sizeof(double) * T * M), *a = malloc(sizeof(double) * T * N),
+               *b = malloc(sizeof(double) * T * N);
+        fill_input(u, T, M, 6);
+        lacus_localres *m = NULL;
+        lacus_reservoir *r = NULL;
+        CHECK_STATUS(lacus_localres_create(&p, &m, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_reservoir_create(&p.res, &r, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_localres_run(m, u, T, 1, 1, a, NULL, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_reservoir_run(r, u, T, 1, b), LACUS_OK);
+        double d = 0.0;
+        for (int64_t k = 0; k < T * N; k++) d = fmax(d, fabs(a[k] - b[k]));
+        printf("plain local reservoir vs lacus_reservoir_run: max |diff| %.3g\n", d);
+        CHECK(d < 1e-12);
+        lacus_localres_free(m);
+        lacus_reservoir_free(r);
+        free(u), free(a), free(b);
+    }
+
     TEST("same numbers with 1 and 2 threads") {
         lacus_localres_params p = small(400, 1);
         p.res.rc_connectivity = 0.1;
