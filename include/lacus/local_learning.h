@@ -342,7 +342,8 @@ lacus_status lacus_ff_make_task(int64_t n, int64_t n_inputs, int64_t n_classes, 
  *           (the Kalman filter is the optimum).
  *   SEQ4    4-class sequence classification (40 steps: sine of period 10,
  *           sine of period 7, square and sawtooth waves of period 10, random
- *           phase and amplitude, noise 0.3); test error rate.
+ *           phase and amplitude, noise 0.6); test error rate. Features of a
+ *           sequence: mean and mean square of its second half.
  * Models: the local reservoir with every unit PLAIN (the ESN), the same ESN
  * with 3 n_units (as many readout features as [s, p, e]), SELFPRED (NLMS,
  * readout on [s, p, e]), SELFPRED with RLS, SELFPRED with tPC coupling
@@ -393,7 +394,7 @@ typedef struct lacus_compare_params {
     uint64_t seed;       /* data and weights; default 42 */
     int64_t n_train;     /* training steps (series tasks), >= 500; default 4000 */
     int64_t n_test;      /* test steps, >= 100; default 1000 */
-    int64_t n_seqs;      /* SEQ4 training sequences (test: n_seqs / 2), >= 8; default 200 */
+    int64_t n_seqs;      /* SEQ4 training sequences (test: n_seqs / 2), >= 8; default 400 */
     double sr;           /* spectral radius; 0 (default): per task, 1.25 for MG84,
                             0.95 NARMA10 and MC, 0.9 LGSSM and SEQ4 */
     double lr;           /* leak; 0 (default): per task */
