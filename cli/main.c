@@ -17,6 +17,7 @@ static const struct {
     {"fit", cmd_fit, "train an echo state network and save it (.npz)"},
     {"run", cmd_run, "run a trained model on input sequences"},
     {"eval", cmd_eval, "score predictions (mse, rmse, nrmse, rsquare, mae, pearson)"},
+    {"search", cmd_search, "hyperparameter search (random or TPE), resumable"},
     {"compare", cmd_compare, "ESN vs local learning (self-predicting, tPC, FF, IP, mixed) vs BPTT"},
 };
 
@@ -41,11 +42,19 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("lacus %s\n", lacus_version());
+        printf("lacus %s (MPI: %s)\n", lacus_version(), lacus_dist_available() ? "yes" : "no");
         return 0;
     }
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
-        if (!strcmp(argv[1], verbs[i].name)) return verbs[i].fn(argc, argv);
+        if (!strcmp(argv[1], verbs[i].name)) {
+            /* Under mpirun every rank runs the verb; the distributed ones
+             * (fit) share the work, the others run on each rank. */
+            lacus_error err = {0};
+            if (lacus_dist_init(&argc, &argv, &err)) return cli_error("%s", err.msg), 1;
+            int rc = verbs[i].fn(argc, argv);
+            lacus_dist_finalize();
+            return rc;
+        }
     cli_error("unknown verb \"%s\" (see lacus --help)", argv[1]);
     return 2;
 }

@@ -83,7 +83,8 @@ class ReservoirParams(ctypes.Structure):
 
 class RidgeParams(ctypes.Structure):
     _fields_ = [("n_features", c_int64), ("n_outputs", c_int64), ("ridge", c_double),
-                ("bias", c_int), ("solver", c_int), ("keep_samples", c_int64)]
+                ("bias", c_int), ("solver", c_int), ("keep_samples", c_int64),
+                ("accumulate_f32", c_int)]
 
 
 class OnlineParams(ctypes.Structure):
