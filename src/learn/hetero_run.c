@@ -55,11 +55,13 @@ static void drive_range(lacus_localres *m, int64_t i0, int64_t i1, const double 
             const double *th = m->theta + m->th_off[i];
             double xi = xp[i], pr = th[0] + th[1] * xi, zz = 1.0 + xi * xi;
             z[0] = 1.0, z[1] = xi;
-            double *zf = z + 2 - a;
-            const double *tf = th + 2 - a;
-            for (int64_t k = a; k < b; k++) {
-                double xj = xp[W->indices[k]];
-                h += W->values[k] * xj;
+            double *zf = z + 2;
+            const double *tf = th + 2;
+            const int32_t *ix = W->indices + a;
+            const double *wv = W->values + a;
+            for (int64_t k = 0; k < b - a; k++) {
+                double xj = xp[ix[k]];
+                h += wv[k] * xj;
                 zf[k] = xj;
                 pr += tf[k] * xj;
                 zz += xj * xj;
