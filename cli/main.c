@@ -22,6 +22,7 @@ static const struct {
     {"prep", cmd_prep, "fit/apply/invert preprocessing (minmax, zscore, onehot, delay)"},
     {"classify", cmd_classify, "sequence classification: fit, run, eval (accuracy, confusion)"},
     {"plot", cmd_plot, "draw run outputs as PNG (truth, states, errors, spectrum, confusion)"},
+    {"compare", cmd_compare, "ESN vs local learning (self-predicting, tPC, FF, IP, mixed) vs BPTT"},
 };
 
 static void usage(FILE *f)

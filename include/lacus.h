@@ -141,6 +141,7 @@ int lacus_get_num_threads(void);
 #include "lacus/metrics.h"
 #include "lacus/preprocess.h"
 #include "lacus/classify.h"
+#include "lacus/local_learning.h"
 
 #ifdef __cplusplus
 }
