@@ -116,6 +116,9 @@ lacus_status lacus__neat_hist_push(lacus_neat *p, const lacus_neat_gen_stats *s,
 /* Phenotype activation helpers shared by net.c and reservoir.c. */
 double lacus__neat_aggregate(lacus_neat_agg a, const double *v, int64_t n, double *scratch);
 
+/* The node values of a network: n_in inputs then one per genome node. */
+const double *lacus__neat_net_values(const lacus_neat_net *n, int64_t *n_in, int64_t *n_nodes);
+
 /* Grows an array (doubling) so that it holds at least need elements. */
 int lacus__neat_grow(void **ptr, int64_t *cap, int64_t need, size_t elem);
 

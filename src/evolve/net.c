@@ -264,6 +264,13 @@ void lacus_neat_net_activate(lacus_neat_net *n, const double *in, double *out)
     for (int64_t o = 0; o < n->n_out; o++) out[o] = n->values[n->out_idx[o]];
 }
 
+const double *lacus__neat_net_values(const lacus_neat_net *n, int64_t *n_in, int64_t *n_nodes)
+{
+    *n_in = n->n_in;
+    *n_nodes = n->n_nodes;
+    return n->values;
+}
+
 /* ---- XOR ------------------------------------------------------------------ */
 
 lacus_status lacus_neat_fitness_xor(const lacus_neat_genome *g, void *config, uint64_t eval_seed,
