@@ -14,6 +14,7 @@
 typedef struct {
     const char *path;
     lacus_error *err;
+    const char *prefix; /* member-name prefix ("" or "layer3/" inside a stack) */
 } loader;
 
 static lacus_status bad(loader *L, const char *what)
@@ -111,6 +112,9 @@ static lacus_status parse_reservoir(loader *L, const cJSON *res, lacus_reservoir
 static lacus_status read_array(loader *L, lacus_npz *z, const char *name, lacus_dtype dtype,
                                int64_t rows, int64_t cols, lacus_ndarray *a)
 {
+    char member[128];
+    snprintf(member, sizeof member, "%s%s", L->prefix, name);
+    name = member;
     lacus_status st = lacus_npz_read(z, name, a, L->err);
     if (st) return st;
     int ok = a->dtype == dtype &&
@@ -264,7 +268,7 @@ lacus_status lacus_esn_load(const char *path, lacus_esn **out, lacus_error *err)
     if (!path || !out) return lacus__fail(err, LACUS_ERR_ARG, "path or out is NULL");
     *out = NULL;
     lacus_error local;
-    loader L = {path, err ? err : &local};
+    loader L = {path, err ? err : &local, ""};
     lacus_npz *z = NULL;
     lacus_status st = lacus_npz_open(path, &z, L.err);
     if (st) return st;
@@ -281,4 +285,13 @@ lacus_status lacus_esn_load(const char *path, lacus_esn **out, lacus_error *err)
     cJSON_Delete(man);
     lacus_npz_close(z);
     return st;
+}
+
+lacus_status lacus__esn_build(const char *path, const void *manifest, lacus_npz *z,
+                              const char *prefix, lacus_esn **out, lacus_error *err)
+{
+    lacus_error local;
+    loader L = {path, err ? err : &local, prefix};
+    if (!cJSON_IsObject((const cJSON *)manifest)) return bad(&L, "a model manifest is not an object");
+    return build(&L, manifest, z, out);
 }

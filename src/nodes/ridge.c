@@ -111,6 +111,24 @@ void lacus_ridge_free(lacus_ridge *m)
     lacus__free(m);
 }
 
+void lacus__ridge_release(lacus_ridge *m)
+{
+    lacus__free(m->XtX);
+    lacus__free(m->XtY);
+    lacus__free(m->stage_X);
+    lacus__free(m->stage_Y);
+    lacus__free(m->kept_X);
+    lacus__free(m->kept_Y);
+    m->XtX = m->XtY = m->stage_X = m->stage_Y = m->kept_X = m->kept_Y = NULL;
+    int64_t F = m->p.n_features, O = m->p.n_outputs;
+    m->n_samples = m->n_kept = m->n_staged = 0;
+    m->keeping = m->p.keep_samples > 0;
+    memset(m->sx, 0, (size_t)F * sizeof(double));
+    memset(m->sy, 0, (size_t)O * sizeof(double));
+    if (m->solved) m->has_weights = 1;
+    m->solved = 0;
+}
+
 const char *lacus_ridge_errmsg(const lacus_ridge *m) { return m ? m->err.msg : "NULL readout"; }
 
 void lacus_ridge_reset(lacus_ridge *m)

@@ -35,4 +35,9 @@ void lacus__ridge_flush_stage(lacus_ridge *m);
 /* Moves kept samples into the primal sums and stops keeping. */
 lacus_status lacus__ridge_flush_kept(lacus_ridge *m);
 
+/* Frees the sums (X^T X, X^T Y, staged and kept rows) of a solved readout,
+ * keeping its weights: a stack of large layers holds only one layer's
+ * normal equations at a time. Later partial_fit calls start new sums. */
+void lacus__ridge_release(lacus_ridge *m);
+
 #endif
