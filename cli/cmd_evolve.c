@@ -106,7 +106,7 @@ int cmd_evolve(int argc, char **argv)
 {
     const char *config = NULL, *task = "xor", *ckpt_prefix = NULL, *resume = NULL, *out = NULL;
     int64_t gens = 300, seed = 1, threads = 0, ckpt_every = 0, n_seq = 400, seq_len = 40;
-    double noise = 0.5, ridge = 1e-6, penalty = 0.0, angle = 0.07;
+    double noise = 0.4, ridge = 1e-6, penalty = 0.0, angle = 0.07;
     int64_t max_steps = 100000;
     int no_png = 0;
     opt table[] = {

@@ -82,15 +82,15 @@ struct lacus_neat_net {
     lacus_neat_act *act;
     lacus_neat_agg *agg;
     double *values, *next, *scratch;
+    int64_t *fill;
+    char *req, *done;
+    void *block; /* every array above lives in this one allocation */
 };
 
 void lacus_neat_net_free(lacus_neat_net *n)
 {
     if (!n) return;
-    lacus__free(n->eval), lacus__free(n->lo), lacus__free(n->src), lacus__free(n->out_idx);
-    lacus__free(n->w), lacus__free(n->bias), lacus__free(n->resp), lacus__free(n->leak);
-    lacus__free(n->act), lacus__free(n->agg);
-    lacus__free(n->values), lacus__free(n->next), lacus__free(n->scratch);
+    lacus__free(n->block);
     lacus__free(n);
 }
 
@@ -120,26 +120,34 @@ lacus_status lacus_neat_net_create(const lacus_neat_genome *g, const lacus_neat_
     n->recurrent = recurrent;
     int64_t ne = 0;
     for (int64_t i = 0; i < g->n_conns; i++) ne += g->conns[i].enabled != 0;
-    n->eval = LACUS__NEW(int64_t, NN + 1);
-    n->lo = LACUS__ZNEW(int64_t, NN + 1);
-    n->src = LACUS__NEW(int64_t, ne + 1);
-    n->w = LACUS__NEW(double, ne + 1);
-    n->out_idx = LACUS__NEW(int64_t, n->n_out);
-    n->bias = LACUS__NEW(double, NN + 1);
-    n->resp = LACUS__NEW(double, NN + 1);
-    n->leak = LACUS__NEW(double, NN + 1);
-    n->act = LACUS__NEW(lacus_neat_act, NN + 1);
-    n->agg = LACUS__NEW(lacus_neat_agg, NN + 1);
-    n->values = LACUS__ZNEW(double, NV);
-    n->scratch = LACUS__NEW(double, 2 * (ne + 1));
-    if (recurrent) n->next = LACUS__ZNEW(double, NV);
-    char *req = LACUS__ZNEW(char, NN + 1), *done = LACUS__ZNEW(char, NN + 1);
+    /* One allocation for all arrays: a network is built per evaluation. */
+    const int64_t n8 = (NN + 1) * 4 + (NN + 1) + 2 * (ne + 1) + n->n_out + 1 + NV * (recurrent ? 2 : 1) +
+                       2 * (ne + 1) + (NN + 1);
+    const int64_t n4 = 2 * (NN + 1), n1 = 2 * (NN + 1);
     lacus_status st = LACUS_OK;
-    if (!n->eval || !n->lo || !n->src || !n->w || !n->out_idx || !n->bias || !n->resp || !n->leak ||
-        !n->act || !n->agg || !n->values || !n->scratch || (recurrent && !n->next) || !req || !done) {
-        st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory building a network");
-        goto fail;
+    char *b = n8 < ((int64_t)1 << 40) ? lacus__calloc((size_t)(n8 * 8 + n4 * 4 + n1), 1) : NULL;
+    if (!b) {
+        lacus__free(n);
+        return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory building a network");
     }
+    n->block = b;
+    n->eval = (int64_t *)b, b += 8 * (NN + 1);
+    n->lo = (int64_t *)b, b += 8 * (NN + 1);
+    n->fill = (int64_t *)b, b += 8 * (NN + 1);
+    n->bias = (double *)b, b += 8 * (NN + 1);
+    n->resp = (double *)b, b += 8 * (NN + 1);
+    n->src = (int64_t *)b, b += 8 * (ne + 1);
+    n->w = (double *)b, b += 8 * (ne + 1);
+    n->out_idx = (int64_t *)b, b += 8 * (n->n_out + 1);
+    n->values = (double *)b, b += 8 * NV;
+    if (recurrent) n->next = (double *)b, b += 8 * NV;
+    n->scratch = (double *)b, b += 8 * 2 * (ne + 1);
+    n->leak = (double *)b, b += 8 * (NN + 1);
+    n->act = (lacus_neat_act *)b, b += 4 * (NN + 1);
+    n->agg = (lacus_neat_agg *)b, b += 4 * (NN + 1);
+    n->req = b, b += NN + 1;
+    n->done = b;
+    char *req = n->req, *done = n->done;
     n->all_sum = 1;
     for (int64_t k = 0; k < NN; k++) {
         const neat_node *nd = &g->nodes[k];
@@ -163,11 +171,7 @@ lacus_status lacus_neat_net_create(const lacus_neat_genome *g, const lacus_neat_
     }
     for (int64_t k = 0; k < NN; k++) n->lo[k + 1] += n->lo[k];
     {
-        int64_t *fill = LACUS__NEW(int64_t, NN + 1);
-        if (!fill) {
-            st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory building a network");
-            goto fail;
-        }
+        int64_t *fill = n->fill;
         memcpy(fill, n->lo, (size_t)(NN + 1) * sizeof *fill);
         for (int64_t i = 0; i < g->n_conns; i++) {
             if (!g->conns[i].enabled) continue;
@@ -175,7 +179,6 @@ lacus_status lacus_neat_net_create(const lacus_neat_genome *g, const lacus_neat_
             n->src[fill[t]] = index_of(g, NI, g->conns[i].in);
             n->w[fill[t]++] = g->conns[i].weight;
         }
-        lacus__free(fill);
     }
     for (int64_t o = 0; o < n->n_out; o++) {
         n->out_idx[o] = index_of(g, NI, o);
@@ -218,13 +221,9 @@ lacus_status lacus_neat_net_create(const lacus_neat_genome *g, const lacus_neat_
             goto fail;
         }
     }
-    lacus__free(req);
-    lacus__free(done);
     *out = n;
     return LACUS_OK;
 fail:
-    lacus__free(req);
-    lacus__free(done);
     lacus_neat_net_free(n);
     return st;
 }

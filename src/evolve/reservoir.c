@@ -82,12 +82,23 @@ lacus_status lacus_neat_reservoir_score(const lacus_neat_genome *g, const lacus_
         goto done;
     }
     if ((st = lacus_ridge_create(&rp, &rg, err))) goto done;
-    for (int64_t i = 0; i < t->n_train; i++) {
-        if (run_seq(n, t, i, NULL, states, cls)) goto done; /* diverged: worst score */
-        if (cls) {
-            for (int64_t o = 0; o < O; o++) y[o] = t->labels[i] == o ? 1.0 : 0.0;
-            st = lacus_ridge_partial_fit(rg, states, NN, y, O, 1);
-        } else if (t->n_steps[i] > t->warmup) {
+    if (cls) {
+        /* One row per sequence (its last state), fitted in one call. */
+        double *X = LACUS__NEW(double, t->n_train * NN), *Y = LACUS__ZNEW(double, t->n_train * O);
+        int bad = !X || !Y;
+        for (int64_t i = 0; i < t->n_train && !bad; i++) {
+            if (run_seq(n, t, i, NULL, X + i * NN, 1)) bad = 2;
+            else if (t->labels[i] >= 0 && t->labels[i] < O) Y[i * O + t->labels[i]] = 1.0;
+        }
+        if (bad == 1) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory scoring a reservoir");
+        else if (!bad) st = lacus_ridge_partial_fit(rg, X, NN, Y, O, t->n_train);
+        lacus__free(X);
+        lacus__free(Y);
+        if (bad || st) goto done; /* bad == 2: diverged, worst score */
+    }
+    for (int64_t i = 0; i < t->n_train && !cls; i++) {
+        if (run_seq(n, t, i, NULL, states, 0)) goto done; /* diverged: worst score */
+        if (t->n_steps[i] > t->warmup) {
             int64_t w = t->warmup;
             st = lacus_ridge_partial_fit(rg, states + w * NN, NN, t->targets[i] + w * O, O, t->n_steps[i] - w);
         }

@@ -149,7 +149,7 @@ lacus_status lacus_neat_seqclass4(int64_t n_seqs, int64_t n_steps, double noise,
         labels[j] = t;
     }
     for (int64_t i = 0; i < n_seqs; i++) {
-        double ph = 2 * M_PI * lacus__rng_uniform(&r), a = 0.5 + 0.5 * lacus__rng_uniform(&r);
+        double ph = 1.0 * M_PI * lacus__rng_uniform(&r), a = 0.5 + 0.5 * lacus__rng_uniform(&r);
         for (int64_t t = 0; t < n_steps; t++)
             x[i * n_steps + t] = a * sin(2 * M_PI * (double)t / PERIOD[labels[i]] + ph) +
                                  noise * lacus__rng_normal(&r);
