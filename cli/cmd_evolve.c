@@ -86,9 +86,12 @@ static int make_res_task(const char *task, const lacus_neat_config *c, int64_t s
     return 0;
 }
 
+/* Written to a temporary name, renamed when complete: no partial CSV. */
 static int write_stats_csv(const lacus_neat *p, const char *path)
 {
-    FILE *f = fopen(path, "w");
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
     if (!f) return cli_error("%s: %s", path, strerror(errno)), -1;
     fprintf(f, "generation,best,mean,stdev,n_species,mean_nodes,mean_links,best_nodes,best_links,evaluations\n");
     for (int64_t i = 0; i < lacus_neat_history_len(p); i++) {
@@ -98,7 +101,11 @@ static int write_stats_csv(const lacus_neat *p, const char *path)
                 s.best, s.mean, s.stdev, (long long)s.n_species, s.mean_nodes, s.mean_conns,
                 (long long)s.best_nodes, (long long)s.best_conns, (long long)s.evaluations);
     }
-    if (fclose(f)) return cli_error("%s: write failed", path), -1;
+    int bad = ferror(f);
+    if (fclose(f) || bad || rename(tmp, path)) {
+        remove(tmp);
+        return cli_error("%s: write failed", path), -1;
+    }
     return 0;
 }
 
