@@ -314,6 +314,8 @@ static void eval_one(lacus_neat *p, lacus_neat_fitness_fn fn, void *user, int64_
     lacus__rng r;
     lacus__rng_stream(&r, p->seed, STREAM_NEAT_EVAL + (uint64_t)p->generation, (uint64_t)p->pop[i]->key);
     double f = NAN;
+    errs[i].status = LACUS_OK;
+    errs[i].msg[0] = 0;
     sts[i] = fn(p->pop[i], user, lacus__rng_u64(&r), &f, &errs[i]);
     if (!sts[i] && !isfinite(f)) {
         sts[i] = LACUS_ERR_NUMERIC;
@@ -327,7 +329,7 @@ static lacus_status evaluate(lacus_neat *p, lacus_neat_fitness_fn fn, void *user
 {
     const int64_t n = p->n_pop;
     lacus_status *sts = LACUS__ZNEW(lacus_status, n);
-    lacus_error *errs = LACUS__ZNEW(lacus_error, n);
+    lacus_error *errs = LACUS__NEW(lacus_error, n); /* each cleared by eval_one */
     if (!sts || !errs) {
         lacus__free(sts);
         lacus__free(errs);
