@@ -626,7 +626,10 @@ lacus_status lacus_neat_step(lacus_neat *p, lacus_neat_fitness_fn fn, void *user
     lacus_neat_gen_stats s;
     lacus_status st;
     if (done) *done = 0;
-    if (!fn) return lacus__fail(&e, LACUS_ERR_ARG, "fitness function is NULL"), snprintf(p->errmsg, sizeof p->errmsg, "%s", e.msg), LACUS_ERR_ARG;
+    if (!fn) {
+        snprintf(p->errmsg, sizeof p->errmsg, "fitness function is NULL");
+        return LACUS_ERR_ARG;
+    }
     if ((st = evaluate(p, fn, user, &e)) || (st = record(p, &s, &e))) goto fail;
     if (stats) *stats = s;
     if (s.solved) {

@@ -9,20 +9,20 @@
 #include "core/error.h"
 #include "evolve/neat_int.h"
 
-/* Runs sequence i and hands the unit states of each step (or only the last
- * step) to fn. Returns -1 when a state is not finite (a diverging
- * reservoir), 0 otherwise. */
-static int run_seq(lacus_neat_net *n, const lacus_neat_res_task *t, int64_t i, double *in_buf,
-                   double *states, int last_only)
+/* Runs sequence i from a zero state and writes the unit states of every
+ * step (or of the last step only) into states. The network is built with
+ * no output nodes, so activate writes nothing to its output argument.
+ * Returns -1 when a state is not finite (a diverging reservoir), else 0. */
+static int run_seq(lacus_neat_net *n, const lacus_neat_res_task *t, int64_t i, double *states,
+                   int last_only)
 {
     int64_t ni, nn;
-    double dummy[1];
-    (void)in_buf;
+    double unused[1];
     lacus_neat_net_reset(n);
     const double *u = t->inputs[i];
     const int64_t T = t->n_steps[i];
     for (int64_t s = 0; s < T; s++) {
-        lacus_neat_net_activate(n, u + s * t->n_inputs, t->config->num_outputs ? NULL : dummy);
+        lacus_neat_net_activate(n, u + s * t->n_inputs, unused);
         const double *v = lacus__neat_net_values(n, &ni, &nn);
         for (int64_t k = 0; k < nn; k++)
             if (!isfinite(v[ni + k])) return -1;
@@ -87,7 +87,7 @@ lacus_status lacus_neat_reservoir_score(const lacus_neat_genome *g, const lacus_
         double *X = LACUS__NEW(double, t->n_train * NN), *Y = LACUS__ZNEW(double, t->n_train * O);
         int bad = !X || !Y;
         for (int64_t i = 0; i < t->n_train && !bad; i++) {
-            if (run_seq(n, t, i, NULL, X + i * NN, 1)) bad = 2;
+            if (run_seq(n, t, i, X + i * NN, 1)) bad = 2;
             else if (t->labels[i] >= 0 && t->labels[i] < O) Y[i * O + t->labels[i]] = 1.0;
         }
         if (bad == 1) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory scoring a reservoir");
@@ -97,7 +97,7 @@ lacus_status lacus_neat_reservoir_score(const lacus_neat_genome *g, const lacus_
         if (bad || st) goto done; /* bad == 2: diverged, worst score */
     }
     for (int64_t i = 0; i < t->n_train && !cls; i++) {
-        if (run_seq(n, t, i, NULL, states, 0)) goto done; /* diverged: worst score */
+        if (run_seq(n, t, i, states, 0)) goto done; /* diverged: worst score */
         if (t->n_steps[i] > t->warmup) {
             int64_t w = t->warmup;
             st = lacus_ridge_partial_fit(rg, states + w * NN, NN, t->targets[i] + w * O, O, t->n_steps[i] - w);
@@ -110,7 +110,7 @@ lacus_status lacus_neat_reservoir_score(const lacus_neat_genome *g, const lacus_
     if (lacus_ridge_solve(rg)) goto done; /* a singular readout scores worst too */
     double hits = 0, sse = 0, sum = 0, sq = 0, cnt = 0;
     for (int64_t i = t->n_train; i < t->n_seqs; i++) {
-        if (run_seq(n, t, i, NULL, states, cls)) goto done;
+        if (run_seq(n, t, i, states, cls)) goto done;
         if (cls) {
             lacus_ridge_predict(rg, states, NN, 1, pred, O);
             int64_t arg = 0;
