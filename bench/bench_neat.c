@@ -2,11 +2,13 @@
  * the same run through bench/anchor_neat.py.
  *
  *   bench_neat xor-speed [GENS]       XOR pop 150, generations/s, 1 thread; anchor ratio
- *   bench_neat xor-quality [RUNS]     XOR pop 150: success rate, generations, winner sizes
+ *   bench_neat xor-quality [RUNS] [CONFIG]  XOR pop 150: success rate, generations, winner
+ *                                     sizes (examples/CONFIG, default xor.ini; xor_paper.ini)
  *   bench_neat pole [RUNS] [novel]    double pole (with / without velocities): evaluations
  *   bench_neat res-mg [GENS]          reservoir evolution on Mackey-Glass: evals/s, 1 vs 2 threads
- *   bench_neat seq4 [SEEDS] [GENS]    the notebook experiment: evolved <= 20 units vs
- *                                     random reservoirs of 9, 20, 500 units (test accuracy)
+ *   bench_neat seq4 [SEEDS] [GENS] [NOISE] [START]   the notebook experiment: evolved
+ *                                     <= 20 units (from START units, default 1) vs random
+ *                                     reservoirs of 9, 20, 500 units (test accuracy)
  *
  * The anchor runs with $LACUS_NEAT_PYTHON (default /work/venv-evolve/bin/python);
  * set it to "none" to skip. Every line carries the 1-minute load average. */
@@ -103,9 +105,9 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void xor_quality(int64_t runs)
+static void xor_quality(int64_t runs, const char *cfg_name)
 {
-    lacus_neat_config c = load_cfg("xor.ini");
+    lacus_neat_config c = load_cfg(cfg_name);
     set_threads(1);
     int64_t ok = 0, *gens = xmalloc((size_t)runs * sizeof *gens);
     double evals = 0, hidden = 0, links = 0, t0 = now();
@@ -133,11 +135,11 @@ static void xor_quality(int64_t runs)
         lacus_neat_free(p);
     }
     qsort(gens, (size_t)runs, sizeof *gens, cmp_i64);
-    printf("lacus workload=xor-quality runs=%lld pop=150 max_gens=300 solved=%lld (%.0f%%) "
+    printf("lacus workload=xor-quality config=%s runs=%lld pop=150 max_gens=300 solved=%lld (%.0f%%) "
            "median_gens=%lld worst_solved_gens=%lld mean_evals_solved=%.0f mean_hidden=%.2f "
            "mean_enabled_links=%.2f s=%.2f load1=%.2f (paper: 100%%, mean 32 gens, 4755 evals, "
            "2.35 hidden, 7.48 links; goal >= 95%%, median <= 100)\n",
-           (long long)runs, (long long)ok, 100.0 * (double)ok / (double)runs, (long long)gens[runs / 2],
+           cfg_name, (long long)runs, (long long)ok, 100.0 * (double)ok / (double)runs, (long long)gens[runs / 2],
            (long long)worst, ok ? evals / (double)ok : 0, ok ? hidden / (double)ok : 0,
            ok ? links / (double)ok : 0, now() - t0, load1());
     free(gens);
@@ -287,9 +289,10 @@ static void stats(const double *v, int n, double *mean, double *sd)
     *sd = n > 1 ? sqrt(q / (n - 1)) : 0;
 }
 
-static void seq4(int nseeds, int64_t gens, double noise)
+static void seq4(int nseeds, int64_t gens, double noise, int64_t start_units)
 {
     lacus_neat_config c = load_cfg("reservoir_seq4.ini");
+    c.num_hidden = start_units - 1; /* 1: the notebook's single neuron */
     const int64_t N = S_TRAIN + S_VAL + S_TEST;
     double *x = xmalloc((size_t)(N * S_LEN) * sizeof *x);
     int64_t *lab = xmalloc((size_t)N * sizeof *lab), steps[N];
@@ -338,7 +341,8 @@ static void seq4(int nseeds, int64_t gens, double noise)
         if (k == 3) {
             double mu, su;
             stats(evo_units, nseeds, &mu, &su);
-            printf(" units_mean=%.1f gens=%lld pop=%lld", mu, (long long)gens, (long long)c.pop_size);
+            printf(" units_mean=%.1f start_units=%lld gens=%lld pop=%lld", mu, (long long)start_units,
+                   (long long)gens, (long long)c.pop_size);
         }
         printf(" chance=0.25 load1=%.2f\n", load1());
     }
@@ -350,12 +354,12 @@ int main(int argc, char **argv)
 {
     const char *w = argc > 1 ? argv[1] : "xor-speed";
     if (!strcmp(w, "xor-speed")) xor_speed(argc > 2 ? arg_int(argv[2], 1) : 200);
-    else if (!strcmp(w, "xor-quality")) xor_quality(argc > 2 ? arg_int(argv[2], 1) : 100);
+    else if (!strcmp(w, "xor-quality")) xor_quality(argc > 2 ? arg_int(argv[2], 1) : 100, argc > 3 ? argv[3] : "xor.ini");
     else if (!strcmp(w, "pole")) pole(argc > 2 ? arg_int(argv[2], 1) : 10, argc > 3 && !strcmp(argv[3], "novel"));
     else if (!strcmp(w, "res-mg")) res_mg(argc > 2 ? arg_int(argv[2], 1) : 5);
     else if (!strcmp(w, "seq4"))
         seq4(argc > 2 ? (int)arg_int(argv[2], 1) : 10, argc > 3 ? arg_int(argv[3], 1) : 30,
-             argc > 4 ? atof(argv[4]) : 0.4);
+             argc > 4 ? atof(argv[4]) : 0.4, argc > 5 ? arg_int(argv[5], 1) : 1);
     else {
         fprintf(stderr, "bench_neat: unknown workload %s (xor-speed, xor-quality, pole, res-mg, seq4)\n", w);
         return 2;
