@@ -218,6 +218,9 @@ static lacus_neat_genome *get_genome(rd *r, const lacus_neat_config *c)
     lacus_neat_config cc = *c;
     if (c->reservoir) cc.num_outputs = 0;
     if ((r->st = lacus_neat_genome_build(&cc, nodes, nn, conns, nc, &g, r->err))) {
+        /* An inconsistent genome in a file is a format error. */
+        if (r->st == LACUS_ERR_ARG) r->st = LACUS_ERR_FORMAT;
+        if (r->err) r->err->status = r->st;
         lacus__prefix(r->err, "%s: genome %lld: ", r->path, (long long)key);
         g = NULL;
         goto done;
@@ -264,6 +267,10 @@ lacus_status lacus_neat_load(const char *path, lacus_neat **out, lacus_error *er
     lacus_neat_config cfg = lacus_neat_config_default();
     st = lacus_neat_config_parse(r.cur, path, &cfg, err);
     r.cur[clen] = save;
+    if (st == LACUS_ERR_ARG) {
+        st = LACUS_ERR_FORMAT;
+        if (err) err->status = st;
+    }
     if (st) goto fail;
     r.cur += clen;
     p = LACUS__ZNEW(lacus_neat, 1);
@@ -349,6 +356,34 @@ lacus_status lacus_neat_load(const char *path, lacus_neat **out, lacus_error *er
         }
     }
     expect(&r, "end");
+    /* The species must partition the population (each genome in exactly
+     * one, none empty), genome keys be distinct and below the next key, and
+     * innovations below the counter: reproduction relies on all of it. */
+    if (!r.st) {
+        char *seen = LACUS__ZNEW(char, p->n_pop);
+        if (!seen) goto nomem;
+        for (int64_t s = 0; s < p->n_species && !r.st; s++) {
+            if (p->species[s].n_members < 1 || !p->species[s].rep)
+                r.st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: species %lld is empty", path, (long long)p->species[s].key);
+            for (int64_t m = 0; m < p->species[s].n_members && !r.st; m++)
+                if (seen[p->species[s].members[m]]++)
+                    r.st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: genome index %lld in two species", path,
+                                       (long long)p->species[s].members[m]);
+            if (s > 0 && p->species[s].key <= p->species[s - 1].key)
+                r.st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: species keys not increasing", path);
+        }
+        for (int64_t i = 0; i < p->n_pop && !r.st; i++) {
+            if (!seen[i])
+                r.st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: genome index %lld in no species", path, (long long)i);
+            if (p->pop[i]->key >= p->next_genome_key || (i > 0 && p->pop[i]->key <= p->pop[i - 1]->key))
+                r.st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: genome keys not increasing below %lld", path,
+                                   (long long)p->next_genome_key);
+            for (int64_t k = 0; k < p->pop[i]->n_conns && !r.st; k++)
+                if (p->pop[i]->conns[k].innovation > p->tracker.next_innovation)
+                    r.st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: innovation beyond the counter", path);
+        }
+        lacus__free(seen);
+    }
 fail_r:
     if (r.st) {
         st = r.st;

@@ -445,6 +445,73 @@ static void test_bad_input(void)
     }
 }
 
+/* Random corruptions of a checkpoint and of a config: every one is read
+ * back or refused with LACUS_ERR_FORMAT, never a crash (the sanitizer build
+ * checks memory). */
+static void test_corruption(void)
+{
+    TEST("corrupted checkpoints and configs")
+    {
+        lacus_neat_config c = lacus_neat_config_default();
+        c.pop_size = 8;
+        lacus_neat *p = xor_run(&c, 5, 3);
+        const char *ck = fx_tmp_path("corrupt_src.ckpt"), *bad = fx_tmp_path("corrupt.ckpt");
+        lacus_error e = {0};
+        CHECK_STATUS(lacus_neat_save(p, ck, &e), LACUS_OK);
+        lacus_neat_free(p);
+        FILE *f = fopen(ck, "rb");
+        static char orig[1 << 16], buf[1 << 16];
+        size_t len = f ? fread(orig, 1, sizeof orig - 1, f) : 0;
+        if (f) fclose(f);
+        CHECK(len > 1000 && len < sizeof orig - 1);
+        lacus__rng r;
+        lacus__rng_seed(&r, 42);
+        int ok = 0, fmt = 0, other = 0;
+        static const char junk[] = "-0x1p+99 nan 9e999 \n z";
+        for (int it = 0; it < 400; it++) {
+            memcpy(buf, orig, len);
+            size_t n = len;
+            int edits = 1 + (int)lacus__rng_below(&r, 4);
+            for (int k = 0; k < edits; k++) {
+                size_t at = (size_t)lacus__rng_below(&r, n);
+                if (lacus__rng_below(&r, 5) == 0) n = at; /* truncate */
+                else buf[at] = junk[lacus__rng_below(&r, sizeof junk - 1)];
+            }
+            f = fopen(bad, "wb");
+            if (f) fwrite(buf, 1, n, f), fclose(f);
+            lacus_neat *q = NULL;
+            lacus_status st = lacus_neat_load(bad, &q, &e);
+            if (st == LACUS_OK) {
+                ok++;
+                /* A file that loads must also run. */
+                lacus_status s2 = lacus_neat_step(q, lacus_neat_fitness_xor, &c, NULL, NULL);
+                CHECK(s2 == LACUS_OK || s2 == LACUS_ERR_NUMERIC || s2 == LACUS_ERR_ARG);
+            } else if (st == LACUS_ERR_FORMAT)
+                fmt++;
+            else {
+                other++;
+                fprintf(stderr, "corruption %d: status %d: %s\n", it, (int)st, e.msg);
+            }
+            lacus_neat_free(q);
+        }
+        CHECK(other == 0 && fmt > 300);
+        /* Configs: parse never crashes; results are OK or FORMAT/ARG. */
+        char path[2048];
+        snprintf(path, sizeof path, "%s/evolve/xor.ini", fx_dir());
+        f = fopen(path, "rb");
+        len = f ? fread(orig, 1, sizeof orig - 1, f) : 0;
+        if (f) fclose(f);
+        for (int it = 0; it < 400; it++) {
+            memcpy(buf, orig, len);
+            for (int k = 0; k < 3; k++) buf[lacus__rng_below(&r, len)] = junk[lacus__rng_below(&r, sizeof junk - 1)];
+            buf[len] = 0;
+            lacus_neat_config d = lacus_neat_config_default();
+            lacus_status st = lacus_neat_config_parse(buf, "fuzz.ini", &d, &e);
+            CHECK(st == LACUS_OK || st == LACUS_ERR_FORMAT || st == LACUS_ERR_ARG);
+        }
+    }
+}
+
 int main(void)
 {
     test_innovations();
@@ -453,5 +520,6 @@ int main(void)
     test_phenotypes();
     test_determinism_and_resume();
     test_bad_input();
+    test_corruption();
     TEST_MAIN_END();
 }
