@@ -179,6 +179,19 @@ static void pole(int64_t runs, int novel)
     free(ev);
 }
 
+/* Wall time spent inside the fitness function (1-thread runs): the share
+ * of a generation that OpenMP can split across threads. */
+static double fit_seconds;
+static lacus_status timed_reservoir(const lacus_neat_genome *g, void *task, uint64_t seed,
+                                    double *f, lacus_error *err)
+{
+    double t0 = now();
+    lacus_status st = lacus_neat_fitness_reservoir(g, task, seed, f, err);
+#pragma omp atomic
+    fit_seconds += now() - t0;
+    return st;
+}
+
 static void res_mg(int64_t gens)
 {
     lacus_neat_config c = load_cfg("reservoir_seq4.ini");
@@ -210,9 +223,19 @@ static void res_mg(int64_t gens)
         if ((st = lacus_neat_create(&c, 7, &p, &e))) die("create", st, e.msg);
         lacus_neat_run_opts o = lacus_neat_run_opts_default();
         o.n_generations = gens;
-        double t0 = now();
-        if ((st = lacus_neat_run(p, lacus_neat_fitness_reservoir, &t, &o, NULL))) die("run", st, lacus_neat_errmsg(p));
-        double dt = now() - t0;
+        fit_seconds = 0;
+        double t0 = now(), c0 = cpu_now();
+        if ((st = lacus_neat_run(p, timed_reservoir, &t, &o, NULL))) die("run", st, lacus_neat_errmsg(p));
+        double dt = now() - t0, dc = cpu_now() - c0;
+        if (th == 1) {
+            /* Amdahl: with a parallel share q of the 1-thread run, 2 threads
+             * on 2 free cores give 1 / ((1 - q) + q / 2). */
+            double q = fit_seconds / dt;
+            printf("lacus workload=res-mg threads=1 parallel_share=%.4f amdahl_2_threads=%.2fx cpu_s=%.3f\n",
+                   q, 1.0 / ((1.0 - q) + q / 2.0), dc);
+        } else {
+            printf("lacus workload=res-mg threads=2 cpu_s=%.3f\n", dc);
+        }
         lacus_neat_gen_stats s;
         lacus_neat_history(p, gens - 1, &s);
         rate[th] = (double)s.evaluations / dt;
