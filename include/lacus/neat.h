@@ -129,7 +129,8 @@ typedef struct lacus_neat_config {
     double compatibility_excess_coefficient; /* paper convention only; < 0: "auto" = disjoint */
     lacus_neat_distance distance;         /* key compatibility_convention = neat-python | paper */
     double conn_add_prob, conn_delete_prob, node_add_prob, node_delete_prob;
-    int single_structural_mutation;
+    int single_structural_mutation;       /* default True: neat-python 2.0.0's effective value
+                                             when the key is absent (docs/neat.md) */
     int structural_mutation_surer;        /* 0 false, 1 true, 2 default (= single_structural_mutation) */
     lacus_neat_attr bias, response, weight;
     lacus_neat_attr leak;                 /* lacus extension (leak_*): default 1, not mutated */

@@ -64,6 +64,12 @@ lacus_neat_config lacus_neat_config_default(void)
     c.conn_delete_prob = 0.5;
     c.node_add_prob = 0.2;
     c.node_delete_prob = 0.2;
+    /* neat-python 2.0.0 reads an absent single_structural_mutation as its
+     * default *string* 'false', which Python treats as true: what it does
+     * with its own XOR example is one structural mutation per child, and
+     * structural_mutation_surer 'default' follows it. lacus reproduces what
+     * neat-python does (a file that sets the key behaves the same in both). */
+    c.single_structural_mutation = 1;
     c.structural_mutation_surer = 2;
     c.bias = attr(0.0, 1.0, -30.0, 30.0, 0.7, 0.5, 0.1);
     c.response = attr(1.0, 0.0, -30.0, 30.0, 0.0, 0.0, 0.0);
