@@ -195,8 +195,12 @@ static double node_gene_distance(const neat_node *a, const neat_node *b, const l
     return d * c->compatibility_weight_coefficient;
 }
 
+/* With bound = INFINITY the exact distance; otherwise, as soon as a lower
+ * bound of the distance reaches `bound`, that lower bound (speciation only
+ * asks whether a distance beats the threshold or the best so far, so the
+ * choices are the same as with exact distances). */
 static double distance_neatpy(const lacus_neat_genome *a, const lacus_neat_genome *b,
-                              const lacus_neat_config *c)
+                              const lacus_neat_config *c, double bound)
 {
     double node_d = 0.0, conn_d = 0.0;
     if (a->n_nodes || b->n_nodes) {
@@ -217,6 +221,7 @@ static double distance_neatpy(const lacus_neat_genome *a, const lacus_neat_genom
         }
         int64_t mx = a->n_nodes > b->n_nodes ? a->n_nodes : b->n_nodes;
         node_d = (s + c->compatibility_disjoint_coefficient * (double)disjoint) / (double)mx;
+        if (node_d >= bound) return node_d;
     }
     if (a->n_conns || b->n_conns) {
         /* neat-python aligns connection genes on their (in, out) key. Genes
@@ -225,7 +230,13 @@ static double distance_neatpy(const lacus_neat_genome *a, const lacus_neat_genom
          * rest are searched by key. */
         double s = 0.0;
         int64_t matched = 0, j = 0;
+        const double inv_mx = 1.0 / (double)(a->n_conns > b->n_conns ? a->n_conns : b->n_conns);
         for (int64_t i = 0; i < a->n_conns; i++) {
+            if (bound < INFINITY && (i & 3) == 0) {
+                /* a's genes without a partner so far are disjoint already */
+                double lb = node_d + (s + c->compatibility_disjoint_coefficient * (double)(i - matched)) * inv_mx;
+                if (lb >= bound) return lb;
+            }
             const neat_conn *x = &a->conns[i], *y = NULL;
             while (j < b->n_conns && b->conns[j].innovation < x->innovation) j++;
             if (j < b->n_conns && b->conns[j].innovation == x->innovation && b->conns[j].in == x->in &&
@@ -283,7 +294,14 @@ double lacus_neat_genome_distance(const lacus_neat_genome *a, const lacus_neat_g
                                   const lacus_neat_config *c)
 {
     return c->distance == LACUS_NEAT_DISTANCE_PAPER ? distance_paper(a, b, c)
-                                                    : distance_neatpy(a, b, c);
+                                                    : distance_neatpy(a, b, c, INFINITY);
+}
+
+double lacus__neat_distance_bounded(const lacus_neat_genome *a, const lacus_neat_genome *b,
+                                    const lacus_neat_config *c, double bound)
+{
+    return c->distance == LACUS_NEAT_DISTANCE_PAPER ? distance_paper(a, b, c)
+                                                    : distance_neatpy(a, b, c, bound);
 }
 
 /* ---- accessors ---------------------------------------------------------- */

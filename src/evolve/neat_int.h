@@ -110,6 +110,9 @@ struct lacus_neat {
 };
 
 lacus_status lacus__neat_speciate(lacus_neat *p, lacus_error *err);
+/* The distance when it is below bound, else a number >= bound (genome.c). */
+double lacus__neat_distance_bounded(const lacus_neat_genome *a, const lacus_neat_genome *b,
+                                    const lacus_neat_config *c, double bound);
 void lacus__neat_species_clear(neat_species *s);
 lacus_status lacus__neat_hist_push(lacus_neat *p, const lacus_neat_gen_stats *s, lacus_error *err);
 

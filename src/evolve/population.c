@@ -151,7 +151,7 @@ lacus_status lacus__neat_speciate(lacus_neat *p, lacus_error *err)
         int64_t bi = -1;
         for (int64_t i = 0; i < n; i++) {
             if (taken[i]) continue;
-            double d = lacus_neat_genome_distance(sp->rep, p->pop[i], &p->cfg);
+            double d = lacus__neat_distance_bounded(sp->rep, p->pop[i], &p->cfg, best);
             if (d < best) best = d, bi = i;
         }
         if (bi < 0) { /* more species than genomes: the species dies out */
@@ -175,7 +175,7 @@ lacus_status lacus__neat_speciate(lacus_neat *p, lacus_error *err)
         double best = INFINITY;
         int64_t bs = -1;
         for (int64_t s = 0; s < p->n_species; s++) {
-            double d = lacus_neat_genome_distance(p->pop[rep_of[s]], p->pop[i], &p->cfg);
+            double d = lacus__neat_distance_bounded(p->pop[rep_of[s]], p->pop[i], &p->cfg, fmin(thr, best));
             if (d < thr && d < best) best = d, bs = s;
         }
         if (bs < 0) {

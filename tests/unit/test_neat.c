@@ -154,6 +154,10 @@ static void test_distance(void)
         CHECK_CLOSE(lacus_neat_genome_distance(a, b, &c), 2.275, 1e-14);
         CHECK_CLOSE(lacus_neat_genome_distance(b, a, &c), 2.275, 1e-14);
         CHECK_CLOSE(lacus_neat_genome_distance(a, a, &c), 0.0, 1e-15);
+        /* Speciation's bounded distance: exact below the bound, >= it above. */
+        CHECK(lacus__neat_distance_bounded(a, b, &c, 2.3) == lacus_neat_genome_distance(a, b, &c));
+        CHECK(lacus__neat_distance_bounded(a, b, &c, 1.0) >= 1.0);
+        CHECK(lacus__neat_distance_bounded(a, b, &c, 2.275) >= 2.275);
         /* Paper, c1 = c2 = 1, c3 = 0.4: A's 3, 4 are disjoint (<= B's max 6),
          * B's 5, 6 excess (> A's max 4), mean |dw| over 1, 2 = 0.3, N = 1:
          * 2 + 2 + 0.12 = 4.12; with c1 = 2: 6.12. */
