@@ -314,8 +314,10 @@ lacus_status lacus__neat_crossover(const lacus_neat_genome *g1, const lacus_neat
         if (j < p2->n_conns && p2->conns[j].innovation == a->innovation &&
             p2->conns[j].in == a->in && p2->conns[j].out == a->out) {
             const neat_conn *b = &p2->conns[j];
-            k.weight = lacus__rng_uniform(r) > 0.5 ? a->weight : b->weight;
-            k.enabled = lacus__rng_uniform(r) > 0.5 ? a->enabled : b->enabled;
+            /* A coin is tossed only where the parents differ: the child is
+             * the same either way, and the draws are a third of the cost. */
+            if (a->weight != b->weight) k.weight = lacus__rng_uniform(r) > 0.5 ? a->weight : b->weight;
+            if (a->enabled != b->enabled) k.enabled = lacus__rng_uniform(r) > 0.5 ? a->enabled : b->enabled;
             if ((!a->enabled || !b->enabled) && lacus__rng_uniform(r) < c->crossover_disable_prob)
                 k.enabled = 0;
         }
@@ -328,11 +330,13 @@ lacus_status lacus__neat_crossover(const lacus_neat_genome *g1, const lacus_neat
         neat_node n = *a;
         if (j < p2->n_nodes && p2->nodes[j].key == a->key) {
             const neat_node *b = &p2->nodes[j];
-            n.bias = lacus__rng_uniform(r) > 0.5 ? a->bias : b->bias;
-            n.response = lacus__rng_uniform(r) > 0.5 ? a->response : b->response;
-            n.activation = lacus__rng_uniform(r) > 0.5 ? a->activation : b->activation;
-            n.aggregation = lacus__rng_uniform(r) > 0.5 ? a->aggregation : b->aggregation;
-            n.leak = lacus__rng_uniform(r) > 0.5 ? a->leak : b->leak;
+            if (a->bias != b->bias) n.bias = lacus__rng_uniform(r) > 0.5 ? a->bias : b->bias;
+            if (a->response != b->response) n.response = lacus__rng_uniform(r) > 0.5 ? a->response : b->response;
+            if (a->activation != b->activation)
+                n.activation = lacus__rng_uniform(r) > 0.5 ? a->activation : b->activation;
+            if (a->aggregation != b->aggregation)
+                n.aggregation = lacus__rng_uniform(r) > 0.5 ? a->aggregation : b->aggregation;
+            if (a->leak != b->leak) n.leak = lacus__rng_uniform(r) > 0.5 ? a->leak : b->leak;
         }
         ch->nodes[ch->n_nodes++] = n;
     }
