@@ -4,7 +4,7 @@
  * steps, as lacus_stack with teacher inputs (layer l reads the teacher's
  * layer l-1 activity, as the team trains it).
  *
- *   bench_stack [--threads K] [--parallel P] L N conn T
+ *   bench_stack [--threads K] [--parallel P] [--f32 0|1] L N conn T
  *
  * Prints one line per layer and a total line (seconds, per-layer seconds,
  * peak memory, load), then the bare-BLAS reference for one layer's readout:
@@ -87,15 +87,16 @@ static double bare_ridge(int64_t N, int64_t T, rng_t *rng)
 
 int main(int argc, char **argv)
 {
-    int parallel = 1, a = 1;
+    int parallel = 1, f32 = 0, a = 1;
     for (; a < argc && argv[a][0] == '-'; a += 2) {
         if (a + 1 >= argc) break;
         if (!strcmp(argv[a], "--threads")) g_threads = (int)arg_int(argv[a + 1], 1);
         else if (!strcmp(argv[a], "--parallel")) parallel = (int)arg_int(argv[a + 1], 1);
+        else if (!strcmp(argv[a], "--f32")) f32 = (int)arg_int(argv[a + 1], 0);
         else break;
     }
     if (argc - a != 4) {
-        fprintf(stderr, "usage: bench_stack [--threads K] [--parallel P] L N conn T\n");
+        fprintf(stderr, "usage: bench_stack [--threads K] [--parallel P] [--f32 0|1] L N conn T\n");
         return 2;
     }
     int64_t L = arg_int(argv[a], 1), N = arg_int(argv[a + 1], 1), T = arg_int(argv[a + 3], 1);
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
         r->rc_connectivity = conn;
         r->seed = SEED + (uint64_t)l;
         ep[l].readout.ridge = 0.276;
+        ep[l].readout.accumulate_f32 = f32;
         outs[l] = N_IO;
     }
     double *per = xmalloc(sizeof *per * (size_t)L);
@@ -160,9 +162,9 @@ int main(int argc, char **argv)
         free(W);
     }
     printf("impl=lacus workload=stack L=%lld N=%lld conn=%g T=%lld threads=%d parallel=%d "
-           "seconds=%.6g per_layer_s=%.4g init_s=%.4g peak_rss_mb=%.1f load1=%.2f "
+           "f32=%d seconds=%.6g per_layer_s=%.4g init_s=%.4g peak_rss_mb=%.1f load1=%.2f "
            "checksum=%.10e\n",
-           (long long)L, (long long)N, conn, (long long)T, g_threads, parallel, fit_s,
+           (long long)L, (long long)N, conn, (long long)T, g_threads, parallel, f32, fit_s,
            fit_s / (double)L, init_s, fit_peak, load1(), wsum);
     fflush(stdout);
 

@@ -109,6 +109,7 @@ FULL=(
     "stack|12 1000 0.1 10000|20"
     "stack|12 10000 0.003 1000|20"
     "stack|12 10000 0.003 10000|3"
+    "stackf32|12 10000 0.003 10000|3"
 )
 XTX_GOAL=0.85      # X^T X accumulation: fraction of a bare dsyrk's GFLOP/s
 MEM_GOAL_MB=1024   # memfit: peak resident memory
@@ -138,6 +139,7 @@ run_lacus() {
     case "$1" in
     rls|generate) "$BENCH_ONLINE" "$@" --threads "$THREADS" 2>&1 ;;
     stack) shift; "$BENCH_STACK" --threads "$THREADS" "$@" 2>&1 ;;
+    stackf32) shift; "$BENCH_STACK" --threads "$THREADS" --f32 1 "$@" 2>&1 ;;
     *) "$BENCH" "$@" --threads "$THREADS" 2>&1 ;;
     esac
 }
@@ -168,7 +170,7 @@ for w in "${SET[@]}"; do
     while IFS= read -r line; do say "$line"; done <<<"$L"
     A=""
     if [ "$kind" != memfit ]; then
-        A=$(run_anchor "$kind" "$@")
+        A=$(run_anchor "${kind%f32}" "$@")
         [ -n "$A" ] && while IFS= read -r line; do say "$line"; done <<<"$A"
     fi
     if [ $lrc -ne 0 ]; then
@@ -221,13 +223,13 @@ for w in "${SET[@]}"; do
             "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal" \
             "lacus_nrmse100=$(kv "$ll" nrmse100) anchor_nrmse100=$(kv "$al" nrmse100)"
         ;;
-    stack)
+    stack|stackf32)
         # ReservoirPy runs --measured layers (default 2) and extrapolates.
         ll=$(grep 'workload=stack ' <<<"$L"); al=$(grep 'workload=stack ' <<<"$A")
         rl=$(grep 'workload=stack_ridge' <<<"$L")
         mb=$(kv "$ll" peak_rss_mb)
         mv=$(awk -v m="$mb" -v g="$STACK_MEM_GOAL_MB" 'BEGIN { print (m + 0 > 0 && m + 0 < g + 0) ? "pass" : "FAIL" }')
-        ratio "workload=stack L=$1 N=$2 T=$4 threads=$THREADS" \
+        ratio "workload=$kind L=$1 N=$2 T=$4 threads=$THREADS" \
             "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal" \
             "anchor_measured_layers=$(kv "$al" measured_layers) peak_rss_mb=$mb goal_mb=<$STACK_MEM_GOAL_MB $mv anchor_peak_rss_mb=$(kv "$al" peak_rss_mb)"
         say "ratio workload=stack_ridge N=$2 T=$4 form=$(kv "$rl" form) ridge_s=$(kv "$rl" ridge_s) bare_blas_s=$(kv "$rl" bare_blas_s) ratio=$(kv "$rl" ridge_vs_bare) goal=<=1.2 $(awk -v r="$(kv "$rl" ridge_vs_bare)" 'BEGIN { print (r + 0 > 0 && r + 0 <= 1.2) ? "pass" : "FAIL" }')"

@@ -87,4 +87,10 @@ lacus_status lacus_stack_run(lacus_stack *s, const lacus_seqs *inputs,
 lacus_status lacus_stack_save(const lacus_stack *s, const char *path, lacus_error *err);
 lacus_status lacus_stack_load(const char *path, lacus_stack **out, lacus_error *err);
 
+/* The "kind" of a model file's manifest ("esn", "stack"), so a program can
+ * pick lacus_esn_load or lacus_stack_load. kind gets at most kind_size - 1
+ * characters. */
+lacus_status lacus_model_file_kind(const char *path, char *kind, size_t kind_size,
+                                   lacus_error *err);
+
 #endif /* LACUS_STACK_H */

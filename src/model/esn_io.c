@@ -24,24 +24,10 @@
     "x[t+1] = (1-lr)*x[t] + lr*f(W x[t] + Win (u[t+1] + noise_in) + bias) + noise_rc; " \
     "y[t] = Wout^T [x[t] (, u[t])] + bout"
 
-void *lacus__esn_manifest(const lacus_esn *m)
+void *lacus__reservoir_json(const lacus_reservoir_params *p)
 {
-    const lacus_reservoir_params *p = &m->res->p;
-    const lacus_ridge_params *rp = &m->readout->p;
-    cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject(), *ro = cJSON_CreateObject();
-    if (!root || !res || !ro) {
-        cJSON_Delete(root); cJSON_Delete(res); cJSON_Delete(ro);
-        return NULL;
-    }
-    cJSON_AddStringToObject(root, "format", "lacus-model");
-    cJSON_AddNumberToObject(root, "format_version", LACUS_MODEL_FORMAT_VERSION);
-    cJSON_AddStringToObject(root, "lacus_version", lacus_version());
-    cJSON_AddStringToObject(root, "kind", "esn");
-    cJSON_AddStringToObject(root, "equation", EQUATION);
-    cJSON_AddNumberToObject(root, "warmup", (double)m->p.warmup);
-    cJSON_AddBoolToObject(root, "feed_input", m->p.feed_input);
-    cJSON_AddNumberToObject(root, "n_feedback", (double)m->p.n_feedback);
-    cJSON_AddNumberToObject(root, "fb_scaling", m->p.fb_scaling);
+    cJSON *res = cJSON_CreateObject();
+    if (!res) return NULL;
     cJSON_AddNumberToObject(res, "n_units", (double)p->n_units);
     cJSON_AddNumberToObject(res, "n_inputs", (double)p->n_inputs);
     cJSON_AddNumberToObject(res, "lr", p->lr);
@@ -62,13 +48,40 @@ void *lacus__esn_manifest(const lacus_esn *m)
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->seed);
     cJSON_AddStringToObject(res, "seed", seed);
+    return res;
+}
+
+void *lacus__ridge_json(const lacus_ridge *r)
+{
+    cJSON *ro = cJSON_CreateObject();
+    if (!ro) return NULL;
+    cJSON_AddNumberToObject(ro, "ridge", r->p.ridge);
+    cJSON_AddStringToObject(ro, "bias", lacus_bias_mode_name(r->p.bias));
+    cJSON_AddStringToObject(ro, "solver", lacus_solver_name(r->p.solver));
+    cJSON_AddNumberToObject(ro, "n_features", (double)r->p.n_features);
+    cJSON_AddNumberToObject(ro, "n_outputs", (double)r->p.n_outputs);
+    cJSON_AddNumberToObject(ro, "n_samples", (double)r->n_samples);
+    return ro;
+}
+
+void *lacus__esn_manifest(const lacus_esn *m)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *res = lacus__reservoir_json(&m->res->p), *ro = lacus__ridge_json(m->readout);
+    if (!root || !res || !ro) {
+        cJSON_Delete(root); cJSON_Delete(res); cJSON_Delete(ro);
+        return NULL;
+    }
+    cJSON_AddStringToObject(root, "format", "lacus-model");
+    cJSON_AddNumberToObject(root, "format_version", LACUS_MODEL_FORMAT_VERSION);
+    cJSON_AddStringToObject(root, "lacus_version", lacus_version());
+    cJSON_AddStringToObject(root, "kind", "esn");
+    cJSON_AddStringToObject(root, "equation", EQUATION);
+    cJSON_AddNumberToObject(root, "warmup", (double)m->p.warmup);
+    cJSON_AddBoolToObject(root, "feed_input", m->p.feed_input);
+    cJSON_AddNumberToObject(root, "n_feedback", (double)m->p.n_feedback);
+    cJSON_AddNumberToObject(root, "fb_scaling", m->p.fb_scaling);
     cJSON_AddItemToObject(root, "reservoir", res);
-    cJSON_AddNumberToObject(ro, "ridge", rp->ridge);
-    cJSON_AddStringToObject(ro, "bias", lacus_bias_mode_name(rp->bias));
-    cJSON_AddStringToObject(ro, "solver", lacus_solver_name(rp->solver));
-    cJSON_AddNumberToObject(ro, "n_features", (double)rp->n_features);
-    cJSON_AddNumberToObject(ro, "n_outputs", (double)rp->n_outputs);
-    cJSON_AddNumberToObject(ro, "n_samples", (double)m->readout->n_samples);
     cJSON_AddItemToObject(root, "readout", ro);
     return root;
 }
@@ -100,30 +113,43 @@ static lacus_status add_csr(lacus_npz_writer *w, const char *prefix, const char 
     return lacus_npz_writer_add(w, key, &a, err);
 }
 
-lacus_status lacus__esn_write_arrays(lacus_npz_writer *w, const char *prefix, const lacus_esn *m,
-                                     lacus_error *err)
+lacus_status lacus__reservoir_write(lacus_npz_writer *w, const char *prefix,
+                                   const lacus_reservoir *r, lacus_error *err)
 {
-    int64_t N = m->res->p.n_units, F = m->readout->p.n_features, O = m->readout->p.n_outputs;
+    int64_t N = r->p.n_units;
     char key[128];
     lacus_ndarray a;
     lacus_status st;
-    if ((st = add_csr(w, prefix, "W", &m->res->W, err)) ||
-        (st = add_csr(w, prefix, "Win", &m->res->Win, err)))
+    if ((st = add_csr(w, prefix, "W", &r->W, err)) || (st = add_csr(w, prefix, "Win", &r->Win, err)))
         return st;
-    a = vec(LACUS_F64, N, m->res->bias);
+    a = vec(LACUS_F64, N, r->bias);
     snprintf(key, sizeof key, "%sbias", prefix);
     if ((st = lacus_npz_writer_add(w, key, &a, err))) return st;
-    a = vec(LACUS_F64, N, m->res->lr);
+    a = vec(LACUS_F64, N, r->lr);
     snprintf(key, sizeof key, "%slr", prefix);
-    if ((st = lacus_npz_writer_add(w, key, &a, err))) return st;
-    a = vec(LACUS_F64, F, m->readout->Wout);
+    return lacus_npz_writer_add(w, key, &a, err);
+}
+
+lacus_status lacus__ridge_write(lacus_npz_writer *w, const char *prefix, const lacus_ridge *r,
+                                lacus_error *err)
+{
+    char key[128];
+    lacus_ndarray a = vec(LACUS_F64, r->p.n_features, r->Wout);
     a.ndim = 2;
-    a.shape[1] = O;
+    a.shape[1] = r->p.n_outputs;
     snprintf(key, sizeof key, "%sWout", prefix);
-    if ((st = lacus_npz_writer_add(w, key, &a, err))) return st;
-    a = vec(LACUS_F64, O, m->readout->b);
+    lacus_status st = lacus_npz_writer_add(w, key, &a, err);
+    if (st) return st;
+    a = vec(LACUS_F64, r->p.n_outputs, r->b);
     snprintf(key, sizeof key, "%sbout", prefix);
     return lacus_npz_writer_add(w, key, &a, err);
+}
+
+lacus_status lacus__esn_write_arrays(lacus_npz_writer *w, const char *prefix, const lacus_esn *m,
+                                     lacus_error *err)
+{
+    lacus_status st = lacus__reservoir_write(w, prefix, m->res, err);
+    return st ? st : lacus__ridge_write(w, prefix, m->readout, err);
 }
 
 lacus_status lacus_esn_save(const lacus_esn *m, const char *path, lacus_error *err)

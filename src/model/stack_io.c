@@ -109,9 +109,9 @@ static lacus_status build(const char *path, const cJSON *man, lacus_npz *z, lacu
     return LACUS_OK;
 }
 
-lacus_status lacus_stack_load(const char *path, lacus_stack **out, lacus_error *err)
+/* Reads and parses a model file's manifest; the caller deletes it. */
+static lacus_status read_manifest(const char *path, lacus_npz **zout, cJSON **out, lacus_error *err)
 {
-    if (!path || !out) return lacus__fail(err, LACUS_ERR_ARG, "path or out is NULL");
     *out = NULL;
     lacus_npz *z = NULL;
     lacus_status st = lacus_npz_open(path, &z, err);
@@ -124,8 +124,42 @@ lacus_status lacus_stack_load(const char *path, lacus_stack **out, lacus_error *
     }
     cJSON *man = cJSON_ParseWithLength(buf, len);
     lacus_free(buf);
-    st = (man && cJSON_IsObject(man)) ? build(path, man, z, out, err)
-                                      : bad(err, path, "not a JSON object");
+    if (!man || !cJSON_IsObject(man)) {
+        cJSON_Delete(man);
+        lacus_npz_close(z);
+        return bad(err, path, "not a JSON object");
+    }
+    *out = man;
+    if (zout) *zout = z;
+    else lacus_npz_close(z);
+    return LACUS_OK;
+}
+
+lacus_status lacus_model_file_kind(const char *path, char *kind, size_t kind_size,
+                                   lacus_error *err)
+{
+    if (!path || !kind || kind_size == 0)
+        return lacus__fail(err, LACUS_ERR_ARG, "path or kind is NULL");
+    kind[0] = '\0';
+    cJSON *man = NULL;
+    lacus_status st = read_manifest(path, NULL, &man, err);
+    if (st) return st;
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(man, "kind");
+    if (cJSON_IsString(k)) snprintf(kind, kind_size, "%s", k->valuestring);
+    else st = bad(err, path, "key \"kind\" is missing");
+    cJSON_Delete(man);
+    return st;
+}
+
+lacus_status lacus_stack_load(const char *path, lacus_stack **out, lacus_error *err)
+{
+    if (!path || !out) return lacus__fail(err, LACUS_ERR_ARG, "path or out is NULL");
+    *out = NULL;
+    lacus_npz *z = NULL;
+    cJSON *man = NULL;
+    lacus_status st = read_manifest(path, &z, &man, err);
+    if (st) return st;
+    st = build(path, man, z, out, err);
     cJSON_Delete(man);
     lacus_npz_close(z);
     return st;
