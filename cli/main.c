@@ -18,6 +18,7 @@ static const struct {
     {"run", cmd_run, "run a trained model on input sequences"},
     {"tune", cmd_tune, "backward tuning of recurrent weights, sparse architecture learning"},
     {"eval", cmd_eval, "score predictions (mse, rmse, nrmse, rsquare, mae, pearson)"},
+    {"evolve", cmd_evolve, "evolve networks or reservoirs with NEAT (neat-python config)"},
     {"search", cmd_search, "hyperparameter search (random or TPE), resumable"},
     {"prep", cmd_prep, "fit/apply/invert preprocessing (minmax, zscore, onehot, delay)"},
     {"classify", cmd_classify, "sequence classification: fit, run, eval (accuracy, confusion)"},

@@ -139,6 +139,7 @@ int lacus_get_num_threads(void);
 #include "lacus/tune.h"
 #include "lacus/datasets.h"
 #include "lacus/metrics.h"
+#include "lacus/neat.h"
 #include "lacus/preprocess.h"
 #include "lacus/classify.h"
 #include "lacus/local_learning.h"
