@@ -50,5 +50,6 @@ int cmd_run(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_lm(int argc, char **argv);
 
 #endif

@@ -133,6 +133,7 @@ int lacus_get_num_threads(void);
 #include "lacus/datasets.h"
 #include "lacus/metrics.h"
 #include "lacus/lang.h"
+#include "lacus/lm.h"
 
 #ifdef __cplusplus
 }

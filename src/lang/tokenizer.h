@@ -41,6 +41,11 @@ lacus_status lacus__tok_make_chars(const int32_t *cps, int64_t n, lacus_tokenize
                                    lacus_error *err);
 lacus_status lacus__tok_make_words(const lacus__strmap *m, lacus_tokenizer **out,
                                    lacus_error *err);
+/* The JSON text of a tokenizer file (free with cJSON_free), and a tokenizer
+ * from such text; `name` labels error messages. */
+char *lacus__tokenizer_to_json(const lacus_tokenizer *t);
+lacus_status lacus__tokenizer_from_json(const char *buf, size_t len, const char *name,
+                                        lacus_tokenizer **out, lacus_error *err);
 /* BPE: learn merges, and fill a tokenizer whose merges are given. */
 lacus_status lacus__bpe_train(const lacus_tokenizer_params *p, const char *text, size_t len,
                               lacus_tokenizer **out, lacus_error *err);

@@ -84,12 +84,18 @@ static lacus_status write_text(FILE *f, const char *path, void *ctx, lacus_error
     return lacus__fwrite_all(f, s, strlen(s), path, err);
 }
 
-lacus_status lacus_tokenizer_save(const lacus_tokenizer *t, const char *path, lacus_error *err)
+char *lacus__tokenizer_to_json(const lacus_tokenizer *t)
 {
-    if (!t || !path) return lacus__fail(err, LACUS_ERR_ARG, "tokenizer save: NULL argument");
     cJSON *root = build(t);
     char *s = root ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
+    return s;
+}
+
+lacus_status lacus_tokenizer_save(const lacus_tokenizer *t, const char *path, lacus_error *err)
+{
+    if (!t || !path) return lacus__fail(err, LACUS_ERR_ARG, "tokenizer save: NULL argument");
+    char *s = lacus__tokenizer_to_json(t);
     if (!s) return lacus__fail(err, LACUS_ERR_NOMEM, "tokenizer save: out of memory");
     lacus_status st = lacus__write_atomic(path, write_text, s, err);
     cJSON_free(s);
@@ -227,10 +233,18 @@ lacus_status lacus_tokenizer_load(const char *path, lacus_tokenizer **out, lacus
     size_t len;
     lacus_status s = lacus__read_file(path, &buf, &len, err);
     if (s) return s;
-    cJSON *root = cJSON_ParseWithLength(buf, len);
+    s = lacus__tokenizer_from_json(buf, len, path, out, err);
     lacus__free(buf);
-    if (!root) return lacus__fail(err, LACUS_ERR_FORMAT, "%s: not valid JSON", path);
-    s = load_json(root, path, out, err);
+    return s;
+}
+
+lacus_status lacus__tokenizer_from_json(const char *buf, size_t len, const char *name,
+                                        lacus_tokenizer **out, lacus_error *err)
+{
+    *out = NULL;
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    if (!root) return lacus__fail(err, LACUS_ERR_FORMAT, "%s: not valid JSON", name);
+    lacus_status s = load_json(root, name, out, err);
     cJSON_Delete(root);
     return s;
 }
