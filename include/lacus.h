@@ -134,6 +134,7 @@ int lacus_get_num_threads(void);
 #include "lacus/metrics.h"
 #include "lacus/lang.h"
 #include "lacus/lm.h"
+#include "lacus/lgen.h"
 
 #ifdef __cplusplus
 }
