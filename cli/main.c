@@ -18,6 +18,7 @@ static const struct {
     {"run", cmd_run, "run a trained model on input sequences"},
     {"eval", cmd_eval, "score predictions (mse, rmse, nrmse, rsquare, mae, pearson)"},
     {"lm", cmd_lm, "reservoir language models: train, eval (with n-gram/xz/bzip2 baselines), generate"},
+    {"lgen", cmd_lgen, "synthetic language with exact next-token distributions (and formal tasks)"},
 };
 
 static void usage(FILE *f)
