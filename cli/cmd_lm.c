@@ -134,13 +134,15 @@ typedef struct lm_cli {
     int64_t vocab, units, seed, warmup, threads;
     double holdout, calib, lr, sr, input_scaling, rc_degree, bias, ridge;
     int no_feed_token;
+    int64_t gate_tokens;
+    double gate_ridge;
 } lm_cli;
 
 static lm_cli lm_cli_default(void)
 {
     lacus_lm_params p = lacus_lm_params_default();
     lm_cli o = {{0}, "chars", NULL, NULL, 0, p.n_units, (int64_t)p.seed, p.warmup, 0, 0.1, 0.05,
-                p.lr, p.sr, p.input_scaling, p.rc_degree, p.bias_scaling, p.ridge, 0};
+                p.lr, p.sr, p.input_scaling, p.rc_degree, p.bias_scaling, p.ridge, 0, p.gate_tokens, p.gate_ridge};
     return o;
 }
 
@@ -191,6 +193,8 @@ static int lm_train(int argc, char **argv)
         {"bias", OPT_DOUBLE, &o.bias, "gain of the reservoir bias"},
         {"ridge", OPT_DOUBLE, &o.ridge, "ridge regularisation of the readout"},
         {"no-feed-token", OPT_FLAG, &o.no_feed_token, "readout sees the state only, not the current token"},
+        {"gate-tokens", OPT_INT, &o.gate_tokens, "token-gated readouts for the K most frequent tokens (0: off)"},
+        {"gate-ridge", OPT_DOUBLE, &o.gate_ridge, "ridge of the gated readouts"},
         {"warmup", OPT_INT, &o.warmup, "states dropped at the start of training"},
         {"seed", OPT_INT, &o.seed, "seed of the reservoir"},
         {"threads", OPT_INT, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
@@ -207,7 +211,8 @@ static int lm_train(int argc, char **argv)
     lacus_lm_params p = lacus_lm_params_default();
     p.n_units = o.units, p.lr = o.lr, p.sr = o.sr, p.input_scaling = o.input_scaling;
     p.rc_degree = o.rc_degree, p.bias_scaling = o.bias, p.ridge = o.ridge, p.warmup = o.warmup;
-    p.feed_token = !o.no_feed_token, p.seed = (uint64_t)o.seed, p.vocab_size = 2;
+    p.feed_token = !o.no_feed_token, p.seed = (uint64_t)o.seed, p.vocab_size = 1 << 20;
+    p.gate_tokens = o.gate_tokens, p.gate_ridge = o.gate_ridge;
     lacus_error err = {0};
     if (lacus_lm_params_check(&p, &err)) return cli_error("lm train: %s", err.msg), 2;
     text_buf t;
@@ -227,6 +232,7 @@ static int lm_train(int argc, char **argv)
         goto done;
     }
     p.vocab_size = lacus_tokenizer_vocab_size(tok);
+    if (p.gate_tokens > p.vocab_size) p.gate_tokens = p.vocab_size;
     if (lacus_lm_create(&p, &m, &err)) {
         cli_error("lm train: %s", err.msg);
         rc = err.status == LACUS_ERR_ARG ? 2 : 1;
@@ -257,10 +263,11 @@ static int lm_train(int argc, char **argv)
            "(%lld unknown)\n",
            o.tokenizer, (long long)p.vocab_size, (long long)(s.n_train - n_calib), (long long)n_calib,
            (long long)(s.n - s.n_train), s.test_bytes, (long long)s.n_unk);
-    printf("reservoir N=%lld lr=%g sr=%g input_scaling=%g rc_degree=%g bias=%g ridge=%g feed_token=%d seed=%lld; "
+    printf("reservoir N=%lld lr=%g sr=%g input_scaling=%g rc_degree=%g bias=%g ridge=%g feed_token=%d gate_tokens=%lld "
+           "gate_ridge=%g seed=%lld; "
            "trainable %lld; beta %.4f eps %.2g; train %.2fs (%.0f tokens/s), eval %.2fs\n",
            (long long)p.n_units, p.lr, p.sr, p.input_scaling, p.rc_degree, p.bias_scaling, p.ridge, p.feed_token,
-           (long long)o.seed, (long long)lacus_lm_n_trainable(m), lacus_lm_beta(m), lacus_lm_eps(m), train_s,
+           (long long)p.gate_tokens, p.gate_ridge, (long long)o.seed, (long long)lacus_lm_n_trainable(m), lacus_lm_beta(m), lacus_lm_eps(m), train_s,
            (double)s.n_train / train_s, eval_s);
     char name[64];
     snprintf(name, sizeof name, "reservoir N=%lld", (long long)p.n_units);

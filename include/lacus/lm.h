@@ -37,7 +37,17 @@
  * each by safeguarded Newton (convex in beta). A softmax of the raw scores
  * (no log) calibrates far worse: on Moby-Dick it costs ~0.7 bit per char.
  *
- * Trainable parameters: (n_units + V * feed_token + 1) * V + 1.
+ * Token-gated readouts (gate_tokens = K > 0): for each of the K most
+ * frequent training tokens c, a second readout G_c (n_units, V) adds
+ * G_c^T x[t] to s[t] when tok_t = c, i.e. the readout sees the product of
+ * the current token and the state, the conjunction a linear readout of
+ * [x, onehot] cannot form. G_c is the ridge solution (gate_ridge, no bias)
+ * on the residual onehot(tok_{t+1}) - s0[t] of the shared readout over the
+ * rows with tok_t = c; its normal equations are assembled from per-token
+ * sums (X_c^T X_c, X_c^T Y_c, sum of x) gathered in the same single pass,
+ * so training still reads the text once. Memory: K n_units^2 doubles.
+ *
+ * Trainable parameters: (n_units + V * feed_token + 1) * V + K n_units V + 2.
  * Cost per token: nnz(W) + n_units (state) and (n_units + V) V (readout).
  */
 typedef struct lacus_lm_params {
@@ -54,6 +64,9 @@ typedef struct lacus_lm_params {
     int64_t warmup;            /* states dropped at the start of training; default 50 */
     int64_t chunk;             /* rows per X^T X update; default 2048 */
     uint64_t seed;             /* default 42 */
+    int64_t gate_tokens;       /* token-gated readouts for the K most frequent
+                                  training tokens; default 24 (0: off) */
+    double gate_ridge;         /* ridge of the gated readouts; default 1 */
 } lacus_lm_params;
 
 lacus_lm_params lacus_lm_params_default(void);

@@ -32,6 +32,8 @@ lacus_lm_params lacus_lm_params_default(void)
     p.warmup = 50;
     p.chunk = 2048;
     p.seed = 42;
+    p.gate_tokens = 24;
+    p.gate_ridge = 1.0;
     return p;
 }
 
@@ -60,6 +62,11 @@ lacus_status lacus_lm_params_check(const lacus_lm_params *p, lacus_error *err)
     if (p->warmup < 0) return lacus__fail(err, LACUS_ERR_ARG, "lm warmup = %lld: must be >= 0", (long long)p->warmup);
     if (p->chunk < 1 || p->chunk > 1 << 20)
         return lacus__fail(err, LACUS_ERR_ARG, "lm chunk = %lld: must be in [1, 2^20]", (long long)p->chunk);
+    if (p->gate_tokens < 0 || p->gate_tokens > p->vocab_size)
+        return lacus__fail(err, LACUS_ERR_ARG, "lm gate_tokens = %lld: must be in [0, vocab_size = %lld]",
+                           (long long)p->gate_tokens, (long long)p->vocab_size);
+    if (!(p->gate_ridge > 0 && p->gate_ridge < 1e12))
+        return lacus__fail(err, LACUS_ERR_ARG, "lm gate_ridge = %g: must be in (0, 1e12)", p->gate_ridge);
     return LACUS_OK;
 }
 
@@ -71,6 +78,7 @@ void lacus_lm_free(lacus_lm *m)
     lacus__free(m->E);
     lacus__free(m->Wout);
     lacus__free(m->b);
+    lacus__free(m->gate_tok), lacus__free(m->gate_of), lacus__free(m->Wg);
     lacus__free(m);
 }
 
@@ -78,7 +86,10 @@ const char *lacus_lm_errmsg(const lacus_lm *m) { return m ? m->err.msg : "lm is 
 const lacus_lm_params *lacus_lm_params_get(const lacus_lm *m) { return &m->p; }
 double lacus_lm_beta(const lacus_lm *m) { return m->beta; }
 double lacus_lm_eps(const lacus_lm *m) { return m->eps; }
-int64_t lacus_lm_n_trainable(const lacus_lm *m) { return (m->F + 1) * m->p.vocab_size + 1; }
+int64_t lacus_lm_n_trainable(const lacus_lm *m)
+{
+    return (m->F + 1) * m->p.vocab_size + m->n_gate * m->p.n_units * m->p.vocab_size + 2;
+}
 
 lacus_status lacus__lm_build_emb(lacus_lm *m)
 {
@@ -151,7 +162,7 @@ lacus_status lacus_lm_create(const lacus_lm_params *p, lacus_lm **out, lacus_err
         return lacus__fail(err, LACUS_ERR_NOMEM, "lm: out of memory for N = %lld, V = %lld", (long long)N,
                            (long long)V);
     }
-    if ((s = lacus__lm_build_emb(m))) {
+    if ((s = lacus__gate_alloc(m, 0)) || (s = lacus__lm_build_emb(m))) {
         if (err) *err = m->err;
         lacus_lm_free(m);
         return s;
@@ -198,13 +209,15 @@ static lacus_status check_ids(lacus_lm *m, const int32_t *ids, int64_t n, const 
     return LACUS_OK;
 }
 
-/* Scores of a chunk: S (rows, V) = Fx (rows, F) Wout + b. */
-static void chunk_scores(const lacus_lm *m, const double *Fx, int64_t rows, double *S)
+/* Scores of a chunk: S (rows, V) = Fx (rows, F) Wout + b (+ the gated
+ * readouts of the rows' current tokens tok). */
+static void chunk_scores(const lacus_lm *m, const double *Fx, const int32_t *tok, int64_t rows, double *S)
 {
     const int64_t V = m->p.vocab_size;
     for (int64_t t = 0; t < rows; t++) memcpy(S + t * V, m->b, (size_t)V * sizeof *S);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)V, (int)m->F, 1.0, Fx, (int)m->F,
                 m->Wout, (int)V, 1.0, S, (int)V);
+    lacus__gate_scores(m, Fx, m->F, tok, rows, S);
 }
 
 /* Writes the features of the current state and token into f (F). */
@@ -307,9 +320,11 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     double *Fx = LACUS__NEW(double, C * F), *Y = LACUS__ZNEW(double, C * V);
     int64_t nc = n_calib < LM_MAX_CALIB ? n_calib : LM_MAX_CALIB;
     double *S = NULL;
-    int32_t *yc = NULL;
+    int32_t *yc = NULL, *tc = NULL;
+    lacus__gate_acc *ga = NULL;
     if (!x || !tmp || !Fx || !Y) goto nomem;
     if ((s = lacus_ridge_create(&rp, &rd, &m->err))) goto done;
+    if ((s = lacus__gate_begin(m, ids, n_train, &ga))) goto done;
     /* Training: the state after token t predicts token t + 1. */
     int64_t rows = 0;
     for (int64_t t = 0; t + 1 < n_train; t++) {
@@ -317,6 +332,7 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
         if (t < m->p.warmup) continue;
         features(m, x, ids[t], Fx + rows * F);
         Y[rows * V + ids[t + 1]] = 1.0;
+        lacus__gate_add(ga, m, x, ids[t], ids[t + 1]);
         if (++rows == C || t + 2 == n_train) {
             if ((s = lacus_ridge_partial_fit(rd, Fx, F, Y, V, rows))) {
                 lacus__fail(&m->err, s, "lm fit: %s", lacus_ridge_errmsg(rd));
@@ -332,10 +348,14 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
         goto done;
     }
     lacus_ridge_get_weights(rd, m->Wout, m->b);
+    s = lacus__gate_finish(ga, m);
+    ga = NULL;
+    if (s) goto done;
     /* Calibration: scores of the held-out tokens, then beta. */
     S = LACUS__NEW(double, nc * V);
     yc = LACUS__NEW(int32_t, nc);
-    if (!S || !yc) goto nomem;
+    tc = LACUS__NEW(int32_t, C);
+    if (!S || !yc || !tc) goto nomem;
     int64_t k = 0;
     for (int64_t t = n_train - 1; t + 1 < n && k < nc;) {
         int64_t r = 0;
@@ -343,8 +363,9 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
             lacus__lm_step(m, x, ids[t], tmp);
             features(m, x, ids[t], Fx + r * F);
             yc[k + r] = ids[t + 1];
+            tc[r] = ids[t];
         }
-        chunk_scores(m, Fx, r, S + k * V);
+        chunk_scores(m, Fx, tc, r, S + k * V);
         k += r;
     }
     /* eps on a log grid; beta by Newton for each; the best pair is kept. */
@@ -368,7 +389,8 @@ nomem:
                     (long long)N, (long long)V, (long long)C);
 done:
     lacus_ridge_free(rd);
-    lacus__free(x), lacus__free(tmp), lacus__free(Fx), lacus__free(Y), lacus__free(S), lacus__free(yc);
+    lacus__gate_free(ga);
+    lacus__free(x), lacus__free(tmp), lacus__free(Fx), lacus__free(Y), lacus__free(S), lacus__free(yc), lacus__free(tc);
     return s;
 }
 
@@ -385,9 +407,9 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
     const int64_t N = m->p.n_units, V = m->p.vocab_size, F = m->F, C = 512;
     double *x = LACUS__ZNEW(double, N), *tmp = LACUS__NEW(double, N);
     double *Fx = LACUS__NEW(double, C * F), *S = LACUS__NEW(double, C * V);
-    int32_t *y = LACUS__NEW(int32_t, C);
+    int32_t *y = LACUS__NEW(int32_t, C), *tc = LACUS__NEW(int32_t, C);
     double total = 0;
-    if (!x || !tmp || !Fx || !S || !y) {
+    if (!x || !tmp || !Fx || !S || !y || !tc) {
         s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm score: out of memory");
         goto done;
     }
@@ -399,15 +421,16 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
             lacus__lm_step(m, x, ids[t], tmp);
             features(m, x, ids[t], Fx + r * F);
             y[r] = ids[t + 1];
+            tc[r] = ids[t];
         }
-        chunk_scores(m, Fx, r, S);
+        chunk_scores(m, Fx, tc, r, S);
         to_logits(S, r * V, m->eps);
         for (int64_t q = 0; q < r; q++)
             total += (lse(S + q * V, V, m->beta, NULL, NULL) - m->beta * S[q * V + y[q]]) / LM_LN2;
     }
     *bits = total;
 done:
-    lacus__free(x), lacus__free(tmp), lacus__free(Fx), lacus__free(S), lacus__free(y);
+    lacus__free(x), lacus__free(tmp), lacus__free(Fx), lacus__free(S), lacus__free(y), lacus__free(tc);
     return s;
 }
 
@@ -419,6 +442,9 @@ static void next_probs(const lacus_lm *m, const double *x, int32_t tok, double t
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0, m->Wout, (int)V, x, 1, 1.0, probs, 1);
     if (m->p.feed_token)
         for (int64_t v = 0; v < V; v++) probs[v] += m->Wout[(N + tok) * V + v];
+    if (m->n_gate && m->gate_of[tok] >= 0)
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0, m->Wg + (int64_t)m->gate_of[tok] * N * V, (int)V, x,
+                    1, 1.0, probs, 1);
     double bt = m->beta / temperature, mx = -INFINITY, z = 0;
     to_logits(probs, V, m->eps);
     for (int64_t v = 0; v < V; v++) mx = fmax(mx, bt * probs[v]);

@@ -16,6 +16,10 @@ struct lacus_lm {
     double *b;             /* (V) */
     double beta;           /* inverse temperature of the logits */
     double eps;            /* logits = log(max(score, eps)) */
+    int64_t n_gate;        /* K gated tokens */
+    int32_t *gate_tok;     /* (K) */
+    int32_t *gate_of;      /* (V): index in gate_tok or -1 */
+    double *Wg;            /* (K, n_units, V) */
     int trained;
     lacus_error err;
 };
@@ -24,5 +28,20 @@ struct lacus_lm {
 void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp);
 /* Fills emb from the reservoir's Win (no embedding) or Win_d E. */
 lacus_status lacus__lm_build_emb(lacus_lm *m);
+
+/* Token-gated readouts (rclm_gate.c). The accumulator gathers per-token
+ * sums during the single training pass. */
+typedef struct lacus__gate_acc lacus__gate_acc;
+/* Chooses the K most frequent tokens of ids[0..n) and allocates. */
+lacus_status lacus__gate_begin(lacus_lm *m, const int32_t *ids, int64_t n, lacus__gate_acc **out);
+/* One training row: state x after token tok, next token y. */
+void lacus__gate_add(lacus__gate_acc *g, const lacus_lm *m, const double *x, int32_t tok, int32_t y);
+/* Solves every G_c against the shared readout already in m->Wout, m->b; frees g. */
+lacus_status lacus__gate_finish(lacus__gate_acc *g, lacus_lm *m);
+void lacus__gate_free(lacus__gate_acc *g);
+/* S[r] += G_{tok[r]}^T X[r] for the gated rows; X rows of stride ldx. */
+void lacus__gate_scores(const lacus_lm *m, const double *X, int64_t ldx, const int32_t *tok, int64_t rows,
+                        double *S);
+lacus_status lacus__gate_alloc(lacus_lm *m, int64_t K);
 
 #endif

@@ -50,6 +50,8 @@ lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const 
     cJSON_AddStringToObject(root, "seed", seed);
     cJSON_AddNumberToObject(root, "beta", m->beta);
     cJSON_AddNumberToObject(root, "eps", m->eps);
+    cJSON_AddNumberToObject(root, "gate_tokens", (double)p->gate_tokens);
+    cJSON_AddNumberToObject(root, "gate_ridge", p->gate_ridge);
     char *man = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     char *tj = tok ? lacus__tokenizer_to_json(tok) : NULL;
@@ -67,6 +69,10 @@ lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const 
         if (!s) s = lacus_npz_writer_add(w, "Wout", &W, err);
         if (!s) s = lacus_npz_writer_add(w, "b", &b, err);
         if (!s && m->E) s = lacus_npz_writer_add(w, "E", &E, err);
+        lacus_ndarray G = {LACUS_F64, 3, {m->n_gate, p->n_units, p->vocab_size}, m->Wg};
+        lacus_ndarray GT = {LACUS_I32, 1, {m->n_gate}, m->gate_tok};
+        if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_Wout", &G, err);
+        if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_tokens", &GT, err);
         if (!s) s = lacus_npz_writer_add_bytes(w, "manifest.json", man, strlen(man), err);
         if (!s && tj) s = lacus_npz_writer_add_bytes(w, "tokenizer.json", tj, strlen(tj), err);
         if (s) lacus_npz_writer_abort(w);
@@ -107,10 +113,11 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json is not a lacus-lm manifest", path);
         goto done;
     }
-    double v[13], ver, beta;
+    double v[15], ver, beta;
     static const char *keys[] = {"vocab_size", "n_units", "lr", "sr", "input_scaling", "input_connectivity",
-                                 "rc_degree", "bias_scaling", "ridge", "warmup", "chunk", "beta", "eps"};
-    for (int i = 0; i < 13; i++)
+                                 "rc_degree", "bias_scaling", "ridge", "warmup", "chunk", "beta", "eps",
+                                 "gate_tokens", "gate_ridge"};
+    for (int i = 0; i < 15; i++)
         if (num(root, keys[i], &v[i])) {
             s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a finite number",
                             path, keys[i]);
@@ -125,6 +132,7 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
     p.input_scaling = v[4], p.input_connectivity = v[5], p.rc_degree = v[6], p.bias_scaling = v[7];
     p.ridge = v[8], p.warmup = (int64_t)v[9], p.chunk = (int64_t)v[10];
     beta = v[11];
+    p.gate_tokens = (int64_t)v[13], p.gate_ridge = v[14];
     const cJSON *ft = cJSON_GetObjectItemCaseSensitive(root, "feed_token");
     const cJSON *sd = cJSON_GetObjectItemCaseSensitive(root, "seed");
     char *end = NULL;
@@ -167,6 +175,33 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
     if (!(v[12] > 0 && v[12] < 1)) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: eps = %g must be in (0, 1)", path, v[12]);
         goto done;
+    }
+    lacus_ndarray G = {0}, GT = {0};
+    if (lacus_npz_has(z, "gate_Wout")) {
+        if ((s = lacus_npz_read(z, "gate_Wout", &G, err)) || (s = lacus_ndarray_to_f64(&G, err)) ||
+            (s = lacus_npz_read(z, "gate_tokens", &GT, err)) || (s = lacus_ndarray_to_f64(&GT, err))) {
+            lacus_ndarray_free(&G), lacus_ndarray_free(&GT);
+            goto done;
+        }
+        int64_t K = GT.ndim == 1 ? GT.shape[0] : -1;
+        int ok = K >= 1 && K <= p.vocab_size && G.ndim == 3 && G.shape[0] == K && G.shape[1] == p.n_units &&
+                 G.shape[2] == p.vocab_size && !lacus__check_finite(NULL, "", G.data, K * p.n_units, p.vocab_size,
+                                                                     p.vocab_size);
+        if (ok && !(s = lacus__gate_alloc(m, K))) {
+            const double *gt = GT.data;
+            for (int64_t k = 0; k < K && ok; k++) {
+                int32_t c = (int32_t)gt[k];
+                ok = gt[k] == c && c >= 0 && c < p.vocab_size && m->gate_of[c] < 0;
+                if (ok) m->gate_tok[k] = c, m->gate_of[c] = (int32_t)k;
+            }
+            if (ok) memcpy(m->Wg, G.data, (size_t)(K * p.n_units * p.vocab_size) * sizeof(double));
+        }
+        lacus_ndarray_free(&G), lacus_ndarray_free(&GT);
+        if (s || !ok) {
+            if (!s) s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: gate_Wout must be finite (K, %lld, %lld) and gate_tokens "
+                                                        "K distinct ids", path, (long long)p.n_units, (long long)p.vocab_size);
+            goto done;
+        }
     }
     m->beta = beta;
     m->eps = v[12];

@@ -92,6 +92,30 @@ int main(void)
         printf("Wout vs LAPACK: %.3g, b: %.3g; beta %.4f eps %.2g\n", dw, db, lacus_lm_beta(m), lacus_lm_eps(m));
         CHECK(dw < 1e-8 && db < 1e-8);
         CHECK(lacus_lm_beta(m) > 0 && lacus_lm_eps(m) >= 1e-6 && lacus_lm_eps(m) <= 1e-2);
+        /* Gated readout of the most frequent token c: ridge (no bias) on the
+         * residual of the shared readout over the rows whose token is c. */
+        CHECK(m->n_gate == 24);
+        int32_t c = m->gate_tok[0];
+        memset(A, 0, (size_t)(N * N) * sizeof(double));
+        memset(B, 0, (size_t)(N * V) * sizeof(double));
+        int64_t rows_c = 0;
+        for (int64_t t = p.warmup; t < T - 1; t++) {
+            if (ids[t] != c) continue;
+            rows_c++;
+            const double *xr = X + t * N;
+            for (int64_t v = 0; v < V; v++) {
+                double r = (v == ids[t + 1]) - m->b[v] - m->Wout[(N + c) * V + v];
+                for (int64_t i = 0; i < N; i++) r -= xr[i] * m->Wout[i * V + v];
+                for (int64_t i = 0; i < N; i++) B[i * V + v] += xr[i] * r;
+            }
+            for (int64_t i = 0; i < N; i++)
+                for (int64_t j = 0; j < N; j++) A[i * N + j] += xr[i] * xr[j];
+        }
+        for (int64_t i = 0; i < N; i++) A[i * N + i] += p.gate_ridge;
+        CHECK(LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (int)N, (int)V, A, (int)N, B, (int)V) == 0);
+        double dg = test_max_rel_diff(m->Wg, B, (long)(N * V), 1.0);
+        printf("gated readout of token %d (%lld rows) vs LAPACK: %.3g\n", (int)c, (long long)rows_c, dg);
+        CHECK(dg < 1e-8 && rows_c > 300);
         free(A), free(B), free(mx), free(my), free(f);
     }
 
