@@ -357,6 +357,7 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     tc = LACUS__NEW(int32_t, C);
     if (!S || !yc || !tc) goto nomem;
     int64_t k = 0;
+    int saved = lacus__blas_serial_begin();
     for (int64_t t = n_train - 1; t + 1 < n && k < nc;) {
         int64_t r = 0;
         for (; r < C && t + 1 < n && k + r < nc; r++, t++) {
@@ -368,6 +369,7 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
         chunk_scores(m, Fx, tc, r, S + k * V);
         k += r;
     }
+    lacus__blas_serial_end(saved);
     /* eps on a log grid; beta by Newton for each; the best pair is kept. */
     double *L = LACUS__NEW(double, k * V);
     if (!L) goto nomem;
@@ -413,6 +415,10 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
         s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm score: out of memory");
         goto done;
     }
+    /* One thread for the small per-chunk and per-row BLAS calls: OpenMP
+     * BLAS would pay a team barrier per call, milliseconds each when the
+     * machine is loaded. */
+    int saved = lacus__blas_serial_begin();
     int64_t t = 0;
     for (; t < start - 1; t++) lacus__lm_step(m, x, ids[t], tmp);
     while (t + 1 < n) {
@@ -428,6 +434,7 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
         for (int64_t q = 0; q < r; q++)
             total += (lse(S + q * V, V, m->beta, NULL, NULL) - m->beta * S[q * V + y[q]]) / LM_LN2;
     }
+    lacus__blas_serial_end(saved);
     *bits = total;
 done:
     lacus__free(x), lacus__free(tmp), lacus__free(Fx), lacus__free(S), lacus__free(y), lacus__free(tc);
@@ -463,8 +470,10 @@ lacus_status lacus_lm_probs(lacus_lm *m, const int32_t *ids, int64_t n, double *
     double *x = LACUS__ZNEW(double, m->p.n_units), *tmp = LACUS__NEW(double, m->p.n_units);
     if (!x || !tmp) s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm probs: out of memory");
     else {
+        int saved = lacus__blas_serial_begin();
         for (int64_t t = 0; t < n; t++) lacus__lm_step(m, x, ids[t], tmp);
         next_probs(m, x, ids[n - 1], 1.0, probs);
+        lacus__blas_serial_end(saved);
     }
     lacus__free(x), lacus__free(tmp);
     return s;
@@ -533,6 +542,7 @@ lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_pro
     }
     lacus__rng r;
     lacus__rng_seed(&r, sp->seed);
+    int saved = lacus__blas_serial_begin(); /* per-token gemv: no team barriers */
     for (int64_t t = 0; t < n_prompt; t++) lacus__lm_step(m, x, prompt[t], tmp);
     int32_t tok = prompt[n_prompt - 1];
     for (int64_t t = 0; t < n_gen; t++) {
@@ -540,6 +550,7 @@ lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_pro
         tok = out[t] = sample(probs, V, sp, order, &r);
         lacus__lm_step(m, x, tok, tmp);
     }
+    lacus__blas_serial_end(saved);
 done:
     lacus__free(x), lacus__free(tmp), lacus__free(probs), lacus__free(order);
     return s;
