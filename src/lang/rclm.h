@@ -20,12 +20,16 @@ struct lacus_lm {
     int32_t *gate_tok;     /* (K) */
     int32_t *gate_of;      /* (V): index in gate_tok or -1 */
     double *Wg;            /* (K, n_units, V) */
+    float *Wf;             /* (n_units, V) float copy of Wout's state rows, for generation */
+    float *Wgf;            /* (K, n_units, V) float copy of Wg */
     int trained;
     lacus_error err;
 };
 
 /* One step of the state for token tok: x updated in place; tmp (n_units). */
 void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp);
+/* Builds the float copies of the readouts used by generation. */
+lacus_status lacus__lm_make_f32(lacus_lm *m);
 /* Fills emb from the reservoir's Win (no embedding) or Win_d E. */
 lacus_status lacus__lm_build_emb(lacus_lm *m);
 

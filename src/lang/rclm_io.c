@@ -205,6 +205,10 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
     }
     m->beta = beta;
     m->eps = v[12];
+    if ((s = lacus__lm_make_f32(m))) {
+        if (err) *err = m->err;
+        goto done;
+    }
     m->trained = 1;
     if (tok && lacus_npz_has(z, "tokenizer.json")) {
         if ((s = lacus_npz_read_bytes(z, "tokenizer.json", &buf, &len, err))) goto done;
