@@ -179,7 +179,11 @@ static lacus_status load_json(const cJSON *root, const char *path, lacus_tokeniz
                     else b = buf;
                 }
                 int is_new = 0;
-                if (!b || n == 0 || lacus__strmap_insert(&m, b, n, &is_new) < 0 || !is_new) {
+                if (b && n > 0 && lacus__strmap_insert(&m, b, n, &is_new) < 0) {
+                    lacus__strmap_free(&m);
+                    return lacus__fail(err, LACUS_ERR_NOMEM, "%s: out of memory", path);
+                }
+                if (!b || n == 0 || !is_new) {
                     lacus__strmap_free(&m);
                     return lacus__fail(err, LACUS_ERR_FORMAT,
                                        "%s: tokens[%lld] is empty, malformed or a duplicate", path,
