@@ -90,6 +90,7 @@ static int load_texts(const opt_list *paths, text_buf *t)
 static size_t split_point(const text_buf *t, double holdout)
 {
     size_t cut = (size_t)((1.0 - holdout) * (double)t->len);
+    if (cut == 0) cut = 1;
     while (cut < t->len && t->data[cut - 1] != '\n') cut++;
     return cut;
 }

@@ -123,6 +123,16 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
                             path, keys[i]);
             goto done;
         }
+    /* Integer fields in range before any conversion. */
+    static const int int_keys[] = {0, 1, 9, 10, 13};
+    for (int i = 0; i < 5; i++) {
+        double x = v[int_keys[i]];
+        if (!(x >= 0 && x <= 1e12) || x != (double)(int64_t)x) {
+            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" = %g is not an integer in [0, 1e12]",
+                            path, keys[int_keys[i]], x);
+            goto done;
+        }
+    }
     if (num(root, "format_version", &ver) || ver != LM_FORMAT_VERSION) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: format_version must be %d", path, LM_FORMAT_VERSION);
         goto done;
