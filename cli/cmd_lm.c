@@ -481,21 +481,156 @@ done:
     return rc;
 }
 
+/* ---- probe: skills on an lgen corpus -------------------------------------- */
+
+static int read_i32(lacus_npz *z, const char *corpus, const char *name, lacus_ndarray *a, int64_t n_cols)
+{
+    lacus_error err = {0};
+    if (lacus_npz_read(z, name, a, &err) || lacus_ndarray_to_f64(a, &err))
+        return cli_error("%s", err.msg), -1;
+    if ((n_cols == 0 && a->ndim != 1) || (n_cols > 0 && (a->ndim != 2 || a->shape[1] != n_cols)))
+        return cli_error("%s: %s has the wrong shape (is it from lacus lgen?)", corpus, name), -1;
+    return 0;
+}
+
+static int lm_probe(int argc, char **argv)
+{
+    lm_cli o = lm_cli_default();
+    const char *corpus = NULL;
+    double train_frac = 0.8;
+    opt table[] = {
+        {"corpus", OPT_STRING, &corpus, "corpus from lacus lgen (.npz with ids, minimal_pair, annotations)"},
+        {"train-frac", OPT_DOUBLE, &train_frac, "leading fraction of the tokens used for training"},
+        {"units", OPT_INT, &o.units, "reservoir units N"},
+        {"lr", OPT_DOUBLE, &o.lr, "leak rate in (0, 1]"},
+        {"sr", OPT_DOUBLE, &o.sr, "spectral radius of W"},
+        {"input-scaling", OPT_DOUBLE, &o.input_scaling, "gain of the token input vectors"},
+        {"ridge", OPT_DOUBLE, &o.ridge, "ridge regularisation of the readout"},
+        {"gate-tokens", OPT_INT, &o.gate_tokens, "token-gated readouts (0: off)"},
+        {"seed", OPT_INT, &o.seed, "seed of the reservoir"},
+    };
+    verb_spec v = {"lm probe", "--corpus CORPUS.npz [options]",
+                   "Trains a reservoir LM on the first part of an lgen corpus and reports, on the rest:\n"
+                   "bits per token against the grammar's own entropy (with --probs corpora), and\n"
+                   "minimal-pair accuracy (agreement), split by the number of attractors.",
+                   table, (int)(sizeof table / sizeof *table)};
+    int r = opts_parse(&v, argc, argv, 3);
+    if (r) return r > 0 ? 0 : 2;
+    if (!corpus) return cli_error("lm probe: --corpus is required"), 2;
+    if (!(train_frac > 0 && train_frac < 1)) return cli_error("--train-frac = %g: must be in (0, 1)", train_frac), 2;
+    lacus_error err = {0};
+    lacus_npz *z = NULL;
+    if (lacus_npz_open(corpus, &z, &err)) return cli_error("%s", err.msg), 1;
+    lacus_ndarray I = {0}, B = {0}, A = {0}, P = {0};
+    int rc = 1;
+    int32_t *ids = NULL, *bad = NULL;
+    double *mg = NULL;
+    int64_t *first = NULL;
+    lacus_lm *m = NULL;
+    if (read_i32(z, corpus, "ids", &I, 0) || read_i32(z, corpus, "minimal_pair", &B, 0) ||
+        read_i32(z, corpus, "annotations", &A, 6))
+        goto done;
+    int64_t n = I.shape[0], V = 0, cut = (int64_t)(train_frac * (double)n);
+    if (B.shape[0] != n || A.shape[0] != n) {
+        cli_error("%s: ids, minimal_pair and annotations differ in length", corpus);
+        goto done;
+    }
+    ids = malloc((size_t)n * sizeof *ids), bad = malloc((size_t)n * sizeof *bad);
+    if (!ids || !bad) goto done;
+    const double *id = I.data, *bd = B.data, *an = A.data;
+    for (int64_t t = 0; t < n; t++) {
+        if (!(id[t] >= 0 && id[t] < 1 << 20 && bd[t] >= 0 && bd[t] < 1 << 20)) {
+            cli_error("%s: token %lld is out of range", corpus, (long long)t);
+            goto done;
+        }
+        ids[t] = (int32_t)id[t], bad[t] = (int32_t)bd[t];
+        if (ids[t] + 1 > V) V = ids[t] + 1;
+        if (bad[t] + 1 > V) V = bad[t] + 1;
+    }
+    lacus_lm_params p = lacus_lm_params_default();
+    p.vocab_size = V, p.n_units = o.units, p.lr = o.lr, p.sr = o.sr, p.input_scaling = o.input_scaling;
+    p.ridge = o.ridge, p.seed = (uint64_t)o.seed, p.gate_tokens = o.gate_tokens < V ? o.gate_tokens : V;
+    if (lacus_lm_create(&p, &m, &err)) {
+        cli_error("lm probe: %s", err.msg);
+        rc = err.status == LACUS_ERR_ARG ? 2 : 1;
+        goto done;
+    }
+    double t0 = cli_now();
+    if (lacus_lm_fit(m, ids, cut, cut / 20 > 1 ? cut / 20 : 1, NULL, NULL)) {
+        cli_error("lm probe: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    double train_s = cli_now() - t0, bits;
+    if (lacus_lm_score(m, ids, n, cut, &bits)) {
+        cli_error("lm probe: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    printf("corpus %s: %lld tokens, V=%lld; trained on %lld (N=%lld, %.1fs)\n", corpus, (long long)n, (long long)V,
+           (long long)cut, (long long)p.n_units, train_s);
+    printf("held-out: reservoir %.4f bits/token", bits / (double)(n - cut));
+    if (lacus_npz_has(z, "probs") && !lacus_npz_read(z, "probs", &P, &err) && P.ndim == 2 && P.shape[0] == n &&
+        P.shape[1] >= V) {
+        const double *pp = P.data;
+        double h = 0;
+        for (int64_t t = cut; t < n; t++) h -= log2(pp[t * P.shape[1] + ids[t]]);
+        printf(", grammar (true distribution) %.4f bits/token", h / (double)(n - cut));
+    }
+    printf("\n");
+    int64_t n_pairs = 0;
+    if (lacus_lm_pair_margins(m, ids, bad, n, cut, 0, NULL, NULL, 0, &n_pairs)) {
+        cli_error("lm probe: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    mg = malloc((size_t)(n_pairs + 1) * sizeof *mg);
+    first = malloc((size_t)(n_pairs + 1) * sizeof *first);
+    if (!mg || !first) goto done;
+    lacus_lm_pair_margins(m, ids, bad, n, cut, 0, mg, first, n_pairs, &n_pairs);
+    /* Groups: verb agreement without / with attractors, reflexives. */
+    int64_t cnt[3] = {0}, ok[3] = {0};
+    for (int64_t k = 0; k < n_pairs; k++) {
+        int64_t t = first[k], maxa = 0, refl = 0;
+        for (; t < n; t++) {
+            if (ids[t] != bad[t]) {
+                if (an[t * 6] == LACUS_LGEN_REFL) refl = 1;
+                if (an[t * 6 + 4] > maxa) maxa = (int64_t)an[t * 6 + 4];
+            }
+            if (ids[t] == 0) break;
+        }
+        int g = refl ? 2 : maxa > 0 ? 1 : 0;
+        cnt[g]++, ok[g] += mg[k] > 0;
+    }
+    static const char *gname[] = {"agreement, no attractor", "agreement, >= 1 attractor", "with a reflexive"};
+    int64_t all_ok = ok[0] + ok[1] + ok[2];
+    printf("minimal pairs: %lld, accuracy %.4f\n", (long long)n_pairs, n_pairs ? (double)all_ok / (double)n_pairs : 0.0);
+    for (int g = 0; g < 3; g++)
+        printf("  %-26s %6lld pairs, accuracy %.4f\n", gname[g], (long long)cnt[g],
+               cnt[g] ? (double)ok[g] / (double)cnt[g] : 0.0);
+    rc = 0;
+done:
+    lacus_npz_close(z);
+    lacus_ndarray_free(&I), lacus_ndarray_free(&B), lacus_ndarray_free(&A), lacus_ndarray_free(&P);
+    free(ids), free(bad), free(mg), free(first);
+    lacus_lm_free(m);
+    return rc;
+}
+
 int cmd_lm(int argc, char **argv)
 {
     const char *sub = argc > 2 ? argv[2] : NULL;
     if (sub && !strcmp(sub, "train")) return lm_train(argc, argv);
     if (sub && !strcmp(sub, "eval")) return lm_eval(argc, argv);
     if (sub && !strcmp(sub, "generate")) return lm_generate(argc, argv);
+    if (sub && !strcmp(sub, "probe")) return lm_probe(argc, argv);
     if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
-        printf("usage: lacus lm train|eval|generate [options]\n\n"
+        printf("usage: lacus lm train|eval|generate|probe [options]\n\n"
                "  train     train a reservoir LM on a text and report held-out bits per byte\n"
                "  eval      score a model and/or the baselines (unigram, n-gram KN, xz, bzip2)\n"
-               "  generate  sample text from a model (temperature, top-k, top-p, seeded)\n\n"
+               "  generate  sample text from a model (temperature, top-k, top-p, seeded)\n"
+               "  probe     train on an lgen corpus; entropy gap and minimal-pair accuracy\n\n"
                "lacus lm SUBCOMMAND --help shows its options.\n");
         return 0;
     }
-    cli_error(sub ? "lm: unknown subcommand \"%s\" (train, eval, generate)" : "lm: missing subcommand%s (train, eval, generate)",
+    cli_error(sub ? "lm: unknown subcommand \"%s\" (train, eval, generate, probe)" : "lm: missing subcommand%s (train, eval, generate, probe)",
               sub ? sub : "");
     return 2;
 }

@@ -127,6 +127,17 @@ lacus_sample_params lacus_sample_params_default(void);
 lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_prompt,
                                int64_t n_gen, const lacus_sample_params *sp, int32_t *out);
 
+/* Minimal-pair probe (BLiMP-style): good and bad (n) are the same token
+ * sequence except inside some sentences (sentences end with the token eos).
+ * For every sentence that starts at or after `start` and differs, margins
+ * gets log2 p(good sentence | good prefix) - log2 p(bad sentence | same
+ * prefix): > 0 means the model prefers the grammatical one. Up to cap
+ * margins are written, with the index of the sentence's first token in
+ * first (optional); *n_pairs receives how many there are. */
+lacus_status lacus_lm_pair_margins(lacus_lm *m, const int32_t *good, const int32_t *bad, int64_t n,
+                                   int64_t start, int32_t eos, double *margins, int64_t *first,
+                                   int64_t cap, int64_t *n_pairs);
+
 /* Model file: an .npz with Wout (F, V), b (V), the embedding E when one was
  * given, and manifest.json (format, parameters, beta); the reservoir is
  * redrawn from the seed on load (it is fully described by it). A tokenizer

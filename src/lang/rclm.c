@@ -497,6 +497,11 @@ static void next_probs(const lacus_lm *m, const double *x, int32_t tok, double t
     scores_to_probs(m, temperature, probs);
 }
 
+void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, double *probs)
+{
+    next_probs(m, x, tok, 1.0, probs);
+}
+
 lacus_status lacus_lm_probs(lacus_lm *m, const int32_t *ids, int64_t n, double *probs)
 {
     if (!m) return LACUS_ERR_ARG;

@@ -28,6 +28,8 @@ struct lacus_lm {
 
 /* One step of the state for token tok: x updated in place; tmp (n_units). */
 void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp);
+/* probs (V): the model's next-token distribution for state x after token tok. */
+void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, double *probs);
 /* Builds the float copies of the readouts used by generation. */
 lacus_status lacus__lm_make_f32(lacus_lm *m);
 /* Fills emb from the reservoir's Win (no embedding) or Win_d E. */

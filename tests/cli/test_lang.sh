@@ -20,6 +20,9 @@ expect_ok "lgen" "$LACUS" lgen --output c1.npz --text c1.txt --tokens 3000 --pro
 expect_ok "lgen again" "$LACUS" lgen --output c2.npz --tokens 3000 --probs --seed 9
 cmp -s c1.npz c2.npz || { failed=$((failed + 1)); echo "FAIL: lgen is not deterministic"; }
 expect_ok "lgen dyck" "$LACUS" lgen --task dyck --k 3 --output d.npz --tokens 500
+expect_ok "lm probe" "$LACUS" lm probe --corpus c1.npz --units 30
+grep -q "minimal pairs:" out.txt && grep -q "grammar (true distribution)" out.txt || { failed=$((failed + 1)); echo "FAIL: lm probe output"; cat out.txt; }
+expect_fail "probe on a model file" 1 "m.npz" - "$LACUS" lm probe --corpus m.npz
 expect_ok "lm on lgen text" "$LACUS" lm train --text c1.txt --tokenizer words --units 30 --warmup 5 --output w.npz
 
 printf '' >empty.txt

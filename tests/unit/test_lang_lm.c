@@ -219,6 +219,42 @@ int main(void)
         CHECK(lacus_lm_load(fx_tmp_path("junk.npz"), &m2, NULL, &err) != LACUS_OK && m2 == NULL);
     }
 
+    TEST("minimal-pair margins = difference of sentence scores")
+    {
+        lacus_lgen_params gp = lacus_lgen_params_default();
+        lacus_lgen *g = NULL;
+        CHECK_STATUS(lacus_lgen_create(&gp, &g, NULL), LACUS_OK);
+        const int64_t ng = 6000, Vg = lacus_lgen_vocab_size(g);
+        int32_t *good = malloc(ng * 4), *bad = malloc(ng * 4), *mix = malloc(ng * 4);
+        lacus_lgen_generate(g, ng, good, NULL, NULL, NULL);
+        lacus_lgen_minimal_pair(g, good, ng, bad);
+        lacus_lm_params q = p;
+        q.vocab_size = Vg, q.n_units = 50, q.gate_tokens = 5;
+        lacus_lm *m2 = NULL;
+        CHECK_STATUS(lacus_lm_create(&q, &m2, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_lm_fit(m2, good, 5000, 500, NULL, NULL), LACUS_OK);
+        double mg[400];
+        int64_t first[400], np = 0;
+        CHECK_STATUS(lacus_lm_pair_margins(m2, good, bad, ng, 5000, 0, mg, first, 400, &np), LACUS_OK);
+        CHECK(np > 20 && np < 400);
+        double worst = 0;
+        for (int64_t k = 0; k < np && k < 20; k++) {
+            int64_t s0 = first[k], e = s0;
+            while (good[e] != 0) e++;
+            double bg, bb;
+            memcpy(mix, good, (size_t)ng * 4);
+            memcpy(mix + s0, bad + s0, (size_t)(e + 1 - s0) * 4);
+            lacus_lm_score(m2, good, e + 1, s0, &bg);
+            lacus_lm_score(m2, mix, e + 1, s0, &bb);
+            worst = fmax(worst, fabs(mg[k] - (bb - bg)));
+        }
+        printf("minimal pairs: %lld, max |margin - (bits bad - bits good)| %.3g\n", (long long)np, worst);
+        CHECK(worst < 1e-9);
+        free(good), free(bad), free(mix);
+        lacus_lm_free(m2);
+        lacus_lgen_free(g);
+    }
+
     TEST("bad input")
     {
         lacus_lm_params q = p;
