@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "config.h"
 
 int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs)
 {
@@ -36,6 +37,7 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs)
         return cli_error("--readout-bias \"%s\": expected centered, augmented or none", o->readout_bias), -1;
     if (lacus_solver_parse(o->solver, &p->readout.solver))
         return cli_error("--solver \"%s\": expected auto, primal or dual", o->solver), -1;
+    p->readout.accumulate_f32 = o->accumulate_f32;
     p->warmup = o->warmup;
     p->feed_input = o->feed_input;
     p->fb_scaling = o->fb_scaling;
@@ -69,25 +71,47 @@ esn_cli_opts esn_opts_default(void)
 
 int cmd_fit(int argc, char **argv)
 {
+    /* lacus fit CONFIG.json: everything from the file. */
+    if (argc >= 3 && argv[2][0] != '-') {
+        if (argc > 3)
+            return cli_error("fit %s: a config takes no other arguments (put them in the file)",
+                             argv[2]), 2;
+        return fit_config(argv[2]);
+    }
+    if (argc == 3 && !strcmp(argv[2], "--config-reference")) {
+        cli_config_reference();
+        return 0;
+    }
     esn_cli_opts o = esn_opts_default();
     opt_list inputs = {0}, targets = {0};
     const char *out = "model.npz";
     int force = 0;
     double alpha = 1.0, forgetting = 1.0;
+    const char *online = NULL;
     opt table[] = {
         {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
         {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
         {"output", OPT_STRING, &out, "model file to write (.npz)"},
         ESN_OPTS(o),
         {"force", OPT_FLAG, &force, "FORCE learning: RLS on the fed-back output (implies --feedback)"},
-        {"alpha", OPT_DOUBLE, &alpha, "FORCE: RLS P(0) = I / alpha"},
-        {"forgetting", OPT_DOUBLE, &forgetting, "FORCE: RLS forgetting factor in (0, 1]"},
+        {"online", OPT_STRING, &online, "train the readout online: rls | lms (ReservoirPy's "
+                                        "RLS/LMS partial_fit) instead of ridge"},
+        {"alpha", OPT_DOUBLE, &alpha, "FORCE and --online rls: P(0) = I / alpha; --online lms: "
+                                      "learning rate"},
+        {"forgetting", OPT_DOUBLE, &forgetting, "FORCE and --online rls: forgetting factor in (0, 1]"},
     };
-    verb_spec v = {"fit", "--input X.npy --target Y.npy [options]",
-                   "Trains an echo state network (reservoir + ridge readout) and saves it.",
+    verb_spec v = {"fit", "--input X.npy --target Y.npy [options]  |  CONFIG.json  |  --config-reference",
+                   "Trains an echo state network (reservoir + ridge readout) and saves it.\n"
+                   "With CONFIG.json, trains the model (an ESN or a layer stack) that the config\n"
+                   "describes; --config-reference prints every config key with its default.",
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
+    if (lacus_dist_launched()) { /* under mpirun, even with one rank: the same sums */
+        if (force || online)
+            return cli_error("--force and --online (online learning) do not run under MPI"), 2;
+        return fit_dist(&o, &inputs, &targets, out);
+    }
     cli_seqs X, Y;
     if (cli_seqs_load(&inputs, "--input", &X)) return 1;
     if (cli_seqs_load(&targets, "--target", &Y)) {
@@ -111,8 +135,26 @@ int cmd_fit(int argc, char **argv)
         cli_error("%s", err.msg);
         goto done;
     }
+    lacus_online_params op = lacus_online_params_default();
+    if (online) {
+        if (strcmp(online, "rls") && strcmp(online, "lms")) {
+            cli_error("--online \"%s\": expected rls or lms", online);
+            rc = 2;
+            goto done;
+        }
+        if (force || o.feedback) {
+            cli_error("--online: not with --force/--feedback (FORCE already learns online)");
+            rc = 2;
+            goto done;
+        }
+        op.method = strcmp(online, "lms") ? LACUS_ONLINE_RLS : LACUS_ONLINE_LMS;
+        op.alpha = alpha;
+        op.forgetting = forgetting;
+    }
     double t0 = cli_now();
-    if (force ? lacus_esn_force(m, &X.s, &Y.s, alpha, forgetting) : lacus_esn_fit(m, &X.s, &Y.s)) {
+    if (force    ? lacus_esn_force(m, &X.s, &Y.s, alpha, forgetting)
+        : online ? lacus_esn_fit_online(m, &X.s, &Y.s, &op)
+                 : lacus_esn_fit(m, &X.s, &Y.s)) {
         cli_progress_done(&prog);
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
@@ -127,7 +169,7 @@ int cmd_fit(int argc, char **argv)
     for (int64_t i = 0; i < X.s.n_seqs; i++) total += X.s.n_steps[i];
     printf("trained on %lld sequences, %lld steps, %lld units in %.3f s (%s); wrote %s\n",
            (long long)X.s.n_seqs, (long long)total, (long long)p.reservoir.n_units, t1 - t0,
-           force ? "FORCE" : lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
+           force ? "FORCE" : online ? online : lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
     rc = 0;
 done:
     lacus_esn_free(m);
@@ -179,10 +221,13 @@ done:
 int cmd_run(int argc, char **argv)
 {
     opt_list inputs = {0};
-    const char *model = "model.npz", *out = "prediction.npy";
-    int64_t threads = 0, generate = 0;
+    const char *model = "model.npz", *out = "prediction.npy", *node = NULL;
+    int64_t threads = 0, generate = 0, layer = -1;
     opt table[] = {
         {"model", OPT_STRING, &model, "trained model (.npz from lacus fit)"},
+        {"layer", OPT_INT, &layer, "stack models: the layer whose outputs are written (-1: last)"},
+        {"node", OPT_STRING, &node, "graph models: the node whose outputs are written (default: "
+                                    "the last ridge node)"},
         {"input", OPT_LIST, &inputs, "input sequences: .npy, .npz or .csv"},
         {"output", OPT_STRING, &out, "predictions (.npy; .npz for sequences of different lengths)"},
         {"threads", OPT_INT, &threads, "OpenMP threads (0: default)"},
@@ -201,6 +246,12 @@ int cmd_run(int argc, char **argv)
     if (generate > 0) return run_generate(model, &inputs, out, generate, threads);
     if (threads > 0) lacus_set_num_threads((int)threads);
     lacus_error err = {0};
+    char kind[16];
+    if (lacus_model_file_kind(model, kind, sizeof kind, &err)) return cli_error("%s", err.msg), 1;
+    if (!strcmp(kind, "stack")) return run_stack(model, &inputs, out, layer);
+    if (!strcmp(kind, "graph")) return run_graph(model, &inputs, out, node);
+    if (layer != -1) return cli_error("--layer: %s is not a stack", model), 2;
+    if (node) return cli_error("--node: %s is not a graph", model), 2;
     lacus_esn *m = NULL;
     if (lacus_esn_load(model, &m, &err)) return cli_error("%s", err.msg), 1;
     cli_seqs X;

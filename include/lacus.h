@@ -12,6 +12,8 @@
  *   lacus/reservoir.h reservoir, spectral radius  lacus/datasets.h  generators
  *   lacus/ridge.h     streaming ridge readout     lacus/metrics.h   metrics
  *   lacus/online.h    RLS (FORCE), LMS            lacus/nvar.h      NVAR
+ *   lacus/stack.h     layer stacks (ReservoirBERT) lacus/graph.h     graphs of nodes
+ *   lacus/dist.h      MPI: sharded fits           lacus/search.h    random / TPE samplers
  *
  * Conventions that hold for every function below
  * ----------------------------------------------
@@ -128,13 +130,21 @@ int lacus_get_num_threads(void);
 #include "lacus/online.h"
 #include "lacus/nvar.h"
 #include "lacus/esn.h"
+#include "lacus/stack.h"
+#include "lacus/graph.h"
+#include "lacus/dist.h"
+#include "lacus/search.h"
 #include "lacus/ip.h"
 #include "lacus/plasticity.h"
+#include "lacus/tune.h"
 #include "lacus/datasets.h"
 #include "lacus/metrics.h"
 #include "lacus/lang.h"
 #include "lacus/lm.h"
 #include "lacus/lgen.h"
+#include "lacus/preprocess.h"
+#include "lacus/classify.h"
+#include "lacus/local_learning.h"
 
 #ifdef __cplusplus
 }
