@@ -18,7 +18,7 @@ static const struct {
     {"run", cmd_run, "run a trained model on input sequences"},
     {"tune", cmd_tune, "backward tuning of recurrent weights, sparse architecture learning"},
     {"eval", cmd_eval, "score predictions (mse, rmse, nrmse, rsquare, mae, pearson)"},
-    {"lm", cmd_lm, "reservoir language models: train, eval (with n-gram/xz/bzip2 baselines), generate"},
+    {"lm", cmd_lm, "reservoir language models: train, eval (n-gram/xz/bzip2 baselines), generate, probe"},
     {"lgen", cmd_lgen, "synthetic language with exact next-token distributions (and formal tasks)"},
     {"search", cmd_search, "hyperparameter search (random or TPE), resumable"},
     {"prep", cmd_prep, "fit/apply/invert preprocessing (minmax, zscore, onehot, delay)"},
