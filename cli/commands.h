@@ -53,6 +53,8 @@ int cmd_eval(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_evolve(int argc, char **argv);
+int cmd_lm(int argc, char **argv);
+int cmd_lgen(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_plot(int argc, char **argv);

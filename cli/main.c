@@ -19,6 +19,8 @@ static const struct {
     {"tune", cmd_tune, "backward tuning of recurrent weights, sparse architecture learning"},
     {"eval", cmd_eval, "score predictions (mse, rmse, nrmse, rsquare, mae, pearson)"},
     {"evolve", cmd_evolve, "evolve networks or reservoirs with NEAT (neat-python config)"},
+    {"lm", cmd_lm, "reservoir language models: train, eval (n-gram/xz/bzip2 baselines), generate, probe"},
+    {"lgen", cmd_lgen, "synthetic language with exact next-token distributions (and formal tasks)"},
     {"search", cmd_search, "hyperparameter search (random or TPE), resumable"},
     {"prep", cmd_prep, "fit/apply/invert preprocessing (minmax, zscore, onehot, delay)"},
     {"classify", cmd_classify, "sequence classification: fit, run, eval (accuracy, confusion)"},
