@@ -132,6 +132,7 @@ int lacus_get_num_threads(void);
 #include "lacus/plasticity.h"
 #include "lacus/datasets.h"
 #include "lacus/metrics.h"
+#include "lacus/encoding.h"
 
 #ifdef __cplusplus
 }
