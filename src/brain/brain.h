@@ -4,6 +4,10 @@
 
 #include "lacus.h"
 
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
 /* The data a ridge CV works on: features X (n x p) for the primal, a kernel
  * K (n x n) for the dual (built as X X^T when X is given and dual is set). */
 typedef struct lacus__design {

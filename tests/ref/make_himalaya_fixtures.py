@@ -14,7 +14,7 @@ import numpy as np
 from himalaya.backend import set_backend
 from himalaya.kernel_ridge import KernelRidgeCV
 from himalaya.ridge import RidgeCV, solve_group_ridge_random_search
-from himalaya.scoring import correlation_score, r2_score
+from himalaya.scoring import correlation_score, r2_score, r2_score_split
 from scipy.stats import gamma as gamma_dist
 
 set_backend("numpy")
@@ -69,9 +69,12 @@ def banded_case(name, n, sizes, t, alphas, seed=2):
                                           n_iter=gammas, alphas=alphas, cv=5,
                                           return_weights=True, progress_bar=False)
     deltas, coef, cv_scores = res
+    Yc = Y - Y.mean(0)
+    parts = np.stack([X[:, :sizes[0]] @ coef[:sizes[0]], X[:, sizes[0]:] @ coef[sizes[0]:]])
+    split = r2_score_split(Yc, parts)
     np.savez(os.path.join(OUT, name + ".npz"), X=X, Y=Y, alphas=alphas,
              sizes=np.array(sizes), gammas=gammas, deltas=deltas, coef=coef,
-             cv_scores=cv_scores)
+             cv_scores=cv_scores, Yc=Yc, r2_split=split)
     print(name, "gamma rows kept:", np.unique(np.round(deltas[0] - deltas[1], 6)).size)
 
 
