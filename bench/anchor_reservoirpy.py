@@ -9,6 +9,7 @@ the same "key=value" line format with impl=reservoirpy.
     anchor_reservoirpy.py memfit N T          (an estimate only, see below)
     anchor_reservoirpy.py rls N T [--threads K]       (issue 3, bench_online.c)
     anchor_reservoirpy.py generate N K [--threads K]  (issue 3, bench_online.c)
+    anchor_reservoirpy.py stack L N conn T [--measured M]  (issue 4, bench_stack.c)
 
 Caching: with --cache FILE, a result already measured for the same
 workload, ReservoirPy/NumPy versions and machine is printed from FILE
@@ -276,16 +277,54 @@ def cmd_memfit(a):
             "peak_rss_mb": f"{gb * 1024:.0f}"}
 
 
+def cmd_stack(a):
+    """The ReservoirBERT workload (bench_stack.c): layer l is its own
+    Reservoir(N, ..., seed=SEED+l) >> Ridge(ridge), reading the teacher's
+    768-d layer l-1 activity and fitted on 768-d targets, one layer after
+    another. Only the first `measured` layers are run (they all cost the
+    same); seconds is extrapolated to L layers (measured_s is the real
+    time of the measured ones)."""
+    import numpy as np
+    from reservoirpy.nodes import Reservoir, Ridge
+    rng = np.random.default_rng(SEED)
+    u = rng.uniform(-1.0, 1.0, (a.T, N_IO))
+    y = rng.uniform(-1.0, 1.0, (a.T, N_IO))
+    measured = min(a.L, a.measured)
+    per_layer, init_total = [], 0.0
+    for l in range(measured):
+        t0 = time.perf_counter()
+        res = Reservoir(a.N, lr=LR, sr=SR, input_scaling=INPUT_SCALING,
+                        input_connectivity=INPUT_CONN, rc_connectivity=a.conn, seed=SEED + l)
+        inp = u if l == 0 else y
+        res.initialize(inp)
+        init_total += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        states = res.run(inp)
+        Ridge(ridge=RIDGE).fit(states, y)
+        per_layer.append(time.perf_counter() - t0)
+        del states, res
+    mean = sum(per_layer) / len(per_layer)
+    return {"impl": "reservoirpy", "workload": "stack", "L": a.L, "N": a.N, "conn": g(a.conn),
+            "T": a.T, "threads": a.threads, "seconds": g(mean * a.L), "extrapolated": int(measured < a.L),
+            "measured_layers": measured, "measured_s": g(sum(per_layer)),
+            "per_layer_s": g(mean), "init_s": f"{init_total:.4g}",
+            "peak_rss_mb": f"{peak_rss_mb():.1f}"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("workload", choices=["states", "fit", "peak", "memfit", "rls", "generate"])
+    ap.add_argument("workload", choices=["states", "fit", "peak", "memfit", "rls", "generate",
+                                                "stack"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", help="JSON file of earlier anchor results")
     ap.add_argument("--force", action="store_true", help="measure even if cached")
+    ap.add_argument("--measured", type=int, default=2,
+                    help="stack: layers actually run (the rest extrapolated)")
     a = ap.parse_args()
     spec = {"states": ["N", "conn", "T", "n_seqs"], "fit": ["N", "conn", "T"], "peak": [],
-            "memfit": ["N", "T"], "rls": ["N", "T"], "generate": ["N", "K"]}[a.workload]
+            "memfit": ["N", "T"], "rls": ["N", "T"], "generate": ["N", "K"],
+            "stack": ["L", "N", "conn", "T"]}[a.workload]
     if len(a.args) != len(spec):
         ap.error(f"{a.workload} takes {' '.join(spec) or 'no arguments'}")
     for k, v in zip(spec, a.args):
@@ -295,7 +334,8 @@ def main():
     import reservoirpy
     versions = f"reservoirpy={reservoirpy.__version__} numpy={np.__version__}"
     key = " ".join([a.workload] + [f"{k}={getattr(a, k)}" for k in spec] +
-                   [f"threads={a.threads}"])
+                   [f"threads={a.threads}"] +
+                   ([f"measured={a.measured}"] if a.workload == "stack" else []))
 
     cache = {}
     if a.cache and os.path.exists(a.cache):
@@ -309,7 +349,8 @@ def main():
 
     load1 = os.getloadavg()[0]
     line = {"states": cmd_states, "fit": cmd_fit, "peak": cmd_peak,
-            "memfit": cmd_memfit, "rls": cmd_rls, "generate": cmd_generate}[a.workload](a)
+            "memfit": cmd_memfit, "rls": cmd_rls, "generate": cmd_generate,
+            "stack": cmd_stack}[a.workload](a)
     line["load1"] = f"{load1:.2f}"   # other work on the machine skews timings
     text = fmt(line)
     print(text + " cached=0", flush=True)

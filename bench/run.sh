@@ -4,7 +4,7 @@
 #   bench/run.sh [--quick | --full] [--threads K] [--force-anchor] [--no-anchor]
 #                [--only REGEX] [--build DIR] [--python PY]
 #
-# Builds bench_esn and bench_online (Release) in build/ (or --build DIR / $LACUS_BUILD),
+# Builds bench_esn, bench_online and bench_stack (Release) in build/ (or --build DIR / $LACUS_BUILD),
 # makes a virtual environment bench/.venv with bench/requirements.txt (or
 # uses --python PY / $LACUS_BENCH_PYTHON), then for each workload runs
 # lacus, then the ReservoirPy anchor, and prints a ratio line:
@@ -55,12 +55,13 @@ say() { echo "$*" | tee -a "$OUTFILE"; }
 # ---------------------------------------------------------------- build
 echo "== building bench_esn, bench_online (Release) in $BUILD" >&2
 if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-       cmake --build "$BUILD" -j "$(nproc)" --target bench_esn bench_online >&2; }; then
+       cmake --build "$BUILD" -j "$(nproc)" --target bench_esn bench_online bench_stack >&2; }; then
     echo "run.sh: build failed" >&2
     exit 1
 fi
 BENCH="$BUILD/bench/bench_esn"
 BENCH_ONLINE="$BUILD/bench/bench_online"   # rls, generate (issue 3)
+BENCH_STACK="$BUILD/bench/bench_stack"     # stack: the ReservoirBERT workload (issue 4)
 
 # ----------------------------------------------------------- python venv
 if [ "$NO_ANCHOR" = 0 ] && [ -z "$PY" ]; then
@@ -91,6 +92,7 @@ QUICK=(
     "memfit|2000 100000|-"
     "rls|1000 2000|10"
     "generate|1000 2000|20"
+    "stack|2 1000 0.1 2000|20"
 )
 FULL=(
     "peak||-"
@@ -104,9 +106,14 @@ FULL=(
     "rls|1000 10000|10"
     "rls|2000 2000|-"
     "generate|1000 10000|20"
+    "stack|12 1000 0.1 10000|20"
+    "stack|12 10000 0.003 1000|20"
+    "stack|12 10000 0.003 10000|3"
+    "stackf32|12 10000 0.003 10000|3"
 )
 XTX_GOAL=0.85      # X^T X accumulation: fraction of a bare dsyrk's GFLOP/s
 MEM_GOAL_MB=1024   # memfit: peak resident memory
+STACK_MEM_GOAL_MB=2560  # stack (ReservoirBERT): peak resident memory
 
 # value of key $2 in line $1
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n 1; }
@@ -131,6 +138,8 @@ ratio() {
 run_lacus() {
     case "$1" in
     rls|generate) "$BENCH_ONLINE" "$@" --threads "$THREADS" 2>&1 ;;
+    stack) shift; "$BENCH_STACK" --threads "$THREADS" "$@" 2>&1 ;;
+    stackf32) shift; "$BENCH_STACK" --threads "$THREADS" --f32 1 "$@" 2>&1 ;;
     *) "$BENCH" "$@" --threads "$THREADS" 2>&1 ;;
     esac
 }
@@ -161,7 +170,7 @@ for w in "${SET[@]}"; do
     while IFS= read -r line; do say "$line"; done <<<"$L"
     A=""
     if [ "$kind" != memfit ]; then
-        A=$(run_anchor "$kind" "$@")
+        A=$(run_anchor "${kind%f32}" "$@")
         [ -n "$A" ] && while IFS= read -r line; do say "$line"; done <<<"$A"
     fi
     if [ $lrc -ne 0 ]; then
@@ -213,6 +222,17 @@ for w in "${SET[@]}"; do
         ratio "workload=generate N=$1 K=$2 threads=$THREADS" \
             "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal" \
             "lacus_nrmse100=$(kv "$ll" nrmse100) anchor_nrmse100=$(kv "$al" nrmse100)"
+        ;;
+    stack|stackf32)
+        # ReservoirPy runs --measured layers (default 2) and extrapolates.
+        ll=$(grep 'workload=stack ' <<<"$L"); al=$(grep 'workload=stack ' <<<"$A")
+        rl=$(grep 'workload=stack_ridge' <<<"$L")
+        mb=$(kv "$ll" peak_rss_mb)
+        mv=$(awk -v m="$mb" -v g="$STACK_MEM_GOAL_MB" 'BEGIN { print (m + 0 > 0 && m + 0 < g + 0) ? "pass" : "FAIL" }')
+        ratio "workload=$kind L=$1 N=$2 T=$4 threads=$THREADS" \
+            "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal" \
+            "anchor_measured_layers=$(kv "$al" measured_layers) peak_rss_mb=$mb goal_mb=<$STACK_MEM_GOAL_MB $mv anchor_peak_rss_mb=$(kv "$al" peak_rss_mb)"
+        say "ratio workload=stack_ridge N=$2 T=$4 form=$(kv "$rl" form) ridge_s=$(kv "$rl" ridge_s) bare_blas_s=$(kv "$rl" bare_blas_s) ratio=$(kv "$rl" ridge_vs_bare) goal=<=1.2 $(awk -v r="$(kv "$rl" ridge_vs_bare)" 'BEGIN { print (r + 0 > 0 && r + 0 <= 1.2) ? "pass" : "FAIL" }')"
         ;;
     memfit)
         ml=$(grep 'workload=memfit' <<<"$L")

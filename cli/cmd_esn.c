@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "config.h"
 
 int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs)
 {
@@ -36,6 +37,7 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs)
         return cli_error("--readout-bias \"%s\": expected centered, augmented or none", o->readout_bias), -1;
     if (lacus_solver_parse(o->solver, &p->readout.solver))
         return cli_error("--solver \"%s\": expected auto, primal or dual", o->solver), -1;
+    p->readout.accumulate_f32 = o->accumulate_f32;
     p->warmup = o->warmup;
     p->feed_input = o->feed_input;
     p->fb_scaling = o->fb_scaling;
@@ -69,6 +71,17 @@ esn_cli_opts esn_opts_default(void)
 
 int cmd_fit(int argc, char **argv)
 {
+    /* lacus fit CONFIG.json: everything from the file. */
+    if (argc >= 3 && argv[2][0] != '-') {
+        if (argc > 3)
+            return cli_error("fit %s: a config takes no other arguments (put them in the file)",
+                             argv[2]), 2;
+        return fit_config(argv[2]);
+    }
+    if (argc == 3 && !strcmp(argv[2], "--config-reference")) {
+        cli_config_reference();
+        return 0;
+    }
     esn_cli_opts o = esn_opts_default();
     opt_list inputs = {0}, targets = {0};
     const char *out = "model.npz";
@@ -83,8 +96,10 @@ int cmd_fit(int argc, char **argv)
         {"alpha", OPT_DOUBLE, &alpha, "FORCE: RLS P(0) = I / alpha"},
         {"forgetting", OPT_DOUBLE, &forgetting, "FORCE: RLS forgetting factor in (0, 1]"},
     };
-    verb_spec v = {"fit", "--input X.npy --target Y.npy [options]",
-                   "Trains an echo state network (reservoir + ridge readout) and saves it.",
+    verb_spec v = {"fit", "--input X.npy --target Y.npy [options]  |  CONFIG.json  |  --config-reference",
+                   "Trains an echo state network (reservoir + ridge readout) and saves it.\n"
+                   "With CONFIG.json, trains the model (an ESN or a layer stack) that the config\n"
+                   "describes; --config-reference prints every config key with its default.",
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
@@ -179,10 +194,13 @@ done:
 int cmd_run(int argc, char **argv)
 {
     opt_list inputs = {0};
-    const char *model = "model.npz", *out = "prediction.npy";
-    int64_t threads = 0, generate = 0;
+    const char *model = "model.npz", *out = "prediction.npy", *node = NULL;
+    int64_t threads = 0, generate = 0, layer = -1;
     opt table[] = {
         {"model", OPT_STRING, &model, "trained model (.npz from lacus fit)"},
+        {"layer", OPT_INT, &layer, "stack models: the layer whose outputs are written (-1: last)"},
+        {"node", OPT_STRING, &node, "graph models: the node whose outputs are written (default: "
+                                    "the last ridge node)"},
         {"input", OPT_LIST, &inputs, "input sequences: .npy, .npz or .csv"},
         {"output", OPT_STRING, &out, "predictions (.npy; .npz for sequences of different lengths)"},
         {"threads", OPT_INT, &threads, "OpenMP threads (0: default)"},
@@ -201,6 +219,12 @@ int cmd_run(int argc, char **argv)
     if (generate > 0) return run_generate(model, &inputs, out, generate, threads);
     if (threads > 0) lacus_set_num_threads((int)threads);
     lacus_error err = {0};
+    char kind[16];
+    if (lacus_model_file_kind(model, kind, sizeof kind, &err)) return cli_error("%s", err.msg), 1;
+    if (!strcmp(kind, "stack")) return run_stack(model, &inputs, out, layer);
+    if (!strcmp(kind, "graph")) return run_graph(model, &inputs, out, node);
+    if (layer != -1) return cli_error("--layer: %s is not a stack", model), 2;
+    if (node) return cli_error("--node: %s is not a graph", model), 2;
     lacus_esn *m = NULL;
     if (lacus_esn_load(model, &m, &err)) return cli_error("%s", err.msg), 1;
     cli_seqs X;

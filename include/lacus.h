@@ -12,6 +12,7 @@
  *   lacus/reservoir.h reservoir, spectral radius  lacus/datasets.h  generators
  *   lacus/ridge.h     streaming ridge readout     lacus/metrics.h   metrics
  *   lacus/online.h    RLS (FORCE), LMS            lacus/nvar.h      NVAR
+ *   lacus/stack.h     layer stacks (ReservoirBERT) lacus/graph.h     graphs of nodes
  *
  * Conventions that hold for every function below
  * ----------------------------------------------
@@ -128,6 +129,8 @@ int lacus_get_num_threads(void);
 #include "lacus/online.h"
 #include "lacus/nvar.h"
 #include "lacus/esn.h"
+#include "lacus/stack.h"
+#include "lacus/graph.h"
 #include "lacus/ip.h"
 #include "lacus/plasticity.h"
 #include "lacus/datasets.h"

@@ -5,7 +5,7 @@
 set -eu
 packages="build-essential cmake pkg-config libopenblas-dev libopenblas-openmp-dev liblapacke-dev libarpack2-dev \
 libzip-dev libcjson-dev libsleef-dev libfftw3-dev zlib1g-dev python3-numpy python3-pytest \
-libnifti2-dev python3-nibabel"
+gnuplot-nox graphviz libnifti2-dev python3-nibabel"
 # Fuzzing the file readers needs clang's libFuzzer (and its OpenMP runtime).
 if [ "${1:-}" = "--fuzz" ]; then packages="$packages clang libclang-rt-dev libomp-dev"; fi
 

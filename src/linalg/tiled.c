@@ -48,6 +48,33 @@ void lacus__tiled_syrk_upper(int64_t n, int64_t k, const double *A, int64_t lda,
     }
 }
 
+void lacus__tiled_syrk_upper_f32(int64_t n, int64_t k, const float *A, int64_t lda, double *C,
+                                 int64_t ldc)
+{
+    int64_t tiles = (n + TILE - 1) / TILE, pairs = tiles * (tiles + 1) / 2;
+#pragma omp parallel
+    {
+        float T[TILE * TILE]; /* one tile of A^T A in single precision */
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t p = 0; p < pairs; p++) {
+            ONE_BLAS_THREAD();
+            int64_t bi, bj;
+            tile_pair(p, &bi, &bj);
+            int64_t r0 = bj * TILE, c0 = bi * TILE;
+            int64_t mr = min64(TILE, n - r0), mc = min64(TILE, n - c0);
+            if (bi == bj)
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)mr, (int)k, 1.0f, A + r0,
+                            (int)lda, 0.0f, T, TILE);
+            else
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)mr, (int)mc, (int)k,
+                            1.0f, A + r0, (int)lda, A + c0, (int)lda, 0.0f, T, TILE);
+            for (int64_t i = 0; i < mr; i++)
+                for (int64_t j = (bi == bj ? i : 0); j < mc; j++)
+                    C[(r0 + i) * ldc + c0 + j] += (double)T[i * TILE + j];
+        }
+    }
+}
+
 void lacus__tiled_gemm_at_b(int64_t m, int64_t n, int64_t k, const double *A, int64_t lda,
                             const double *B, int64_t ldb, double *C, int64_t ldc)
 {

@@ -19,6 +19,13 @@
 void lacus__tiled_syrk_upper(int64_t n, int64_t k, const double *A, int64_t lda, int trans,
                              double *C, int64_t ldc);
 
+/* Upper triangle of C (n x n, double) += A^T A for A (k x n, float),
+ * each 256 x 256 tile of A^T A computed in single precision (sgemm/ssyrk,
+ * about twice dgemm's rate) and added to C in double: the mixed-precision
+ * accumulation of the ridge readout's accumulate_f32 option. */
+void lacus__tiled_syrk_upper_f32(int64_t n, int64_t k, const float *A, int64_t lda, double *C,
+                                 int64_t ldc);
+
 /* C (m x n) += A^T B, A (k x m), B (k x n), all row-major. */
 void lacus__tiled_gemm_at_b(int64_t m, int64_t n, int64_t k, const double *A, int64_t lda,
                             const double *B, int64_t ldb, double *C, int64_t ldc);

@@ -43,6 +43,34 @@ lacus_status lacus__feedback_inputs(lacus_esn *m, const lacus_seqs *inputs,
                                     const lacus_seqs *targets, lacus__seqs_buf *out);
 lacus_status lacus__feedback_run(lacus_esn *m, const lacus_seqs *inputs, double *const *outputs);
 
+/* Model files (esn_io.c, esn_load.c), shared with stacks: the manifest (a
+ * cJSON object, the caller deletes it), the arrays under a member-name
+ * prefix ("" or "layer3/"), and a model built from a manifest and arrays. */
+void *lacus__esn_manifest(const lacus_esn *m);
+lacus_status lacus__esn_write_arrays(lacus_npz_writer *w, const char *prefix, const lacus_esn *m,
+                                     lacus_error *err);
+lacus_status lacus__esn_build(const char *path, const void *manifest, lacus_npz *z,
+                              const char *prefix, lacus_esn **out, lacus_error *err);
+
+/* The same for single nodes, shared with graphs: hyperparameters as JSON
+ * (cJSON objects) and back, arrays under a prefix and back (into a
+ * reservoir made by lacus__reservoir_create_empty, a ridge made with the
+ * parsed parameters). */
+void *lacus__reservoir_json(const lacus_reservoir_params *p);
+void *lacus__ridge_json(const lacus_ridge *r);
+lacus_status lacus__reservoir_write(lacus_npz_writer *w, const char *prefix,
+                                   const lacus_reservoir *r, lacus_error *err);
+lacus_status lacus__ridge_write(lacus_npz_writer *w, const char *prefix, const lacus_ridge *r,
+                                lacus_error *err);
+lacus_status lacus__reservoir_parse(const char *path, const void *obj, lacus_reservoir_params *p,
+                                    lacus_error *err);
+lacus_status lacus__ridge_parse(const char *path, const void *obj, lacus_ridge_params *p,
+                                lacus_error *err);
+lacus_status lacus__reservoir_read(const char *path, lacus_npz *z, const char *prefix,
+                                   lacus_reservoir *r, lacus_error *err);
+lacus_status lacus__ridge_read(const char *path, lacus_npz *z, const char *prefix, lacus_ridge *r,
+                               lacus_error *err);
+
 /* Releases the streaming-fit buffers (lacus_esn_partial_fit). */
 void lacus__esn_stream_free(lacus_esn *m);
 

@@ -24,24 +24,10 @@
     "x[t+1] = (1-lr)*x[t] + lr*f(W x[t] + Win (u[t+1] + noise_in) + bias) + noise_rc; " \
     "y[t] = Wout^T [x[t] (, u[t])] + bout"
 
-static cJSON *manifest_build(const lacus_esn *m)
+void *lacus__reservoir_json(const lacus_reservoir_params *p)
 {
-    const lacus_reservoir_params *p = &m->res->p;
-    const lacus_ridge_params *rp = &m->readout->p;
-    cJSON *root = cJSON_CreateObject(), *res = cJSON_CreateObject(), *ro = cJSON_CreateObject();
-    if (!root || !res || !ro) {
-        cJSON_Delete(root); cJSON_Delete(res); cJSON_Delete(ro);
-        return NULL;
-    }
-    cJSON_AddStringToObject(root, "format", "lacus-model");
-    cJSON_AddNumberToObject(root, "format_version", LACUS_MODEL_FORMAT_VERSION);
-    cJSON_AddStringToObject(root, "lacus_version", lacus_version());
-    cJSON_AddStringToObject(root, "kind", "esn");
-    cJSON_AddStringToObject(root, "equation", EQUATION);
-    cJSON_AddNumberToObject(root, "warmup", (double)m->p.warmup);
-    cJSON_AddBoolToObject(root, "feed_input", m->p.feed_input);
-    cJSON_AddNumberToObject(root, "n_feedback", (double)m->p.n_feedback);
-    cJSON_AddNumberToObject(root, "fb_scaling", m->p.fb_scaling);
+    cJSON *res = cJSON_CreateObject();
+    if (!res) return NULL;
     cJSON_AddNumberToObject(res, "n_units", (double)p->n_units);
     cJSON_AddNumberToObject(res, "n_inputs", (double)p->n_inputs);
     cJSON_AddNumberToObject(res, "lr", p->lr);
@@ -62,13 +48,40 @@ static cJSON *manifest_build(const lacus_esn *m)
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->seed);
     cJSON_AddStringToObject(res, "seed", seed);
+    return res;
+}
+
+void *lacus__ridge_json(const lacus_ridge *r)
+{
+    cJSON *ro = cJSON_CreateObject();
+    if (!ro) return NULL;
+    cJSON_AddNumberToObject(ro, "ridge", r->p.ridge);
+    cJSON_AddStringToObject(ro, "bias", lacus_bias_mode_name(r->p.bias));
+    cJSON_AddStringToObject(ro, "solver", lacus_solver_name(r->p.solver));
+    cJSON_AddNumberToObject(ro, "n_features", (double)r->p.n_features);
+    cJSON_AddNumberToObject(ro, "n_outputs", (double)r->p.n_outputs);
+    cJSON_AddNumberToObject(ro, "n_samples", (double)r->n_samples);
+    return ro;
+}
+
+void *lacus__esn_manifest(const lacus_esn *m)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *res = lacus__reservoir_json(&m->res->p), *ro = lacus__ridge_json(m->readout);
+    if (!root || !res || !ro) {
+        cJSON_Delete(root); cJSON_Delete(res); cJSON_Delete(ro);
+        return NULL;
+    }
+    cJSON_AddStringToObject(root, "format", "lacus-model");
+    cJSON_AddNumberToObject(root, "format_version", LACUS_MODEL_FORMAT_VERSION);
+    cJSON_AddStringToObject(root, "lacus_version", lacus_version());
+    cJSON_AddStringToObject(root, "kind", "esn");
+    cJSON_AddStringToObject(root, "equation", EQUATION);
+    cJSON_AddNumberToObject(root, "warmup", (double)m->p.warmup);
+    cJSON_AddBoolToObject(root, "feed_input", m->p.feed_input);
+    cJSON_AddNumberToObject(root, "n_feedback", (double)m->p.n_feedback);
+    cJSON_AddNumberToObject(root, "fb_scaling", m->p.fb_scaling);
     cJSON_AddItemToObject(root, "reservoir", res);
-    cJSON_AddNumberToObject(ro, "ridge", rp->ridge);
-    cJSON_AddStringToObject(ro, "bias", lacus_bias_mode_name(rp->bias));
-    cJSON_AddStringToObject(ro, "solver", lacus_solver_name(rp->solver));
-    cJSON_AddNumberToObject(ro, "n_features", (double)rp->n_features);
-    cJSON_AddNumberToObject(ro, "n_outputs", (double)rp->n_outputs);
-    cJSON_AddNumberToObject(ro, "n_samples", (double)m->readout->n_samples);
     cJSON_AddItemToObject(root, "readout", ro);
     return root;
 }
@@ -84,20 +97,59 @@ static lacus_ndarray vec(lacus_dtype t, int64_t n, const void *data)
     return a;
 }
 
-static lacus_status add_csr(lacus_npz_writer *w, const char *name, const lacus__csr *A,
-                            lacus_error *err)
+static lacus_status add_csr(lacus_npz_writer *w, const char *prefix, const char *name,
+                            const lacus__csr *A, lacus_error *err)
 {
-    char key[64];
+    char key[128];
     lacus_ndarray a = vec(LACUS_I64, A->n_rows + 1, A->indptr);
     lacus_status st;
-    snprintf(key, sizeof key, "%s_indptr", name);
+    snprintf(key, sizeof key, "%s%s_indptr", prefix, name);
     if ((st = lacus_npz_writer_add(w, key, &a, err))) return st;
     a = vec(LACUS_I32, A->nnz, A->indices);
-    snprintf(key, sizeof key, "%s_indices", name);
+    snprintf(key, sizeof key, "%s%s_indices", prefix, name);
     if ((st = lacus_npz_writer_add(w, key, &a, err))) return st;
     a = vec(LACUS_F64, A->nnz, A->values);
-    snprintf(key, sizeof key, "%s_data", name);
+    snprintf(key, sizeof key, "%s%s_data", prefix, name);
     return lacus_npz_writer_add(w, key, &a, err);
+}
+
+lacus_status lacus__reservoir_write(lacus_npz_writer *w, const char *prefix,
+                                   const lacus_reservoir *r, lacus_error *err)
+{
+    int64_t N = r->p.n_units;
+    char key[128];
+    lacus_ndarray a;
+    lacus_status st;
+    if ((st = add_csr(w, prefix, "W", &r->W, err)) || (st = add_csr(w, prefix, "Win", &r->Win, err)))
+        return st;
+    a = vec(LACUS_F64, N, r->bias);
+    snprintf(key, sizeof key, "%sbias", prefix);
+    if ((st = lacus_npz_writer_add(w, key, &a, err))) return st;
+    a = vec(LACUS_F64, N, r->lr);
+    snprintf(key, sizeof key, "%slr", prefix);
+    return lacus_npz_writer_add(w, key, &a, err);
+}
+
+lacus_status lacus__ridge_write(lacus_npz_writer *w, const char *prefix, const lacus_ridge *r,
+                                lacus_error *err)
+{
+    char key[128];
+    lacus_ndarray a = vec(LACUS_F64, r->p.n_features, r->Wout);
+    a.ndim = 2;
+    a.shape[1] = r->p.n_outputs;
+    snprintf(key, sizeof key, "%sWout", prefix);
+    lacus_status st = lacus_npz_writer_add(w, key, &a, err);
+    if (st) return st;
+    a = vec(LACUS_F64, r->p.n_outputs, r->b);
+    snprintf(key, sizeof key, "%sbout", prefix);
+    return lacus_npz_writer_add(w, key, &a, err);
+}
+
+lacus_status lacus__esn_write_arrays(lacus_npz_writer *w, const char *prefix, const lacus_esn *m,
+                                     lacus_error *err)
+{
+    lacus_status st = lacus__reservoir_write(w, prefix, m->res, err);
+    return st ? st : lacus__ridge_write(w, prefix, m->readout, err);
 }
 
 lacus_status lacus_esn_save(const lacus_esn *m, const char *path, lacus_error *err)
@@ -105,35 +157,18 @@ lacus_status lacus_esn_save(const lacus_esn *m, const char *path, lacus_error *e
     if (!m || !path) return lacus__fail(err, LACUS_ERR_ARG, "model or path is NULL");
     if (!lacus_esn_is_trained(m))
         return lacus__fail(err, LACUS_ERR_STATE, "the model is not trained: nothing to save");
-    cJSON *man = manifest_build(m);
+    cJSON *man = lacus__esn_manifest(m);
     char *json = man ? cJSON_Print(man) : NULL;
     cJSON_Delete(man);
     if (!json) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory writing the manifest");
     lacus_npz_writer *w = NULL;
     lacus_status st = lacus_npz_writer_open(path, 1, &w, err);
+    if (!st) st = lacus_npz_writer_add_bytes(w, "manifest.json", json, strlen(json), err);
+    if (!st) st = lacus__esn_write_arrays(w, "", m, err);
+    cJSON_free(json);
     if (st) {
-        cJSON_free(json);
+        if (w) lacus_npz_writer_abort(w);
         return st;
     }
-    int64_t N = m->res->p.n_units, F = m->readout->p.n_features, O = m->readout->p.n_outputs;
-    lacus_ndarray a;
-    if ((st = lacus_npz_writer_add_bytes(w, "manifest.json", json, strlen(json), err))) goto fail;
-    if ((st = add_csr(w, "W", &m->res->W, err)) || (st = add_csr(w, "Win", &m->res->Win, err)))
-        goto fail;
-    a = vec(LACUS_F64, N, m->res->bias);
-    if ((st = lacus_npz_writer_add(w, "bias", &a, err))) goto fail;
-    a = vec(LACUS_F64, N, m->res->lr);
-    if ((st = lacus_npz_writer_add(w, "lr", &a, err))) goto fail;
-    a = vec(LACUS_F64, F, m->readout->Wout);
-    a.ndim = 2;
-    a.shape[1] = O;
-    if ((st = lacus_npz_writer_add(w, "Wout", &a, err))) goto fail;
-    a = vec(LACUS_F64, O, m->readout->b);
-    if ((st = lacus_npz_writer_add(w, "bout", &a, err))) goto fail;
-    cJSON_free(json);
     return lacus_npz_writer_commit(w, err);
-fail:
-    cJSON_free(json);
-    lacus_npz_writer_abort(w);
-    return st;
 }

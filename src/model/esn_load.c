@@ -14,6 +14,7 @@
 typedef struct {
     const char *path;
     lacus_error *err;
+    const char *prefix; /* member-name prefix ("" or "layer3/" inside a stack) */
 } loader;
 
 static lacus_status bad(loader *L, const char *what)
@@ -111,6 +112,9 @@ static lacus_status parse_reservoir(loader *L, const cJSON *res, lacus_reservoir
 static lacus_status read_array(loader *L, lacus_npz *z, const char *name, lacus_dtype dtype,
                                int64_t rows, int64_t cols, lacus_ndarray *a)
 {
+    char member[128];
+    snprintf(member, sizeof member, "%s%s", L->prefix, name);
+    name = member;
     lacus_status st = lacus_npz_read(z, name, a, L->err);
     if (st) return st;
     int ok = a->dtype == dtype &&
@@ -156,17 +160,15 @@ done:
     return st;
 }
 
-static lacus_status load_arrays(loader *L, lacus_npz *z, lacus_esn *m)
+static lacus_status read_reservoir(loader *L, lacus_npz *z, lacus_reservoir *r)
 {
-    lacus_reservoir *r = m->res;
     int64_t N = r->p.n_units, I = r->p.n_inputs;
-    int64_t F = m->readout->p.n_features, O = m->readout->p.n_outputs;
     lacus_status st;
     lacus__csr_free(&r->W);
     lacus__csr_free(&r->Win);
     if ((st = read_csr(L, z, "W", N, N, &r->W)) || (st = read_csr(L, z, "Win", N, I, &r->Win)))
         return st;
-    lacus_ndarray a = {0}, b = {0};
+    lacus_ndarray a = {0};
     if ((st = read_array(L, z, "bias", LACUS_F64, N, -1, &a))) return st;
     memcpy(r->bias, a.data, (size_t)N * sizeof(double));
     lacus_ndarray_free(&a);
@@ -177,16 +179,29 @@ static lacus_status load_arrays(loader *L, lacus_npz *z, lacus_esn *m)
         if (!(r->lr[n] > 0.0 && r->lr[n] <= 1.0))
             return lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: lr[%lld] = %g is outside (0, 1]",
                                L->path, (long long)n, r->lr[n]);
-    if ((st = read_array(L, z, "Wout", LACUS_F64, F, O, &a))) return st;
-    if ((st = read_array(L, z, "bout", LACUS_F64, O, -1, &b))) {
+    return LACUS_OK;
+}
+
+static lacus_status read_ridge(loader *L, lacus_npz *z, lacus_ridge *r)
+{
+    lacus_ndarray a = {0}, b = {0};
+    lacus_status st;
+    if ((st = read_array(L, z, "Wout", LACUS_F64, r->p.n_features, r->p.n_outputs, &a))) return st;
+    if ((st = read_array(L, z, "bout", LACUS_F64, r->p.n_outputs, -1, &b))) {
         lacus_ndarray_free(&a);
         return st;
     }
-    st = lacus_ridge_set_weights(m->readout, a.data, b.data);
-    if (st) lacus__fail(L->err, st, "%s: Wout/bout: %s", L->path, m->readout->err.msg);
+    st = lacus_ridge_set_weights(r, a.data, b.data);
+    if (st) lacus__fail(L->err, st, "%s: Wout/bout: %s", L->path, r->err.msg);
     lacus_ndarray_free(&a);
     lacus_ndarray_free(&b);
     return st;
+}
+
+static lacus_status load_arrays(loader *L, lacus_npz *z, lacus_esn *m)
+{
+    lacus_status st = read_reservoir(L, z, m->res);
+    return st ? st : read_ridge(L, z, m->readout);
 }
 
 static lacus_status build(loader *L, const cJSON *man, lacus_npz *z, lacus_esn **out)
@@ -264,7 +279,7 @@ lacus_status lacus_esn_load(const char *path, lacus_esn **out, lacus_error *err)
     if (!path || !out) return lacus__fail(err, LACUS_ERR_ARG, "path or out is NULL");
     *out = NULL;
     lacus_error local;
-    loader L = {path, err ? err : &local};
+    loader L = {path, err ? err : &local, ""};
     lacus_npz *z = NULL;
     lacus_status st = lacus_npz_open(path, &z, L.err);
     if (st) return st;
@@ -281,4 +296,60 @@ lacus_status lacus_esn_load(const char *path, lacus_esn **out, lacus_error *err)
     cJSON_Delete(man);
     lacus_npz_close(z);
     return st;
+}
+
+lacus_status lacus__esn_build(const char *path, const void *manifest, lacus_npz *z,
+                              const char *prefix, lacus_esn **out, lacus_error *err)
+{
+    lacus_error local;
+    loader L = {path, err ? err : &local, prefix};
+    if (!cJSON_IsObject((const cJSON *)manifest)) return bad(&L, "a model manifest is not an object");
+    return build(&L, manifest, z, out);
+}
+
+lacus_status lacus__reservoir_parse(const char *path, const void *obj, lacus_reservoir_params *p,
+                                    lacus_error *err)
+{
+    lacus_error local;
+    loader L = {path, err ? err : &local, ""};
+    return parse_reservoir(&L, obj, p);
+}
+
+lacus_status lacus__ridge_parse(const char *path, const void *obj, lacus_ridge_params *p,
+                                lacus_error *err)
+{
+    lacus_error local;
+    loader L = {path, err ? err : &local, ""};
+    const cJSON *ro = obj;
+    double v = 0.0;
+    int e;
+    lacus_status st;
+    *p = lacus_ridge_params_default();
+    if (!cJSON_IsObject(ro)) return bad(&L, "a readout entry is not an object");
+    if ((st = get_num(&L, ro, "ridge", &p->ridge))) return st;
+    if ((st = get_enum(&L, ro, "bias", lacus_bias_mode_parse_int, &e))) return st;
+    p->bias = (lacus_bias_mode)e;
+    if ((st = get_enum(&L, ro, "solver", lacus_solver_parse_int, &e))) return st;
+    p->solver = (lacus_solver)e;
+    if ((st = get_num(&L, ro, "n_features", &v))) return st;
+    p->n_features = (int64_t)v;
+    if ((st = get_num(&L, ro, "n_outputs", &v))) return st;
+    p->n_outputs = (int64_t)v;
+    return LACUS_OK;
+}
+
+lacus_status lacus__reservoir_read(const char *path, lacus_npz *z, const char *prefix,
+                                   lacus_reservoir *r, lacus_error *err)
+{
+    lacus_error local;
+    loader L = {path, err ? err : &local, prefix};
+    return read_reservoir(&L, z, r);
+}
+
+lacus_status lacus__ridge_read(const char *path, lacus_npz *z, const char *prefix, lacus_ridge *r,
+                               lacus_error *err)
+{
+    lacus_error local;
+    loader L = {path, err ? err : &local, prefix};
+    return read_ridge(&L, z, r);
 }

@@ -98,6 +98,7 @@ lacus_status lacus_ridge_create(const lacus_ridge_params *p, lacus_ridge **out, 
 void lacus_ridge_free(lacus_ridge *m)
 {
     if (!m) return;
+    lacus__free(m->stage_X32);
     lacus__free(m->XtX);
     lacus__free(m->XtY);
     lacus__free(m->stage_X);
@@ -109,6 +110,26 @@ void lacus_ridge_free(lacus_ridge *m)
     lacus__free(m->Wout);
     lacus__free(m->b);
     lacus__free(m);
+}
+
+void lacus__ridge_release(lacus_ridge *m)
+{
+    lacus__free(m->stage_X32);
+    m->stage_X32 = NULL;
+    lacus__free(m->XtX);
+    lacus__free(m->XtY);
+    lacus__free(m->stage_X);
+    lacus__free(m->stage_Y);
+    lacus__free(m->kept_X);
+    lacus__free(m->kept_Y);
+    m->XtX = m->XtY = m->stage_X = m->stage_Y = m->kept_X = m->kept_Y = NULL;
+    int64_t F = m->p.n_features, O = m->p.n_outputs;
+    m->n_samples = m->n_kept = m->n_staged = 0;
+    m->keeping = m->p.keep_samples > 0;
+    memset(m->sx, 0, (size_t)F * sizeof(double));
+    memset(m->sy, 0, (size_t)O * sizeof(double));
+    if (m->solved) m->has_weights = 1;
+    m->solved = 0;
 }
 
 const char *lacus_ridge_errmsg(const lacus_ridge *m) { return m ? m->err.msg : "NULL readout"; }
@@ -146,7 +167,10 @@ static lacus_status ensure_primal(lacus_ridge *m)
     m->XtY = LACUS__ZNEW(double, F * O);
     m->stage_X = LACUS__NEW(double, m->stage_cap * F);
     m->stage_Y = LACUS__NEW(double, m->stage_cap * O);
-    if (!m->XtX || !m->XtY || !m->stage_X || !m->stage_Y) {
+    if (m->p.accumulate_f32) m->stage_X32 = LACUS__NEW(float, m->stage_cap * F);
+    if (!m->XtX || !m->XtY || !m->stage_X || !m->stage_Y || (m->p.accumulate_f32 && !m->stage_X32)) {
+        lacus__free(m->stage_X32);
+        m->stage_X32 = NULL;
         lacus__free(m->XtX);
         lacus__free(m->XtY);
         lacus__free(m->stage_X);
@@ -164,7 +188,12 @@ void lacus__ridge_flush_stage(lacus_ridge *m)
 {
     int64_t F = m->p.n_features, O = m->p.n_outputs, n = m->n_staged;
     if (n == 0) return;
-    lacus__tiled_syrk_upper(F, n, m->stage_X, F, 1, m->XtX, F);
+    if (m->stage_X32) {
+        for (int64_t i = 0; i < n * F; i++) m->stage_X32[i] = (float)m->stage_X[i];
+        lacus__tiled_syrk_upper_f32(F, n, m->stage_X32, F, m->XtX, F);
+    } else {
+        lacus__tiled_syrk_upper(F, n, m->stage_X, F, 1, m->XtX, F);
+    }
     lacus__tiled_gemm_at_b(F, O, n, m->stage_X, F, m->stage_Y, O, m->XtY, O);
     m->n_staged = 0;
 }

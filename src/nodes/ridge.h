@@ -11,6 +11,7 @@ struct lacus_ridge {
     double *XtX;            /* (F, F): upper triangle = sum x x^T; lower = scratch */
     double *XtY;            /* (F, O) */
     double *stage_X, *stage_Y; /* rows waiting for the next X^T X update */
+    float *stage_X32;          /* their float copy (accumulate_f32) */
     int64_t n_staged, stage_cap;
     double *kept_X, *kept_Y;/* samples kept for the dual form (keep_samples rows) */
     int64_t n_kept;
@@ -34,5 +35,10 @@ void lacus__ridge_flush_stage(lacus_ridge *m);
 
 /* Moves kept samples into the primal sums and stops keeping. */
 lacus_status lacus__ridge_flush_kept(lacus_ridge *m);
+
+/* Frees the sums (X^T X, X^T Y, staged and kept rows) of a solved readout,
+ * keeping its weights: a stack of large layers holds only one layer's
+ * normal equations at a time. Later partial_fit calls start new sums. */
+void lacus__ridge_release(lacus_ridge *m);
 
 #endif

@@ -1,0 +1,192 @@
+/* bench_stack — the ReservoirBERT workload (issue 4): L reservoirs of N
+ * units (rc_connectivity conn), each reading 768-d activity and predicting
+ * 768-d targets with its own ridge readout, trained one after another on T
+ * steps, as lacus_stack with teacher inputs (layer l reads the teacher's
+ * layer l-1 activity, as the team trains it).
+ *
+ *   bench_stack [--threads K] [--parallel P] [--f32 0|1] L N conn T
+ *
+ * Prints one line per layer and a total line (seconds, per-layer seconds,
+ * peak memory, load), then the bare-BLAS reference for one layer's readout:
+ * the same shapes through dsyrk + dgemm + dpotrf + dpotrs alone (primal
+ * when T >= N, the dual n x n kernel form otherwise, as lacus chooses), and
+ * ridge_vs_bare = (layer seconds - state seconds) / bare seconds (goal:
+ * at most 1.2). Hyperparameters are bench_esn's (the team's): lr 0.985,
+ * sr 2.8, input_scaling 5, input_connectivity 0.05, ridge 0.276; the
+ * 768-d inputs and targets are U(-1, 1) (the same two arrays for every
+ * layer: timing does not depend on their values, and 13 distinct 768-d
+ * arrays of 10,000 steps would add 0.8 GB that a real run streams).
+ * bench/anchor_reservoirpy.py stack runs ReservoirPy on the same workload. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "lacus.h"
+
+#define BENCH_NAME "bench_stack"
+#include "bench_util.h"
+
+#define N_IO 768
+#define SEED 42
+
+typedef lacus__rng rng_t;
+static int g_threads = 2;
+
+static void on_layer(int64_t l, double mse, double seconds, void *user)
+{
+    (void)mse;
+    double *per = user;
+    per[l] = seconds;
+    printf("impl=lacus workload=stack_layer layer=%lld seconds=%.4g peak_rss_mb=%.1f load1=%.2f\n",
+           (long long)l, seconds, peak_rss_mb(), load1());
+    fflush(stdout);
+}
+
+/* One layer's readout through bare BLAS/LAPACK calls of the same shapes. */
+static double bare_ridge(int64_t N, int64_t T, rng_t *rng)
+{
+    double *X = xmalloc(sizeof(double) * (size_t)(T * N));
+    double *Y = xmalloc(sizeof(double) * (size_t)(T * N_IO));
+    for (int64_t i = 0; i < T * N; i++) X[i] = 2.0 * lacus__rng_uniform(rng) - 1.0;
+    for (int64_t i = 0; i < T * N_IO; i++) Y[i] = 2.0 * lacus__rng_uniform(rng) - 1.0;
+    double t0 = now();
+    if (T >= N) { /* primal: (X^T X + r I) W = X^T Y */
+        double *C = xmalloc(sizeof(double) * (size_t)(N * N));
+        double *B = xmalloc(sizeof(double) * (size_t)(N * N_IO));
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)N, (int)T, 1.0, X, (int)N, 0.0, C,
+                    (int)N);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, N_IO, (int)T, 1.0, X, (int)N,
+                    Y, N_IO, 0.0, B, N_IO);
+        for (int64_t i = 0; i < N; i++) C[i * N + i] += 0.276;
+        LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (int)N, C, (int)N);
+        LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (int)N, N_IO, C, (int)N, B, (int)N);
+        free(C);
+        free(B);
+    } else { /* dual: (X X^T + r I) A = Y, W = X^T A */
+        double *K = xmalloc(sizeof(double) * (size_t)(T * T));
+        double *W = xmalloc(sizeof(double) * (size_t)(N * N_IO));
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)T, (int)N, 1.0, X, (int)N, 0.0,
+                    K, (int)T);
+        for (int64_t i = 0; i < T; i++) K[i * T + i] += 0.276;
+        LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (int)T, K, (int)T);
+        LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (int)T, N_IO, K, (int)T, Y, (int)T);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, N_IO, (int)T, 1.0, X, (int)N,
+                    Y, N_IO, 0.0, W, N_IO);
+        free(K);
+        free(W);
+    }
+    double s = now() - t0;
+    free(X);
+    free(Y);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    int parallel = 1, f32 = 0, a = 1;
+    for (; a < argc && argv[a][0] == '-'; a += 2) {
+        if (a + 1 >= argc) break;
+        if (!strcmp(argv[a], "--threads")) g_threads = (int)arg_int(argv[a + 1], 1);
+        else if (!strcmp(argv[a], "--parallel")) parallel = (int)arg_int(argv[a + 1], 1);
+        else if (!strcmp(argv[a], "--f32")) f32 = (int)arg_int(argv[a + 1], 0);
+        else break;
+    }
+    if (argc - a != 4) {
+        fprintf(stderr, "usage: bench_stack [--threads K] [--parallel P] [--f32 0|1] L N conn T\n");
+        return 2;
+    }
+    int64_t L = arg_int(argv[a], 1), N = arg_int(argv[a + 1], 1), T = arg_int(argv[a + 3], 1);
+    double conn = atof(argv[a + 2]);
+    set_threads(g_threads);
+
+    lacus_esn_params *ep = xmalloc(sizeof *ep * (size_t)L);
+    int64_t *outs = xmalloc(sizeof *outs * (size_t)L);
+    for (int64_t l = 0; l < L; l++) {
+        ep[l] = lacus_esn_params_default();
+        lacus_reservoir_params *r = &ep[l].reservoir;
+        r->n_units = N;
+        r->n_inputs = N_IO;
+        r->lr = 0.985;
+        r->sr = 2.8;
+        r->input_scaling = 5.0;
+        r->input_connectivity = 0.05;
+        r->rc_connectivity = conn;
+        r->seed = SEED + (uint64_t)l;
+        ep[l].readout.ridge = 0.276;
+        ep[l].readout.accumulate_f32 = f32;
+        outs[l] = N_IO;
+    }
+    double *per = xmalloc(sizeof *per * (size_t)L);
+    lacus_stack_params sp = lacus_stack_params_default();
+    sp.n_layers = L;
+    sp.layers = ep;
+    sp.n_outputs = outs;
+    sp.teacher_inputs = 1;
+    sp.parallel_layers = parallel;
+    sp.report_mse = 0;
+    sp.on_layer = on_layer;
+    sp.on_layer_user = per;
+
+    lacus_error err = {0};
+    double t0 = now();
+    lacus_stack *s = NULL;
+    lacus_status st = lacus_stack_create(&sp, &s, &err);
+    if (st) die("lacus_stack_create", st, err.msg);
+    double init_s = now() - t0;
+
+    rng_t rng;
+    lacus__rng_seed(&rng, SEED);
+    double *u = xmalloc(sizeof(double) * (size_t)(T * N_IO));
+    double *y = xmalloc(sizeof(double) * (size_t)(T * N_IO));
+    for (int64_t i = 0; i < T * N_IO; i++) u[i] = 2.0 * lacus__rng_uniform(&rng) - 1.0;
+    for (int64_t i = 0; i < T * N_IO; i++) y[i] = 2.0 * lacus__rng_uniform(&rng) - 1.0;
+    const double *up = u, *yp = y;
+    lacus_seqs in = {1, N_IO, &up, &T}, tg = {1, N_IO, &yp, &T};
+    const lacus_seqs **targets = xmalloc(sizeof *targets * (size_t)L);
+    for (int64_t l = 0; l < L; l++) targets[l] = &tg;
+
+    t0 = now();
+    st = lacus_stack_fit(s, &in, targets);
+    double fit_s = now() - t0;
+    if (st) die("lacus_stack_fit", st, lacus_stack_errmsg(s));
+    double fit_peak = peak_rss_mb();
+    double wsum = 0;
+    {
+        double *W = xmalloc(sizeof(double) * (size_t)(N * N_IO)), b[N_IO];
+        lacus_ridge_get_weights(lacus_esn_readout(lacus_stack_layer(s, L - 1)), W, b);
+        for (int64_t i = 0; i < N * N_IO; i++) wsum += W[i];
+        free(W);
+    }
+    printf("impl=lacus workload=stack L=%lld N=%lld conn=%g T=%lld threads=%d parallel=%d "
+           "f32=%d seconds=%.6g per_layer_s=%.4g init_s=%.4g peak_rss_mb=%.1f load1=%.2f "
+           "checksum=%.10e\n",
+           (long long)L, (long long)N, conn, (long long)T, g_threads, parallel, f32, fit_s,
+           fit_s / (double)L, init_s, fit_peak, load1(), wsum);
+    fflush(stdout);
+
+    /* The state part of one layer: the reservoir alone over the same input. */
+    double *X = xmalloc(sizeof(double) * (size_t)(T * N));
+    t0 = now();
+    st = lacus_reservoir_run(lacus_esn_reservoir(lacus_stack_layer(s, 0)), u, T, 1, X);
+    double states_s = now() - t0;
+    if (st) die("lacus_reservoir_run", st, "");
+    free(X);
+    lacus_stack_free(s);
+    double bare_s = bare_ridge(N, T, &rng);
+    double ridge_s = fit_s / (double)L - states_s;
+    printf("impl=lacus workload=stack_ridge N=%lld T=%lld form=%s layer_s=%.4g states_s=%.4g "
+           "ridge_s=%.4g bare_blas_s=%.4g ridge_vs_bare=%.3f goal=1.2 %s load1=%.2f\n",
+           (long long)N, (long long)T, T >= N ? "primal" : "dual", fit_s / (double)L, states_s,
+           ridge_s, bare_s, ridge_s / bare_s, ridge_s / bare_s <= 1.2 ? "pass" : "FAIL", load1());
+    free(per);
+    free(ep);
+    free(outs);
+    free(u);
+    free(y);
+    free(targets);
+    return 0;
+}

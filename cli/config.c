@@ -1,0 +1,466 @@
+/* Declarative configs: `lacus fit config.json` reads a model, its data and
+ * its training from one JSON file (parsed by cJSON). Every model key is an
+ * option of `lacus fit` (the same table, ESN_OPTS, so names, types,
+ * defaults and help stay one list; '-' and '_' are interchangeable), so a
+ * config is exactly a command line written down. Unknown keys, wrong types
+ * and bad values are refused with the file and the key path named; JSON
+ * syntax errors with the line and column. Relative paths are taken from
+ * the config file's directory. See docs/config.md (printed by
+ * `lacus fit --config-reference`). */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const char *const top_keys[][2] = {
+    {"model", "\"esn\" (one reservoir + ridge readout), \"stack\" (layers, see \"layers\") or "
+              "\"graph\" (see \"nodes\" and \"edges\")"},
+    {"esn", "object: reservoir and readout options (for a stack: defaults of every layer)"},
+    {"layers", "stack only: array of objects, one per layer: options overriding \"esn\", "
+               "and \"target\" (that layer's target files)"},
+    {"teacher_inputs", "stack only: layer l > 0 trains on layer l-1's targets (default false)"},
+    {"parallel_layers", "stack only, with teacher_inputs: layers trained at once (default 1; "
+                        "0: one per thread)"},
+    {"nodes", "graph only: array of node objects: \"name\", \"kind\" (\"input\" with "
+              "\"features\", \"reservoir\" with the reservoir options, \"ridge\" with ridge, "
+              "readout_bias, solver and \"target\")"},
+    {"edges", "graph only: array of [from, to] or [from, to, delay] node names; "
+              "a >> b is [a, b], a << b is [b, a, 1]"},
+    {"warmup", "graph only: steps dropped at the start of each sequence by every readout "
+               "(default 0)"},
+    {"input", "input file or array of files (.npy, .npz, .csv); for a graph also an object "
+              "mapping each graph input's name to its files"},
+    {"target", "esn only: target file or array of files"},
+    {"output", "model file to write (default \"model.npz\")"},
+    {"threads", "OpenMP threads (default 0: OMP_NUM_THREADS or all cores)"},
+};
+
+static void normalise(const char *key, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; key[i] && i + 1 < n; i++) out[i] = key[i] == '_' ? '-' : key[i];
+    out[i] = '\0';
+}
+
+/* "file: line L, column C" of a byte offset, for syntax errors. */
+static void locate(const char *buf, const char *at, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = buf; p < at && *p; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/* Joins dir and path unless path is absolute; the result is owned by cfg. */
+static const char *resolve_path(cli_config *cfg, const char *path)
+{
+    if (cfg->n_strings == CLI_CONFIG_MAX_STRINGS) return NULL;
+    size_t n = strlen(cfg->dir) + strlen(path) + 2;
+    char *s = malloc(n);
+    if (!s) return NULL;
+    if (path[0] == '/' || cfg->dir[0] == '\0') snprintf(s, n, "%s", path);
+    else snprintf(s, n, "%s/%s", cfg->dir, path);
+    cfg->strings[cfg->n_strings++] = s;
+    return s;
+}
+
+static int fail(const cli_config *cfg, const char *where, const char *fmt, const char *a,
+                const char *b)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    cli_error("%s: %s: %s", cfg->path, where, msg);
+    return -1;
+}
+
+/* A file or an array of files into an opt_list. */
+static int read_paths(cli_config *cfg, const cJSON *v, const char *where, opt_list *out)
+{
+    out->n = 0;
+    if (cJSON_IsString(v)) {
+        out->items[out->n++] = resolve_path(cfg, v->valuestring);
+    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, v) {
+            if (!cJSON_IsString(e)) return fail(cfg, where, "every entry must be a file name%s%s", "", "");
+            if (out->n == OPT_LIST_MAX) return fail(cfg, where, "more than 64 files%s%s", "", "");
+            out->items[out->n++] = resolve_path(cfg, e->valuestring);
+        }
+    } else {
+        return fail(cfg, where, "expected a file name or a non-empty array of file names%s%s", "", "");
+    }
+    for (int i = 0; i < out->n; i++)
+        if (!out->items[i]) return cli_error("out of memory"), -1;
+    return 0;
+}
+
+static const char *json_type(const cJSON *v)
+{
+    return cJSON_IsNumber(v) ? "a number" : cJSON_IsString(v) ? "a string"
+         : cJSON_IsBool(v) ? "a boolean" : cJSON_IsArray(v) ? "an array"
+         : cJSON_IsObject(v) ? "an object" : "null";
+}
+
+/* Sets the ESN options of one object (the "esn" section or a layer). With
+ * allow_target, a "target" key is read into *target. */
+static int read_esn_keys(cli_config *cfg, const cJSON *obj, const char *where, esn_cli_opts *o,
+                         opt_list *target, const char *const *skip, const char *const *only,
+                         const char *kind);
+
+static int read_esn(cli_config *cfg, const cJSON *obj, const char *where, esn_cli_opts *o,
+                    opt_list *target)
+{
+    return read_esn_keys(cfg, obj, where, o, target, NULL, NULL, NULL);
+}
+
+static int in_list(const char *const *list, const char *s)
+{
+    for (; list && *list; list++)
+        if (!strcmp(*list, s)) return 1;
+    return 0;
+}
+
+/* skip: keys handled by the caller; only: when set, the options a node of
+ * this kind accepts. */
+static int read_esn_keys(cli_config *cfg, const cJSON *obj, const char *where, esn_cli_opts *o,
+                         opt_list *target, const char *const *skip, const char *const *only,
+                         const char *kind)
+{
+    if (!cJSON_IsObject(obj)) return fail(cfg, where, "expected an object, got %s%s", json_type(obj), "");
+    esn_cli_opts tmp = *o;
+    opt table[] = {ESN_OPTS(tmp)};
+    int n_table = (int)(sizeof table / sizeof *table);
+    const cJSON *v;
+    cJSON_ArrayForEach(v, obj) {
+        char path[256], name[64];
+        snprintf(path, sizeof path, "%s.%s", where, v->string);
+        if (v->string[0] == '_' || in_list(skip, v->string)) continue; /* "_comment" and friends */
+        if (target && !strcmp(v->string, "target")) {
+            if (read_paths(cfg, v, path, target)) return -1;
+            continue;
+        }
+        normalise(v->string, name, sizeof name);
+        const opt *op = NULL;
+        for (int i = 0; i < n_table; i++)
+            if (!strcmp(table[i].name, name)) op = &table[i];
+        if (!op || !strcmp(name, "threads"))
+            return fail(cfg, path, "unknown key%s%s (lacus fit --config-reference lists them)", "", "");
+        if (only && !in_list(only, name))
+            return fail(cfg, path, "does not apply to a %s node%s", kind, "");
+        switch (op->type) {
+        case OPT_INT:
+            if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
+                return fail(cfg, path, "expected an integer, got %s%s", json_type(v), "");
+            *(int64_t *)op->dest = (int64_t)v->valuedouble;
+            break;
+        case OPT_DOUBLE:
+            if (!cJSON_IsNumber(v)) return fail(cfg, path, "expected a number, got %s%s", json_type(v), "");
+            *(double *)op->dest = v->valuedouble;
+            break;
+        case OPT_STRING:
+            if (!cJSON_IsString(v)) return fail(cfg, path, "expected a string, got %s%s", json_type(v), "");
+            *(const char **)op->dest = v->valuestring;
+            break;
+        case OPT_FLAG:
+            if (!cJSON_IsBool(v)) return fail(cfg, path, "expected true or false, got %s%s", json_type(v), "");
+            *(int *)op->dest = cJSON_IsTrue(v);
+            break;
+        case OPT_LIST:
+            return fail(cfg, path, "unsupported key%s%s", "", "");
+        }
+    }
+    *o = tmp;
+    return 0;
+}
+
+static const char *const reservoir_keys[] = {
+    "units", "lr", "sr", "input-scaling", "input-connectivity", "rc-connectivity", "bias",
+    "bias-03", "activation", "W-init", "Win-init", "noise-rc", "noise-in", "noise-type", "seed",
+    NULL};
+static const char *const ridge_keys[] = {"ridge", "readout-bias", "solver", "accumulate-f32", NULL};
+static const char *const node_meta[] = {"name", "kind", "features", NULL};
+
+static int read_graph(cli_config *cfg, const cJSON *root)
+{
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(root, "nodes");
+    const cJSON *edges = cJSON_GetObjectItemCaseSensitive(root, "edges");
+    if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) < 1)
+        return fail(cfg, "nodes", "a graph needs a non-empty array of nodes%s%s", "", "");
+    if (cJSON_GetArraySize(nodes) > CLI_CONFIG_MAX_LAYERS)
+        return fail(cfg, "nodes", "more than 256 nodes%s%s", "", "");
+    if (!cJSON_IsArray(edges))
+        return fail(cfg, "edges", "a graph needs an array of edges%s%s", "", "");
+    if (cJSON_GetArraySize(edges) > CLI_CONFIG_MAX_EDGES)
+        return fail(cfg, "edges", "more than 1024 edges%s%s", "", "");
+    const cJSON *nd;
+    cJSON_ArrayForEach(nd, nodes) {
+        int k = cfg->n_nodes;
+        char where[32];
+        snprintf(where, sizeof where, "nodes[%d]", k);
+        if (!cJSON_IsObject(nd)) return fail(cfg, where, "expected an object%s%s", "", "");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(nd, "name");
+        const cJSON *kind = cJSON_GetObjectItemCaseSensitive(nd, "kind");
+        if (!cJSON_IsString(name) || !name->valuestring[0])
+            return fail(cfg, where, "\"name\" is missing or not a string%s%s", "", "");
+        for (int j = 0; j < k; j++)
+            if (!strcmp(cfg->node_name[j], name->valuestring))
+                return fail(cfg, where, "a node named \"%s\" exists already%s", name->valuestring, "");
+        if (!cJSON_IsString(kind))
+            return fail(cfg, where, "\"kind\" is missing: input, reservoir or ridge%s%s", "", "");
+        cfg->node_name[k] = name->valuestring;
+        cfg->node_kind[k] = kind->valuestring;
+        cfg->layer[k] = cfg->esn;
+        cfg->layer_target[k].n = 0;
+        const cJSON *feat = cJSON_GetObjectItemCaseSensitive(nd, "features");
+        if (!strcmp(kind->valuestring, "input")) {
+            if (!cJSON_IsNumber(feat) || feat->valuedouble < 1 ||
+                feat->valuedouble != (int64_t)feat->valuedouble)
+                return fail(cfg, where, "an input node needs \"features\", an integer >= 1%s%s", "", "");
+            cfg->node_features[k] = (int64_t)feat->valuedouble;
+            const cJSON *v;
+            cJSON_ArrayForEach(v, nd) if (!in_list(node_meta, v->string) && v->string[0] != '_') {
+                char path[256];
+                snprintf(path, sizeof path, "%s.%s", where, v->string);
+                return fail(cfg, path, "does not apply to an input node%s%s", "", "");
+            }
+        } else if (!strcmp(kind->valuestring, "reservoir") || !strcmp(kind->valuestring, "ridge")) {
+            int ridge = !strcmp(kind->valuestring, "ridge");
+            if (feat) return fail(cfg, where, "\"features\" is for input nodes%s%s", "", "");
+            if (read_esn_keys(cfg, nd, where, &cfg->layer[k], ridge ? &cfg->layer_target[k] : NULL,
+                              node_meta, ridge ? ridge_keys : reservoir_keys, kind->valuestring))
+                return -1;
+            if (ridge && cfg->layer_target[k].n == 0)
+                return fail(cfg, where, "a ridge node needs \"target\"%s%s", "", "");
+        } else {
+            return fail(cfg, where, "kind \"%s\": expected input, reservoir or ridge%s",
+                        kind->valuestring, "");
+        }
+        cfg->n_nodes++;
+    }
+    const cJSON *ed;
+    cJSON_ArrayForEach(ed, edges) {
+        int k = cfg->n_edges;
+        char where[32];
+        snprintf(where, sizeof where, "edges[%d]", k);
+        int n = cJSON_IsArray(ed) ? cJSON_GetArraySize(ed) : 0;
+        const cJSON *a = cJSON_GetArrayItem(ed, 0), *b = cJSON_GetArrayItem(ed, 1),
+                    *d = cJSON_GetArrayItem(ed, 2);
+        if ((n != 2 && n != 3) || !cJSON_IsString(a) || !cJSON_IsString(b) ||
+            (d && (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble != (int64_t)d->valuedouble)))
+            return fail(cfg, where, "expected [from, to] or [from, to, delay >= 0]%s%s", "", "");
+        int found_a = 0, found_b = 0;
+        for (int j = 0; j < cfg->n_nodes; j++) {
+            found_a |= !strcmp(cfg->node_name[j], a->valuestring);
+            found_b |= !strcmp(cfg->node_name[j], b->valuestring);
+        }
+        if (!found_a || !found_b)
+            return fail(cfg, where, "no node named \"%s\"%s", found_a ? b->valuestring : a->valuestring, "");
+        cfg->edge_from[k] = a->valuestring;
+        cfg->edge_to[k] = b->valuestring;
+        cfg->edge_delay[k] = d ? (int64_t)d->valuedouble : 0;
+        cfg->n_edges++;
+    }
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "warmup");
+    if (w && (!cJSON_IsNumber(w) || w->valuedouble < 0 || w->valuedouble != (int64_t)w->valuedouble))
+        return fail(cfg, "warmup", "expected an integer >= 0%s%s", "", "");
+    cfg->warmup = w ? (int64_t)w->valuedouble : 0;
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "input");
+    if (cJSON_IsObject(in)) {
+        cfg->input_by_name = 1;
+        const cJSON *v;
+        cJSON_ArrayForEach(v, in) {
+            int j = 0;
+            while (j < cfg->n_nodes && strcmp(cfg->node_name[j], v->string)) j++;
+            char path[256];
+            snprintf(path, sizeof path, "input.%s", v->string);
+            if (j == cfg->n_nodes) return fail(cfg, path, "no node of that name%s%s", "", "");
+            if (read_paths(cfg, v, path, &cfg->node_input[j])) return -1;
+        }
+    }
+    return 0;
+}
+
+static int read_top(cli_config *cfg, const cJSON *root)
+{
+    const cJSON *v;
+    cJSON_ArrayForEach(v, root) {
+        int known = v->string[0] == '_';
+        for (size_t i = 0; i < sizeof top_keys / sizeof *top_keys; i++)
+            known |= !strcmp(v->string, top_keys[i][0]);
+        if (!known) return fail(cfg, v->string, "unknown key%s%s (lacus fit --config-reference lists them)", "", "");
+    }
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    cfg->is_stack = cfg->is_graph = 0;
+    if (model) {
+        if (!cJSON_IsString(model) || (strcmp(model->valuestring, "esn") != 0 &&
+                                        strcmp(model->valuestring, "stack") != 0 &&
+                                        strcmp(model->valuestring, "graph") != 0))
+            return fail(cfg, "model", "expected \"esn\", \"stack\" or \"graph\"%s%s", "", "");
+        cfg->is_stack = !strcmp(model->valuestring, "stack");
+        cfg->is_graph = !strcmp(model->valuestring, "graph");
+    }
+    static const char *const graph_only[] = {"nodes", "edges", "warmup", NULL};
+    for (const char *const *k = graph_only; *k && !cfg->is_graph; k++)
+        if (cJSON_GetObjectItemCaseSensitive(root, *k))
+            return fail(cfg, *k, "only for \"model\": \"graph\"%s%s", "", "");
+    cfg->esn = esn_opts_default();
+    const cJSON *esn = cJSON_GetObjectItemCaseSensitive(root, "esn");
+    if (esn && read_esn(cfg, esn, "esn", &cfg->esn, NULL)) return -1;
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "input");
+    if (!in) return fail(cfg, "input", "missing: the input files are required%s%s", "", "");
+    if (!(cfg->is_graph && cJSON_IsObject(in)) && read_paths(cfg, in, "input", &cfg->input)) return -1;
+    const cJSON *out = cJSON_GetObjectItemCaseSensitive(root, "output");
+    cfg->output = "model.npz";
+    if (out) {
+        if (!cJSON_IsString(out) || !out->valuestring[0])
+            return fail(cfg, "output", "expected a file name%s%s", "", "");
+        if (!(cfg->output = resolve_path(cfg, out->valuestring))) return cli_error("out of memory"), -1;
+    }
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(root, "threads");
+    cfg->threads = 0;
+    if (th) {
+        if (!cJSON_IsNumber(th) || th->valuedouble < 0 || th->valuedouble > 4096)
+            return fail(cfg, "threads", "expected an integer in 0 .. 4096%s%s", "", "");
+        cfg->threads = (int)th->valuedouble;
+    }
+    const cJSON *tg = cJSON_GetObjectItemCaseSensitive(root, "target");
+    const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
+    const cJSON *teach = cJSON_GetObjectItemCaseSensitive(root, "teacher_inputs");
+    const cJSON *par = cJSON_GetObjectItemCaseSensitive(root, "parallel_layers");
+    if (cfg->is_graph) {
+        if (tg || layers || teach || par)
+            return fail(cfg, tg ? "target" : layers ? "layers" : teach ? "teacher_inputs" : "parallel_layers",
+                        "not for a graph (targets go in the ridge nodes)%s%s", "", "");
+        return read_graph(cfg, root);
+    }
+    if (!cfg->is_stack) {
+        if (layers || teach || par)
+            return fail(cfg, layers ? "layers" : teach ? "teacher_inputs" : "parallel_layers",
+                        "only for \"model\": \"stack\"%s%s", "", "");
+        if (!tg) return fail(cfg, "target", "missing: the target files are required%s%s", "", "");
+        return read_paths(cfg, tg, "target", &cfg->target);
+    }
+    if (tg) return fail(cfg, "target", "a stack takes one \"target\" per layer, inside \"layers\"%s%s", "", "");
+    if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 1)
+        return fail(cfg, "layers", "a stack needs a non-empty array of layers%s%s", "", "");
+    if (cJSON_GetArraySize(layers) > CLI_CONFIG_MAX_LAYERS)
+        return fail(cfg, "layers", "more than 256 layers%s%s", "", "");
+    if (teach && !cJSON_IsBool(teach))
+        return fail(cfg, "teacher_inputs", "expected true or false, got %s%s", json_type(teach), "");
+    cfg->teacher_inputs = cJSON_IsTrue(teach);
+    cfg->parallel_layers = 1;
+    if (par) {
+        if (!cJSON_IsNumber(par) || par->valuedouble < 0 || par->valuedouble > 4096 ||
+            par->valuedouble != (int)par->valuedouble)
+            return fail(cfg, "parallel_layers", "expected an integer in 0 .. 4096%s%s", "", "");
+        cfg->parallel_layers = (int)par->valuedouble;
+    }
+    cfg->n_layers = 0;
+    const cJSON *lay;
+    cJSON_ArrayForEach(lay, layers) {
+        char where[32];
+        snprintf(where, sizeof where, "layers[%d]", cfg->n_layers);
+        cfg->layer[cfg->n_layers] = cfg->esn;
+        opt_list *t = &cfg->layer_target[cfg->n_layers];
+        t->n = 0;
+        if (read_esn(cfg, lay, where, &cfg->layer[cfg->n_layers], t)) return -1;
+        if (t->n == 0) return fail(cfg, where, "missing \"target\"%s%s", "", "");
+        cfg->n_layers++;
+    }
+    return 0;
+}
+
+int cli_config_load(const char *path, cli_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->path = path;
+    FILE *f = fopen(path, "rb");
+    if (!f) return cli_error("cannot open config '%s': %s", path, strerror(errno)), 1;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1) break;
+        char *g = (cap < (1u << 26)) ? realloc(buf, cap *= 2) : NULL;
+        if (!g) free(buf);
+        buf = g;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        return cli_error("%s: %s", path, bad ? "read error" : "out of memory or larger than 64 MB"), 1;
+    }
+    buf[n] = '\0';
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(buf, &end, 1);
+    if (!root || !cJSON_IsObject(root)) {
+        int line, col;
+        locate(buf, root ? buf : cJSON_GetErrorPtr(), &line, &col);
+        if (root) cli_error("%s: the config must be a JSON object", path);
+        else cli_error("%s: line %d, column %d: invalid JSON", path, line, col);
+        cJSON_Delete(root);
+        free(buf);
+        return 2;
+    }
+    free(buf);
+    const char *slash = strrchr(path, '/');
+    snprintf(cfg->dir, sizeof cfg->dir, "%.*s", slash ? (int)(slash - path) : 0, path);
+    cfg->json = root;
+    if (read_top(cfg, root)) {
+        cli_config_free(cfg);
+        return 2;
+    }
+    return 0;
+}
+
+void cli_config_free(cli_config *cfg)
+{
+    for (int i = 0; i < cfg->n_strings; i++) free(cfg->strings[i]);
+    cJSON_Delete(cfg->json);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+void cli_config_reference(void)
+{
+    printf("# Config reference (lacus fit CONFIG.json)\n\n"
+           "Top-level keys (keys starting with \"_\" are comments and ignored):\n\n"
+           "| key | meaning |\n|---|---|\n");
+    for (size_t i = 0; i < sizeof top_keys / sizeof *top_keys; i++)
+        printf("| `%s` | %s |\n", top_keys[i][0], top_keys[i][1]);
+    printf("\nKeys of \"esn\" and of each entry of \"layers\" (`-` and `_` are "
+           "interchangeable; the same options as `lacus fit --help`):\n\n"
+           "| key | type | default | meaning |\n|---|---|---|---|\n");
+    esn_cli_opts d = esn_opts_default();
+    opt table[] = {ESN_OPTS(d)};
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        const opt *o = &table[i];
+        if (!strcmp(o->name, "threads")) continue;
+        char name[64];
+        snprintf(name, sizeof name, "%s", o->name);
+        for (char *c = name; *c; c++)
+            if (*c == '-') *c = '_';
+        printf("| `%s` | ", name);
+        switch (o->type) {
+        case OPT_INT: printf("integer | %lld", (long long)*(int64_t *)o->dest); break;
+        case OPT_DOUBLE: printf("number | %g", *(double *)o->dest); break;
+        case OPT_STRING: printf("string | \"%s\"", *(const char **)o->dest); break;
+        case OPT_FLAG: printf("boolean | %s", *(int *)o->dest ? "true" : "false"); break;
+        case OPT_LIST: printf("list | -"); break;
+        }
+        printf(" | ");
+        for (const char *h = o->help; *h; h++) printf(*h == '|' ? "\\|" : "%c", *h);
+        printf(" |\n");
+    }
+}

@@ -1,0 +1,56 @@
+/* Declarative configs for `lacus fit CONFIG.json` (see config.c and
+ * docs/config.md). */
+#ifndef LACUS_CLI_CONFIG_H
+#define LACUS_CLI_CONFIG_H
+
+#include "commands.h"
+#include "opts.h"
+
+#define CLI_CONFIG_MAX_LAYERS 256
+#define CLI_CONFIG_MAX_EDGES 1024
+#define CLI_CONFIG_MAX_STRINGS (2 + OPT_LIST_MAX * (2 * CLI_CONFIG_MAX_LAYERS + 2))
+
+typedef struct cli_config {
+    const char *path;
+    char dir[1024];          /* the config's directory: relative paths start here */
+    void *json;              /* the parsed cJSON tree (strings point into it) */
+    int is_stack, is_graph;
+    esn_cli_opts esn;        /* "esn": the model, or every layer's defaults */
+    opt_list input, target;  /* target: esn only */
+    const char *output;
+    int threads;
+    /* stack */
+    int n_layers, teacher_inputs, parallel_layers;
+    esn_cli_opts layer[CLI_CONFIG_MAX_LAYERS];
+    opt_list layer_target[CLI_CONFIG_MAX_LAYERS];
+    /* graph: nodes reuse layer[] (options) and layer_target[] (ridge targets) */
+    int n_nodes, n_edges;
+    const char *node_kind[CLI_CONFIG_MAX_LAYERS], *node_name[CLI_CONFIG_MAX_LAYERS];
+    int64_t node_features[CLI_CONFIG_MAX_LAYERS];
+    opt_list node_input[CLI_CONFIG_MAX_LAYERS]; /* per graph input, when "input" maps names */
+    int input_by_name;
+    const char *edge_from[CLI_CONFIG_MAX_EDGES], *edge_to[CLI_CONFIG_MAX_EDGES];
+    int64_t edge_delay[CLI_CONFIG_MAX_EDGES];
+    int64_t warmup;
+    char *strings[CLI_CONFIG_MAX_STRINGS]; /* resolved paths, owned */
+    int n_strings;
+} cli_config;
+
+/* Returns 0, or after printing the error (file, line/column or key) the
+ * exit status: 1 when the file cannot be read, 2 when its content is wrong. */
+int cli_config_load(const char *path, cli_config *cfg);
+void cli_config_free(cli_config *cfg);
+/* Prints the reference of every key with its default (docs/config.md). */
+void cli_config_reference(void);
+
+/* lacus fit CONFIG.json: trains and saves the model the config describes. */
+int fit_config(const char *path);
+
+/* lacus run on a graph model: writes node `node`'s outputs (NULL: the
+ * last ridge node). */
+int run_graph(const char *model, const opt_list *inputs, const char *out, const char *node);
+
+/* lacus run on a stack model: writes layer `layer`'s outputs (-1: last). */
+int run_stack(const char *model, const opt_list *inputs, const char *out, int64_t layer);
+
+#endif

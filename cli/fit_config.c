@@ -1,0 +1,366 @@
+/* lacus fit CONFIG.json: the model, data and training a config describes
+ * (config.c parses it), for one ESN or a layer stack. Nothing is written
+ * unless the whole fit succeeds. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "config.h"
+
+static int fit_esn_config(cli_config *c)
+{
+    cli_seqs X, Y;
+    if (cli_seqs_load(&c->input, "input", &X)) return 1;
+    if (cli_seqs_load(&c->target, "target", &Y)) {
+        cli_seqs_free(&X);
+        return 1;
+    }
+    int rc = 1;
+    lacus_esn_params p;
+    lacus_esn *m = NULL;
+    lacus_error err = {0};
+    cli_progress prog;
+    cli_progress_init(&prog, "fit");
+    if (esn_opts_resolve(&c->esn, &p, X.s.n_features)) {
+        rc = 2;
+        goto done;
+    }
+    if (c->esn.feedback) p.n_feedback = Y.s.n_features;
+    p.progress = cli_progress_cb;
+    p.progress_user = &prog;
+    if (lacus_esn_create(&p, &m, &err)) {
+        cli_error("%s: %s", c->path, err.msg);
+        goto done;
+    }
+    double t0 = cli_now();
+    if (lacus_esn_fit(m, &X.s, &Y.s)) {
+        cli_progress_done(&prog);
+        cli_error("fit: %s", lacus_esn_errmsg(m));
+        goto done;
+    }
+    cli_progress_done(&prog);
+    double t1 = cli_now();
+    if (lacus_esn_save(m, c->output, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    printf("trained an ESN of %lld units on %lld sequences in %.3f s; wrote %s\n",
+           (long long)p.reservoir.n_units, (long long)X.s.n_seqs, t1 - t0, c->output);
+    rc = 0;
+done:
+    lacus_esn_free(m);
+    cli_seqs_free(&X);
+    cli_seqs_free(&Y);
+    return rc;
+}
+
+static void report_layer(int64_t l, double mse, double seconds, void *user)
+{
+    (void)user;
+    fprintf(stderr, "  layer %3lld trained in %8.3f s, train MSE %.6g\n", (long long)l, seconds,
+            mse);
+}
+
+static int fit_stack_config(cli_config *c)
+{
+    int L = c->n_layers, rc = 1;
+    cli_seqs X = {0}, *Y = calloc((size_t)L, sizeof *Y);
+    lacus_esn_params *ep = calloc((size_t)L, sizeof *ep);
+    int64_t *outs = calloc((size_t)L, sizeof *outs);
+    const lacus_seqs **targets = calloc((size_t)L, sizeof *targets);
+    lacus_stack *s = NULL;
+    int loaded = 0;
+    if (!Y || !ep || !outs || !targets) {
+        cli_error("out of memory");
+        goto done;
+    }
+    if (cli_seqs_load(&c->input, "input", &X)) goto done;
+    for (; loaded < L; loaded++) {
+        char what[48];
+        snprintf(what, sizeof what, "layers[%d].target", loaded);
+        if (cli_seqs_load(&c->layer_target[loaded], what, &Y[loaded])) goto done;
+        targets[loaded] = &Y[loaded].s;
+        outs[loaded] = Y[loaded].s.n_features;
+    }
+    for (int l = 0; l < L; l++) {
+        if (c->layer[l].feedback) {
+            cli_error("%s: layers[%d].feedback: output feedback is not supported inside a stack",
+                      c->path, l);
+            rc = 2;
+            goto done;
+        }
+        if (esn_opts_resolve(&c->layer[l], &ep[l], l == 0 ? X.s.n_features : 0)) {
+            rc = 2;
+            goto done;
+        }
+    }
+    lacus_stack_params sp = lacus_stack_params_default();
+    sp.n_layers = L;
+    sp.layers = ep;
+    sp.n_outputs = outs;
+    sp.teacher_inputs = c->teacher_inputs;
+    sp.parallel_layers = c->parallel_layers;
+    sp.on_layer = report_layer;
+    lacus_error err = {0};
+    if (lacus_stack_create(&sp, &s, &err)) {
+        cli_error("%s: %s", c->path, err.msg);
+        goto done;
+    }
+    double t0 = cli_now();
+    if (lacus_stack_fit(s, &X.s, targets)) {
+        cli_error("fit: %s", lacus_stack_errmsg(s));
+        goto done;
+    }
+    double t1 = cli_now();
+    if (lacus_stack_save(s, c->output, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    printf("layer  units  outputs  train_mse\n");
+    for (int l = 0; l < L; l++)
+        printf("%5d  %5lld  %7lld  %.6g\n", l, (long long)ep[l].reservoir.n_units,
+               (long long)outs[l], lacus_stack_train_mse(s, l));
+    printf("trained a stack of %d layers (%s) in %.3f s; wrote %s\n", L,
+           c->teacher_inputs ? "teacher inputs" : "chained", t1 - t0, c->output);
+    rc = 0;
+done:
+    lacus_stack_free(s);
+    cli_seqs_free(&X);
+    for (int l = 0; l < loaded; l++) cli_seqs_free(&Y[l]);
+    free(Y);
+    free(ep);
+    free(outs);
+    free(targets);
+    return rc;
+}
+
+/* Node by node as the config lists them, then the edges by name. */
+static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
+{
+    lacus_graph *g = NULL;
+    lacus_error err = {0};
+    if (lacus_graph_create(&g, &err)) return cli_error("%s", err.msg), NULL;
+    for (int k = 0; k < c->n_nodes; k++) {
+        int64_t id;
+        lacus_status st;
+        lacus_esn_params ep;
+        if (!strcmp(c->node_kind[k], "input")) {
+            st = lacus_graph_add_input(g, c->node_name[k], c->node_features[k], &id);
+        } else if (esn_opts_resolve(&c->layer[k], &ep, 0)) {
+            lacus_graph_free(g);
+            return NULL;
+        } else if (!strcmp(c->node_kind[k], "reservoir")) {
+            st = lacus_graph_add_reservoir(g, c->node_name[k], &ep.reservoir, &id);
+        } else {
+            ep.readout.n_outputs = outs[k];
+            st = lacus_graph_add_ridge(g, c->node_name[k], &ep.readout, &id);
+        }
+        if (st) {
+            cli_error("%s: nodes[%d]: %s", c->path, k, lacus_graph_errmsg(g));
+            lacus_graph_free(g);
+            return NULL;
+        }
+    }
+    for (int e = 0; e < c->n_edges; e++)
+        if (lacus_graph_connect(g, lacus_graph_find(g, c->edge_from[e]),
+                                lacus_graph_find(g, c->edge_to[e]), c->edge_delay[e])) {
+            cli_error("%s: edges[%d]: %s", c->path, e, lacus_graph_errmsg(g));
+            lacus_graph_free(g);
+            return NULL;
+        }
+    return g;
+}
+
+static int fit_graph_config(cli_config *c)
+{
+    int n = c->n_nodes, rc = 1;
+    cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
+    int64_t *outs = calloc((size_t)n, sizeof *outs), ids[CLI_CONFIG_MAX_LAYERS];
+    const lacus_seqs **ins = calloc((size_t)n, sizeof *ins), **tgs = calloc((size_t)n, sizeof *tgs);
+    lacus_graph *g = NULL;
+    if (!files || !outs || !ins || !tgs) {
+        cli_error("out of memory");
+        goto done;
+    }
+    int64_t n_tg = 0;
+    for (int k = 0; k < n; k++) {
+        if (strcmp(c->node_kind[k], "ridge")) continue;
+        char what[300];
+        snprintf(what, sizeof what, "nodes[%d].target", k);
+        if (cli_seqs_load(&c->layer_target[k], what, &files[k])) goto done;
+        outs[k] = files[k].s.n_features;
+        tgs[n_tg++] = &files[k].s;
+    }
+    if (!(g = build_graph(c, outs))) {
+        rc = 2;
+        goto done;
+    }
+    int64_t n_in = lacus_graph_inputs(g, ids, CLI_CONFIG_MAX_LAYERS);
+    if (!c->input_by_name && cli_seqs_load(&c->input, "input", &files[n])) goto done;
+    for (int64_t k = 0; k < n_in; k++) {
+        int id = (int)ids[k];
+        if (!c->input_by_name) {
+            ins[k] = &files[n].s;
+            continue;
+        }
+        if (c->node_input[id].n == 0) {
+            cli_error("%s: input: no files for graph input \"%s\" (a node without delay-0 "
+                      "parents)", c->path, c->node_name[id]);
+            rc = 2;
+            goto done;
+        }
+        char what[300];
+        snprintf(what, sizeof what, "input.%s", c->node_name[id]);
+        if (cli_seqs_load(&c->node_input[id], what, &files[id])) goto done;
+        ins[k] = &files[id].s;
+    }
+    double t0 = cli_now();
+    if (lacus_graph_fit(g, ins, tgs, c->warmup)) {
+        cli_error("fit: %s", lacus_graph_errmsg(g));
+        goto done;
+    }
+    double t1 = cli_now();
+    lacus_error err = {0};
+    if (lacus_graph_save(g, c->output, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    printf("node        kind       width\n");
+    for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++) {
+        static const char *const kinds[] = {"input", "reservoir", "ridge"};
+        printf("%-11s %-10s %5lld\n", lacus_graph_node_name(g, i), kinds[lacus_graph_node_kind(g, i)],
+               (long long)lacus_graph_node_width(g, i));
+    }
+    printf("trained a graph of %lld nodes and %d edges in %.3f s; wrote %s\n",
+           (long long)lacus_graph_n_nodes(g), c->n_edges, t1 - t0, c->output);
+    rc = 0;
+done:
+    for (int k = 0; files && k <= n; k++) cli_seqs_free(&files[k]);
+    free(files);
+    free(outs);
+    free(ins);
+    free(tgs);
+    lacus_graph_free(g);
+    return rc;
+}
+
+int run_graph(const char *model, const opt_list *inputs, const char *out, const char *node)
+{
+    lacus_error err = {0};
+    lacus_graph *g = NULL;
+    if (lacus_graph_load(model, &g, &err)) return cli_error("%s", err.msg), 1;
+    int64_t id = -1;
+    if (node) {
+        id = lacus_graph_find(g, node);
+        if (id < 0) {
+            lacus_graph_free(g);
+            return cli_error("--node \"%s\": %s has no node of that name", node, model), 2;
+        }
+    } else {
+        for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++)
+            if (lacus_graph_node_kind(g, i) == LACUS_NODE_RIDGE) id = i;
+    }
+    cli_seqs X;
+    if (cli_seqs_load(inputs, "--input", &X)) {
+        lacus_graph_free(g);
+        return 1;
+    }
+    int rc = 1;
+    int64_t n_in = lacus_graph_inputs(g, NULL, 0), W = lacus_graph_node_width(g, id);
+    const lacus_seqs **ins = calloc((size_t)n_in, sizeof *ins);
+    double **outs = calloc((size_t)X.s.n_seqs, sizeof *outs);
+    double *const **per = calloc((size_t)lacus_graph_n_nodes(g), sizeof *per);
+    if (!ins || !outs || !per) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (int64_t k = 0; k < n_in; k++) ins[k] = &X.s; /* every graph input reads --input */
+    for (int64_t i = 0; i < X.s.n_seqs; i++)
+        if (!(outs[i] = malloc((size_t)(X.s.n_steps[i] * W) * sizeof(double)))) {
+            cli_error("out of memory for the outputs");
+            goto done;
+        }
+    per[id] = outs;
+    if (lacus_graph_run(g, ins, per)) {
+        cli_error("run: %s", lacus_graph_errmsg(g));
+        goto done;
+    }
+    if (cli_write_seqs(out, outs, X.s.n_steps, X.s.n_seqs, W)) goto done;
+    printf("wrote %s (node \"%s\": %lld sequences, %lld outputs)\n", out,
+           lacus_graph_node_name(g, id), (long long)X.s.n_seqs, (long long)W);
+    rc = 0;
+done:
+    for (int64_t i = 0; outs && i < X.s.n_seqs; i++) free(outs[i]);
+    free(outs);
+    free(ins);
+    free(per);
+    cli_seqs_free(&X);
+    lacus_graph_free(g);
+    return rc;
+}
+
+int fit_config(const char *path)
+{
+    cli_config *c = calloc(1, sizeof *c);
+    if (!c) return cli_error("out of memory"), 1;
+    int rc = cli_config_load(path, c);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    if (c->threads > 0) lacus_set_num_threads(c->threads);
+    rc = c->is_graph ? fit_graph_config(c) : c->is_stack ? fit_stack_config(c) : fit_esn_config(c);
+    cli_config_free(c);
+    free(c);
+    return rc;
+}
+
+int run_stack(const char *model, const opt_list *inputs, const char *out, int64_t layer)
+{
+    lacus_error err = {0};
+    lacus_stack *s = NULL;
+    if (lacus_stack_load(model, &s, &err)) return cli_error("%s", err.msg), 1;
+    int64_t L = lacus_stack_n_layers(s);
+    if (layer == -1) layer = L - 1;
+    if (layer < 0 || layer >= L) {
+        lacus_stack_free(s);
+        return cli_error("--layer %lld: the stack has layers 0 .. %lld", (long long)layer,
+                         (long long)L - 1), 2;
+    }
+    cli_seqs X;
+    if (cli_seqs_load(inputs, "--input", &X)) {
+        lacus_stack_free(s);
+        return 1;
+    }
+    int rc = 1;
+    int64_t O = lacus_esn_n_outputs(lacus_stack_layer(s, layer));
+    double **outs = calloc((size_t)X.s.n_seqs, sizeof *outs);
+    double *const **per = calloc((size_t)L, sizeof *per);
+    if (!outs || !per) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (int64_t i = 0; i < X.s.n_seqs; i++)
+        if (!(outs[i] = malloc((size_t)(X.s.n_steps[i] * O) * sizeof(double)))) {
+            cli_error("out of memory for the predictions");
+            goto done;
+        }
+    per[layer] = outs;
+    if (lacus_stack_run(s, &X.s, per)) {
+        cli_error("run: %s", lacus_stack_errmsg(s));
+        goto done;
+    }
+    if (cli_write_seqs(out, outs, X.s.n_steps, X.s.n_seqs, O)) goto done;
+    printf("wrote %s (layer %lld of %lld: %lld sequences, %lld outputs)\n", out, (long long)layer,
+           (long long)L, (long long)X.s.n_seqs, (long long)O);
+    rc = 0;
+done:
+    for (int64_t i = 0; outs && i < X.s.n_seqs; i++) free(outs[i]);
+    free(outs);
+    free(per);
+    cli_seqs_free(&X);
+    lacus_stack_free(s);
+    return rc;
+}

@@ -1,0 +1,121 @@
+/* lacus/graph.h — graphs of nodes (chains, merges, deep ESNs, feedback,
+ * k-step delays) with ReservoirPy 0.4.2's Model semantics. Part of the
+ * public API: include <lacus.h>, which includes this file; the
+ * conventions of lacus.h hold here. */
+#ifndef LACUS_GRAPH_H
+#define LACUS_GRAPH_H
+
+#ifndef LACUS_H
+#error "include <lacus.h>, not <lacus/graph.h>"
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Model graphs                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* A graph holds input, reservoir and ridge nodes joined by edges
+ * (from, to, delay). ReservoirPy's operators map onto edges:
+ *   a >> b        lacus_graph_connect(g, a, b, 0)
+ *   [a, b] >> c   connect(a, c, 0); connect(b, c, 0)    (c reads [a, b])
+ *   a << b        connect(b, a, 1)   (b's output reaches a one step late)
+ *   a >> k >> b   connect(a, b, k)
+ * and the graph computes what ReservoirPy's Model computes:
+ *
+ *  - The graph's inputs are the nodes without delay-0 parents, in node
+ *    order (ReservoirPy's model.inputs); each reads one external input
+ *    sequence set.
+ *  - A node's input at step t is the concatenation, in this order, of: the
+ *    external input (graph inputs only); the outputs at t of its delay-0
+ *    parents, in the order the edges were added; the outputs at t - delay of
+ *    its delayed parents (zeros before the sequence starts), in edge order.
+ *  - A reservoir outputs its state (lacus_reservoir_run; every sequence
+ *    starts from the zero state); a ridge node its prediction; an input
+ *    node its data.
+ *  - fit (forced teaching, as Model.fit): every ridge node's output is
+ *    replaced by its target, so nodes downstream of a readout train on the
+ *    teacher signal (a hierarchical ESN res0 >> ro0 >> res1 >> ro1 trains
+ *    res1's readout on ro0's targets); all readouts are fitted from one
+ *    streaming pass over the sequences, dropping `warmup` steps of each.
+ *  - run: node by node over each sequence, or step by step when the graph
+ *    has delayed edges (closed loops feed the model's own predictions).
+ * The fit order is a topological order of the delay-0 edges that do not
+ * leave a ridge node; a cycle there is refused (LACUS_ERR_ARG), as is a
+ * delayed edge from a node that the fit order reaches after its child
+ * (LACUS_ERR_UNSUPPORTED; ReservoirPy refuses both too).
+ *
+ * Node ids are 0, 1, ... in the order nodes are added. */
+typedef struct lacus_graph lacus_graph;
+
+typedef enum lacus_node_kind {
+    LACUS_NODE_INPUT = 0,     /* passes its external input through */
+    LACUS_NODE_RESERVOIR = 1, /* a lacus_reservoir */
+    LACUS_NODE_RIDGE = 2      /* a lacus_ridge readout (trained offline) */
+} lacus_node_kind;
+
+lacus_status lacus_graph_create(lacus_graph **out, lacus_error *err);
+void lacus_graph_free(lacus_graph *g);
+const char *lacus_graph_errmsg(const lacus_graph *g);
+
+/* Adds a node and returns its id in *id. name may be NULL ("input0",
+ * "reservoir1", "ridge2", ...); names are unique. For a reservoir,
+ * p->n_inputs is ignored (the edges decide it); for a ridge, p->n_features
+ * likewise, and p->n_outputs (>= 1) is required. Parameters are copied. */
+lacus_status lacus_graph_add_input(lacus_graph *g, const char *name, int64_t n_features,
+                                   int64_t *id);
+lacus_status lacus_graph_add_reservoir(lacus_graph *g, const char *name,
+                                       const lacus_reservoir_params *p, int64_t *id);
+lacus_status lacus_graph_add_ridge(lacus_graph *g, const char *name, const lacus_ridge_params *p,
+                                   int64_t *id);
+/* Adds the edge from -> to with delay >= 0 (see above). */
+lacus_status lacus_graph_connect(lacus_graph *g, int64_t from, int64_t to, int64_t delay);
+
+/* Ready-made graphs. Deep ESN (Gallicchio et al. 2017): an input node, a
+ * chain of n_layers reservoirs (layer 0 reads the input, layer l reads layer
+ * l-1), and one ridge readout reading [input (when input_to_readout),
+ * layer 0, ..., layer n_layers-1]. Ids: input 0, layers 1..n_layers, ridge
+ * n_layers + 1. */
+lacus_status lacus_graph_deep_esn(lacus_graph *g, int64_t n_inputs, int64_t n_layers,
+                                  const lacus_reservoir_params *layers,
+                                  const lacus_ridge_params *readout, int input_to_readout);
+
+int64_t lacus_graph_n_nodes(const lacus_graph *g);
+lacus_node_kind lacus_graph_node_kind(const lacus_graph *g, int64_t id);
+const char *lacus_graph_node_name(const lacus_graph *g, int64_t id);
+/* -1 when there is no node of that name. */
+int64_t lacus_graph_find(const lacus_graph *g, const char *name);
+/* Width of a node's output (0 for a reservoir or ridge whose input width
+ * is not known yet: before initialize). */
+int64_t lacus_graph_node_width(const lacus_graph *g, int64_t id);
+/* The graph's inputs (nodes without delay-0 parents), in node order;
+ * ids gets at most max_ids of them. Returns their count. */
+int64_t lacus_graph_inputs(const lacus_graph *g, int64_t *ids, int64_t max_ids);
+/* Ridge nodes in node order (the order fit takes targets in). */
+int64_t lacus_graph_readouts(const lacus_graph *g, int64_t *ids, int64_t max_ids);
+
+/* Creates every reservoir and readout now that widths are known:
+ * input_widths[k] is the width of the k-th graph input's external data.
+ * Called by fit when needed; call it yourself to set matrices first
+ * (lacus_graph_reservoir then lacus_reservoir_set_W...). Once only. */
+lacus_status lacus_graph_initialize(lacus_graph *g, const int64_t *input_widths);
+/* The reservoir / readout of a node (NULL for another kind or before
+ * initialize). Owned by the graph. */
+lacus_reservoir *lacus_graph_reservoir(lacus_graph *g, int64_t id);
+lacus_ridge *lacus_graph_ridge(lacus_graph *g, int64_t id);
+
+/* Trains every ridge node. inputs[k]: the k-th graph input's sequences;
+ * targets[j]: the j-th ridge node's (same sequences and steps). */
+lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
+                             const lacus_seqs *const *targets, int64_t warmup);
+
+/* Runs the graph; outputs[id] is NULL or, for the nodes wanted, n_seqs
+ * buffers of (n_steps, node width). */
+lacus_status lacus_graph_run(lacus_graph *g, const lacus_seqs *const *inputs,
+                             double *const *const *outputs);
+
+/* Model file: an .npz with every node's arrays under "node<id>/" and a
+ * manifest of kind "graph" (nodes with kind, name and hyperparameters;
+ * edges). Exact; a newer format version is refused on load. */
+lacus_status lacus_graph_save(const lacus_graph *g, const char *path, lacus_error *err);
+lacus_status lacus_graph_load(const char *path, lacus_graph **out, lacus_error *err);
+
+#endif /* LACUS_GRAPH_H */

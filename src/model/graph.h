@@ -1,0 +1,43 @@
+/* Private view of a model graph, shared by graph.c (building), graph_run.c
+ * (fit and run) and graph_io.c (save and load). */
+#ifndef LACUS_MODEL_GRAPH_H
+#define LACUS_MODEL_GRAPH_H
+
+#include "lacus.h"
+#include "nodes/reservoir.h"
+#include "nodes/ridge.h"
+
+typedef struct lacus__edge {
+    int64_t from, to, delay;
+} lacus__edge;
+
+typedef struct lacus__node {
+    lacus_node_kind kind;
+    char *name;
+    int64_t width;        /* output width: features, units or outputs */
+    int64_t in_width;     /* input width, known after initialize */
+    int is_input;         /* no delay-0 parents: reads external data */
+    lacus_reservoir_params rp; /* reservoir nodes (lr_per_unit owned) */
+    lacus_ridge_params dp;     /* ridge nodes */
+    lacus_reservoir *res;
+    lacus_ridge *ridge;
+} lacus__node;
+
+struct lacus_graph {
+    lacus__node *nodes;
+    int64_t n_nodes, cap_nodes;
+    lacus__edge *edges;
+    int64_t n_edges, cap_edges;
+    int initialized;
+    lacus_error err;
+};
+
+/* Topological order of the nodes over the delay-0 edges (leaving out the
+ * edges from ridge nodes when skip_ridge_edges), smallest id first among
+ * ready nodes. order has n_nodes entries. Fails on a cycle. */
+lacus_status lacus__graph_order(lacus_graph *g, int skip_ridge_edges, int64_t *order);
+
+/* Marks graph inputs and checks the edges; called whenever edges change. */
+void lacus__graph_mark_inputs(lacus_graph *g);
+
+#endif

@@ -1,0 +1,337 @@
+/* Model graphs, computing side: fit (forced teaching, one streaming pass,
+ * every ridge node accumulating its own sums) and run (node by node, or
+ * step by step when delayed edges make the graph recurrent). The node
+ * input layout is ReservoirPy's: [external input, delay-0 parents in edge
+ * order, delayed parents in edge order]. Sequences are processed one after
+ * another; a reservoir's own run is multi-threaded. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "model/esn.h"
+#include "model/graph.h"
+
+/* Per-sequence working memory: each node's output rows, and the input
+ * matrix of the node being computed. */
+typedef struct work {
+    double **out;       /* n_nodes: (T, width); borrowed for inputs/targets in fit */
+    int *owned;         /* n_nodes: out[i] allocated here */
+    double *in;         /* (T, max in_width) */
+    int64_t cap_rows;
+} work;
+
+static void work_free(const lacus_graph *g, work *w)
+{
+    for (int64_t i = 0; w->out && i < g->n_nodes; i++)
+        if (w->owned[i]) lacus__free(w->out[i]);
+    lacus__free(w->out);
+    lacus__free(w->owned);
+    lacus__free(w->in);
+    memset(w, 0, sizeof *w);
+}
+
+/* Sizes the buffers for sequences of up to T steps; own[i] says which
+ * nodes get their own output rows. */
+static lacus_status work_alloc(lacus_graph *g, work *w, int64_t T, const int *own)
+{
+    memset(w, 0, sizeof *w);
+    int64_t max_in = 1;
+    for (int64_t i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].in_width > max_in) max_in = g->nodes[i].in_width;
+    w->out = LACUS__ZNEW(double *, g->n_nodes);
+    w->owned = LACUS__ZNEW(int, g->n_nodes);
+    w->in = LACUS__NEW(double, T * max_in);
+    int ok = w->out && w->owned && w->in;
+    for (int64_t i = 0; ok && i < g->n_nodes; i++)
+        if (own[i]) {
+            w->owned[i] = 1;
+            ok = (w->out[i] = LACUS__NEW(double, T * g->nodes[i].width)) != NULL;
+        }
+    w->cap_rows = T;
+    if (!ok) {
+        work_free(g, w);
+        return lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory for the graph's node outputs");
+    }
+    return LACUS_OK;
+}
+
+/* Row t of node c's input (in_width values) from the outputs so far. */
+static void gather_row(const lacus_graph *g, int64_t c, int64_t t, const double *ext,
+                       double *const *out, double *row)
+{
+    int64_t col = 0, w;
+    if (g->nodes[c].is_input) {
+        w = g->nodes[c].in_width;
+        for (int64_t e = 0; e < g->n_edges; e++)
+            if (g->edges[e].to == c) w -= g->nodes[g->edges[e].from].width;
+        memcpy(row, ext + t * w, (size_t)w * sizeof(double));
+        col = w;
+    }
+    for (int pass = 0; pass < 2; pass++) /* delay-0 parents first, then delayed ones */
+        for (int64_t e = 0; e < g->n_edges; e++) {
+            const lacus__edge *ed = &g->edges[e];
+            if (ed->to != c || (ed->delay == 0) != (pass == 0)) continue;
+            w = g->nodes[ed->from].width;
+            int64_t s = t - ed->delay;
+            if (s >= 0) memcpy(row + col, out[ed->from] + s * w, (size_t)w * sizeof(double));
+            else memset(row + col, 0, (size_t)w * sizeof(double));
+            col += w;
+        }
+}
+
+static void gather(const lacus_graph *g, int64_t c, int64_t T, const double *ext,
+                   double *const *out, double *in)
+{
+    int64_t W = g->nodes[c].in_width;
+    for (int64_t t = 0; t < T; t++) gather_row(g, c, t, ext, out, in + t * W);
+}
+
+/* Checks the external inputs (one set per graph input) and returns their
+ * common sequence count; ext_of[i] is the input set of node i. */
+static lacus_status check_inputs(lacus_graph *g, const lacus_seqs *const *inputs,
+                                 const lacus_seqs **ext_of, int64_t *n_seqs, int64_t *max_steps)
+{
+    if (!inputs) return lacus__fail(&g->err, LACUS_ERR_ARG, "inputs is NULL");
+    const lacus_seqs *first = NULL;
+    int64_t k = 0;
+    for (int64_t i = 0; i < g->n_nodes; i++) {
+        ext_of[i] = NULL;
+        if (!g->nodes[i].is_input) continue;
+        const lacus_seqs *s = inputs[k];
+        char what[300];
+        snprintf(what, sizeof what, "input %lld (node \"%s\")", (long long)k, g->nodes[i].name);
+        int64_t own = g->nodes[i].in_width;
+        for (int64_t e = 0; e < g->n_edges; e++)
+            if (g->edges[e].to == i) own -= g->nodes[g->edges[e].from].width;
+        lacus_status st = lacus__esn_check_seqs(&g->err, what, s, own);
+        if (st) return st;
+        if (first && (s->n_seqs != first->n_seqs))
+            return lacus__fail(&g->err, LACUS_ERR_SHAPE, "%s: %lld sequences, input 0 has %lld",
+                               what, (long long)s->n_seqs, (long long)first->n_seqs);
+        for (int64_t q = 0; first && q < s->n_seqs; q++)
+            if (s->n_steps[q] != first->n_steps[q])
+                return lacus__fail(&g->err, LACUS_ERR_SHAPE,
+                                   "%s: sequence %lld has %lld steps, input 0's has %lld", what,
+                                   (long long)q, (long long)s->n_steps[q],
+                                   (long long)first->n_steps[q]);
+        if (!first) first = s;
+        ext_of[i] = s;
+        k++;
+    }
+    *n_seqs = first->n_seqs;
+    *max_steps = 0;
+    for (int64_t q = 0; q < first->n_seqs; q++)
+        if (first->n_steps[q] > *max_steps) *max_steps = first->n_steps[q];
+    return LACUS_OK;
+}
+
+static lacus_status ensure_initialized(lacus_graph *g, const lacus_seqs *const *inputs)
+{
+    if (g->initialized) return LACUS_OK;
+    int64_t n_in = lacus_graph_inputs(g, NULL, 0);
+    int64_t *widths = LACUS__NEW(int64_t, n_in ? n_in : 1);
+    if (!widths) return lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+    int64_t k = 0;
+    for (int64_t i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].is_input) {
+            widths[k] = inputs[k]->n_features;
+            k++;
+        }
+    lacus_status st = lacus_graph_initialize(g, widths);
+    lacus__free(widths);
+    return st;
+}
+
+lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
+                             const lacus_seqs *const *targets, int64_t warmup)
+{
+    lacus__clear(&g->err);
+    if (!inputs || !targets) return lacus__fail(&g->err, LACUS_ERR_ARG, "inputs or targets is NULL");
+    if (warmup < 0) return lacus__fail(&g->err, LACUS_ERR_ARG, "warmup = %lld: must be >= 0", (long long)warmup);
+    for (int64_t k = 0; k < lacus_graph_inputs(g, NULL, 0); k++)
+        if (!inputs[k]) return lacus__fail(&g->err, LACUS_ERR_ARG, "input %lld is NULL", (long long)k);
+    lacus_status st = ensure_initialized(g, inputs);
+    if (st) return st;
+    int64_t N = g->n_nodes, n_seqs, T_max;
+    const lacus_seqs **ext_of = LACUS__ZNEW(const lacus_seqs *, N);
+    const lacus_seqs **tgt_of = LACUS__ZNEW(const lacus_seqs *, N);
+    int64_t *order = LACUS__NEW(int64_t, N), *pos = LACUS__NEW(int64_t, N);
+    int *own = LACUS__ZNEW(int, N);
+    work w = {0};
+    if (!ext_of || !tgt_of || !order || !pos || !own) {
+        st = lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = check_inputs(g, inputs, ext_of, &n_seqs, &T_max))) goto done;
+    const lacus_seqs *ref = NULL;
+    for (int64_t i = 0; i < N && !ref; i++) ref = ext_of[i];
+    int64_t j = 0;
+    for (int64_t i = 0; i < N; i++) {
+        if (g->nodes[i].kind != LACUS_NODE_RIDGE) continue;
+        char what[300];
+        snprintf(what, sizeof what, "targets %lld (node \"%s\")", (long long)j, g->nodes[i].name);
+        const lacus_seqs *y = targets[j++];
+        if ((st = lacus__esn_check_seqs(&g->err, what, y, g->nodes[i].width))) goto done;
+        for (int64_t q = 0; q < n_seqs; q++)
+            if (y->n_seqs != n_seqs || y->n_steps[q] != ref->n_steps[q]) {
+                st = lacus__fail(&g->err, LACUS_ERR_SHAPE,
+                                 "%s: sequence %lld does not match the inputs' steps", what,
+                                 (long long)q);
+                goto done;
+            }
+        tgt_of[i] = y;
+    }
+    /* Forced teaching: edges leaving a readout carry its target, so they do
+     * not order the fit; a delayed edge from anything else needs its source
+     * computed first. */
+    if ((st = lacus__graph_order(g, 1, order))) goto done;
+    for (int64_t k = 0; k < N; k++) pos[order[k]] = k;
+    for (int64_t e = 0; e < g->n_edges; e++) {
+        const lacus__edge *ed = &g->edges[e];
+        if (ed->delay > 0 && g->nodes[ed->from].kind != LACUS_NODE_RIDGE && pos[ed->from] > pos[ed->to]) {
+            st = lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
+                             "delayed edge %s -> %s: its source is computed after its child during "
+                             "fit (only readouts, whose targets are known, may feed back)",
+                             g->nodes[ed->from].name, g->nodes[ed->to].name);
+            goto done;
+        }
+    }
+    int64_t usable = 0;
+    for (int64_t q = 0; q < n_seqs; q++) usable += ref->n_steps[q] > warmup ? ref->n_steps[q] - warmup : 0;
+    if (usable == 0) {
+        st = lacus__fail(&g->err, LACUS_ERR_SHAPE, "warmup = %lld drops every step: nothing to train on",
+                         (long long)warmup);
+        goto done;
+    }
+    for (int64_t i = 0; i < N; i++) {
+        own[i] = g->nodes[i].kind == LACUS_NODE_RESERVOIR;
+        if (g->nodes[i].ridge) lacus_ridge_reset(g->nodes[i].ridge);
+    }
+    if ((st = work_alloc(g, &w, T_max, own))) goto done;
+    for (int64_t q = 0; q < n_seqs && !st; q++) {
+        int64_t T = ref->n_steps[q];
+        for (int64_t i = 0; i < N; i++) {
+            if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w.out[i] = (double *)ext_of[i]->data[q];
+            if (tgt_of[i]) w.out[i] = (double *)tgt_of[i]->data[q];
+        }
+        for (int64_t k = 0; k < N && !st; k++) {
+            int64_t c = order[k];
+            lacus__node *n = &g->nodes[c];
+            if (n->kind == LACUS_NODE_INPUT) continue;
+            gather(g, c, T, ext_of[c] ? ext_of[c]->data[q] : NULL, w.out, w.in);
+            if (n->kind == LACUS_NODE_RESERVOIR) {
+                if ((st = lacus_reservoir_run(n->res, w.in, T, 1, w.out[c]))) g->err = n->res->err;
+            } else if (T > warmup) {
+                st = lacus_ridge_partial_fit(n->ridge, w.in + warmup * n->in_width, n->in_width,
+                                             tgt_of[c]->data[q] + warmup * n->width, n->width,
+                                             T - warmup);
+                if (st) g->err = n->ridge->err;
+            }
+            if (st) lacus__prefix(&g->err, "sequence %lld, node \"%s\": ", (long long)q, n->name);
+        }
+    }
+    for (int64_t i = 0; i < N && !st; i++) {
+        lacus__node *n = &g->nodes[i];
+        if (n->kind != LACUS_NODE_RIDGE) continue;
+        if ((st = lacus_ridge_solve(n->ridge))) {
+            g->err = n->ridge->err;
+            lacus__prefix(&g->err, "node \"%s\": ", n->name);
+        }
+    }
+done:
+    /* Borrowed rows are not ours to free. */
+    for (int64_t i = 0; w.out && i < N; i++)
+        if (!w.owned[i]) w.out[i] = NULL;
+    work_free(g, &w);
+    lacus__free(ext_of);
+    lacus__free(tgt_of);
+    lacus__free(order);
+    lacus__free(pos);
+    lacus__free(own);
+    return st;
+}
+
+static int has_delays(const lacus_graph *g)
+{
+    for (int64_t e = 0; e < g->n_edges; e++)
+        if (g->edges[e].delay > 0) return 1;
+    return 0;
+}
+
+/* One node over steps [t0, t1) of a sequence whose earlier rows are done. */
+static lacus_status run_node(lacus_graph *g, int64_t c, int64_t t0, int64_t t1, const double *ext,
+                             work *w)
+{
+    lacus__node *n = &g->nodes[c];
+    double *in = w->in + t0 * n->in_width;
+    for (int64_t t = t0; t < t1; t++) gather_row(g, c, t, ext, w->out, w->in + t * n->in_width);
+    lacus_status st = LACUS_OK;
+    if (n->kind == LACUS_NODE_INPUT) {
+        memcpy(w->out[c] + t0 * n->width, in, (size_t)((t1 - t0) * n->width) * sizeof(double));
+    } else if (n->kind == LACUS_NODE_RESERVOIR) {
+        if ((st = lacus_reservoir_run(n->res, in, t1 - t0, t0 == 0, w->out[c] + t0 * n->width)))
+            g->err = n->res->err;
+    } else {
+        if ((st = lacus_ridge_predict(n->ridge, in, n->in_width, t1 - t0, w->out[c] + t0 * n->width,
+                                      n->width)))
+            g->err = n->ridge->err;
+    }
+    if (st) lacus__prefix(&g->err, "node \"%s\": ", n->name);
+    return st;
+}
+
+lacus_status lacus_graph_run(lacus_graph *g, const lacus_seqs *const *inputs,
+                             double *const *const *outputs)
+{
+    lacus__clear(&g->err);
+    if (!g->initialized) return lacus__fail(&g->err, LACUS_ERR_STATE, "the graph is not trained: fit or load first");
+    for (int64_t i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].ridge && !g->nodes[i].ridge->solved && !g->nodes[i].ridge->has_weights)
+            return lacus__fail(&g->err, LACUS_ERR_STATE, "node \"%s\" is not trained", g->nodes[i].name);
+    if (!outputs) return lacus__fail(&g->err, LACUS_ERR_ARG, "outputs is NULL");
+    int64_t N = g->n_nodes, n_seqs, T_max;
+    const lacus_seqs **ext_of = LACUS__ZNEW(const lacus_seqs *, N);
+    int64_t *order = LACUS__NEW(int64_t, N);
+    int *own = LACUS__NEW(int, N);
+    work w = {0};
+    lacus_status st = LACUS_OK;
+    if (!ext_of || !order || !own) {
+        st = lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int64_t k = 0; k < lacus_graph_inputs(g, NULL, 0); k++)
+        if (!inputs || !inputs[k]) {
+            st = lacus__fail(&g->err, LACUS_ERR_ARG, "input %lld is NULL", (long long)k);
+            goto done;
+        }
+    if ((st = check_inputs(g, inputs, ext_of, &n_seqs, &T_max)) || (st = lacus__graph_order(g, 0, order)))
+        goto done;
+    for (int64_t i = 0; i < N; i++) own[i] = 1;
+    if ((st = work_alloc(g, &w, T_max, own))) goto done;
+    const lacus_seqs *ref = NULL;
+    for (int64_t i = 0; i < N && !ref; i++) ref = ext_of[i];
+    int stepwise = has_delays(g);
+    for (int64_t q = 0; q < n_seqs && !st; q++) {
+        int64_t T = ref->n_steps[q];
+        /* Without delays every node runs over the whole sequence in turn;
+         * with them, all nodes advance one step at a time. */
+        for (int64_t t = 0; t < (stepwise ? T : 1) && !st; t++)
+            for (int64_t k = 0; k < N && !st; k++) {
+                int64_t c = order[k];
+                st = run_node(g, c, stepwise ? t : 0, stepwise ? t + 1 : T,
+                              ext_of[c] ? ext_of[c]->data[q] : NULL, &w);
+            }
+        for (int64_t i = 0; i < N && !st; i++)
+            if (outputs[i] && outputs[i][q])
+                memcpy(outputs[i][q], w.out[i], (size_t)(T * g->nodes[i].width) * sizeof(double));
+        if (st) lacus__prefix(&g->err, "sequence %lld: ", (long long)q);
+    }
+done:
+    work_free(g, &w);
+    lacus__free(ext_of);
+    lacus__free(order);
+    lacus__free(own);
+    return st;
+}
