@@ -51,5 +51,6 @@ int cmd_run(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
     {"fit", cmd_fit, "train an echo state network and save it (.npz)"},
     {"run", cmd_run, "run a trained model on input sequences"},
     {"eval", cmd_eval, "score predictions (mse, rmse, nrmse, rsquare, mae, pearson)"},
+    {"encode", cmd_encode, "brain encoding models: fit | score | simulate (fMRI, MEG)"},
 };
 
 static void usage(FILE *f)

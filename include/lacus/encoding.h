@@ -336,4 +336,18 @@ lacus_status lacus_nifti_mask_series(const lacus_nifti *img, const lacus_nifti *
 lacus_status lacus_nifti_unmask(const lacus_nifti *mask, const double *values, int64_t n_voxels,
                                 double fill, lacus_nifti *out, lacus_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Figures (PNG through gnuplot; LACUS_ERR_UNSUPPORTED without gnuplot)     */
+/* ------------------------------------------------------------------------ */
+
+/* Axial slices of a 3-D map (up to 12, evenly spaced in z, 3 x 4 panels),
+ * blue-white-red symmetric around 0 up to the largest |value|, anterior
+ * (high y) at the top. Written atomically. */
+lacus_status lacus_encoding_plot_map(const char *png_path, const lacus_nifti *map,
+                                     const char *title, lacus_error *err);
+/* A score time course (e.g. MEG r over lags), with a dashed zero line. */
+lacus_status lacus_encoding_plot_curve(const char *png_path, const double *x, const double *y,
+                                       int64_t n, const char *xlabel, const char *ylabel,
+                                       lacus_error *err);
+
 #endif /* LACUS_ENCODING_H */
