@@ -20,13 +20,24 @@ lacus_status lacus_encoding_plot_map(const char *png, const lacus_nifti *map, co
     for (int64_t i = 0; i < nx * ny * nz; i++)
         if (isfinite(map->data[i])) vmax = fmax(vmax, fabs(map->data[i]));
     if (vmax == 0.0) vmax = 1.0;
-    int ns = nz < 12 ? (int)nz : 12, cols = ns < 4 ? ns : 4, rows = (ns + cols - 1) / cols;
+    /* Slices only where the map has values (a masked map is 0 outside). */
+    int64_t z0 = nz, z1 = -1;
+    for (int64_t z = 0; z < nz; z++)
+        for (int64_t i = 0; i < nx * ny; i++)
+            if (isfinite(map->data[z * nx * ny + i]) && map->data[z * nx * ny + i] != 0.0) {
+                if (z < z0) z0 = z;
+                z1 = z;
+                break;
+            }
+    if (z1 < 0) z0 = 0, z1 = nz - 1;
+    int64_t span = z1 - z0 + 1;
+    int ns = span < 12 ? (int)span : 12, cols = ns < 4 ? ns : 4, rows = (ns + cols - 1) / cols;
     double *img = LACUS__NEW(double, nx * ny);
     if (!img) return lacus__fail(err, LACUS_ERR_NOMEM, "plot map");
     lacus__plot *p = NULL;
     lacus_status st = lacus__plot_open(&p, png, 300 * cols, 280 * rows, rows, cols, title, err);
     for (int s = 0; s < ns && !st; s++) {
-        int64_t z = ns == 1 ? nz / 2 : (int64_t)llround((double)s * (double)(nz - 1) / (ns - 1));
+        int64_t z = z0 + (ns == 1 ? 0 : (int64_t)llround((double)s * (double)(span - 1) / (ns - 1)));
         char t[64];
         snprintf(t, sizeof t, "z = %lld", (long long)z);
         st = lacus__plot_panel(p, t, NULL, NULL);
