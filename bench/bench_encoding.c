@@ -2,13 +2,14 @@
  * CV at the issue's sizes, with GFLOP/s, peak memory and load, and the
  * agreement of the chosen alphas with himalaya's when its output is given.
  *
- *   bench_encoding ridge|kernel N P T [--data DIR] [--threads K]
+ *   bench_encoding ridge|kernel N P T [--data DIR] [--threads K] [--f32]
  *
  * --data DIR reads DIR/X.npy (N x P) and DIR/Y.npy (N x T) written by
  * bench/anchor_himalaya.py and compares with DIR/alphas.npy; without it the
  * data are generated here (X Gaussian, Y = X B * s_j + noise with the
  * signal scale s_j log-uniform, so the chosen alphas spread). 10 alphas
- * logspace(-2, 7), 5 contiguous folds, as the anchor. */
+ * logspace(-2, 7), 5 contiguous folds, as the anchor. --f32: the CV scan in
+ * float32 (lacus_ridgecv_params.scan_f32). */
 #define BENCH_NAME "bench_encoding"
 #include <math.h>
 #include <string.h>
@@ -33,10 +34,11 @@ int main(int argc, char **argv)
     }
     const char *kind = argv[1], *dir = NULL;
     int64_t n = arg_int(argv[2], 10), p = arg_int(argv[3], 1), t = arg_int(argv[4], 1);
-    int threads = 0;
-    for (int i = 5; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--data")) dir = argv[i + 1];
-        else if (!strcmp(argv[i], "--threads")) threads = (int)arg_int(argv[i + 1], 1);
+    int threads = 0, f32 = 0;
+    for (int i = 5; i < argc; i++) {
+        if (!strcmp(argv[i], "--f32")) f32 = 1;
+        else if (i + 1 < argc && !strcmp(argv[i], "--data")) dir = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--threads")) threads = (int)arg_int(argv[++i], 1);
     }
     if (threads) set_threads(threads);
     int is_kernel = !strcmp(kind, "kernel");
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
     prm.alphas = alphas;
     prm.n_alphas = 10;
     prm.n_folds = 5;
+    prm.scan_f32 = f32;
     double *best = xmalloc((size_t)t * sizeof(double));
     double *coef = xmalloc((size_t)((is_kernel ? n : p) * t) * sizeof(double));
     lacus_error err = {0};
@@ -120,9 +123,9 @@ int main(int argc, char **argv)
         for (int a = 0; a < 10; a++)
             if (best[j] == alphas[a]) used[a] = 1;
     for (int a = 0; a < 10; a++) distinct += used[a];
-    printf("encoding kind=%s N=%lld P=%lld T=%lld alphas=10 folds=5 threads=%d lacus_s=%.3f "
+    printf("encoding kind=%s%s N=%lld P=%lld T=%lld alphas=10 folds=5 threads=%d lacus_s=%.3f "
            "gflops=%.1f peak_mb=%.0f data_mb=%.0f distinct_alphas=%d",
-           kind, (long long)n, (long long)p, (long long)t, lacus_get_num_threads(), secs,
+           kind, f32 ? " scan=f32" : " scan=f64", (long long)n, (long long)p, (long long)t, lacus_get_num_threads(), secs,
            flops / secs * 1e-9, peak_rss_mb(), mem0, distinct);
     if (agree >= 0)
         printf(" same_alpha_as_himalaya=%.4f", (double)agree / (double)t);

@@ -55,10 +55,12 @@ for w in "ridge 2880 1000 $T" "kernel 2880 20000 $T"; do
     if [ "$NO_ANCHOR" = 0 ]; then
         a=$("$PY" "$ROOT/bench/anchor_himalaya.py" --kind "$1" --n "$2" --p "$3" --t "$4" --dtype "$DTYPE" --out "$DATA") || exit 1
         echo "$a"
-        l=$("$BUILD/bench/bench_encoding" "$1" "$2" "$3" "$4" --data "$DATA" --threads "$THREADS") || exit 1
-        echo "$l"
-        ls_=$(kv "$l" lacus_s) as_=$(kv "$a" seconds)
-        echo "ratio workload=$1 N=$2 P=$3 T=$4 anchor_dtype=$DTYPE lacus_s=$ls_ himalaya_s=$as_ speedup=$(awk -v a="$as_" -v l="$ls_" 'BEGIN{printf "%.2f", a/l}')x goal=5x same_alpha=$(kv "$l" same_alpha_as_himalaya) load1=$(cut -d' ' -f1 /proc/loadavg)"
+        for prec in "" --f32; do
+            l=$("$BUILD/bench/bench_encoding" "$1" "$2" "$3" "$4" --data "$DATA" --threads "$THREADS" $prec) || exit 1
+            echo "$l"
+            ls_=$(kv "$l" lacus_s) as_=$(kv "$a" seconds)
+            echo "ratio workload=$1 N=$2 P=$3 T=$4 lacus_scan=$(kv "$l" scan) anchor_dtype=$DTYPE lacus_s=$ls_ himalaya_s=$as_ speedup=$(awk -v a="$as_" -v l="$ls_" 'BEGIN{printf "%.2f", a/l}')x goal=5x same_alpha=$(kv "$l" same_alpha_as_himalaya) load1=$(cut -d' ' -f1 /proc/loadavg)"
+        done
     else
         "$BUILD/bench/bench_encoding" "$1" "$2" "$3" "$4" --threads "$THREADS" || exit 1
     fi
@@ -66,6 +68,6 @@ for w in "ridge 2880 1000 $T" "kernel 2880 20000 $T"; do
 done
 T=100000
 [ "$QUICK" = 1 ] && T=10000
-l=$("$BUILD/bench/bench_encoding" ridge 2880 1000 $T --threads "$THREADS") || exit 1
+l=$("$BUILD/bench/bench_encoding" ridge 2880 1000 $T --threads "$THREADS" --f32) || exit 1
 echo "$l"
 echo "memory workload=ridge T=$T peak_mb=$(kv "$l" peak_mb) goal_mb=4096"

@@ -19,6 +19,7 @@ typedef struct fit_opts {
         *hrf, *alphas, *score, *solver, *output, *map, *png;
     double tr, fdr, test_fraction;
     int64_t trim_start, trim_end, test_runs, folds, permutations, block, seed, batch, threads;
+    int f32;
 } fit_opts;
 
 /* Word-level features to the TR grid, run by run (Lanczos, 3 lobes,
@@ -138,6 +139,7 @@ int enc_fit(int argc, char **argv)
         {"score", OPT_STRING, &o.score, "CV criterion: neg_mse | r2 | pearson"},
         {"solver", OPT_STRING, &o.solver, "auto | primal | dual"},
         {"batch", OPT_INT, &o.batch, "targets per batch (0: automatic)"},
+        {"f32", OPT_FLAG, &o.f32, "CV scan in float32 (faster; refit in float64)"},
         {"permutations", OPT_INT, &o.permutations, "block permutations for p-values (0: none)"},
         {"block", OPT_INT, &o.block, "permutation block length in samples"},
         {"fdr", OPT_DOUBLE, &o.fdr, "Benjamini-Hochberg level"},
@@ -168,6 +170,7 @@ int enc_fit(int argc, char **argv)
     prm.alphas = alphas;
     prm.n_alphas = na;
     prm.n_targets_batch = o.batch;
+    prm.scan_f32 = o.f32;
     if (lacus_cv_score_parse(o.score, &prm.score))
         return cli_error("--score \"%s\": use neg_mse, r2 or pearson", o.score), 2;
     if (lacus_solver_parse(o.solver, &prm.solver))

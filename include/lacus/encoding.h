@@ -84,6 +84,11 @@ typedef struct lacus_ridgecv_params {
     int local_alpha;        /* 1 (default): one alpha per target; 0: one for all */
     lacus_solver solver;    /* AUTO (default): primal when p <= n_train, else dual */
     int64_t n_targets_batch;/* targets per batch (memory bound); 0: automatic */
+    int scan_f32;           /* 1: the CV scan's two products in float32 (sgemm: about
+                               twice as fast, half the memory; scores accumulated in
+                               double, decompositions and refit in float64); the
+                               chosen alphas may then differ from float64 on near
+                               ties. Default 0. */
 } lacus_ridgecv_params;
 
 lacus_ridgecv_params lacus_ridgecv_params_default(void);

@@ -34,41 +34,50 @@ lacus_ridgecv_params lacus_ridgecv_params_default(void)
     return p;
 }
 
-/* One score of predictions p against y (n values each). */
+/* One score of predictions p against y (n values each), accumulated in
+ * double whether the predictions are double or float (the float32 scan). */
+#define SCORE_BODY                                                                   \
+    if (kind == LACUS_CV_NEG_MSE) {                                                  \
+        double s = 0.0;                                                              \
+        for (int64_t i = 0; i < n; i++) s += (y[i] - p[i]) * (y[i] - p[i]);          \
+        return -s / (double)n;                                                       \
+    }                                                                                \
+    double my = 0.0, mp = 0.0;                                                       \
+    for (int64_t i = 0; i < n; i++) {                                                \
+        my += y[i];                                                                  \
+        mp += p[i];                                                                  \
+    }                                                                                \
+    my /= (double)n;                                                                 \
+    mp /= (double)n;                                                                 \
+    if (kind == LACUS_CV_R2) {                                                       \
+        double sse = 0.0, sst = 0.0;                                                 \
+        for (int64_t i = 0; i < n; i++) {                                            \
+            sse += (y[i] - p[i]) * (y[i] - p[i]);                                    \
+            sst += (y[i] - my) * (y[i] - my);                                        \
+        }                                                                            \
+        return sst == 0.0 ? 0.0 : 1.0 - sse / sst;                                   \
+    }                                                                                \
+    double syy = 0.0, spp = 0.0, syp = 0.0;                                          \
+    for (int64_t i = 0; i < n; i++) {                                                \
+        double a = y[i] - my, b = p[i] - mp;                                         \
+        syy += a * a;                                                                \
+        spp += b * b;                                                                \
+        syp += a * b;                                                                \
+    }                                                                                \
+    /* himalaya: population z-scores with std 0 replaced by 1. */                   \
+    double sy = sqrt(syy / (double)n), sp = sqrt(spp / (double)n);                   \
+    if (sy == 0.0) sy = 1.0;                                                         \
+    if (sp == 0.0) sp = 1.0;                                                         \
+    return syp / (double)n / (sy * sp);
+
 static double score_one(lacus_cv_score kind, const double *y, const double *p, int64_t n)
 {
-    if (kind == LACUS_CV_NEG_MSE) {
-        double s = 0.0;
-        for (int64_t i = 0; i < n; i++) s += (y[i] - p[i]) * (y[i] - p[i]);
-        return -s / (double)n;
-    }
-    double my = 0.0, mp = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        my += y[i];
-        mp += p[i];
-    }
-    my /= (double)n;
-    mp /= (double)n;
-    if (kind == LACUS_CV_R2) {
-        double sse = 0.0, sst = 0.0;
-        for (int64_t i = 0; i < n; i++) {
-            sse += (y[i] - p[i]) * (y[i] - p[i]);
-            sst += (y[i] - my) * (y[i] - my);
-        }
-        return sst == 0.0 ? 0.0 : 1.0 - sse / sst;
-    }
-    double syy = 0.0, spp = 0.0, syp = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double a = y[i] - my, b = p[i] - mp;
-        syy += a * a;
-        spp += b * b;
-        syp += a * b;
-    }
-    /* himalaya: population z-scores with std 0 replaced by 1. */
-    double sy = sqrt(syy / (double)n), sp = sqrt(spp / (double)n);
-    if (sy == 0.0) sy = 1.0;
-    if (sp == 0.0) sp = 1.0;
-    return syp / (double)n / (sy * sp);
+    SCORE_BODY
+}
+
+static double score_one_f(lacus_cv_score kind, const double *y, const float *p, int64_t n)
+{
+    SCORE_BODY
 }
 
 double lacus__score_one(lacus_cv_score kind, const double *y, const double *p, int64_t n)
@@ -260,6 +269,130 @@ static int64_t batch_size(const lacus_ridgecv_params *prm, int64_t per_target, i
     return tb < t ? tb : t;
 }
 
+/* The alpha scan of one fold in float64: scores[a*t + j] += inv * score. */
+static lacus_status scan_fold(const decomp *dd, const double *Y, int64_t t, const int64_t *tr,
+                              const int64_t *te, const double *alphas, int64_t na,
+                              const lacus_ridgecv_params *prm, double inv, double *scores,
+                              lacus_error *err)
+{
+    const decomp d = *dd;
+    const int64_t n_tr = d.n_tr, n_te = d.n_te;
+    lacus_status st = LACUS_OK;
+    const int64_t k = d.k, m = na * n_te;
+    /* Alphas that the dual's negative round-off eigenvalues make unsafe. */
+    unsigned char *bad = LACUS__ZNEW(unsigned char, na);
+    double *Aall = LACUS__NEW(double, m *k);
+    int64_t tb = batch_size(prm, m + n_tr + n_te + k, t);
+    double *Ysub = LACUS__NEW(double, n_tr *tb), *YteT = LACUS__NEW(double, tb *n_te);
+    double *B = LACUS__NEW(double, k *tb), *PT = LACUS__NEW(double, tb *m);
+    if (!bad || !Aall || !Ysub || !YteT || !B || !PT) {
+        st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV buffers (%lld targets per batch)",
+                         (long long)tb);
+    } else {
+        for (int64_t a = 0; a < na; a++) {
+            if (d.dual && d.min_ev < 0.0 && alphas[a] < -2.0 * d.min_ev) bad[a] = 1;
+            for (int64_t i = 0; i < n_te; i++) {
+                const double *src = d.A + i * k;
+                double *dst = Aall + (a * n_te + i) * k;
+                for (int64_t j = 0; j < k; j++)
+                    dst[j] = src[j] * weight(&d, j, alphas[a], 0);
+            }
+        }
+        for (int64_t j0 = 0; j0 < t; j0 += tb) {
+            int64_t nb = t - j0 < tb ? t - j0 : tb;
+            for (int64_t i = 0; i < n_tr; i++)
+                memcpy(Ysub + i * nb, Y + tr[i] * t + j0, (size_t)nb * sizeof(double));
+            for (int64_t i = 0; i < n_te; i++)
+                for (int64_t j = 0; j < nb; j++)
+                    YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
+            project(&d, Ysub, nb, B);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0, B,
+                        (int)nb, Aall, (int)k, 0.0, PT, (int)m);
+#pragma omp parallel for schedule(static)
+            for (int64_t j = 0; j < nb; j++)
+                for (int64_t a = 0; a < na; a++) {
+                    double s = bad[a] ? -1e5
+                                      : score_one(prm->score, YteT + j * n_te,
+                                                  PT + j * m + a * n_te, n_te);
+                    scores[a * t + j0 + j] += s * inv;
+                }
+        }
+    }
+    lacus__free(bad);
+    lacus__free(Aall);
+    lacus__free(Ysub);
+    lacus__free(YteT);
+    lacus__free(B);
+    lacus__free(PT);
+    return st;
+}
+
+/* The same in float32: the decomposition (computed in float64) and Y are
+ * rounded to float, both products run in sgemm (twice the speed of dgemm,
+ * half the memory), and the scores are accumulated in double. The refit
+ * stays in float64. */
+static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, const int64_t *tr,
+                                  const int64_t *te, const double *alphas, int64_t na,
+                                  const lacus_ridgecv_params *prm, double inv, double *scores,
+                                  lacus_error *err)
+{
+    const int64_t k = d->k, n_tr = d->n_tr, n_te = d->n_te, m = na * n_te;
+    lacus_status st = LACUS_OK;
+    unsigned char *bad = LACUS__ZNEW(unsigned char, na);
+    float *Aall = LACUS__NEW(float, m *k), *basis = LACUS__NEW(float, n_tr *k);
+    int64_t tb = batch_size(prm, (m + n_tr + k) / 2 + n_te, t);
+    float *Ysub = LACUS__NEW(float, n_tr *tb), *B = LACUS__NEW(float, k *tb),
+          *PT = LACUS__NEW(float, tb *m);
+    double *YteT = LACUS__NEW(double, tb *n_te);
+    if (!bad || !Aall || !basis || !Ysub || !B || !PT || !YteT) {
+        st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV float32 buffers (%lld targets per batch)",
+                         (long long)tb);
+    } else {
+        for (int64_t i = 0; i < n_tr * k; i++)
+            basis[i] = (float)d->basis[i];
+        for (int64_t a = 0; a < na; a++) {
+            if (d->dual && d->min_ev < 0.0 && alphas[a] < -2.0 * d->min_ev) bad[a] = 1;
+            for (int64_t i = 0; i < n_te; i++)
+                for (int64_t j = 0; j < k; j++)
+                    Aall[(a * n_te + i) * k + j] =
+                        (float)(d->A[i * k + j] * weight(d, j, alphas[a], 0));
+        }
+        for (int64_t j0 = 0; j0 < t; j0 += tb) {
+            int64_t nb = t - j0 < tb ? t - j0 : tb;
+            for (int64_t i = 0; i < n_tr; i++)
+                for (int64_t j = 0; j < nb; j++)
+                    Ysub[i * nb + j] = (float)Y[tr[i] * t + j0 + j];
+            for (int64_t i = 0; i < n_te; i++)
+                for (int64_t j = 0; j < nb; j++)
+                    YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
+            if (d->basis_rows)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)nb, (int)n_tr,
+                            1.0f, basis, (int)n_tr, Ysub, (int)nb, 0.0f, B, (int)nb);
+            else
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)nb, (int)n_tr,
+                            1.0f, basis, (int)k, Ysub, (int)nb, 0.0f, B, (int)nb);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0f, B,
+                        (int)nb, Aall, (int)k, 0.0f, PT, (int)m);
+#pragma omp parallel for schedule(static)
+            for (int64_t j = 0; j < nb; j++)
+                for (int64_t a = 0; a < na; a++) {
+                    double s = bad[a] ? -1e5
+                                      : score_one_f(prm->score, YteT + j * n_te,
+                                                    PT + j * m + a * n_te, n_te);
+                    scores[a * t + j0 + j] += s * inv;
+                }
+        }
+    }
+    lacus__free(bad);
+    lacus__free(Aall);
+    lacus__free(basis);
+    lacus__free(Ysub);
+    lacus__free(B);
+    lacus__free(PT);
+    lacus__free(YteT);
+    return st;
+}
+
 lacus_status lacus__ridgecv_scan(const lacus__design *D, const double *Y, int64_t t,
                                  const int64_t *fold, int64_t n_folds, const double *alphas,
                                  int64_t na, const lacus_ridgecv_params *prm, double *scores,
@@ -277,56 +410,17 @@ lacus_status lacus__ridgecv_scan(const lacus__design *D, const double *Y, int64_
     for (int64_t f = 0; f < n_folds && !st; f++) {
         int64_t n_tr = 0, n_te = 0;
         for (int64_t i = 0; i < n; i++) {
-            if (fold[i] == f) te[n_te++] = i;
-            else tr[n_tr++] = i;
+            if (fold[i] == f)
+                te[n_te++] = i;
+            else
+                tr[n_tr++] = i;
         }
         decomp d;
         if ((st = decompose(D, tr, n_tr, te, n_te, 0, &d, err))) break;
-        const int64_t k = d.k, m = na * n_te;
-        /* Alphas that the dual's negative round-off eigenvalues make unsafe. */
-        unsigned char *bad = LACUS__ZNEW(unsigned char, na);
-        double *Aall = LACUS__NEW(double, m * k);
-        int64_t tb = batch_size(prm, m + n_tr + n_te + k, t);
-        double *Ysub = LACUS__NEW(double, n_tr * tb), *YteT = LACUS__NEW(double, tb * n_te);
-        double *B = LACUS__NEW(double, k * tb), *PT = LACUS__NEW(double, tb * m);
-        if (!bad || !Aall || !Ysub || !YteT || !B || !PT) {
-            st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV buffers (%lld targets per batch)",
-                             (long long)tb);
-        } else {
-            for (int64_t a = 0; a < na; a++) {
-                if (d.dual && d.min_ev < 0.0 && alphas[a] < -2.0 * d.min_ev) bad[a] = 1;
-                for (int64_t i = 0; i < n_te; i++) {
-                    const double *src = d.A + i * k;
-                    double *dst = Aall + (a * n_te + i) * k;
-                    for (int64_t j = 0; j < k; j++) dst[j] = src[j] * weight(&d, j, alphas[a], 0);
-                }
-            }
-            for (int64_t j0 = 0; j0 < t; j0 += tb) {
-                int64_t nb = t - j0 < tb ? t - j0 : tb;
-                for (int64_t i = 0; i < n_tr; i++)
-                    memcpy(Ysub + i * nb, Y + tr[i] * t + j0, (size_t)nb * sizeof(double));
-                for (int64_t i = 0; i < n_te; i++)
-                    for (int64_t j = 0; j < nb; j++) YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
-                project(&d, Ysub, nb, B);
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0, B,
-                            (int)nb, Aall, (int)k, 0.0, PT, (int)m);
-                const double inv = 1.0 / (double)n_folds;
-#pragma omp parallel for schedule(static)
-                for (int64_t j = 0; j < nb; j++)
-                    for (int64_t a = 0; a < na; a++) {
-                        double s = bad[a] ? -1e5
-                                          : score_one(prm->score, YteT + j * n_te,
-                                                      PT + j * m + a * n_te, n_te);
-                        scores[a * t + j0 + j] += s * inv;
-                    }
-            }
-        }
-        lacus__free(bad);
-        lacus__free(Aall);
-        lacus__free(Ysub);
-        lacus__free(YteT);
-        lacus__free(B);
-        lacus__free(PT);
+        st = prm->scan_f32
+                 ? scan_fold_f32(&d, Y, t, tr, te, alphas, na, prm, 1.0 / (double)n_folds, scores,
+                                 err)
+                 : scan_fold(&d, Y, t, tr, te, alphas, na, prm, 1.0 / (double)n_folds, scores, err);
         decomp_free(&d);
     }
     lacus__free(tr);
