@@ -8,6 +8,7 @@
 
 #include "fixture.h"
 #include "linalg/blas.h"
+#include "oom.h"
 #include "test.h"
 
 /* Fraction of equal alphas (relative 1e-9). */
@@ -346,6 +347,44 @@ int main(void)
         CHECK(strstr(err.msg, "fold 1 has no samples") != NULL);
         CHECK_STATUS(lacus_ridgecv_fit(&prm, X, 1, p, Y, t, NULL, NULL, NULL, NULL, &err),
                      LACUS_ERR_SHAPE);
+    }
+    TEST("every allocation failure returns LACUS_ERR_NOMEM, nothing leaks (ASan)")
+    {
+        int64_t sizes[2] = {5, 7}, runs[3] = {30, 30, 30};
+        double g[4] = {0.5, 0.5, 0.9, 0.1};
+        int all_nomem = 1, completed = 0;
+        for (long k = 1; k < 400 && !completed; k++) {
+            double best[40], coef[12 * 40];
+            lacus_ridgecv_params q = prm;
+            q.solver = (k % 2) ? LACUS_SOLVER_PRIMAL : LACUS_SOLVER_DUAL;
+            q.scan_f32 = (int)(k % 3 == 0);
+            oom_arm(k);
+            lacus_status s1 = lacus_ridgecv_fit(&q, X, n, p, Y, t, best, NULL, NULL, coef, NULL);
+            int hit = oom_reached();
+            oom_arm(k);
+            lacus_status s2 = lacus_banded_ridgecv_fit(&prm, X, n, sizes, 2, g, 2, 0, Y, t, best,
+                                                       NULL, NULL, coef, NULL);
+            hit |= oom_reached();
+            oom_arm(k);
+            lacus_sim_params sp = lacus_sim_params_default();
+            sp.n_runs = 2;
+            sp.n_tr = 30;
+            sp.n_voxels = 20;
+            sp.n_repeats = 2;
+            lacus_sim_data d;
+            lacus_status s3 = lacus_simulate_fmri(&sp, &d, NULL);
+            hit |= oom_reached();
+            oom_disarm();
+            if (!s3) lacus_sim_data_free(&d);
+            if ((s1 && s1 != LACUS_ERR_NOMEM) || (s2 && s2 != LACUS_ERR_NOMEM) ||
+                (s3 && s3 != LACUS_ERR_NOMEM))
+                all_nomem = 0;
+            if (!hit) completed = 1;
+        }
+        int64_t fold[90];
+        CHECK_STATUS(lacus_cv_runs(runs, 3, 3, fold, NULL), LACUS_OK);
+        CHECK(all_nomem);
+        CHECK(completed);
     }
     free(X);
     free(Y);
