@@ -15,9 +15,9 @@
 #define MAX_RUNS 4096
 
 typedef struct fit_opts {
-    const char *features, *word_times, *word_runs, *bold, *mask, *epochs, *times, *runs, *delays,
+    const char *features, *word_times, *word_runs, *bold, *mask, *epochs, *meg_raw, *times, *runs, *delays,
         *hrf, *alphas, *score, *solver, *output, *map, *png;
-    double tr, fdr, test_fraction;
+    double tr, fdr, test_fraction, sfreq, tmin, tmax;
     int64_t trim_start, trim_end, test_runs, folds, permutations, block, seed, batch, threads;
     int f32;
 } fit_opts;
@@ -118,6 +118,9 @@ int enc_fit(int argc, char **argv)
     o.block = 10;
     o.test_fraction = 0.2;
     o.folds = 0;
+    o.sfreq = 100.0;
+    o.tmin = -0.2;
+    o.tmax = 0.6;
     opt table[] = {
         {"features", OPT_STRING, &o.features, "model features .npy: words x p (with --word-times) or TRs x p"},
         {"word-times", OPT_STRING, &o.word_times, "word onsets .npy, seconds from the start of each word's run"},
@@ -126,6 +129,10 @@ int enc_fit(int argc, char **argv)
         {"mask", OPT_STRING, &o.mask, "brain mask NIfTI on the --bold grid"},
         {"epochs", OPT_STRING, &o.epochs, "MEG targets instead: words x sensors x lags .npy"},
         {"times", OPT_STRING, &o.times, "MEG: time of each lag in seconds .npy"},
+        {"meg-raw", OPT_STRING, &o.meg_raw, "MEG targets from a recording: samples x sensors .npy, epochs at --word-times"},
+        {"sfreq", OPT_DOUBLE, &o.sfreq, "MEG: sampling rate of --meg-raw (Hz)"},
+        {"tmin", OPT_DOUBLE, &o.tmin, "MEG: epoch start relative to word onset (s)"},
+        {"tmax", OPT_DOUBLE, &o.tmax, "MEG: epoch end (s)"},
         {"runs", OPT_STRING, &o.runs, "TRs per run, comma-separated (default: one run)"},
         {"tr", OPT_DOUBLE, &o.tr, "repetition time in seconds (NIfTI: read from the header)"},
         {"trim-start", OPT_INT, &o.trim_start, "TRs dropped at the start of every run"},
@@ -158,7 +165,8 @@ int enc_fit(int argc, char **argv)
     int r = opts_parse(&v, argc, argv, 3);
     if (r) return r > 0 ? 0 : 2;
     if (!o.features) return cli_error("encode fit: --features is required"), 2;
-    if (!o.bold == !o.epochs) return cli_error("encode fit: give exactly one of --bold and --epochs"), 2;
+    if (!!o.bold + !!o.epochs + !!o.meg_raw != 1)
+        return cli_error("encode fit: give exactly one of --bold, --epochs and --meg-raw"), 2;
     if (!(o.tr > 0.0) || o.tr > 100.0) return cli_error("--tr %g: must be in (0, 100] seconds", o.tr), 2;
     if (o.trim_start < 0 || o.trim_end < 0) return cli_error("--trim-start/--trim-end must be >= 0"), 2;
     if (o.threads < 0) return cli_error("--threads must be >= 0"), 2;
@@ -186,7 +194,7 @@ int enc_fit(int argc, char **argv)
 
     lacus_ndarray F = {0};
     if (enc_read_matrix(o.features, "--features", &F)) return 1;
-    if (o.epochs) {
+    if (o.epochs || o.meg_raw) {
         int rc = fit_meg(&o, &F, alphas, na, &prm);
         lacus_ndarray_free(&F);
         return rc;
@@ -439,8 +447,45 @@ static int fit_meg(const fit_opts *o, const lacus_ndarray *F, const double *alph
     lacus_ndarray E = {0}, Tm = {0};
     lacus_error err = {0};
     int rc = 1;
-    double *coef = NULL, *P = NULL, *rr = NULL, *curve = NULL, *times = NULL;
-    if (lacus_npy_read(o->epochs, &E, &err) || lacus_ndarray_to_f64(&E, &err)) {
+    double *coef = NULL, *P = NULL, *rr = NULL, *curve = NULL, *times = NULL, *meg_owned = NULL;
+    if (o->meg_raw) {
+        /* Word-locked epochs cut from the recording at the word onsets. */
+        lacus_ndarray raw = {0}, on = {0};
+        if (!o->word_times) {
+            cli_error("--meg-raw needs the word onsets (--word-times, seconds from the recording's start)");
+            goto done;
+        }
+        if (!(o->sfreq > 0.0 && o->sfreq <= 100000.0) || !(o->tmax > o->tmin)) {
+            cli_error("--sfreq %g, --tmin %g, --tmax %g: need sfreq > 0 and tmin < tmax", o->sfreq, o->tmin, o->tmax);
+            rc = 2;
+            goto done;
+        }
+        if (enc_read_matrix(o->meg_raw, "--meg-raw", &raw)) goto done;
+        if (enc_read_matrix(o->word_times, "--word-times", &on)) {
+            lacus_ndarray_free(&raw);
+            goto done;
+        }
+        int64_t nwr = on.shape[0] * on.shape[1], nsr = raw.shape[1];
+        int64_t l0 = (int64_t)llround(o->tmin * o->sfreq), nlr = (int64_t)llround(o->tmax * o->sfreq) - l0 + 1;
+        E.dtype = LACUS_F64;
+        E.ndim = 3;
+        E.shape[0] = nwr;
+        E.shape[1] = nsr;
+        E.shape[2] = nlr;
+        double *ed = malloc((size_t)(nwr * nsr * nlr) * sizeof(double));
+        lacus_status st = ed ? lacus_meg_epochs(raw.data, raw.shape[0], nsr, o->sfreq, on.data, nwr,
+                                                o->tmin, o->tmax, ed, nlr, &err)
+                             : LACUS_ERR_NOMEM;
+        lacus_ndarray_free(&raw);
+        lacus_ndarray_free(&on);
+        if (st) {
+            cli_error("--meg-raw %s: %s", o->meg_raw, ed ? err.msg : "out of memory");
+            free(ed);
+            goto done;
+        }
+        E.data = ed;
+        meg_owned = ed;
+    } else if (lacus_npy_read(o->epochs, &E, &err) || lacus_ndarray_to_f64(&E, &err)) {
         cli_error("--epochs %s: %s", o->epochs, err.msg);
         goto done;
     }
@@ -455,7 +500,9 @@ static int fit_meg(const fit_opts *o, const lacus_ndarray *F, const double *alph
     }
     times = malloc((size_t)nl * sizeof(double));
     if (!times) goto done;
-    if (o->times) {
+    if (o->meg_raw) {
+        for (int64_t l = 0; l < nl; l++) times[l] = (double)(llround(o->tmin * o->sfreq) + l) / o->sfreq;
+    } else if (o->times) {
         if (enc_read_matrix(o->times, "--times", &Tm)) goto done;
         if (Tm.shape[0] * Tm.shape[1] != nl) {
             cli_error("--times has %lld values for %lld lags", (long long)(Tm.shape[0] * Tm.shape[1]), (long long)nl);
@@ -533,7 +580,8 @@ static int fit_meg(const fit_opts *o, const lacus_ndarray *F, const double *alph
     }
     rc = 0;
 done:
-    lacus_ndarray_free(&E);
+    if (meg_owned) free(meg_owned);
+    else lacus_ndarray_free(&E);
     lacus_ndarray_free(&Tm);
     free(coef);
     free(P);

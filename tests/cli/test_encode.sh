@@ -77,6 +77,11 @@ for ((w = 0; w < nw; w++)); do poke zerofeat.npy $(( $(npy_data_offset zerofeat.
 expect_fail "feature with zero variance" 1 "--features: column 1 is constant (zero variance) in run 0" bad.npz \
     $F --features zerofeat.npy --word-times one/word_times.npy --word-runs one/word_runs.npy \
     --bold one/bold.npy --runs "$runs" --output bad.npz
+expect_fail "MEG epoch outside the recording" 1 "falls outside the recording (0 to 2.39 s)" megbad.npz \
+    $F --features sim/word_features.npy --word-times sim/word_times.npy --meg-raw sim/bold.npy --sfreq 100 \
+    --output megbad.npz
+expect_fail "two kinds of targets" 2 "give exactly one of --bold, --epochs and --meg-raw" - \
+    $F --features sim/word_features.npy --bold sim/bold.npy --epochs meg/epochs.npy
 expect_fail "missing file" 1 "--bold nothere.npy" - $F $W --bold nothere.npy
 expect_fail "simulate: bad AR(1)" 2 "ar1 = 1.5: must be in [0, 1)" - $S --output x --ar1 1.5
 expect_fail "unknown subcommand" 2 'unknown subcommand "fitt"' - $LACUS encode fitt
