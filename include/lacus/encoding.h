@@ -150,10 +150,12 @@ lacus_status lacus_encoding_scores(const double *Y, const double *P, int64_t n, 
                                    double *r, double *r2, lacus_error *err);
 
 /* The R^2 of a banded model split per feature space (himalaya
- * r2_score_split, include_correlation = True): with P_i = X_i b_i the part of
- * the prediction from band i, R^2_i = (1/SST)[2 <Y - mean, P_i> - ... ]; the
- * n_bands values of a target sum to its R^2. X (n x p), coef (p x t),
- * split (n_bands x t). */
+ * r2_score_split, include_correlation = True): with P_i = X_i b_i the part
+ * of the prediction from band i and P = sum_i P_i,
+ *   R^2_i = sum_t (2 y P_i - P_i P) / sum_t y^2 ,
+ * so that the n_bands values of a target sum to 1 - ||y - P||^2 / ||y||^2,
+ * its R^2 when y is zero-mean (z-score per run first). X (n x p), coef
+ * (p x t), Y (n x t), split (n_bands x t). */
 lacus_status lacus_r2_split(const double *X, int64_t n, const int64_t *band_sizes,
                             int64_t n_bands, const double *coef, const double *Y, int64_t t,
                             double *split, lacus_error *err);
@@ -205,9 +207,11 @@ typedef enum lacus_hrf_kind {
     LACUS_HRF_GLOVER = 1 /* Glover 1999 as nilearn: peaks 6 s and 12 s, ratio 0.35 */
 } lacus_hrf_kind;
 
-/* The HRF sampled every dt seconds for length seconds (nilearn's
- * spm_hrf / glover_hrf with oversampling 1, time_length = length, onset 0),
- * normalised to sum 1. n_out = floor(length/dt) values in out. */
+/* The HRF as nilearn's spm_hrf / glover_hrf (oversampling 1, onset 0,
+ * time_length = length): n_out = round(length / dt) values at
+ * linspace(0, length, n_out) (so the spacing is length/(n_out-1), as in
+ * nilearn), both gamma densities shifted by dt, normalised to sum 1. Any
+ * other n_out is LACUS_ERR_SHAPE. */
 lacus_status lacus_hrf(lacus_hrf_kind kind, double dt, double length, double *out,
                        int64_t n_out, lacus_error *err);
 
