@@ -6,14 +6,15 @@
  * Per fold, one decomposition of the training part gives a basis (U, or the
  * eigenvectors Q of the kernel), weights per alpha (s/(s^2+a), or 1/(l+a))
  * and the validation design A = X_te V (or K_te Q). The predictions of every
- * alpha for a batch of targets then come from ONE matrix product
+ * alpha for a batch of targets then come from ONE matrix product, either
  *     P^T (tb x n_alphas*n_te) = B^T (tb x k) . [A diag(w_1); ...]^T
- * with B = basis^T Y_tr (k x tb). himalaya instead multiplies an
- * (n_te x n_tr) resolution matrix per alpha with Y_tr, n_te n_tr t flops per
- * alpha; here it is n_te k t, k = min(n_tr, p), plus k n_tr t once per fold.
- * Predictions are laid out per target (rows of P^T) so the scores read
- * contiguous memory and the targets split across OpenMP threads with a
- * static partition (the result does not depend on the thread count).
+ * with B = basis^T Y_tr (k x tb) — n_te k t flops per alpha plus k n_tr t
+ * per fold, k = min(n_tr, p) — or, when that is cheaper (the dual, k = n_tr),
+ * himalaya's resolution matrices M_a = A diag(w_a) basis^T stacked, times
+ * Y_tr (n_te n_tr t per alpha, no projection). use_resolution() compares
+ * the two costs. Predictions are laid out per target (rows of P^T) so the
+ * scores read contiguous memory and the targets split across OpenMP threads
+ * with a static partition (the result does not depend on the thread count).
  * BLAS and LAPACK run outside our parallel regions. */
 #include <math.h>
 #include <string.h>
@@ -269,45 +270,81 @@ static int64_t batch_size(const lacus_ridgecv_params *prm, int64_t per_target, i
     return tb < t ? tb : t;
 }
 
+/* Per fold, two ways to the predictions of all alphas for tb targets:
+ *   projection:  B = basis^T Y_tr (2 k n_tr tb), then [A diag(w_a)] B
+ *                (2 na n_te k tb);
+ *   resolution:  M_a = A diag(w_a) basis^T once (2 na n_te k n_tr, as
+ *                himalaya), then M_a Y_tr (2 na n_te n_tr tb).
+ * The projection wins when k < n_tr (more samples than features: k n_tr +
+ * na n_te k < na n_te n_tr); the resolution when k = n_tr (the dual) and t
+ * is large. Returns 1 for the resolution. */
+static int use_resolution(const decomp *d, int64_t na, int64_t t)
+{
+    double k = (double)d->k, ntr = (double)d->n_tr, nte = (double)d->n_te, a = (double)na;
+    double proj = (k * ntr + a * nte * k) * (double)t;
+    double res = a * nte * k * ntr + a * nte * ntr * (double)t;
+    return res < proj;
+}
+
+/* Aall (na*n_te x k): the rows of A scaled by each alpha's weights; bad[a]
+ * for alphas that the dual's negative round-off eigenvalues make unsafe. */
+static void scaled_designs(const decomp *d, const double *alphas, int64_t na, double *Aall,
+                           unsigned char *bad)
+{
+    const int64_t k = d->k, n_te = d->n_te;
+    for (int64_t a = 0; a < na; a++) {
+        bad[a] = d->dual && d->min_ev < 0.0 && alphas[a] < -2.0 * d->min_ev;
+        for (int64_t i = 0; i < n_te; i++)
+            for (int64_t j = 0; j < k; j++)
+                Aall[(a * n_te + i) * k + j] = d->A[i * k + j] * weight(d, j, alphas[a], 0);
+    }
+}
+
+/* Mall (m x n_tr) = Aall (m x k) basis^T. */
+static void resolution(const decomp *d, int64_t m, const double *Aall, double *Mall)
+{
+    if (d->basis_rows)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)d->n_tr, (int)d->k,
+                    1.0, Aall, (int)d->k, d->basis, (int)d->n_tr, 0.0, Mall, (int)d->n_tr);
+    else
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)d->n_tr, (int)d->k, 1.0,
+                    Aall, (int)d->k, d->basis, (int)d->k, 0.0, Mall, (int)d->n_tr);
+}
+
 /* The alpha scan of one fold in float64: scores[a*t + j] += inv * score. */
-static lacus_status scan_fold(const decomp *dd, const double *Y, int64_t t, const int64_t *tr,
+static lacus_status scan_fold(const decomp *d, const double *Y, int64_t t, const int64_t *tr,
                               const int64_t *te, const double *alphas, int64_t na,
                               const lacus_ridgecv_params *prm, double inv, double *scores,
                               lacus_error *err)
 {
-    const decomp d = *dd;
-    const int64_t n_tr = d.n_tr, n_te = d.n_te;
+    const int64_t k = d->k, n_tr = d->n_tr, n_te = d->n_te, m = na * n_te;
+    const int res = use_resolution(d, na, t);
     lacus_status st = LACUS_OK;
-    const int64_t k = d.k, m = na * n_te;
-    /* Alphas that the dual's negative round-off eigenvalues make unsafe. */
     unsigned char *bad = LACUS__ZNEW(unsigned char, na);
-    double *Aall = LACUS__NEW(double, m *k);
-    int64_t tb = batch_size(prm, m + n_tr + n_te + k, t);
-    double *Ysub = LACUS__NEW(double, n_tr *tb), *YteT = LACUS__NEW(double, tb *n_te);
-    double *B = LACUS__NEW(double, k *tb), *PT = LACUS__NEW(double, tb *m);
-    if (!bad || !Aall || !Ysub || !YteT || !B || !PT) {
+    double *Aall = LACUS__NEW(double, m * k), *Mall = res ? LACUS__NEW(double, m * n_tr) : NULL;
+    int64_t tb = batch_size(prm, m + n_tr + n_te + (res ? 0 : k), t);
+    double *Ysub = LACUS__NEW(double, n_tr * tb), *YteT = LACUS__NEW(double, tb * n_te);
+    double *B = res ? NULL : LACUS__NEW(double, k * tb), *PT = LACUS__NEW(double, tb * m);
+    if (!bad || !Aall || (res && !Mall) || !Ysub || !YteT || (!res && !B) || !PT) {
         st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV buffers (%lld targets per batch)",
                          (long long)tb);
     } else {
-        for (int64_t a = 0; a < na; a++) {
-            if (d.dual && d.min_ev < 0.0 && alphas[a] < -2.0 * d.min_ev) bad[a] = 1;
-            for (int64_t i = 0; i < n_te; i++) {
-                const double *src = d.A + i * k;
-                double *dst = Aall + (a * n_te + i) * k;
-                for (int64_t j = 0; j < k; j++)
-                    dst[j] = src[j] * weight(&d, j, alphas[a], 0);
-            }
-        }
+        scaled_designs(d, alphas, na, Aall, bad);
+        if (res) resolution(d, m, Aall, Mall);
         for (int64_t j0 = 0; j0 < t; j0 += tb) {
             int64_t nb = t - j0 < tb ? t - j0 : tb;
             for (int64_t i = 0; i < n_tr; i++)
                 memcpy(Ysub + i * nb, Y + tr[i] * t + j0, (size_t)nb * sizeof(double));
             for (int64_t i = 0; i < n_te; i++)
-                for (int64_t j = 0; j < nb; j++)
-                    YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
-            project(&d, Ysub, nb, B);
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0, B,
-                        (int)nb, Aall, (int)k, 0.0, PT, (int)m);
+                for (int64_t j = 0; j < nb; j++) YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
+            if (res) { /* P^T = Y_tr^T Mall^T */
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)n_tr, 1.0,
+                            Ysub, (int)nb, Mall, (int)n_tr, 0.0, PT, (int)m);
+            } else { /* P^T = B^T Aall^T */
+                project(d, Ysub, nb, B);
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0, B,
+                            (int)nb, Aall, (int)k, 0.0, PT, (int)m);
+            }
 #pragma omp parallel for schedule(static)
             for (int64_t j = 0; j < nb; j++)
                 for (int64_t a = 0; a < na; a++) {
@@ -320,6 +357,7 @@ static lacus_status scan_fold(const decomp *dd, const double *Y, int64_t t, cons
     }
     lacus__free(bad);
     lacus__free(Aall);
+    lacus__free(Mall);
     lacus__free(Ysub);
     lacus__free(YteT);
     lacus__free(B);
@@ -328,7 +366,7 @@ static lacus_status scan_fold(const decomp *dd, const double *Y, int64_t t, cons
 }
 
 /* The same in float32: the decomposition (computed in float64) and Y are
- * rounded to float, both products run in sgemm (twice the speed of dgemm,
+ * rounded to float, the products run in sgemm (twice the speed of dgemm,
  * half the memory), and the scores are accumulated in double. The refit
  * stays in float64. */
 static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, const int64_t *tr,
@@ -337,42 +375,47 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
                                   lacus_error *err)
 {
     const int64_t k = d->k, n_tr = d->n_tr, n_te = d->n_te, m = na * n_te;
+    const int res = use_resolution(d, na, t);
     lacus_status st = LACUS_OK;
     unsigned char *bad = LACUS__ZNEW(unsigned char, na);
-    float *Aall = LACUS__NEW(float, m *k), *basis = LACUS__NEW(float, n_tr *k);
-    int64_t tb = batch_size(prm, (m + n_tr + k) / 2 + n_te, t);
-    float *Ysub = LACUS__NEW(float, n_tr *tb), *B = LACUS__NEW(float, k *tb),
-          *PT = LACUS__NEW(float, tb *m);
-    double *YteT = LACUS__NEW(double, tb *n_te);
-    if (!bad || !Aall || !basis || !Ysub || !B || !PT || !YteT) {
+    double *Aall = LACUS__NEW(double, m * k), *Mall = res ? LACUS__NEW(double, m * n_tr) : NULL;
+    /* The float operand of the big product: Mall (resolution) or Aall. */
+    const int64_t opw = res ? n_tr : k;
+    float *Of = LACUS__NEW(float, m * opw), *basis = res ? NULL : LACUS__NEW(float, n_tr * k);
+    int64_t tb = batch_size(prm, (m + n_tr + (res ? 0 : k)) / 2 + n_te, t);
+    float *Ysub = LACUS__NEW(float, n_tr * tb), *B = res ? NULL : LACUS__NEW(float, k * tb),
+          *PT = LACUS__NEW(float, tb * m);
+    double *YteT = LACUS__NEW(double, tb * n_te);
+    if (!bad || !Aall || (res && !Mall) || !Of || (!res && (!basis || !B)) || !Ysub || !PT ||
+        !YteT) {
         st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV float32 buffers (%lld targets per batch)",
                          (long long)tb);
     } else {
-        for (int64_t i = 0; i < n_tr * k; i++)
-            basis[i] = (float)d->basis[i];
-        for (int64_t a = 0; a < na; a++) {
-            if (d->dual && d->min_ev < 0.0 && alphas[a] < -2.0 * d->min_ev) bad[a] = 1;
-            for (int64_t i = 0; i < n_te; i++)
-                for (int64_t j = 0; j < k; j++)
-                    Aall[(a * n_te + i) * k + j] =
-                        (float)(d->A[i * k + j] * weight(d, j, alphas[a], 0));
-        }
+        scaled_designs(d, alphas, na, Aall, bad);
+        if (res) resolution(d, m, Aall, Mall);
+        const double *src = res ? Mall : Aall;
+        for (int64_t i = 0; i < m * opw; i++) Of[i] = (float)src[i];
+        if (!res)
+            for (int64_t i = 0; i < n_tr * k; i++) basis[i] = (float)d->basis[i];
         for (int64_t j0 = 0; j0 < t; j0 += tb) {
             int64_t nb = t - j0 < tb ? t - j0 : tb;
             for (int64_t i = 0; i < n_tr; i++)
-                for (int64_t j = 0; j < nb; j++)
-                    Ysub[i * nb + j] = (float)Y[tr[i] * t + j0 + j];
+                for (int64_t j = 0; j < nb; j++) Ysub[i * nb + j] = (float)Y[tr[i] * t + j0 + j];
             for (int64_t i = 0; i < n_te; i++)
-                for (int64_t j = 0; j < nb; j++)
-                    YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
-            if (d->basis_rows)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)nb, (int)n_tr,
-                            1.0f, basis, (int)n_tr, Ysub, (int)nb, 0.0f, B, (int)nb);
-            else
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)nb, (int)n_tr,
-                            1.0f, basis, (int)k, Ysub, (int)nb, 0.0f, B, (int)nb);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0f, B,
-                        (int)nb, Aall, (int)k, 0.0f, PT, (int)m);
+                for (int64_t j = 0; j < nb; j++) YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
+            if (res) {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)n_tr, 1.0f,
+                            Ysub, (int)nb, Of, (int)n_tr, 0.0f, PT, (int)m);
+            } else {
+                if (d->basis_rows)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)nb,
+                                (int)n_tr, 1.0f, basis, (int)n_tr, Ysub, (int)nb, 0.0f, B, (int)nb);
+                else
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)nb, (int)n_tr,
+                                1.0f, basis, (int)k, Ysub, (int)nb, 0.0f, B, (int)nb);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0f, B,
+                            (int)nb, Of, (int)k, 0.0f, PT, (int)m);
+            }
 #pragma omp parallel for schedule(static)
             for (int64_t j = 0; j < nb; j++)
                 for (int64_t a = 0; a < na; a++) {
@@ -385,6 +428,8 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
     }
     lacus__free(bad);
     lacus__free(Aall);
+    lacus__free(Mall);
+    lacus__free(Of);
     lacus__free(basis);
     lacus__free(Ysub);
     lacus__free(B);
