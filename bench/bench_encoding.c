@@ -97,11 +97,14 @@ int main(int argc, char **argv)
     }
     double secs = now() - t0;
     if (st) die("fit", st, err.msg);
-    /* Flop model of the lacus algorithm (multiply-add = 2): per fold the
-     * decomposition's product U^T Y (2 k n_tr t) and the alpha scan
-     * (2 n_te k t per alpha); the refit 2 k n t + 2 p k t. */
+    /* Flop model of the lacus algorithm (multiply-add = 2), per fold the
+     * cheaper of the projection (2 k n_tr t + 2 na n_te k t) and the
+     * resolution matrices (2 na n_te k n_tr + 2 na n_te n_tr t); the refit
+     * 2 k n t + 2 p k t; the kernel X X^T. Decompositions not counted. */
     double ntr = n - n / 5.0, nte = n / 5.0, k = is_kernel ? ntr : fmin(ntr, (double)p);
-    double flops = 5 * (2 * k * ntr * t + 10 * 2 * nte * k * t);
+    double proj = 2 * k * ntr * t + 10 * 2 * nte * k * t;
+    double res = 10 * 2 * nte * k * ntr + 10 * 2 * nte * ntr * t;
+    double flops = 5 * fmin(proj, res);
     double kf = is_kernel ? n : fmin((double)n, (double)p);
     flops += 2 * kf * n * t + 2 * kf * (is_kernel ? n : p) * t;
     if (is_kernel) flops += (double)n * n * p;
