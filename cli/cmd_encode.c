@@ -134,7 +134,7 @@ int enc_fit(int argc, char **argv)
         {"tmin", OPT_DOUBLE, &o.tmin, "MEG: epoch start relative to word onset (s)"},
         {"tmax", OPT_DOUBLE, &o.tmax, "MEG: epoch end (s)"},
         {"runs", OPT_STRING, &o.runs, "TRs per run, comma-separated (default: one run)"},
-        {"tr", OPT_DOUBLE, &o.tr, "repetition time in seconds (NIfTI: read from the header)"},
+        {"tr", OPT_DOUBLE, &o.tr, "repetition time in seconds (NIfTI: the header's TR if left at 2)"},
         {"trim-start", OPT_INT, &o.trim_start, "TRs dropped at the start of every run"},
         {"trim-end", OPT_INT, &o.trim_end, "TRs dropped at the end of every run"},
         {"delays", OPT_STRING, &o.delays, "FIR delays in TRs, comma-separated"},
