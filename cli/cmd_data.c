@@ -125,6 +125,8 @@ static void list_generators(void)
         for (int k = 0; k < n; k++) printf(" %s=%g", ps[k].key, *ps[k].value);
         printf("\n");
     }
+    printf("  %-22s %s\n", "vowels", "synthetic Japanese-vowels-shaped classification set "
+           "(lacus data vowels --help)");
 }
 
 static lacus_status generate(const char *gen, gen_state *g, int64_t T, double *out, lacus_error *err)
@@ -179,6 +181,7 @@ int cmd_data(int argc, char **argv)
         return argc < 3 ? 2 : 0;
     }
     const char *gen = argv[2];
+    if (!strcmp(gen, "vowels")) return cmd_data_vowels(argc, argv); /* sequences + labels */
     const gen_info *info = NULL;
     for (int i = 0; i < N_GEN; i++)
         if (!strcmp(gen, generators[i].name)) info = &generators[i];

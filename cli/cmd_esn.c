@@ -87,14 +87,18 @@ int cmd_fit(int argc, char **argv)
     const char *out = "model.npz";
     int force = 0;
     double alpha = 1.0, forgetting = 1.0;
+    const char *online = NULL;
     opt table[] = {
         {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
         {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
         {"output", OPT_STRING, &out, "model file to write (.npz)"},
         ESN_OPTS(o),
         {"force", OPT_FLAG, &force, "FORCE learning: RLS on the fed-back output (implies --feedback)"},
-        {"alpha", OPT_DOUBLE, &alpha, "FORCE: RLS P(0) = I / alpha"},
-        {"forgetting", OPT_DOUBLE, &forgetting, "FORCE: RLS forgetting factor in (0, 1]"},
+        {"online", OPT_STRING, &online, "train the readout online: rls | lms (ReservoirPy's "
+                                        "RLS/LMS partial_fit) instead of ridge"},
+        {"alpha", OPT_DOUBLE, &alpha, "FORCE and --online rls: P(0) = I / alpha; --online lms: "
+                                      "learning rate"},
+        {"forgetting", OPT_DOUBLE, &forgetting, "FORCE and --online rls: forgetting factor in (0, 1]"},
     };
     verb_spec v = {"fit", "--input X.npy --target Y.npy [options]  |  CONFIG.json  |  --config-reference",
                    "Trains an echo state network (reservoir + ridge readout) and saves it.\n"
@@ -103,6 +107,11 @@ int cmd_fit(int argc, char **argv)
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
+    if (lacus_dist_launched()) { /* under mpirun, even with one rank: the same sums */
+        if (force || online)
+            return cli_error("--force and --online (online learning) do not run under MPI"), 2;
+        return fit_dist(&o, &inputs, &targets, out);
+    }
     cli_seqs X, Y;
     if (cli_seqs_load(&inputs, "--input", &X)) return 1;
     if (cli_seqs_load(&targets, "--target", &Y)) {
@@ -126,8 +135,26 @@ int cmd_fit(int argc, char **argv)
         cli_error("%s", err.msg);
         goto done;
     }
+    lacus_online_params op = lacus_online_params_default();
+    if (online) {
+        if (strcmp(online, "rls") && strcmp(online, "lms")) {
+            cli_error("--online \"%s\": expected rls or lms", online);
+            rc = 2;
+            goto done;
+        }
+        if (force || o.feedback) {
+            cli_error("--online: not with --force/--feedback (FORCE already learns online)");
+            rc = 2;
+            goto done;
+        }
+        op.method = strcmp(online, "lms") ? LACUS_ONLINE_RLS : LACUS_ONLINE_LMS;
+        op.alpha = alpha;
+        op.forgetting = forgetting;
+    }
     double t0 = cli_now();
-    if (force ? lacus_esn_force(m, &X.s, &Y.s, alpha, forgetting) : lacus_esn_fit(m, &X.s, &Y.s)) {
+    if (force    ? lacus_esn_force(m, &X.s, &Y.s, alpha, forgetting)
+        : online ? lacus_esn_fit_online(m, &X.s, &Y.s, &op)
+                 : lacus_esn_fit(m, &X.s, &Y.s)) {
         cli_progress_done(&prog);
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
@@ -142,7 +169,7 @@ int cmd_fit(int argc, char **argv)
     for (int64_t i = 0; i < X.s.n_seqs; i++) total += X.s.n_steps[i];
     printf("trained on %lld sequences, %lld steps, %lld units in %.3f s (%s); wrote %s\n",
            (long long)X.s.n_seqs, (long long)total, (long long)p.reservoir.n_units, t1 - t0,
-           force ? "FORCE" : lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
+           force ? "FORCE" : online ? online : lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
     rc = 0;
 done:
     lacus_esn_free(m);

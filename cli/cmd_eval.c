@@ -1,4 +1,5 @@
 /* lacus eval: scores predictions against the truth with every metric. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,17 @@ int cmd_eval(int argc, char **argv)
     opt_list truth = {0}, pred = {0};
     const char *norm = "minmax";
     int dimwise = 0;
+    double vpt = 0, dt = 0, lyap = 0;
     opt table[] = {
         {"truth", OPT_LIST, &truth, "true values (.npy/.npz/.csv)"},
         {"pred", OPT_LIST, &pred, "predictions, same layout"},
         {"norm", OPT_STRING, &norm, "nrmse normaliser: minmax|var|mean|q1q3"},
         {"dimensionwise", OPT_FLAG, &dimwise, "one score per output column"},
+        {"vpt", OPT_DOUBLE, &vpt, "also the valid prediction time of each sequence: steps until "
+                                  "the sigma-normalised error reaches this threshold (0.4 or 0.5; "
+                                  "sigma: std of the truth); 0: off"},
+        {"dt", OPT_DOUBLE, &dt, "with --vpt: time step, to report VPT in Lyapunov times"},
+        {"lyapunov", OPT_DOUBLE, &lyap, "with --vpt and --dt: largest Lyapunov exponent"},
     };
     verb_spec v = {"eval", "--truth Y.npy --pred P.npy [options]",
                    "Prints mse, rmse, nrmse, rsquare, mae and Pearson r (ReservoirPy's definitions)\n"
@@ -78,6 +85,36 @@ int cmd_eval(int argc, char **argv)
             for (int64_t j = 0; j < n_out; j++) printf(" %.10g", out[j]);
             printf(k == 5 ? "  (norm %s)\n" : "\n", norm);
         }
+    }
+    if (vpt > 0) {
+        /* One scale per output from all the truth, then each sequence's VPT. */
+        double *sd = calloc((size_t)O, sizeof *sd);
+        if (!sd) {
+            cli_error("out of memory");
+            goto done;
+        }
+        for (int64_t j = 0; j < O; j++) {
+            double m = 0, ss = 0;
+            for (int64_t t = 0; t < total; t++) m += yt[t * O + j];
+            m /= (double)total;
+            for (int64_t t = 0; t < total; t++) ss += (yt[t * O + j] - m) * (yt[t * O + j] - m);
+            sd[j] = sqrt(ss / (double)total);
+        }
+        printf("vpt     ");
+        for (int64_t i = 0, off = 0; i < Y.s.n_seqs; off += Y.s.n_steps[i] * O, i++) {
+            int64_t steps = 0;
+            if (lacus_vpt(yt + off, yp + off, Y.s.n_steps[i], O, vpt, sd, &steps, NULL, &err)) {
+                printf("\n");
+                cli_error("--vpt: %s", err.msg);
+                free(sd);
+                goto done;
+            }
+            if (dt > 0 && lyap > 0) printf(" %lld (%.3f Lyapunov times)", (long long)steps,
+                                           (double)steps * dt * lyap);
+            else printf(" %lld", (long long)steps);
+        }
+        printf("  (steps, threshold %g)\n", vpt);
+        free(sd);
     }
     rc = 0;
 done:

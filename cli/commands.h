@@ -50,7 +50,18 @@ int cmd_fit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_evolve(int argc, char **argv);
+int cmd_lm(int argc, char **argv);
+int cmd_lgen(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_prep(int argc, char **argv);
+/* lacus data vowels (cmd_classify.c): sequences + labels, not one series. */
+int cmd_data_vowels(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 
 #endif

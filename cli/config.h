@@ -46,6 +46,9 @@ void cli_config_reference(void);
 /* lacus fit CONFIG.json: trains and saves the model the config describes. */
 int fit_config(const char *path);
 
+/* lacus fit under mpirun with more than one rank (fit_dist.c). */
+int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out);
+
 /* lacus run on a graph model: writes node `node`'s outputs (NULL: the
  * last ridge node). */
 int run_graph(const char *model, const opt_list *inputs, const char *out, const char *node);

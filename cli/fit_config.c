@@ -11,6 +11,7 @@
 
 static int fit_esn_config(cli_config *c)
 {
+    if (lacus_dist_launched()) return fit_dist(&c->esn, &c->input, &c->target, c->output);
     cli_seqs X, Y;
     if (cli_seqs_load(&c->input, "input", &X)) return 1;
     if (cli_seqs_load(&c->target, "target", &Y)) {
@@ -59,6 +60,7 @@ done:
 static void report_layer(int64_t l, double mse, double seconds, void *user)
 {
     (void)user;
+    if (lacus_dist_size() > 1) return; /* one line per layer from its own rank would interleave */
     fprintf(stderr, "  layer %3lld trained in %8.3f s, train MSE %.6g\n", (long long)l, seconds,
             mse);
 }
@@ -109,21 +111,29 @@ static int fit_stack_config(cli_config *c)
         goto done;
     }
     double t0 = cli_now();
-    if (lacus_stack_fit(s, &X.s, targets)) {
+    /* Under mpirun, layers trained on teacher inputs are shared out. */
+    if (lacus_stack_fit_dist(s, &X.s, targets)) {
         cli_error("fit: %s", lacus_stack_errmsg(s));
         goto done;
     }
     double t1 = cli_now();
-    if (lacus_stack_save(s, c->output, &err)) {
+    lacus_status st = lacus_dist_rank() == 0 ? lacus_stack_save(s, c->output, &err) : LACUS_OK;
+    if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
+        goto done;
+    }
+    if (lacus_dist_rank() != 0) {
+        rc = 0;
         goto done;
     }
     printf("layer  units  outputs  train_mse\n");
     for (int l = 0; l < L; l++)
         printf("%5d  %5lld  %7lld  %.6g\n", l, (long long)ep[l].reservoir.n_units,
                (long long)outs[l], lacus_stack_train_mse(s, l));
-    printf("trained a stack of %d layers (%s) in %.3f s; wrote %s\n", L,
-           c->teacher_inputs ? "teacher inputs" : "chained", t1 - t0, c->output);
+    printf("trained a stack of %d layers (%s%s) in %.3f s; wrote %s\n", L,
+           c->teacher_inputs ? "teacher inputs" : "chained",
+           lacus_dist_size() > 1 && c->teacher_inputs ? ", layers shared over the MPI ranks" : "",
+           t1 - t0, c->output);
     rc = 0;
 done:
     lacus_stack_free(s);
@@ -175,6 +185,9 @@ static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
 
 static int fit_graph_config(cli_config *c)
 {
+    if (lacus_dist_size() > 1)
+        return cli_error("%s: graphs are not trained over MPI ranks yet: run without mpirun",
+                         c->path), 2;
     int n = c->n_nodes, rc = 1;
     cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
     int64_t *outs = calloc((size_t)n, sizeof *outs), ids[CLI_CONFIG_MAX_LAYERS];

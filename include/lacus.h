@@ -13,6 +13,7 @@
  *   lacus/ridge.h     streaming ridge readout     lacus/metrics.h   metrics
  *   lacus/online.h    RLS (FORCE), LMS            lacus/nvar.h      NVAR
  *   lacus/stack.h     layer stacks (ReservoirBERT) lacus/graph.h     graphs of nodes
+ *   lacus/dist.h      MPI: sharded fits           lacus/search.h    random / TPE samplers
  *
  * Conventions that hold for every function below
  * ----------------------------------------------
@@ -131,10 +132,20 @@ int lacus_get_num_threads(void);
 #include "lacus/esn.h"
 #include "lacus/stack.h"
 #include "lacus/graph.h"
+#include "lacus/dist.h"
+#include "lacus/search.h"
 #include "lacus/ip.h"
 #include "lacus/plasticity.h"
+#include "lacus/tune.h"
 #include "lacus/datasets.h"
 #include "lacus/metrics.h"
+#include "lacus/neat.h"
+#include "lacus/lang.h"
+#include "lacus/lm.h"
+#include "lacus/lgen.h"
+#include "lacus/preprocess.h"
+#include "lacus/classify.h"
+#include "lacus/local_learning.h"
 #include "lacus/encoding.h"
 
 #ifdef __cplusplus

@@ -258,4 +258,42 @@ lacus_status lacus_kuramoto_sivashinsky(int64_t n_steps,
                                         const lacus_kuramoto_sivashinsky_params *p, double *out,
                                         lacus_error *err);
 
+/* Japanese-vowels-shaped sequences for classification, SYNTHETIC: the
+ * shape of the UCI "Japanese Vowels" set (Kudo, Toyama & Shimbo 1999: 9
+ * speakers uttering /ae/, 12 LPC cepstrum coefficients per frame, 7 to 29
+ * frames) on generated data; it is not that data set and its accuracies are
+ * not comparable with published ones. Each class is a "speaker": a vocal
+ * tract with 3 formants (pole angles w_k, radii r_k) gliding over the
+ * utterance, whose LPC cepstrum is the exact one of an all-pole filter,
+ *   c_n(t) = sum_k 2 r_k^n cos(n w_k(t)) / n,   n = 1 .. 12.
+ * The speakers' formants (scaled by a vocal-tract factor per class) are
+ * drawn from speaker_seed; each utterance draws its length uniformly in
+ * [min_len, max_len], a tempo, a +-jitter of every formant and Gaussian
+ * noise of standard deviation `noise` on every coefficient from seed. Keep
+ * speaker_seed and change seed for a test set of the same speakers.
+ * Sequences are ordered by class (n_per_class of class 0, then class 1 ...).
+ * Deterministic: the same parameters give the same numbers on any machine
+ * with IEEE doubles and a correctly rounded libm for sin/cos/exp/pow. */
+#define LACUS_VOWELS_CLASSES 9
+#define LACUS_VOWELS_DIMS 12
+typedef struct lacus_vowels_params {
+    int64_t n_per_class;   /* >= 1; default 30 (UCI's training set has 30 per speaker) */
+    int64_t min_len;       /* >= 1; default 7 */
+    int64_t max_len;       /* >= min_len, <= 100000; default 29 */
+    double noise;          /* >= 0; default 0.1 */
+    double jitter;         /* relative formant jitter per utterance, in [0, 0.5); default 0.05 */
+    uint64_t speaker_seed; /* the 9 speakers; default 9 */
+    uint64_t seed;         /* the utterances; default 1 */
+} lacus_vowels_params;
+lacus_vowels_params lacus_vowels_params_default(void);
+/* Lengths of the 9 n_per_class sequences (a size query: the sum is the row
+ * count of x below). lengths (9 n_per_class). */
+lacus_status lacus_vowels_lengths(const lacus_vowels_params *p, int64_t *lengths,
+                                  lacus_error *err);
+/* x (sum of lengths, 12) row-major, sequences one after another; lengths and
+ * labels (9 n_per_class) each; labels in 0 .. 8. Any of lengths/labels may
+ * be NULL. */
+lacus_status lacus_vowels(const lacus_vowels_params *p, double *x, int64_t *lengths,
+                          int64_t *labels, lacus_error *err);
+
 #endif /* LACUS_DATASETS_H */

@@ -81,6 +81,17 @@ lacus_status lacus_esn_solve(lacus_esn *m);
 lacus_status lacus_esn_force(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                              double alpha, double forgetting);
 
+/* Trains the readout online, by RLS or LMS (lacus/online.h; method, alpha,
+ * forgetting and fit_bias are read from op, its widths are filled in), as
+ * ReservoirPy's (reservoir >> RLS(...)).partial_fit(u, y) does: through each
+ * sequence from a zero state, one step at a time in order, skipping the
+ * first `warmup` steps of each sequence. The learned weights become the
+ * readout (run, generate and save use them). Not with feedback (that is
+ * lacus_esn_force). On divergence (LACUS_ERR_NUMERIC) the readout keeps the
+ * last good weights and the message names the sequence and step. */
+lacus_status lacus_esn_fit_online(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
+                                  const lacus_online_params *op);
+
 /* Sets (or clears, with NULL) the progress report of later fits and runs,
  * e.g. on a model from lacus_esn_load. */
 void lacus_esn_set_progress(lacus_esn *m, void (*progress)(double fraction, void *user),

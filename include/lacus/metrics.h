@@ -66,6 +66,19 @@ lacus_status lacus_nrmse_value(const double *y_true, const double *y_pred, int64
 /* "minmax", "var", "mean" or "q1q3" -> the enum; anything else is
  * LACUS_ERR_ARG with the list of names. */
 lacus_status lacus_nrmse_norm_parse(const char *name, lacus_nrmse_norm *out, lacus_error *err);
+
+/* Valid prediction time of a forecast (Vlachas et al. 2020; Pathak et al.):
+ * with the per-step error e(t) = sqrt(mean_i ((y_pred[t,i] - y_true[t,i]) /
+ * sigma_i)^2), *steps gets the number of leading steps with e(t) < threshold
+ * (n_steps when the whole forecast stays below it). sigma (n_outputs) is the
+ * per-component scale; NULL uses the standard deviation of each y_true
+ * column (ddof 0) over the n_steps given — pass the training data's when the
+ * forecast is short. Multiply by dt * lambda_max for Lyapunov times. Usual
+ * thresholds: 0.5 (Vlachas) or 0.4 (Pathak). e (n_steps, may be NULL)
+ * receives e(t). */
+lacus_status lacus_vpt(const double *y_true, const double *y_pred, int64_t n_steps,
+                       int64_t n_outputs, double threshold, const double *sigma,
+                       int64_t *steps, double *e, lacus_error *err);
 /* The name of a normaliser ("minmax"...), or NULL for an unknown value. */
 const char *lacus_nrmse_norm_name(lacus_nrmse_norm norm);
 

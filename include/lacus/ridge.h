@@ -88,6 +88,9 @@ lacus_status lacus_ridge_predict(const lacus_ridge *m, const double *x, int64_t 
 lacus_status lacus_ridge_get_weights(const lacus_ridge *m, double *Wout, double *b);
 lacus_status lacus_ridge_set_weights(lacus_ridge *m, const double *Wout, const double *b);
 int64_t lacus_ridge_n_samples(const lacus_ridge *m);
+/* The shapes of Wout: (n_features, n_outputs). */
+int64_t lacus_ridge_n_features(const lacus_ridge *m);
+int64_t lacus_ridge_n_outputs(const lacus_ridge *m);
 /* Which solver the last solve used (primal, dual), and whether the Cholesky
  * factorisation fell back to the indefinite solve (1) or not (0). */
 lacus_solver lacus_ridge_last_solver(const lacus_ridge *m);

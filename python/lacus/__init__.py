@@ -15,6 +15,7 @@ from .ridge import Ridge
 from .esn import ESN
 from .online import Online, RLS, LMS
 from .nvar import NVAR
+from .graph import Graph
 from . import datasets, metrics
 
 

@@ -83,7 +83,8 @@ class ReservoirParams(ctypes.Structure):
 
 class RidgeParams(ctypes.Structure):
     _fields_ = [("n_features", c_int64), ("n_outputs", c_int64), ("ridge", c_double),
-                ("bias", c_int), ("solver", c_int), ("keep_samples", c_int64)]
+                ("bias", c_int), ("solver", c_int), ("keep_samples", c_int64),
+                ("accumulate_f32", c_int)]
 
 
 class OnlineParams(ctypes.Structure):
@@ -224,6 +225,8 @@ _proto("lacus_ridge_predict", status, c_void_p, P_double, c_int64, c_int64, P_do
 _proto("lacus_ridge_get_weights", status, c_void_p, P_double, P_double)
 _proto("lacus_ridge_set_weights", status, c_void_p, P_double, P_double)
 _proto("lacus_ridge_n_samples", c_int64, c_void_p)
+_proto("lacus_ridge_n_features", c_int64, c_void_p)
+_proto("lacus_ridge_n_outputs", c_int64, c_void_p)
 _proto("lacus_ridge_last_solver", c_int, c_void_p)
 _proto("lacus_ridge_used_fallback", c_int, c_void_p)
 
@@ -243,6 +246,32 @@ _proto("lacus_esn_is_trained", c_int, c_void_p)
 _proto("lacus_esn_generate", status, c_void_p, P_double, c_int64, c_int64, P_double)
 _proto("lacus_esn_save", status, c_void_p, c_char_p, P_err)
 _proto("lacus_esn_load", status, c_char_p, ctypes.POINTER(c_void_p), P_err)
+
+# Model graphs
+_proto("lacus_graph_create", status, ctypes.POINTER(c_void_p), P_err)
+_proto("lacus_graph_free", None, c_void_p)
+_proto("lacus_graph_errmsg", c_char_p, c_void_p)
+_proto("lacus_graph_add_input", status, c_void_p, c_char_p, c_int64, P_int64)
+_proto("lacus_graph_add_reservoir", status, c_void_p, c_char_p, ctypes.POINTER(ReservoirParams),
+       P_int64)
+_proto("lacus_graph_add_ridge", status, c_void_p, c_char_p, ctypes.POINTER(RidgeParams), P_int64)
+_proto("lacus_graph_connect", status, c_void_p, c_int64, c_int64, c_int64)
+_proto("lacus_graph_n_nodes", c_int64, c_void_p)
+_proto("lacus_graph_node_kind", c_int, c_void_p, c_int64)
+_proto("lacus_graph_node_name", c_char_p, c_void_p, c_int64)
+_proto("lacus_graph_find", c_int64, c_void_p, c_char_p)
+_proto("lacus_graph_node_width", c_int64, c_void_p, c_int64)
+_proto("lacus_graph_inputs", c_int64, c_void_p, P_int64, c_int64)
+_proto("lacus_graph_readouts", c_int64, c_void_p, P_int64, c_int64)
+_proto("lacus_graph_initialize", status, c_void_p, P_int64)
+_proto("lacus_graph_reservoir", c_void_p, c_void_p, c_int64)
+_proto("lacus_graph_ridge", c_void_p, c_void_p, c_int64)
+_proto("lacus_graph_fit", status, c_void_p, ctypes.POINTER(ctypes.POINTER(Seqs)),
+       ctypes.POINTER(ctypes.POINTER(Seqs)), c_int64)
+_proto("lacus_graph_run", status, c_void_p, ctypes.POINTER(ctypes.POINTER(Seqs)),
+       ctypes.POINTER(P_P_double))
+_proto("lacus_graph_save", status, c_void_p, c_char_p, P_err)
+_proto("lacus_graph_load", status, c_char_p, ctypes.POINTER(c_void_p), P_err)
 
 # Online readouts (RLS, LMS)
 _proto("lacus_online_params_default", OnlineParams)

@@ -173,7 +173,8 @@ lacus_status lacus__plot_panel(lacus__plot *p, const char *title, const char *xl
     p->panels_left--;
     p->in_panel = 1;
     /* Every panel starts from the same axis state. */
-    text_add(&p->cmds, "unset logscale; set autoscale; unset key; set key top right; "
+    text_add(&p->cmds, "unset logscale; set format x \"%% h\"; set format y \"%% h\"; "
+                       "set autoscale; unset key; set key top right; "
                        "set yrange [*:*] noreverse; unset colorbox\n");
     text_add(&p->cmds, "set title ");
     text_quoted(&p->cmds, title);
@@ -193,8 +194,9 @@ static void ensure_panel(lacus__plot *p)
 void lacus__plot_log(lacus__plot *p, int log_x, int log_y)
 {
     ensure_panel(p);
-    if (log_x) text_add(&p->cmds, "set logscale x\n");
-    if (log_y) text_add(&p->cmds, "set logscale y\n");
+    /* "%g" ticks: gnuplot's default prints 1e4 as 10000.0000000 on log axes. */
+    if (log_x) text_add(&p->cmds, "set logscale x; set format x \"%%g\"\n");
+    if (log_y) text_add(&p->cmds, "set logscale y; set format y \"%%g\"\n");
 }
 
 void lacus__plot_xrange(lacus__plot *p, double lo, double hi)

@@ -23,7 +23,8 @@ enum {
     LACUS__STREAM_WIN = 2,
     LACUS__STREAM_BIAS = 3,
     LACUS__STREAM_NOISE = 4,
-    LACUS__STREAM_DATA = 5
+    LACUS__STREAM_DATA = 5,
+    LACUS__STREAM_SEARCH = 6
 };
 
 void lacus__rng_seed(lacus__rng *r, uint64_t seed);

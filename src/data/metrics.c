@@ -293,3 +293,53 @@ lacus_status lacus_nrmse_value(const double *y_true, const double *y_pred, int64
     for (int64_t j = 0; j < n_out; j++) out[j] /= norm_value;
     return LACUS_OK;
 }
+
+lacus_status lacus_vpt(const double *y_true, const double *y_pred, int64_t n_steps,
+                       int64_t n_outputs, double threshold, const double *sigma,
+                       int64_t *steps, double *e, lacus_error *err)
+{
+    if (!y_true || !y_pred || !steps || n_steps < 1 || n_outputs < 1)
+        return lacus__fail(err, LACUS_ERR_ARG, "vpt: n_steps = %lld, n_outputs = %lld or a NULL buffer",
+                           (long long)n_steps, (long long)n_outputs);
+    if (!(threshold > 0) || !isfinite(threshold))
+        return lacus__fail(err, LACUS_ERR_ARG, "vpt: threshold = %g: must be finite and > 0", threshold);
+    lacus_status st;
+    if ((st = lacus__check_finite(err, "y_true", y_true, n_steps, n_outputs, n_outputs)) ||
+        (st = lacus__check_finite(err, "y_pred", y_pred, n_steps, n_outputs, n_outputs)))
+        return st;
+    double *s = lacus__malloc((size_t)n_outputs * sizeof(double));
+    if (!s) return lacus__fail(err, LACUS_ERR_NOMEM, "vpt: out of memory");
+    for (int64_t i = 0; i < n_outputs; i++) {
+        if (sigma) {
+            s[i] = sigma[i];
+        } else {
+            double m = 0, v = 0;
+            for (int64_t t = 0; t < n_steps; t++) m += y_true[t * n_outputs + i];
+            m /= (double)n_steps;
+            for (int64_t t = 0; t < n_steps; t++) {
+                double d = y_true[t * n_outputs + i] - m;
+                v += d * d;
+            }
+            s[i] = sqrt(v / (double)n_steps);
+        }
+        if (!(s[i] > 0) || !isfinite(s[i])) {
+            lacus__free(s);
+            return lacus__fail(err, LACUS_ERR_NUMERIC,
+                               "vpt: the scale of output %lld is %g (a constant truth?): pass sigma",
+                               (long long)i, sigma ? sigma[i] : 0.0);
+        }
+    }
+    *steps = n_steps;
+    for (int64_t t = 0; t < n_steps; t++) {
+        double acc = 0;
+        for (int64_t i = 0; i < n_outputs; i++) {
+            double d = (y_pred[t * n_outputs + i] - y_true[t * n_outputs + i]) / s[i];
+            acc += d * d;
+        }
+        double et = sqrt(acc / (double)n_outputs);
+        if (e) e[t] = et;
+        if (et >= threshold && *steps == n_steps) *steps = t;
+    }
+    lacus__free(s);
+    return LACUS_OK;
+}

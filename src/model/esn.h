@@ -71,6 +71,10 @@ lacus_status lacus__reservoir_read(const char *path, lacus_npz *z, const char *p
 lacus_status lacus__ridge_read(const char *path, lacus_npz *z, const char *prefix, lacus_ridge *r,
                                lacus_error *err);
 
+/* Starts a streaming fit (a fresh readout for n_outputs, and the buffers);
+ * lacus_esn_partial_fit calls it on its first chunk. */
+lacus_status lacus__esn_stream_start(lacus_esn *m, int64_t n_outputs);
+
 /* Releases the streaming-fit buffers (lacus_esn_partial_fit). */
 void lacus__esn_stream_free(lacus_esn *m);
 

@@ -19,6 +19,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "model/esn.h"
+#include "model/model_file.h"
 
 #define EQUATION                                                                       \
     "x[t+1] = (1-lr)*x[t] + lr*f(W x[t] + Win (u[t+1] + noise_in) + bias) + noise_rc; " \
@@ -66,16 +67,12 @@ void *lacus__ridge_json(const lacus_ridge *r)
 
 void *lacus__esn_manifest(const lacus_esn *m)
 {
-    cJSON *root = cJSON_CreateObject();
+    cJSON *root = lacus__manifest_new("esn");
     cJSON *res = lacus__reservoir_json(&m->res->p), *ro = lacus__ridge_json(m->readout);
     if (!root || !res || !ro) {
         cJSON_Delete(root); cJSON_Delete(res); cJSON_Delete(ro);
         return NULL;
     }
-    cJSON_AddStringToObject(root, "format", "lacus-model");
-    cJSON_AddNumberToObject(root, "format_version", LACUS_MODEL_FORMAT_VERSION);
-    cJSON_AddStringToObject(root, "lacus_version", lacus_version());
-    cJSON_AddStringToObject(root, "kind", "esn");
     cJSON_AddStringToObject(root, "equation", EQUATION);
     cJSON_AddNumberToObject(root, "warmup", (double)m->p.warmup);
     cJSON_AddBoolToObject(root, "feed_input", m->p.feed_input);

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "model/esn.h"
+#include "model/model_file.h"
 
 typedef struct {
     const char *path;
@@ -281,18 +282,11 @@ lacus_status lacus_esn_load(const char *path, lacus_esn **out, lacus_error *err)
     lacus_error local;
     loader L = {path, err ? err : &local, ""};
     lacus_npz *z = NULL;
-    lacus_status st = lacus_npz_open(path, &z, L.err);
+    cJSON *man = NULL;
+    /* build checks format, version and kind itself (layers of a stack too). */
+    lacus_status st = lacus__manifest_read(path, NULL, &z, &man, L.err);
     if (st) return st;
-    void *buf = NULL;
-    size_t len = 0;
-    if ((st = lacus_npz_read_bytes(z, "manifest.json", &buf, &len, L.err))) {
-        lacus_npz_close(z);
-        return st;
-    }
-    cJSON *man = cJSON_ParseWithLength(buf, len);
-    lacus_free(buf);
-    if (!man || !cJSON_IsObject(man)) st = bad(&L, "not a JSON object");
-    else st = build(&L, man, z, out);
+    st = build(&L, man, z, out);
     cJSON_Delete(man);
     lacus_npz_close(z);
     return st;

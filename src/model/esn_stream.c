@@ -9,8 +9,12 @@
 
 #define STREAM_ROWS 256
 
-static lacus_status start_readout(lacus_esn *m, int64_t n_outputs)
+lacus_status lacus__esn_stream_start(lacus_esn *m, int64_t n_outputs)
 {
+    if (m->p.n_feedback > 0 && n_outputs != m->p.n_feedback)
+        return lacus__fail(&m->err, LACUS_ERR_SHAPE,
+                           "chunk has %lld outputs but the reservoir feeds back %lld",
+                           (long long)n_outputs, (long long)m->p.n_feedback);
     lacus_ridge_params rp = m->p.readout;
     rp.n_features = lacus__esn_n_features(m);
     rp.n_outputs = n_outputs;
@@ -54,14 +58,7 @@ lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *
     if (!m->stream_block) {
         if (!new_sequence)
             return lacus__fail(&m->err, LACUS_ERR_STATE, "the first chunk must start a sequence (new_sequence = 1)");
-        if ((st = start_readout(m, n_outputs))) return st;
-        if (O > 0 && n_outputs != O) {
-            st = lacus__fail(&m->err, LACUS_ERR_SHAPE,
-                             "chunk has %lld outputs but the reservoir feeds back %lld",
-                             (long long)n_outputs, (long long)O);
-            lacus__esn_stream_free(m);
-            return st;
-        }
+        if ((st = lacus__esn_stream_start(m, n_outputs))) return st;
     } else if (n_outputs != m->n_outputs) {
         return lacus__fail(&m->err, LACUS_ERR_SHAPE, "chunk has %lld outputs, earlier chunks %lld",
                            (long long)n_outputs, (long long)m->n_outputs);

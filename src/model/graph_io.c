@@ -10,20 +10,17 @@
 #include "core/error.h"
 #include "model/esn.h"
 #include "model/graph.h"
+#include "model/model_file.h"
 
 static const char *const kind_names[] = {"input", "reservoir", "ridge"};
 
 static cJSON *manifest(const lacus_graph *g)
 {
-    cJSON *man = cJSON_CreateObject(), *nodes = cJSON_CreateArray(), *edges = cJSON_CreateArray();
+    cJSON *man = lacus__manifest_new("graph"), *nodes = cJSON_CreateArray(), *edges = cJSON_CreateArray();
     if (!man || !nodes || !edges) {
         cJSON_Delete(man); cJSON_Delete(nodes); cJSON_Delete(edges);
         return NULL;
     }
-    cJSON_AddStringToObject(man, "format", "lacus-model");
-    cJSON_AddNumberToObject(man, "format_version", LACUS_MODEL_FORMAT_VERSION);
-    cJSON_AddStringToObject(man, "lacus_version", lacus_version());
-    cJSON_AddStringToObject(man, "kind", "graph");
     cJSON_AddItemToObject(man, "nodes", nodes);
     cJSON_AddItemToObject(man, "edges", edges);
     int ok = 1;
@@ -201,33 +198,13 @@ lacus_status lacus_graph_load(const char *path, lacus_graph **out, lacus_error *
     lacus_error local;
     if (!err) err = &local;
     lacus_npz *z = NULL;
-    lacus_status st = lacus_npz_open(path, &z, err);
+    cJSON *man = NULL;
+    lacus_status st = lacus__manifest_read(path, "graph", &z, &man, err);
     if (st) return st;
-    void *buf = NULL;
-    size_t len = 0;
-    if ((st = lacus_npz_read_bytes(z, "manifest.json", &buf, &len, err))) {
-        lacus_npz_close(z);
-        return st;
-    }
-    cJSON *man = cJSON_ParseWithLength(buf, len);
-    lacus_free(buf);
     lacus_graph *g = NULL;
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(man, "format");
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(man, "format_version");
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(man, "kind");
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(man, "nodes");
     const cJSON *edges = cJSON_GetObjectItemCaseSensitive(man, "edges");
-    if (!cJSON_IsObject(man) || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, "lacus-model") ||
-        !cJSON_IsNumber(ver)) {
-        st = bad(err, path, "not a lacus model manifest", 0);
-    } else if (ver->valuedouble > LACUS_MODEL_FORMAT_VERSION || ver->valuedouble < 1) {
-        st = lacus__fail(err, LACUS_ERR_UNSUPPORTED,
-                         "%s: model format version %g is not supported by lacus %s (it reads "
-                         "versions 1 to %d): upgrade lacus",
-                         path, ver->valuedouble, lacus_version(), LACUS_MODEL_FORMAT_VERSION);
-    } else if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "graph")) {
-        st = bad(err, path, "\"kind\" is not \"graph\"", 0);
-    } else if (!cJSON_IsArray(nodes) || !cJSON_IsArray(edges)) {
+    if (!cJSON_IsArray(nodes) || !cJSON_IsArray(edges)) {
         st = bad(err, path, "\"nodes\" or \"edges\" is missing", 0);
     } else if (!(st = lacus_graph_create(&g, err)) && !(st = add_nodes(g, path, nodes, err)) &&
                !(st = add_edges(g, path, edges, err)) && !(st = load_nodes(g, path, z, err))) {

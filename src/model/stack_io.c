@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "model/model_file.h"
 #include "model/stack.h"
 
 lacus_status lacus_stack_save(const lacus_stack *s, const char *path, lacus_error *err)
@@ -17,13 +18,9 @@ lacus_status lacus_stack_save(const lacus_stack *s, const char *path, lacus_erro
         if (!lacus_esn_is_trained(s->layers[l]))
             return lacus__fail(err, LACUS_ERR_STATE, "layer %lld is not trained: nothing to save",
                                (long long)l);
-    cJSON *man = cJSON_CreateObject(), *layers = cJSON_CreateArray();
+    cJSON *man = lacus__manifest_new("stack"), *layers = cJSON_CreateArray();
     int ok = man && layers;
     if (ok) {
-        cJSON_AddStringToObject(man, "format", "lacus-model");
-        cJSON_AddNumberToObject(man, "format_version", LACUS_MODEL_FORMAT_VERSION);
-        cJSON_AddStringToObject(man, "lacus_version", lacus_version());
-        cJSON_AddStringToObject(man, "kind", "stack");
         cJSON_AddNumberToObject(man, "n_layers", (double)s->n_layers);
         cJSON_AddBoolToObject(man, "teacher_inputs", s->teacher_inputs);
         cJSON_AddItemToObject(man, "layers", layers);
@@ -61,21 +58,8 @@ static lacus_status bad(lacus_error *err, const char *path, const char *what)
 static lacus_status build(const char *path, const cJSON *man, lacus_npz *z, lacus_stack **out,
                           lacus_error *err)
 {
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(man, "format");
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(man, "format_version");
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(man, "kind");
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(man, "layers");
     const cJSON *teacher = cJSON_GetObjectItemCaseSensitive(man, "teacher_inputs");
-    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "lacus-model") != 0)
-        return bad(err, path, "\"format\" is not \"lacus-model\"");
-    if (!cJSON_IsNumber(ver)) return bad(err, path, "key \"format_version\" is missing");
-    if (ver->valuedouble > LACUS_MODEL_FORMAT_VERSION || ver->valuedouble < 1)
-        return lacus__fail(err, LACUS_ERR_UNSUPPORTED,
-                           "%s: model format version %g is not supported by lacus %s (it reads "
-                           "versions 1 to %d): upgrade lacus",
-                           path, ver->valuedouble, lacus_version(), LACUS_MODEL_FORMAT_VERSION);
-    if (!cJSON_IsString(kind) || strcmp(kind->valuestring, "stack") != 0)
-        return bad(err, path, "\"kind\" is not \"stack\" (an ESN file loads with lacus_esn_load)");
     if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) < 1)
         return bad(err, path, "key \"layers\" is missing or empty");
     lacus_stack *s;
@@ -109,32 +93,6 @@ static lacus_status build(const char *path, const cJSON *man, lacus_npz *z, lacu
     return LACUS_OK;
 }
 
-/* Reads and parses a model file's manifest; the caller deletes it. */
-static lacus_status read_manifest(const char *path, lacus_npz **zout, cJSON **out, lacus_error *err)
-{
-    *out = NULL;
-    lacus_npz *z = NULL;
-    lacus_status st = lacus_npz_open(path, &z, err);
-    if (st) return st;
-    void *buf = NULL;
-    size_t len = 0;
-    if ((st = lacus_npz_read_bytes(z, "manifest.json", &buf, &len, err))) {
-        lacus_npz_close(z);
-        return st;
-    }
-    cJSON *man = cJSON_ParseWithLength(buf, len);
-    lacus_free(buf);
-    if (!man || !cJSON_IsObject(man)) {
-        cJSON_Delete(man);
-        lacus_npz_close(z);
-        return bad(err, path, "not a JSON object");
-    }
-    *out = man;
-    if (zout) *zout = z;
-    else lacus_npz_close(z);
-    return LACUS_OK;
-}
-
 lacus_status lacus_model_file_kind(const char *path, char *kind, size_t kind_size,
                                    lacus_error *err)
 {
@@ -142,7 +100,7 @@ lacus_status lacus_model_file_kind(const char *path, char *kind, size_t kind_siz
         return lacus__fail(err, LACUS_ERR_ARG, "path or kind is NULL");
     kind[0] = '\0';
     cJSON *man = NULL;
-    lacus_status st = read_manifest(path, NULL, &man, err);
+    lacus_status st = lacus__manifest_read(path, NULL, NULL, &man, err);
     if (st) return st;
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(man, "kind");
     if (cJSON_IsString(k)) snprintf(kind, kind_size, "%s", k->valuestring);
@@ -157,7 +115,7 @@ lacus_status lacus_stack_load(const char *path, lacus_stack **out, lacus_error *
     *out = NULL;
     lacus_npz *z = NULL;
     cJSON *man = NULL;
-    lacus_status st = read_manifest(path, &z, &man, err);
+    lacus_status st = lacus__manifest_read(path, "stack", &z, &man, err);
     if (st) return st;
     st = build(path, man, z, out, err);
     cJSON_Delete(man);

@@ -132,6 +132,9 @@ void lacus__ridge_release(lacus_ridge *m)
     m->solved = 0;
 }
 
+int64_t lacus_ridge_n_features(const lacus_ridge *m) { return m->p.n_features; }
+int64_t lacus_ridge_n_outputs(const lacus_ridge *m) { return m->p.n_outputs; }
+
 const char *lacus_ridge_errmsg(const lacus_ridge *m) { return m ? m->err.msg : "NULL readout"; }
 
 void lacus_ridge_reset(lacus_ridge *m)

@@ -42,4 +42,14 @@ expect_ok "fit with feedback" "$LACUS" fit --input mg.npy --target mg.npy --feed
 expect_ok "run in closed loop" "$LACUS" run --model fb.npz --input mg.npy --output pfb.npy
 expect_ok "FORCE" "$LACUS" fit --input mg.npy --target mg.npy --force --units 40 --lr 0.3 --output force.npz
 grep -q "(FORCE)" out.txt || { echo "FAIL: FORCE fit output"; failed=$((failed + 1)); }
+expect_ok "online RLS readout" "$LACUS" fit --input mg.npy --target mg.npy --online rls --alpha 1e-6 \
+    --units 40 --lr 0.3 --output rls.npz
+grep -q "(rls)" out.txt || { echo "FAIL: RLS fit output"; failed=$((failed + 1)); }
+expect_ok "run the RLS model" "$LACUS" run --model rls.npz --input mg.npy --output prls.npy
+expect_fail "unknown online method" 2 '--online "sgd": expected rls or lms' o.npz \
+    "$LACUS" fit --input mg.npy --target mg.npy --online sgd --output o.npz
+expect_fail "diverging LMS" 1 "LMS diverged at row" o.npz \
+    "$LACUS" fit --input mg.npy --target mg.npy --online lms --alpha 1e6 --output o.npz
+expect_ok "VPT of a perfect forecast" "$LACUS" eval --truth mg.npy --pred mg.npy --vpt 0.4 --dt 0.5 --lyapunov 0.01
+grep -q "^vpt      1200 (6.000 Lyapunov times)" out.txt || { echo "FAIL: vpt line"; cat out.txt; failed=$((failed + 1)); }
 finish

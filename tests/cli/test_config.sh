@@ -41,6 +41,13 @@ expect_fail "--layer on an ESN" 2 "is not a stack" x.npy \
     "$LACUS" run --model cli.npz --input mg.npy --layer 0 --output x.npy
 expect_ok "config reference" "$LACUS" fit --config-reference
 grep -q '^| `input_scaling` | number | 1 |' out.txt || { failed=$((failed + 1)); echo "FAIL: reference"; }
+# docs/config.md must still hold the reference the binary prints.
+DOC="${LACUS_FIXTURES:?}/../../docs/config.md"
+missing=0
+while IFS= read -r line; do
+    grep -qxF -- "$line" "$DOC" || { missing=$((missing + 1)); echo "docs/config.md lacks: $line"; }
+done <out.txt
+if [ $missing -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 # A graph [reservoir -> ridge] is the same model as the ESN above.
 cat >graph.json <<'JSON'

@@ -221,5 +221,29 @@ int main(void)
     lacus_ndarray_free(&a);
     lacus_ndarray_free(&b);
     lacus_ndarray_free(&c);
+    TEST("valid prediction time: the first step whose normalised error reaches the threshold")
+    {
+        /* Two outputs with scales 2 and 0.5: e(t) = sqrt(((d0/2)^2 + (d1/0.5)^2) / 2). */
+        double vt[5 * 2] = {0}, vp[5 * 2] = {0}, sigma[2] = {2.0, 0.5}, e[5];
+        double d0[5] = {0.0, 0.2, 0.4, 1.2, 0.1}, d1[5] = {0.0, 0.05, 0.1, 0.1, 0.0};
+        for (int t = 0; t < 5; t++) {
+            vp[2 * t] = d0[t];
+            vp[2 * t + 1] = d1[t];
+        }
+        int64_t steps = -1;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus_vpt(vt, vp, 5, 2, 0.4, sigma, &steps, e, &err), LACUS_OK);
+        for (int t = 0; t < 5; t++) {
+            double q0 = d0[t] / 2.0, q1 = d1[t] / 0.5;
+            CHECK_CLOSE(e[t], sqrt((q0 * q0 + q1 * q1) / 2.0), 1e-15);
+        }
+        CHECK(steps == 3); /* e = 0, 0.112, 0.224, 0.616: step 3 is the first >= 0.4 */
+        CHECK_STATUS(lacus_vpt(vt, vp, 3, 2, 0.4, sigma, &steps, NULL, &err), LACUS_OK);
+        CHECK(steps == 3); /* never reached: the whole forecast */
+        /* sigma = NULL: the truth's own standard deviation; a constant truth is refused */
+        CHECK_STATUS(lacus_vpt(vt, vp, 5, 2, 0.4, NULL, &steps, NULL, &err), LACUS_ERR_NUMERIC);
+        CHECK(strstr(err.msg, "constant truth") != NULL);
+        CHECK_STATUS(lacus_vpt(vt, vp, 5, 2, 0.0, sigma, &steps, NULL, &err), LACUS_ERR_ARG);
+    }
     TEST_MAIN_END();
 }

@@ -1,0 +1,636 @@
+/* lacus lm train|eval|generate: reservoir language models on text files,
+ * with the baselines of the goal ladder (unigram, Kneser-Ney n-grams, xz,
+ * bzip2) measured on the same split in the same run. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "common.h"
+
+/* ---- texts and splits ---------------------------------------------------- */
+
+typedef struct text_buf {
+    char *data;
+    size_t len, cap;
+} text_buf;
+
+static int append_file(text_buf *t, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return cli_error("cannot open text %s", path), -1;
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (t->len + n > t->cap) {
+            size_t c = t->cap ? t->cap * 2 : 1 << 20;
+            while (c < t->len + n) c *= 2;
+            char *d = realloc(t->data, c);
+            if (!d) {
+                fclose(f);
+                return cli_error("out of memory reading %s", path), -1;
+            }
+            t->data = d, t->cap = c;
+        }
+        memcpy(t->data + t->len, buf, n);
+        t->len += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return cli_error("cannot read text %s", path), -1;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Each --text is a file, or a directory whose regular files are read in
+ * name order (the State of the Union folder, one file per address). */
+static int load_texts(const opt_list *paths, text_buf *t)
+{
+    memset(t, 0, sizeof *t);
+    if (paths->n == 0) return cli_error("--text is required"), -1;
+    for (int i = 0; i < paths->n; i++) {
+        struct stat st;
+        if (stat(paths->items[i], &st)) return cli_error("cannot open text %s", paths->items[i]), -1;
+        if (!S_ISDIR(st.st_mode)) {
+            if (append_file(t, paths->items[i])) return -1;
+            continue;
+        }
+        DIR *d = opendir(paths->items[i]);
+        if (!d) return cli_error("cannot open directory %s", paths->items[i]), -1;
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.') continue;
+            names = realloc(names, (n + 1) * sizeof *names);
+            names[n++] = strdup(e->d_name);
+        }
+        closedir(d);
+        qsort(names, n, sizeof *names, cmp_str);
+        int rc = 0;
+        for (size_t k = 0; k < n && !rc; k++) {
+            char p[4096];
+            snprintf(p, sizeof p, "%s/%s", paths->items[i], names[k]);
+            if (!stat(p, &st) && S_ISREG(st.st_mode)) rc = append_file(t, p);
+        }
+        for (size_t k = 0; k < n; k++) free(names[k]);
+        free(names);
+        if (rc) return -1;
+    }
+    if (t->len == 0) return cli_error("the text is empty"), -1;
+    return 0;
+}
+
+/* The held-out split: the last `holdout` fraction of the bytes, moved
+ * forward to the start of a line so every tokenizer cuts at the same place. */
+static size_t split_point(const text_buf *t, double holdout)
+{
+    size_t cut = (size_t)((1.0 - holdout) * (double)t->len);
+    if (cut == 0) cut = 1;
+    while (cut < t->len && t->data[cut - 1] != '\n') cut++;
+    return cut;
+}
+
+typedef struct split {
+    int32_t *ids;          /* train ids then test ids */
+    int64_t n_train, n;    /* test = ids[n_train, n) */
+    size_t train_bytes, test_bytes;
+    int64_t n_unk;
+} split;
+
+static int encode_split(const lacus_tokenizer *tok, const text_buf *t, size_t cut, split *s)
+{
+    lacus_error err = {0};
+    int64_t a = 0, b = 0, ua = 0, ub = 0;
+    memset(s, 0, sizeof *s);
+    if (lacus_tokenizer_encode(tok, t->data, cut, NULL, 0, &a, &ua, &err) ||
+        lacus_tokenizer_encode(tok, t->data + cut, t->len - cut, NULL, 0, &b, &ub, &err))
+        return cli_error("%s", err.msg), -1;
+    s->ids = malloc((size_t)(a + b + 1) * sizeof *s->ids);
+    if (!s->ids) return cli_error("out of memory for %lld tokens", (long long)(a + b)), -1;
+    lacus_tokenizer_encode(tok, t->data, cut, s->ids, a, &a, NULL, &err);
+    lacus_tokenizer_encode(tok, t->data + cut, t->len - cut, s->ids + a, b, &b, NULL, &err);
+    s->n_train = a, s->n = a + b;
+    s->train_bytes = cut, s->test_bytes = t->len - cut;
+    s->n_unk = ub;
+    return 0;
+}
+
+static void print_row(const char *method, double bits, const split *s, double secs, const char *extra)
+{
+    int64_t nt = s->n - s->n_train;
+    printf("%-22s %9.4f bits/token %9.4f bits/byte %10.2f ppl %8.2fs  %s\n", method, bits / (double)nt,
+           bits / (double)s->test_bytes, exp2(bits / (double)nt), secs, extra ? extra : "");
+}
+
+/* ---- options shared by train and eval ------------------------------------ */
+
+typedef struct lm_cli {
+    opt_list text;
+    const char *tokenizer, *output, *model;
+    int64_t vocab, units, seed, warmup, threads;
+    double holdout, calib, lr, sr, input_scaling, rc_degree, bias, ridge;
+    int no_feed_token;
+    int64_t gate_tokens;
+    double gate_ridge;
+} lm_cli;
+
+static lm_cli lm_cli_default(void)
+{
+    lacus_lm_params p = lacus_lm_params_default();
+    lm_cli o = {{0}, "chars", NULL, NULL, 0, p.n_units, (int64_t)p.seed, p.warmup, 0, 0.1, 0.05,
+                p.lr, p.sr, p.input_scaling, p.rc_degree, p.bias_scaling, p.ridge, 0, p.gate_tokens, p.gate_ridge};
+    return o;
+}
+
+static int check_split_opts(const lm_cli *o)
+{
+    if (!(o->holdout > 0 && o->holdout < 1)) return cli_error("--holdout = %g: must be in (0, 1)", o->holdout), -1;
+    if (!(o->calib > 0 && o->calib < 1)) return cli_error("--calib = %g: must be in (0, 1)", o->calib), -1;
+    if (o->threads < 0) return cli_error("--threads = %lld: must be >= 0", (long long)o->threads), -1;
+    if (o->threads) lacus_set_num_threads((int)o->threads);
+    return 0;
+}
+
+static lacus_tokenizer *make_tokenizer(const lm_cli *o, const text_buf *t, size_t cut, int *usage)
+{
+    lacus_tokenizer_params tp = lacus_tokenizer_params_default();
+    lacus_error err = {0};
+    *usage = 0;
+    if (lacus_tok_kind_parse(o->tokenizer, &tp.kind, &err)) {
+        *usage = 1;
+        return cli_error("--tokenizer: %s", err.msg), NULL;
+    }
+    tp.vocab_size = o->vocab;
+    lacus_tokenizer *tok = NULL;
+    if (lacus_tokenizer_train(&tp, t->data, cut, &tok, &err)) {
+        *usage = err.status == LACUS_ERR_ARG;
+        return cli_error("%s", err.msg), NULL;
+    }
+    return tok;
+}
+
+/* ---- train ---------------------------------------------------------------- */
+
+static int lm_train(int argc, char **argv)
+{
+    lm_cli o = lm_cli_default();
+    opt table[] = {
+        {"text", OPT_LIST, &o.text, "text file or directory of files (repeatable)"},
+        {"output", OPT_STRING, &o.output, "model file to write (.npz)"},
+        {"tokenizer", OPT_STRING, &o.tokenizer, "bytes|chars|words|bpe"},
+        {"vocab", OPT_INT, &o.vocab, "bpe: vocabulary size (0: 1024); words: most frequent kept (0: all)"},
+        {"holdout", OPT_DOUBLE, &o.holdout, "fraction of the text held out at its end for evaluation"},
+        {"calib", OPT_DOUBLE, &o.calib, "fraction of the training tokens that fit the softmax temperature"},
+        {"units", OPT_INT, &o.units, "reservoir units N"},
+        {"lr", OPT_DOUBLE, &o.lr, "leak rate in (0, 1]"},
+        {"sr", OPT_DOUBLE, &o.sr, "spectral radius of W"},
+        {"input-scaling", OPT_DOUBLE, &o.input_scaling, "gain of the token input vectors"},
+        {"rc-degree", OPT_DOUBLE, &o.rc_degree, "mean non-zeros per row of W"},
+        {"bias", OPT_DOUBLE, &o.bias, "gain of the reservoir bias"},
+        {"ridge", OPT_DOUBLE, &o.ridge, "ridge regularisation of the readout"},
+        {"no-feed-token", OPT_FLAG, &o.no_feed_token, "readout sees the state only, not the current token"},
+        {"gate-tokens", OPT_INT, &o.gate_tokens, "token-gated readouts for the K most frequent tokens (0: off)"},
+        {"gate-ridge", OPT_DOUBLE, &o.gate_ridge, "ridge of the gated readouts"},
+        {"warmup", OPT_INT, &o.warmup, "states dropped at the start of training"},
+        {"seed", OPT_INT, &o.seed, "seed of the reservoir"},
+        {"threads", OPT_INT, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
+    };
+    verb_spec v = {"lm train", "--text FILE|DIR --output MODEL.npz [options]",
+                   "Trains a reservoir character/token language model on the first part of a text\n"
+                   "(ridge readout, softmax temperature fitted on held-out training tokens) and\n"
+                   "reports bits per token and per byte on the held-out end of the text.",
+                   table, (int)(sizeof table / sizeof *table)};
+    int r = opts_parse(&v, argc, argv, 3);
+    if (r) return r > 0 ? 0 : 2;
+    if (!o.output) return cli_error("lm train: --output is required"), 2;
+    if (check_split_opts(&o)) return 2;
+    lacus_lm_params p = lacus_lm_params_default();
+    p.n_units = o.units, p.lr = o.lr, p.sr = o.sr, p.input_scaling = o.input_scaling;
+    p.rc_degree = o.rc_degree, p.bias_scaling = o.bias, p.ridge = o.ridge, p.warmup = o.warmup;
+    p.feed_token = !o.no_feed_token, p.seed = (uint64_t)o.seed, p.vocab_size = 1 << 20;
+    p.gate_tokens = o.gate_tokens, p.gate_ridge = o.gate_ridge;
+    lacus_error err = {0};
+    if (lacus_lm_params_check(&p, &err)) return cli_error("lm train: %s", err.msg), 2;
+    text_buf t;
+    if (load_texts(&o.text, &t)) return free(t.data), 1;
+    size_t cut = split_point(&t, o.holdout);
+    int usage, rc = 1;
+    lacus_tokenizer *tok = make_tokenizer(&o, &t, cut, &usage);
+    split s = {0};
+    lacus_lm *m = NULL;
+    if (!tok) {
+        rc = usage ? 2 : 1;
+        goto done;
+    }
+    if (encode_split(tok, &t, cut, &s)) goto done;
+    if (s.n == s.n_train) {
+        cli_error("lm train: the held-out part is empty (text too short for --holdout %g)", o.holdout);
+        goto done;
+    }
+    p.vocab_size = lacus_tokenizer_vocab_size(tok);
+    if (p.gate_tokens > p.vocab_size) p.gate_tokens = p.vocab_size;
+    if (lacus_lm_create(&p, &m, &err)) {
+        cli_error("lm train: %s", err.msg);
+        rc = err.status == LACUS_ERR_ARG ? 2 : 1;
+        goto done;
+    }
+    int64_t n_calib = (int64_t)(o.calib * (double)s.n_train);
+    cli_progress pr;
+    cli_progress_init(&pr, "lm train");
+    double t0 = cli_now();
+    if (lacus_lm_fit(m, s.ids, s.n_train, n_calib, cli_progress_cb, &pr)) {
+        cli_progress_done(&pr);
+        cli_error("lm train: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    cli_progress_done(&pr);
+    double train_s = cli_now() - t0, bits;
+    t0 = cli_now();
+    if (lacus_lm_score(m, s.ids, s.n, s.n_train, &bits)) {
+        cli_error("lm eval: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    double eval_s = cli_now() - t0;
+    if (lacus_lm_save(m, tok, o.output, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    printf("tokenizer %s V=%lld; train %lld tokens (%lld for the temperature), held out %lld tokens / %zu bytes "
+           "(%lld unknown)\n",
+           o.tokenizer, (long long)p.vocab_size, (long long)(s.n_train - n_calib), (long long)n_calib,
+           (long long)(s.n - s.n_train), s.test_bytes, (long long)s.n_unk);
+    printf("reservoir N=%lld lr=%g sr=%g input_scaling=%g rc_degree=%g bias=%g ridge=%g feed_token=%d gate_tokens=%lld "
+           "gate_ridge=%g seed=%lld; "
+           "trainable %lld; beta %.4f eps %.2g; train %.2fs (%.0f tokens/s), eval %.2fs\n",
+           (long long)p.n_units, p.lr, p.sr, p.input_scaling, p.rc_degree, p.bias_scaling, p.ridge, p.feed_token,
+           (long long)p.gate_tokens, p.gate_ridge, (long long)o.seed, (long long)lacus_lm_n_trainable(m), lacus_lm_beta(m), lacus_lm_eps(m), train_s,
+           (double)s.n_train / train_s, eval_s);
+    char name[64];
+    snprintf(name, sizeof name, "reservoir N=%lld", (long long)p.n_units);
+    print_row(name, bits, &s, train_s, NULL);
+    rc = 0;
+done:
+    lacus_lm_free(m);
+    lacus_tokenizer_free(tok);
+    free(s.ids);
+    free(t.data);
+    return rc;
+}
+
+/* ---- eval: the goal ladder ------------------------------------------------ */
+
+static int parse_orders(const char *s, int *orders, int *n)
+{
+    *n = 0;
+    for (const char *p = s; *p;) {
+        char *end;
+        long k = strtol(p, &end, 10);
+        if (end == p || k < 1 || k > 6 || *n == 6) return -1;
+        orders[(*n)++] = (int)k;
+        p = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',') return -1;
+    }
+    return *n ? 0 : -1;
+}
+
+static int lm_eval(int argc, char **argv)
+{
+    lm_cli o = lm_cli_default();
+    const char *orders_s = "3,5";
+    int baselines = 0;
+    opt table[] = {
+        {"text", OPT_LIST, &o.text, "text file or directory of files (repeatable)"},
+        {"model", OPT_STRING, &o.model, "reservoir LM (.npz from lm train); its tokenizer is used"},
+        {"baselines", OPT_FLAG, &baselines, "also unigram, Kneser-Ney n-grams, xz and bzip2 on the same split"},
+        {"orders", OPT_STRING, &orders_s, "n-gram orders for --baselines (comma-separated, 1-6)"},
+        {"tokenizer", OPT_STRING, &o.tokenizer, "without --model: bytes|chars|words|bpe"},
+        {"vocab", OPT_INT, &o.vocab, "without --model: bpe/words vocabulary size"},
+        {"holdout", OPT_DOUBLE, &o.holdout, "fraction of the text held out at its end"},
+        {"threads", OPT_INT, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
+    };
+    verb_spec v = {"lm eval", "--text FILE|DIR [--model MODEL.npz] [--baselines] [options]",
+                   "Bits per token and per byte on the held-out end of a text: the reservoir LM and/or\n"
+                   "the ladder of baselines (unigram, n-gram KN, xz -9e and bzip2 -9 as the\n"
+                   "conditional cost of the held-out bytes after the training bytes).",
+                   table, (int)(sizeof table / sizeof *table)};
+    int r = opts_parse(&v, argc, argv, 3);
+    if (r) return r > 0 ? 0 : 2;
+    int orders[6], n_orders = 0;
+    if (parse_orders(orders_s, orders, &n_orders))
+        return cli_error("--orders \"%s\": expected a comma-separated list of orders in 1..6", orders_s), 2;
+    if (!o.model && !baselines) return cli_error("lm eval: give --model, --baselines or both"), 2;
+    if (check_split_opts(&o)) return 2;
+    lacus_error err = {0};
+    lacus_lm *m = NULL;
+    lacus_tokenizer *tok = NULL;
+    if (o.model && lacus_lm_load(o.model, &m, &tok, &err)) return cli_error("%s", err.msg), 1;
+    if (m && !tok) {
+        lacus_lm_free(m);
+        return cli_error("%s: the model file holds no tokenizer", o.model), 1;
+    }
+    text_buf t;
+    int rc = 1, usage;
+    split s = {0};
+    if (load_texts(&o.text, &t)) goto done;
+    size_t cut = split_point(&t, o.holdout);
+    if (!tok && !(tok = make_tokenizer(&o, &t, cut, &usage))) {
+        rc = usage ? 2 : 1;
+        goto done;
+    }
+    if (encode_split(tok, &t, cut, &s)) goto done;
+    if (s.n == s.n_train) {
+        cli_error("lm eval: the held-out part is empty");
+        goto done;
+    }
+    int64_t V = lacus_tokenizer_vocab_size(tok);
+    printf("text %zu bytes; held out %zu bytes = %lld %s tokens (V=%lld, %lld unknown)\n", t.len, s.test_bytes,
+           (long long)(s.n - s.n_train), lacus_tok_kind_name(lacus_tokenizer_kind(tok)), (long long)V,
+           (long long)s.n_unk);
+    double t0, bits;
+    if (baselines) {
+        t0 = cli_now();
+        if (lacus_unigram_bits(s.ids, s.n_train, s.ids + s.n_train, s.n - s.n_train, V, &bits, &err)) {
+            cli_error("%s", err.msg);
+            goto done;
+        }
+        print_row("unigram", bits, &s, cli_now() - t0, NULL);
+        for (int i = 0; i < n_orders; i++) {
+            lacus_ngram *g = NULL;
+            t0 = cli_now();
+            if (lacus_ngram_train(s.ids, s.n_train, V, orders[i], &g, &err) ||
+                lacus_ngram_score(g, s.ids, s.n, s.n_train, &bits, &err)) {
+                lacus_ngram_free(g);
+                cli_error("%s", err.msg);
+                goto done;
+            }
+            char name[32], extra[64];
+            snprintf(name, sizeof name, "%d-gram KN", orders[i]);
+            snprintf(extra, sizeof extra, "%lld %d-gram types", (long long)lacus_ngram_count_types(g, orders[i]),
+                     orders[i]);
+            print_row(name, bits, &s, cli_now() - t0, extra);
+            lacus_ngram_free(g);
+        }
+        for (int c = 0; c < 2; c++) {
+            size_t all, tr;
+            t0 = cli_now();
+            if (lacus_compressed_size((lacus_compressor)c, t.data, t.len, &all, &err) ||
+                lacus_compressed_size((lacus_compressor)c, t.data, cut, &tr, &err)) {
+                cli_error("%s", err.msg);
+                goto done;
+            }
+            char name[32], extra[96];
+            snprintf(name, sizeof name, "%s (conditional)", lacus_compressor_name((lacus_compressor)c));
+            snprintf(extra, sizeof extra, "whole text %.4f bits/byte", 8.0 * (double)all / (double)t.len);
+            print_row(name, 8.0 * ((double)all - (double)tr), &s, cli_now() - t0, extra);
+        }
+    }
+    if (m) {
+        t0 = cli_now();
+        if (lacus_lm_score(m, s.ids, s.n, s.n_train, &bits)) {
+            cli_error("lm eval: %s", lacus_lm_errmsg(m));
+            goto done;
+        }
+        char name[64];
+        snprintf(name, sizeof name, "reservoir N=%lld", (long long)lacus_lm_params_get(m)->n_units);
+        print_row(name, bits, &s, cli_now() - t0, "(time: evaluation)");
+    }
+    rc = 0;
+done:
+    lacus_lm_free(m);
+    lacus_tokenizer_free(tok);
+    free(s.ids);
+    free(t.data);
+    return rc;
+}
+
+/* ---- generate ------------------------------------------------------------- */
+
+static int lm_generate(int argc, char **argv)
+{
+    const char *model = NULL, *prompt = "\n";
+    int64_t n = 500, top_k = 0, seed = 1;
+    double temperature = 1.0, top_p = 1.0;
+    opt table[] = {
+        {"model", OPT_STRING, &model, "reservoir LM (.npz from lm train)"},
+        {"prompt", OPT_STRING, &prompt, "text the state runs through first"},
+        {"n", OPT_INT, &n, "tokens to generate"},
+        {"temperature", OPT_DOUBLE, &temperature, "divides the fitted logits (> 0)"},
+        {"top-k", OPT_INT, &top_k, "keep the k most probable tokens (0: all)"},
+        {"top-p", OPT_DOUBLE, &top_p, "nucleus: smallest set with this mass (1: all)"},
+        {"seed", OPT_INT, &seed, "sampling seed"},
+    };
+    verb_spec v = {"lm generate", "--model MODEL.npz [--prompt TEXT] [options]",
+                   "Samples text from a reservoir LM; prints it on stdout and the speed on stderr.",
+                   table, (int)(sizeof table / sizeof *table)};
+    int r = opts_parse(&v, argc, argv, 3);
+    if (r) return r > 0 ? 0 : 2;
+    if (!model) return cli_error("lm generate: --model is required"), 2;
+    if (n < 0 || n > 100000000) return cli_error("--n = %lld: must be in [0, 10^8]", (long long)n), 2;
+    lacus_sample_params sp = lacus_sample_params_default();
+    sp.temperature = temperature, sp.top_k = top_k, sp.top_p = top_p, sp.seed = (uint64_t)seed;
+    if (!(temperature > 0) || top_k < 0 || !(top_p > 0 && top_p <= 1))
+        return cli_error("lm generate: --temperature must be > 0, --top-k >= 0, --top-p in (0, 1]"), 2;
+    lacus_error err = {0};
+    lacus_lm *m = NULL;
+    lacus_tokenizer *tok = NULL;
+    if (lacus_lm_load(model, &m, &tok, &err)) return cli_error("%s", err.msg), 1;
+    int rc = 1;
+    int32_t *ids = NULL, *out = NULL;
+    char *text = NULL;
+    int64_t np = 0;
+    if (!tok) {
+        cli_error("%s: the model file holds no tokenizer", model);
+        goto done;
+    }
+    lacus_tokenizer_encode(tok, prompt, strlen(prompt), NULL, 0, &np, NULL, &err);
+    if (np < 1) {
+        cli_error("lm generate: the prompt must hold at least one token");
+        rc = 2;
+        goto done;
+    }
+    ids = malloc((size_t)np * sizeof *ids);
+    out = malloc((size_t)(n + 1) * sizeof *out);
+    if (!ids || !out) goto done;
+    lacus_tokenizer_encode(tok, prompt, strlen(prompt), ids, np, &np, NULL, &err);
+    double t0 = cli_now();
+    if (lacus_lm_generate(m, ids, np, n, &sp, out)) {
+        cli_error("lm generate: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    double secs = cli_now() - t0;
+    size_t len;
+    lacus_tokenizer_decode(tok, out, n, NULL, 0, &len, &err);
+    text = malloc(len + 1);
+    if (!text) goto done;
+    lacus_tokenizer_decode(tok, out, n, text, len, &len, &err);
+    fwrite(prompt, 1, strlen(prompt), stdout);
+    fwrite(text, 1, len, stdout);
+    printf("\n");
+    fprintf(stderr, "lm generate: %lld tokens in %.3fs (%.0f tokens/s, prompt %lld tokens included in the time)\n",
+            (long long)n, secs, secs > 0 ? (double)n / secs : 0.0, (long long)np);
+    rc = 0;
+done:
+    free(ids), free(out), free(text);
+    lacus_lm_free(m);
+    lacus_tokenizer_free(tok);
+    return rc;
+}
+
+/* ---- probe: skills on an lgen corpus -------------------------------------- */
+
+static int read_i32(lacus_npz *z, const char *corpus, const char *name, lacus_ndarray *a, int64_t n_cols)
+{
+    lacus_error err = {0};
+    if (lacus_npz_read(z, name, a, &err) || lacus_ndarray_to_f64(a, &err))
+        return cli_error("%s", err.msg), -1;
+    if ((n_cols == 0 && a->ndim != 1) || (n_cols > 0 && (a->ndim != 2 || a->shape[1] != n_cols)))
+        return cli_error("%s: %s has the wrong shape (is it from lacus lgen?)", corpus, name), -1;
+    return 0;
+}
+
+static int lm_probe(int argc, char **argv)
+{
+    lm_cli o = lm_cli_default();
+    const char *corpus = NULL;
+    double train_frac = 0.8;
+    opt table[] = {
+        {"corpus", OPT_STRING, &corpus, "corpus from lacus lgen (.npz with ids, minimal_pair, annotations)"},
+        {"train-frac", OPT_DOUBLE, &train_frac, "leading fraction of the tokens used for training"},
+        {"units", OPT_INT, &o.units, "reservoir units N"},
+        {"lr", OPT_DOUBLE, &o.lr, "leak rate in (0, 1]"},
+        {"sr", OPT_DOUBLE, &o.sr, "spectral radius of W"},
+        {"input-scaling", OPT_DOUBLE, &o.input_scaling, "gain of the token input vectors"},
+        {"ridge", OPT_DOUBLE, &o.ridge, "ridge regularisation of the readout"},
+        {"gate-tokens", OPT_INT, &o.gate_tokens, "token-gated readouts (0: off)"},
+        {"seed", OPT_INT, &o.seed, "seed of the reservoir"},
+    };
+    verb_spec v = {"lm probe", "--corpus CORPUS.npz [options]",
+                   "Trains a reservoir LM on the first part of an lgen corpus and reports, on the rest:\n"
+                   "bits per token against the grammar's own entropy (with --probs corpora), and\n"
+                   "minimal-pair accuracy (agreement), split by the number of attractors.",
+                   table, (int)(sizeof table / sizeof *table)};
+    int r = opts_parse(&v, argc, argv, 3);
+    if (r) return r > 0 ? 0 : 2;
+    if (!corpus) return cli_error("lm probe: --corpus is required"), 2;
+    if (!(train_frac > 0 && train_frac < 1)) return cli_error("--train-frac = %g: must be in (0, 1)", train_frac), 2;
+    lacus_error err = {0};
+    lacus_npz *z = NULL;
+    if (lacus_npz_open(corpus, &z, &err)) return cli_error("%s", err.msg), 1;
+    lacus_ndarray I = {0}, B = {0}, A = {0}, P = {0};
+    int rc = 1;
+    int32_t *ids = NULL, *bad = NULL;
+    double *mg = NULL;
+    int64_t *first = NULL;
+    lacus_lm *m = NULL;
+    if (read_i32(z, corpus, "ids", &I, 0) || read_i32(z, corpus, "minimal_pair", &B, 0) ||
+        read_i32(z, corpus, "annotations", &A, 6))
+        goto done;
+    int64_t n = I.shape[0], V = 0, cut = (int64_t)(train_frac * (double)n);
+    if (B.shape[0] != n || A.shape[0] != n) {
+        cli_error("%s: ids, minimal_pair and annotations differ in length", corpus);
+        goto done;
+    }
+    ids = malloc((size_t)n * sizeof *ids), bad = malloc((size_t)n * sizeof *bad);
+    if (!ids || !bad) goto done;
+    const double *id = I.data, *bd = B.data, *an = A.data;
+    for (int64_t t = 0; t < n; t++) {
+        if (!(id[t] >= 0 && id[t] < 1 << 20 && bd[t] >= 0 && bd[t] < 1 << 20)) {
+            cli_error("%s: token %lld is out of range", corpus, (long long)t);
+            goto done;
+        }
+        ids[t] = (int32_t)id[t], bad[t] = (int32_t)bd[t];
+        if (ids[t] + 1 > V) V = ids[t] + 1;
+        if (bad[t] + 1 > V) V = bad[t] + 1;
+    }
+    lacus_lm_params p = lacus_lm_params_default();
+    p.vocab_size = V, p.n_units = o.units, p.lr = o.lr, p.sr = o.sr, p.input_scaling = o.input_scaling;
+    p.ridge = o.ridge, p.seed = (uint64_t)o.seed, p.gate_tokens = o.gate_tokens < V ? o.gate_tokens : V;
+    if (lacus_lm_create(&p, &m, &err)) {
+        cli_error("lm probe: %s", err.msg);
+        rc = err.status == LACUS_ERR_ARG ? 2 : 1;
+        goto done;
+    }
+    double t0 = cli_now();
+    if (lacus_lm_fit(m, ids, cut, cut / 20 > 1 ? cut / 20 : 1, NULL, NULL)) {
+        cli_error("lm probe: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    double train_s = cli_now() - t0, bits;
+    if (lacus_lm_score(m, ids, n, cut, &bits)) {
+        cli_error("lm probe: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    printf("corpus %s: %lld tokens, V=%lld; trained on %lld (N=%lld, %.1fs)\n", corpus, (long long)n, (long long)V,
+           (long long)cut, (long long)p.n_units, train_s);
+    printf("held-out: reservoir %.4f bits/token", bits / (double)(n - cut));
+    if (lacus_npz_has(z, "probs") && !lacus_npz_read(z, "probs", &P, &err) && P.ndim == 2 && P.shape[0] == n &&
+        P.shape[1] >= V) {
+        const double *pp = P.data;
+        double h = 0;
+        for (int64_t t = cut; t < n; t++) h -= log2(pp[t * P.shape[1] + ids[t]]);
+        printf(", grammar (true distribution) %.4f bits/token", h / (double)(n - cut));
+    }
+    printf("\n");
+    int64_t n_pairs = 0;
+    if (lacus_lm_pair_margins(m, ids, bad, n, cut, 0, NULL, NULL, 0, &n_pairs)) {
+        cli_error("lm probe: %s", lacus_lm_errmsg(m));
+        goto done;
+    }
+    mg = malloc((size_t)(n_pairs + 1) * sizeof *mg);
+    first = malloc((size_t)(n_pairs + 1) * sizeof *first);
+    if (!mg || !first) goto done;
+    lacus_lm_pair_margins(m, ids, bad, n, cut, 0, mg, first, n_pairs, &n_pairs);
+    /* Groups: verb agreement without / with attractors, reflexives. */
+    int64_t cnt[3] = {0}, ok[3] = {0};
+    for (int64_t k = 0; k < n_pairs; k++) {
+        int64_t t = first[k], maxa = 0, refl = 0;
+        for (; t < n; t++) {
+            if (ids[t] != bad[t]) {
+                if (an[t * 6] == LACUS_LGEN_REFL) refl = 1;
+                if (an[t * 6 + 4] > maxa) maxa = (int64_t)an[t * 6 + 4];
+            }
+            if (ids[t] == 0) break;
+        }
+        int g = refl ? 2 : maxa > 0 ? 1 : 0;
+        cnt[g]++, ok[g] += mg[k] > 0;
+    }
+    static const char *gname[] = {"agreement, no attractor", "agreement, >= 1 attractor", "with a reflexive"};
+    int64_t all_ok = ok[0] + ok[1] + ok[2];
+    printf("minimal pairs: %lld, accuracy %.4f\n", (long long)n_pairs, n_pairs ? (double)all_ok / (double)n_pairs : 0.0);
+    for (int g = 0; g < 3; g++)
+        printf("  %-26s %6lld pairs, accuracy %.4f\n", gname[g], (long long)cnt[g],
+               cnt[g] ? (double)ok[g] / (double)cnt[g] : 0.0);
+    rc = 0;
+done:
+    lacus_npz_close(z);
+    lacus_ndarray_free(&I), lacus_ndarray_free(&B), lacus_ndarray_free(&A), lacus_ndarray_free(&P);
+    free(ids), free(bad), free(mg), free(first);
+    lacus_lm_free(m);
+    return rc;
+}
+
+int cmd_lm(int argc, char **argv)
+{
+    const char *sub = argc > 2 ? argv[2] : NULL;
+    if (sub && !strcmp(sub, "train")) return lm_train(argc, argv);
+    if (sub && !strcmp(sub, "eval")) return lm_eval(argc, argv);
+    if (sub && !strcmp(sub, "generate")) return lm_generate(argc, argv);
+    if (sub && !strcmp(sub, "probe")) return lm_probe(argc, argv);
+    if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
+        printf("usage: lacus lm train|eval|generate|probe [options]\n\n"
+               "  train     train a reservoir LM on a text and report held-out bits per byte\n"
+               "  eval      score a model and/or the baselines (unigram, n-gram KN, xz, bzip2)\n"
+               "  generate  sample text from a model (temperature, top-k, top-p, seeded)\n"
+               "  probe     train on an lgen corpus; entropy gap and minimal-pair accuracy\n\n"
+               "lacus lm SUBCOMMAND --help shows its options.\n");
+        return 0;
+    }
+    cli_error(sub ? "lm: unknown subcommand \"%s\" (train, eval, generate, probe)" : "lm: missing subcommand%s (train, eval, generate, probe)",
+              sub ? sub : "");
+    return 2;
+}

@@ -1,0 +1,436 @@
+/* lacus search SEARCH.json: hyperparameter search over any numeric ESN
+ * option, random or TPE, several reservoir instances (seeds) per trial,
+ * trials evaluated in parallel batches, results as JSON lines, resumable
+ * after an interruption, and a PNG report. See docs/search.md. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "config.h"
+
+#define MAX_DIMS 32
+
+typedef struct search {
+    const char *path;
+    cli_config *base;               /* the ESN config the trials start from */
+    opt_list val_in, val_tg;
+    char *val_paths[2 * OPT_LIST_MAX];
+    int n_val_paths;
+    int n_dims;
+    const char *names[MAX_DIMS];    /* option names as written */
+    lacus_space_dim dims[MAX_DIMS];
+    double choices[MAX_DIMS][64];
+    lacus_sampler_method method;
+    int64_t trials, instances, batch, seed;
+    const char *results, *report;
+    cJSON *json;
+} search;
+
+static volatile sig_atomic_t g_stop = 0;
+static void on_sigint(int sig) { (void)sig; g_stop = 1; }
+
+static int bad(const search *s, const char *key, const char *what)
+{
+    cli_error("%s: %s: %s", s->path, key, what);
+    return -1;
+}
+
+static const char *dir_join(search *s, const char *dir, const char *p)
+{
+    if (s->n_val_paths == 2 * OPT_LIST_MAX) return NULL;
+    size_t n = strlen(dir) + strlen(p) + 2;
+    char *r = malloc(n);
+    if (!r) return NULL;
+    snprintf(r, n, "%s%s%s", p[0] == '/' || !*dir ? "" : dir, p[0] == '/' || !*dir ? "" : "/", p);
+    return s->val_paths[s->n_val_paths++] = r;
+}
+
+static int read_files(search *s, const char *dir, const cJSON *v, const char *key, opt_list *out)
+{
+    out->n = 0;
+    if (cJSON_IsString(v)) {
+        out->items[out->n++] = dir_join(s, dir, v->valuestring);
+    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0 && cJSON_GetArraySize(v) <= OPT_LIST_MAX) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, v) {
+            if (!cJSON_IsString(e)) return bad(s, key, "expected file names");
+            out->items[out->n++] = dir_join(s, dir, e->valuestring);
+        }
+    } else {
+        return bad(s, key, "expected a file name or an array of file names");
+    }
+    for (int i = 0; i < out->n; i++)
+        if (!out->items[i]) return cli_error("out of memory"), -1;
+    return 0;
+}
+
+/* "space": {"sr": ["log-uniform", 0.1, 10], "units": ["choice", 100, 300]} */
+static int read_space(search *s, const cJSON *space)
+{
+    if (!cJSON_IsObject(space) || !space->child) return bad(s, "space", "expected a non-empty object");
+    esn_cli_opts d = esn_opts_default();
+    opt table[] = {ESN_OPTS(d)};
+    const cJSON *v;
+    cJSON_ArrayForEach(v, space) {
+        char key[300], name[64];
+        snprintf(key, sizeof key, "space.%s", v->string);
+        if (s->n_dims == MAX_DIMS) return bad(s, key, "more than 32 dimensions");
+        snprintf(name, sizeof name, "%s", v->string);
+        for (char *c = name; *c; c++)
+            if (*c == '_') *c = '-';
+        const opt *op = NULL;
+        for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+            if (!strcmp(table[i].name, name)) op = &table[i];
+        if (!op || (op->type != OPT_INT && op->type != OPT_DOUBLE) || !strcmp(name, "threads") ||
+            !strcmp(name, "seed"))
+            return bad(s, key, "not a numeric ESN option (units, lr, sr, input_scaling, ridge, ...)");
+        const cJSON *kind = cJSON_GetArrayItem(v, 0);
+        int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
+        if (!cJSON_IsString(kind) || n < 2)
+            return bad(s, key, "expected [\"log-uniform\"|\"uniform\"|\"int\", lo, hi] or [\"choice\", v1, v2, ...]");
+        lacus_space_dim *q = &s->dims[s->n_dims];
+        memset(q, 0, sizeof *q);
+        for (int i = 1; i < n; i++)
+            if (!cJSON_IsNumber(cJSON_GetArrayItem(v, i))) return bad(s, key, "bounds and choices must be numbers");
+        if (!strcmp(kind->valuestring, "choice")) {
+            if (n - 1 > 64) return bad(s, key, "at most 64 choices");
+            q->kind = LACUS_SPACE_CHOICE;
+            q->n_choices = n - 1;
+            for (int i = 1; i < n; i++) s->choices[s->n_dims][i - 1] = cJSON_GetArrayItem(v, i)->valuedouble;
+            q->choices = s->choices[s->n_dims];
+        } else {
+            if (n != 3) return bad(s, key, "a range is [kind, lo, hi]");
+            q->kind = !strcmp(kind->valuestring, "log-uniform") ? LACUS_SPACE_LOG_UNIFORM
+                      : !strcmp(kind->valuestring, "uniform")   ? LACUS_SPACE_UNIFORM
+                      : !strcmp(kind->valuestring, "int")       ? LACUS_SPACE_INT
+                                                                : (lacus_space_kind)-1;
+            if ((int)q->kind < 0) return bad(s, key, "kind must be log-uniform, uniform, int or choice");
+            q->lo = cJSON_GetArrayItem(v, 1)->valuedouble;
+            q->hi = cJSON_GetArrayItem(v, 2)->valuedouble;
+        }
+        if (op->type == OPT_INT && q->kind != LACUS_SPACE_INT && q->kind != LACUS_SPACE_CHOICE)
+            return bad(s, key, "an integer option takes \"int\" or \"choice\"");
+        s->names[s->n_dims++] = v->string;
+    }
+    return 0;
+}
+
+static int read_search(search *s, const char *path)
+{
+    static const char *const keys[] = {"config", "validation", "space", "method", "trials",
+                                       "instances", "batch", "seed", "results", "report", NULL};
+    s->path = path;
+    FILE *f = fopen(path, "rb");
+    if (!f) return cli_error("cannot open '%s': %s", path, strerror(errno)), 1;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    if (!(s->json = cJSON_Parse(buf)) || !cJSON_IsObject(s->json))
+        return cli_error("%s: not a JSON object", path), 2;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, s->json) {
+        int known = v->string[0] == '_';
+        for (int i = 0; keys[i]; i++) known |= !strcmp(keys[i], v->string);
+        if (!known) return bad(s, v->string, "unknown key"), 2;
+    }
+    const char *slash = strrchr(path, '/');
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(s->json, "config");
+    if (!cJSON_IsString(cfg)) return bad(s, "config", "the ESN config file is required"), 2;
+    const char *cpath = dir_join(s, dir, cfg->valuestring);
+    s->base = calloc(1, sizeof *s->base);
+    if (!cpath || !s->base) return cli_error("out of memory"), 1;
+    int rc = cli_config_load(cpath, s->base);
+    if (rc) return rc;
+    if (s->base->is_stack || s->base->is_graph)
+        return bad(s, "config", "searches run on ESN configs (\"model\": \"esn\")"), 2;
+    const cJSON *val = cJSON_GetObjectItemCaseSensitive(s->json, "validation");
+    if (!cJSON_IsObject(val)) return bad(s, "validation", "expected {\"input\": ..., \"target\": ...}"), 2;
+    if (read_files(s, dir, cJSON_GetObjectItemCaseSensitive(val, "input"), "validation.input", &s->val_in) ||
+        read_files(s, dir, cJSON_GetObjectItemCaseSensitive(val, "target"), "validation.target", &s->val_tg))
+        return 2;
+    if (read_space(s, cJSON_GetObjectItemCaseSensitive(s->json, "space"))) return 2;
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(s->json, "method");
+    s->method = LACUS_SAMPLER_TPE;
+    if (m && (!cJSON_IsString(m) || (strcmp(m->valuestring, "tpe") && strcmp(m->valuestring, "random"))))
+        return bad(s, "method", "expected \"tpe\" or \"random\""), 2;
+    if (m && !strcmp(m->valuestring, "random")) s->method = LACUS_SAMPLER_RANDOM;
+    struct { const char *key; int64_t *dst, def, lo, hi; } ints[] = {
+        {"trials", &s->trials, 50, 1, 1000000}, {"instances", &s->instances, 3, 1, 1000},
+        {"batch", &s->batch, 4, 1, 4096}, {"seed", &s->seed, 1234, 0, INT64_MAX}};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(s->json, ints[i].key);
+        *ints[i].dst = ints[i].def;
+        if (!x) continue;
+        if (!cJSON_IsNumber(x) || x->valuedouble != floor(x->valuedouble) ||
+            x->valuedouble < (double)ints[i].lo || x->valuedouble > (double)ints[i].hi)
+            return bad(s, ints[i].key, "expected a positive integer in range"), 2;
+        *ints[i].dst = (int64_t)x->valuedouble;
+    }
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(s->json, "results");
+    const cJSON *rep = cJSON_GetObjectItemCaseSensitive(s->json, "report");
+    if ((res && !cJSON_IsString(res)) || (rep && !cJSON_IsString(rep)))
+        return bad(s, res && !cJSON_IsString(res) ? "results" : "report", "expected a file name"), 2;
+    s->results = dir_join(s, dir, res ? res->valuestring : "search.jsonl");
+    s->report = rep ? dir_join(s, dir, rep->valuestring) : NULL;
+    return 0;
+}
+
+/* The pooled NRMSE (RMSE over the standard deviation of the truth) of one
+ * trained model on the validation sequences. */
+static double validation_nrmse(lacus_esn *m, const lacus_seqs *X, const lacus_seqs *Y)
+{
+    int64_t O = Y->n_features;
+    double se = 0, sum = 0, sum2 = 0, n = 0;
+    for (int64_t i = 0; i < X->n_seqs; i++) {
+        double *p = malloc((size_t)(X->n_steps[i] * O) * sizeof *p);
+        lacus_seqs one = {1, X->n_features, &X->data[i], &X->n_steps[i]};
+        if (!p || lacus_esn_run(m, &one, &p)) {
+            free(p);
+            return INFINITY;
+        }
+        for (int64_t k = 0; k < X->n_steps[i] * O; k++) {
+            double t = Y->data[i][k], e = p[k] - t;
+            se += e * e;
+            sum += t;
+            sum2 += t * t;
+            n += 1;
+        }
+        free(p);
+    }
+    double var = sum2 / n - (sum / n) * (sum / n);
+    return var > 0 ? sqrt(se / n / var) : INFINITY;
+}
+
+static void set_option(esn_cli_opts *o, const char *name, double v)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s", name);
+    for (char *c = key; *c; c++)
+        if (*c == '_') *c = '-';
+    opt table[] = {ESN_OPTS(*o)};
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (!strcmp(table[i].name, key)) {
+            if (table[i].type == OPT_INT) *(int64_t *)table[i].dest = (int64_t)llround(v);
+            else *(double *)table[i].dest = v;
+        }
+}
+
+/* One trial: the mean validation NRMSE over `instances` reservoir seeds. */
+static double evaluate(const search *s, const double *x, const lacus_seqs *X, const lacus_seqs *Y,
+                       const lacus_seqs *VX, const lacus_seqs *VY, double *losses)
+{
+    double total = 0;
+    for (int64_t k = 0; k < s->instances; k++) {
+        esn_cli_opts o = s->base->esn;
+        o.threads = 0;
+        for (int d = 0; d < s->n_dims; d++) set_option(&o, s->names[d], x[d]);
+        o.seed = s->base->esn.seed + k;
+        lacus_esn_params p;
+        lacus_esn *m = NULL;
+        lacus_error err = {0};
+        losses[k] = INFINITY;
+        if (esn_opts_resolve(&o, &p, X->n_features) == 0 && lacus_esn_create(&p, &m, &err) == 0 &&
+            lacus_esn_fit(m, X, Y) == 0)
+            losses[k] = validation_nrmse(m, VX, VY);
+        lacus_esn_free(m);
+        total += losses[k];
+    }
+    return total / (double)s->instances;
+}
+
+static void write_line(FILE *f, const search *s, int64_t t, const double *x, double loss,
+                       const double *losses, double seconds)
+{
+    fprintf(f, "{\"trial\": %lld, \"params\": {", (long long)t);
+    for (int d = 0; d < s->n_dims; d++)
+        fprintf(f, "%s\"%s\": %.17g", d ? ", " : "", s->names[d], x[d]);
+    fprintf(f, "}, \"loss\": ");
+    if (isfinite(loss)) fprintf(f, "%.17g", loss);
+    else fprintf(f, "null");
+    fprintf(f, ", \"losses\": [");
+    for (int64_t k = 0; k < s->instances; k++) {
+        if (isfinite(losses[k])) fprintf(f, "%s%.17g", k ? ", " : "", losses[k]);
+        else fprintf(f, "%snull", k ? ", " : "");
+    }
+    fprintf(f, "], \"seconds\": %.3f}\n", seconds);
+}
+
+/* Replays the whole batches already in the results file (the same
+ * suggestions must come out: otherwise the file belongs to another search)
+ * and cuts off a partly written batch. Returns the trials done, or -1. */
+static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *losses)
+{
+    FILE *f = fopen(s->results, "r+");
+    if (!f) return errno == ENOENT ? 0 : (cli_error("cannot open '%s': %s", s->results, strerror(errno)), -1);
+    char *line = NULL;
+    size_t cap = 0;
+    int64_t t = 0, done = 0;
+    long good_end = 0;
+    double x[MAX_DIMS];
+    while (getline(&line, &cap, f) > 0) {
+        cJSON *j = strchr(line, '\n') ? cJSON_Parse(line) : NULL; /* a cut-off line: stop */
+        const cJSON *tr = cJSON_GetObjectItemCaseSensitive(j, "trial");
+        const cJSON *pr = cJSON_GetObjectItemCaseSensitive(j, "params");
+        const cJSON *lo = cJSON_GetObjectItemCaseSensitive(j, "loss");
+        if (!j || !cJSON_IsNumber(tr) || !cJSON_IsObject(pr) || (int64_t)tr->valuedouble != t) {
+            cJSON_Delete(j);
+            break;
+        }
+        lacus_sampler_suggest(sm, t, x);
+        for (int d = 0; d < s->n_dims; d++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(pr, s->names[d]);
+            if (!cJSON_IsNumber(v) || v->valuedouble != x[d]) {
+                cJSON_Delete(j);
+                free(line);
+                fclose(f);
+                cli_error("%s: trial %lld was made by another search (different config, space or "
+                          "seed): move it away or point \"results\" elsewhere", s->results, (long long)t);
+                return -1;
+            }
+            xs[t * s->n_dims + d] = x[d];
+        }
+        losses[t] = cJSON_IsNumber(lo) ? lo->valuedouble : INFINITY;
+        cJSON_Delete(j);
+        t++;
+        if (t % s->batch == 0 || t == s->trials) { /* a whole batch: tell it */
+            for (int64_t k = done; k < t; k++) lacus_sampler_tell(sm, xs + k * s->n_dims, losses[k]);
+            done = t;
+            good_end = ftell(f);
+        }
+        if (t == s->trials) break;
+    }
+    free(line);
+    int cut = fflush(f) != 0 || ftruncate(fileno(f), good_end) != 0;
+    fclose(f);
+    if (cut) return cli_error("cannot trim '%s': %s", s->results, strerror(errno)), -1;
+    return done;
+}
+
+int cmd_search(int argc, char **argv)
+{
+    if (argc != 3 || argv[2][0] == '-') {
+        printf("usage: lacus search SEARCH.json\n\nHyperparameter search (random or TPE) over an "
+               "ESN config; see docs/search.md.\n");
+        return argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) ? 0 : 2;
+    }
+    if (lacus_dist_size() > 1)
+        return cli_error("search: trials are not spread over MPI ranks yet; run without mpirun "
+                         "(it uses every thread)"), 2;
+    search s;
+    memset(&s, 0, sizeof s);
+    int rc = read_search(&s, argv[2]);
+    cli_seqs X = {0}, Y = {0}, VX = {0}, VY = {0};
+    lacus_sampler *sm = NULL;
+    double *xs = NULL, *losses = NULL, *inst = NULL;
+    FILE *out = NULL;
+    if (rc) goto done;
+    rc = 1;
+    if (cli_seqs_load(&s.base->input, "input", &X) || cli_seqs_load(&s.base->target, "target", &Y) ||
+        cli_seqs_load(&s.val_in, "validation.input", &VX) ||
+        cli_seqs_load(&s.val_tg, "validation.target", &VY))
+        goto done;
+    lacus_error err = {0};
+    if (lacus_sampler_create(s.dims, s.n_dims, s.method, (uint64_t)s.seed, 0, &sm, &err)) {
+        cli_error("%s: space: %s", s.path, err.msg);
+        rc = 2;
+        goto done;
+    }
+    xs = calloc((size_t)(s.trials * s.n_dims), sizeof *xs);
+    losses = calloc((size_t)s.trials, sizeof *losses);
+    inst = calloc((size_t)(s.batch * s.instances), sizeof *inst);
+    if (!xs || !losses || !inst) {
+        cli_error("out of memory");
+        goto done;
+    }
+    int64_t t0 = resume(&s, sm, xs, losses);
+    if (t0 < 0) goto done;
+    if (t0 > 0) fprintf(stderr, "resuming %s after trial %lld\n", s.results, (long long)t0 - 1);
+    if (!(out = fopen(s.results, "a"))) {
+        cli_error("cannot write '%s': %s", s.results, strerror(errno));
+        goto done;
+    }
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    int64_t best = -1;
+    for (int64_t k = 0; k < t0; k++)
+        if (isfinite(losses[k]) && (best < 0 || losses[k] < losses[best])) best = k;
+    for (int64_t b0 = t0; b0 < s.trials && !g_stop; b0 += s.batch) {
+        int64_t nb = s.trials - b0 < s.batch ? s.trials - b0 : s.batch;
+        for (int64_t k = 0; k < nb; k++) lacus_sampler_suggest(sm, b0 + k, xs + (b0 + k) * s.n_dims);
+        double t_start = cli_now(), secs[4096];
+        /* The trials of a batch are independent: one per thread (the fits
+         * inside run single-threaded, and give the same numbers). */
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int64_t k = 0; k < nb; k++) {
+            double t1 = cli_now();
+            losses[b0 + k] = evaluate(&s, xs + (b0 + k) * s.n_dims, &X.s, &Y.s, &VX.s, &VY.s,
+                                      inst + k * s.instances);
+            secs[k] = cli_now() - t1;
+        }
+        for (int64_t k = 0; k < nb; k++) {
+            write_line(out, &s, b0 + k, xs + (b0 + k) * s.n_dims, losses[b0 + k],
+                       inst + k * s.instances, secs[k]);
+            lacus_sampler_tell(sm, xs + (b0 + k) * s.n_dims, losses[b0 + k]);
+            if (isfinite(losses[b0 + k]) && (best < 0 || losses[b0 + k] < losses[best])) best = b0 + k;
+        }
+        if (fflush(out) || fsync(fileno(out))) {
+            cli_error("writing '%s': %s", s.results, strerror(errno));
+            sigaction(SIGINT, &old, NULL);
+            goto done;
+        }
+        fprintf(stderr, "trials %lld-%lld of %lld in %.1f s; best loss %.6g (trial %lld)\n",
+                (long long)b0, (long long)(b0 + nb - 1), (long long)s.trials, cli_now() - t_start,
+                best >= 0 ? losses[best] : NAN, (long long)best);
+    }
+    sigaction(SIGINT, &old, NULL);
+    if (g_stop) {
+        cli_error("interrupted: the finished trials are in %s; run the same command to resume",
+                  s.results);
+        rc = 130;
+        goto done;
+    }
+    if (best < 0) {
+        cli_error("every trial failed (see the losses in %s)", s.results);
+        goto done;
+    }
+    printf("best loss %.6g at trial %lld:", losses[best], (long long)best);
+    for (int d = 0; d < s.n_dims; d++) printf(" %s=%.6g", s.names[d], xs[best * s.n_dims + d]);
+    printf("\nresults: %s\n", s.results);
+    if (s.report) {
+        if (lacus_search_plot(s.report, s.trials, s.n_dims, s.names, s.dims, xs, losses,
+                              s.method == LACUS_SAMPLER_TPE ? "TPE search" : "random search", &err)) {
+            cli_error("report: %s", err.msg);
+            goto done;
+        }
+        printf("report: %s\n", s.report);
+    }
+    rc = 0;
+done:
+    if (out) fclose(out);
+    lacus_sampler_free(sm);
+    free(xs);
+    free(losses);
+    free(inst);
+    cli_seqs_free(&X);
+    cli_seqs_free(&Y);
+    cli_seqs_free(&VX);
+    cli_seqs_free(&VY);
+    if (s.base) {
+        cli_config_free(s.base);
+        free(s.base);
+    }
+    for (int i = 0; i < s.n_val_paths; i++) free(s.val_paths[i]);
+    cJSON_Delete(s.json);
+    return rc;
+}

@@ -1,0 +1,153 @@
+/* lacus fit under mpirun: the sequences are shared out over the ranks
+ * (whole files when there are at least as many files as ranks, so each rank
+ * reads only its own; else sequence i goes to rank i mod K), each rank
+ * accumulates its part, and lacus_esn_fit_dist reduces the sums in a fixed
+ * order; rank 0 writes the model. Any rank's failure stops every rank with
+ * the same message. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "config.h"
+
+typedef struct shard {
+    cli_seqs *in, *tg;            /* one pair per file this rank loaded */
+    int n_files;
+    lacus_seqs my_in, my_tg;      /* the sequences it fits */
+    const double **in_ptr, **tg_ptr;
+    int64_t *steps, *ids, n, cap;
+} shard;
+
+static void shard_free(shard *s)
+{
+    for (int f = 0; f < s->n_files; f++) {
+        cli_seqs_free(&s->in[f]);
+        cli_seqs_free(&s->tg[f]);
+    }
+    free(s->in);
+    free(s->tg);
+    free(s->in_ptr);
+    free(s->tg_ptr);
+    free(s->steps);
+    free(s->ids);
+}
+
+static int push(shard *s, const double *u, const double *y, int64_t steps, int64_t id)
+{
+    if (s->n == s->cap) {
+        int64_t cap = s->cap ? 2 * s->cap : 16;
+        const double **a = realloc(s->in_ptr, (size_t)cap * sizeof *a);
+        if (a) s->in_ptr = a;
+        const double **b = realloc(s->tg_ptr, (size_t)cap * sizeof *b);
+        if (b) s->tg_ptr = b;
+        int64_t *c = realloc(s->steps, (size_t)cap * sizeof *c);
+        if (c) s->steps = c;
+        int64_t *d = realloc(s->ids, (size_t)cap * sizeof *d);
+        if (d) s->ids = d;
+        if (!a || !b || !c || !d) return cli_error("out of memory"), -1;
+        s->cap = cap;
+    }
+    s->in_ptr[s->n] = u;
+    s->tg_ptr[s->n] = y;
+    s->steps[s->n] = steps;
+    s->ids[s->n++] = id;
+    return 0;
+}
+
+/* Loads this rank's part; returns 0 or -1 (message printed). With at least
+ * as many files as ranks, file j goes to rank j mod K; otherwise every rank
+ * reads every file and keeps the i-th sequence when i mod K is its rank.
+ * The k-th sequence of file j has id (j << 32) + k either way. */
+static int load_shard(const opt_list *inputs, const opt_list *targets, shard *s)
+{
+    int rank = lacus_dist_rank(), size = lacus_dist_size();
+    int by_file = inputs->n >= size;
+    s->in = calloc((size_t)inputs->n, sizeof *s->in);
+    s->tg = calloc((size_t)inputs->n, sizeof *s->tg);
+    if (!s->in || !s->tg) return cli_error("out of memory"), -1;
+    int64_t global = 0;
+    for (int j = 0; j < inputs->n; j++) {
+        if (by_file && j % size != rank) continue;
+        opt_list fi = {1, {inputs->items[j]}}, ft = {1, {targets->items[j]}};
+        int f = s->n_files;
+        if (cli_seqs_load(&fi, "--input", &s->in[f])) return -1;
+        s->n_files++;
+        if (cli_seqs_load(&ft, "--target", &s->tg[f])) return -1;
+        const lacus_seqs *u = &s->in[f].s, *y = &s->tg[f].s;
+        if (u->n_seqs != y->n_seqs)
+            return cli_error("%s holds %lld sequences but %s %lld", inputs->items[j],
+                             (long long)u->n_seqs, targets->items[j], (long long)y->n_seqs), -1;
+        for (int64_t k = 0; k < u->n_seqs; k++, global++) {
+            if (!by_file && global % size != rank) continue;
+            if (u->n_steps[k] != y->n_steps[k])
+                return cli_error("%s, sequence %lld: %lld input steps but %lld target steps",
+                                 inputs->items[j], (long long)k, (long long)u->n_steps[k],
+                                 (long long)y->n_steps[k]), -1;
+            /* The id names the sequence the same way in both modes: its
+             * noise stream does not depend on the number of ranks. */
+            if (push(s, u->data[k], y->data[k], u->n_steps[k], ((int64_t)j << 32) + k))
+                return -1;
+        }
+        s->my_in.n_features = u->n_features;
+        s->my_tg.n_features = y->n_features;
+    }
+    s->my_in = (lacus_seqs){s->n, s->my_in.n_features, s->in_ptr, s->steps};
+    s->my_tg = (lacus_seqs){s->n, s->my_tg.n_features, s->tg_ptr, s->steps};
+    return 0;
+}
+
+int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out)
+{
+    int rank = lacus_dist_rank(), size = lacus_dist_size();
+    lacus_error err = {0};
+    if (inputs->n == 0 || inputs->n != targets->n)
+        return cli_error("under MPI give as many --target files as --input files (%d and %d)",
+                         inputs->n, targets->n), 2;
+    shard s = {0};
+    lacus_status st = load_shard(inputs, targets, &s) ? LACUS_ERR_IO : LACUS_OK;
+    if (st) snprintf(err.msg, sizeof err.msg, "could not load its data (its message is above)");
+    if ((st = lacus_dist_agree(st, &err))) {
+        cli_error("%s", err.msg);
+        shard_free(&s);
+        return 1;
+    }
+    /* Ranks without sequences learn the widths from the others. */
+    int64_t n_in = lacus_dist_max(s.my_in.n_features), n_out = lacus_dist_max(s.my_tg.n_features);
+    s.my_in.n_features = n_in;
+    s.my_tg.n_features = n_out;
+    lacus_esn_params p;
+    lacus_esn *m = NULL;
+    int rc = 1;
+    if (esn_opts_resolve(o, &p, n_in)) {
+        rc = 2;
+        goto done;
+    }
+    if (o->feedback) p.n_feedback = n_out;
+    if (lacus_esn_create(&p, &m, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    double t0 = cli_now();
+    if (lacus_esn_fit_dist(m, &s.my_in, &s.my_tg, s.ids)) {
+        cli_error("fit: %s", lacus_esn_errmsg(m));
+        goto done;
+    }
+    double t1 = cli_now();
+    st = rank == 0 ? lacus_esn_save(m, out, &err) : LACUS_OK;
+    if ((st = lacus_dist_agree(st, &err))) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    int64_t steps = 0;
+    for (int64_t i = 0; i < s.my_in.n_seqs; i++) steps += s.steps[i];
+    if (rank == 0)
+        printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s; "
+               "wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,
+               (long long)p.reservoir.n_units, t1 - t0, out);
+    rc = 0;
+done:
+    lacus_esn_free(m);
+    shard_free(&s);
+    return rc;
+}

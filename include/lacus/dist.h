@@ -1,0 +1,68 @@
+/* lacus/dist.h — MPI: fits sharded over ranks with an ordered reduction.
+ * Part of the public API: include <lacus.h>, which includes this file; the
+ * conventions of lacus.h hold here. No MPI type appears here: the library
+ * uses MPI_COMM_WORLD, and builds without MPI keep these calls (size 1). */
+#ifndef LACUS_DIST_H
+#define LACUS_DIST_H
+
+#ifndef LACUS_H
+#error "include <lacus.h>, not <lacus/dist.h>"
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Distributed fits (MPI)                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* 1 when this build has MPI (CMake found OpenMPI), else 0. */
+int lacus_dist_available(void);
+
+/* Starts MPI (MPI_Init_thread, funneled) when the process was launched by
+ * mpirun/srun (an MPI launcher's environment is present); otherwise does
+ * nothing, so a plain run never touches MPI. Afterwards lacus_dist_size()
+ * is the number of ranks (1 without MPI). Call once, first thing. */
+lacus_status lacus_dist_init(int *argc, char ***argv, lacus_error *err);
+void lacus_dist_finalize(void);
+/* 1 when lacus_dist_init started MPI (launched by mpirun, any size). */
+int lacus_dist_launched(void);
+int lacus_dist_rank(void);
+int lacus_dist_size(void);
+
+/* The largest of every rank's v (a collective; v itself with one rank):
+ * lets ranks that hold no data learn the data's widths. */
+int64_t lacus_dist_max(int64_t v);
+
+/* Every rank passes its own status and message; every rank gets back the
+ * status of the lowest-numbered failing rank, with that rank's message
+ * ("rank 2: ...") in err: one rank's bad file stops all ranks with the same
+ * clear error instead of a hang. A collective call. */
+lacus_status lacus_dist_agree(lacus_status st, lacus_error *err);
+
+/* Fits an ESN from sequences spread over the ranks. Each rank passes its
+ * own sequences (possibly none; targets->n_features must still be the
+ * target width) and a global id per sequence, which names its noise stream
+ * so that noise does not depend on which rank holds what. Each sequence's
+ * X^T X, X^T Y and sums are accumulated from zero (streaming, as
+ * lacus_esn_partial_fit) and added into double-double accumulators
+ * (error-free TwoSum); the ranks' accumulators are reduced to rank 0 along
+ * a fixed binomial tree, rounded once to double, and solved there (primal
+ * form); the readout is broadcast, so every rank returns the same model.
+ * Because the double-double sums do not depend on the order of additions,
+ * the model is the same, bit for bit in practice, whatever the number of
+ * ranks and however the sequences are spread (tests: 1, 2, 3 ranks). Costs
+ * three packed copies of the sums (about 1.5 N^2 doubles) per rank.
+ * Collective; on any rank's failure every rank returns that error
+ * (lacus_dist_agree). Without MPI it runs on the one process. */
+lacus_status lacus_esn_fit_dist(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
+                                const int64_t *ids);
+
+/* Trains a stack over the ranks. With teacher inputs the layers are
+ * independent: layer l is trained on rank l mod K and its readout (and
+ * training MSE) broadcast, so every rank ends with the whole trained stack,
+ * bit for bit the one lacus_stack_fit gives (each fit is thread-count
+ * invariant). Chained stacks (each layer needs the previous one's
+ * predictions) are trained whole on every rank. Every rank passes all the
+ * data. Collective; one rank's failure fails all. */
+lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
+                                  const lacus_seqs *const *targets);
+
+#endif /* LACUS_DIST_H */

@@ -1,0 +1,150 @@
+/* lacus/lm.h — reservoir language models. Part of the public API: include
+ * <lacus.h>, which includes this file; the conventions of lacus.h hold here.
+ * Tokenizers, n-grams and compressor floors are in lacus/lang.h. */
+#ifndef LACUS_LM_H
+#define LACUS_LM_H
+
+#ifndef LACUS_H
+#error "include <lacus.h>, not <lacus/lm.h>"
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Reservoir language model                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A reservoir driven by tokens, with a linear readout to next-token scores:
+ *
+ *   x[t] = (1 - lr) x[t-1] + lr tanh(W x[t-1] + e[tok_t] + bias)   (x[-1] = 0)
+ *   f[t] = [x[t], onehot(tok_t)]          (the one-hot block with feed_token)
+ *   s[t] = Wout^T f[t] + b                 (V scores for tok_{t+1})
+ *   p(tok_{t+1} = v) = softmax(beta * log(max(s[t], eps)))_v
+ *
+ * This is the ESN equation of lacus/reservoir.h with one-hot input: e[v] is
+ * column v of Win (n_units, V), drawn like any Win (Bernoulli +-1 times
+ * input_scaling at input_connectivity), or an embedding table given by the
+ * caller (lacus_lm_set_embedding: any (V, d) table is projected by Win of
+ * (n_units, d) into e). W is sparse with rc_degree non-zeros per row on
+ * average, scaled to spectral radius sr.
+ *
+ * Training ("ridge" readout): Wout, b minimise sum_t ||onehot(tok_{t+1}) -
+ * s[t]||^2 + ridge ||Wout||^2 (lacus/ridge.h, centred bias), accumulated
+ * chunk by chunk so states are never held. Ridge on one-hot targets
+ * estimates the probabilities themselves (linearly, so some come out <= 0):
+ * the logits are the logs of the scores clipped at eps. beta (the inverse
+ * softmax temperature) and eps minimise the cross-entropy of the held-out
+ * calibration tokens: eps on a grid 1e-6 .. 1e-2 (half decades), beta for
+ * each by safeguarded Newton (convex in beta). A softmax of the raw scores
+ * (no log) calibrates far worse: on Moby-Dick it costs ~0.7 bit per char.
+ *
+ * Token-gated readouts (gate_tokens = K > 0): for each of the K most
+ * frequent training tokens c, a second readout G_c (n_units, V) adds
+ * G_c^T x[t] to s[t] when tok_t = c, i.e. the readout sees the product of
+ * the current token and the state, the conjunction a linear readout of
+ * [x, onehot] cannot form. G_c is the ridge solution (gate_ridge, no bias)
+ * on the residual onehot(tok_{t+1}) - s0[t] of the shared readout over the
+ * rows with tok_t = c; its normal equations are assembled from per-token
+ * sums (X_c^T X_c, X_c^T Y_c, sum of x) gathered in the same single pass,
+ * so training still reads the text once. Memory: K n_units^2 doubles.
+ *
+ * Trainable parameters: (n_units + V * feed_token + 1) * V + K n_units V + 2.
+ * Cost per token: nnz(W) + n_units (state) and (n_units + V) V (readout).
+ */
+typedef struct lacus_lm_params {
+    int64_t vocab_size;        /* required, >= 2 */
+    int64_t n_units;           /* default 1000 */
+    double lr;                 /* leak rate in (0, 1]; default 0.5 */
+    double sr;                 /* spectral radius; default 0.9 */
+    double input_scaling;      /* default 0.5 */
+    double input_connectivity; /* density of Win; default 1 */
+    double rc_degree;          /* mean non-zeros per row of W, >= 1; default 10 */
+    double bias_scaling;       /* default 0.2 */
+    double ridge;              /* default 1e-2 */
+    int feed_token;            /* readout sees onehot(tok_t) too; default 1 */
+    int64_t warmup;            /* states dropped at the start of training; default 50 */
+    int64_t chunk;             /* rows per X^T X update; default 2048 */
+    uint64_t seed;             /* default 42 */
+    int64_t gate_tokens;       /* token-gated readouts for the K most frequent
+                                  training tokens; default 24 (0: off) */
+    double gate_ridge;         /* ridge of the gated readouts; default 1 */
+} lacus_lm_params;
+
+lacus_lm_params lacus_lm_params_default(void);
+lacus_status lacus_lm_params_check(const lacus_lm_params *p, lacus_error *err);
+
+typedef struct lacus_lm lacus_lm;
+
+/* Draws the reservoir (same seed, same model). */
+lacus_status lacus_lm_create(const lacus_lm_params *p, lacus_lm **out, lacus_error *err);
+void lacus_lm_free(lacus_lm *m);
+const char *lacus_lm_errmsg(const lacus_lm *m);
+const lacus_lm_params *lacus_lm_params_get(const lacus_lm *m);
+/* Number of trained parameters (readout weights, bias, beta). */
+int64_t lacus_lm_n_trainable(const lacus_lm *m);
+/* The inverse temperature beta and the clip eps fitted by lacus_lm_fit
+ * (1 and 1e-3 before). */
+double lacus_lm_beta(const lacus_lm *m);
+double lacus_lm_eps(const lacus_lm *m);
+
+/* Replaces the input vectors e[v] (n_units) by E (V, d) projected through
+ * the model's Win (drawn for d inputs from the same seed): e[v] = Win E[v].
+ * Call before fit. */
+lacus_status lacus_lm_set_embedding(lacus_lm *m, const double *E, int64_t d);
+
+/* Optional progress callback: fraction done in [0, 1]. */
+typedef void (*lacus_lm_progress)(double fraction, void *user);
+
+/* Trains the readout on ids[0..n - n_calib) and fits beta on the next
+ * n_calib tokens (the state runs on through them). n_calib >= 1000 is
+ * recommended; at most 50,000 calibration tokens are used. Every id must be
+ * in [0, V). Can be called again (starts from scratch). */
+lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib,
+                          lacus_lm_progress progress, void *user);
+
+/* Sum of -log2 p(ids[t] | ids[0..t)) over t in [start, n), the state
+ * starting from zero at ids[0] (ids[0..start) is context only; start >= 1).
+ * *bits gets the sum. */
+lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t start,
+                            double *bits);
+
+/* Next-token distribution after a context: probs (V). */
+lacus_status lacus_lm_probs(lacus_lm *m, const int32_t *ids, int64_t n, double *probs);
+
+/* Sampling controls. temperature > 0 divides beta's logits (1: the fitted
+ * distribution; -> 0: greedy); top_k > 0 keeps the k most probable tokens;
+ * top_p in (0, 1] keeps the smallest set whose mass reaches top_p
+ * (nucleus sampling, Holtzman et al. 2020). Seeded: same seed, same text. */
+typedef struct lacus_sample_params {
+    double temperature; /* default 1 */
+    int64_t top_k;      /* default 0 (off) */
+    double top_p;       /* default 1 (off) */
+    uint64_t seed;      /* default 1 */
+} lacus_sample_params;
+lacus_sample_params lacus_sample_params_default(void);
+
+/* Runs the prompt ids[0..n_prompt) (n_prompt >= 1) and samples n_gen
+ * tokens into out (n_gen). */
+lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_prompt,
+                               int64_t n_gen, const lacus_sample_params *sp, int32_t *out);
+
+/* Minimal-pair probe (BLiMP-style): good and bad (n) are the same token
+ * sequence except inside some sentences (sentences end with the token eos).
+ * For every sentence that starts at or after `start` and differs, margins
+ * gets log2 p(good sentence | good prefix) - log2 p(bad sentence | same
+ * prefix): > 0 means the model prefers the grammatical one. Up to cap
+ * margins are written, with the index of the sentence's first token in
+ * first (optional); *n_pairs receives how many there are. */
+lacus_status lacus_lm_pair_margins(lacus_lm *m, const int32_t *good, const int32_t *bad, int64_t n,
+                                   int64_t start, int32_t eos, double *margins, int64_t *first,
+                                   int64_t cap, int64_t *n_pairs);
+
+/* Model file: an .npz with Wout (F, V), b (V), the embedding E when one was
+ * given, and manifest.json (format, parameters, beta); the reservoir is
+ * redrawn from the seed on load (it is fully described by it). A tokenizer
+ * can be stored inside (tokenizer.json) and is returned by load when asked. */
+lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const char *path,
+                           lacus_error *err);
+lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **tok,
+                           lacus_error *err);
+
+#endif /* LACUS_LM_H */

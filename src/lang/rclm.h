@@ -1,0 +1,53 @@
+/* Private view of the reservoir language model (rclm.c: training, scoring,
+ * generation; rclm_io.c: files). */
+#ifndef LACUS_LANG_RCLM_H
+#define LACUS_LANG_RCLM_H
+
+#include "lacus.h"
+
+struct lacus_lm {
+    lacus_lm_params p;
+    lacus_reservoir *res;  /* W and bias live here (nodes/reservoir.h) */
+    double *emb;           /* (V, n_units): the input drive e[v] of each token */
+    double *E;             /* (V, d) embedding given by the caller, or NULL */
+    int64_t d;
+    int64_t F;             /* features: n_units (+ V with feed_token) */
+    double *Wout;          /* (F, V) */
+    double *b;             /* (V) */
+    double beta;           /* inverse temperature of the logits */
+    double eps;            /* logits = log(max(score, eps)) */
+    int64_t n_gate;        /* K gated tokens */
+    int32_t *gate_tok;     /* (K) */
+    int32_t *gate_of;      /* (V): index in gate_tok or -1 */
+    double *Wg;            /* (K, n_units, V) */
+    float *Wf;             /* (n_units, V) float copy of Wout's state rows, for generation */
+    float *Wgf;            /* (K, n_units, V) float copy of Wg */
+    int trained;
+    lacus_error err;
+};
+
+/* One step of the state for token tok: x updated in place; tmp (n_units). */
+void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp);
+/* probs (V): the model's next-token distribution for state x after token tok. */
+void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, double *probs);
+/* Builds the float copies of the readouts used by generation. */
+lacus_status lacus__lm_make_f32(lacus_lm *m);
+/* Fills emb from the reservoir's Win (no embedding) or Win_d E. */
+lacus_status lacus__lm_build_emb(lacus_lm *m);
+
+/* Token-gated readouts (rclm_gate.c). The accumulator gathers per-token
+ * sums during the single training pass. */
+typedef struct lacus__gate_acc lacus__gate_acc;
+/* Chooses the K most frequent tokens of ids[0..n) and allocates. */
+lacus_status lacus__gate_begin(lacus_lm *m, const int32_t *ids, int64_t n, lacus__gate_acc **out);
+/* One training row: state x after token tok, next token y. */
+void lacus__gate_add(lacus__gate_acc *g, const lacus_lm *m, const double *x, int32_t tok, int32_t y);
+/* Solves every G_c against the shared readout already in m->Wout, m->b; frees g. */
+lacus_status lacus__gate_finish(lacus__gate_acc *g, lacus_lm *m);
+void lacus__gate_free(lacus__gate_acc *g);
+/* S[r] += G_{tok[r]}^T X[r] for the gated rows; X rows of stride ldx. */
+void lacus__gate_scores(const lacus_lm *m, const double *X, int64_t ldx, const int32_t *tok, int64_t rows,
+                        double *S);
+lacus_status lacus__gate_alloc(lacus_lm *m, int64_t K);
+
+#endif

@@ -1,0 +1,244 @@
+/* Reservoir LM files: an .npz with the readout (Wout, b), the optional
+ * embedding E, an optional tokenizer.json and manifest.json holding the
+ * hyperparameters and beta. The reservoir itself is redrawn from its seed,
+ * which describes it completely. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "lang/rclm.h"
+#include "lang/tokenizer.h"
+
+#define LM_FORMAT "lacus-lm"
+#define LM_FORMAT_VERSION 1
+
+lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const char *path, lacus_error *err)
+{
+    if (!m || !path) return lacus__fail(err, LACUS_ERR_ARG, "lm save: NULL argument");
+    if (!m->trained) return lacus__fail(err, LACUS_ERR_STATE, "lm save: the model is not trained");
+    if (tok && lacus_tokenizer_vocab_size(tok) != m->p.vocab_size)
+        return lacus__fail(err, LACUS_ERR_SHAPE, "lm save: tokenizer has V = %lld, model %lld",
+                           (long long)lacus_tokenizer_vocab_size(tok), (long long)m->p.vocab_size);
+    const lacus_lm_params *p = &m->p;
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return lacus__fail(err, LACUS_ERR_NOMEM, "lm save: out of memory");
+    cJSON_AddStringToObject(root, "format", LM_FORMAT);
+    cJSON_AddNumberToObject(root, "format_version", LM_FORMAT_VERSION);
+    cJSON_AddStringToObject(root, "lacus_version", lacus_version());
+    cJSON_AddStringToObject(root, "equation",
+                            "x[t] = (1-lr) x[t-1] + lr tanh(W x[t-1] + e[tok_t] + bias); "
+                            "p = softmax(beta log(max(Wout^T [x[t], onehot(tok_t)] + b, eps)))");
+    cJSON_AddNumberToObject(root, "vocab_size", (double)p->vocab_size);
+    cJSON_AddNumberToObject(root, "n_units", (double)p->n_units);
+    cJSON_AddNumberToObject(root, "lr", p->lr);
+    cJSON_AddNumberToObject(root, "sr", p->sr);
+    cJSON_AddNumberToObject(root, "input_scaling", p->input_scaling);
+    cJSON_AddNumberToObject(root, "input_connectivity", p->input_connectivity);
+    cJSON_AddNumberToObject(root, "rc_degree", p->rc_degree);
+    cJSON_AddNumberToObject(root, "bias_scaling", p->bias_scaling);
+    cJSON_AddNumberToObject(root, "ridge", p->ridge);
+    cJSON_AddBoolToObject(root, "feed_token", p->feed_token);
+    cJSON_AddNumberToObject(root, "warmup", (double)p->warmup);
+    cJSON_AddNumberToObject(root, "chunk", (double)p->chunk);
+    /* The seed as a string: a double cannot hold every 64-bit value. */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->seed);
+    cJSON_AddStringToObject(root, "seed", seed);
+    cJSON_AddNumberToObject(root, "beta", m->beta);
+    cJSON_AddNumberToObject(root, "eps", m->eps);
+    cJSON_AddNumberToObject(root, "gate_tokens", (double)p->gate_tokens);
+    cJSON_AddNumberToObject(root, "gate_ridge", p->gate_ridge);
+    char *man = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    char *tj = tok ? lacus__tokenizer_to_json(tok) : NULL;
+    if (!man || (tok && !tj)) {
+        cJSON_free(man);
+        cJSON_free(tj);
+        return lacus__fail(err, LACUS_ERR_NOMEM, "lm save: out of memory");
+    }
+    lacus_npz_writer *w = NULL;
+    lacus_status s = lacus_npz_writer_open(path, 0, &w, err);
+    if (!s) {
+        lacus_ndarray W = {LACUS_F64, 2, {m->F, p->vocab_size}, m->Wout};
+        lacus_ndarray b = {LACUS_F64, 1, {p->vocab_size}, m->b};
+        lacus_ndarray E = {LACUS_F64, 2, {p->vocab_size, m->d}, m->E};
+        if (!s) s = lacus_npz_writer_add(w, "Wout", &W, err);
+        if (!s) s = lacus_npz_writer_add(w, "b", &b, err);
+        if (!s && m->E) s = lacus_npz_writer_add(w, "E", &E, err);
+        lacus_ndarray G = {LACUS_F64, 3, {m->n_gate, p->n_units, p->vocab_size}, m->Wg};
+        lacus_ndarray GT = {LACUS_I32, 1, {m->n_gate}, m->gate_tok};
+        if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_Wout", &G, err);
+        if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_tokens", &GT, err);
+        if (!s) s = lacus_npz_writer_add_bytes(w, "manifest.json", man, strlen(man), err);
+        if (!s && tj) s = lacus_npz_writer_add_bytes(w, "tokenizer.json", tj, strlen(tj), err);
+        if (s) lacus_npz_writer_abort(w);
+        else s = lacus_npz_writer_commit(w, err);
+    }
+    cJSON_free(man);
+    cJSON_free(tj);
+    return s;
+}
+
+static int num(const cJSON *root, const char *key, double *out)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return -1;
+    *out = x->valuedouble;
+    return 0;
+}
+
+lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **tok, lacus_error *err)
+{
+    if (!out || !path) return lacus__fail(err, LACUS_ERR_ARG, "lm load: NULL argument");
+    *out = NULL;
+    if (tok) *tok = NULL;
+    lacus_npz *z = NULL;
+    lacus_status s = lacus_npz_open(path, &z, err);
+    if (s) return s;
+    void *buf = NULL;
+    size_t len;
+    cJSON *root = NULL;
+    lacus_lm *m = NULL;
+    lacus_ndarray W = {0}, b = {0}, E = {0};
+    if ((s = lacus_npz_read_bytes(z, "manifest.json", &buf, &len, err))) goto done;
+    root = cJSON_ParseWithLength(buf, len);
+    lacus_free(buf);
+    buf = NULL;
+    const cJSON *fmt = root ? cJSON_GetObjectItemCaseSensitive(root, "format") : NULL;
+    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, LM_FORMAT)) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json is not a lacus-lm manifest", path);
+        goto done;
+    }
+    double v[15], ver, beta;
+    static const char *keys[] = {"vocab_size", "n_units", "lr", "sr", "input_scaling", "input_connectivity",
+                                 "rc_degree", "bias_scaling", "ridge", "warmup", "chunk", "beta", "eps",
+                                 "gate_tokens", "gate_ridge"};
+    for (int i = 0; i < 15; i++)
+        if (num(root, keys[i], &v[i])) {
+            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a finite number",
+                            path, keys[i]);
+            goto done;
+        }
+    /* Integer fields in range before any conversion. */
+    static const int int_keys[] = {0, 1, 9, 10, 13};
+    for (int i = 0; i < 5; i++) {
+        double x = v[int_keys[i]];
+        if (!(x >= 0 && x <= 1e12) || x != (double)(int64_t)x) {
+            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" = %g is not an integer in [0, 1e12]",
+                            path, keys[int_keys[i]], x);
+            goto done;
+        }
+    }
+    if (num(root, "format_version", &ver) || ver != LM_FORMAT_VERSION) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: format_version must be %d", path, LM_FORMAT_VERSION);
+        goto done;
+    }
+    lacus_lm_params p = lacus_lm_params_default();
+    p.vocab_size = (int64_t)v[0], p.n_units = (int64_t)v[1], p.lr = v[2], p.sr = v[3];
+    p.input_scaling = v[4], p.input_connectivity = v[5], p.rc_degree = v[6], p.bias_scaling = v[7];
+    p.ridge = v[8], p.warmup = (int64_t)v[9], p.chunk = (int64_t)v[10];
+    beta = v[11];
+    p.gate_tokens = (int64_t)v[13], p.gate_ridge = v[14];
+    const cJSON *ft = cJSON_GetObjectItemCaseSensitive(root, "feed_token");
+    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    char *end = NULL;
+    if (!cJSON_IsBool(ft) || !cJSON_IsString(sd) || !*sd->valuestring ||
+        (p.seed = strtoull(sd->valuestring, &end, 10), *end) || !(beta > 0)) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: feed_token, seed or beta is malformed", path);
+        goto done;
+    }
+    p.feed_token = cJSON_IsTrue(ft);
+    if ((s = lacus_lm_params_check(&p, err)) || (s = lacus_lm_create(&p, &m, err))) {
+        lacus__prefix(err, "%s: ", path);
+        if (s == LACUS_ERR_ARG) s = LACUS_ERR_FORMAT;
+        goto done;
+    }
+    if ((s = lacus_npz_read(z, "Wout", &W, err)) || (s = lacus_npz_read(z, "b", &b, err)) ||
+        (s = lacus_ndarray_to_f64(&W, err)) || (s = lacus_ndarray_to_f64(&b, err)))
+        goto done;
+    if (W.ndim != 2 || W.shape[0] != m->F || W.shape[1] != p.vocab_size || b.ndim != 1 ||
+        b.shape[0] != p.vocab_size) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: Wout must be (%lld, %lld) and b (%lld)", path, (long long)m->F,
+                        (long long)p.vocab_size, (long long)p.vocab_size);
+        goto done;
+    }
+    if ((s = lacus__check_finite(err, "Wout", W.data, m->F, p.vocab_size, p.vocab_size)) ||
+        (s = lacus__check_finite(err, "b", b.data, 1, p.vocab_size, p.vocab_size))) {
+        lacus__prefix(err, "%s: ", path);
+        goto done;
+    }
+    memcpy(m->Wout, W.data, (size_t)(m->F * p.vocab_size) * sizeof(double));
+    memcpy(m->b, b.data, (size_t)p.vocab_size * sizeof(double));
+    if (lacus_npz_has(z, "E")) {
+        if ((s = lacus_npz_read(z, "E", &E, err)) || (s = lacus_ndarray_to_f64(&E, err))) goto done;
+        if (E.ndim != 2 || E.shape[0] != p.vocab_size ||
+            (s = lacus_lm_set_embedding(m, E.data, E.shape[1]))) {
+            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: E must be a finite (%lld, d) embedding", path,
+                            (long long)p.vocab_size);
+            goto done;
+        }
+    }
+    if (!(v[12] > 0 && v[12] < 1)) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: eps = %g must be in (0, 1)", path, v[12]);
+        goto done;
+    }
+    lacus_ndarray G = {0}, GT = {0};
+    if (lacus_npz_has(z, "gate_Wout")) {
+        if ((s = lacus_npz_read(z, "gate_Wout", &G, err)) || (s = lacus_ndarray_to_f64(&G, err)) ||
+            (s = lacus_npz_read(z, "gate_tokens", &GT, err)) || (s = lacus_ndarray_to_f64(&GT, err))) {
+            lacus_ndarray_free(&G), lacus_ndarray_free(&GT);
+            goto done;
+        }
+        int64_t K = GT.ndim == 1 ? GT.shape[0] : -1;
+        int ok = K >= 1 && K <= p.vocab_size && G.ndim == 3 && G.shape[0] == K && G.shape[1] == p.n_units &&
+                 G.shape[2] == p.vocab_size && !lacus__check_finite(NULL, "", G.data, K * p.n_units, p.vocab_size,
+                                                                     p.vocab_size);
+        if (ok && !(s = lacus__gate_alloc(m, K))) {
+            const double *gt = GT.data;
+            for (int64_t k = 0; k < K && ok; k++) {
+                int32_t c = (int32_t)gt[k];
+                ok = gt[k] == c && c >= 0 && c < p.vocab_size && m->gate_of[c] < 0;
+                if (ok) m->gate_tok[k] = c, m->gate_of[c] = (int32_t)k;
+            }
+            if (ok) memcpy(m->Wg, G.data, (size_t)(K * p.n_units * p.vocab_size) * sizeof(double));
+        }
+        lacus_ndarray_free(&G), lacus_ndarray_free(&GT);
+        if (s || !ok) {
+            if (!s) s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: gate_Wout must be finite (K, %lld, %lld) and gate_tokens "
+                                                        "K distinct ids", path, (long long)p.n_units, (long long)p.vocab_size);
+            goto done;
+        }
+    }
+    m->beta = beta;
+    m->eps = v[12];
+    if ((s = lacus__lm_make_f32(m))) {
+        if (err) *err = m->err;
+        goto done;
+    }
+    m->trained = 1;
+    if (tok && lacus_npz_has(z, "tokenizer.json")) {
+        if ((s = lacus_npz_read_bytes(z, "tokenizer.json", &buf, &len, err))) goto done;
+        s = lacus__tokenizer_from_json(buf, len, path, tok, err);
+        if (!s && lacus_tokenizer_vocab_size(*tok) != p.vocab_size) {
+            lacus_tokenizer_free(*tok);
+            *tok = NULL;
+            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: the tokenizer's vocabulary differs from the model's", path);
+        }
+        if (s) goto done;
+    }
+done:
+    lacus_free(buf);
+    cJSON_Delete(root);
+    lacus_ndarray_free(&W), lacus_ndarray_free(&b), lacus_ndarray_free(&E);
+    lacus_npz_close(z);
+    if (s) {
+        lacus_lm_free(m);
+        m = NULL;
+    }
+    *out = m;
+    return s;
+}

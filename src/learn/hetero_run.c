@@ -1,0 +1,341 @@
+/* The step loop of the local reservoir (equations in
+ * include/lacus/local_learning.h). Every unit is processed by one thread,
+ * reads only x(t-1) (and the negative copy xn(t-1)), its own rows of W and
+ * Win, its own predictor and running statistics, and writes only its own
+ * row, predictor and state, so the units of a step are split across OpenMP
+ * threads with a static schedule and the numbers do not depend on the thread
+ * count. A divergence is reduced to the smallest failing unit index, which
+ * is also thread-count independent. */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "learn/ff_unit.h"
+#include "learn/hetero.h"
+#include "learn/selfpred_unit.h"
+#include "nodes/activation.h"
+#include "nodes/reservoir.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum { BAD_NONE = 0, BAD_THETA, BAD_WROW, BAD_FF, BAD_IP };
+
+/* Where the caller wants the rows: states (ld_s) and, for p and e, either
+ * one column per unit (compact = 0, ld_p) or one per self-predicting unit
+ * (compact = 1). NULL pointers are skipped. */
+typedef struct out_rows {
+    double *states, *pred, *errs, *neg;
+    int64_t ld_s, ld_p, ld_e;
+    int compact;
+} out_rows;
+
+#define STREAM_NEG 77
+
+/* Drives of units [i0, i1) from x(t-1) (and the negative copy), then the
+ * activations of the range at once (vectorised tanh, the same numbers
+ * whatever the range: lacus__activate computes every value alike). */
+static void drive_range(lacus_localres *m, int64_t i0, int64_t i1, const double *u,
+                        const double *un, int neg)
+{
+    const lacus__csr *W = &m->W, *Win = &m->Win;
+    const double *xp = m->xprev, *xnp = m->xnprev;
+    for (int64_t i = i0; i < i1; i++) {
+        int64_t a = W->indptr[i], b = W->indptr[i + 1];
+        int64_t ai = Win->indptr[i], bi = Win->indptr[i + 1];
+        double h = m->bias[i];
+        if (m->th_off[i] >= 0) {
+            /* a self-predicting unit: build z, p = theta.z and z.z in the
+             * same pass over its fan-in that computes the drive */
+            int64_t K = m->K[i];
+            double *z = m->z + m->th_off[i];
+            const double *th = m->theta + m->th_off[i];
+            double xi = xp[i], pr = th[0] + th[1] * xi, zz = 1.0 + xi * xi;
+            z[0] = 1.0, z[1] = xi;
+            double *zf = z + 2;
+            const double *tf = th + 2;
+            const int32_t *ix = W->indices + a;
+            const double *wv = W->values + a;
+            for (int64_t k = 0; k < b - a; k++) {
+                double xj = xp[ix[k]];
+                h += wv[k] * xj;
+                zf[k] = xj;
+                pr += tf[k] * xj;
+                zz += xj * xj;
+            }
+            for (int64_t q = 2 + b - a; q < K; q++) {
+                double v = u[q - (K - m->M)];
+                z[q] = v, pr += th[q] * v, zz += v * v;
+            }
+            m->pred[i] = pr;
+            m->zzb[i] = zz;
+        } else {
+            for (int64_t k = a; k < b; k++) h += W->values[k] * xp[W->indices[k]];
+        }
+        for (int64_t k = ai; k < bi; k++) h += Win->values[k] * u[Win->indices[k]];
+        m->hb[i] = h;
+        m->yb[i] = m->g[i] * h + m->c[i];
+        if (neg) {
+            double hn = m->bias[i];
+            for (int64_t k = a; k < b; k++) hn += W->values[k] * xnp[W->indices[k]];
+            for (int64_t k = ai; k < bi; k++) hn += Win->values[k] * un[Win->indices[k]];
+            m->hnb[i] = hn;
+            m->ynb[i] = m->g[i] * hn + m->c[i];
+        }
+    }
+    lacus__activate(LACUS_ACT_TANH, m->yb + i0, m->yb + i0, i1 - i0);
+    if (neg) lacus__activate(LACUS_ACT_TANH, m->ynb + i0, m->ynb + i0, i1 - i0);
+}
+
+/* One unit's state and rule, once its drive is known. Returns BAD_*
+ * (nothing of the failing rule applied). */
+static int unit_step(lacus_localres *m, int64_t i, const double *u, const double *un, int learn,
+                     int neg)
+{
+    const lacus_localres_params *p = &m->p;
+    lacus__csr *W = &m->W, *Win = &m->Win;
+    const double *xp = m->xprev, *xnp = m->xnprev;
+    int64_t a = W->indptr[i], b = W->indptr[i + 1];
+    int64_t ai = Win->indptr[i], bi = Win->indptr[i + 1];
+    double h = m->hb[i], y = m->yb[i], gi = m->g[i], ci = m->c[i], lr = m->lr[i];
+    double xi = (1.0 - lr) * xp[i] + lr * y;
+    double yn = 0.0;
+    if (neg) {
+        yn = m->ynb[i];
+        m->xn[i] = (1.0 - lr) * xnp[i] + lr * yn;
+    }
+    int rule = m->rule[i];
+    double pr = 0.0, e = 0.0;
+    if (rule == LACUS_RULE_SELFPRED) {
+        /* z, p = theta.z and z.z were made with the drive (drive_range) */
+        int64_t K = m->K[i];
+        double *z = m->z + m->th_off[i], *th = m->theta + m->th_off[i];
+        double zz = m->zzb[i];
+        pr = m->pred[i];
+        double target = p->sp_target == LACUS_SP_STATE   ? xi
+                        : p->sp_target == LACUS_SP_DRIVE ? h
+                                                         : u[i % m->M];
+        e = target - pr;
+        if (learn) {
+            int bad = p->sp_method == LACUS_SP_NLMS
+                          ? lacus__sp_nlms_known(th, z, K, e, pr, zz, &m->th_n2[i], p->mu,
+                                                 p->delta, p->max_norm)
+                          : lacus__sp_rls(th, m->P + m->P_off[i], m->Pz + m->th_off[i], z, K, e,
+                                          p->rls_lambda, p->max_norm);
+            if (bad) return BAD_THETA;
+        }
+        if (p->relax > 0.0) xi -= p->relax * e; /* PC inference: x moves toward p */
+        if (learn && p->w_eta > 0.0) {
+            /* tPC coupling: the row W_i is the linear predictor of x_i(t) */
+            double eps = p->w_eta * (xi - h), n2 = 0.0;
+            for (int64_t k = a; k < b; k++) {
+                double v = W->values[k] + eps * xp[W->indices[k]];
+                n2 += v * v;
+            }
+            if (!(n2 <= p->max_norm * p->max_norm)) return BAD_WROW;
+            for (int64_t k = a; k < b; k++) W->values[k] += eps * xp[W->indices[k]];
+        }
+    } else if (rule == LACUS_RULE_FF && learn) {
+        double dp = lacus__ff_dh(y, gi, p->ff_theta, 1.0);
+        double dn = lacus__ff_dh(yn, gi, p->ff_theta, -1.0);
+        double eta = p->ff_eta, n2 = 0.0;
+        for (int64_t k = a; k < b; k++) {
+            int32_t j = W->indices[k];
+            double v = W->values[k] - eta * (dp * xp[j] + dn * xnp[j]);
+            n2 += v * v;
+        }
+        if (!(n2 <= p->max_norm * p->max_norm)) return BAD_FF;
+        for (int64_t k = a; k < b; k++) {
+            int32_t j = W->indices[k];
+            W->values[k] -= eta * (dp * xp[j] + dn * xnp[j]);
+        }
+        for (int64_t k = ai; k < bi; k++) {
+            int32_t j = Win->indices[k];
+            Win->values[k] -= eta * (dp * u[j] + dn * un[j]);
+        }
+        m->bias[i] -= eta * (dp + dn);
+    }
+    if (m->ip_on[i] && learn) {
+        /* Schrauwen et al. 2008, Gaussian target, on the unit's own y, h */
+        double mu = p->ip_mu, s2 = p->ip_sigma * p->ip_sigma, eta = p->ip_eta;
+        double db = -eta * (-mu / s2 + (y / s2) * (2.0 * s2 + 1.0 - y * y + mu * y));
+        double ga = gi + eta / gi + db * h, cb = ci + db;
+        if (!isfinite(ga) || !isfinite(cb) || fabs(ga) > p->max_norm) return BAD_IP;
+        m->g[i] = ga;
+        m->c[i] = cb;
+    }
+    m->x[i] = xi;
+    m->pred[i] = pr;
+    m->errv[i] = e;
+    if (learn) m->abs_acc[i] += fabs(e);
+    double r = p->monitor_rate, d = xi - m->ema_m[i];
+    m->ema_m[i] += r * d;
+    m->ema_v[i] = (1.0 - r) * (m->ema_v[i] + r * d * d);
+    return BAD_NONE;
+}
+
+static const char *bad_text(int kind)
+{
+    switch (kind) {
+    case BAD_THETA: return "the predictor theta left its bound (lower mu, or use nlms)";
+    case BAD_WROW: return "the recurrent row W_i (tPC coupling) left its bound: lower w_eta";
+    case BAD_FF: return "the Forward-Forward row W_i left its bound: lower ff_eta";
+    default: return "the intrinsic-plasticity gain diverged: lower ip_eta";
+    }
+}
+
+static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps, int learn,
+                             int reset, const out_rows *o)
+{
+    int64_t N = m->N, M = m->M;
+    lacus_status st = lacus__check_finite(&m->err, "input u", u, n_steps, M, M);
+    if (st) return st;
+    if (reset) {
+        memset(m->x, 0, (size_t)N * sizeof *m->x);
+        memset(m->xn, 0, (size_t)N * sizeof *m->xn);
+    }
+    int neg = learn && m->has_ff;
+    if (neg && n_steps > m->perm_cap) {
+        lacus__free(m->perm);
+        m->perm = LACUS__NEW(int64_t, n_steps);
+        m->perm_cap = m->perm ? n_steps : 0;
+        if (!m->perm)
+            return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for %lld negative steps",
+                               (long long)n_steps);
+    }
+    if (neg) {
+        /* negatives: the same input with its time steps shuffled */
+        lacus__rng rng;
+        lacus__rng_stream(&rng, m->p.res.seed, STREAM_NEG, m->n_calls);
+        for (int64_t t = 0; t < n_steps; t++) m->perm[t] = t;
+        for (int64_t t = n_steps - 1; t > 0; t--) {
+            int64_t j = (int64_t)lacus__rng_below(&rng, (uint64_t)t + 1);
+            int64_t tmp = m->perm[t];
+            m->perm[t] = m->perm[j];
+            m->perm[j] = tmp;
+        }
+    }
+    m->n_calls++;
+    memset(m->abs_acc, 0, (size_t)N * sizeof *m->abs_acc);
+    int64_t stop_t = -1, stop_i = -1;
+    int stop_kind = 0;
+    int par = m->W.nnz + m->sum_K * 2 >= LACUS__PARALLEL_WORK_MIN;
+#ifdef _OPENMP
+    int max_th = par ? omp_get_max_threads() : 1;
+#else
+    int max_th = 1;
+#endif
+    int64_t *bad_thr = LACUS__NEW(int64_t, max_th);
+    if (!bad_thr) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory");
+#pragma omp parallel if (par) num_threads(max_th)
+    {
+        /* a fixed, contiguous range of units per thread for the whole run */
+        int nth = 1, tid = 0;
+#ifdef _OPENMP
+        nth = omp_get_num_threads(), tid = omp_get_thread_num();
+#endif
+        int64_t i0 = N * tid / nth, i1 = N * (tid + 1) / nth;
+        for (int64_t t = 0; t < n_steps; t++) {
+            /* x(t-1) is what the last step produced: swap the buffers' roles */
+#pragma omp single
+            {
+                double *tmp = m->xprev;
+                m->xprev = m->x, m->x = tmp;
+                tmp = m->xnprev;
+                m->xnprev = m->xn, m->xn = tmp;
+            }
+            const double *ut = u + t * M;
+            const double *un = neg ? u + m->perm[t] * M : NULL;
+            drive_range(m, i0, i1, ut, un, neg);
+            int64_t bad = N;
+            for (int64_t i = i0; i < i1; i++) {
+                int k = unit_step(m, i, ut, un, learn, neg);
+                if (k) {
+                    m->bad[i] = (uint8_t)k;
+                    if (i < bad) bad = i;
+                }
+                if (o->states) o->states[t * o->ld_s + i] = m->x[i];
+                if (o->neg && neg) o->neg[t * N + i] = m->xn[i];
+                int64_t col = o->compact ? m->sp_col[i] : i;
+                if (col < 0) continue;
+                if (o->pred) o->pred[t * o->ld_p + col] = m->pred[i];
+                if (o->errs) o->errs[t * o->ld_e + col] = m->errv[i];
+            }
+            bad_thr[tid] = bad;
+#pragma omp barrier
+#pragma omp single
+            {
+                int64_t first = N;
+                for (int k = 0; k < nth; k++) first = bad_thr[k] < first ? bad_thr[k] : first;
+                if (first < N) {
+                    stop_t = t;
+                    stop_i = first;
+                    stop_kind = m->bad[first];
+                } else if (learn) {
+                    m->n_learn_steps++;
+                }
+            }
+            if (stop_t >= 0) break;
+        }
+    }
+    lacus__free(bad_thr);
+    if (stop_t >= 0) {
+        /* keep x(t-1) as the state the handle holds */
+        double *tmp = m->xprev;
+        m->xprev = m->x;
+        m->x = tmp;
+        return lacus__fail(&m->err, LACUS_ERR_NUMERIC,
+                           "diverged at step %lld, unit %lld (rule %s): %s; learning stopped, "
+                           "weights kept from before this unit's update",
+                           (long long)stop_t, (long long)stop_i,
+                           lacus_local_rule_name((lacus_local_rule)m->rule[stop_i]),
+                           bad_text(stop_kind));
+    }
+    if (learn && m->n_sp > 0 && n_steps > 0) {
+        double s = 0.0;
+        for (int64_t i = 0; i < N; i++) s += m->abs_acc[i];
+        m->last_mean_abs_err = s / ((double)m->n_sp * (double)n_steps);
+    }
+    return LACUS_OK;
+}
+
+lacus_status lacus_localres_run(lacus_localres *m, const double *u, int64_t n_steps, int learn,
+                                int reset, double *states, double *pred, double *errs)
+{
+    if (!m) return LACUS_ERR_ARG;
+    if (!u || n_steps < 1)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "input: %s",
+                           !u ? "u is NULL" : "n_steps must be >= 1");
+    out_rows o = {states, pred, errs, NULL, m->N, m->N, m->N, 0};
+    /* units without a predictor read 0 in pred and errs */
+    if (pred) memset(pred, 0, (size_t)(n_steps * m->N) * sizeof *pred);
+    if (errs) memset(errs, 0, (size_t)(n_steps * m->N) * sizeof *errs);
+    return run_rows(m, u, n_steps, learn, reset, &o);
+}
+
+lacus_status lacus_localres_features(lacus_localres *m, const double *u, int64_t n_steps,
+                                     int learn, int reset, int with_pe, double *feats)
+{
+    if (!m) return LACUS_ERR_ARG;
+    if (!u || !feats || n_steps < 1)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "features: u and feats must be given, n_steps >= 1");
+    int64_t F = lacus_localres_n_features(m, with_pe);
+    out_rows o = {feats, with_pe ? feats + m->N : NULL, with_pe ? feats + m->N + m->n_sp : NULL,
+                  NULL, F, F, F, 1};
+    return run_rows(m, u, n_steps, learn, reset, &o);
+}
+
+lacus_status lacus_localres_run_neg(lacus_localres *m, const double *u, int64_t n_steps, int reset,
+                                    double *states, double *neg_states)
+{
+    if (!m) return LACUS_ERR_ARG;
+    if (!u || n_steps < 1)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "input: %s",
+                           !u ? "u is NULL" : "n_steps must be >= 1");
+    if (neg_states) memset(neg_states, 0, (size_t)(n_steps * m->N) * sizeof *neg_states);
+    out_rows o = {states, NULL, NULL, neg_states, m->N, m->N, m->N, 0};
+    return run_rows(m, u, n_steps, 1, reset, &o);
+}

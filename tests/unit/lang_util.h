@@ -1,0 +1,48 @@
+/* Shared helpers of the language tests: reading the text fixtures. */
+#ifndef LACUS_TEST_LANG_UTIL_H
+#define LACUS_TEST_LANG_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fixture.h"
+
+/* Whole file into a malloc'd buffer (NULL if it cannot be read). */
+static inline char *lt_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) b[n] = 0, *len = (size_t)n;
+    return b;
+}
+
+/* The committed Moby-Dick excerpt (tests/fixtures/lang/moby_excerpt.txt). */
+static inline char *lt_excerpt(size_t *len)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/lang/moby_excerpt.txt", fx_dir());
+    char *b = lt_read(p, len);
+    if (!b) {
+        fprintf(stderr, "cannot read fixture %s\n", p);
+        exit(2);
+    }
+    return b;
+}
+
+/* Deterministic generator for test data, independent of the library's RNG. */
+static inline uint64_t lt_next(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 17;
+}
+
+#endif
