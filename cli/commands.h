@@ -62,5 +62,6 @@ int cmd_prep(int argc, char **argv);
 /* lacus data vowels (cmd_classify.c): sequences + labels, not one series. */
 int cmd_data_vowels(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct {
     {"classify", cmd_classify, "sequence classification: fit, run, eval (accuracy, confusion)"},
     {"plot", cmd_plot, "draw run outputs as PNG (truth, states, errors, spectrum, confusion)"},
     {"compare", cmd_compare, "ESN vs local learning (self-predicting, tPC, FF, IP, mixed) vs BPTT"},
+    {"encode", cmd_encode, "brain encoding models: fit | score | simulate (fMRI, MEG)"},
 };
 
 static void usage(FILE *f)

@@ -146,6 +146,7 @@ int lacus_get_num_threads(void);
 #include "lacus/preprocess.h"
 #include "lacus/classify.h"
 #include "lacus/local_learning.h"
+#include "lacus/encoding.h"
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,147 @@
+/* bench_encoding: per-target ridge CV (lacus_ridgecv_fit) and kernel ridge
+ * CV at the issue's sizes, with GFLOP/s, peak memory and load, and the
+ * agreement of the chosen alphas with himalaya's when its output is given.
+ *
+ *   bench_encoding ridge|kernel N P T [--data DIR] [--threads K] [--f32]
+ *
+ * --data DIR reads DIR/X.npy (N x P) and DIR/Y.npy (N x T) written by
+ * bench/anchor_himalaya.py and compares with DIR/alphas.npy; without it the
+ * data are generated here (X Gaussian, Y = X B * s_j + noise with the
+ * signal scale s_j log-uniform, so the chosen alphas spread). 10 alphas
+ * logspace(-2, 7), 5 contiguous folds, as the anchor. --f32: the CV scan in
+ * float32 (lacus_ridgecv_params.scan_f32). */
+#define BENCH_NAME "bench_encoding"
+#include <math.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "core/rng.h"
+
+static void load(const char *dir, const char *name, lacus_ndarray *a)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    lacus_error err = {0};
+    lacus_status st = lacus_npy_read_matrix(path, a, &err);
+    if (st) die(path, st, err.msg);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5) {
+        fprintf(stderr, "usage: bench_encoding ridge|kernel N P T [--data DIR] [--threads K]\n");
+        return 2;
+    }
+    const char *kind = argv[1], *dir = NULL;
+    int64_t n = arg_int(argv[2], 10), p = arg_int(argv[3], 1), t = arg_int(argv[4], 1);
+    int threads = 0, f32 = 0;
+    for (int i = 5; i < argc; i++) {
+        if (!strcmp(argv[i], "--f32")) f32 = 1;
+        else if (i + 1 < argc && !strcmp(argv[i], "--data")) dir = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--threads")) threads = (int)arg_int(argv[++i], 1);
+    }
+    if (threads) set_threads(threads);
+    int is_kernel = !strcmp(kind, "kernel");
+    lacus_ndarray Xa = {0}, Ya = {0};
+    double *X, *Y;
+    if (dir) {
+        load(dir, "X.npy", &Xa);
+        load(dir, "Y.npy", &Ya);
+        if (Xa.shape[0] != n || Xa.shape[1] != p || Ya.shape[0] != n || Ya.shape[1] != t) {
+            fprintf(stderr, BENCH_NAME ": %s holds other sizes\n", dir);
+            return 1;
+        }
+        X = Xa.data;
+        Y = Ya.data;
+    } else {
+        X = xmalloc((size_t)(n * p) * sizeof(double));
+        Y = xmalloc((size_t)(n * t) * sizeof(double));
+        lacus__rng r;
+        lacus__rng_seed(&r, 1);
+        for (int64_t i = 0; i < n * p; i++) X[i] = lacus__rng_normal(&r);
+        int64_t q = p < 50 ? p : 50; /* Y from the first 50 features, cheap */
+        double *B = xmalloc((size_t)(q * t) * sizeof(double)), *s = xmalloc((size_t)t * sizeof(double));
+        for (int64_t i = 0; i < q * t; i++) B[i] = lacus__rng_normal(&r) / sqrt((double)q);
+        for (int64_t j = 0; j < t; j++) s[j] = pow(10.0, -1.5 + 2.5 * lacus__rng_uniform(&r));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)t, (int)q, 1.0, X,
+                    (int)p, B, (int)t, 0.0, Y, (int)t);
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < t; j++) Y[i * t + j] = Y[i * t + j] * s[j] + lacus__rng_normal(&r);
+        free(B);
+        free(s);
+    }
+    double alphas[10];
+    for (int a = 0; a < 10; a++) alphas[a] = pow(10.0, -2.0 + a);
+    lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+    prm.alphas = alphas;
+    prm.n_alphas = 10;
+    prm.n_folds = 5;
+    prm.scan_f32 = f32;
+    double *best = xmalloc((size_t)t * sizeof(double));
+    double *coef = xmalloc((size_t)((is_kernel ? n : p) * t) * sizeof(double));
+    lacus_error err = {0};
+    double mem0 = peak_rss_mb(), t0 = now();
+    lacus_status st;
+    double *K = NULL;
+    if (is_kernel) {
+        /* KernelRidgeCV(kernel="linear") on X: the kernel X X^T is part of
+         * the timed work, as in himalaya. */
+        K = xmalloc((size_t)(n * n) * sizeof(double));
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)p, 1.0, X, (int)p, 0.0, K,
+                    (int)n);
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < i; j++) K[i * n + j] = K[j * n + i];
+        st = lacus_kernel_ridgecv_fit(&prm, K, n, Y, t, best, NULL, NULL, coef, &err);
+    } else {
+        st = lacus_ridgecv_fit(&prm, X, n, p, Y, t, best, NULL, NULL, coef, &err);
+    }
+    double secs = now() - t0;
+    if (st) die("fit", st, err.msg);
+    /* Flop model of the lacus algorithm (multiply-add = 2), per fold the
+     * cheaper of the projection (2 k n_tr t + 2 na n_te k t) and the
+     * resolution matrices (2 na n_te k n_tr + 2 na n_te n_tr t); the refit
+     * 2 k n t + 2 p k t; the kernel X X^T. Decompositions not counted. */
+    double ntr = n - n / 5.0, nte = n / 5.0, k = is_kernel ? ntr : fmin(ntr, (double)p);
+    double proj = 2 * k * ntr * t + 10 * 2 * nte * k * t;
+    double res = 10 * 2 * nte * k * ntr + 10 * 2 * nte * ntr * t;
+    double flops = 5 * fmin(proj, res);
+    double kf = is_kernel ? n : fmin((double)n, (double)p);
+    flops += 2 * kf * n * t + 2 * kf * (is_kernel ? n : p) * t;
+    if (is_kernel) flops += (double)n * n * p;
+    int64_t agree = -1;
+    if (dir) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/alphas.npy", dir);
+        lacus_ndarray A = {0};
+        if (!lacus_npy_read_matrix(path, &A, &err) && A.shape[0] == t) {
+            agree = 0;
+            for (int64_t j = 0; j < t; j++)
+                agree += fabs(((double *)A.data)[j] - best[j]) <= 1e-6 * best[j];
+        }
+        lacus_ndarray_free(&A);
+    }
+    /* Distinct alphas chosen: the data must exercise the selection. */
+    int used[10] = {0}, distinct = 0;
+    for (int64_t j = 0; j < t; j++)
+        for (int a = 0; a < 10; a++)
+            if (best[j] == alphas[a]) used[a] = 1;
+    for (int a = 0; a < 10; a++) distinct += used[a];
+    printf("encoding kind=%s%s N=%lld P=%lld T=%lld alphas=10 folds=5 threads=%d lacus_s=%.3f "
+           "gflops=%.1f peak_mb=%.0f data_mb=%.0f distinct_alphas=%d",
+           kind, f32 ? " scan=f32" : " scan=f64", (long long)n, (long long)p, (long long)t, lacus_get_num_threads(), secs,
+           flops / secs * 1e-9, peak_rss_mb(), mem0, distinct);
+    if (agree >= 0)
+        printf(" same_alpha_as_himalaya=%.4f", (double)agree / (double)t);
+    printf(" load1=%.2f\n", load1());
+    free(best);
+    free(coef);
+    free(K);
+    if (dir) {
+        lacus_ndarray_free(&Xa);
+        lacus_ndarray_free(&Ya);
+    } else {
+        free(X);
+        free(Y);
+    }
+    return 0;
+}

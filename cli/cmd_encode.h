@@ -1,0 +1,33 @@
+/* lacus encode: private declarations shared by its files. */
+#ifndef LACUS_CLI_CMD_ENCODE_H
+#define LACUS_CLI_CMD_ENCODE_H
+
+#include <stdint.h>
+
+#include "lacus.h"
+
+/* Targets (samples x targets) from a .npy, or a NIfTI series under a mask. */
+typedef struct enc_targets {
+    double *data;
+    int64_t n, t;
+    double tr;          /* from the NIfTI header (0 for .npy) */
+    int has_mask;
+    lacus_nifti mask;   /* the mask image when has_mask */
+} enc_targets;
+
+int enc_parse_ints(const char *opt, const char *s, int64_t *out, int max, int *n);
+int enc_parse_alphas(const char *s, double *out, int max, int *n);
+int enc_ends_with(const char *s, const char *suffix);
+int enc_is_nifti(const char *path);
+int enc_read_matrix(const char *path, const char *what, lacus_ndarray *a);
+int enc_write_npy(const char *path, const double *data, int ndim, const int64_t *shape);
+int enc_mkdir(const char *dir);
+int enc_load_targets(const char *path, const char *mask_path, enc_targets *t);
+void enc_targets_free(enc_targets *t);
+int enc_check_targets(const enc_targets *t, const int64_t *runs, int64_t n_runs);
+
+int enc_simulate(int argc, char **argv);
+int enc_fit(int argc, char **argv);
+int enc_score(int argc, char **argv);
+
+#endif

@@ -1,0 +1,362 @@
+/* lacus/encoding.h — brain encoding models: predict fMRI/MEG targets (voxels,
+ * sensors) from a model's features with one ridge penalty per target chosen
+ * by contiguous cross-validation, the stimulus pipeline to the scanner's
+ * clock, scores, noise ceilings, significance, NIfTI files and a synthetic
+ * brain-data generator. Part of the public API: include <lacus.h>, which
+ * includes this file; the conventions of lacus.h hold here. See docs/brain.md.
+ */
+#ifndef LACUS_ENCODING_H
+#define LACUS_ENCODING_H
+
+#ifndef LACUS_H
+#error "include <lacus.h>, not <lacus/encoding.h>"
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Cross-validation folds                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A fold assignment is an int64_t per sample: fold[i] in [0, n_folds) says
+ * which validation fold sample i belongs to; every fold is non-empty.
+ * Brain time series are autocorrelated, so folds must be contiguous blocks
+ * (whole runs or stories): a shuffled split lets the model score on samples
+ * whose neighbours it trained on, and inflates scores (docs/brain.md shows
+ * this on null data).
+ */
+/* scikit-learn KFold(n_folds) without shuffle (himalaya's cv = k): contiguous
+ * blocks, the first n % k of them one sample longer. */
+lacus_status lacus_cv_contiguous(int64_t n_samples, int64_t n_folds, int64_t *fold,
+                                 lacus_error *err);
+/* Whole runs to folds: runs of the given lengths (in time order) are grouped
+ * into n_folds contiguous groups of consecutive runs (as evenly as run counts
+ * allow); n_folds = n_runs is leave-one-run-out. Fewer runs than folds is
+ * LACUS_ERR_ARG. */
+lacus_status lacus_cv_runs(const int64_t *run_lengths, int64_t n_runs, int64_t n_folds,
+                           int64_t *fold, lacus_error *err);
+/* Shuffled KFold (for demonstrations of the inflation only): a seeded random
+ * permutation cut into n_folds. */
+lacus_status lacus_cv_shuffled(int64_t n_samples, int64_t n_folds, uint64_t seed, int64_t *fold,
+                               lacus_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Ridge with one penalty per target (himalaya's RidgeCV / KernelRidgeCV)   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum lacus_cv_score {
+    LACUS_CV_NEG_MSE = 0, /* -sum (y - p)^2 / n: himalaya's default l2_neg_loss */
+    LACUS_CV_R2 = 1,      /* 1 - SSE/SST (0 when SST = 0): himalaya r2_score */
+    LACUS_CV_PEARSON = 2  /* Pearson r (population z-scores, std 0 -> 1): correlation_score */
+} lacus_cv_score;
+
+/* "neg_mse" | "r2" | "pearson". */
+lacus_status lacus_cv_score_parse(const char *name, lacus_cv_score *out);
+
+/*
+ * Per-target ridge by cross-validation. For X (n x p), Y (n x t), a grid of
+ * penalties alphas and folds f: on each fold one decomposition of the
+ * training part,
+ *   primal: X_tr = U S V^T (thin SVD),  b(a) = V diag(s/(s^2+a)) U^T y_tr
+ *   dual:   K_tr = X_tr X_tr^T = Q L Q^T, w(a) = Q diag(1/(l+a)) Q^T y_tr,
+ *           b(a) = X_tr^T w(a)
+ * then the validation predictions of all alphas for a batch of targets as
+ * one product  P(a) = (X_te V) diag(.) (U^T Y_tr)  (cost n_te k t per alpha,
+ * k = min(n_tr, p); the decomposition is never repeated per alpha). Scores
+ * are averaged over folds; a slope 1e-10 log(a) breaks ties towards the
+ * larger alpha; the argmax is each target's alpha (local_alpha) or one alpha
+ * for all (its mean over targets). The model is then refitted on all n
+ * samples once, each target with its own alpha. With the same folds this is
+ * himalaya 0.4.11's solve_ridge_cv_svd / solve_kernel_ridge_cv_eigenvalues
+ * (tests/ref/make_himalaya_fixtures.py checks it). The dual's tiny negative
+ * eigenvalues from round-off follow himalaya: alphas below twice the most
+ * negative one are unselectable in CV (score -1e5), and they are zeroed in
+ * the refit.
+ *
+ * No intercept is fitted (himalaya's default): centre or z-score X and Y per
+ * run first (lacus_zscore_runs).
+ */
+typedef struct lacus_ridgecv_params {
+    const double *alphas;   /* penalties > 0, finite; NULL: logspace(-2, 8, 11) */
+    int64_t n_alphas;
+    int64_t n_folds;        /* used when fold is NULL: lacus_cv_contiguous; default 5 */
+    const int64_t *fold;    /* optional fold of each sample (n entries) */
+    lacus_cv_score score;   /* default LACUS_CV_NEG_MSE (himalaya) */
+    int local_alpha;        /* 1 (default): one alpha per target; 0: one for all */
+    lacus_solver solver;    /* AUTO (default): primal when p <= n_train, else dual */
+    int64_t n_targets_batch;/* targets per batch (memory bound); 0: automatic */
+    int scan_f32;           /* 1: the CV scan's two products in float32 (sgemm: about
+                               twice as fast, half the memory; scores accumulated in
+                               double, decompositions and refit in float64); the
+                               chosen alphas may then differ from float64 on near
+                               ties. Default 0. */
+} lacus_ridgecv_params;
+
+lacus_ridgecv_params lacus_ridgecv_params_default(void);
+
+/* Fits. X (n_samples x n_features), Y (n_samples x n_targets), row-major,
+ * finite. Outputs (caller buffers, each may be NULL):
+ *   best_alpha[n_targets]           the chosen penalty of each target
+ *   cv_score[n_targets]             its mean validation score
+ *   cv_scores[n_alphas x n_targets] mean validation score of every alpha
+ *   coef[n_features x n_targets]    weights refitted on all samples
+ * Errors: LACUS_ERR_ARG (bad alphas, folds, sizes), LACUS_ERR_NUMERIC
+ * (NaN/Inf in X or Y, a failed SVD), LACUS_ERR_NOMEM. Memory: X twice, plus
+ * per batch of targets O((n + p) * batch); Y is never copied whole. */
+lacus_status lacus_ridgecv_fit(const lacus_ridgecv_params *prm, const double *X, int64_t n_samples,
+                               int64_t n_features, const double *Y, int64_t n_targets,
+                               double *best_alpha, double *cv_score, double *cv_scores,
+                               double *coef, lacus_error *err);
+
+/* Kernel ridge by cross-validation on a precomputed kernel K (n x n,
+ * symmetric positive semi-definite, e.g. X X^T or a polynomial / RBF
+ * kernel): the dual path above with K sliced per fold. dual_coef (n x t)
+ * holds w = (K + a I)^-1 y per target, refitted on all samples; predict a
+ * new sample with k(x, X) w. himalaya's KernelRidgeCV. */
+lacus_status lacus_kernel_ridgecv_fit(const lacus_ridgecv_params *prm, const double *K,
+                                      int64_t n_samples, const double *Y, int64_t n_targets,
+                                      double *best_alpha, double *cv_score, double *cv_scores,
+                                      double *dual_coef, lacus_error *err);
+
+/*
+ * Banded ridge (himalaya GroupRidgeCV / BandedRidgeCV, random search): the
+ * features are n_bands consecutive blocks of the given sizes, and each block
+ * i gets its own penalty a_i = a / gamma_i. For each candidate gamma on the
+ * simplex, block i of X is scaled by sqrt(gamma_i) and the ridge CV above
+ * runs over the alpha grid; each target keeps the (gamma, alpha) of its best
+ * mean validation score (a candidate must beat the best so far by machine
+ * epsilon to replace it). Candidates: n_iter draws of a Dirichlet
+ * distribution whose concentration cycles through {0.1, 1.0}, the first one
+ * uniform (1/n_bands each), from the seed; or the caller's gammas
+ * (n_iter x n_bands, rows summing to 1) when gammas is not NULL.
+ * Outputs (each may be NULL): best_alpha[t], best_gamma[n_bands x t],
+ * cv_score[t], coef[p x t] (in the original, unscaled feature units:
+ * prediction = X coef). */
+lacus_status lacus_banded_ridgecv_fit(const lacus_ridgecv_params *prm, const double *X,
+                                      int64_t n_samples, const int64_t *band_sizes,
+                                      int64_t n_bands, const double *gammas, int64_t n_iter,
+                                      uint64_t seed, const double *Y, int64_t n_targets,
+                                      double *best_alpha, double *best_gamma, double *cv_score,
+                                      double *coef, lacus_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Scores                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Per-target scores of predictions P against Y (both n x t): Pearson r
+ * (0 when either column is constant) and R^2 = 1 - SSE/SST (0 when SST = 0),
+ * both as himalaya's correlation_score / r2_score. Output r2 or r may be
+ * NULL. */
+lacus_status lacus_encoding_scores(const double *Y, const double *P, int64_t n, int64_t t,
+                                   double *r, double *r2, lacus_error *err);
+
+/* The R^2 of a banded model split per feature space (himalaya
+ * r2_score_split, include_correlation = True): with P_i = X_i b_i the part
+ * of the prediction from band i and P = sum_i P_i,
+ *   R^2_i = sum_t (2 y P_i - P_i P) / sum_t y^2 ,
+ * so that the n_bands values of a target sum to 1 - ||y - P||^2 / ||y||^2,
+ * its R^2 when y is zero-mean (z-score per run first). X (n x p), coef
+ * (p x t), Y (n x t), split (n_bands x t). */
+lacus_status lacus_r2_split(const double *X, int64_t n, const int64_t *band_sizes,
+                            int64_t n_bands, const double *coef, const double *Y, int64_t t,
+                            double *split, lacus_error *err);
+
+/* Explainable variance of repeated presentations (voxelwise_tutorials
+ * explainable_variance): data (n_repeats x n x t),
+ *   EV = Var_t(mean over repeats) / mean over repeats of Var_t,
+ * with bias correction EV - (1 - EV)/(n_repeats - 1) when bias_correct.
+ * The noise ceiling of Pearson r is sqrt(EV). n_repeats >= 2. */
+lacus_status lacus_explainable_variance(const double *data, int64_t n_repeats, int64_t n,
+                                        int64_t t, int bias_correct, double *ev,
+                                        lacus_error *err);
+
+/* Block-permutation p-values of Pearson r per target: the predictions are
+ * cut into blocks of block_len samples (the last one shorter), the blocks
+ * shuffled n_perm times (seeded), r recomputed;
+ * p = (1 + #{r_perm >= r}) / (1 + n_perm). p[t]. */
+lacus_status lacus_permutation_pvalues(const double *Y, const double *P, int64_t n, int64_t t,
+                                       int64_t block_len, int64_t n_perm, uint64_t seed,
+                                       double *p, lacus_error *err);
+
+/* Benjamini-Hochberg FDR: q[i] the adjusted p-values (monotone, <= 1);
+ * reject[i] = q[i] <= level (reject may be NULL). */
+lacus_status lacus_fdr_bh(const double *p, int64_t n, double level, double *q, int *reject,
+                          lacus_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Stimulus features to the brain's clock                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Lanczos resampling of word-time features to TR times (HuthLab
+ * lanczosinterp2D): out[k] = sum_w L(tr_times[k] - word_times[w]) x[w] with
+ * L(t) = a sin(pi f t) sin(pi f t / a) / (pi f t)^2, L(0) = 1, L = 0 for
+ * |f t| > a; f = cutoff (use 1/TR), a = lobes (3). Not normalised (the word
+ * rate stays in the signal). x (n_words x p), out (n_tr x p). */
+lacus_status lacus_lanczos_resample(const double *x, const double *word_times, int64_t n_words,
+                                    int64_t p, const double *tr_times, int64_t n_tr,
+                                    double cutoff, int lobes, double *out, lacus_error *err);
+
+/* FIR delays: out (n x p*n_delays), block d holds x shifted down by
+ * delays[d] samples (zeros first; negative delays shift up), within each run
+ * so nothing leaks across run edges. run_lengths NULL: one run. */
+lacus_status lacus_fir_delays(const double *x, int64_t n, int64_t p, const int64_t *run_lengths,
+                              int64_t n_runs, const int64_t *delays, int64_t n_delays,
+                              double *out, lacus_error *err);
+
+typedef enum lacus_hrf_kind {
+    LACUS_HRF_SPM = 0,   /* SPM canonical: gamma(6) - gamma(16)/6, dispersion 1 */
+    LACUS_HRF_GLOVER = 1 /* Glover 1999 as nilearn: peaks 6 s and 12 s, ratio 0.35 */
+} lacus_hrf_kind;
+
+/* The HRF as nilearn's spm_hrf / glover_hrf (oversampling 1, onset 0,
+ * time_length = length): n_out = round(length / dt) values at
+ * linspace(0, length, n_out) (so the spacing is length/(n_out-1), as in
+ * nilearn), both gamma densities shifted by dt, normalised to sum 1. Any
+ * other n_out is LACUS_ERR_SHAPE. */
+lacus_status lacus_hrf(lacus_hrf_kind kind, double dt, double length, double *out,
+                       int64_t n_out, lacus_error *err);
+
+/* Convolves each column of x (n x p, sampled every dt) with h (n_h values),
+ * causally, restarting at run edges: out[t] = sum_{s<=t} h[t-s] x[s]. */
+lacus_status lacus_hrf_convolve(const double *x, int64_t n, int64_t p, const int64_t *run_lengths,
+                                int64_t n_runs, const double *h, int64_t n_h, double *out,
+                                lacus_error *err);
+
+/* z-scores each column within each run, in place (population std). A column
+ * that is constant within a run is an error (LACUS_ERR_NUMERIC naming the
+ * run and column) unless allow_constant, which sets it to 0. */
+lacus_status lacus_zscore_runs(double *x, int64_t n, int64_t p, const int64_t *run_lengths,
+                               int64_t n_runs, int allow_constant, lacus_error *err);
+
+/* Drops trim_start rows at the start and trim_end at the end of every run
+ * (Huth/LeBel: 5 + trim and trim): compacts x in place and rewrites
+ * run_lengths; *n_out the new row count. */
+lacus_status lacus_trim_runs(double *x, int64_t n, int64_t p, int64_t *run_lengths,
+                             int64_t n_runs, int64_t trim_start, int64_t trim_end,
+                             int64_t *n_out, lacus_error *err);
+
+/* MEG word-locked epochs: for every word onset (seconds) the samples of
+ * data (n_times x n_sensors, sampled at sfreq from time 0) from tmin to tmax
+ * (inclusive, rounded to samples), each sensor baseline-corrected by its
+ * mean over [tmin, min(0, tmax)]. out (n_words x n_sensors x n_lags),
+ * n_lags = round((tmax - tmin) sfreq) + 1. Epochs outside the recording are
+ * LACUS_ERR_ARG naming the word. */
+lacus_status lacus_meg_epochs(const double *data, int64_t n_times, int64_t n_sensors,
+                              double sfreq, const double *onsets, int64_t n_words, double tmin,
+                              double tmax, double *out, int64_t n_lags, lacus_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Synthetic brain data with a known ideal score                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * fMRI: word onsets as a Poisson process (word_rate per second) in n_runs
+ * runs of n_tr TRs; per-word Gaussian features (n_features); a 0.1 s drive
+ * (features at each word) convolved with the SPM HRF and sampled every TR;
+ * planted weights B with a fraction null_fraction of null voxels (B = 0);
+ * each active voxel's signal scaled to variance SNR (log-uniform in
+ * [snr_min, snr_max]) and added to AR(1) noise (coefficient ar1, unit
+ * variance). Ideal Pearson r of a voxel: r* = sqrt(SNR / (1 + SNR)).
+ * Optional n_repeats presentations of the last run with fresh noise.
+ * Voxels lie in an ellipsoid "brain" mask of the grid nx x ny x nz (0: a
+ * line of n_voxels). MEG: see lacus_simulate_meg.
+ */
+typedef struct lacus_sim_params {
+    int64_t n_runs;        /* default 4 */
+    int64_t n_tr;          /* TRs per run, default 300 */
+    double tr;             /* seconds, default 2 */
+    double word_rate;      /* words per second, default 2.5 */
+    int64_t n_features;    /* default 32 */
+    int64_t n_voxels;      /* default 2000 (ignored when a grid is given) */
+    int64_t nx, ny, nz;    /* ellipsoid mask grid, default 0 (no grid) */
+    double null_fraction;  /* default 0.2 */
+    double snr_min, snr_max; /* default 0.05 and 5 */
+    double ar1;            /* AR(1) coefficient of the noise in [0, 1), default 0.4 */
+    int64_t n_repeats;     /* repeated presentations of the last run, default 0 */
+    uint64_t seed;         /* default 0 */
+} lacus_sim_params;
+
+lacus_sim_params lacus_sim_params_default(void);
+
+typedef struct lacus_sim_data {
+    int64_t n_words, n_samples, n_features, n_voxels, n_runs;
+    double *word_times;    /* n_words, seconds from the start of the word's run */
+    int64_t *word_run;     /* n_words: run index of each word */
+    double *word_features; /* n_words x n_features */
+    double *bold;          /* n_samples x n_voxels (runs stacked) */
+    double *repeats;       /* n_repeats x n_tr x n_voxels, or NULL */
+    int64_t n_repeats;
+    double *snr;           /* n_voxels (0 for null voxels) */
+    double *r_ideal;       /* n_voxels: sqrt(snr / (1 + snr)) */
+    double *weights;       /* n_features x n_voxels planted B */
+    unsigned char *mask;   /* nx*ny*nz (x fastest) or NULL */
+    int64_t nx, ny, nz;
+    int64_t *run_lengths;  /* n_runs */
+} lacus_sim_data;
+
+lacus_status lacus_simulate_fmri(const lacus_sim_params *prm, lacus_sim_data *out,
+                                 lacus_error *err);
+void lacus_sim_data_free(lacus_sim_data *d);
+
+/* MEG: n_words word-locked epochs (n_words x n_sensors x n_lags, sfreq,
+ * from tmin to tmax) from word features (n_words x n_features) through a
+ * temporal response (a damped sinusoid peaking at peak_latency seconds
+ * after onset, zero before it) and a random sensor mixing, plus white noise
+ * scaled to the given SNR at the peak. out_epochs / out_features / times are
+ * caller buffers of n_words*n_sensors*n_lags, n_words*n_features and n_lags
+ * doubles; n_lags = round((tmax - tmin) sfreq) + 1. */
+lacus_status lacus_simulate_meg(int64_t n_words, int64_t n_features, int64_t n_sensors,
+                                double sfreq, double tmin, double tmax, double peak_latency,
+                                double snr, uint64_t seed, double *out_epochs,
+                                double *out_features, double *times, lacus_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* NIfTI images (nifticlib; LACUS_ERR_UNSUPPORTED in builds without it)     */
+/* ------------------------------------------------------------------------ */
+
+/* A 3-D or 4-D image as doubles (scl_slope / scl_inter applied), x fastest:
+ * data[((t*nz + z)*ny + y)*nx + x]; affine the voxel-to-world matrix (sform
+ * when set, else qform, else pixdim scaling), row-major 4x4. */
+typedef struct lacus_nifti {
+    int64_t dim[4];       /* nx, ny, nz, nt (nt = 1 for 3-D) */
+    double pixdim[4];     /* voxel sizes and TR (seconds when the file says ms/us) */
+    double affine[16];
+    int nifti_version;    /* 1 or 2 */
+    double *data;
+} lacus_nifti;
+
+/* 1 when this build reads and writes NIfTI. */
+int lacus_nifti_available(void);
+/* Reads .nii / .nii.gz / .hdr+.img, NIfTI-1 or -2, either byte order. */
+lacus_status lacus_nifti_read(const char *path, lacus_nifti *out, lacus_error *err);
+/* Writes a float32 NIfTI-1 (version 1) or NIfTI-2 (version 2) file, .nii or
+ * .nii.gz by the name, atomically. */
+lacus_status lacus_nifti_write(const char *path, const lacus_nifti *img, int version,
+                               lacus_error *err);
+void lacus_nifti_free(lacus_nifti *img);
+
+/* Masked time series: for a 4-D image and a 3-D mask on the same grid
+ * (mask voxels != 0), series (nt x n_voxels) in mask order (x fastest);
+ * *n_voxels is the mask count (call with series NULL to get it). A grid
+ * mismatch is LACUS_ERR_SHAPE naming both grids. */
+lacus_status lacus_nifti_mask_series(const lacus_nifti *img, const lacus_nifti *mask,
+                                     double *series, int64_t *n_voxels, lacus_error *err);
+/* A 3-D map on the mask's grid: values (n_voxels) at the mask voxels,
+ * fill elsewhere. out->data is allocated (free with lacus_nifti_free). */
+lacus_status lacus_nifti_unmask(const lacus_nifti *mask, const double *values, int64_t n_voxels,
+                                double fill, lacus_nifti *out, lacus_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Figures (PNG through gnuplot; LACUS_ERR_UNSUPPORTED without gnuplot)     */
+/* ------------------------------------------------------------------------ */
+
+/* Axial slices of a 3-D map (up to 12, evenly spaced in z, 3 x 4 panels),
+ * blue-white-red symmetric around 0 up to the largest |value|, anterior
+ * (high y) at the top. Written atomically. */
+lacus_status lacus_encoding_plot_map(const char *png_path, const lacus_nifti *map,
+                                     const char *title, lacus_error *err);
+/* A score time course (e.g. MEG r over lags), with a dashed zero line. */
+lacus_status lacus_encoding_plot_curve(const char *png_path, const double *x, const double *y,
+                                       int64_t n, const char *xlabel, const char *ylabel,
+                                       lacus_error *err);
+
+#endif /* LACUS_ENCODING_H */

@@ -1,0 +1,392 @@
+/* Per-target ridge CV against himalaya 0.4.11 (tests/ref/make_himalaya_fixtures.py):
+ * chosen alphas, refitted coefficients and CV scores for the primal, the
+ * wide (dual) case, the r2 and Pearson criteria, kernel ridge on a
+ * precomputed kernel and the banded random search; then the closed forms
+ * against a direct Cholesky solve, alpha selection against a brute-force
+ * loop, thread-count invariance and bad input. */
+#include <string.h>
+
+#include "fixture.h"
+#include "linalg/blas.h"
+#include "oom.h"
+#include "test.h"
+
+/* Fraction of equal alphas (relative 1e-9). */
+static double alpha_agreement(const double *a, const double *b, int64_t t)
+{
+    int64_t same = 0;
+    for (int64_t j = 0; j < t; j++) same += fabs(a[j] - b[j]) <= 1e-9 * fabs(b[j]);
+    return (double)same / (double)t;
+}
+
+static void ridge_case_ex(const char *file, lacus_cv_score score, lacus_solver solver, int f32)
+{
+    lacus_npz *z = fx_open(file);
+    lacus_ndarray X = fx_get(z, "X"), Y = fx_get(z, "Y"), al = fx_get(z, "alphas");
+    lacus_ndarray ba = fx_get(z, "best_alphas"), cf = fx_get(z, "coef"), cs = fx_get(z, "cv_scores");
+    int64_t n = X.shape[0], p = X.shape[1], t = Y.shape[1];
+    lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+    prm.alphas = al.data;
+    prm.n_alphas = al.shape[0];
+    prm.score = score;
+    prm.solver = solver;
+    prm.n_targets_batch = 64; /* several batches, one short */
+    prm.scan_f32 = f32;
+    double *best = calloc((size_t)t, sizeof(double)), *cvs = calloc((size_t)t, sizeof(double));
+    double *coef = calloc((size_t)(p * t), sizeof(double));
+    lacus_error err = {0};
+    CHECK_STATUS(lacus_ridgecv_fit(&prm, X.data, n, p, Y.data, t, best, cvs, NULL, coef, &err),
+                 LACUS_OK);
+    double agree = alpha_agreement(best, ba.data, t);
+    double dc = test_max_rel_diff(coef, cf.data, (long)(p * t), 1e-300);
+    double ds = test_max_rel_diff(cvs, cs.data, (long)t, 1e-300);
+    printf("%s solver %d%s: alphas %.4f equal, coef rel %.2e, cv score rel %.2e\n", file, (int)solver,
+           f32 ? " float32 scan" : "", agree, dc, ds);
+    CHECK(agree >= 0.99);
+    /* The float32 scan: scores to float precision; the coefficients of
+     * the targets whose alpha agrees are the float64 refit's. */
+    CHECK(dc < (f32 && agree < 1.0 ? 1.0 : 1e-6));
+    CHECK(ds < (f32 ? 1e-4 : 1e-6));
+    free(best);
+    free(cvs);
+    free(coef);
+    lacus_ndarray_free(&X);
+    lacus_ndarray_free(&Y);
+    lacus_ndarray_free(&al);
+    lacus_ndarray_free(&ba);
+    lacus_ndarray_free(&cf);
+    lacus_ndarray_free(&cs);
+    lacus_npz_close(z);
+}
+
+static void ridge_case(const char *file, lacus_cv_score score, lacus_solver solver)
+{
+    ridge_case_ex(file, score, solver, 0);
+}
+
+/* b = (X^T X + a I)^-1 X^T y by Cholesky, one target. */
+static void direct_ridge(const double *X, int64_t n, int64_t p, const double *y, double a, double *b)
+{
+    double *A = calloc((size_t)(p * p), sizeof(double));
+    for (int64_t i = 0; i < p; i++) {
+        b[i] = 0.0;
+        for (int64_t s = 0; s < n; s++) b[i] += X[s * p + i] * y[s];
+        for (int64_t j = 0; j < p; j++) {
+            double v = 0.0;
+            for (int64_t s = 0; s < n; s++) v += X[s * p + i] * X[s * p + j];
+            A[i * p + j] = v + (i == j ? a : 0.0);
+        }
+    }
+    LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, 1, A, (lapack_int)p, b, 1);
+    free(A);
+}
+
+int main(void)
+{
+    TEST("himalaya RidgeCV primal (SVD)") ridge_case("brain/ridgecv_primal.npz", LACUS_CV_NEG_MSE,
+                                                     LACUS_SOLVER_AUTO);
+    TEST("himalaya RidgeCV primal forced dual") ridge_case("brain/ridgecv_primal.npz",
+                                                           LACUS_CV_NEG_MSE, LACUS_SOLVER_DUAL);
+    TEST("himalaya RidgeCV wide (p > n)") ridge_case("brain/ridgecv_wide.npz", LACUS_CV_NEG_MSE,
+                                                     LACUS_SOLVER_AUTO);
+    TEST("himalaya RidgeCV wide forced primal") ridge_case("brain/ridgecv_wide.npz",
+                                                           LACUS_CV_NEG_MSE, LACUS_SOLVER_PRIMAL);
+    TEST("himalaya RidgeCV r2") ridge_case("brain/ridgecv_r2.npz", LACUS_CV_R2, LACUS_SOLVER_AUTO);
+    TEST("himalaya RidgeCV correlation") ridge_case("brain/ridgecv_corr.npz", LACUS_CV_PEARSON,
+                                                    LACUS_SOLVER_AUTO);
+
+    TEST("float32 scan: same alphas as himalaya (float64) on >= 99% of the targets")
+    {
+        ridge_case_ex("brain/ridgecv_primal.npz", LACUS_CV_NEG_MSE, LACUS_SOLVER_AUTO, 1);
+        ridge_case_ex("brain/ridgecv_wide.npz", LACUS_CV_NEG_MSE, LACUS_SOLVER_AUTO, 1);
+        ridge_case_ex("brain/ridgecv_corr.npz", LACUS_CV_PEARSON, LACUS_SOLVER_AUTO, 1);
+    }
+
+    TEST("himalaya KernelRidgeCV precomputed")
+    {
+        lacus_npz *z = fx_open("brain/kernelcv.npz");
+        lacus_ndarray K = fx_get(z, "K"), Y = fx_get(z, "Y"), al = fx_get(z, "alphas");
+        lacus_ndarray ba = fx_get(z, "best_alphas"), dc = fx_get(z, "dual_coef"),
+                      cs = fx_get(z, "cv_scores");
+        int64_t n = K.shape[0], t = Y.shape[1];
+        lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+        prm.alphas = al.data;
+        prm.n_alphas = al.shape[0];
+        double *best = calloc((size_t)t, sizeof(double)), *cvs = calloc((size_t)t, sizeof(double));
+        double *w = calloc((size_t)(n * t), sizeof(double));
+        CHECK_STATUS(lacus_kernel_ridgecv_fit(&prm, K.data, n, Y.data, t, best, cvs, NULL, w, NULL),
+                     LACUS_OK);
+        double agree = alpha_agreement(best, ba.data, t);
+        double d1 = test_max_rel_diff(w, dc.data, (long)(n * t), 1e-300);
+        double d2 = test_max_rel_diff(cvs, cs.data, (long)t, 1e-300);
+        printf("kernel: alphas %.4f equal, dual coef rel %.2e, cv rel %.2e\n", agree, d1, d2);
+        CHECK(agree >= 0.99);
+        CHECK(d1 < 1e-6);
+        CHECK(d2 < 1e-6);
+        /* Asymmetric kernel refused. */
+        double *Kb = malloc((size_t)(n * n) * sizeof(double));
+        memcpy(Kb, K.data, (size_t)(n * n) * sizeof(double));
+        Kb[1] += 1.0;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus_kernel_ridgecv_fit(&prm, Kb, n, Y.data, t, best, NULL, NULL, NULL, &err),
+                     LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "not symmetric") != NULL);
+        free(Kb);
+        free(best);
+        free(cvs);
+        free(w);
+        lacus_ndarray_free(&K);
+        lacus_ndarray_free(&Y);
+        lacus_ndarray_free(&al);
+        lacus_ndarray_free(&ba);
+        lacus_ndarray_free(&dc);
+        lacus_ndarray_free(&cs);
+        lacus_npz_close(z);
+    }
+
+    TEST("himalaya banded ridge random search (given gammas)")
+    {
+        lacus_npz *z = fx_open("brain/banded.npz");
+        lacus_ndarray X = fx_get(z, "X"), Y = fx_get(z, "Y"), al = fx_get(z, "alphas");
+        lacus_ndarray sz = fx_get(z, "sizes"), G = fx_get(z, "gammas"), dl = fx_get(z, "deltas"),
+                      cf = fx_get(z, "coef"), cs = fx_get(z, "cv_scores");
+        int64_t n = X.shape[0], p = X.shape[1], t = Y.shape[1], nb = sz.shape[0],
+                ni = G.shape[0];
+        int64_t sizes[2] = {(int64_t)((double *)sz.data)[0], (int64_t)((double *)sz.data)[1]};
+        lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+        prm.alphas = al.data;
+        prm.n_alphas = al.shape[0];
+        double *ba = calloc((size_t)t, sizeof(double)), *bg = calloc((size_t)(nb * t), sizeof(double));
+        double *cvs = calloc((size_t)t, sizeof(double)), *coef = calloc((size_t)(p * t), sizeof(double));
+        CHECK_STATUS(lacus_banded_ridgecv_fit(&prm, X.data, n, sizes, nb, G.data, ni, 0, Y.data, t,
+                                              ba, bg, cvs, coef, NULL),
+                     LACUS_OK);
+        /* himalaya returns deltas = log(gamma / alpha) per band. */
+        double *delta = malloc((size_t)(nb * t) * sizeof(double));
+        for (int64_t b = 0; b < nb; b++)
+            for (int64_t j = 0; j < t; j++) delta[b * t + j] = log(bg[b * t + j] / ba[j]);
+        int64_t same = 0;
+        for (int64_t j = 0; j < t; j++) {
+            int ok = 1;
+            for (int64_t b = 0; b < nb; b++)
+                ok &= fabs(delta[b * t + j] - ((double *)dl.data)[b * t + j]) < 1e-9;
+            same += ok;
+        }
+        /* cv_scores (n_iter x t): the best over iterations per target. */
+        double *hb = malloc((size_t)t * sizeof(double));
+        for (int64_t j = 0; j < t; j++) {
+            hb[j] = -INFINITY;
+            for (int64_t i = 0; i < ni; i++)
+                hb[j] = fmax(hb[j], ((double *)cs.data)[i * t + j]);
+        }
+        double d1 = test_max_rel_diff(coef, cf.data, (long)(p * t), 1e-300);
+        double d2 = test_max_rel_diff(cvs, hb, (long)t, 1e-300);
+        printf("banded: (gamma, alpha) %lld/%lld equal, coef rel %.2e, cv rel %.2e\n",
+               (long long)same, (long long)t, d1, d2);
+        CHECK((double)same >= 0.99 * (double)t);
+        CHECK(d1 < 1e-6);
+        CHECK(d2 < 1e-6);
+        free(ba);
+        free(bg);
+        free(cvs);
+        free(coef);
+        free(delta);
+        free(hb);
+        lacus_ndarray *all[] = {&X, &Y, &al, &sz, &G, &dl, &cf, &cs};
+        for (size_t i = 0; i < sizeof all / sizeof *all; i++) lacus_ndarray_free(all[i]);
+        lacus_npz_close(z);
+    }
+
+    /* Synthetic problem shared by the property tests. */
+    const int64_t n = 90, p = 12, t = 40, na = 6;
+    double alphas[6] = {0.01, 0.1, 1, 10, 100, 1000};
+    double *X = malloc((size_t)(n * p) * sizeof(double)), *Y = malloc((size_t)(n * t) * sizeof(double));
+    uint64_t s = 12345;
+    for (int64_t i = 0; i < n * p; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        X[i] = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+    }
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < t; j++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            double noise = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+            Y[i * t + j] = X[i * p + j % p] * (double)(j % 5) + noise;
+        }
+    lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+    prm.alphas = alphas;
+    prm.n_alphas = na;
+
+    TEST("refit = direct Cholesky solve at the chosen alpha")
+    {
+        double *best = malloc((size_t)t * sizeof(double)), *coef = malloc((size_t)(p * t) * sizeof(double));
+        double *yj = malloc((size_t)n * sizeof(double)), *b = malloc((size_t)p * sizeof(double));
+        CHECK_STATUS(lacus_ridgecv_fit(&prm, X, n, p, Y, t, best, NULL, NULL, coef, NULL), LACUS_OK);
+        double dmax = 0.0;
+        for (int64_t j = 0; j < t; j++) {
+            for (int64_t i = 0; i < n; i++) yj[i] = Y[i * t + j];
+            direct_ridge(X, n, p, yj, best[j], b);
+            for (int64_t i = 0; i < p; i++)
+                dmax = fmax(dmax, fabs(coef[i * t + j] - b[i]) / fmax(1e-3, fabs(b[i])));
+        }
+        printf("refit vs Cholesky: %.2e\n", dmax);
+        CHECK(dmax < 1e-9);
+        free(best);
+        free(coef);
+        free(yj);
+        free(b);
+    }
+
+    TEST("CV scores = brute-force loop over folds and alphas; selection tie-break")
+    {
+        double *cvs = malloc((size_t)(na * t) * sizeof(double)), *best = malloc((size_t)t * sizeof(double));
+        CHECK_STATUS(lacus_ridgecv_fit(&prm, X, n, p, Y, t, best, NULL, cvs, NULL, NULL), LACUS_OK);
+        int64_t fold[90];
+        CHECK_STATUS(lacus_cv_contiguous(n, 5, fold, NULL), LACUS_OK);
+        double *Xtr = malloc((size_t)(n * p) * sizeof(double)), *ytr = malloc((size_t)n * sizeof(double));
+        double *b = malloc((size_t)p * sizeof(double));
+        double dmax = 0.0;
+        int64_t agree = 0;
+        for (int64_t j = 0; j < t; j++) {
+            double bestv = -INFINITY, besta = 0;
+            for (int64_t a = 0; a < na; a++) {
+                double mean = 0.0;
+                for (int64_t f = 0; f < 5; f++) {
+                    int64_t m = 0;
+                    for (int64_t i = 0; i < n; i++)
+                        if (fold[i] != f) {
+                            memcpy(Xtr + m * p, X + i * p, (size_t)p * sizeof(double));
+                            ytr[m++] = Y[i * t + j];
+                        }
+                    direct_ridge(Xtr, m, p, ytr, alphas[a], b);
+                    double sse = 0.0;
+                    int64_t nt = 0;
+                    for (int64_t i = 0; i < n; i++)
+                        if (fold[i] == f) {
+                            double pr = 0.0;
+                            for (int64_t c = 0; c < p; c++) pr += X[i * p + c] * b[c];
+                            sse += (Y[i * t + j] - pr) * (Y[i * t + j] - pr);
+                            nt++;
+                        }
+                    mean += -sse / (double)nt / 5.0;
+                }
+                dmax = fmax(dmax, fabs(mean - cvs[a * t + j]) / fabs(mean));
+                if (mean + 1e-10 * log(alphas[a]) > bestv) {
+                    bestv = mean + 1e-10 * log(alphas[a]);
+                    besta = alphas[a];
+                }
+            }
+            agree += besta == best[j];
+        }
+        printf("brute-force CV: %.2e, alphas %lld/%lld\n", dmax, (long long)agree, (long long)t);
+        CHECK(dmax < 1e-9);
+        CHECK(agree == t);
+        /* Targets 0, 5, 10, ... are pure noise: equal scores are impossible
+         * to construct exactly, so check the tie-break directly: a constant
+         * target (all scores equal) takes the largest alpha. */
+        double *Yc = malloc((size_t)(n * 2) * sizeof(double));
+        for (int64_t i = 0; i < n; i++) Yc[2 * i] = Yc[2 * i + 1] = 0.0;
+        double bc[2];
+        CHECK_STATUS(lacus_ridgecv_fit(&prm, X, n, p, Yc, 2, bc, NULL, NULL, NULL, NULL), LACUS_OK);
+        CHECK(bc[0] == 1000.0 && bc[1] == 1000.0);
+        free(Yc);
+        free(Xtr);
+        free(ytr);
+        free(b);
+        free(cvs);
+        free(best);
+    }
+
+    TEST("same result with 1 and 2 threads; one shared alpha")
+    {
+        double *c1 = malloc((size_t)(p * t) * sizeof(double)), *c2 = malloc((size_t)(p * t) * sizeof(double));
+        double b1[40], b2[40];
+        int saved = lacus_get_num_threads();
+        lacus_set_num_threads(1);
+        CHECK_STATUS(lacus_ridgecv_fit(&prm, X, n, p, Y, t, b1, NULL, NULL, c1, NULL), LACUS_OK);
+        lacus_set_num_threads(2);
+        CHECK_STATUS(lacus_ridgecv_fit(&prm, X, n, p, Y, t, b2, NULL, NULL, c2, NULL), LACUS_OK);
+        lacus_set_num_threads(saved);
+        CHECK(memcmp(b1, b2, sizeof b1) == 0);
+        CHECK(test_max_rel_diff(c1, c2, (long)(p * t), 1e-300) < 1e-12);
+        lacus_ridgecv_params g = prm;
+        g.local_alpha = 0;
+        CHECK_STATUS(lacus_ridgecv_fit(&g, X, n, p, Y, t, b1, NULL, NULL, NULL, NULL), LACUS_OK);
+        int same = 1;
+        for (int64_t j = 1; j < t; j++) same &= b1[j] == b1[0];
+        CHECK(same);
+        free(c1);
+        free(c2);
+    }
+
+    TEST("bad input")
+    {
+        lacus_error err = {0};
+        double bad_alpha[2] = {1.0, -1.0};
+        lacus_ridgecv_params b = prm;
+        b.alphas = bad_alpha;
+        b.n_alphas = 2;
+        CHECK_STATUS(lacus_ridgecv_fit(&b, X, n, p, Y, t, NULL, NULL, NULL, NULL, &err), LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "alphas[1] = -1") != NULL);
+        b = prm;
+        b.n_folds = 200;
+        CHECK_STATUS(lacus_ridgecv_fit(&b, X, n, p, Y, t, NULL, NULL, NULL, NULL, &err), LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "fewer samples than the 200 folds") != NULL);
+        int64_t runs[3] = {30, 30, 30}, fold[90];
+        CHECK_STATUS(lacus_cv_runs(runs, 3, 5, fold, &err), LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "3 runs but 5 folds") != NULL);
+        Y[7 * t + 3] = NAN;
+        CHECK_STATUS(lacus_ridgecv_fit(&prm, X, n, p, Y, t, NULL, NULL, NULL, NULL, &err),
+                     LACUS_ERR_NUMERIC);
+        CHECK(strstr(err.msg, "Y[7, 3] is NaN") != NULL);
+        Y[7 * t + 3] = 0.0;
+        int64_t gap[90];
+        for (int i = 0; i < 90; i++) gap[i] = i < 45 ? 0 : 2;
+        b = prm;
+        b.fold = gap;
+        CHECK_STATUS(lacus_ridgecv_fit(&b, X, n, p, Y, t, NULL, NULL, NULL, NULL, &err), LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "fold 1 has no samples") != NULL);
+        CHECK_STATUS(lacus_ridgecv_fit(&prm, X, 1, p, Y, t, NULL, NULL, NULL, NULL, &err),
+                     LACUS_ERR_SHAPE);
+    }
+    TEST("every allocation failure returns LACUS_ERR_NOMEM, nothing leaks (ASan)")
+    {
+        int64_t sizes[2] = {5, 7}, runs[3] = {30, 30, 30};
+        double g[4] = {0.5, 0.5, 0.9, 0.1};
+        int all_nomem = 1, completed = 0;
+        for (long k = 1; k < 400 && !completed; k++) {
+            double best[40], coef[12 * 40];
+            lacus_ridgecv_params q = prm;
+            q.solver = (k % 2) ? LACUS_SOLVER_PRIMAL : LACUS_SOLVER_DUAL;
+            q.scan_f32 = (int)(k % 3 == 0);
+            oom_arm(k);
+            lacus_status s1 = lacus_ridgecv_fit(&q, X, n, p, Y, t, best, NULL, NULL, coef, NULL);
+            int hit = oom_reached();
+            oom_arm(k);
+            lacus_status s2 = lacus_banded_ridgecv_fit(&prm, X, n, sizes, 2, g, 2, 0, Y, t, best,
+                                                       NULL, NULL, coef, NULL);
+            hit |= oom_reached();
+            oom_arm(k);
+            lacus_sim_params sp = lacus_sim_params_default();
+            sp.n_runs = 2;
+            sp.n_tr = 30;
+            sp.n_voxels = 20;
+            sp.n_repeats = 2;
+            lacus_sim_data d;
+            lacus_status s3 = lacus_simulate_fmri(&sp, &d, NULL);
+            hit |= oom_reached();
+            oom_disarm();
+            if (!s3) lacus_sim_data_free(&d);
+            if ((s1 && s1 != LACUS_ERR_NOMEM) || (s2 && s2 != LACUS_ERR_NOMEM) ||
+                (s3 && s3 != LACUS_ERR_NOMEM))
+                all_nomem = 0;
+            if (!hit) completed = 1;
+        }
+        int64_t fold[90];
+        CHECK_STATUS(lacus_cv_runs(runs, 3, 3, fold, NULL), LACUS_OK);
+        CHECK(all_nomem);
+        CHECK(completed);
+    }
+    free(X);
+    free(Y);
+    TEST_MAIN_END();
+}
