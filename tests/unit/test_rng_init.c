@@ -105,5 +105,41 @@ int main(void)
             lacus_reservoir_free(r);
         }
     }
+    TEST("ARPACK converges when the largest eigenvalues are clustered")
+    {
+        /* With this seed the two leading pairs differ by 0.44 % in modulus:
+         * 40 Arnoldi vectors stall (20 N restarts, then NOT_CONVERGED), so
+         * the solver must widen its Krylov space. */
+        lacus_reservoir_params p = lacus_reservoir_params_default();
+        p.n_units = 1000;
+        p.n_inputs = 1;
+        p.sr = 1.0;
+        p.rc_connectivity = 0.1;
+        p.seed = 47;
+        lacus_reservoir *r = NULL;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus_reservoir_create(&p, &r, &err), LACUS_OK);
+        int64_t N = p.n_units;
+        double *W = calloc((size_t)(N * N), sizeof *W), rho_dense = 0, rho_arpack = 0;
+        int64_t *indptr = calloc((size_t)N + 1, sizeof *indptr);
+        int64_t *indices = calloc((size_t)lacus_reservoir_W_nnz(r), sizeof *indices);
+        double *values = calloc((size_t)lacus_reservoir_W_nnz(r), sizeof *values);
+        lacus_reservoir_get_W(r, W);
+        for (int64_t i = 0, k = 0; i < N; i++) {
+            for (int64_t j = 0; j < N; j++)
+                if (W[i * N + j] != 0) indices[k] = j, values[k++] = W[i * N + j];
+            indptr[i + 1] = k;
+        }
+        CHECK_STATUS(lacus_spectral_radius_dense(N, W, &rho_dense, &err), LACUS_OK);
+        CHECK_CLOSE(rho_dense, 1.0, 1e-8);
+        CHECK_STATUS(lacus_spectral_radius_csr(N, indptr, indices, values, &rho_arpack, &err),
+                     LACUS_OK);
+        CHECK_CLOSE(rho_arpack, rho_dense, 1e-10);
+        free(W);
+        free(indptr);
+        free(indices);
+        free(values);
+        lacus_reservoir_free(r);
+    }
     TEST_MAIN_END();
 }
