@@ -433,10 +433,22 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
                 if (k == 0) memcpy(g, w.grad, (size_t)w.nw * sizeof *g);
                 else
                     for (int64_t j = 0; j < w.nw; j++) g[j] += ldexp(w.grad[j] - g[j], -k);
+                /* Projected gradient: components that push a weight
+                 * sitting on a bound out of its box are dropped before the
+                 * max-normalisation. Otherwise such a component (an AIF
+                 * leak at 0, a sharpness at 0, each with the largest |g|)
+                 * sets the scale, the projection then cancels it, and every
+                 * other weight moves by a tiny fraction of the step. (This
+                 * is not what stalls the AIF protocol: docs/learn2.md.) */
                 double mx = 0.0;
-                for (int64_t j = 0; j < w.nw; j++) mx = fmax(mx, fabs(g[j]));
+                for (int64_t j = 0; j < w.nw; j++) {
+                    const lacus_tune_kernel *kj = &net->k[j];
+                    int blocked = (net->W[j] <= kj->lo && g[j] > 0) || (net->W[j] >= kj->hi && g[j] < 0);
+                    w.dir[j] = blocked ? 0.0 : -g[j];
+                    mx = fmax(mx, fabs(w.dir[j]));
+                }
                 if (!(mx > 0)) continue;
-                for (int64_t j = 0; j < w.nw; j++) w.dir[j] = -g[j] / mx;
+                for (int64_t j = 0; j < w.nw; j++) w.dir[j] /= mx;
                 double U = step, fk = C, uk = 0;
                 while (U >= p->w_eps) {
                     uk = lacus__tune_line_search(&w, net->W, w.dir, U, C, p->ls_tol, w.Wtry, w.xs, &fk);
