@@ -137,7 +137,41 @@ typedef struct lacus_localres_params {
     double monitor_rate;        /* EMA rate in (0, 1]; default 0.01 */
     double quiet_var;           /* variance below which a unit is quiet; default 1e-6 */
     double max_norm;            /* divergence bound, > 0; default 1e4 */
+    /* Forward-Forward options (appended; see LACUS_RULE_FF above) */
+    int ff_negatives;           /* lacus_ff_negatives; default SHUFFLE */
+    int ff_goodness;            /* lacus_ff_goodness_kind; default UNIT */
+    double ff_gen_mu;           /* FREE: NLMS step of the generator, in (0, 2); default 0.5 */
 } lacus_localres_params;
+
+/* Negative data of the FF units.
+ *   SHUFFLE  the training input with its time steps shuffled (the default).
+ *   FREE     free-running, model-generated negatives (the paper's recurrent /
+ *            generative variant, its next-character experiment): a linear
+ *            generator u^(t) = G [1; x(t-1)] is trained online by NLMS
+ *            (step ff_gen_mu) on the positive copy to predict the next input,
+ *            and the negative copy is driven by the generator's prediction
+ *            from the negative copy's own state, un(t) = G [1; xn(t-1)]: the
+ *            network runs on its own output. The generator starts at 0 (the
+ *            negative copy first runs on zero input), keeps learning across
+ *            calls, and is read by lacus_localres_generator.
+ * Goodness of the FF units.
+ *   UNIT     per unit, g_i = y_i^2 against ff_theta (local: the default).
+ *   LAYER    the paper's layer goodness: G = sum over the FF units of y_j^2,
+ *            p = sigmoid(G - n_ff ff_theta), so
+ *              dL/dh_i = -s sigmoid(s (n_ff theta - G)) 2 y_i (1 - y_i^2) g_i:
+ *            one scalar per step and copy is broadcast to every FF unit; each
+ *            unit's update is otherwise local. */
+typedef enum lacus_ff_negatives {
+    LACUS_FF_NEG_SHUFFLE = 0,
+    LACUS_FF_NEG_FREE = 1
+} lacus_ff_negatives;
+typedef enum lacus_ff_goodness {
+    LACUS_FF_GOOD_UNIT = 0,
+    LACUS_FF_GOOD_LAYER = 1
+} lacus_ff_goodness_kind;
+/* "shuffle", "free"; "unit", "layer". */
+lacus_status lacus_ff_negatives_parse(const char *name, lacus_ff_negatives *out, lacus_error *err);
+lacus_status lacus_ff_goodness_kind_parse(const char *name, lacus_ff_goodness_kind *out, lacus_error *err);
 
 lacus_localres_params lacus_localres_params_default(void);
 /* Checks every field, including rule/unit compatibility (FF and SELFPRED
@@ -171,6 +205,11 @@ lacus_status lacus_localres_run(lacus_localres *m, const double *u, int64_t n_st
  * (n_steps, n_units), optional; all zeros when no unit uses the FF rule. */
 lacus_status lacus_localres_run_neg(lacus_localres *m, const double *u, int64_t n_steps, int reset,
                                     double *states, double *neg_states);
+
+/* The FREE-negatives generator G (n_inputs, n_units + 1), row k = [bias,
+ * weights on x(t-1)] of input k. LACUS_ERR_ARG without FF units or with
+ * SHUFFLE negatives. */
+lacus_status lacus_localres_generator(const lacus_localres *m, double *G);
 
 /* Feature rows for a readout: [x(t)] (with_pe = 0) or [x(t), p(t), e(t)]
  * restricted to the SELFPRED units for p and e (with_pe = 1).
