@@ -391,8 +391,12 @@ lacus_status lacus_ff_make_task(int64_t n, int64_t n_inputs, int64_t n_classes, 
  * LGSSM also the Kalman filter and tPC learning A, B from A = 0.5 I, B = 0
  * (C known). Local rules learn during one unsupervised pass over the
  * training input, then freeze; the ridge readout's regularisation is chosen
- * on the last 20% of the training rows. BACKWARD (backward tuning, issue
- * 6) is not built on this branch: its result has available = 0.
+ * on the last 20% of the training rows. BACKWARD: the ESN row's reservoir
+ * and ridge readout put in node form (lacus_tune_net_from_esn), then
+ * tune_iters iterations of backward tuning (method bank, exact adjoint,
+ * criterion l2 after the 100-step warm-up) of W's non-zeros and the
+ * readout on the training stretch; the test continues from the training
+ * state. Series tasks only (SEQ4: available = 0, the note says why).
  */
 typedef enum lacus_cmp_task {
     LACUS_CMP_MG84 = 0,
@@ -414,7 +418,7 @@ typedef enum lacus_cmp_model {
     LACUS_CMP_HETERO,
     LACUS_CMP_KALMAN,   /* LGSSM only */
     LACUS_CMP_TPC,      /* LGSSM only */
-    LACUS_CMP_BACKWARD, /* not available on this branch */
+    LACUS_CMP_BACKWARD, /* backward tuning (include/lacus/tune.h); series tasks */
     LACUS_CMP_N_MODELS
 } lacus_cmp_model;
 
@@ -440,6 +444,7 @@ typedef struct lacus_compare_params {
     int n_pops;          /* HETERO populations; 0 (default): a quarter each of
                             plain, selfpred, ff, ip */
     lacus_local_pop pops[LACUS_LOCAL_MAX_POPS]; /* unit counts summing to n_units */
+    int64_t tune_iters;  /* BACKWARD: backward-tuning iterations (bank), 1..10000; default 20 */
 } lacus_compare_params;
 
 lacus_compare_params lacus_compare_params_default(void);
