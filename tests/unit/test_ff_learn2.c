@@ -2,12 +2,15 @@
  * goodness (each FF row rebuilt from the states and the layer sums alone),
  * free-running negatives (the generator replayed from the positive states
  * equals the handle's; the negative copy equals the same reservoir driven by
- * the generator's own predictions), and thread-count invariance of both. */
+ * the generator's own predictions), thread-count invariance of both, and
+ * the layered FF on scikit-learn's 8x8 digits (tests/ref/make_learn2_
+ * fixtures.py) next to scikit-learn's logistic regression. */
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "fixture.h"
 #include "test.h"
 #include "lacus.h"
 #include "learn/ff_unit.h"
@@ -188,8 +191,49 @@ static void test_threads(void)
     }
 }
 
+static void test_digits(void)
+{
+    TEST("layered FF on the 8x8 digits: far above chance, goodness separates, near logistic regression")
+    {
+        lacus_npz *z = fx_open("learn2/digits.npz");
+        lacus_ndarray xtr = fx_get(z, "x_train"), xte = fx_get(z, "x_test"), ytr = fx_get(z, "y_train"),
+                      yte = fx_get(z, "y_test");
+        double lr_acc = fx_scalar(z, "logreg_acc");
+        int64_t ntr = xtr.shape[0], nte = xte.shape[0];
+        CHECK(ntr == 1257 && nte == 540 && xtr.shape[1] == 64);
+        int32_t *ltr = malloc(sizeof(int32_t) * ntr), *lte = malloc(sizeof(int32_t) * nte),
+                *pred = malloc(sizeof(int32_t) * nte);
+        for (int64_t i = 0; i < ntr; i++) ltr[i] = (int32_t)((double *)ytr.data)[i];
+        for (int64_t i = 0; i < nte; i++) lte[i] = (int32_t)((double *)yte.data)[i];
+        /* A small net so the test stays fast (bench/bench_ff_digits runs the
+         * documented scale): 2 x 100 ReLU, 10 epochs. */
+        lacus_ff_params p = lacus_ff_params_default();
+        p.n_inputs = 64, p.n_classes = 10, p.n_layers = 2, p.n_hidden = 100, p.epochs = 10;
+        lacus_ff *m = NULL;
+        CHECK_STATUS(lacus_ff_create(&p, &m, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_ff_fit(m, (double *)xtr.data, ltr, ntr), LACUS_OK);
+        CHECK_STATUS(lacus_ff_predict(m, (double *)xte.data, nte, pred, NULL), LACUS_OK);
+        double gp, gn;
+        CHECK_STATUS(lacus_ff_goodness(m, (double *)xte.data, lte, nte, 0, &gp, &gn), LACUS_OK);
+        int64_t ok = 0;
+        for (int64_t i = 0; i < nte; i++) ok += pred[i] == lte[i];
+        double acc = (double)ok / (double)nte;
+        printf("FF on digits: test accuracy %.4f (logistic regression %.4f, chance 0.1); goodness layer 1 "
+               "pos %.1f neg %.1f\n", acc, lr_acc, gp, gn);
+        CHECK(lr_acc > 0.95); /* the fixture is the one documented */
+        CHECK(acc > 0.8);
+        CHECK(acc > lr_acc - 0.15);
+        CHECK(gp > gn);
+        lacus_ff_free(m);
+        lacus_ndarray_free(&xtr), lacus_ndarray_free(&xte), lacus_ndarray_free(&ytr), lacus_ndarray_free(&yte);
+        lacus_npz_close(z);
+        free(ltr), free(lte), free(pred);
+    }
+}
+
 int main(void)
 {
+    test_digits();
     test_layer();
     test_free();
     test_threads();
