@@ -175,6 +175,19 @@ static void test_stat_cross(void)
             nc++;
         }
         lacus_tune_net_set_weights(net, W, NULL);
+        /* The fit with the projection as GN desired values (reinject). */
+        lacus_tune_params p = lacus_tune_params_default();
+        p.method = LACUS_TUNE_GN;
+        p.reinject = 1;
+        p.max_iter = 6;
+        lacus_tune_result r;
+        lacus_tune_net *k = NULL;
+        CHECK_STATUS(lacus_tune_net_clone(net, &k, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_tune_fit(k, u, y, T, &c, &p, &r, &err), LACUS_OK);
+        printf("stat+cross fit with projection reinjection: cost %.4g -> %.4g in %lld its\n", r.cost0, r.cost,
+               (long long)r.iterations);
+        CHECK(r.cost < r.cost0);
+        lacus_tune_net_free(k);
         printf("stat+cross adjoint: %lld weights, max rel err %.2e\n", (long long)nc, worst);
         CHECK(nc > 10);
         CHECK(worst < 1e-5);
