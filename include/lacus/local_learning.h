@@ -445,6 +445,8 @@ typedef struct lacus_compare_params {
                             plain, selfpred, ff, ip */
     lacus_local_pop pops[LACUS_LOCAL_MAX_POPS]; /* unit counts summing to n_units */
     int64_t tune_iters;  /* BACKWARD: backward-tuning iterations (bank), 1..10000; default 20 */
+    int ff_negatives;    /* FF units (ff, hetero): lacus_ff_negatives; default SHUFFLE */
+    int ff_goodness;     /* FF units: lacus_ff_goodness_kind; default UNIT */
 } lacus_compare_params;
 
 lacus_compare_params lacus_compare_params_default(void);

@@ -75,6 +75,8 @@ static lacus_localres_params model_params(const lacus_compare_params *p, lacus_c
     lacus__cmp_task_res(p, t, N, M, &q.res);
     q.n_pops = 1;
     q.pops[0].n_units = 0;
+    q.ff_negatives = p->ff_negatives;
+    q.ff_goodness = p->ff_goodness;
     *with_pe = 0;
     switch (m) {
     case LACUS_CMP_ESN:

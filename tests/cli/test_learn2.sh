@@ -34,6 +34,14 @@ expect_fail "stat_cross not a bool" 2 '"stat_cross" must be true or false' out.n
 cfg k.json '"units": 2, "criterion": "stat", "stat_cross": true, "observed": [0, 1], "iterations": 3'
 expect_fail "stat_cross with one target column" 1 '"observed" lists 2 nodes but the target has 1 columns' out.npz "$LACUS" tune k.json
 
+# FF options of lacus compare: the rows run; bad names are refused.
+expect_ok "compare ff free/layer" "$LACUS" compare --units 30 --train 600 --test 200 --seqs 16 --tasks mg84 \
+    --models esn,ff --ff-negatives free --ff-goodness layer --out ff.tsv
+[ "$(awk -F'\t' '$2 == "ff" && $8 == 1' ff.tsv | wc -l)" -eq 1 ] || { echo "FAIL: no ff row"; failed=$((failed + 1)); }
+expect_fail "bad ff negatives" 2 'ff_negatives "model": must be shuffle or free' - \
+    "$LACUS" compare --ff-negatives model
+expect_fail "bad ff goodness" 2 'ff_goodness "mean": must be unit or layer' - "$LACUS" compare --ff-goodness mean
+
 # Double pole without velocities, Gruau's fitness and solution test.
 expect_ok "pole2-gruau" "$LACUS" evolve "$EX/pole2_gruau.ini" --task pole2-gruau --seed 1 --generations 60
 grep -q "^solved after 49 generations (7350 evaluations" out.txt ||
