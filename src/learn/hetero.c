@@ -448,6 +448,7 @@ lacus_status lacus_localres_stats_get(const lacus_localres *m, lacus_localres_st
         if (m->rule[i] == LACUS_RULE_SELFPRED && m->p.w_eta > 0.0) np += fan;
         if (m->ip_on[i]) np += 2;
     }
+    if (m->gen) np += m->M * (m->N + 1); /* the FREE negatives' generator */
     s->n_params = np;
     s->n_fixed = m->W.nnz + m->Win.nnz + m->N;
     for (int64_t i = 0; i < m->N; i++)
