@@ -7,8 +7,9 @@
  * it; a fed-back readout lowers the free-running cost). */
 #include <string.h>
 
-#include "test.h"
 #include "lacus.h"
+#include "oom.h"
+#include "test.h"
 
 static double cost_at(lacus_tune_net *net, const lacus_tune_criterion *c, const double *u,
                       const double *y, int64_t T, const double *W)
@@ -406,8 +407,64 @@ static void test_readout(void)
     }
 }
 
+/* Every allocation of the new calls failing in turn: a clean
+ * LACUS_ERR_NOMEM (or success when the point is not reached), no crash, no
+ * leak (ASan), the net unchanged by a failed readout solve. */
+static void test_oom(void)
+{
+    TEST("allocation failures: readout solve, projection, tie, stat criterion")
+    {
+        const int64_t N = 3, T = 60;
+        double u[60], y[60], y2[120], z[120], zp[120];
+        root_problem(LACUS_TUNE_LNL, N, T, 41, u, y);
+        for (int64_t t = 0; t < T; t++) y2[2 * t] = y[t], y2[2 * t + 1] = 0.3 * y[t], z[2 * t] = u[t], z[2 * t + 1] = -u[t];
+        lacus_tune_criterion c = lacus_tune_criterion_default();
+        int64_t fails = 0, calls = 0;
+        for (long k = 1; k < 400; k++) {
+            lacus_tune_net *net = learner(LACUS_TUNE_LINEAR, N, 42);
+            int64_t nw = lacus_tune_net_n_weights(net);
+            double W0[64], W1[64];
+            lacus_tune_net_get_weights(net, W0);
+            lacus_error err = {0};
+            oom_arm(k);
+            lacus_status st = lacus_tune_fit_readout(net, u, y, T, &c, 0.0, NULL, &err);
+            int reached = oom_reached(), any = reached;
+            oom_disarm();
+            lacus_tune_net_get_weights(net, W1);
+            if (reached) {
+                CHECK_STATUS(st, LACUS_ERR_NOMEM);
+                CHECK(memcmp(W0, W1, (size_t)nw * sizeof *W0) == 0);
+                fails++;
+            } else {
+                CHECK_STATUS(st, LACUS_OK);
+            }
+            oom_arm(k);
+            st = lacus_tune_net_tie(net, 1, 2, &err);
+            reached = oom_reached();
+            any |= reached;
+            oom_disarm();
+            CHECK_STATUS(st, reached ? LACUS_ERR_NOMEM : LACUS_OK);
+            lacus_tune_criterion cs = c;
+            cs.type = LACUS_TUNE_STAT, cs.n_observed = 2, cs.stat_lags = 2, cs.stat_cross = 1;
+            oom_arm(k);
+            st = lacus_tune_stat_project(&cs, z, y2, T, 0, zp, NULL, &err);
+            reached = oom_reached();
+            any |= reached;
+            oom_disarm();
+            CHECK(st == (reached ? LACUS_ERR_NOMEM : LACUS_OK) || (!reached && st == LACUS_ERR_NOT_CONVERGED));
+            calls++;
+            lacus_tune_net_free(net);
+            if (!any) break;
+        }
+        printf("allocation failures: %lld failure points of the readout solve, sweep of %lld\n", (long long)fails,
+               (long long)calls);
+        CHECK(fails >= 5);
+    }
+}
+
 int main(void)
 {
+    test_oom();
     test_tie();
     test_stat_cross();
     test_stat_project();
