@@ -74,6 +74,19 @@ if "$LACUS" --version | grep -q "MPI: yes" && command -v mpirun >/dev/null; then
             --task pole2-gruau --seed 2 --generations 8 --out p$np --no-png
         expect_ok "pole2-gruau: $np ranks = 1 process" cmp g1/stats.csv p$np/stats.csv
     done
+    # A fitness that overflows (identity units, weights ~ N(0, 3.7e153)): the
+    # first failing genome is 52 (seed 3), in rank 1's block of 3; every
+    # rank stops with that rank's message, nobody hangs.
+    sed -e 's/^activation_default .*/activation_default = identity/' -e 's/^activation_options .*/activation_options = identity/' \
+        -e 's/^weight_init_stdev .*/weight_init_stdev = 3.7e153/' -e 's/^weight_max_value .*/weight_max_value = 1e300/' \
+        -e 's/^weight_min_value .*/weight_min_value = -1e300/' "$EX/xor.ini" >boom.ini
+    expect_fail "overflowing fitness, one process" 1 "generation 0, genome 52: fitness = -inf is not finite" - \
+        "$LACUS" evolve boom.ini --generations 3 --seed 3
+    # shellcheck disable=SC2086
+    expect_fail "overflowing fitness on rank 1 of 3" 1 "rank 1: generation 0, genome 52: fitness = -inf is not finite" - \
+        $MPIRUN -np 3 "$LACUS" evolve boom.ini --generations 3 --seed 3
+    [ "$(grep -c 'rank 1: generation 0, genome 52' err.txt)" -eq 3 ] ||
+        { echo "FAIL: not every rank reported the failure"; cat err.txt; failed=$((failed + 1)); }
 else
     echo "lacus built without MPI (or no mpirun): MPI tests skipped"
 fi
