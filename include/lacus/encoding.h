@@ -404,6 +404,17 @@ lacus_status lacus_noise_powerlaw(int64_t n, double exponent, uint64_t seed, dou
                                   lacus_error *err);
 int lacus_noise_powerlaw_available(void);
 
+/* Banded data with a known answer, for banded ridge: X (n x p) standard
+ * Gaussian, its columns the bands of the given sizes side by side; target
+ * j = sum_i sqrt(snr w_ij) X_i b_ij / sqrt(p_i) + unit Gaussian noise, b_ij
+ * standard Gaussian, the band shares w_.j ~ Dirichlet(concentration) (small
+ * concentration: each target listens to one band), Y (n x t) columns then
+ * z-scored. weights (n_bands x t, may be NULL) receives w. */
+lacus_status lacus_simulate_banded(int64_t n, const int64_t *band_sizes, int64_t n_bands,
+                                   int64_t n_targets, double concentration, double snr,
+                                   uint64_t seed, double *X, double *Y, double *weights,
+                                   lacus_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* NIfTI images (nifticlib; LACUS_ERR_UNSUPPORTED in builds without it)     */
 /* ------------------------------------------------------------------------ */

@@ -10,6 +10,8 @@
 /* The cross-subject ceiling of Pearson r from the mean leave-one-subject-out
  * r of m subjects (ceiling.c has the derivation). */
 double lacus__loo_ceiling(double rho, int64_t m);
+/* Gamma(a, 1) variate (Marsaglia & Tsang; ridgecv_api.c). */
+double lacus__gamma_draw(lacus__rng *r, double a);
 /* n samples of unit-variance power-law noise (exponent beta) from r. */
 lacus_status lacus__powerlaw_fill(int64_t n, double beta, lacus__rng *r, double *out,
                                   lacus_error *err);
@@ -50,6 +52,8 @@ lacus_status lacus__cv_setup(const lacus_ridgecv_params *prm, int64_t n, int64_t
 /* The cross-subject ceiling of Pearson r from the mean leave-one-subject-out
  * r of m subjects (ceiling.c has the derivation). */
 double lacus__loo_ceiling(double rho, int64_t m);
+/* Gamma(a, 1) variate (Marsaglia & Tsang; ridgecv_api.c). */
+double lacus__gamma_draw(lacus__rng *r, double a);
 /* n samples of unit-variance power-law noise (exponent beta) from r. */
 lacus_status lacus__powerlaw_fill(int64_t n, double beta, lacus__rng *r, double *out,
                                   lacus_error *err);
