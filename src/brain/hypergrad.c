@@ -289,7 +289,7 @@ lacus_status lacus_banded_ridge_hypergrad(const lacus_hypergrad_params *prm, con
     if (st) return st;
     if (prm->initial_deltas)
         for (int64_t k = 0; k < nb * t; k++)
-            if (fabs(prm->initial_deltas[k]) > 700.0)
+            if (prm->initial_deltas[k] > 700.0) /* exp() overflows; very negative is a band switched off */
                 return lacus__fail(err, LACUS_ERR_ARG, "initial deltas[%lld] = %g: exp() overflows",
                                    (long long)k, prm->initial_deltas[k]);
     lacus_ridgecv_params rp = lacus_ridgecv_params_default();

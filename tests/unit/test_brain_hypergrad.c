@@ -164,6 +164,9 @@ int main(void)
         prm.initial_deltas = d0;
         CHECK_STATUS(lacus_banded_ridge_hypergrad(&prm, X, 40, bs, 2, Y, 2, d, NULL, NULL, &err), LACUS_ERR_ARG);
         CHECK(strstr(err.msg, "overflows") != NULL);
+        d0[2] = -800.0; /* a band switched off: e^delta = 0 is fine */
+        CHECK_STATUS(lacus_banded_ridge_hypergrad(&prm, X, 40, bs, 2, Y, 2, d, NULL, NULL, &err), LACUS_OK);
+        CHECK(isfinite(d[0]) && isfinite(d[1]) && d[2] == -800.0);
     }
     TEST_MAIN_END();
 }
