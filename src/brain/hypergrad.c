@@ -67,8 +67,34 @@ static int64_t mark_converged(const double *upd, const double *W, int64_t m, int
 
 typedef struct hg_work {
     double *r, *p, *Ap, *tmp, *upd, *rn;
+    double *pc, *apc, *ec; /* the active columns of p, A p and E, packed */
     unsigned char *act;
 } hg_work;
+
+/* A p for the active columns only, as himalaya drops converged targets
+ * from its conjugate-gradient loop: pack them, one weighted product,
+ * unpack. Columns that are not active keep stale values in Ap. */
+static void wk_apply_active(const double *Ks, int64_t nb, int64_t m, const double *E, int64_t B,
+                            hg_work *w)
+{
+    int64_t A = 0;
+    for (int64_t j = 0; j < B; j++) A += w->act[j];
+    if (A == B) {
+        wk_apply(Ks, nb, m, E, w->p, B, 1.0, w->Ap, w->tmp);
+        return;
+    }
+    if (A == 0) return;
+    for (int64_t r = 0; r < m; r++)
+        for (int64_t j = 0, a = 0; j < B; j++)
+            if (w->act[j]) w->pc[r * A + a++] = w->p[r * B + j];
+    for (int64_t i = 0; i < nb; i++)
+        for (int64_t j = 0, a = 0; j < B; j++)
+            if (w->act[j]) w->ec[i * A + a++] = E[i * B + j];
+    wk_apply(Ks, nb, m, w->ec, w->pc, A, 1.0, w->apc, w->tmp);
+    for (int64_t r = 0; r < m; r++)
+        for (int64_t j = 0, a = 0; j < B; j++)
+            if (w->act[j]) w->Ap[r * B + j] = w->apc[r * A + a++];
+}
 
 /* Conjugate gradient on (sum_i E_i K_i + alpha I) W = Rhs, per column,
  * from W's content (himalaya solve_weighted_kernel_ridge_conjugate_gradient:
@@ -86,9 +112,7 @@ static void solve_cg(const double *Ks, int64_t nb, int64_t m, const double *E, c
         w->rn[j] = s;
     }
     for (int64_t it = 0; it < max_iter; it++) {
-        /* Converged columns keep their (stale) p: their products are
-         * computed and ignored, which leaves the active ones unchanged. */
-        wk_apply(Ks, nb, m, E, w->p, B, 1.0, w->Ap, w->tmp);
+        wk_apply_active(Ks, nb, m, E, B, w);
         for (int64_t j = 0; j < B; j++) {
             if (!w->act[j]) continue;
             double pap = 0.0;
@@ -315,7 +339,7 @@ lacus_status lacus_banded_ridge_hypergrad(const lacus_hypergrad_params *prm, con
     hg_work w = {0};
     double **bufs[] = {&Ks, &Yb, &E, &D, &Dold, &grad, &step, &score, &buf, &res, &nab, &Ytr, &Yva,
                        &Wall, &Sall, &ev, &tmpK, &cvb, &c.lam, &c.Ktr, &c.Kva, &w.r, &w.p, &w.Ap,
-                       &w.tmp, &w.upd, &w.rn};
+                       &w.tmp, &w.upd, &w.rn, &w.pc, &w.apc, &w.ec};
     /* Folds: training and validation indices, in sample order. */
     idx = LACUS__NEW(int64_t, 2 * nf * n);
     cnt = LACUS__ZNEW(int64_t, 2 * nf);
@@ -372,6 +396,9 @@ lacus_status lacus_banded_ridge_hypergrad(const lacus_hypergrad_params *prm, con
     w.tmp = LACUS__NEW(double, (bmax > n ? bmax : n) * B); /* also X_i^T W in the refit */
     w.upd = LACUS__NEW(double, wsz);
     w.rn = LACUS__NEW(double, B);
+    w.pc = LACUS__NEW(double, wsz);
+    w.apc = LACUS__NEW(double, wsz);
+    w.ec = LACUS__NEW(double, nb * B);
     w.act = LACUS__NEW(unsigned char, B);
     for (size_t q = 0; q < sizeof bufs / sizeof bufs[0] && !st; q++)
         if (!*bufs[q]) st = lacus__fail(err, LACUS_ERR_NOMEM, "hyper-gradient: %lld bands x %lld samples, batch %lld",
