@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "oom.h"
 #include "test.h"
 
 static void hg_case(const char *file)
@@ -131,6 +132,38 @@ int main(void)
         free(cs);
         free(ch);
         free(cr);
+    }
+
+    TEST("every allocation failure returns LACUS_ERR_NOMEM, nothing leaks (ASan)")
+    {
+        const int64_t n = 40, bs[2] = {3, 2}, t = 3;
+        double X[40 * 5], Y[40 * 3], W[2 * 3], d[2 * 3], coef[5 * 3], S[3 * 40 * 3], loo[9], ce[3];
+        int all_nomem = 1, completed = 0;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus_simulate_banded(n, bs, 2, t, 0.5, 2.0, 1, X, Y, W, &err), LACUS_OK);
+        for (int i = 0; i < 3 * 40 * 3; i++) S[i] = sin(0.37 * i) + cos(0.11 * i * i);
+        for (long k = 1; k < 300 && !completed; k++) {
+            lacus_hypergrad_params prm = lacus_hypergrad_params_default();
+            prm.max_iter = 2;
+            prm.n_targets_batch = 2;
+            prm.inner_cg = (int)(k % 2);
+            double X2[40 * 5], Y2[40 * 3];
+            oom_arm(k);
+            lacus_status s1 = lacus_banded_ridge_hypergrad(&prm, X, n, bs, 2, Y, t, d, NULL, coef, NULL);
+            int hit = oom_reached();
+            oom_arm(k);
+            lacus_status s2 = lacus_cross_subject_ceiling(S, 3, 40, 3, loo, ce, NULL);
+            hit |= oom_reached();
+            oom_arm(k);
+            lacus_status s3 = lacus_simulate_banded(n, bs, 2, t, 0.5, 2.0, 1, X2, Y2, NULL, NULL);
+            hit |= oom_reached();
+            oom_disarm();
+            if ((s1 && s1 != LACUS_ERR_NOMEM) || (s2 && s2 != LACUS_ERR_NOMEM) || (s3 && s3 != LACUS_ERR_NOMEM))
+                all_nomem = 0;
+            if (!hit) completed = 1;
+        }
+        CHECK(all_nomem);
+        CHECK(completed);
     }
 
     TEST("hyper-gradient: bad input")
