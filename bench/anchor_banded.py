@@ -34,8 +34,8 @@ groups = np.repeat(np.arange(len(sizes)), sizes)  # himalaya: a group label per 
 load = lambda: os.getloadavg()[0]
 
 t0 = time.perf_counter()
-m = BandedRidgeCV(groups=groups, cv=KFold(5), solver_params=dict(
-    n_iter=100, alphas=np.logspace(-2, 8, 11), progress_bar=False, random_state=0)).fit(Xtr, Ytr)
+m = BandedRidgeCV(groups=groups, cv=KFold(5), random_state=0, solver_params=dict(
+    n_iter=100, alphas=np.logspace(-2, 8, 11), progress_bar=False)).fit(Xtr, Ytr)
 secs = time.perf_counter() - t0
 r = correlation_score(Yte, m.predict(Xte)).mean()
 print(f"anchor solver=random_search seconds={secs:.3f} test_r={r:.4f} load1={load():.2f}")
