@@ -1,4 +1,4 @@
-/* lacus encode fit|score|simulate: brain encoding models from the command
+/* lacus encode fit|score|simulate (ceiling, banded: cmd_encode_more.c): brain encoding models from the command
  * line. fit runs the whole fMRI pipeline (word features -> Lanczos to the
  * TR grid -> trimming -> per-run z-scores -> FIR delays or HRF -> per-voxel
  * ridge CV on training runs -> scores on held-out runs), or the MEG one
@@ -593,10 +593,12 @@ done:
 
 int cmd_encode(int argc, char **argv)
 {
-    const char *usage = "usage: lacus encode fit|score|simulate [options] (lacus encode SUB --help)\n"
+    const char *usage = "usage: lacus encode fit|score|simulate|ceiling|banded [options] (lacus encode SUB --help)\n"
                         "  fit       fit per-target ridge encoding models (fMRI or MEG) and score them\n"
                         "  score     Pearson r, R^2, permutation p-values, FDR and noise ceilings\n"
-                        "  simulate  synthetic fMRI / MEG data with known ideal scores\n";
+                        "  simulate  synthetic fMRI / MEG data with known ideal scores\n"
+                        "  ceiling   cross-subject noise ceiling (leave one subject out)\n"
+                        "  banded    banded ridge: random search or hyper-gradient over feature spaces\n";
     if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
         fputs(usage, argc < 3 ? stderr : stdout);
         return argc < 3 ? 2 : 0;
@@ -604,6 +606,8 @@ int cmd_encode(int argc, char **argv)
     if (!strcmp(argv[2], "fit")) return enc_fit(argc, argv);
     if (!strcmp(argv[2], "score")) return enc_score(argc, argv);
     if (!strcmp(argv[2], "simulate")) return enc_simulate(argc, argv);
-    cli_error("encode: unknown subcommand \"%s\" (fit, score or simulate)", argv[2]);
+    if (!strcmp(argv[2], "ceiling")) return enc_ceiling(argc, argv);
+    if (!strcmp(argv[2], "banded")) return enc_banded(argc, argv);
+    cli_error("encode: unknown subcommand \"%s\" (fit, score, simulate, ceiling or banded)", argv[2]);
     return 2;
 }

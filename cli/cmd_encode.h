@@ -29,5 +29,7 @@ int enc_check_targets(const enc_targets *t, const int64_t *runs, int64_t n_runs)
 int enc_simulate(int argc, char **argv);
 int enc_fit(int argc, char **argv);
 int enc_score(int argc, char **argv);
+int enc_ceiling(int argc, char **argv);
+int enc_banded(int argc, char **argv);
 
 #endif

@@ -22,8 +22,10 @@ int enc_simulate(int argc, char **argv)
     const char *out = NULL, *grid = NULL;
     int meg = 0, nifti = 0;
     int64_t words = 2000, sensors = 20, seed = 0;
-    double sfreq = 100.0, tmin = -0.2, tmax = 0.6, peak = 0.25, snr = 0.5;
-    int64_t mfeat = 20;
+    double sfreq = 100.0, tmin = -0.2, tmax = 0.6, peak = 0.25, snr = 0.5, noise_exp = 0.0;
+    int64_t mfeat = 20, samples = 600, targets = 200;
+    const char *bands = NULL;
+    double conc = 0.3, band_snr = 2.0;
     opt table[] = {
         {"output", OPT_STRING, &out, "output directory (created)"},
         {"runs", OPT_INT, &sp.n_runs, "fMRI runs"},
@@ -48,6 +50,12 @@ int enc_simulate(int argc, char **argv)
         {"tmax", OPT_DOUBLE, &tmax, "MEG: epoch end (s)"},
         {"peak", OPT_DOUBLE, &peak, "MEG: latency of the planted response peak (s)"},
         {"snr", OPT_DOUBLE, &snr, "MEG: signal-to-noise variance ratio at the peak"},
+        {"noise-exponent", OPT_DOUBLE, &noise_exp, "MEG: noise spectrum 1/f^x (0 white, 1 pink)"},
+        {"bands", OPT_STRING, &bands, "banded data instead: band sizes, comma-separated (X.npy, Y.npy, shares.npy)"},
+        {"samples", OPT_INT, &samples, "banded: samples"},
+        {"targets", OPT_INT, &targets, "banded: targets"},
+        {"concentration", OPT_DOUBLE, &conc, "banded: Dirichlet concentration of the band shares"},
+        {"band-snr", OPT_DOUBLE, &band_snr, "banded: signal-to-noise variance ratio of every target"},
         {"seed", OPT_INT, &seed, "random seed"},
     };
     verb_spec v = {"encode simulate", "--output DIR [options]",
@@ -55,13 +63,43 @@ int enc_simulate(int argc, char **argv)
                    "ideal value r* = sqrt(SNR/(1+SNR)) (r_ideal.npy). fMRI: word_times.npy,\n"
                    "word_runs.npy, word_features.npy, bold.npy (or bold.nii.gz + mask.nii.gz),\n"
                    "snr.npy, r_ideal.npy, runs.txt, repeats.npy. MEG: epochs.npy, features.npy,\n"
-                   "times.npy.",
+                   "times.npy. Banded (--bands): X.npy, Y.npy and shares.npy (bands x targets,\n"
+                   "the planted share of each band in each target's signal).",
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 3);
     if (r) return r > 0 ? 0 : 2;
     if (!out) return cli_error("encode simulate: --output DIR is required"), 2;
     if (seed < 0) return cli_error("--seed must be >= 0"), 2;
     lacus_error err = {0};
+    if (bands) {
+        int64_t bs[64];
+        int nb = 0;
+        if (enc_parse_ints("--bands", bands, bs, 64, &nb)) return 2;
+        int64_t p = 0;
+        for (int i = 0; i < nb; i++) p += bs[i] > 0 ? bs[i] : 0;
+        if (samples < 3 || targets < 1 || samples * (p + targets) > 500000000)
+            return cli_error("encode simulate --bands: --samples %lld, --targets %lld out of range", (long long)samples,
+                             (long long)targets), 2;
+        double *X = malloc((size_t)(samples * p) * sizeof(double)), *Y = malloc((size_t)(samples * targets) * sizeof(double));
+        double *W = malloc((size_t)(nb * targets) * sizeof(double));
+        int rc = 1;
+        if (!X || !Y || !W) cli_error("out of memory");
+        else if (lacus_simulate_banded(samples, bs, nb, targets, conc, band_snr, (uint64_t)seed, X, Y, W, &err))
+            cli_error("simulate: %s", err.msg), rc = 2;
+        else if (!enc_mkdir(out)) {
+            int64_t sx[2] = {samples, p}, sy[2] = {samples, targets}, sw[2] = {nb, targets};
+            if (!write_in(out, "X.npy", X, 2, sx) && !write_in(out, "Y.npy", Y, 2, sy) &&
+                !write_in(out, "shares.npy", W, 2, sw)) {
+                printf("banded: %lld samples, %d bands (%s), %lld targets, SNR %g, concentration %g -> %s/\n",
+                       (long long)samples, nb, bands, (long long)targets, band_snr, conc, out);
+                rc = 0;
+            }
+        }
+        free(X);
+        free(Y);
+        free(W);
+        return rc;
+    }
     if (meg) {
         if (!(sfreq > 0.0 && sfreq <= 10000.0) || !(tmax > tmin) || words < 2 || sensors < 1 ||
             mfeat < 1 || words * sensors * ((tmax - tmin) * sfreq + 1) > 2e9)
@@ -71,8 +109,8 @@ int enc_simulate(int argc, char **argv)
         double *F = malloc((size_t)(words * mfeat) * sizeof(double)), *T = malloc((size_t)nl * sizeof(double));
         int rc = 1;
         if (!E || !F || !T) cli_error("out of memory");
-        else if (lacus_simulate_meg(words, mfeat, sensors, sfreq, tmin, tmax, peak, snr, (uint64_t)seed,
-                                    E, F, T, &err))
+        else if (lacus_simulate_meg_ex(words, mfeat, sensors, sfreq, tmin, tmax, peak, snr, noise_exp,
+                                       (uint64_t)seed, E, F, T, &err))
             cli_error("simulate: %s", err.msg), rc = 2;
         else if (!enc_mkdir(out)) {
             int64_t s3[3] = {words, sensors, nl}, s2[2] = {words, mfeat}, s1[1] = {nl};

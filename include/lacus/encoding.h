@@ -138,6 +138,64 @@ lacus_status lacus_banded_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
                                       double *best_alpha, double *best_gamma, double *cv_score,
                                       double *coef, lacus_error *err);
 
+/*
+ * Banded ridge by hyper-gradient descent (himalaya 0.4.11
+ * solve_multiple_kernel_ridge_hyper_gradient with linear kernels
+ * K_i = X_i X_i^T, one per band): instead of a random search over the
+ * simplex, each target's log band weights delta_i = log(gamma_i / alpha)
+ * follow the gradient of the cross-validated squared loss,
+ *   L(delta) = sum_folds 1/2 || sum_i e^delta_i K_i[val, tr] w - y_val ||^2,
+ *   (sum_i e^delta_i K_i[tr, tr] + I) w = y_tr,
+ * the implicit part of the gradient through w by a conjugate-gradient
+ * solve (or left out: direct_gradient). Per outer iteration: the dual
+ * weights w of each fold take max_iter_inner_dual steps (gradient descent
+ * with step 1 / (sum_i e^delta_i lambda_max(K_i) + 1), or conjugate
+ * gradient), warm-started from the previous iteration (the first iteration
+ * runs 50 conjugate-gradient steps); then delta takes max_iter_inner_hyper
+ * steps of size 1 / L, L the Lipschitz constant of the direct part (the
+ * smallest over folds); a batch of targets stops when no delta moved by
+ * more than tol. The refit solves the full system by conjugate gradient
+ * (100 steps, tol 1e-4). Two choices differ from himalaya by design:
+ * Lipschitz constants are exact largest eigenvalues (himalaya uses 10
+ * power iterations from a random vector, unseeded by default, so its
+ * results move in the third digit from run to run), and folds are the
+ * given ones (default contiguous, as himalaya's cv = k).
+ * The CV loss is not convex in delta: starting deltas matter. Start from a
+ * random search's solution (delta = log(gamma / alpha) of
+ * lacus_banded_ridgecv_fit) to refine it, or from 0 (himalaya's default).
+ */
+typedef struct lacus_hypergrad_params {
+    int64_t max_iter;             /* outer iterations, default 10 */
+    double tol;                   /* stop when max |delta change| < tol; default 1e-2; 0 never */
+    int64_t max_iter_inner_dual;  /* default 1 */
+    int64_t max_iter_inner_hyper; /* default 1 */
+    double cg_tol;                /* relative-update tolerance of the inner solves, 1e-3 */
+    int inner_cg;                 /* 0 (default): gradient descent inner steps; 1: conjugate gradient */
+    int direct_gradient;          /* 1: drop the implicit part of the hyper-gradient; default 0 */
+    int64_t n_targets_batch;      /* targets per batch (stopping is per batch); 0: all */
+    int64_t n_folds;              /* when fold is NULL: lacus_cv_contiguous; default 5 */
+    const int64_t *fold;          /* optional fold of each sample */
+    const double *initial_deltas; /* n_bands x n_targets, or NULL: all 0 */
+} lacus_hypergrad_params;
+
+lacus_hypergrad_params lacus_hypergrad_params_default(void);
+
+/* X (n x p, bands = consecutive column blocks of band_sizes), Y (n x t).
+ * Outputs (each may be NULL): deltas[n_bands x t] the learned log weights
+ * (band i's penalty is e^-delta_i), cv_scores[(max_iter *
+ * max_iter_inner_hyper) x t] the mean validation score (-sum of squared
+ * errors / n_val, himalaya's l2_neg_loss, averaged over folds) at each
+ * iteration, rows after a stop repeat the last one once and are 0 after
+ * that (as himalaya); coef[p x t] the refitted weights on the unscaled
+ * features (prediction = X coef). Errors: LACUS_ERR_ARG, LACUS_ERR_NUMERIC
+ * (NaN/Inf input, deltas diverging), LACUS_ERR_NOMEM. Memory: n_bands n^2
+ * for the kernels plus O(n_bands n batch). */
+lacus_status lacus_banded_ridge_hypergrad(const lacus_hypergrad_params *prm, const double *X,
+                                          int64_t n_samples, const int64_t *band_sizes,
+                                          int64_t n_bands, const double *Y, int64_t n_targets,
+                                          double *deltas, double *cv_scores, double *coef,
+                                          lacus_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Scores                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -168,6 +226,23 @@ lacus_status lacus_r2_split(const double *X, int64_t n, const int64_t *band_size
 lacus_status lacus_explainable_variance(const double *data, int64_t n_repeats, int64_t n,
                                         int64_t t, int bias_correct, double *ev,
                                         lacus_error *err);
+
+/* Cross-subject noise ceiling (no repeats needed): data (n_subjects x n x
+ * t), the responses of m >= 2 subjects to the same stimulus on the same t
+ * targets (a common space). loo_r[m x t] (may be NULL): Pearson r between
+ * each subject and the mean of the others (leave-one-subject-out
+ * intersubject correlation). ceiling[t] (may be NULL): the Pearson r an
+ * ideal model reaches on one subject, from the subjects' mean loo_r rho
+ * corrected for the noise left in the others' mean, under the standard
+ * equal-noise model (subject = shared signal + independent noise):
+ *   ceiling = sqrt(a),  a^2 - rho^2 a (m-2)/(m-1) - rho^2/(m-1) = 0,
+ * i.e. rho = ceiling * sqrt(Spearman-Brown reliability of m-1 subjects);
+ * 0 when rho <= 0. Divide a model's r by it for a "brain score" as a
+ * fraction of the ceiling (Schrimpf et al. 2021). src/brain/ceiling.c has
+ * the derivation. */
+lacus_status lacus_cross_subject_ceiling(const double *data, int64_t n_subjects, int64_t n,
+                                         int64_t t, double *loo_r, double *ceiling,
+                                         lacus_error *err);
 
 /* Block-permutation p-values of Pearson r per target: the predictions are
  * cut into blocks of block_len samples (the last one shorter), the blocks
@@ -308,6 +383,37 @@ lacus_status lacus_simulate_meg(int64_t n_words, int64_t n_features, int64_t n_s
                                 double sfreq, double tmin, double tmax, double peak_latency,
                                 double snr, uint64_t seed, double *out_epochs,
                                 double *out_features, double *times, lacus_error *err);
+
+/* As lacus_simulate_meg, with noise of power spectrum 1/f^noise_exponent
+ * (0: white, the same draws as lacus_simulate_meg; 1: pink, resting MEG is
+ * about 1-2), one continuous series per sensor cut into the epochs in word
+ * order, scaled to the same variance. noise_exponent > 0 needs FFTW
+ * (LACUS_ERR_UNSUPPORTED without). */
+lacus_status lacus_simulate_meg_ex(int64_t n_words, int64_t n_features, int64_t n_sensors,
+                                   double sfreq, double tmin, double tmax, double peak_latency,
+                                   double snr, double noise_exponent, uint64_t seed,
+                                   double *out_epochs, double *out_features, double *times,
+                                   lacus_error *err);
+
+/* Gaussian noise with power spectrum proportional to 1/f^exponent
+ * (exponent in [0, 4]; 1 pink, 2 brown), zero mean and unit variance, n
+ * samples, seeded; spectral synthesis (Timmer & Koenig 1995) at twice the
+ * length, first half kept, so the series is not periodic. Needs FFTW:
+ * LACUS_ERR_UNSUPPORTED in builds without (lacus_noise_powerlaw_available). */
+lacus_status lacus_noise_powerlaw(int64_t n, double exponent, uint64_t seed, double *out,
+                                  lacus_error *err);
+int lacus_noise_powerlaw_available(void);
+
+/* Banded data with a known answer, for banded ridge: X (n x p) standard
+ * Gaussian, its columns the bands of the given sizes side by side; target
+ * j = sum_i sqrt(snr w_ij) X_i b_ij / sqrt(p_i) + unit Gaussian noise, b_ij
+ * standard Gaussian, the band shares w_.j ~ Dirichlet(concentration) (small
+ * concentration: each target listens to one band), Y (n x t) columns then
+ * z-scored. weights (n_bands x t, may be NULL) receives w. */
+lacus_status lacus_simulate_banded(int64_t n, const int64_t *band_sizes, int64_t n_bands,
+                                   int64_t n_targets, double concentration, double snr,
+                                   uint64_t seed, double *X, double *Y, double *weights,
+                                   lacus_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* NIfTI images (nifticlib; LACUS_ERR_UNSUPPORTED in builds without it)     */

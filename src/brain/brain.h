@@ -3,9 +3,19 @@
 #define LACUS_BRAIN_BRAIN_H
 
 #include "lacus.h"
+#include "core/rng.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
+/* The cross-subject ceiling of Pearson r from the mean leave-one-subject-out
+ * r of m subjects (ceiling.c has the derivation). */
+double lacus__loo_ceiling(double rho, int64_t m);
+/* Gamma(a, 1) variate (Marsaglia & Tsang; ridgecv_api.c). */
+double lacus__gamma_draw(lacus__rng *r, double a);
+/* n samples of unit-variance power-law noise (exponent beta) from r. */
+lacus_status lacus__powerlaw_fill(int64_t n, double beta, lacus__rng *r, double *out,
+                                  lacus_error *err);
+
 #endif
 
 /* The data a ridge CV works on: features X (n x p) for the primal, a kernel
@@ -38,5 +48,14 @@ double lacus__score_one(lacus_cv_score kind, const double *y, const double *p, i
 lacus_status lacus__cv_setup(const lacus_ridgecv_params *prm, int64_t n, int64_t **fold_out,
                              int64_t *n_folds, const double **alphas_out, int64_t *na,
                              double **owned, lacus_error *err);
+
+/* The cross-subject ceiling of Pearson r from the mean leave-one-subject-out
+ * r of m subjects (ceiling.c has the derivation). */
+double lacus__loo_ceiling(double rho, int64_t m);
+/* Gamma(a, 1) variate (Marsaglia & Tsang; ridgecv_api.c). */
+double lacus__gamma_draw(lacus__rng *r, double a);
+/* n samples of unit-variance power-law noise (exponent beta) from r. */
+lacus_status lacus__powerlaw_fill(int64_t n, double beta, lacus__rng *r, double *out,
+                                  lacus_error *err);
 
 #endif

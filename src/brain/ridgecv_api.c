@@ -195,11 +195,11 @@ lacus_status lacus_kernel_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
 
 /* Gamma(shape, 1) by Marsaglia & Tsang (2000), with the boost
  * G(a) = G(a + 1) U^(1/a) for shape < 1. */
-static double gamma_draw(lacus__rng *r, double a)
+double lacus__gamma_draw(lacus__rng *r, double a)
 {
     if (a < 1.0) {
         double u = lacus__rng_uniform(r);
-        return gamma_draw(r, a + 1.0) * pow(u > 0.0 ? u : 1e-300, 1.0 / a);
+        return lacus__gamma_draw(r, a + 1.0) * pow(u > 0.0 ? u : 1e-300, 1.0 / a);
     }
     double d = a - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
     for (;;) {
@@ -258,7 +258,7 @@ lacus_status lacus_banded_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
         static const double conc[2] = {0.1, 1.0};
         for (int64_t i = 0; i < n_iter; i++) {
             double s = 0.0;
-            for (int64_t b = 0; b < nbands; b++) s += (G[i * nbands + b] = gamma_draw(&r, conc[i % 2]));
+            for (int64_t b = 0; b < nbands; b++) s += (G[i * nbands + b] = lacus__gamma_draw(&r, conc[i % 2]));
             for (int64_t b = 0; b < nbands; b++)
                 G[i * nbands + b] = i == 0 || s <= 0.0 ? 1.0 / (double)nbands : G[i * nbands + b] / s;
         }

@@ -259,6 +259,15 @@ lacus_status lacus_simulate_meg(int64_t nw, int64_t F, int64_t ns, double sfreq,
                                 double tmax, double peak, double snr, uint64_t seed, double *out,
                                 double *feat, double *times, lacus_error *err)
 {
+    return lacus_simulate_meg_ex(nw, F, ns, sfreq, tmin, tmax, peak, snr, 0.0, seed, out, feat,
+                                 times, err);
+}
+
+lacus_status lacus_simulate_meg_ex(int64_t nw, int64_t F, int64_t ns, double sfreq, double tmin,
+                                   double tmax, double peak, double snr, double noise_exponent,
+                                   uint64_t seed, double *out, double *feat, double *times,
+                                   lacus_error *err)
+{
     if (!out || !feat || !times) return lacus__fail(err, LACUS_ERR_ARG, "simulate meg: NULL output");
     if (nw < 2 || F < 1 || ns < 1 || nw > 10000000 || F > 100000 || ns > 100000)
         return lacus__fail(err, LACUS_ERR_ARG, "simulate meg: %lld words, %lld features, %lld sensors",
@@ -270,13 +279,22 @@ lacus_status lacus_simulate_meg(int64_t nw, int64_t F, int64_t ns, double sfreq,
         return lacus__fail(err, LACUS_ERR_ARG, "peak latency %g s: must be in (0, tmax = %g)", peak, tmax);
     if (!(snr > 0.0) || !isfinite(snr))
         return lacus__fail(err, LACUS_ERR_ARG, "snr = %g: must be finite and > 0", snr);
+    if (!(noise_exponent >= 0.0 && noise_exponent <= 4.0))
+        return lacus__fail(err, LACUS_ERR_ARG, "noise exponent = %g: must be in [0, 4] (0 white, 1 pink)",
+                           noise_exponent);
     int64_t l0 = (int64_t)llround(tmin * sfreq), nl = (int64_t)llround(tmax * sfreq) - l0 + 1;
     const int64_t K = 3; /* latent sources */
     lacus__rng r;
     lacus__rng_stream(&r, seed, LACUS__STREAM_DATA, 3);
     double *Wsrc = LACUS__NEW(double, F * K), *mix = LACUS__NEW(double, K * ns),
            *src = LACUS__NEW(double, nw * K), *hl = LACUS__NEW(double, nl);
-    if (!Wsrc || !mix || !src || !hl) {
+    /* Power-law noise is one continuous series per sensor, cut into the
+     * epochs in word order (back-to-back words, as in a recording), so slow
+     * drifts span epochs; its own streams leave the white path's draws as
+     * they were. */
+    double *colored = noise_exponent > 0.0 ? LACUS__NEW(double, nw * nl) : NULL;
+    if (!Wsrc || !mix || !src || !hl || (noise_exponent > 0.0 && !colored)) {
+        lacus__free(colored);
         lacus__free(Wsrc);
         lacus__free(mix);
         lacus__free(src);
@@ -308,13 +326,28 @@ lacus_status lacus_simulate_meg(int64_t nw, int64_t F, int64_t ns, double sfreq,
         m /= (double)nw;
         v = v / (double)nw - m * m;
         double sd = sqrt((v > 0.0 ? v : 1.0) / snr);
+        if (colored) {
+            lacus__rng rc;
+            lacus__rng_stream(&rc, seed, LACUS__STREAM_NOISE, 1 + (uint64_t)s);
+            lacus_status st = lacus__powerlaw_fill(nw * nl, noise_exponent, &rc, colored, err);
+            if (st) {
+                lacus__free(colored);
+                lacus__free(Wsrc);
+                lacus__free(mix);
+                lacus__free(src);
+                lacus__free(hl);
+                return st;
+            }
+        }
         for (int64_t w = 0; w < nw; w++) {
             double a = 0.0;
             for (int64_t k = 0; k < K; k++) a += src[w * K + k] * mix[k * ns + s];
             for (int64_t l = 0; l < nl; l++)
-                out[(w * ns + s) * nl + l] = a * hl[l] + sd * lacus__rng_normal(&r);
+                out[(w * ns + s) * nl + l] =
+                    a * hl[l] + sd * (colored ? colored[w * nl + l] : lacus__rng_normal(&r));
         }
     }
+    lacus__free(colored);
     lacus__free(Wsrc);
     lacus__free(mix);
     lacus__free(src);
