@@ -32,6 +32,11 @@ typedef struct cli_config {
     const char *edge_from[CLI_CONFIG_MAX_EDGES], *edge_to[CLI_CONFIG_MAX_EDGES];
     int64_t edge_delay[CLI_CONFIG_MAX_EDGES];
     int64_t warmup;
+    /* "preprocess" (esn, stack); graph prep and online nodes */
+    int has_prep;
+    lacus_prep_params prep;
+    lacus_prep_params node_prep[CLI_CONFIG_MAX_LAYERS];
+    lacus_online_params node_online[CLI_CONFIG_MAX_LAYERS];
     char *strings[CLI_CONFIG_MAX_STRINGS]; /* resolved paths, owned */
     int n_strings;
 } cli_config;
@@ -55,5 +60,21 @@ int run_graph(const char *model, const opt_list *inputs, const char *out, const 
 
 /* lacus run on a stack model: writes layer `layer`'s outputs (-1: last). */
 int run_stack(const char *model, const opt_list *inputs, const char *out, int64_t layer);
+
+/* Inputs transformed by a preprocessing node (prep_apply.c). */
+typedef struct cli_prep_seqs {
+    lacus_seqs s;
+    double **rows;
+    int64_t *steps;
+} cli_prep_seqs;
+
+/* Transforms every sequence of in (widths and steps checked by the node);
+ * 0, or -1 after printing the error. what names the data in messages. */
+int cli_prep_transform(lacus_prep *p, const lacus_seqs *in, const char *what, cli_prep_seqs *out);
+void cli_prep_seqs_free(cli_prep_seqs *s);
+/* lacus run: applies the input preprocessing stored in the model file, if
+ * any. *use = in (none) or &out->s. 0, or 1 after printing the error. */
+int cli_model_prep_inputs(const char *model, const lacus_seqs *in, cli_prep_seqs *out,
+                          const lacus_seqs **use);
 
 #endif

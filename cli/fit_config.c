@@ -9,13 +9,54 @@
 #include "common.h"
 #include "config.h"
 
+/* "preprocess": fits the node on the training inputs (every step of every
+ * sequence) and transforms them; *use is what the model trains on. */
+static int fit_input_prep(cli_config *c, const lacus_seqs *X, lacus_prep **prep, cli_prep_seqs *P,
+                          const lacus_seqs **use)
+{
+    *use = X;
+    *prep = NULL;
+    memset(P, 0, sizeof *P);
+    if (!c->has_prep) return 0;
+    lacus_error err = {0};
+    if (lacus_prep_create(&c->prep, prep, &err)) return cli_error("%s: preprocess: %s", c->path, err.msg), 1;
+    if (lacus_prep_fit(*prep, X)) {
+        cli_error("%s: preprocess (%s) on the inputs: %s", c->path, lacus_prep_kind_name(c->prep.kind),
+                  lacus_prep_errmsg(*prep));
+        lacus_prep_free(*prep);
+        *prep = NULL;
+        return 1;
+    }
+    if (cli_prep_transform(*prep, X, "input", P)) {
+        lacus_prep_free(*prep);
+        *prep = NULL;
+        return 1;
+    }
+    fprintf(stderr, "preprocess: %s fitted on %lld sequences, %lld -> %lld features\n",
+            lacus_prep_kind_name(c->prep.kind), (long long)X->n_seqs, (long long)X->n_features,
+            (long long)P->s.n_features);
+    *use = &P->s;
+    return 0;
+}
+
 static int fit_esn_config(cli_config *c)
 {
+    if (lacus_dist_launched() && c->has_prep)
+        return cli_error("%s: preprocess: not supported under mpirun yet (its statistics would be "
+                         "per rank): fit the model without mpirun", c->path), 2;
     if (lacus_dist_launched()) return fit_dist(&c->esn, &c->input, &c->target, c->output);
     cli_seqs X, Y;
     if (cli_seqs_load(&c->input, "input", &X)) return 1;
     if (cli_seqs_load(&c->target, "target", &Y)) {
         cli_seqs_free(&X);
+        return 1;
+    }
+    lacus_prep *prep = NULL;
+    cli_prep_seqs P;
+    const lacus_seqs *U;
+    if (fit_input_prep(c, &X.s, &prep, &P, &U)) {
+        cli_seqs_free(&X);
+        cli_seqs_free(&Y);
         return 1;
     }
     int rc = 1;
@@ -24,7 +65,7 @@ static int fit_esn_config(cli_config *c)
     lacus_error err = {0};
     cli_progress prog;
     cli_progress_init(&prog, "fit");
-    if (esn_opts_resolve(&c->esn, &p, X.s.n_features)) {
+    if (esn_opts_resolve(&c->esn, &p, U->n_features)) {
         rc = 2;
         goto done;
     }
@@ -36,14 +77,14 @@ static int fit_esn_config(cli_config *c)
         goto done;
     }
     double t0 = cli_now();
-    if (lacus_esn_fit(m, &X.s, &Y.s)) {
+    if (lacus_esn_fit(m, U, &Y.s)) {
         cli_progress_done(&prog);
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
     }
     cli_progress_done(&prog);
     double t1 = cli_now();
-    if (lacus_esn_save(m, c->output, &err)) {
+    if (lacus_esn_save_with_prep(m, prep, c->output, &err)) {
         cli_error("%s", err.msg);
         goto done;
     }
@@ -52,6 +93,8 @@ static int fit_esn_config(cli_config *c)
     rc = 0;
 done:
     lacus_esn_free(m);
+    lacus_prep_free(prep);
+    cli_prep_seqs_free(&P);
     cli_seqs_free(&X);
     cli_seqs_free(&Y);
     return rc;
@@ -73,12 +116,22 @@ static int fit_stack_config(cli_config *c)
     int64_t *outs = calloc((size_t)L, sizeof *outs);
     const lacus_seqs **targets = calloc((size_t)L, sizeof *targets);
     lacus_stack *s = NULL;
+    lacus_prep *prep = NULL;
+    cli_prep_seqs P = {0};
+    const lacus_seqs *U = NULL;
     int loaded = 0;
     if (!Y || !ep || !outs || !targets) {
         cli_error("out of memory");
         goto done;
     }
+    if (lacus_dist_size() > 1 && c->has_prep) {
+        cli_error("%s: preprocess: not supported under mpirun yet (its statistics would be per "
+                  "rank): fit the model without mpirun", c->path);
+        rc = 2;
+        goto done;
+    }
     if (cli_seqs_load(&c->input, "input", &X)) goto done;
+    if (fit_input_prep(c, &X.s, &prep, &P, &U)) goto done;
     for (; loaded < L; loaded++) {
         char what[48];
         snprintf(what, sizeof what, "layers[%d].target", loaded);
@@ -93,7 +146,7 @@ static int fit_stack_config(cli_config *c)
             rc = 2;
             goto done;
         }
-        if (esn_opts_resolve(&c->layer[l], &ep[l], l == 0 ? X.s.n_features : 0)) {
+        if (esn_opts_resolve(&c->layer[l], &ep[l], l == 0 ? U->n_features : 0)) {
             rc = 2;
             goto done;
         }
@@ -112,12 +165,12 @@ static int fit_stack_config(cli_config *c)
     }
     double t0 = cli_now();
     /* Under mpirun, layers trained on teacher inputs are shared out. */
-    if (lacus_stack_fit_dist(s, &X.s, targets)) {
+    if (lacus_stack_fit_dist(s, U, targets)) {
         cli_error("fit: %s", lacus_stack_errmsg(s));
         goto done;
     }
     double t1 = cli_now();
-    lacus_status st = lacus_dist_rank() == 0 ? lacus_stack_save(s, c->output, &err) : LACUS_OK;
+    lacus_status st = lacus_dist_rank() == 0 ? lacus_stack_save_with_prep(s, prep, c->output, &err) : LACUS_OK;
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
         goto done;
@@ -137,6 +190,8 @@ static int fit_stack_config(cli_config *c)
     rc = 0;
 done:
     lacus_stack_free(s);
+    lacus_prep_free(prep);
+    cli_prep_seqs_free(&P);
     cli_seqs_free(&X);
     for (int l = 0; l < loaded; l++) cli_seqs_free(&Y[l]);
     free(Y);
@@ -158,6 +213,12 @@ static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
         lacus_esn_params ep;
         if (!strcmp(c->node_kind[k], "input")) {
             st = lacus_graph_add_input(g, c->node_name[k], c->node_features[k], &id);
+        } else if (!strcmp(c->node_kind[k], "prep")) {
+            st = lacus_graph_add_prep(g, c->node_name[k], &c->node_prep[k], &id);
+        } else if (!strcmp(c->node_kind[k], "online")) {
+            lacus_online_params op = c->node_online[k];
+            op.n_outputs = outs[k];
+            st = lacus_graph_add_online(g, c->node_name[k], &op, &id);
         } else if (esn_opts_resolve(&c->layer[k], &ep, 0)) {
             lacus_graph_free(g);
             return NULL;
@@ -199,7 +260,7 @@ static int fit_graph_config(cli_config *c)
     }
     int64_t n_tg = 0;
     for (int k = 0; k < n; k++) {
-        if (strcmp(c->node_kind[k], "ridge")) continue;
+        if (strcmp(c->node_kind[k], "ridge") && strcmp(c->node_kind[k], "online")) continue;
         char what[300];
         snprintf(what, sizeof what, "nodes[%d].target", k);
         if (cli_seqs_load(&c->layer_target[k], what, &files[k])) goto done;
@@ -242,7 +303,7 @@ static int fit_graph_config(cli_config *c)
     }
     printf("node        kind       width\n");
     for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++) {
-        static const char *const kinds[] = {"input", "reservoir", "ridge"};
+        static const char *const kinds[] = {"input", "reservoir", "ridge", "prep", "online"};
         printf("%-11s %-10s %5lld\n", lacus_graph_node_name(g, i), kinds[lacus_graph_node_kind(g, i)],
                (long long)lacus_graph_node_width(g, i));
     }
@@ -273,7 +334,9 @@ int run_graph(const char *model, const opt_list *inputs, const char *out, const 
         }
     } else {
         for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++)
-            if (lacus_graph_node_kind(g, i) == LACUS_NODE_RIDGE) id = i;
+            if (lacus_graph_node_kind(g, i) == LACUS_NODE_RIDGE ||
+                lacus_graph_node_kind(g, i) == LACUS_NODE_ONLINE)
+                id = i;
     }
     cli_seqs X;
     if (cli_seqs_load(inputs, "--input", &X)) {
@@ -348,6 +411,13 @@ int run_stack(const char *model, const opt_list *inputs, const char *out, int64_
         return 1;
     }
     int rc = 1;
+    cli_prep_seqs P;
+    const lacus_seqs *U;
+    if (cli_model_prep_inputs(model, &X.s, &P, &U)) {
+        cli_seqs_free(&X);
+        lacus_stack_free(s);
+        return 1;
+    }
     int64_t O = lacus_esn_n_outputs(lacus_stack_layer(s, layer));
     double **outs = calloc((size_t)X.s.n_seqs, sizeof *outs);
     double *const **per = calloc((size_t)L, sizeof *per);
@@ -361,7 +431,7 @@ int run_stack(const char *model, const opt_list *inputs, const char *out, int64_
             goto done;
         }
     per[layer] = outs;
-    if (lacus_stack_run(s, &X.s, per)) {
+    if (lacus_stack_run(s, U, per)) {
         cli_error("run: %s", lacus_stack_errmsg(s));
         goto done;
     }
@@ -373,6 +443,7 @@ done:
     for (int64_t i = 0; outs && i < X.s.n_seqs; i++) free(outs[i]);
     free(outs);
     free(per);
+    cli_prep_seqs_free(&P);
     cli_seqs_free(&X);
     lacus_stack_free(s);
     return rc;
