@@ -20,8 +20,6 @@ typedef struct search {
     const char *path;
     cli_config *base;               /* the ESN config the trials start from */
     opt_list val_in, val_tg;
-    char *val_paths[2 * OPT_LIST_MAX];
-    int n_val_paths;
     int n_dims;
     const char *names[MAX_DIMS];    /* option names as written */
     lacus_space_dim dims[MAX_DIMS];
@@ -43,24 +41,24 @@ static int bad(const search *s, const char *key, const char *what)
 
 static const char *dir_join(search *s, const char *dir, const char *p)
 {
-    if (s->n_val_paths == 2 * OPT_LIST_MAX) return NULL;
+    (void)s;
     size_t n = strlen(dir) + strlen(p) + 2;
     char *r = malloc(n);
     if (!r) return NULL;
     snprintf(r, n, "%s%s%s", p[0] == '/' || !*dir ? "" : dir, p[0] == '/' || !*dir ? "" : "/", p);
-    return s->val_paths[s->n_val_paths++] = r;
+    return cli_keep(r);
 }
 
 static int read_files(search *s, const char *dir, const cJSON *v, const char *key, opt_list *out)
 {
-    out->n = 0;
+    *out = (opt_list){0};
     if (cJSON_IsString(v)) {
-        out->items[out->n++] = dir_join(s, dir, v->valuestring);
-    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0 && cJSON_GetArraySize(v) <= OPT_LIST_MAX) {
+        if (opt_list_push(out, dir_join(s, dir, v->valuestring))) return -1;
+    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
             if (!cJSON_IsString(e)) return bad(s, key, "expected file names");
-            out->items[out->n++] = dir_join(s, dir, e->valuestring);
+            if (opt_list_push(out, dir_join(s, dir, e->valuestring))) return -1;
         }
     } else {
         return bad(s, key, "expected a file name or an array of file names");
@@ -430,7 +428,6 @@ done:
         cli_config_free(s.base);
         free(s.base);
     }
-    for (int i = 0; i < s.n_val_paths; i++) free(s.val_paths[i]);
     cJSON_Delete(s.json);
     return rc;
 }

@@ -74,14 +74,12 @@ static void locate(const char *buf, const char *at, int *line, int *col)
 /* Joins dir and path unless path is absolute; the result is owned by cfg. */
 static const char *resolve_path(cli_config *cfg, const char *path)
 {
-    if (cfg->n_strings == CLI_CONFIG_MAX_STRINGS) return NULL;
     size_t n = strlen(cfg->dir) + strlen(path) + 2;
     char *s = malloc(n);
     if (!s) return NULL;
     if (path[0] == '/' || cfg->dir[0] == '\0') snprintf(s, n, "%s", path);
     else snprintf(s, n, "%s/%s", cfg->dir, path);
-    cfg->strings[cfg->n_strings++] = s;
-    return s;
+    return cli_keep(s);
 }
 
 static int fail(const cli_config *cfg, const char *where, const char *fmt, const char *a,
@@ -96,15 +94,14 @@ static int fail(const cli_config *cfg, const char *where, const char *fmt, const
 /* A file or an array of files into an opt_list. */
 static int read_paths(cli_config *cfg, const cJSON *v, const char *where, opt_list *out)
 {
-    out->n = 0;
+    *out = (opt_list){0};
     if (cJSON_IsString(v)) {
-        out->items[out->n++] = resolve_path(cfg, v->valuestring);
+        if (opt_list_push(out, resolve_path(cfg, v->valuestring))) return -1;
     } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
             if (!cJSON_IsString(e)) return fail(cfg, where, "every entry must be a file name%s%s", "", "");
-            if (out->n == OPT_LIST_MAX) return fail(cfg, where, "more than 64 files%s%s", "", "");
-            out->items[out->n++] = resolve_path(cfg, e->valuestring);
+            if (opt_list_push(out, resolve_path(cfg, e->valuestring))) return -1;
         }
     } else {
         return fail(cfg, where, "expected a file name or a non-empty array of file names%s%s", "", "");
@@ -523,7 +520,6 @@ int cli_config_load(const char *path, cli_config *cfg)
 
 void cli_config_free(cli_config *cfg)
 {
-    for (int i = 0; i < cfg->n_strings; i++) free(cfg->strings[i]);
     cJSON_Delete(cfg->json);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -8,7 +8,6 @@
 
 #define CLI_CONFIG_MAX_LAYERS 256
 #define CLI_CONFIG_MAX_EDGES 1024
-#define CLI_CONFIG_MAX_STRINGS (2 + OPT_LIST_MAX * (2 * CLI_CONFIG_MAX_LAYERS + 2))
 
 typedef struct cli_config {
     const char *path;
@@ -37,8 +36,6 @@ typedef struct cli_config {
     lacus_prep_params prep;
     lacus_prep_params node_prep[CLI_CONFIG_MAX_LAYERS];
     lacus_online_params node_online[CLI_CONFIG_MAX_LAYERS];
-    char *strings[CLI_CONFIG_MAX_STRINGS]; /* resolved paths, owned */
-    int n_strings;
 } cli_config;
 
 /* Returns 0, or after printing the error (file, line/column or key) the

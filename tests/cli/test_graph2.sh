@@ -116,4 +116,23 @@ printf '{"input": "lz.npy", "target": "mg.npy", "output": "nan.npz", "preprocess
 printf 'a,b,c\n1,2,3\nnan,1,2\n3,4,5\n' >bad.csv
 printf '{"input": "bad.csv", "target": "bad.csv", "output": "nan.npz", "preprocess": {"kind": "zscore"}}\n' >nan.json
 expect_fail "NaN in the inputs" 1 "nan.json" nan.npz "$LACUS" fit nan.json
+
+# More than 64 files per option (the old fixed limit): 100 on the command
+# line and 100 in a config's array, each file one sequence.
+"$LACUS" data mackey-glass --steps 60 --output short.npy >/dev/null || exit 1
+args=()
+files=""
+for i in $(seq 1 100); do
+    args+=(--input short.npy --target short.npy)
+    files="$files\"short.npy\", "
+done
+expect_ok "100 --input/--target files" "$LACUS" fit "${args[@]}" --units 20 --output many.npz
+grep -q "on 100 sequences" out.txt || { failed=$((failed + 1)); echo "FAIL: 100 sequences"; cat out.txt; }
+printf '{"input": [%s], "target": [%s], "output": "many2.npz", "esn": {"units": 20}}\n' \
+    "${files%, }" "${files%, }" >many.json
+expect_ok "100 files in a config array" "$LACUS" fit many.json
+grep -q "on 100 sequences" out.txt || { failed=$((failed + 1)); echo "FAIL: 100 sequences (config)"; cat out.txt; }
+expect_ok "same model either way" "$LACUS" run --model many.npz --input short.npy --output m1.npy
+expect_ok "same model either way (config)" "$LACUS" run --model many2.npz --input short.npy --output m2.npy
+expect_ok "identical predictions (100 files)" cmp m1.npy m2.npy
 finish
