@@ -100,12 +100,42 @@ done:
     return rc;
 }
 
+/* One progress bar for the whole stack, as the ESN fit has: layer l at
+ * fraction f of its own fit is (l + f) / L of the stack. With layers fitted
+ * in parallel, the layers' own reports would come from several threads, so
+ * the bar then moves as layers finish (on_layer runs in a critical
+ * section). The per-layer MSE table is printed at the end. */
+typedef struct stack_progress {
+    cli_progress bar;
+    int64_t n_layers, done;
+    int parallel;
+    double shown; /* never backwards: a chained layer first re-runs the one before it */
+} stack_progress;
+
+typedef struct layer_progress {
+    stack_progress *sp;
+    int64_t layer;
+} layer_progress;
+
+static void layer_progress_cb(double fraction, void *user)
+{
+    layer_progress *lp = user;
+    if (lp->sp->parallel || lacus_dist_size() > 1) return;
+    double v = ((double)lp->layer + fraction) / (double)lp->sp->n_layers;
+    if (v < lp->sp->shown) return;
+    lp->sp->shown = v;
+    cli_progress_cb(v, &lp->sp->bar);
+}
+
 static void report_layer(int64_t l, double mse, double seconds, void *user)
 {
-    (void)user;
-    if (lacus_dist_size() > 1) return; /* one line per layer from its own rank would interleave */
-    fprintf(stderr, "  layer %3lld trained in %8.3f s, train MSE %.6g\n", (long long)l, seconds,
-            mse);
+    (void)l;
+    (void)mse;
+    (void)seconds;
+    stack_progress *sp = user;
+    sp->done++;
+    if (lacus_dist_size() > 1) return; /* ranks would draw over each other */
+    cli_progress_cb((double)sp->done / (double)sp->n_layers, &sp->bar);
 }
 
 static int fit_stack_config(cli_config *c)
@@ -116,11 +146,13 @@ static int fit_stack_config(cli_config *c)
     int64_t *outs = calloc((size_t)L, sizeof *outs);
     const lacus_seqs **targets = calloc((size_t)L, sizeof *targets);
     lacus_stack *s = NULL;
+    layer_progress *lp = calloc((size_t)L, sizeof *lp);
+    stack_progress sprog = {0};
     lacus_prep *prep = NULL;
     cli_prep_seqs P = {0};
     const lacus_seqs *U = NULL;
     int loaded = 0;
-    if (!Y || !ep || !outs || !targets) {
+    if (!Y || !ep || !outs || !targets || !lp) {
         cli_error("out of memory");
         goto done;
     }
@@ -157,7 +189,16 @@ static int fit_stack_config(cli_config *c)
     sp.n_outputs = outs;
     sp.teacher_inputs = c->teacher_inputs;
     sp.parallel_layers = c->parallel_layers;
+    cli_progress_init(&sprog.bar, "fit stack");
+    sprog.n_layers = L;
+    sprog.parallel = c->teacher_inputs && c->parallel_layers != 1;
+    for (int l = 0; l < L; l++) {
+        lp[l] = (layer_progress){&sprog, l};
+        ep[l].progress = layer_progress_cb;
+        ep[l].progress_user = &lp[l];
+    }
     sp.on_layer = report_layer;
+    sp.on_layer_user = &sprog;
     lacus_error err = {0};
     if (lacus_stack_create(&sp, &s, &err)) {
         cli_error("%s: %s", c->path, err.msg);
@@ -166,9 +207,11 @@ static int fit_stack_config(cli_config *c)
     double t0 = cli_now();
     /* Under mpirun, layers trained on teacher inputs are shared out. */
     if (lacus_stack_fit_dist(s, U, targets)) {
+        cli_progress_done(&sprog.bar);
         cli_error("fit: %s", lacus_stack_errmsg(s));
         goto done;
     }
+    cli_progress_done(&sprog.bar);
     double t1 = cli_now();
     lacus_status st = lacus_dist_rank() == 0 ? lacus_stack_save_with_prep(s, prep, c->output, &err) : LACUS_OK;
     if ((st = lacus_dist_agree(st, &err))) {
@@ -195,6 +238,7 @@ done:
     cli_seqs_free(&X);
     for (int l = 0; l < loaded; l++) cli_seqs_free(&Y[l]);
     free(Y);
+    free(lp);
     free(ep);
     free(outs);
     free(targets);

@@ -60,6 +60,15 @@ expect_ok "stack on hand-embedded inputs" "$LACUS" fit stackh.json
 expect_ok "run it" "$LACUS" run --model stackh.npz --input lz_dl.npy --output sb.npy
 expect_ok "identical predictions (stack)" cmp sa.npy sb.npy
 
+# Stack fits draw one progress bar (on a terminal: script(1) gives one),
+# not a line per layer.
+if command -v script >/dev/null; then
+    script -qc "$LACUS fit stackp.json" /dev/null | tr '\r' '\n' >bar.txt
+    if grep -q "^fit stack \[#*  *\] *[0-9.]*%.*ETA" bar.txt && grep -q "100.0%" bar.txt &&
+        ! grep -q "trained in" bar.txt; then passed=$((passed + 1)); else
+        failed=$((failed + 1)); echo "FAIL: stack progress bar"; cat bar.txt; fi
+fi
+
 # Graph: in >> scale >> res >> rls, with the scaler as a node.
 cat >graphp.json <<'JSON'
 {"model": "graph", "input": "lz.npy", "output": "graphp.npz", "warmup": 10,
