@@ -290,9 +290,6 @@ static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
 
 static int fit_graph_config(cli_config *c)
 {
-    if (lacus_dist_size() > 1)
-        return cli_error("%s: graphs are not trained over MPI ranks yet: run without mpirun",
-                         c->path), 2;
     int n = c->n_nodes, rc = 1;
     cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
     int64_t *outs = calloc((size_t)n, sizeof *outs), ids[CLI_CONFIG_MAX_LAYERS];
@@ -335,14 +332,23 @@ static int fit_graph_config(cli_config *c)
         ins[k] = &files[id].s;
     }
     double t0 = cli_now();
-    if (lacus_graph_fit(g, ins, tgs, c->warmup)) {
+    /* Under mpirun every rank reads all the files and computes its share
+     * of the sequences (lacus_graph_fit_dist); rank 0 writes. */
+    lacus_status fst = lacus_dist_launched() ? lacus_graph_fit_dist(g, ins, tgs, c->warmup)
+                                             : lacus_graph_fit(g, ins, tgs, c->warmup);
+    if (fst) {
         cli_error("fit: %s", lacus_graph_errmsg(g));
         goto done;
     }
     double t1 = cli_now();
     lacus_error err = {0};
-    if (lacus_graph_save(g, c->output, &err)) {
+    lacus_status st = lacus_dist_rank() == 0 ? lacus_graph_save(g, c->output, &err) : LACUS_OK;
+    if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
+        goto done;
+    }
+    if (lacus_dist_rank() != 0) {
+        rc = 0;
         goto done;
     }
     printf("node        kind       width\n");
@@ -351,8 +357,9 @@ static int fit_graph_config(cli_config *c)
         printf("%-11s %-10s %5lld\n", lacus_graph_node_name(g, i), kinds[lacus_graph_node_kind(g, i)],
                (long long)lacus_graph_node_width(g, i));
     }
-    printf("trained a graph of %lld nodes and %d edges in %.3f s; wrote %s\n",
-           (long long)lacus_graph_n_nodes(g), c->n_edges, t1 - t0, c->output);
+    printf("trained a graph of %lld nodes and %d edges in %.3f s%s; wrote %s\n",
+           (long long)lacus_graph_n_nodes(g), c->n_edges, t1 - t0,
+           lacus_dist_size() > 1 ? ", sequences shared over the MPI ranks" : "", c->output);
     rc = 0;
 done:
     for (int k = 0; files && k <= n; k++) cli_seqs_free(&files[k]);

@@ -65,4 +65,20 @@ lacus_status lacus_esn_fit_dist(lacus_esn *m, const lacus_seqs *inputs, const la
 lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
                                   const lacus_seqs *const *targets);
 
+/* Trains a graph's ridge nodes over the ranks: every rank passes ALL the
+ * sequences (the same inputs and targets as lacus_graph_fit) and computes
+ * sequence q when q mod K == its rank. Each sequence's sums of each ridge
+ * node start from zero and go into double-double accumulators, reduced
+ * along the same binomial tree as lacus_esn_fit_dist, rounded once and
+ * solved on rank 0; the readouts are broadcast. The model is the same
+ * whatever K (tested on 1, 2 and 3 ranks, byte for byte), and within
+ * rounding of lacus_graph_fit's (whose sums run across sequences). A
+ * reservoir's noise stream is numbered by the sequence. Prep nodes are
+ * fitted on every rank over all sequences (cheap, and the same node
+ * everywhere). Online (RLS/LMS) nodes learn sample after sample and are
+ * refused with more than one rank (LACUS_ERR_UNSUPPORTED). Collective; one
+ * rank's failure fails all. Without MPI it runs on the one process. */
+lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
+                                  const lacus_seqs *const *targets, int64_t warmup);
+
 #endif /* LACUS_DIST_H */

@@ -61,4 +61,19 @@ void lacus__graph_mark_inputs(lacus_graph *g);
 /* Width of node c's external input (its in_width less its parents'). */
 int64_t lacus__graph_ext_width(const lacus_graph *g, int64_t c);
 
+/* A fit over part of the sequences (MPI ranks, dist.c): sequence q is
+ * computed here when q mod size == rank; after each one, after_seq gets the
+ * graph with its ridge nodes holding that sequence's sums (it takes them
+ * and resets the ridges); nothing is solved. Each reservoir's noise stream
+ * is numbered by q. Prep nodes are fitted on every sequence. */
+typedef struct lacus__graph_shard {
+    int rank, size;
+    lacus_status (*after_seq)(lacus_graph *g, void *user);
+    void *user;
+} lacus__graph_shard;
+
+lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs,
+                                 const lacus_seqs *const *targets, int64_t warmup,
+                                 const lacus__graph_shard *shard);
+
 #endif

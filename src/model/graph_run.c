@@ -213,6 +213,13 @@ static lacus_status fit_prep(lacus_graph *g, int64_t p, const int64_t *order, co
 lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
                              const lacus_seqs *const *targets, int64_t warmup)
 {
+    return lacus__graph_fit_ex(g, inputs, targets, warmup, NULL);
+}
+
+lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs,
+                                 const lacus_seqs *const *targets, int64_t warmup,
+                                 const lacus__graph_shard *shard)
+{
     lacus__clear(&g->err);
     if (!inputs || !targets) return lacus__fail(&g->err, LACUS_ERR_ARG, "inputs or targets is NULL");
     if (warmup < 0) return lacus__fail(&g->err, LACUS_ERR_ARG, "warmup = %lld: must be >= 0", (long long)warmup);
@@ -275,12 +282,18 @@ lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
         own[i] = g->nodes[i].kind == LACUS_NODE_RESERVOIR || g->nodes[i].kind == LACUS_NODE_PREP;
     reset_trained(g);
     if ((st = work_alloc(g, &w, T_max, own))) goto done;
+    /* Prep statistics are fitted on every sequence, also when sharded
+     * (every rank holds them all): the same node on every rank. */
     for (int64_t k = 0; k < N && !st; k++)
         if (g->nodes[order[k]].kind == LACUS_NODE_PREP && g->nodes[order[k]].pp.kind != LACUS_PREP_DELAY)
             st = fit_prep(g, order[k], order, ext_of, tgt_of, ref, &w);
     if (st) goto done;
     for (int64_t q = 0; q < n_seqs && !st; q++) {
+        if (shard && q % shard->size != shard->rank) continue;
         int64_t T = ref->n_steps[q];
+        if (shard) /* the noise stream of a reservoir is named by the sequence, not the rank */
+            for (int64_t i = 0; i < N; i++)
+                if (g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)q;
         for (int64_t i = 0; i < N; i++) {
             if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w.out[i] = (double *)ext_of[i]->data[q];
             if (tgt_of[i]) w.out[i] = (double *)tgt_of[i]->data[q];
@@ -308,8 +321,9 @@ lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
             }
             if (st) lacus__prefix(&g->err, "sequence %lld, node \"%s\": ", (long long)q, n->name);
         }
+        if (!st && shard) st = shard->after_seq(g, shard->user);
     }
-    for (int64_t i = 0; i < N && !st; i++) {
+    for (int64_t i = 0; i < N && !st && !shard; i++) {
         lacus__node *n = &g->nodes[i];
         if (n->kind != LACUS_NODE_RIDGE) continue;
         if ((st = lacus_ridge_solve(n->ridge))) {

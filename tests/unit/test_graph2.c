@@ -372,6 +372,35 @@ int main(void)
     TEST("delay prep node = embedding by hand") { prep_case("delay", LACUS_PREP_DELAY, 0); }
     TEST("minmax prep node, step-by-step run (output feedback)") { prep_case("minmax+feedback", LACUS_PREP_MINMAX, 1); }
     TEST("delay prep node, step-by-step run (output feedback)") { prep_case("delay+feedback", LACUS_PREP_DELAY, 1); }
+    TEST("lacus_graph_fit_dist on one process = lacus_graph_fit (to rounding), 3 sequences") {
+        enum { S = 3, TS = 150 };
+        static double u[S][TS * 2], y[S][TS];
+        const double *ud[S], *yd[S];
+        int64_t steps[S] = {TS, TS - 20, TS - 47};
+        for (int q = 0; q < S; q++) {
+            for (int t = 0; t < TS; t++) {
+                u[q][2 * t] = 10.0 + 3.0 * sin(0.09 * t + q);
+                u[q][2 * t + 1] = cos(0.05 * t * (q + 1));
+                y[q][t] = sin(0.09 * (t + 2) + q);
+            }
+            ud[q] = u[q];
+            yd[q] = y[q];
+        }
+        lacus_seqs U = {S, 2, ud, steps}, Y = {S, 1, yd, steps};
+        const lacus_seqs *ins[1] = {&U}, *tg[1] = {&Y};
+        lacus_prep_params pp = lacus_prep_params_default();
+        int64_t ro1, ro2;
+        lacus_graph *a = make(&pp, 0, &ro1), *b = make(&pp, 0, &ro2);
+        CHECK_STATUS(lacus_graph_fit(a, ins, tg, 5), LACUS_OK);
+        CHECK_STATUS(lacus_graph_fit_dist(b, ins, tg, 5), LACUS_OK);
+        double Wa[41], Wb[41], ba, bb;
+        CHECK_STATUS(lacus_ridge_get_weights(lacus_graph_ridge(a, ro1), Wa, &ba), LACUS_OK);
+        CHECK_STATUS(lacus_ridge_get_weights(lacus_graph_ridge(b, ro2), Wb, &bb), LACUS_OK);
+        CHECK(rel("dist vs plain Wout", Wa, Wb, 40, 1e-9) <= 1e-9);
+        CHECK(rel("dist vs plain bout", &ba, &bb, 1, 1e-9) <= 1e-9);
+        lacus_graph_free(a);
+        lacus_graph_free(b);
+    }
     TEST("prep misuse: onehot, delay_drop, NaN in the data") {
         lacus_graph *g = NULL;
         lacus_error err = {0};
