@@ -265,9 +265,9 @@ static void write_line(FILE *f, const search *s, int64_t t, const double *x, dou
 /* Replays the whole batches already in the results file (the same
  * suggestions must come out: otherwise the file belongs to another search)
  * and cuts off a partly written batch. Returns the trials done, or -1. */
-static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *losses)
+static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *losses, int trim)
 {
-    FILE *f = fopen(s->results, "r+");
+    FILE *f = fopen(s->results, trim ? "r+" : "r");
     if (!f) return errno == ENOENT ? 0 : (cli_error("cannot open '%s': %s", s->results, strerror(errno)), -1);
     char *line = NULL;
     size_t cap = 0;
@@ -307,7 +307,7 @@ static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *lo
         if (t == s->trials) break;
     }
     free(line);
-    int cut = fflush(f) != 0 || ftruncate(fileno(f), good_end) != 0;
+    int cut = trim && (fflush(f) != 0 || ftruncate(fileno(f), good_end) != 0);
     fclose(f);
     if (cut) return cli_error("cannot trim '%s': %s", s->results, strerror(errno)), -1;
     return done;
@@ -320,9 +320,13 @@ int cmd_search(int argc, char **argv)
                "ESN config; see docs/search.md.\n");
         return argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) ? 0 : 2;
     }
-    if (lacus_dist_size() > 1)
-        return cli_error("search: trials are not spread over MPI ranks yet; run without mpirun "
-                         "(it uses every thread)"), 2;
+    /* Under mpirun the trials of each batch are shared out: trial k of a
+     * batch runs on rank k mod K (on its threads), its losses are then
+     * broadcast from there, so every rank tells the sampler the same
+     * results and suggests the same next batch; rank 0 alone writes the
+     * results file. The trials and their losses are those of a run on one
+     * process (only "seconds" differ). */
+    const int rank = lacus_dist_rank(), size = lacus_dist_size();
     search s;
     memset(&s, 0, sizeof s);
     int rc = read_search(&s, argv[2]);
@@ -332,10 +336,10 @@ int cmd_search(int argc, char **argv)
     FILE *out = NULL;
     if (rc) goto done;
     rc = 1;
-    if (cli_seqs_load(&s.base->input, "input", &X) || cli_seqs_load(&s.base->target, "target", &Y) ||
-        cli_seqs_load(&s.val_in, "validation.input", &VX) ||
-        cli_seqs_load(&s.val_tg, "validation.target", &VY))
-        goto done;
+    int load_fail = cli_seqs_load(&s.base->input, "input", &X) || cli_seqs_load(&s.base->target, "target", &Y) ||
+                    cli_seqs_load(&s.val_in, "validation.input", &VX) ||
+                    cli_seqs_load(&s.val_tg, "validation.target", &VY);
+    if (lacus_dist_max(load_fail) > 0) goto done; /* every rank stops if one could not load */
     lacus_error err = {0};
     if (lacus_sampler_create(s.dims, s.n_dims, s.method, (uint64_t)s.seed, 0, &sm, &err)) {
         cli_error("%s: space: %s", s.path, err.msg);
@@ -349,50 +353,71 @@ int cmd_search(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    int64_t t0 = resume(&s, sm, xs, losses);
-    if (t0 < 0) goto done;
-    if (t0 > 0) fprintf(stderr, "resuming %s after trial %lld\n", s.results, (long long)t0 - 1);
-    if (!(out = fopen(s.results, "a"))) {
-        cli_error("cannot write '%s': %s", s.results, strerror(errno));
-        goto done;
-    }
+    /* Rank 0 replays and trims the results file first; the other ranks
+     * then replay the trimmed file, so every sampler is in the same state. */
+    int64_t t0 = rank == 0 ? resume(&s, sm, xs, losses, 1) : 0;
+    if (lacus_dist_max(t0 < 0) > 0) goto done;
+    if (rank != 0) t0 = resume(&s, sm, xs, losses, 0);
+    if (t0 > 0 && rank == 0) fprintf(stderr, "resuming %s after trial %lld\n", s.results, (long long)t0 - 1);
+    int open_fail = rank == 0 && !(out = fopen(s.results, "a"));
+    if (open_fail) cli_error("cannot write '%s': %s", s.results, strerror(errno));
+    if (lacus_dist_max(open_fail || t0 < 0) > 0) goto done;
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old);
     int64_t best = -1;
+    int stopped = 0;
     for (int64_t k = 0; k < t0; k++)
         if (isfinite(losses[k]) && (best < 0 || losses[k] < losses[best])) best = k;
-    for (int64_t b0 = t0; b0 < s.trials && !g_stop; b0 += s.batch) {
+    /* Every rank stops after the same batch (SIGINT reaches the ranks at
+     * slightly different times). */
+    for (int64_t b0 = t0; b0 < s.trials; b0 += s.batch) {
+        if ((stopped = (int)lacus_dist_max(g_stop))) break;
         int64_t nb = s.trials - b0 < s.batch ? s.trials - b0 : s.batch;
         for (int64_t k = 0; k < nb; k++) lacus_sampler_suggest(sm, b0 + k, xs + (b0 + k) * s.n_dims);
         double t_start = cli_now(), secs[4096];
         /* The trials of a batch are independent: one per thread (the fits
-         * inside run single-threaded, and give the same numbers). */
+         * inside run single-threaded, and give the same numbers), and one
+         * share per MPI rank. */
 #pragma omp parallel for schedule(dynamic, 1)
         for (int64_t k = 0; k < nb; k++) {
+            if (k % size != rank) continue;
             double t1 = cli_now();
             losses[b0 + k] = evaluate(&s, xs + (b0 + k) * s.n_dims, &X.s, &Y.s, &VX.s, &VY.s,
                                       inst + k * s.instances);
             secs[k] = cli_now() - t1;
         }
+        for (int64_t k = 0; k < nb && size > 1; k++) {
+            double msg[2] = {losses[b0 + k], secs[k]};
+            lacus_dist_bcast(msg, 2, (int)(k % size));
+            lacus_dist_bcast(inst + k * s.instances, s.instances, (int)(k % size));
+            losses[b0 + k] = msg[0];
+            secs[k] = msg[1];
+        }
         for (int64_t k = 0; k < nb; k++) {
-            write_line(out, &s, b0 + k, xs + (b0 + k) * s.n_dims, losses[b0 + k],
+            if (out) write_line(out, &s, b0 + k, xs + (b0 + k) * s.n_dims, losses[b0 + k],
                        inst + k * s.instances, secs[k]);
             lacus_sampler_tell(sm, xs + (b0 + k) * s.n_dims, losses[b0 + k]);
             if (isfinite(losses[b0 + k]) && (best < 0 || losses[b0 + k] < losses[best])) best = b0 + k;
         }
-        if (fflush(out) || fsync(fileno(out))) {
-            cli_error("writing '%s': %s", s.results, strerror(errno));
+        int wfail = out && (fflush(out) || fsync(fileno(out)));
+        if (wfail) cli_error("writing '%s': %s", s.results, strerror(errno));
+        if (lacus_dist_max(wfail) > 0) {
             sigaction(SIGINT, &old, NULL);
             goto done;
         }
-        fprintf(stderr, "trials %lld-%lld of %lld in %.1f s; best loss %.6g (trial %lld)\n",
+        if (rank == 0)
+            fprintf(stderr, "trials %lld-%lld of %lld in %.1f s; best loss %.6g (trial %lld)\n",
                 (long long)b0, (long long)(b0 + nb - 1), (long long)s.trials, cli_now() - t_start,
                 best >= 0 ? losses[best] : NAN, (long long)best);
     }
     sigaction(SIGINT, &old, NULL);
-    if (g_stop) {
+    if (rank != 0) { /* rank 0 reports and draws */
+        rc = stopped ? 130 : 0;
+        goto done;
+    }
+    if (stopped) {
         cli_error("interrupted: the finished trials are in %s; run the same command to resume",
                   s.results);
         rc = 130;

@@ -31,6 +31,11 @@ int lacus_dist_size(void);
  * lets ranks that hold no data learn the data's widths. */
 int64_t lacus_dist_max(int64_t v);
 
+/* v (n doubles) from rank root to every rank (a collective; nothing
+ * happens with one rank). Lets ranks share results that one of them
+ * computed, e.g. a search trial's losses. */
+void lacus_dist_bcast(double *v, int64_t n, int root);
+
 /* Every rank passes its own status and message; every rank gets back the
  * status of the lowest-numbered failing rank, with that rank's message
  * ("rank 2: ...") in err: one rank's bad file stops all ranks with the same

@@ -71,6 +71,21 @@ int64_t lacus_dist_max(int64_t v)
     return v;
 }
 
+void lacus_dist_bcast(double *v, int64_t n, int root)
+{
+#ifdef LACUS_HAVE_MPI
+    if (!g_started || g_size < 2) return;
+    for (int64_t o = 0; o < n; o += (1 << 24)) {
+        int64_t c = n - o < (1 << 24) ? n - o : (1 << 24);
+        MPI_Bcast(v + o, (int)c, MPI_DOUBLE, root, MPI_COMM_WORLD);
+    }
+#else
+    (void)v;
+    (void)n;
+    (void)root;
+#endif
+}
+
 lacus_status lacus_dist_agree(lacus_status st, lacus_error *err)
 {
 #ifdef LACUS_HAVE_MPI
