@@ -13,12 +13,13 @@
 
 #include "common.h"
 #include "config.h"
+#include "search_models.h"
 
 #define MAX_DIMS 32
 
 typedef struct search {
     const char *path;
-    cli_config *base;               /* the ESN config the trials start from */
+    cli_config *base;               /* the config (esn, stack or graph) trials start from */
     opt_list val_in, val_tg;
     int n_dims;
     const char *names[MAX_DIMS];    /* option names as written */
@@ -79,7 +80,8 @@ static int read_space(search *s, const cJSON *space)
         char key[300], name[64];
         snprintf(key, sizeof key, "space.%s", v->string);
         if (s->n_dims == MAX_DIMS) return bad(s, key, "more than 32 dimensions");
-        snprintf(name, sizeof name, "%s", v->string);
+        const char *dot = strchr(v->string, '.');
+        snprintf(name, sizeof name, "%s", dot ? dot + 1 : v->string);
         for (char *c = name; *c; c++)
             if (*c == '_') *c = '-';
         const opt *op = NULL;
@@ -88,6 +90,10 @@ static int read_space(search *s, const cJSON *space)
         if (!op || (op->type != OPT_INT && op->type != OPT_DOUBLE) || !strcmp(name, "threads") ||
             !strcmp(name, "seed"))
             return bad(s, key, "not a numeric ESN option (units, lr, sr, input_scaling, ridge, ...)");
+        char why[256];
+        if ((s->base->is_stack || s->base->is_graph || dot) &&
+            search_option_check(s->base, v->string, why, sizeof why))
+            return bad(s, key, why);
         const cJSON *kind = cJSON_GetArrayItem(v, 0);
         int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
         if (!cJSON_IsString(kind) || n < 2)
@@ -142,14 +148,12 @@ static int read_search(search *s, const char *path)
     char dir[1024];
     snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(s->json, "config");
-    if (!cJSON_IsString(cfg)) return bad(s, "config", "the ESN config file is required"), 2;
+    if (!cJSON_IsString(cfg)) return bad(s, "config", "the model config file (esn, stack or graph) is required"), 2;
     const char *cpath = dir_join(s, dir, cfg->valuestring);
     s->base = calloc(1, sizeof *s->base);
     if (!cpath || !s->base) return cli_error("out of memory"), 1;
     int rc = cli_config_load(cpath, s->base);
     if (rc) return rc;
-    if (s->base->is_stack || s->base->is_graph)
-        return bad(s, "config", "searches run on ESN configs (\"model\": \"esn\")"), 2;
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(s->json, "validation");
     if (!cJSON_IsObject(val)) return bad(s, "validation", "expected {\"input\": ..., \"target\": ...}"), 2;
     if (read_files(s, dir, cJSON_GetObjectItemCaseSensitive(val, "input"), "validation.input", &s->val_in) ||
@@ -222,11 +226,21 @@ static void set_option(esn_cli_opts *o, const char *name, double v)
         }
 }
 
+static search_data g_data; /* stack and graph searches: the training data */
+
 /* One trial: the mean validation NRMSE over `instances` reservoir seeds. */
 static double evaluate(const search *s, const double *x, const lacus_seqs *X, const lacus_seqs *Y,
                        const lacus_seqs *VX, const lacus_seqs *VY, double *losses)
 {
     double total = 0;
+    if (s->base->is_stack || s->base->is_graph) {
+        for (int64_t k = 0; k < s->instances; k++) {
+            losses[k] = search_eval_model(s->base, &g_data, s->n_dims, s->names, x, k, set_option,
+                                          VX, VY);
+            total += losses[k];
+        }
+        return total / (double)s->instances;
+    }
     for (int64_t k = 0; k < s->instances; k++) {
         esn_cli_opts o = s->base->esn;
         o.threads = 0;
@@ -317,7 +331,7 @@ int cmd_search(int argc, char **argv)
 {
     if (argc != 3 || argv[2][0] == '-') {
         printf("usage: lacus search SEARCH.json\n\nHyperparameter search (random or TPE) over an "
-               "ESN config; see docs/search.md.\n");
+               "ESN, stack or graph config; see docs/search.md.\n");
         return argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) ? 0 : 2;
     }
     /* Under mpirun the trials of each batch are shared out: trial k of a
@@ -336,9 +350,23 @@ int cmd_search(int argc, char **argv)
     FILE *out = NULL;
     if (rc) goto done;
     rc = 1;
-    int load_fail = cli_seqs_load(&s.base->input, "input", &X) || cli_seqs_load(&s.base->target, "target", &Y) ||
+    int model = s.base->is_stack || s.base->is_graph;
+    int load_fail = (model ? search_data_load(s.base, &g_data) != 0
+                           : cli_seqs_load(&s.base->input, "input", &X) ||
+                                 cli_seqs_load(&s.base->target, "target", &Y)) ||
                     cli_seqs_load(&s.val_in, "validation.input", &VX) ||
                     cli_seqs_load(&s.val_tg, "validation.target", &VY);
+    if (!load_fail && VX.s.n_seqs != VY.s.n_seqs) {
+        cli_error("%s: validation: %lld input sequences but %lld target sequences", s.path,
+                  (long long)VX.s.n_seqs, (long long)VY.s.n_seqs);
+        load_fail = 1;
+    }
+    for (int64_t i = 0; !load_fail && i < VX.s.n_seqs; i++)
+        if (VX.s.n_steps[i] != VY.s.n_steps[i]) {
+            cli_error("%s: validation: sequence %lld has %lld input steps but %lld target steps",
+                      s.path, (long long)i, (long long)VX.s.n_steps[i], (long long)VY.s.n_steps[i]);
+            load_fail = 1;
+        }
     if (lacus_dist_max(load_fail) > 0) goto done; /* every rank stops if one could not load */
     lacus_error err = {0};
     if (lacus_sampler_create(s.dims, s.n_dims, s.method, (uint64_t)s.seed, 0, &sm, &err)) {
@@ -447,6 +475,7 @@ done:
     free(inst);
     cli_seqs_free(&X);
     cli_seqs_free(&Y);
+    search_data_free(&g_data);
     cli_seqs_free(&VX);
     cli_seqs_free(&VY);
     if (s.base) {

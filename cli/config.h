@@ -51,6 +51,11 @@ int fit_config(const char *path);
 /* lacus fit under mpirun with more than one rank (fit_dist.c). */
 int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out);
 
+/* The graph a config describes, untrained, with node options from layer[]
+ * (c->layer, or a search trial's copy) and each trained node's output
+ * width in outs[k]; NULL after printing the error. */
+lacus_graph *cli_build_graph(const cli_config *c, const esn_cli_opts *layer, const int64_t *outs);
+
 /* lacus run on a graph model: writes node `node`'s outputs (NULL: the
  * last ridge node). */
 int run_graph(const char *model, const opt_list *inputs, const char *out, const char *node);

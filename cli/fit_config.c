@@ -245,8 +245,9 @@ done:
     return rc;
 }
 
-/* Node by node as the config lists them, then the edges by name. */
-static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
+/* Node by node as the config lists them (options from layer[], the
+ * config's own or a search trial's), then the edges by name. */
+lacus_graph *cli_build_graph(const cli_config *c, const esn_cli_opts *layer, const int64_t *outs)
 {
     lacus_graph *g = NULL;
     lacus_error err = {0};
@@ -255,6 +256,7 @@ static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
         int64_t id;
         lacus_status st;
         lacus_esn_params ep;
+        esn_cli_opts lo = layer[k];
         if (!strcmp(c->node_kind[k], "input")) {
             st = lacus_graph_add_input(g, c->node_name[k], c->node_features[k], &id);
         } else if (!strcmp(c->node_kind[k], "prep")) {
@@ -263,7 +265,7 @@ static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
             lacus_online_params op = c->node_online[k];
             op.n_outputs = outs[k];
             st = lacus_graph_add_online(g, c->node_name[k], &op, &id);
-        } else if (esn_opts_resolve(&c->layer[k], &ep, 0)) {
+        } else if (esn_opts_resolve(&lo, &ep, 0)) {
             lacus_graph_free(g);
             return NULL;
         } else if (!strcmp(c->node_kind[k], "reservoir")) {
@@ -308,7 +310,7 @@ static int fit_graph_config(cli_config *c)
         outs[k] = files[k].s.n_features;
         tgs[n_tg++] = &files[k].s;
     }
-    if (!(g = build_graph(c, outs))) {
+    if (!(g = cli_build_graph(c, c->layer, outs))) {
         rc = 2;
         goto done;
     }

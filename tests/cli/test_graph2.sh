@@ -126,6 +126,46 @@ printf 'a,b,c\n1,2,3\nnan,1,2\n3,4,5\n' >bad.csv
 printf '{"input": "bad.csv", "target": "bad.csv", "output": "nan.npz", "preprocess": {"kind": "zscore"}}\n' >nan.json
 expect_fail "NaN in the inputs" 1 "nan.json" nan.npz "$LACUS" fit nan.json
 
+# lacus search on stack and graph configs: a one-layer stack and a graph
+# in >> res >> ro are the ESN, so their searches give the ESN search's
+# trials and losses exactly; "res.sr" names the graph node's option.
+"$LACUS" data mackey-glass --steps 300 --set x0=1.1 --output vmg.npy >/dev/null || exit 1
+echo '{"input": "lz.npy", "target": "mg.npy", "esn": {"units": 30, "warmup": 20, "seed": 3}}' >s_esn.json
+echo '{"model": "stack", "input": "lz.npy", "esn": {"units": 30, "warmup": 20, "seed": 3},
+ "layers": [{"target": "mg.npy"}]}' >s_stack.json
+echo '{"model": "graph", "input": "lz.npy", "warmup": 20,
+ "nodes": [{"name": "in", "kind": "input", "features": 3},
+           {"name": "res", "kind": "reservoir", "units": 30, "seed": 3},
+           {"name": "ro", "kind": "ridge", "target": "mg.npy"}],
+ "edges": [["in", "res"], ["res", "ro"]]}' >s_graph.json
+"$LACUS" data lorenz --steps 300 --set x0=1.5 --output vlz.npy >/dev/null 2>&1 ||
+    "$LACUS" data lorenz --steps 300 --output vlz.npy >/dev/null
+sspace() { # NAME CONFIG SR_KEY
+    cat >"$1.json" <<JSON
+{"config": "$2", "validation": {"input": "vlz.npy", "target": "vmg.npy"},
+ "space": {"$3": ["log-uniform", 0.1, 3], "lr": ["log-uniform", 0.05, 1], "ridge": ["log-uniform", 1e-9, 1e-3]},
+ "method": "tpe", "trials": 12, "instances": 2, "batch": 3, "seed": 4, "results": "$1.jsonl"}
+JSON
+}
+sspace se s_esn.json sr
+sspace ss s_stack.json sr
+sspace sg s_graph.json res.sr
+expect_ok "search on an ESN config" "$LACUS" search se.json
+expect_ok "search on a stack config" "$LACUS" search ss.json
+expect_ok "search on a graph config" "$LACUS" search sg.json
+strip() { sed 's/, "seconds": [0-9.]*//; s/"res.sr"/"sr"/' "$1"; }
+[ "$(wc -l <se.jsonl)" -eq 12 ] && ! grep -q '"loss": null' se.jsonl || { failed=$((failed + 1)); echo "FAIL: ESN search"; }
+for m in ss sg; do
+    if [ "$(strip se.jsonl)" = "$(strip $m.jsonl)" ]; then passed=$((passed + 1)); else
+        failed=$((failed + 1)); echo "FAIL: $m search differs from the ESN search"; diff <(strip se.jsonl) <(strip $m.jsonl) | head -4; fi
+done
+sed 's/"res.sr"/"nope.sr"/; s/sg.jsonl/bad.jsonl/' sg.json >sbad.json
+"$LACUS" data mackey-glass --steps 200 --output v200.npy >/dev/null
+sed 's/vmg.npy/v200.npy/; s/se.jsonl/short.jsonl/' se.json >sshort.json
+expect_fail "validation steps that do not match" 1 "validation: sequence 0 has 300 input steps but 200 target steps" \
+    short.jsonl "$LACUS" search sshort.json
+expect_fail "unknown node in a search space" 2 'space.nope.sr: no such node of the graph takes "sr"' bad.jsonl "$LACUS" search sbad.json
+
 # More than 64 files per option (the old fixed limit): 100 on the command
 # line and 100 in a config's array, each file one sequence.
 "$LACUS" data mackey-glass --steps 60 --output short.npy >/dev/null || exit 1
