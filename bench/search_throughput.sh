@@ -40,7 +40,9 @@ load0=$(cut -d' ' -f1 /proc/loadavg)
 search "$(nproc)" all.jsonl
 t0=$(now); "$LACUS" search s.json >/dev/null 2>&1; t1=$(now)
 search 1 one.jsonl
-t2=$(now); OMP_NUM_THREADS=1 "$LACUS" search s.json >/dev/null 2>&1; t3=$(now)
+# CPU seconds (user + sys) as well as wall time: on a shared machine the
+# wall time of both sides is stretched by the other jobs, CPU time much less.
+t2=$(now); OMP_NUM_THREADS=1 /usr/bin/time -f "%U %S" -o cpu_lacus.txt "$LACUS" search s.json >/dev/null 2>&1; t3=$(now)
 cat >rpy.py <<PY
 import json, os, sys, time
 import numpy as np
@@ -67,13 +69,14 @@ t = time.time()
 research(objective, (u, y, ut, yt), "tp.config.json", ".")
 print(time.time() - t)
 PY
-rpy_s=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" rpy.py 2>/dev/null | tail -1)
+rpy_s=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/time -f "%U %S" -o cpu_rpy.txt "$PY" rpy.py 2>/dev/null | tail -1)
+cpu() { awk '{ print $1 + $2 }' "$1"; }
 rpy_all=$("$PY" rpy.py 2>/dev/null | tail -1)
 load1=$(cut -d' ' -f1 /proc/loadavg)
 best() { "$PY" -c "import json,sys; print(min(json.loads(l)['loss'] or 9e9 for l in open(sys.argv[1])))" "$1"; }
 awk -v n="$TRIALS" -v a="$(awk -v x="$t0" -v y="$t1" 'BEGIN{print y-x}')" \
     -v b="$(awk -v x="$t2" -v y="$t3" 'BEGIN{print y-x}')" -v r1="$rpy_s" -v ra="$rpy_all" \
-    -v ba="$(best all.jsonl)" -v bo="$(best one.jsonl)" -v cores="$(nproc)" -v l0="$load0" -v l1="$load1" -v u="$UNITS" 'BEGIN {
+    -v cl="$(cpu cpu_lacus.txt)" -v cr="$(cpu cpu_rpy.txt)" -v ba="$(best all.jsonl)" -v bo="$(best one.jsonl)" -v cores="$(nproc)" -v l0="$load0" -v l1="$load1" -v u="$UNITS" 'BEGIN {
     printf "search_throughput units=%d trials=%d instances=3 cores=%d\n", u, n, cores
     printf "  lacus, batch %d (all cores):  %7.1f s  %7.1f trials/min  best %.4f\n", cores, a, 60*n/a, ba
     printf "  lacus, batch 1, 1 thread:     %7.1f s  %7.1f trials/min  best %.4f\n", b, 60*n/b, bo
@@ -81,4 +84,5 @@ awk -v n="$TRIALS" -v a="$(awk -v x="$t0" -v y="$t1" 'BEGIN{print y-x}')" \
     printf "  ReservoirPy research, BLAS threads: %5.1f s  %7.1f trials/min\n", ra, 60*n/ra
     printf "  ratio lacus(all cores) / ReservoirPy(best of its two): %.1fx (goal 10x)\n", (r1 < ra ? r1 : ra) / a
     printf "  ratio single-threaded lacus / single-threaded ReservoirPy: %.1fx\n", r1 / b
+    printf "  CPU seconds, single-threaded: lacus %.1f s (%.0f trials per CPU-minute), ReservoirPy %.1f s (%.1f): %.1fx\n", cl, 60*n/cl, cr, 60*n/cr, cr / cl
     printf "  load1 before %s after %s\n", l0, l1 }'

@@ -113,6 +113,9 @@ int64_t lacus_graph_find(const lacus_graph *g, const char *name);
 /* Width of a node's output (0 for a reservoir or ridge whose input width
  * is not known yet: before initialize). */
 int64_t lacus_graph_node_width(const lacus_graph *g, int64_t id);
+/* Width of a node's input: external input and parents (0 before
+ * initialize). */
+int64_t lacus_graph_node_in_width(const lacus_graph *g, int64_t id);
 /* The graph's inputs (nodes without delay-0 parents), in node order;
  * ids gets at most max_ids of them. Returns their count. */
 int64_t lacus_graph_inputs(const lacus_graph *g, int64_t *ids, int64_t max_ids);

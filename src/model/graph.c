@@ -49,6 +49,10 @@ int64_t lacus_graph_node_width(const lacus_graph *g, int64_t id)
 {
     return valid(g, id) ? g->nodes[id].width : 0;
 }
+int64_t lacus_graph_node_in_width(const lacus_graph *g, int64_t id)
+{
+    return valid(g, id) && g->initialized ? g->nodes[id].in_width : 0;
+}
 lacus_reservoir *lacus_graph_reservoir(lacus_graph *g, int64_t id)
 {
     return valid(g, id) ? g->nodes[id].res : NULL;
