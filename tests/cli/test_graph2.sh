@@ -166,6 +166,15 @@ expect_fail "validation steps that do not match" 1 "validation: sequence 0 has 3
     short.jsonl "$LACUS" search sshort.json
 expect_fail "unknown node in a search space" 2 'space.nope.sr: no such node of the graph takes "sr"' bad.jsonl "$LACUS" search sbad.json
 
+# Model files written by the previous version (main before this round, in
+# tests/fixtures/graph2/old_*.npz, with the predictions that binary made)
+# load and run to the same bytes: no input_prep, nothing applied.
+FX=${LACUS_FIXTURES:?}/graph2
+for m in esn stack graph; do
+    expect_ok "old $m model runs" "$LACUS" run --model "$FX/old_$m.npz" --input "$FX/old_input.npy" --output old_$m.npy
+    expect_ok "old $m model: the old binary's predictions" cmp old_$m.npy "$FX/old_${m}_pred.npy"
+done
+
 # More than 64 files per option (the old fixed limit): 100 on the command
 # line and 100 in a config's array, each file one sequence.
 "$LACUS" data mackey-glass --steps 60 --output short.npy >/dev/null || exit 1
