@@ -124,7 +124,7 @@ bad n_key '{"model": "graph", "input": "lz.npy", "output": "n_key.npz", "nodes":
 printf '{"input": "lz.npy", "target": "mg.npy", "output": "nan.npz", "preprocess": {"kind": "zscore"}}\n' >nan.json
 printf 'a,b,c\n1,2,3\nnan,1,2\n3,4,5\n' >bad.csv
 printf '{"input": "bad.csv", "target": "bad.csv", "output": "nan.npz", "preprocess": {"kind": "zscore"}}\n' >nan.json
-expect_fail "NaN in the inputs" 1 "nan.json" nan.npz "$LACUS" fit nan.json
+expect_fail "NaN in the inputs" 1 "nan.json: preprocess (zscore) on the inputs: sequence 0: fit data[1, 0] is NaN" nan.npz "$LACUS" fit nan.json
 
 # lacus search on stack and graph configs: a one-layer stack and a graph
 # in >> res >> ro are the ESN, so their searches give the ESN search's
