@@ -154,6 +154,9 @@ static int read_search(search *s, const char *path)
     if (!cpath || !s->base) return cli_error("out of memory"), 1;
     int rc = cli_config_load(cpath, s->base);
     if (rc) return rc;
+    if (s->base->has_prep)
+        return bad(s, "config", "its \"preprocess\" is not applied in a search yet: scale the "
+                   "training and validation data beforehand with lacus prep"), 2;
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(s->json, "validation");
     if (!cJSON_IsObject(val)) return bad(s, "validation", "expected {\"input\": ..., \"target\": ...}"), 2;
     if (read_files(s, dir, cJSON_GetObjectItemCaseSensitive(val, "input"), "validation.input", &s->val_in) ||

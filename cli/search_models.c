@@ -36,9 +36,6 @@ int search_data_load(const cli_config *c, search_data *d)
     if (c->is_graph && c->input_by_name)
         return cli_error("%s: input: a search feeds every graph input the same files; give "
                          "\"input\" as a file or an array", c->path), -1;
-    if (c->has_prep)
-        return cli_error("%s: preprocess: not supported in a search yet (scale the data "
-                         "beforehand with lacus prep)", c->path), -1;
     if (cli_seqs_load(&c->input, "input", &d->X)) return -1;
     for (int k = 0; k < n; k++) {
         if (c->is_graph && strcmp(c->node_kind[k], "ridge") && strcmp(c->node_kind[k], "online"))
