@@ -243,7 +243,18 @@ int cmd_run(int argc, char **argv)
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
     if (generate < 0) return cli_error("--generate %lld: must be >= 0", (long long)generate), 2;
-    if (generate > 0) return run_generate(model, &inputs, out, generate, threads);
+    if (generate > 0) {
+        /* Closed loop feeds raw outputs back as inputs: a model trained on
+         * preprocessed inputs would see them unscaled. */
+        lacus_prep *pp = NULL;
+        lacus_error e2 = {0};
+        if (model && !lacus_model_input_prep(model, &pp, &e2) && pp) {
+            lacus_prep_free(pp);
+            return cli_error("--generate: %s carries input preprocessing, which closed-loop "
+                             "generation does not apply", model), 2;
+        }
+        return run_generate(model, &inputs, out, generate, threads);
+    }
     if (threads > 0) lacus_set_num_threads((int)threads);
     lacus_error err = {0};
     char kind[16];
@@ -260,6 +271,13 @@ int cmd_run(int argc, char **argv)
         return 1;
     }
     int rc = 1;
+    cli_prep_seqs P; /* the input preprocessing stored in the model, if any */
+    const lacus_seqs *U;
+    if (cli_model_prep_inputs(model, &X.s, &P, &U)) {
+        cli_seqs_free(&X);
+        lacus_esn_free(m);
+        return 1;
+    }
     int64_t O = lacus_esn_n_outputs(m);
     double **outs = calloc((size_t)X.s.n_seqs, sizeof *outs);
     if (!outs) {
@@ -274,7 +292,7 @@ int cmd_run(int argc, char **argv)
     cli_progress prog;
     cli_progress_init(&prog, "run");
     lacus_esn_set_progress(m, cli_progress_cb, &prog);
-    lacus_status st = lacus_esn_run(m, &X.s, outs);
+    lacus_status st = lacus_esn_run(m, U, outs);
     cli_progress_done(&prog);
     if (st) {
         cli_error("run: %s", lacus_esn_errmsg(m));
@@ -286,6 +304,7 @@ int cmd_run(int argc, char **argv)
 done:
     for (int64_t i = 0; outs && i < X.s.n_seqs; i++) free(outs[i]);
     free(outs);
+    cli_prep_seqs_free(&P);
     cli_seqs_free(&X);
     lacus_esn_free(m);
     return rc;

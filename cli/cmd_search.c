@@ -13,15 +13,14 @@
 
 #include "common.h"
 #include "config.h"
+#include "search_models.h"
 
 #define MAX_DIMS 32
 
 typedef struct search {
     const char *path;
-    cli_config *base;               /* the ESN config the trials start from */
+    cli_config *base;               /* the config (esn, stack or graph) trials start from */
     opt_list val_in, val_tg;
-    char *val_paths[2 * OPT_LIST_MAX];
-    int n_val_paths;
     int n_dims;
     const char *names[MAX_DIMS];    /* option names as written */
     lacus_space_dim dims[MAX_DIMS];
@@ -43,24 +42,24 @@ static int bad(const search *s, const char *key, const char *what)
 
 static const char *dir_join(search *s, const char *dir, const char *p)
 {
-    if (s->n_val_paths == 2 * OPT_LIST_MAX) return NULL;
+    (void)s;
     size_t n = strlen(dir) + strlen(p) + 2;
     char *r = malloc(n);
     if (!r) return NULL;
     snprintf(r, n, "%s%s%s", p[0] == '/' || !*dir ? "" : dir, p[0] == '/' || !*dir ? "" : "/", p);
-    return s->val_paths[s->n_val_paths++] = r;
+    return cli_keep(r);
 }
 
 static int read_files(search *s, const char *dir, const cJSON *v, const char *key, opt_list *out)
 {
-    out->n = 0;
+    *out = (opt_list){0};
     if (cJSON_IsString(v)) {
-        out->items[out->n++] = dir_join(s, dir, v->valuestring);
-    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0 && cJSON_GetArraySize(v) <= OPT_LIST_MAX) {
+        if (opt_list_push(out, dir_join(s, dir, v->valuestring))) return -1;
+    } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
             if (!cJSON_IsString(e)) return bad(s, key, "expected file names");
-            out->items[out->n++] = dir_join(s, dir, e->valuestring);
+            if (opt_list_push(out, dir_join(s, dir, e->valuestring))) return -1;
         }
     } else {
         return bad(s, key, "expected a file name or an array of file names");
@@ -81,7 +80,8 @@ static int read_space(search *s, const cJSON *space)
         char key[300], name[64];
         snprintf(key, sizeof key, "space.%s", v->string);
         if (s->n_dims == MAX_DIMS) return bad(s, key, "more than 32 dimensions");
-        snprintf(name, sizeof name, "%s", v->string);
+        const char *dot = strchr(v->string, '.');
+        snprintf(name, sizeof name, "%s", dot ? dot + 1 : v->string);
         for (char *c = name; *c; c++)
             if (*c == '_') *c = '-';
         const opt *op = NULL;
@@ -90,6 +90,10 @@ static int read_space(search *s, const cJSON *space)
         if (!op || (op->type != OPT_INT && op->type != OPT_DOUBLE) || !strcmp(name, "threads") ||
             !strcmp(name, "seed"))
             return bad(s, key, "not a numeric ESN option (units, lr, sr, input_scaling, ridge, ...)");
+        char why[256];
+        if ((s->base->is_stack || s->base->is_graph || dot) &&
+            search_option_check(s->base, v->string, why, sizeof why))
+            return bad(s, key, why);
         const cJSON *kind = cJSON_GetArrayItem(v, 0);
         int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
         if (!cJSON_IsString(kind) || n < 2)
@@ -144,14 +148,15 @@ static int read_search(search *s, const char *path)
     char dir[1024];
     snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(s->json, "config");
-    if (!cJSON_IsString(cfg)) return bad(s, "config", "the ESN config file is required"), 2;
+    if (!cJSON_IsString(cfg)) return bad(s, "config", "the model config file (esn, stack or graph) is required"), 2;
     const char *cpath = dir_join(s, dir, cfg->valuestring);
     s->base = calloc(1, sizeof *s->base);
     if (!cpath || !s->base) return cli_error("out of memory"), 1;
     int rc = cli_config_load(cpath, s->base);
     if (rc) return rc;
-    if (s->base->is_stack || s->base->is_graph)
-        return bad(s, "config", "searches run on ESN configs (\"model\": \"esn\")"), 2;
+    if (s->base->has_prep)
+        return bad(s, "config", "its \"preprocess\" is not applied in a search yet: scale the "
+                   "training and validation data beforehand with lacus prep"), 2;
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(s->json, "validation");
     if (!cJSON_IsObject(val)) return bad(s, "validation", "expected {\"input\": ..., \"target\": ...}"), 2;
     if (read_files(s, dir, cJSON_GetObjectItemCaseSensitive(val, "input"), "validation.input", &s->val_in) ||
@@ -224,11 +229,21 @@ static void set_option(esn_cli_opts *o, const char *name, double v)
         }
 }
 
+static search_data g_data; /* stack and graph searches: the training data */
+
 /* One trial: the mean validation NRMSE over `instances` reservoir seeds. */
 static double evaluate(const search *s, const double *x, const lacus_seqs *X, const lacus_seqs *Y,
                        const lacus_seqs *VX, const lacus_seqs *VY, double *losses)
 {
     double total = 0;
+    if (s->base->is_stack || s->base->is_graph) {
+        for (int64_t k = 0; k < s->instances; k++) {
+            losses[k] = search_eval_model(s->base, &g_data, s->n_dims, s->names, x, k, set_option,
+                                          VX, VY);
+            total += losses[k];
+        }
+        return total / (double)s->instances;
+    }
     for (int64_t k = 0; k < s->instances; k++) {
         esn_cli_opts o = s->base->esn;
         o.threads = 0;
@@ -267,9 +282,9 @@ static void write_line(FILE *f, const search *s, int64_t t, const double *x, dou
 /* Replays the whole batches already in the results file (the same
  * suggestions must come out: otherwise the file belongs to another search)
  * and cuts off a partly written batch. Returns the trials done, or -1. */
-static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *losses)
+static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *losses, int trim)
 {
-    FILE *f = fopen(s->results, "r+");
+    FILE *f = fopen(s->results, trim ? "r+" : "r");
     if (!f) return errno == ENOENT ? 0 : (cli_error("cannot open '%s': %s", s->results, strerror(errno)), -1);
     char *line = NULL;
     size_t cap = 0;
@@ -309,7 +324,7 @@ static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *lo
         if (t == s->trials) break;
     }
     free(line);
-    int cut = fflush(f) != 0 || ftruncate(fileno(f), good_end) != 0;
+    int cut = trim && (fflush(f) != 0 || ftruncate(fileno(f), good_end) != 0);
     fclose(f);
     if (cut) return cli_error("cannot trim '%s': %s", s->results, strerror(errno)), -1;
     return done;
@@ -319,12 +334,16 @@ int cmd_search(int argc, char **argv)
 {
     if (argc != 3 || argv[2][0] == '-') {
         printf("usage: lacus search SEARCH.json\n\nHyperparameter search (random or TPE) over an "
-               "ESN config; see docs/search.md.\n");
+               "ESN, stack or graph config; see docs/search.md.\n");
         return argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) ? 0 : 2;
     }
-    if (lacus_dist_size() > 1)
-        return cli_error("search: trials are not spread over MPI ranks yet; run without mpirun "
-                         "(it uses every thread)"), 2;
+    /* Under mpirun the trials of each batch are shared out: trial k of a
+     * batch runs on rank k mod K (on its threads), its losses are then
+     * broadcast from there, so every rank tells the sampler the same
+     * results and suggests the same next batch; rank 0 alone writes the
+     * results file. The trials and their losses are those of a run on one
+     * process (only "seconds" differ). */
+    const int rank = lacus_dist_rank(), size = lacus_dist_size();
     search s;
     memset(&s, 0, sizeof s);
     int rc = read_search(&s, argv[2]);
@@ -334,10 +353,24 @@ int cmd_search(int argc, char **argv)
     FILE *out = NULL;
     if (rc) goto done;
     rc = 1;
-    if (cli_seqs_load(&s.base->input, "input", &X) || cli_seqs_load(&s.base->target, "target", &Y) ||
-        cli_seqs_load(&s.val_in, "validation.input", &VX) ||
-        cli_seqs_load(&s.val_tg, "validation.target", &VY))
-        goto done;
+    int model = s.base->is_stack || s.base->is_graph;
+    int load_fail = (model ? search_data_load(s.base, &g_data) != 0
+                           : cli_seqs_load(&s.base->input, "input", &X) ||
+                                 cli_seqs_load(&s.base->target, "target", &Y)) ||
+                    cli_seqs_load(&s.val_in, "validation.input", &VX) ||
+                    cli_seqs_load(&s.val_tg, "validation.target", &VY);
+    if (!load_fail && VX.s.n_seqs != VY.s.n_seqs) {
+        cli_error("%s: validation: %lld input sequences but %lld target sequences", s.path,
+                  (long long)VX.s.n_seqs, (long long)VY.s.n_seqs);
+        load_fail = 1;
+    }
+    for (int64_t i = 0; !load_fail && i < VX.s.n_seqs; i++)
+        if (VX.s.n_steps[i] != VY.s.n_steps[i]) {
+            cli_error("%s: validation: sequence %lld has %lld input steps but %lld target steps",
+                      s.path, (long long)i, (long long)VX.s.n_steps[i], (long long)VY.s.n_steps[i]);
+            load_fail = 1;
+        }
+    if (lacus_dist_max(load_fail) > 0) goto done; /* every rank stops if one could not load */
     lacus_error err = {0};
     if (lacus_sampler_create(s.dims, s.n_dims, s.method, (uint64_t)s.seed, 0, &sm, &err)) {
         cli_error("%s: space: %s", s.path, err.msg);
@@ -351,50 +384,71 @@ int cmd_search(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    int64_t t0 = resume(&s, sm, xs, losses);
-    if (t0 < 0) goto done;
-    if (t0 > 0) fprintf(stderr, "resuming %s after trial %lld\n", s.results, (long long)t0 - 1);
-    if (!(out = fopen(s.results, "a"))) {
-        cli_error("cannot write '%s': %s", s.results, strerror(errno));
-        goto done;
-    }
+    /* Rank 0 replays and trims the results file first; the other ranks
+     * then replay the trimmed file, so every sampler is in the same state. */
+    int64_t t0 = rank == 0 ? resume(&s, sm, xs, losses, 1) : 0;
+    if (lacus_dist_max(t0 < 0) > 0) goto done;
+    if (rank != 0) t0 = resume(&s, sm, xs, losses, 0);
+    if (t0 > 0 && rank == 0) fprintf(stderr, "resuming %s after trial %lld\n", s.results, (long long)t0 - 1);
+    int open_fail = rank == 0 && !(out = fopen(s.results, "a"));
+    if (open_fail) cli_error("cannot write '%s': %s", s.results, strerror(errno));
+    if (lacus_dist_max(open_fail || t0 < 0) > 0) goto done;
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old);
     int64_t best = -1;
+    int stopped = 0;
     for (int64_t k = 0; k < t0; k++)
         if (isfinite(losses[k]) && (best < 0 || losses[k] < losses[best])) best = k;
-    for (int64_t b0 = t0; b0 < s.trials && !g_stop; b0 += s.batch) {
+    /* Every rank stops after the same batch (SIGINT reaches the ranks at
+     * slightly different times). */
+    for (int64_t b0 = t0; b0 < s.trials; b0 += s.batch) {
+        if ((stopped = (int)lacus_dist_max(g_stop))) break;
         int64_t nb = s.trials - b0 < s.batch ? s.trials - b0 : s.batch;
         for (int64_t k = 0; k < nb; k++) lacus_sampler_suggest(sm, b0 + k, xs + (b0 + k) * s.n_dims);
         double t_start = cli_now(), secs[4096];
         /* The trials of a batch are independent: one per thread (the fits
-         * inside run single-threaded, and give the same numbers). */
+         * inside run single-threaded, and give the same numbers), and one
+         * share per MPI rank. */
 #pragma omp parallel for schedule(dynamic, 1)
         for (int64_t k = 0; k < nb; k++) {
+            if (k % size != rank) continue;
             double t1 = cli_now();
             losses[b0 + k] = evaluate(&s, xs + (b0 + k) * s.n_dims, &X.s, &Y.s, &VX.s, &VY.s,
                                       inst + k * s.instances);
             secs[k] = cli_now() - t1;
         }
+        for (int64_t k = 0; k < nb && size > 1; k++) {
+            double msg[2] = {losses[b0 + k], secs[k]};
+            lacus_dist_bcast(msg, 2, (int)(k % size));
+            lacus_dist_bcast(inst + k * s.instances, s.instances, (int)(k % size));
+            losses[b0 + k] = msg[0];
+            secs[k] = msg[1];
+        }
         for (int64_t k = 0; k < nb; k++) {
-            write_line(out, &s, b0 + k, xs + (b0 + k) * s.n_dims, losses[b0 + k],
+            if (out) write_line(out, &s, b0 + k, xs + (b0 + k) * s.n_dims, losses[b0 + k],
                        inst + k * s.instances, secs[k]);
             lacus_sampler_tell(sm, xs + (b0 + k) * s.n_dims, losses[b0 + k]);
             if (isfinite(losses[b0 + k]) && (best < 0 || losses[b0 + k] < losses[best])) best = b0 + k;
         }
-        if (fflush(out) || fsync(fileno(out))) {
-            cli_error("writing '%s': %s", s.results, strerror(errno));
+        int wfail = out && (fflush(out) || fsync(fileno(out)));
+        if (wfail) cli_error("writing '%s': %s", s.results, strerror(errno));
+        if (lacus_dist_max(wfail) > 0) {
             sigaction(SIGINT, &old, NULL);
             goto done;
         }
-        fprintf(stderr, "trials %lld-%lld of %lld in %.1f s; best loss %.6g (trial %lld)\n",
+        if (rank == 0)
+            fprintf(stderr, "trials %lld-%lld of %lld in %.1f s; best loss %.6g (trial %lld)\n",
                 (long long)b0, (long long)(b0 + nb - 1), (long long)s.trials, cli_now() - t_start,
                 best >= 0 ? losses[best] : NAN, (long long)best);
     }
     sigaction(SIGINT, &old, NULL);
-    if (g_stop) {
+    if (rank != 0) { /* rank 0 reports and draws */
+        rc = stopped ? 130 : 0;
+        goto done;
+    }
+    if (stopped) {
         cli_error("interrupted: the finished trials are in %s; run the same command to resume",
                   s.results);
         rc = 130;
@@ -424,13 +478,13 @@ done:
     free(inst);
     cli_seqs_free(&X);
     cli_seqs_free(&Y);
+    search_data_free(&g_data);
     cli_seqs_free(&VX);
     cli_seqs_free(&VY);
     if (s.base) {
         cli_config_free(s.base);
         free(s.base);
     }
-    for (int i = 0; i < s.n_val_paths; i++) free(s.val_paths[i]);
     cJSON_Delete(s.json);
     return rc;
 }

@@ -178,7 +178,7 @@ static int apply(tune_cfg *c, const cJSON *root)
 /* One sequence from a data file (the first if it holds several). */
 static int load_seq(const char *path, const char *what, cli_seqs *s)
 {
-    opt_list l = {1, {path}};
+    opt_list l = {1, 1, &path, NULL};
     if (cli_seqs_load(&l, what, s)) return -1;
     if (s->s.n_seqs != 1) {
         cli_error("%s: %s holds %lld sequences; tune takes one", what, path, (long long)s->s.n_seqs);

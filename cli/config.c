@@ -28,11 +28,20 @@ static const char *const top_keys[][2] = {
                         "0: one per thread)"},
     {"nodes", "graph only: array of node objects: \"name\", \"kind\" (\"input\" with "
               "\"features\", \"reservoir\" with the reservoir options, \"ridge\" with ridge, "
-              "readout_bias, solver and \"target\")"},
+              "readout_bias, solver and \"target\", \"prep\" with \"prep\" (\"minmax\", "
+              "\"zscore\" or \"delay\") and its \"range\", \"delay\", \"stride\", \"online\" "
+              "with \"method\" (\"rls\" or \"lms\"), \"alpha\" (RLS: P(0) = I / alpha; LMS: "
+              "the learning rate; default 1e-6), \"forgetting\" (RLS, default 1), \"fit_bias\" "
+              "(default true) and \"target\")"},
     {"edges", "graph only: array of [from, to] or [from, to, delay] node names; "
               "a >> b is [a, b], a << b is [b, a, 1]"},
     {"warmup", "graph only: steps dropped at the start of each sequence by every readout "
                "(default 0)"},
+    {"preprocess", "esn and stack: input preprocessing fitted on the training inputs, saved "
+                   "inside the model file and applied by lacus run: {\"kind\": \"minmax\" "
+                   "(\"range\": [lo, hi], default [-1, 1]), \"zscore\", \"onehot\" or "
+                   "\"delay\" (\"delay\": k, default 2; \"stride\": s, default 1)}; a graph "
+                   "uses a node of kind \"prep\" instead"},
     {"input", "input file or array of files (.npy, .npz, .csv); for a graph also an object "
               "mapping each graph input's name to its files"},
     {"target", "esn only: target file or array of files"},
@@ -65,14 +74,12 @@ static void locate(const char *buf, const char *at, int *line, int *col)
 /* Joins dir and path unless path is absolute; the result is owned by cfg. */
 static const char *resolve_path(cli_config *cfg, const char *path)
 {
-    if (cfg->n_strings == CLI_CONFIG_MAX_STRINGS) return NULL;
     size_t n = strlen(cfg->dir) + strlen(path) + 2;
     char *s = malloc(n);
     if (!s) return NULL;
     if (path[0] == '/' || cfg->dir[0] == '\0') snprintf(s, n, "%s", path);
     else snprintf(s, n, "%s/%s", cfg->dir, path);
-    cfg->strings[cfg->n_strings++] = s;
-    return s;
+    return cli_keep(s);
 }
 
 static int fail(const cli_config *cfg, const char *where, const char *fmt, const char *a,
@@ -87,15 +94,14 @@ static int fail(const cli_config *cfg, const char *where, const char *fmt, const
 /* A file or an array of files into an opt_list. */
 static int read_paths(cli_config *cfg, const cJSON *v, const char *where, opt_list *out)
 {
-    out->n = 0;
+    *out = (opt_list){0};
     if (cJSON_IsString(v)) {
-        out->items[out->n++] = resolve_path(cfg, v->valuestring);
+        if (opt_list_push(out, resolve_path(cfg, v->valuestring))) return -1;
     } else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
             if (!cJSON_IsString(e)) return fail(cfg, where, "every entry must be a file name%s%s", "", "");
-            if (out->n == OPT_LIST_MAX) return fail(cfg, where, "more than 64 files%s%s", "", "");
-            out->items[out->n++] = resolve_path(cfg, e->valuestring);
+            if (opt_list_push(out, resolve_path(cfg, e->valuestring))) return -1;
         }
     } else {
         return fail(cfg, where, "expected a file name or a non-empty array of file names%s%s", "", "");
@@ -191,6 +197,82 @@ static const char *const reservoir_keys[] = {
 static const char *const ridge_keys[] = {"ridge", "readout-bias", "solver", "accumulate-f32", NULL};
 static const char *const node_meta[] = {"name", "kind", "features", NULL};
 
+/* A preprocessing object: kind_key names the kind ("kind" at the top
+ * level, "prep" in a graph node); the node is created once here so that a
+ * bad range or delay is reported against the config. */
+static int read_prep(cli_config *cfg, const cJSON *obj, const char *where, const char *kind_key,
+                     const char *const *skip, int allow_onehot, lacus_prep_params *p)
+{
+    if (!cJSON_IsObject(obj)) return fail(cfg, where, "expected an object, got %s%s", json_type(obj), "");
+    *p = lacus_prep_params_default();
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(obj, kind_key), *v;
+    char path[256];
+    snprintf(path, sizeof path, "%s.%s", where, kind_key);
+    if (!cJSON_IsString(k) || lacus_prep_kind_parse(k->valuestring, &p->kind))
+        return fail(cfg, path, "expected %s%s", allow_onehot ? "\"minmax\", \"zscore\", \"onehot\" or "
+                    "\"delay\"" : "\"minmax\", \"zscore\" or \"delay\"", "");
+    if (!allow_onehot && p->kind == LACUS_PREP_ONEHOT)
+        return fail(cfg, path, "onehot is not supported in a graph (its width depends on the "
+                    "data): encode the labels beforehand with lacus prep%s%s", "", "");
+    cJSON_ArrayForEach(v, obj) {
+        snprintf(path, sizeof path, "%s.%s", where, v->string);
+        if (v->string[0] == '_' || !strcmp(v->string, kind_key) || in_list(skip, v->string)) continue;
+        if (!strcmp(v->string, "range")) {
+            if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2 || !cJSON_IsNumber(cJSON_GetArrayItem(v, 0)) ||
+                !cJSON_IsNumber(cJSON_GetArrayItem(v, 1)))
+                return fail(cfg, path, "expected [lo, hi]%s%s", "", "");
+            p->range_lo = cJSON_GetArrayItem(v, 0)->valuedouble;
+            p->range_hi = cJSON_GetArrayItem(v, 1)->valuedouble;
+        } else if (!strcmp(v->string, "delay") || !strcmp(v->string, "stride")) {
+            if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
+                return fail(cfg, path, "expected an integer, got %s%s", json_type(v), "");
+            *(v->string[0] == 'd' ? &p->delay : &p->stride) = (int64_t)v->valuedouble;
+        } else {
+            return fail(cfg, path, "unknown key: a preprocessing node takes %s, range, delay, stride%s",
+                        kind_key, "");
+        }
+    }
+    lacus_error err = {0};
+    lacus_prep *q = NULL;
+    if (lacus_prep_create(p, &q, &err)) return fail(cfg, where, "%s%s", err.msg, "");
+    lacus_prep_free(q);
+    return 0;
+}
+
+static int read_online(cli_config *cfg, const cJSON *obj, const char *where, const char *const *skip,
+                       lacus_online_params *p, opt_list *target)
+{
+    *p = lacus_online_params_default();
+    const cJSON *v;
+    char path[256];
+    cJSON_ArrayForEach(v, obj) {
+        snprintf(path, sizeof path, "%s.%s", where, v->string);
+        if (v->string[0] == '_' || in_list(skip, v->string)) continue;
+        if (!strcmp(v->string, "method")) {
+            if (!cJSON_IsString(v) || (strcmp(v->valuestring, "rls") && strcmp(v->valuestring, "lms")))
+                return fail(cfg, path, "expected \"rls\" or \"lms\"%s%s", "", "");
+            p->method = strcmp(v->valuestring, "rls") ? LACUS_ONLINE_LMS : LACUS_ONLINE_RLS;
+        } else if (!strcmp(v->string, "alpha") || !strcmp(v->string, "forgetting")) {
+            if (!cJSON_IsNumber(v)) return fail(cfg, path, "expected a number, got %s%s", json_type(v), "");
+            *(v->string[0] == 'a' ? &p->alpha : &p->forgetting) = v->valuedouble;
+        } else if (!strcmp(v->string, "fit_bias")) {
+            if (!cJSON_IsBool(v)) return fail(cfg, path, "expected true or false, got %s%s", json_type(v), "");
+            p->fit_bias = cJSON_IsTrue(v);
+        } else if (!strcmp(v->string, "target")) {
+            if (read_paths(cfg, v, path, target)) return -1;
+        } else {
+            return fail(cfg, path, "unknown key: an online node takes method, alpha, forgetting, "
+                        "fit_bias, target%s%s", "", "");
+        }
+    }
+    if (target->n == 0) return fail(cfg, where, "an online node needs \"target\"%s%s", "", "");
+    lacus_online_params q = *p;
+    q.n_features = q.n_outputs = 1;
+    lacus_error err = {0};
+    if (lacus_online_params_check(&q, &err)) return fail(cfg, where, "%s%s", err.msg, "");
+    return 0;
+}
+
 static int read_graph(cli_config *cfg, const cJSON *root)
 {
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(root, "nodes");
@@ -217,7 +299,7 @@ static int read_graph(cli_config *cfg, const cJSON *root)
             if (!strcmp(cfg->node_name[j], name->valuestring))
                 return fail(cfg, where, "a node named \"%s\" exists already%s", name->valuestring, "");
         if (!cJSON_IsString(kind))
-            return fail(cfg, where, "\"kind\" is missing: input, reservoir or ridge%s%s", "", "");
+            return fail(cfg, where, "\"kind\" is missing: input, reservoir, ridge, prep or online%s%s", "", "");
         cfg->node_name[k] = name->valuestring;
         cfg->node_kind[k] = kind->valuestring;
         cfg->layer[k] = cfg->esn;
@@ -242,8 +324,14 @@ static int read_graph(cli_config *cfg, const cJSON *root)
                 return -1;
             if (ridge && cfg->layer_target[k].n == 0)
                 return fail(cfg, where, "a ridge node needs \"target\"%s%s", "", "");
+        } else if (!strcmp(kind->valuestring, "prep")) {
+            if (feat) return fail(cfg, where, "\"features\" is for input nodes%s%s", "", "");
+            if (read_prep(cfg, nd, where, "prep", node_meta, 0, &cfg->node_prep[k])) return -1;
+        } else if (!strcmp(kind->valuestring, "online")) {
+            if (feat) return fail(cfg, where, "\"features\" is for input nodes%s%s", "", "");
+            if (read_online(cfg, nd, where, node_meta, &cfg->node_online[k], &cfg->layer_target[k])) return -1;
         } else {
-            return fail(cfg, where, "kind \"%s\": expected input, reservoir or ridge%s",
+            return fail(cfg, where, "kind \"%s\": expected input, reservoir, ridge, prep or online%s",
                         kind->valuestring, "");
         }
         cfg->n_nodes++;
@@ -334,6 +422,11 @@ static int read_top(cli_config *cfg, const cJSON *root)
             return fail(cfg, "threads", "expected an integer in 0 .. 4096%s%s", "", "");
         cfg->threads = (int)th->valuedouble;
     }
+    const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "preprocess");
+    if (pre && cfg->is_graph)
+        return fail(cfg, "preprocess", "not for a graph: add a node of kind \"prep\"%s%s", "", "");
+    if (pre && read_prep(cfg, pre, "preprocess", "kind", NULL, 1, &cfg->prep)) return -1;
+    cfg->has_prep = pre != NULL;
     const cJSON *tg = cJSON_GetObjectItemCaseSensitive(root, "target");
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
     const cJSON *teach = cJSON_GetObjectItemCaseSensitive(root, "teacher_inputs");
@@ -427,7 +520,6 @@ int cli_config_load(const char *path, cli_config *cfg)
 
 void cli_config_free(cli_config *cfg)
 {
-    for (int i = 0; i < cfg->n_strings; i++) free(cfg->strings[i]);
     cJSON_Delete(cfg->json);
     memset(cfg, 0, sizeof *cfg);
 }

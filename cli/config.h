@@ -8,7 +8,6 @@
 
 #define CLI_CONFIG_MAX_LAYERS 256
 #define CLI_CONFIG_MAX_EDGES 1024
-#define CLI_CONFIG_MAX_STRINGS (2 + OPT_LIST_MAX * (2 * CLI_CONFIG_MAX_LAYERS + 2))
 
 typedef struct cli_config {
     const char *path;
@@ -32,8 +31,11 @@ typedef struct cli_config {
     const char *edge_from[CLI_CONFIG_MAX_EDGES], *edge_to[CLI_CONFIG_MAX_EDGES];
     int64_t edge_delay[CLI_CONFIG_MAX_EDGES];
     int64_t warmup;
-    char *strings[CLI_CONFIG_MAX_STRINGS]; /* resolved paths, owned */
-    int n_strings;
+    /* "preprocess" (esn, stack); graph prep and online nodes */
+    int has_prep;
+    lacus_prep_params prep;
+    lacus_prep_params node_prep[CLI_CONFIG_MAX_LAYERS];
+    lacus_online_params node_online[CLI_CONFIG_MAX_LAYERS];
 } cli_config;
 
 /* Returns 0, or after printing the error (file, line/column or key) the
@@ -49,11 +51,32 @@ int fit_config(const char *path);
 /* lacus fit under mpirun with more than one rank (fit_dist.c). */
 int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out);
 
+/* The graph a config describes, untrained, with node options from layer[]
+ * (c->layer, or a search trial's copy) and each trained node's output
+ * width in outs[k]; NULL after printing the error. */
+lacus_graph *cli_build_graph(const cli_config *c, const esn_cli_opts *layer, const int64_t *outs);
+
 /* lacus run on a graph model: writes node `node`'s outputs (NULL: the
  * last ridge node). */
 int run_graph(const char *model, const opt_list *inputs, const char *out, const char *node);
 
 /* lacus run on a stack model: writes layer `layer`'s outputs (-1: last). */
 int run_stack(const char *model, const opt_list *inputs, const char *out, int64_t layer);
+
+/* Inputs transformed by a preprocessing node (prep_apply.c). */
+typedef struct cli_prep_seqs {
+    lacus_seqs s;
+    double **rows;
+    int64_t *steps;
+} cli_prep_seqs;
+
+/* Transforms every sequence of in (widths and steps checked by the node);
+ * 0, or -1 after printing the error. what names the data in messages. */
+int cli_prep_transform(lacus_prep *p, const lacus_seqs *in, const char *what, cli_prep_seqs *out);
+void cli_prep_seqs_free(cli_prep_seqs *s);
+/* lacus run: applies the input preprocessing stored in the model file, if
+ * any. *use = in (none) or &out->s. 0, or 1 after printing the error. */
+int cli_model_prep_inputs(const char *model, const lacus_seqs *in, cli_prep_seqs *out,
+                          const lacus_seqs **use);
 
 #endif

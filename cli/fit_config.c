@@ -9,13 +9,54 @@
 #include "common.h"
 #include "config.h"
 
+/* "preprocess": fits the node on the training inputs (every step of every
+ * sequence) and transforms them; *use is what the model trains on. */
+static int fit_input_prep(cli_config *c, const lacus_seqs *X, lacus_prep **prep, cli_prep_seqs *P,
+                          const lacus_seqs **use)
+{
+    *use = X;
+    *prep = NULL;
+    memset(P, 0, sizeof *P);
+    if (!c->has_prep) return 0;
+    lacus_error err = {0};
+    if (lacus_prep_create(&c->prep, prep, &err)) return cli_error("%s: preprocess: %s", c->path, err.msg), 1;
+    if (lacus_prep_fit(*prep, X)) {
+        cli_error("%s: preprocess (%s) on the inputs: %s", c->path, lacus_prep_kind_name(c->prep.kind),
+                  lacus_prep_errmsg(*prep));
+        lacus_prep_free(*prep);
+        *prep = NULL;
+        return 1;
+    }
+    if (cli_prep_transform(*prep, X, "input", P)) {
+        lacus_prep_free(*prep);
+        *prep = NULL;
+        return 1;
+    }
+    fprintf(stderr, "preprocess: %s fitted on %lld sequences, %lld -> %lld features\n",
+            lacus_prep_kind_name(c->prep.kind), (long long)X->n_seqs, (long long)X->n_features,
+            (long long)P->s.n_features);
+    *use = &P->s;
+    return 0;
+}
+
 static int fit_esn_config(cli_config *c)
 {
+    if (lacus_dist_launched() && c->has_prep)
+        return cli_error("%s: preprocess: not supported under mpirun yet (its statistics would be "
+                         "per rank): fit the model without mpirun", c->path), 2;
     if (lacus_dist_launched()) return fit_dist(&c->esn, &c->input, &c->target, c->output);
     cli_seqs X, Y;
     if (cli_seqs_load(&c->input, "input", &X)) return 1;
     if (cli_seqs_load(&c->target, "target", &Y)) {
         cli_seqs_free(&X);
+        return 1;
+    }
+    lacus_prep *prep = NULL;
+    cli_prep_seqs P;
+    const lacus_seqs *U;
+    if (fit_input_prep(c, &X.s, &prep, &P, &U)) {
+        cli_seqs_free(&X);
+        cli_seqs_free(&Y);
         return 1;
     }
     int rc = 1;
@@ -24,7 +65,7 @@ static int fit_esn_config(cli_config *c)
     lacus_error err = {0};
     cli_progress prog;
     cli_progress_init(&prog, "fit");
-    if (esn_opts_resolve(&c->esn, &p, X.s.n_features)) {
+    if (esn_opts_resolve(&c->esn, &p, U->n_features)) {
         rc = 2;
         goto done;
     }
@@ -36,14 +77,14 @@ static int fit_esn_config(cli_config *c)
         goto done;
     }
     double t0 = cli_now();
-    if (lacus_esn_fit(m, &X.s, &Y.s)) {
+    if (lacus_esn_fit(m, U, &Y.s)) {
         cli_progress_done(&prog);
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
     }
     cli_progress_done(&prog);
     double t1 = cli_now();
-    if (lacus_esn_save(m, c->output, &err)) {
+    if (lacus_esn_save_with_prep(m, prep, c->output, &err)) {
         cli_error("%s", err.msg);
         goto done;
     }
@@ -52,17 +93,49 @@ static int fit_esn_config(cli_config *c)
     rc = 0;
 done:
     lacus_esn_free(m);
+    lacus_prep_free(prep);
+    cli_prep_seqs_free(&P);
     cli_seqs_free(&X);
     cli_seqs_free(&Y);
     return rc;
 }
 
+/* One progress bar for the whole stack, as the ESN fit has: layer l at
+ * fraction f of its own fit is (l + f) / L of the stack. With layers fitted
+ * in parallel, the layers' own reports would come from several threads, so
+ * the bar then moves as layers finish (on_layer runs in a critical
+ * section). The per-layer MSE table is printed at the end. */
+typedef struct stack_progress {
+    cli_progress bar;
+    int64_t n_layers, done;
+    int parallel;
+    double shown; /* never backwards: a chained layer first re-runs the one before it */
+} stack_progress;
+
+typedef struct layer_progress {
+    stack_progress *sp;
+    int64_t layer;
+} layer_progress;
+
+static void layer_progress_cb(double fraction, void *user)
+{
+    layer_progress *lp = user;
+    if (lp->sp->parallel || lacus_dist_size() > 1) return;
+    double v = ((double)lp->layer + fraction) / (double)lp->sp->n_layers;
+    if (v < lp->sp->shown) return;
+    lp->sp->shown = v;
+    cli_progress_cb(v, &lp->sp->bar);
+}
+
 static void report_layer(int64_t l, double mse, double seconds, void *user)
 {
-    (void)user;
-    if (lacus_dist_size() > 1) return; /* one line per layer from its own rank would interleave */
-    fprintf(stderr, "  layer %3lld trained in %8.3f s, train MSE %.6g\n", (long long)l, seconds,
-            mse);
+    (void)l;
+    (void)mse;
+    (void)seconds;
+    stack_progress *sp = user;
+    sp->done++;
+    if (lacus_dist_size() > 1) return; /* ranks would draw over each other */
+    cli_progress_cb((double)sp->done / (double)sp->n_layers, &sp->bar);
 }
 
 static int fit_stack_config(cli_config *c)
@@ -73,12 +146,24 @@ static int fit_stack_config(cli_config *c)
     int64_t *outs = calloc((size_t)L, sizeof *outs);
     const lacus_seqs **targets = calloc((size_t)L, sizeof *targets);
     lacus_stack *s = NULL;
+    layer_progress *lp = calloc((size_t)L, sizeof *lp);
+    stack_progress sprog = {0};
+    lacus_prep *prep = NULL;
+    cli_prep_seqs P = {0};
+    const lacus_seqs *U = NULL;
     int loaded = 0;
-    if (!Y || !ep || !outs || !targets) {
+    if (!Y || !ep || !outs || !targets || !lp) {
         cli_error("out of memory");
         goto done;
     }
+    if (lacus_dist_size() > 1 && c->has_prep) {
+        cli_error("%s: preprocess: not supported under mpirun yet (its statistics would be per "
+                  "rank): fit the model without mpirun", c->path);
+        rc = 2;
+        goto done;
+    }
     if (cli_seqs_load(&c->input, "input", &X)) goto done;
+    if (fit_input_prep(c, &X.s, &prep, &P, &U)) goto done;
     for (; loaded < L; loaded++) {
         char what[48];
         snprintf(what, sizeof what, "layers[%d].target", loaded);
@@ -93,7 +178,7 @@ static int fit_stack_config(cli_config *c)
             rc = 2;
             goto done;
         }
-        if (esn_opts_resolve(&c->layer[l], &ep[l], l == 0 ? X.s.n_features : 0)) {
+        if (esn_opts_resolve(&c->layer[l], &ep[l], l == 0 ? U->n_features : 0)) {
             rc = 2;
             goto done;
         }
@@ -104,7 +189,16 @@ static int fit_stack_config(cli_config *c)
     sp.n_outputs = outs;
     sp.teacher_inputs = c->teacher_inputs;
     sp.parallel_layers = c->parallel_layers;
+    cli_progress_init(&sprog.bar, "fit stack");
+    sprog.n_layers = L;
+    sprog.parallel = c->teacher_inputs && c->parallel_layers != 1;
+    for (int l = 0; l < L; l++) {
+        lp[l] = (layer_progress){&sprog, l};
+        ep[l].progress = layer_progress_cb;
+        ep[l].progress_user = &lp[l];
+    }
     sp.on_layer = report_layer;
+    sp.on_layer_user = &sprog;
     lacus_error err = {0};
     if (lacus_stack_create(&sp, &s, &err)) {
         cli_error("%s: %s", c->path, err.msg);
@@ -112,12 +206,14 @@ static int fit_stack_config(cli_config *c)
     }
     double t0 = cli_now();
     /* Under mpirun, layers trained on teacher inputs are shared out. */
-    if (lacus_stack_fit_dist(s, &X.s, targets)) {
+    if (lacus_stack_fit_dist(s, U, targets)) {
+        cli_progress_done(&sprog.bar);
         cli_error("fit: %s", lacus_stack_errmsg(s));
         goto done;
     }
+    cli_progress_done(&sprog.bar);
     double t1 = cli_now();
-    lacus_status st = lacus_dist_rank() == 0 ? lacus_stack_save(s, c->output, &err) : LACUS_OK;
+    lacus_status st = lacus_dist_rank() == 0 ? lacus_stack_save_with_prep(s, prep, c->output, &err) : LACUS_OK;
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
         goto done;
@@ -137,17 +233,21 @@ static int fit_stack_config(cli_config *c)
     rc = 0;
 done:
     lacus_stack_free(s);
+    lacus_prep_free(prep);
+    cli_prep_seqs_free(&P);
     cli_seqs_free(&X);
     for (int l = 0; l < loaded; l++) cli_seqs_free(&Y[l]);
     free(Y);
+    free(lp);
     free(ep);
     free(outs);
     free(targets);
     return rc;
 }
 
-/* Node by node as the config lists them, then the edges by name. */
-static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
+/* Node by node as the config lists them (options from layer[], the
+ * config's own or a search trial's), then the edges by name. */
+lacus_graph *cli_build_graph(const cli_config *c, const esn_cli_opts *layer, const int64_t *outs)
 {
     lacus_graph *g = NULL;
     lacus_error err = {0};
@@ -156,9 +256,16 @@ static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
         int64_t id;
         lacus_status st;
         lacus_esn_params ep;
+        esn_cli_opts lo = layer[k];
         if (!strcmp(c->node_kind[k], "input")) {
             st = lacus_graph_add_input(g, c->node_name[k], c->node_features[k], &id);
-        } else if (esn_opts_resolve(&c->layer[k], &ep, 0)) {
+        } else if (!strcmp(c->node_kind[k], "prep")) {
+            st = lacus_graph_add_prep(g, c->node_name[k], &c->node_prep[k], &id);
+        } else if (!strcmp(c->node_kind[k], "online")) {
+            lacus_online_params op = c->node_online[k];
+            op.n_outputs = outs[k];
+            st = lacus_graph_add_online(g, c->node_name[k], &op, &id);
+        } else if (esn_opts_resolve(&lo, &ep, 0)) {
             lacus_graph_free(g);
             return NULL;
         } else if (!strcmp(c->node_kind[k], "reservoir")) {
@@ -185,9 +292,6 @@ static lacus_graph *build_graph(cli_config *c, const int64_t *outs)
 
 static int fit_graph_config(cli_config *c)
 {
-    if (lacus_dist_size() > 1)
-        return cli_error("%s: graphs are not trained over MPI ranks yet: run without mpirun",
-                         c->path), 2;
     int n = c->n_nodes, rc = 1;
     cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
     int64_t *outs = calloc((size_t)n, sizeof *outs), ids[CLI_CONFIG_MAX_LAYERS];
@@ -199,14 +303,14 @@ static int fit_graph_config(cli_config *c)
     }
     int64_t n_tg = 0;
     for (int k = 0; k < n; k++) {
-        if (strcmp(c->node_kind[k], "ridge")) continue;
+        if (strcmp(c->node_kind[k], "ridge") && strcmp(c->node_kind[k], "online")) continue;
         char what[300];
         snprintf(what, sizeof what, "nodes[%d].target", k);
         if (cli_seqs_load(&c->layer_target[k], what, &files[k])) goto done;
         outs[k] = files[k].s.n_features;
         tgs[n_tg++] = &files[k].s;
     }
-    if (!(g = build_graph(c, outs))) {
+    if (!(g = cli_build_graph(c, c->layer, outs))) {
         rc = 2;
         goto done;
     }
@@ -230,24 +334,34 @@ static int fit_graph_config(cli_config *c)
         ins[k] = &files[id].s;
     }
     double t0 = cli_now();
-    if (lacus_graph_fit(g, ins, tgs, c->warmup)) {
+    /* Under mpirun every rank reads all the files and computes its share
+     * of the sequences (lacus_graph_fit_dist); rank 0 writes. */
+    lacus_status fst = lacus_dist_launched() ? lacus_graph_fit_dist(g, ins, tgs, c->warmup)
+                                             : lacus_graph_fit(g, ins, tgs, c->warmup);
+    if (fst) {
         cli_error("fit: %s", lacus_graph_errmsg(g));
         goto done;
     }
     double t1 = cli_now();
     lacus_error err = {0};
-    if (lacus_graph_save(g, c->output, &err)) {
+    lacus_status st = lacus_dist_rank() == 0 ? lacus_graph_save(g, c->output, &err) : LACUS_OK;
+    if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
+        goto done;
+    }
+    if (lacus_dist_rank() != 0) {
+        rc = 0;
         goto done;
     }
     printf("node        kind       width\n");
     for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++) {
-        static const char *const kinds[] = {"input", "reservoir", "ridge"};
+        static const char *const kinds[] = {"input", "reservoir", "ridge", "prep", "online"};
         printf("%-11s %-10s %5lld\n", lacus_graph_node_name(g, i), kinds[lacus_graph_node_kind(g, i)],
                (long long)lacus_graph_node_width(g, i));
     }
-    printf("trained a graph of %lld nodes and %d edges in %.3f s; wrote %s\n",
-           (long long)lacus_graph_n_nodes(g), c->n_edges, t1 - t0, c->output);
+    printf("trained a graph of %lld nodes and %d edges in %.3f s%s; wrote %s\n",
+           (long long)lacus_graph_n_nodes(g), c->n_edges, t1 - t0,
+           lacus_dist_size() > 1 ? ", sequences shared over the MPI ranks" : "", c->output);
     rc = 0;
 done:
     for (int k = 0; files && k <= n; k++) cli_seqs_free(&files[k]);
@@ -273,7 +387,9 @@ int run_graph(const char *model, const opt_list *inputs, const char *out, const 
         }
     } else {
         for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++)
-            if (lacus_graph_node_kind(g, i) == LACUS_NODE_RIDGE) id = i;
+            if (lacus_graph_node_kind(g, i) == LACUS_NODE_RIDGE ||
+                lacus_graph_node_kind(g, i) == LACUS_NODE_ONLINE)
+                id = i;
     }
     cli_seqs X;
     if (cli_seqs_load(inputs, "--input", &X)) {
@@ -348,6 +464,13 @@ int run_stack(const char *model, const opt_list *inputs, const char *out, int64_
         return 1;
     }
     int rc = 1;
+    cli_prep_seqs P;
+    const lacus_seqs *U;
+    if (cli_model_prep_inputs(model, &X.s, &P, &U)) {
+        cli_seqs_free(&X);
+        lacus_stack_free(s);
+        return 1;
+    }
     int64_t O = lacus_esn_n_outputs(lacus_stack_layer(s, layer));
     double **outs = calloc((size_t)X.s.n_seqs, sizeof *outs);
     double *const **per = calloc((size_t)L, sizeof *per);
@@ -361,7 +484,7 @@ int run_stack(const char *model, const opt_list *inputs, const char *out, int64_
             goto done;
         }
     per[layer] = outs;
-    if (lacus_stack_run(s, &X.s, per)) {
+    if (lacus_stack_run(s, U, per)) {
         cli_error("run: %s", lacus_stack_errmsg(s));
         goto done;
     }
@@ -373,6 +496,7 @@ done:
     for (int64_t i = 0; outs && i < X.s.n_seqs; i++) free(outs[i]);
     free(outs);
     free(per);
+    cli_prep_seqs_free(&P);
     cli_seqs_free(&X);
     lacus_stack_free(s);
     return rc;

@@ -69,7 +69,7 @@ static int load_shard(const opt_list *inputs, const opt_list *targets, shard *s)
     int64_t global = 0;
     for (int j = 0; j < inputs->n; j++) {
         if (by_file && j % size != rank) continue;
-        opt_list fi = {1, {inputs->items[j]}}, ft = {1, {targets->items[j]}};
+        opt_list fi = {1, 1, &inputs->items[j], NULL}, ft = {1, 1, &targets->items[j], NULL};
         int f = s->n_files;
         if (cli_seqs_load(&fi, "--input", &s->in[f])) return -1;
         s->n_files++;

@@ -8,6 +8,49 @@
 
 #include "common.h"
 
+static void **kept;
+static size_t n_kept, cap_kept;
+
+static void free_kept(void)
+{
+    for (size_t i = 0; i < n_kept; i++) free(kept[i]);
+    free(kept);
+    kept = NULL;
+    n_kept = cap_kept = 0;
+}
+
+void *cli_keep(void *p)
+{
+    if (!p) return NULL;
+    if (n_kept == cap_kept) {
+        size_t cap = cap_kept ? 2 * cap_kept : 64;
+        void **k = realloc(kept, cap * sizeof *k);
+        if (!k) {
+            free(p);
+            return NULL;
+        }
+        if (!kept) atexit(free_kept);
+        kept = k;
+        cap_kept = cap;
+    }
+    return kept[n_kept++] = p;
+}
+
+int opt_list_push(opt_list *l, const char *s)
+{
+    if (l->owner != l || l->n == l->cap) {
+        int cap = l->n < 8 ? 16 : 2 * l->n;
+        const char **items = cli_keep(malloc((size_t)cap * sizeof *items));
+        if (!items) return cli_error("out of memory for a list of %d files", l->n + 1), -1;
+        if (l->n) memcpy(items, l->items, (size_t)l->n * sizeof *items);
+        l->items = items;
+        l->cap = cap;
+        l->owner = l;
+    }
+    l->items[l->n++] = s;
+    return 0;
+}
+
 static void print_default(const opt *o)
 {
     switch (o->type) {
@@ -58,10 +101,7 @@ static int set_value(const verb_spec *v, const opt *o, const char *val)
     case OPT_STRING: *(const char **)o->dest = val; return 0;
     case OPT_LIST: {
         opt_list *l = o->dest;
-        if (l->n == OPT_LIST_MAX)
-            return cli_error("%s: --%s given more than %d times", v->name, o->name, OPT_LIST_MAX), -1;
-        l->items[l->n++] = val;
-        return 0;
+        return opt_list_push(l, val);
     }
     case OPT_FLAG: break;
     }

@@ -8,12 +8,24 @@
 
 typedef enum { OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_FLAG, OPT_LIST } opt_type;
 
-#define OPT_LIST_MAX 64
-
+/* A repeatable option's values (or a config's file list): any number of
+ * them, in a growing array. A list set up by hand points items at the
+ * caller's array ({1, 1, (const char *[]){path}, NULL}); opt_list_push
+ * moves a list into an array of its own first (owner: the list that owns
+ * items), so a struct copy of a list never writes into another's array.
+ * The arrays live until the command exits (freed by an atexit handler: a
+ * verb runs once). */
 typedef struct opt_list {
-    int n;
-    const char *items[OPT_LIST_MAX];
+    int n, cap;
+    const char **items;
+    const void *owner;
 } opt_list;
+
+/* Appends s; 0, or -1 when out of memory (printed). */
+int opt_list_push(opt_list *l, const char *s);
+/* Keeps p (malloc'd) until the command exits; returns p (NULL when p is NULL
+ * or out of memory, p then freed). */
+void *cli_keep(void *p);
 
 typedef struct opt {
     const char *name;  /* without the leading "--" */

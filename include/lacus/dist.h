@@ -31,6 +31,11 @@ int lacus_dist_size(void);
  * lets ranks that hold no data learn the data's widths. */
 int64_t lacus_dist_max(int64_t v);
 
+/* v (n doubles) from rank root to every rank (a collective; nothing
+ * happens with one rank). Lets ranks share results that one of them
+ * computed, e.g. a search trial's losses. */
+void lacus_dist_bcast(double *v, int64_t n, int root);
+
 /* Every rank passes its own status and message; every rank gets back the
  * status of the lowest-numbered failing rank, with that rank's message
  * ("rank 2: ...") in err: one rank's bad file stops all ranks with the same
@@ -64,5 +69,21 @@ lacus_status lacus_esn_fit_dist(lacus_esn *m, const lacus_seqs *inputs, const la
  * data. Collective; one rank's failure fails all. */
 lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
                                   const lacus_seqs *const *targets);
+
+/* Trains a graph's ridge nodes over the ranks: every rank passes ALL the
+ * sequences (the same inputs and targets as lacus_graph_fit) and computes
+ * sequence q when q mod K == its rank. Each sequence's sums of each ridge
+ * node start from zero and go into double-double accumulators, reduced
+ * along the same binomial tree as lacus_esn_fit_dist, rounded once and
+ * solved on rank 0; the readouts are broadcast. The model is the same
+ * whatever K (tested on 1, 2 and 3 ranks, byte for byte), and within
+ * rounding of lacus_graph_fit's (whose sums run across sequences). A
+ * reservoir's noise stream is numbered by the sequence. Prep nodes are
+ * fitted on every rank over all sequences (cheap, and the same node
+ * everywhere). Online (RLS/LMS) nodes learn sample after sample and are
+ * refused with more than one rank (LACUS_ERR_UNSUPPORTED). Collective; one
+ * rank's failure fails all. Without MPI it runs on the one process. */
+lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
+                                  const lacus_seqs *const *targets, int64_t warmup);
 
 #endif /* LACUS_DIST_H */

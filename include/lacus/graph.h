@@ -9,6 +9,9 @@
 #error "include <lacus.h>, not <lacus/graph.h>"
 #endif
 
+#include "lacus/online.h"     /* online readout nodes */
+#include "lacus/preprocess.h" /* prep nodes */
+
 /* ------------------------------------------------------------------------ */
 /* Model graphs                                                             */
 /* ------------------------------------------------------------------------ */
@@ -49,7 +52,9 @@ typedef struct lacus_graph lacus_graph;
 typedef enum lacus_node_kind {
     LACUS_NODE_INPUT = 0,     /* passes its external input through */
     LACUS_NODE_RESERVOIR = 1, /* a lacus_reservoir */
-    LACUS_NODE_RIDGE = 2      /* a lacus_ridge readout (trained offline) */
+    LACUS_NODE_RIDGE = 2,     /* a lacus_ridge readout (trained offline) */
+    LACUS_NODE_PREP = 3,      /* a lacus_prep: scaling or delay embedding */
+    LACUS_NODE_ONLINE = 4     /* a lacus_online readout: RLS or LMS */
 } lacus_node_kind;
 
 lacus_status lacus_graph_create(lacus_graph **out, lacus_error *err);
@@ -66,6 +71,28 @@ lacus_status lacus_graph_add_reservoir(lacus_graph *g, const char *name,
                                        const lacus_reservoir_params *p, int64_t *id);
 lacus_status lacus_graph_add_ridge(lacus_graph *g, const char *name, const lacus_ridge_params *p,
                                    int64_t *id);
+/* Preprocessing node (lacus/preprocess.h): MINMAX, ZSCORE or DELAY (with
+ * delay_drop = 0: a graph keeps every step). Its output width is its input
+ * width (MINMAX, ZSCORE) or delay x input width (DELAY), known after
+ * initialize. lacus_graph_fit fits MINMAX/ZSCORE statistics on every step
+ * of the node's input over all training sequences (warmup included, as
+ * scikit-learn would see the whole training array) BEFORE anything
+ * downstream is computed, one streaming pass per prep node (prep nodes
+ * usually read the input directly, so the pass costs one copy of the
+ * data). ONEHOT is refused (LACUS_ERR_UNSUPPORTED): its width depends on
+ * the data, so encode labels beforehand (lacus prep).
+ *
+ * Online readout (lacus/online.h): RLS or LMS with p->n_outputs >= 1 (p's
+ * n_features is ignored: the edges decide it). Trained by
+ *  - lacus_graph_fit: as ReservoirPy 0.4.2's Model.fit, forced teaching
+ *    (its output is replaced by its target downstream) and, from
+ *    W = 0, b = 0, P = I / alpha, one learning step per row after
+ *    `warmup`, sequence after sequence (OnlineNode.fit);
+ *  - lacus_graph_partial_fit: as Model.partial_fit, below. */
+lacus_status lacus_graph_add_prep(lacus_graph *g, const char *name, const lacus_prep_params *p,
+                                  int64_t *id);
+lacus_status lacus_graph_add_online(lacus_graph *g, const char *name,
+                                    const lacus_online_params *p, int64_t *id);
 /* Adds the edge from -> to with delay >= 0 (see above). */
 lacus_status lacus_graph_connect(lacus_graph *g, int64_t from, int64_t to, int64_t delay);
 
@@ -86,10 +113,14 @@ int64_t lacus_graph_find(const lacus_graph *g, const char *name);
 /* Width of a node's output (0 for a reservoir or ridge whose input width
  * is not known yet: before initialize). */
 int64_t lacus_graph_node_width(const lacus_graph *g, int64_t id);
+/* Width of a node's input: external input and parents (0 before
+ * initialize). */
+int64_t lacus_graph_node_in_width(const lacus_graph *g, int64_t id);
 /* The graph's inputs (nodes without delay-0 parents), in node order;
  * ids gets at most max_ids of them. Returns their count. */
 int64_t lacus_graph_inputs(const lacus_graph *g, int64_t *ids, int64_t max_ids);
-/* Ridge nodes in node order (the order fit takes targets in). */
+/* Trained nodes (ridge and online) in node order: the order fit and
+ * partial_fit take targets in. */
 int64_t lacus_graph_readouts(const lacus_graph *g, int64_t *ids, int64_t max_ids);
 
 /* Creates every reservoir and readout now that widths are known:
@@ -101,11 +132,32 @@ lacus_status lacus_graph_initialize(lacus_graph *g, const int64_t *input_widths)
  * initialize). Owned by the graph. */
 lacus_reservoir *lacus_graph_reservoir(lacus_graph *g, int64_t id);
 lacus_ridge *lacus_graph_ridge(lacus_graph *g, int64_t id);
+lacus_prep *lacus_graph_prep(lacus_graph *g, int64_t id);
+lacus_online *lacus_graph_online(lacus_graph *g, int64_t id);
 
-/* Trains every ridge node. inputs[k]: the k-th graph input's sequences;
- * targets[j]: the j-th ridge node's (same sequences and steps). */
+/* Fits every prep node, then trains every ridge and online node.
+ * inputs[k]: the k-th graph input's sequences; targets[j]: the j-th
+ * trained node's (lacus_graph_readouts order; same sequences and steps). */
 lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
                              const lacus_seqs *const *targets, int64_t warmup);
+
+/* Online training step by step, ReservoirPy 0.4.2's Model.partial_fit:
+ * every sequence (from the zero state) is run one step at a time; at each
+ * step the nodes are computed in order, and each online node makes one
+ * learning step on its input and its target (targets[j] for the j-th
+ * online node among lacus_graph_readouts; ridge nodes are not trained here
+ * and must be trained already), and outputs, downstream, its prediction
+ * after the update, x W_new + b_old, exactly as ReservoirPy's
+ * RLS/LMS._learning_step. No forced teaching. Weights carry on from
+ * previous calls (call lacus_graph_fit or start from a new graph to begin
+ * again). outputs as lacus_graph_run (may be NULL): what each node output
+ * during training. Prep nodes must be fitted (by fit) unless DELAY.
+ * Note: ReservoirPy's _learning_step concatenates a node's delayed parents
+ * BEFORE its delay-0 parents, unlike its fit and run; lacus keeps one
+ * order everywhere ([external, delay-0, delayed]). */
+lacus_status lacus_graph_partial_fit(lacus_graph *g, const lacus_seqs *const *inputs,
+                                     const lacus_seqs *const *targets,
+                                     double *const *const *outputs);
 
 /* Runs the graph; outputs[id] is NULL or, for the nodes wanted, n_seqs
  * buffers of (n_steps, node width). */
@@ -114,7 +166,11 @@ lacus_status lacus_graph_run(lacus_graph *g, const lacus_seqs *const *inputs,
 
 /* Model file: an .npz with every node's arrays under "node<id>/" and a
  * manifest of kind "graph" (nodes with kind, name and hyperparameters;
- * edges). Exact; a newer format version is refused on load. */
+ * edges). Exact; a newer format version is refused on load. A prep node is
+ * stored as its own preprocessing file's members under its prefix
+ * (node<id>/manifest.json, data_min, ...); an online node as W (n_features,
+ * n_outputs) and b (n_outputs): a loaded graph predicts exactly, and online
+ * training after a load starts again from P = I / alpha (P is not saved). */
 lacus_status lacus_graph_save(const lacus_graph *g, const char *path, lacus_error *err);
 lacus_status lacus_graph_load(const char *path, lacus_graph **out, lacus_error *err);
 

@@ -136,4 +136,28 @@ lacus_status lacus_prep_get_stats(const lacus_prep *p, double *a, double *b, int
 lacus_status lacus_prep_save(const lacus_prep *p, const char *path, lacus_error *err);
 lacus_status lacus_prep_load(const char *path, lacus_prep **out, lacus_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Preprocessing inside model files                                         */
+/* ------------------------------------------------------------------------ */
+
+/* An ESN or stack model file may carry the input preprocessing its model
+ * was trained with (e.g. inputs scaled to [-1, 1]): the node's members go
+ * under "input_prep/" in the same .npz (the layout of lacus_prep_save, so
+ * numpy.load("model.npz")["input_prep/data_min"] reads them) and the
+ * manifest gets "input_prep": "<kind>". The model itself is saved exactly
+ * as lacus_esn_save / lacus_stack_save would: lacus_esn_load and
+ * lacus_stack_load read such files unchanged, and apply nothing: apply the
+ * node returned by lacus_model_input_prep to the inputs first (lacus run
+ * does). input_prep may be NULL (= the plain save); it must be fitted, and
+ * its output width must be the model's input width (LACUS_ERR_SHAPE).
+ * Graphs have prep nodes instead (lacus_graph_add_prep). */
+lacus_status lacus_esn_save_with_prep(const lacus_esn *m, const lacus_prep *input_prep,
+                                      const char *path, lacus_error *err);
+lacus_status lacus_stack_save_with_prep(const lacus_stack *s, const lacus_prep *input_prep,
+                                        const char *path, lacus_error *err);
+/* The input preprocessing of a model file: *out = a new node (free it with
+ * lacus_prep_free), or NULL when the file has none (older files, graphs).
+ * A malformed input_prep: LACUS_ERR_FORMAT naming the member. */
+lacus_status lacus_model_input_prep(const char *path, lacus_prep **out, lacus_error *err);
+
 #endif /* LACUS_PREPROCESS_H */

@@ -95,6 +95,14 @@ class OnlineParams(ctypes.Structure):
 ONLINE_METHODS = {"rls": 0, "lms": 1}
 
 
+class PrepParams(ctypes.Structure):
+    _fields_ = [("kind", c_int), ("range_lo", c_double), ("range_hi", c_double),
+                ("delay", c_int64), ("stride", c_int64), ("delay_drop", c_int)]
+
+
+PREP_KINDS = {"minmax": 0, "zscore": 1, "onehot": 2, "delay": 3}
+
+
 class NvarParams(ctypes.Structure):
     _fields_ = [("n_inputs", c_int64), ("delay", c_int64), ("order", c_int64),
                 ("strides", c_int64)]
@@ -270,6 +278,13 @@ _proto("lacus_graph_fit", status, c_void_p, ctypes.POINTER(ctypes.POINTER(Seqs))
        ctypes.POINTER(ctypes.POINTER(Seqs)), c_int64)
 _proto("lacus_graph_run", status, c_void_p, ctypes.POINTER(ctypes.POINTER(Seqs)),
        ctypes.POINTER(P_P_double))
+_proto("lacus_graph_partial_fit", status, c_void_p, ctypes.POINTER(ctypes.POINTER(Seqs)),
+       ctypes.POINTER(ctypes.POINTER(Seqs)), ctypes.POINTER(P_P_double))
+_proto("lacus_prep_params_default", PrepParams)
+_proto("lacus_graph_add_prep", status, c_void_p, c_char_p, ctypes.POINTER(PrepParams), P_int64)
+_proto("lacus_graph_add_online", status, c_void_p, c_char_p, ctypes.POINTER(OnlineParams), P_int64)
+_proto("lacus_graph_online", c_void_p, c_void_p, c_int64)
+_proto("lacus_graph_node_in_width", c_int64, c_void_p, c_int64)
 _proto("lacus_graph_save", status, c_void_p, c_char_p, P_err)
 _proto("lacus_graph_load", status, c_char_p, ctypes.POINTER(c_void_p), P_err)
 

@@ -19,7 +19,7 @@ from ._capi import lib
 from .reservoir import build_params, check_params
 from .ridge import as_sequences
 
-KINDS = {0: "input", 1: "reservoir", 2: "ridge"}
+KINDS = {0: "input", 1: "reservoir", 2: "ridge", 3: "prep", 4: "online"}
 
 
 class Graph:
@@ -88,6 +88,33 @@ class Graph:
         p.solver = C.parse_enum("solver", solver)
         i = C.c_int64()
         self._call(lib.lacus_graph_add_ridge, name.encode(), ctypes.byref(p), ctypes.byref(i))
+        return name
+
+    def prep(self, name, kind="minmax", range=(-1.0, 1.0), delay=2, stride=1):
+        """A preprocessing node: "minmax" (to `range`), "zscore" or "delay"
+        (k = delay blocks, stride s, zeros before the start); fitted by fit
+        on the training inputs and saved with the graph."""
+        if kind not in C.PREP_KINDS:
+            raise C.LacusError(-1, "prep kind %r: expected minmax, zscore or delay" % (kind,))
+        p = lib.lacus_prep_params_default()
+        p.kind = C.PREP_KINDS[kind]
+        p.range_lo, p.range_hi = float(range[0]), float(range[1])
+        p.delay, p.stride = int(delay), int(stride)
+        i = C.c_int64()
+        self._call(lib.lacus_graph_add_prep, name.encode(), ctypes.byref(p), ctypes.byref(i))
+        return name
+
+    def online(self, name, outputs, method="rls", alpha=1e-6, forgetting=1.0, fit_bias=True):
+        """An online readout, ReservoirPy's RLS (alpha: P(0) = I / alpha) or
+        LMS (alpha: the learning rate); trained by fit (forced teaching) or
+        partial_fit (step by step)."""
+        if method not in C.ONLINE_METHODS:
+            raise C.LacusError(-1, "method %r: expected rls or lms" % (method,))
+        p = lib.lacus_online_params_default()
+        p.n_outputs, p.method = int(outputs), C.ONLINE_METHODS[method]
+        p.alpha, p.forgetting, p.fit_bias = float(alpha), float(forgetting), int(bool(fit_bias))
+        i = C.c_int64()
+        self._call(lib.lacus_graph_add_online, name.encode(), ctypes.byref(p), ctypes.byref(i))
         return name
 
     def connect(self, a, b, delay=0):
@@ -174,6 +201,49 @@ class Graph:
         tg_arr = (ctypes.POINTER(C.Seqs) * len(tgs))(*[ctypes.pointer(a.seqs) for a in tgs])
         self._call(lib.lacus_graph_fit, in_arr, tg_arr, int(warmup))
         return self
+
+    def partial_fit(self, X, Y, node=None):
+        """Online training step by step (Model.partial_fit): Y is a dict
+        online node name -> targets (or, with one online node, the targets).
+        Returns what `node` (default: the last trained node) output during
+        training."""
+        names, seqs, is_list = self._inputs(X)
+        ro = self.readouts
+        online = [r for r in ro if self.kind(r) == "online"]
+        if not isinstance(Y, dict):
+            if len(online) != 1:
+                raise C.LacusError(-1, "the graph has %d online nodes: give Y as a dict" % len(online))
+            Y = {online[0]: Y}
+        missing = [r for r in online if r not in Y]
+        if missing:
+            raise C.LacusError(-1, "no targets for online node(s) %s" % ", ".join(missing))
+        if self._pending:
+            self.initialize([s[0].shape[1] for s in seqs])
+        ins = [C.SeqsArg(s) for s in seqs]
+        # Ridge nodes take no targets here; pass their place with the first online set.
+        tgs = [C.SeqsArg(as_sequences(Y[r] if r in Y else Y[online[0]], "Y[%s]" % r)[0]) for r in ro]
+        in_arr = (ctypes.POINTER(C.Seqs) * max(len(ins), 1))(*[ctypes.pointer(a.seqs) for a in ins])
+        tg_arr = (ctypes.POINTER(C.Seqs) * len(tgs))(*[ctypes.pointer(a.seqs) for a in tgs])
+        nid = self._id(node) if node is not None else self._ids(lib.lacus_graph_readouts)[-1]
+        width = lib.lacus_graph_node_width(self._handle, nid)
+        outs = [np.empty((s.shape[0], width)) for s in seqs[0]]
+        per = (C.P_P_double * lib.lacus_graph_n_nodes(self._handle))()
+        ptrs = C.out_ptrs(outs)
+        per[nid] = ctypes.cast(ptrs, C.P_P_double)
+        self._call(lib.lacus_graph_partial_fit, in_arr, tg_arr, per)
+        return outs if is_list else outs[0]
+
+    def online_weights(self, node):
+        """(Wout (features, outputs), bias (outputs)) of an online node."""
+        o = lib.lacus_graph_online(self._handle, self._id(node))
+        if not o:
+            raise C.LacusError(-9, "%r is not an initialised online node" % (node,))
+        nid = self._id(node)
+        F = lib.lacus_graph_node_in_width(self._handle, nid)
+        W, b = np.empty((F, lib.lacus_graph_node_width(self._handle, nid))), np.empty(0)
+        b = np.empty(W.shape[1])
+        C.check(lib.lacus_online_get_weights(o, C.ptr(W), C.ptr(b)))
+        return W, b
 
     def run(self, X, node=None):
         """Outputs of `node` (default: the last ridge node): an array for one

@@ -45,8 +45,10 @@ void lacus__prefix(lacus_error *err, const char *fmt, ...)
     int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof err->msg - 2) return;
-    /* A long message is truncated, never overflowed. */
-    if (snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", old) < 0) return;
+    /* A long message is truncated, never overflowed. Callers write the
+     * prefix with or without its ": " (both forms are in use): never two. */
+    const char *sep = n >= 2 && err->msg[n - 2] == ':' && err->msg[n - 1] == ' ' ? "" : ": ";
+    if (snprintf(err->msg + n, sizeof err->msg - (size_t)n, "%s%s", sep, old) < 0) return;
 }
 
 void lacus__clear(lacus_error *err)

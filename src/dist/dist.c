@@ -71,6 +71,21 @@ int64_t lacus_dist_max(int64_t v)
     return v;
 }
 
+void lacus_dist_bcast(double *v, int64_t n, int root)
+{
+#ifdef LACUS_HAVE_MPI
+    if (!g_started || g_size < 2) return;
+    for (int64_t o = 0; o < n; o += (1 << 24)) {
+        int64_t c = n - o < (1 << 24) ? n - o : (1 << 24);
+        MPI_Bcast(v + o, (int)c, MPI_DOUBLE, root, MPI_COMM_WORLD);
+    }
+#else
+    (void)v;
+    (void)n;
+    (void)root;
+#endif
+}
+
 lacus_status lacus_dist_agree(lacus_status st, lacus_error *err)
 {
 #ifdef LACUS_HAVE_MPI
@@ -348,4 +363,126 @@ lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
 #else
     return lacus_stack_fit(s, inputs, targets);
 #endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* Graphs: sequences sharded over the ranks, every ridge node's sums in     */
+/* double-double and reduced along the tree, as lacus_esn_fit_dist.         */
+/* ------------------------------------------------------------------------ */
+
+#include "model/graph.h"
+
+typedef struct graph_acc {
+    int64_t n;          /* ridge nodes */
+    int64_t *id, *P;    /* node id, packed size */
+    double **hi, **lo;
+    double *v;          /* (max P) */
+} graph_acc;
+
+static void graph_acc_free(graph_acc *a)
+{
+    for (int64_t j = 0; j < a->n; j++) {
+        if (a->hi) lacus__free(a->hi[j]);
+        if (a->lo) lacus__free(a->lo[j]);
+    }
+    lacus__free(a->id);
+    lacus__free(a->P);
+    lacus__free(a->hi);
+    lacus__free(a->lo);
+    lacus__free(a->v);
+}
+
+/* Sized once the graph is initialized (the ridges' widths known). */
+static lacus_status graph_acc_alloc(lacus_graph *g, graph_acc *a)
+{
+    if (a->hi) return LACUS_OK;
+    int64_t n = 0, maxP = 1;
+    for (int64_t i = 0; i < g->n_nodes; i++) n += g->nodes[i].kind == LACUS_NODE_RIDGE;
+    a->n = n;
+    a->id = LACUS__ZNEW(int64_t, n);
+    a->P = LACUS__ZNEW(int64_t, n);
+    a->hi = LACUS__ZNEW(double *, n);
+    a->lo = LACUS__ZNEW(double *, n);
+    if (!a->id || !a->P || !a->hi || !a->lo) return lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0, j = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].kind != LACUS_NODE_RIDGE) continue;
+        lacus_ridge *r = g->nodes[i].ridge;
+        a->id[j] = i;
+        a->P[j] = packed_size(r->p.n_features, r->p.n_outputs);
+        if (a->P[j] > maxP) maxP = a->P[j];
+        if (!(a->hi[j] = LACUS__ZNEW(double, a->P[j])) || !(a->lo[j] = LACUS__ZNEW(double, a->P[j])))
+            return lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory for the reproducible sums of "
+                               "node \"%s\" (2 x %lld doubles)", g->nodes[i].name, (long long)a->P[j]);
+        j++;
+    }
+    if (!(a->v = LACUS__NEW(double, maxP))) return lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+    return LACUS_OK;
+}
+
+static lacus_status graph_after_seq(lacus_graph *g, void *user)
+{
+    graph_acc *a = user;
+    lacus_status st = graph_acc_alloc(g, a);
+    for (int64_t j = 0; j < a->n && !st; j++) {
+        lacus_ridge *r = g->nodes[a->id[j]].ridge;
+        lacus__ridge_flush_stage(r);
+        pack(r, a->v, 0);
+        dd_add(a->hi[j], a->lo[j], a->v, a->P[j]);
+        lacus_ridge_reset(r);
+    }
+    return st;
+}
+
+lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
+                                  const lacus_seqs *const *targets, int64_t warmup)
+{
+    lacus__clear(&g->err);
+    graph_acc a;
+    memset(&a, 0, sizeof a);
+    lacus_status st = LACUS_OK;
+    for (int64_t i = 0; i < g->n_nodes && !st; i++)
+        if (g->nodes[i].kind == LACUS_NODE_ONLINE && g_size > 1)
+            st = lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
+                             "online node \"%s\": RLS/LMS learn sample after sample, so their "
+                             "training cannot be shared out over MPI ranks: run without mpirun",
+                             g->nodes[i].name);
+    lacus__graph_shard shard = {g_rank, g_size, graph_after_seq, &a};
+    if (!st) st = lacus__graph_fit_ex(g, inputs, targets, warmup, &shard);
+    if (!st) st = graph_acc_alloc(g, &a); /* a rank without sequences adds zeros */
+    if ((st = lacus_dist_agree(st, &g->err))) goto done;
+#ifdef LACUS_HAVE_MPI
+    if (g_started && g_size > 1) {
+        int64_t maxP = 1;
+        for (int64_t j = 0; j < a.n; j++) maxP = a.P[j] > maxP ? a.P[j] : maxP;
+        int64_t tmp_n = maxP < (1 << 23) ? maxP : (1 << 23);
+        double *tmp = LACUS__NEW(double, 2 * tmp_n);
+        st = tmp ? LACUS_OK : lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory for the reduction");
+        if ((st = lacus_dist_agree(st, &g->err))) goto done;
+        for (int64_t j = 0; j < a.n; j++) tree_reduce(a.hi[j], a.lo[j], a.P[j], tmp, tmp_n);
+        lacus__free(tmp);
+    }
+#endif
+    for (int64_t j = 0; j < a.n && !st && g_rank == 0; j++) {
+        lacus_ridge *r = g->nodes[a.id[j]].ridge;
+        for (int64_t i = 0; i < a.P[j]; i++) a.hi[j][i] += a.lo[j][i]; /* round once */
+        pack(r, a.hi[j], 1);
+        if ((st = lacus_ridge_solve(r))) {
+            g->err = r->err;
+            lacus__prefix(&g->err, "node \"%s\": ", g->nodes[a.id[j]].name);
+        }
+    }
+    if ((st = lacus_dist_agree(st, &g->err))) goto done;
+#ifdef LACUS_HAVE_MPI
+    if (g_started && g_size > 1)
+        for (int64_t j = 0; j < a.n; j++) {
+            lacus_ridge *r = g->nodes[a.id[j]].ridge;
+            int64_t F = r->p.n_features, O = r->p.n_outputs;
+            MPI_Bcast(r->Wout, (int)(F * O), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+            MPI_Bcast(r->b, (int)O, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+            r->solved = 1;
+        }
+#endif
+done:
+    graph_acc_free(&a);
+    return st;
 }

@@ -24,6 +24,8 @@ void lacus_graph_free(lacus_graph *g)
         lacus__free((void *)g->nodes[i].rp.lr_per_unit);
         lacus_reservoir_free(g->nodes[i].res);
         lacus_ridge_free(g->nodes[i].ridge);
+        lacus_prep_free(g->nodes[i].prep);
+        lacus_online_free(g->nodes[i].online);
     }
     lacus__free(g->nodes);
     lacus__free(g->edges);
@@ -47,6 +49,10 @@ int64_t lacus_graph_node_width(const lacus_graph *g, int64_t id)
 {
     return valid(g, id) ? g->nodes[id].width : 0;
 }
+int64_t lacus_graph_node_in_width(const lacus_graph *g, int64_t id)
+{
+    return valid(g, id) && g->initialized ? g->nodes[id].in_width : 0;
+}
 lacus_reservoir *lacus_graph_reservoir(lacus_graph *g, int64_t id)
 {
     return valid(g, id) ? g->nodes[id].res : NULL;
@@ -54,6 +60,22 @@ lacus_reservoir *lacus_graph_reservoir(lacus_graph *g, int64_t id)
 lacus_ridge *lacus_graph_ridge(lacus_graph *g, int64_t id)
 {
     return valid(g, id) ? g->nodes[id].ridge : NULL;
+}
+lacus_prep *lacus_graph_prep(lacus_graph *g, int64_t id)
+{
+    return valid(g, id) ? g->nodes[id].prep : NULL;
+}
+lacus_online *lacus_graph_online(lacus_graph *g, int64_t id)
+{
+    return valid(g, id) ? g->nodes[id].online : NULL;
+}
+
+int64_t lacus__graph_ext_width(const lacus_graph *g, int64_t c)
+{
+    int64_t w = g->nodes[c].in_width;
+    for (int64_t e = 0; e < g->n_edges; e++)
+        if (g->edges[e].to == c) w -= g->nodes[g->edges[e].from].width;
+    return w;
 }
 
 int64_t lacus_graph_find(const lacus_graph *g, const char *name)
@@ -85,7 +107,7 @@ int64_t lacus_graph_readouts(const lacus_graph *g, int64_t *ids, int64_t max_ids
 {
     int64_t n = 0;
     for (int64_t i = 0; i < g->n_nodes; i++)
-        if (g->nodes[i].kind == LACUS_NODE_RIDGE) {
+        if (lacus__graph_trained(g->nodes[i].kind)) {
             if (ids && n < max_ids) ids[n] = i;
             n++;
         }
@@ -97,7 +119,7 @@ static lacus_status add_node(lacus_graph *g, lacus_node_kind kind, const char *n
 {
     if (g->initialized)
         return lacus__fail(&g->err, LACUS_ERR_STATE, "the graph is initialized: no new nodes");
-    static const char *const prefix[] = {"input", "reservoir", "ridge"};
+    static const char *const prefix[] = {"input", "reservoir", "ridge", "prep", "online"};
     char auto_name[48];
     if (!name) {
         snprintf(auto_name, sizeof auto_name, "%s%lld", prefix[kind], (long long)g->n_nodes);
@@ -179,6 +201,43 @@ lacus_status lacus_graph_add_ridge(lacus_graph *g, const char *name, const lacus
     return st;
 }
 
+lacus_status lacus_graph_add_prep(lacus_graph *g, const char *name, const lacus_prep_params *p,
+                                  int64_t *id)
+{
+    if (!p) return lacus__fail(&g->err, LACUS_ERR_ARG, "prep params are NULL");
+    if (p->kind == LACUS_PREP_ONEHOT)
+        return lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
+                           "prep node: onehot is not supported in a graph (its width depends on "
+                           "the data): encode the labels beforehand (lacus prep)");
+    if (p->kind == LACUS_PREP_DELAY && p->delay_drop)
+        return lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
+                           "prep node: delay_drop would shorten the sequences; a graph keeps "
+                           "every step (use delay_drop = 0: zeros before the start)");
+    lacus_prep *q = NULL;
+    lacus_status st = lacus_prep_create(p, &q, &g->err);
+    if (st) return st;
+    if ((st = add_node(g, LACUS_NODE_PREP, name, 0, id))) {
+        lacus_prep_free(q);
+        return st;
+    }
+    g->nodes[*id].pp = *p;
+    g->nodes[*id].prep = q;
+    return LACUS_OK;
+}
+
+lacus_status lacus_graph_add_online(lacus_graph *g, const char *name,
+                                    const lacus_online_params *p, int64_t *id)
+{
+    if (!p) return lacus__fail(&g->err, LACUS_ERR_ARG, "online params are NULL");
+    lacus_online_params q = *p;
+    q.n_features = 1; /* the edges decide it */
+    lacus_status st = lacus_online_params_check(&q, &g->err);
+    if (st) return st;
+    if ((st = add_node(g, LACUS_NODE_ONLINE, name, p->n_outputs, id))) return st;
+    g->nodes[*id].op = q;
+    return LACUS_OK;
+}
+
 lacus_status lacus_graph_connect(lacus_graph *g, int64_t from, int64_t to, int64_t delay)
 {
     if (g->initialized)
@@ -218,7 +277,7 @@ lacus_status lacus__graph_order(lacus_graph *g, int skip_ridge_edges, int64_t *o
     if (!indeg) return lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
     for (int64_t e = 0; e < g->n_edges; e++) {
         const lacus__edge *ed = &g->edges[e];
-        if (ed->delay == 0 && !(skip_ridge_edges && g->nodes[ed->from].kind == LACUS_NODE_RIDGE))
+        if (ed->delay == 0 && !(skip_ridge_edges && lacus__graph_trained(g->nodes[ed->from].kind)))
             indeg[ed->to]++;
     }
     /* Kahn's algorithm, taking the smallest ready id each time: O(n^2) on
@@ -233,7 +292,7 @@ lacus_status lacus__graph_order(lacus_graph *g, int skip_ridge_edges, int64_t *o
         for (int64_t e = 0; e < g->n_edges; e++) {
             const lacus__edge *ed = &g->edges[e];
             if (ed->from == pick && ed->delay == 0 &&
-                !(skip_ridge_edges && g->nodes[ed->from].kind == LACUS_NODE_RIDGE))
+                !(skip_ridge_edges && lacus__graph_trained(g->nodes[ed->from].kind)))
                 indeg[ed->to]--;
         }
     }
@@ -250,27 +309,65 @@ lacus_status lacus_graph_initialize(lacus_graph *g, const int64_t *input_widths)
     if (g->initialized) return lacus__fail(&g->err, LACUS_ERR_STATE, "the graph is initialized already");
     if (g->n_nodes == 0) return lacus__fail(&g->err, LACUS_ERR_STATE, "the graph has no nodes");
     if (lacus_graph_readouts(g, NULL, 0) == 0)
-        return lacus__fail(&g->err, LACUS_ERR_STATE, "the graph has no ridge node to train");
+        return lacus__fail(&g->err, LACUS_ERR_STATE, "the graph has no ridge or online node to train");
     int64_t *order = LACUS__NEW(int64_t, g->n_nodes);
     if (!order) return lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
     lacus_status st = lacus__graph_order(g, 0, order);
     lacus__free(order);
     if (st) return st;
     int64_t k = 0;
+    int64_t *ext_w = LACUS__ZNEW(int64_t, g->n_nodes);
+    if (!ext_w) return lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
     for (int64_t i = 0; i < g->n_nodes; i++) {
         lacus__node *n = &g->nodes[i];
         n->in_width = 0;
         if (n->is_input) {
             int64_t w = input_widths ? input_widths[k] : 0;
-            if (w < 1 || (n->kind == LACUS_NODE_INPUT && w != n->width))
+            if (w < 1 || (n->kind == LACUS_NODE_INPUT && w != n->width)) {
+                lacus__free(ext_w);
                 return lacus__fail(&g->err, LACUS_ERR_SHAPE,
                                    "graph input %lld (node \"%s\") gets %lld features, expected %lld",
                                    (long long)k, n->name, (long long)w,
                                    (long long)(n->kind == LACUS_NODE_INPUT ? n->width : 1));
-            n->in_width = w;
+            }
+            ext_w[i] = w;
             k++;
         }
     }
+    /* A prep node's width follows from its input's, which may come from
+     * another prep node: sweep until nothing changes (a chain of k prep
+     * nodes settles in k + 1 sweeps). A width that never settles depends
+     * on itself through a delayed edge. */
+    for (int64_t sweep = 0; sweep <= g->n_nodes; sweep++) {
+        int changed = 0;
+        for (int64_t i = 0; i < g->n_nodes; i++) {
+            lacus__node *n = &g->nodes[i];
+            if (n->kind != LACUS_NODE_PREP) continue;
+            int64_t in = ext_w[i], known = 1;
+            for (int64_t e = 0; e < g->n_edges; e++)
+                if (g->edges[e].to == i) {
+                    int64_t pw = g->nodes[g->edges[e].from].width;
+                    if (pw == 0) known = 0;
+                    in += pw;
+                }
+            int64_t w = known ? lacus__prep_width(&n->pp, in) : 0;
+            if (w != n->width) {
+                n->width = w;
+                changed = 1;
+            }
+        }
+        if (!changed) break;
+    }
+    for (int64_t i = 0; i < g->n_nodes; i++) {
+        g->nodes[i].in_width = ext_w[i];
+        if (g->nodes[i].kind == LACUS_NODE_PREP && g->nodes[i].width == 0) {
+            lacus__free(ext_w);
+            return lacus__fail(&g->err, LACUS_ERR_ARG,
+                               "prep node \"%s\": its width cannot be settled (it depends on "
+                               "itself through its edges)", g->nodes[i].name);
+        }
+    }
+    lacus__free(ext_w);
     for (int64_t e = 0; e < g->n_edges; e++)
         g->nodes[g->edges[e].to].in_width += g->nodes[g->edges[e].from].width;
     for (int64_t i = 0; i < g->n_nodes; i++) {
@@ -283,6 +380,9 @@ lacus_status lacus_graph_initialize(lacus_graph *g, const int64_t *input_widths)
             lacus_ridge_params p = n->dp;
             p.n_features = n->in_width;
             st = lacus_ridge_create(&p, &n->ridge, &g->err);
+        } else if (n->kind == LACUS_NODE_ONLINE) {
+            n->op.n_features = n->in_width;
+            st = lacus_online_create(&n->op, &n->online, &g->err);
         }
         if (st) {
             lacus__prefix(&g->err, "node \"%s\": ", n->name);

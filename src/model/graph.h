@@ -6,6 +6,7 @@
 #include "lacus.h"
 #include "nodes/reservoir.h"
 #include "nodes/ridge.h"
+#include "nodes/preprocess.h"
 
 typedef struct lacus__edge {
     int64_t from, to, delay;
@@ -19,9 +20,26 @@ typedef struct lacus__node {
     int is_input;         /* no delay-0 parents: reads external data */
     lacus_reservoir_params rp; /* reservoir nodes (lr_per_unit owned) */
     lacus_ridge_params dp;     /* ridge nodes */
+    lacus_prep_params pp;      /* prep nodes */
+    lacus_online_params op;    /* online nodes (n_features set at initialize) */
     lacus_reservoir *res;
     lacus_ridge *ridge;
+    lacus_prep *prep;          /* made when the node is added; fitted by fit */
+    lacus_online *online;
 } lacus__node;
+
+/* Nodes trained by fit: their outputs are replaced by their targets
+ * (forced teaching), and they take targets in node order. */
+static inline int lacus__graph_trained(lacus_node_kind k)
+{
+    return k == LACUS_NODE_RIDGE || k == LACUS_NODE_ONLINE;
+}
+
+/* Width of a prep node's output for an input of in_width. */
+static inline int64_t lacus__prep_width(const lacus_prep_params *p, int64_t in_width)
+{
+    return p->kind == LACUS_PREP_DELAY ? in_width * p->delay : in_width;
+}
 
 struct lacus_graph {
     lacus__node *nodes;
@@ -33,11 +51,29 @@ struct lacus_graph {
 };
 
 /* Topological order of the nodes over the delay-0 edges (leaving out the
- * edges from ridge nodes when skip_ridge_edges), smallest id first among
+ * edges from trained nodes, ridge or online, when skip_ridge_edges), smallest id first among
  * ready nodes. order has n_nodes entries. Fails on a cycle. */
 lacus_status lacus__graph_order(lacus_graph *g, int skip_ridge_edges, int64_t *order);
 
 /* Marks graph inputs and checks the edges; called whenever edges change. */
 void lacus__graph_mark_inputs(lacus_graph *g);
+
+/* Width of node c's external input (its in_width less its parents'). */
+int64_t lacus__graph_ext_width(const lacus_graph *g, int64_t c);
+
+/* A fit over part of the sequences (MPI ranks, dist.c): sequence q is
+ * computed here when q mod size == rank; after each one, after_seq gets the
+ * graph with its ridge nodes holding that sequence's sums (it takes them
+ * and resets the ridges); nothing is solved. Each reservoir's noise stream
+ * is numbered by q. Prep nodes are fitted on every sequence. */
+typedef struct lacus__graph_shard {
+    int rank, size;
+    lacus_status (*after_seq)(lacus_graph *g, void *user);
+    void *user;
+} lacus__graph_shard;
+
+lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs,
+                                 const lacus_seqs *const *targets, int64_t warmup,
+                                 const lacus__graph_shard *shard);
 
 #endif

@@ -12,7 +12,89 @@
 #include "model/graph.h"
 #include "model/model_file.h"
 
-static const char *const kind_names[] = {"input", "reservoir", "ridge"};
+static const char *const kind_names[] = {"input", "reservoir", "ridge", "prep", "online"};
+
+static cJSON *online_json(const lacus_online_params *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddStringToObject(o, "method", p->method == LACUS_ONLINE_LMS ? "lms" : "rls");
+    cJSON_AddNumberToObject(o, "alpha", p->alpha);
+    cJSON_AddNumberToObject(o, "forgetting", p->forgetting);
+    cJSON_AddBoolToObject(o, "fit_bias", p->fit_bias);
+    cJSON_AddNumberToObject(o, "n_features", (double)p->n_features);
+    cJSON_AddNumberToObject(o, "n_outputs", (double)p->n_outputs);
+    return o;
+}
+
+static lacus_status online_parse(const char *path, const cJSON *o, lacus_online_params *p,
+                                 lacus_error *err)
+{
+    *p = lacus_online_params_default();
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "method");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "alpha");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "forgetting");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "fit_bias");
+    const cJSON *no = cJSON_GetObjectItemCaseSensitive(o, "n_outputs");
+    if (!cJSON_IsString(m) || (strcmp(m->valuestring, "rls") && strcmp(m->valuestring, "lms")) ||
+        !cJSON_IsNumber(a) || !cJSON_IsNumber(f) || !cJSON_IsBool(b) || !cJSON_IsNumber(no))
+        return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: an online node lacks method "
+                           "(rls or lms), alpha, forgetting, fit_bias or n_outputs", path);
+    p->method = strcmp(m->valuestring, "lms") ? LACUS_ONLINE_RLS : LACUS_ONLINE_LMS;
+    p->alpha = a->valuedouble;
+    p->forgetting = f->valuedouble;
+    p->fit_bias = cJSON_IsTrue(b);
+    p->n_outputs = (int64_t)no->valuedouble;
+    return LACUS_OK;
+}
+
+static lacus_status online_write(lacus_npz_writer *w, const char *prefix, const lacus__node *n,
+                                 lacus_error *err)
+{
+    const int64_t F = n->in_width, O = n->width;
+    double *W = LACUS__NEW(double, (F + 1) * O);
+    if (!W) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory");
+    lacus_online_get_weights(n->online, W, W + F * O);
+    lacus_ndarray a;
+    memset(&a, 0, sizeof a);
+    a.dtype = LACUS_F64;
+    a.ndim = 2;
+    a.shape[0] = F;
+    a.shape[1] = O;
+    a.data = W;
+    char key[64];
+    snprintf(key, sizeof key, "%sWout", prefix);
+    lacus_status st = lacus_npz_writer_add(w, key, &a, err);
+    a.ndim = 1;
+    a.shape[0] = O;
+    a.data = W + F * O;
+    snprintf(key, sizeof key, "%sbout", prefix);
+    if (!st) st = lacus_npz_writer_add(w, key, &a, err);
+    lacus__free(W);
+    return st;
+}
+
+static lacus_status online_read(const char *path, lacus_npz *z, const char *prefix, lacus__node *n,
+                                lacus_error *err)
+{
+    const int64_t F = n->in_width, O = n->width;
+    lacus_ndarray a = {0}, b = {0};
+    char key[64], key2[64];
+    snprintf(key, sizeof key, "%sWout", prefix);
+    snprintf(key2, sizeof key2, "%sbout", prefix);
+    lacus_status st = lacus_npz_read(z, key, &a, err);
+    if (!st) st = lacus_npz_read(z, key2, &b, err);
+    if (!st && (a.dtype != LACUS_F64 || a.ndim != 2 || a.shape[0] != F || a.shape[1] != O ||
+                b.dtype != LACUS_F64 || b.ndim != 1 || b.shape[0] != O))
+        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: %s and %s must be float64 of (%lld, %lld) and "
+                         "(%lld,)", path, key, key2, (long long)F, (long long)O, (long long)O);
+    if (!st && lacus_online_set_weights(n->online, a.data, b.data))
+        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: %s: %s", path, key,
+                         lacus_online_errmsg(n->online));
+    lacus_ndarray_free(&a);
+    lacus_ndarray_free(&b);
+    return st;
+}
 
 static cJSON *manifest(const lacus_graph *g)
 {
@@ -39,6 +121,16 @@ static cJSON *manifest(const lacus_graph *g)
         } else if (n->kind == LACUS_NODE_RIDGE) {
             cJSON *p = lacus__ridge_json(n->ridge);
             ok = p && cJSON_AddItemToObject(o, "readout", p);
+        } else if (n->kind == LACUS_NODE_PREP) {
+            /* The parameters and statistics are the node's own
+             * preprocessing file under node<id>/; the kind is repeated
+             * here for readers of the manifest. */
+            cJSON *p = cJSON_CreateObject();
+            ok = p && cJSON_AddItemToObject(o, "prep", p);
+            if (ok) cJSON_AddStringToObject(p, "kind", lacus_prep_kind_name(n->pp.kind));
+        } else if (n->kind == LACUS_NODE_ONLINE) {
+            cJSON *p = online_json(&n->op);
+            ok = p && cJSON_AddItemToObject(o, "online", p);
         }
     }
     for (int64_t e = 0; e < g->n_edges && ok; e++) {
@@ -72,6 +164,8 @@ lacus_status lacus_graph_save(const lacus_graph *g, const char *path, lacus_erro
         snprintf(prefix, sizeof prefix, "node%lld/", (long long)i);
         if (g->nodes[i].res) st = lacus__reservoir_write(w, prefix, g->nodes[i].res, err);
         else if (g->nodes[i].ridge) st = lacus__ridge_write(w, prefix, g->nodes[i].ridge, err);
+        else if (g->nodes[i].prep) st = lacus__prep_write(w, prefix, g->nodes[i].prep, err);
+        else if (g->nodes[i].online) st = online_write(w, prefix, &g->nodes[i], err);
     }
     cJSON_free(json);
     if (st) {
@@ -113,6 +207,22 @@ static lacus_status add_nodes(lacus_graph *g, const char *path, const cJSON *nod
             if ((st = lacus__ridge_parse(path, cJSON_GetObjectItemCaseSensitive(o, "readout"), &p, err)))
                 return st;
             st = lacus_graph_add_ridge(g, name->valuestring, &p, &id);
+        } else if (!strcmp(kind->valuestring, "prep")) {
+            /* Parameters come with the node's members (load_nodes). */
+            const cJSON *pk = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "prep"), "kind");
+            lacus_prep_params p = lacus_prep_params_default();
+            if (!cJSON_IsString(pk) || lacus_prep_kind_parse(pk->valuestring, &p.kind))
+                return bad(err, path, "a prep node lacks prep.kind", i);
+            st = lacus_graph_add_prep(g, name->valuestring, &p, &id);
+            if (!st) {
+                if (!(width->valuedouble >= 1 && width->valuedouble <= 1e9))
+                    return bad(err, path, "a prep node's width is not a count", i);
+                g->nodes[id].width = (int64_t)width->valuedouble;
+            }
+        } else if (!strcmp(kind->valuestring, "online")) {
+            lacus_online_params p;
+            if ((st = online_parse(path, cJSON_GetObjectItemCaseSensitive(o, "online"), &p, err))) return st;
+            st = lacus_graph_add_online(g, name->valuestring, &p, &id);
         } else {
             return bad(err, path, "unknown node kind", i);
         }
@@ -184,6 +294,24 @@ static lacus_status load_nodes(lacus_graph *g, const char *path, lacus_npz *z, l
             if (p.solver == LACUS_SOLVER_DUAL) p.solver = LACUS_SOLVER_AUTO;
             if (!(st = lacus_ridge_create(&p, &n->ridge, err)))
                 st = lacus__ridge_read(path, z, prefix, n->ridge, err);
+        } else if (n->kind == LACUS_NODE_PREP) {
+            lacus_prep *q = NULL;
+            if (!(st = lacus__prep_read(path, z, prefix, &q, err))) {
+                int64_t F = q->n_features, want = lacus__prep_width(&q->p, n->in_width);
+                if (q->p.kind != n->pp.kind || (q->p.kind != LACUS_PREP_DELAY && F != n->in_width) ||
+                    want != n->width || q->p.kind == LACUS_PREP_ONEHOT || q->p.delay_drop) {
+                    st = bad(err, path, "a prep node's members disagree with its kind or widths", (long long)i);
+                    lacus_prep_free(q);
+                } else {
+                    lacus_prep_free(n->prep);
+                    n->prep = q;
+                    n->pp = q->p;
+                }
+            }
+        } else if (n->kind == LACUS_NODE_ONLINE) {
+            n->op.n_features = n->in_width;
+            if (!(st = lacus_online_create(&n->op, &n->online, err)))
+                st = online_read(path, z, prefix, n, err);
         }
         if (st == LACUS_ERR_ARG) st = LACUS_ERR_FORMAT; /* invalid hyperparameters in the file */
     }

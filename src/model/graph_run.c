@@ -63,9 +63,7 @@ static void gather_row(const lacus_graph *g, int64_t c, int64_t t, const double 
 {
     int64_t col = 0, w;
     if (g->nodes[c].is_input) {
-        w = g->nodes[c].in_width;
-        for (int64_t e = 0; e < g->n_edges; e++)
-            if (g->edges[e].to == c) w -= g->nodes[g->edges[e].from].width;
+        w = lacus__graph_ext_width(g, c);
         memcpy(row, ext + t * w, (size_t)w * sizeof(double));
         col = w;
     }
@@ -102,9 +100,7 @@ static lacus_status check_inputs(lacus_graph *g, const lacus_seqs *const *inputs
         const lacus_seqs *s = inputs[k];
         char what[300];
         snprintf(what, sizeof what, "input %lld (node \"%s\")", (long long)k, g->nodes[i].name);
-        int64_t own = g->nodes[i].in_width;
-        for (int64_t e = 0; e < g->n_edges; e++)
-            if (g->edges[e].to == i) own -= g->nodes[g->edges[e].from].width;
+        int64_t own = lacus__graph_ext_width(g, i);
         lacus_status st = lacus__esn_check_seqs(&g->err, what, s, own);
         if (st) return st;
         if (first && (s->n_seqs != first->n_seqs))
@@ -144,8 +140,85 @@ static lacus_status ensure_initialized(lacus_graph *g, const lacus_seqs *const *
     return st;
 }
 
+/* A prep node over steps [t0, t1): MINMAX/ZSCORE row by row from its
+ * gathered input; DELAY from the gathered input at t, t - s, ..., which is
+ * computed here rather than by lacus_prep_transform so that it also works
+ * step by step (earlier rows of the parents are all known). */
+static lacus_status prep_rows(lacus_graph *g, int64_t c, int64_t t0, int64_t t1, const double *ext,
+                              double *const *out, double *in, double *y)
+{
+    lacus__node *n = &g->nodes[c];
+    const int64_t W = n->in_width;
+    if (n->pp.kind != LACUS_PREP_DELAY) {
+        for (int64_t t = t0; t < t1; t++) gather_row(g, c, t, ext, out, in + (t - t0) * W);
+        lacus_status st = lacus_prep_transform(n->prep, in, t1 - t0, W, y, n->width);
+        if (st) g->err = n->prep->err;
+        return st;
+    }
+    for (int64_t t = t0; t < t1; t++)
+        for (int64_t j = 0; j < n->pp.delay; j++) {
+            double *blk = y + (t - t0) * n->width + j * W;
+            int64_t s = t - j * n->pp.stride;
+            if (s >= 0) gather_row(g, c, s, ext, out, blk);
+            else memset(blk, 0, (size_t)W * sizeof(double));
+        }
+    return LACUS_OK;
+}
+
+static void reset_trained(lacus_graph *g)
+{
+    for (int64_t i = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].ridge) lacus_ridge_reset(g->nodes[i].ridge);
+        if (g->nodes[i].online) lacus_online_reset(g->nodes[i].online);
+    }
+}
+
+/* Fits prep node p (MINMAX/ZSCORE) on its input over every sequence,
+ * computing the nodes before it in the fit order (all of them already
+ * fitted: prep nodes are fitted in that order). */
+static lacus_status fit_prep(lacus_graph *g, int64_t p, const int64_t *order, const lacus_seqs **ext_of,
+                             const lacus_seqs **tgt_of, const lacus_seqs *ref, work *w)
+{
+    lacus__node *n = &g->nodes[p];
+    lacus_prep_reset(n->prep);
+    lacus_status st = LACUS_OK;
+    for (int64_t q = 0; q < ref->n_seqs && !st; q++) {
+        int64_t T = ref->n_steps[q];
+        for (int64_t i = 0; i < g->n_nodes; i++) {
+            if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w->out[i] = (double *)ext_of[i]->data[q];
+            if (tgt_of[i]) w->out[i] = (double *)tgt_of[i]->data[q];
+        }
+        for (int64_t k = 0; !st; k++) {
+            int64_t c = order[k];
+            lacus__node *m = &g->nodes[c];
+            const double *ext = ext_of[c] ? ext_of[c]->data[q] : NULL;
+            if (c == p) {
+                gather(g, c, T, ext, w->out, w->in);
+                if ((st = lacus_prep_partial_fit(n->prep, w->in, T, n->in_width, n->in_width)))
+                    g->err = n->prep->err;
+                break;
+            }
+            if (m->kind == LACUS_NODE_RESERVOIR) {
+                gather(g, c, T, ext, w->out, w->in);
+                if ((st = lacus_reservoir_run(m->res, w->in, T, 1, w->out[c]))) g->err = m->res->err;
+            } else if (m->kind == LACUS_NODE_PREP) {
+                st = prep_rows(g, c, 0, T, ext, w->out, w->in, w->out[c]);
+            }
+        }
+        if (st) lacus__prefix(&g->err, "sequence %lld, fitting prep node \"%s\": ", (long long)q, n->name);
+    }
+    return st;
+}
+
 lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
                              const lacus_seqs *const *targets, int64_t warmup)
+{
+    return lacus__graph_fit_ex(g, inputs, targets, warmup, NULL);
+}
+
+lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs,
+                                 const lacus_seqs *const *targets, int64_t warmup,
+                                 const lacus__graph_shard *shard)
 {
     lacus__clear(&g->err);
     if (!inputs || !targets) return lacus__fail(&g->err, LACUS_ERR_ARG, "inputs or targets is NULL");
@@ -169,7 +242,7 @@ lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
     for (int64_t i = 0; i < N && !ref; i++) ref = ext_of[i];
     int64_t j = 0;
     for (int64_t i = 0; i < N; i++) {
-        if (g->nodes[i].kind != LACUS_NODE_RIDGE) continue;
+        if (!lacus__graph_trained(g->nodes[i].kind)) continue;
         char what[300];
         snprintf(what, sizeof what, "targets %lld (node \"%s\")", (long long)j, g->nodes[i].name);
         const lacus_seqs *y = targets[j++];
@@ -190,7 +263,7 @@ lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
     for (int64_t k = 0; k < N; k++) pos[order[k]] = k;
     for (int64_t e = 0; e < g->n_edges; e++) {
         const lacus__edge *ed = &g->edges[e];
-        if (ed->delay > 0 && g->nodes[ed->from].kind != LACUS_NODE_RIDGE && pos[ed->from] > pos[ed->to]) {
+        if (ed->delay > 0 && !lacus__graph_trained(g->nodes[ed->from].kind) && pos[ed->from] > pos[ed->to]) {
             st = lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
                              "delayed edge %s -> %s: its source is computed after its child during "
                              "fit (only readouts, whose targets are known, may feed back)",
@@ -205,13 +278,22 @@ lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
                          (long long)warmup);
         goto done;
     }
-    for (int64_t i = 0; i < N; i++) {
-        own[i] = g->nodes[i].kind == LACUS_NODE_RESERVOIR;
-        if (g->nodes[i].ridge) lacus_ridge_reset(g->nodes[i].ridge);
-    }
+    for (int64_t i = 0; i < N; i++)
+        own[i] = g->nodes[i].kind == LACUS_NODE_RESERVOIR || g->nodes[i].kind == LACUS_NODE_PREP;
+    reset_trained(g);
     if ((st = work_alloc(g, &w, T_max, own))) goto done;
+    /* Prep statistics are fitted on every sequence, also when sharded
+     * (every rank holds them all): the same node on every rank. */
+    for (int64_t k = 0; k < N && !st; k++)
+        if (g->nodes[order[k]].kind == LACUS_NODE_PREP && g->nodes[order[k]].pp.kind != LACUS_PREP_DELAY)
+            st = fit_prep(g, order[k], order, ext_of, tgt_of, ref, &w);
+    if (st) goto done;
     for (int64_t q = 0; q < n_seqs && !st; q++) {
+        if (shard && q % shard->size != shard->rank) continue;
         int64_t T = ref->n_steps[q];
+        if (shard) /* the noise stream of a reservoir is named by the sequence, not the rank */
+            for (int64_t i = 0; i < N; i++)
+                if (g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)q;
         for (int64_t i = 0; i < N; i++) {
             if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w.out[i] = (double *)ext_of[i]->data[q];
             if (tgt_of[i]) w.out[i] = (double *)tgt_of[i]->data[q];
@@ -223,7 +305,15 @@ lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
             gather(g, c, T, ext_of[c] ? ext_of[c]->data[q] : NULL, w.out, w.in);
             if (n->kind == LACUS_NODE_RESERVOIR) {
                 if ((st = lacus_reservoir_run(n->res, w.in, T, 1, w.out[c]))) g->err = n->res->err;
-            } else if (T > warmup) {
+            } else if (n->kind == LACUS_NODE_PREP) {
+                st = prep_rows(g, c, 0, T, ext_of[c] ? ext_of[c]->data[q] : NULL, w.out, w.in, w.out[c]);
+            } else if (n->kind == LACUS_NODE_ONLINE && T > warmup) {
+                /* OnlineNode.fit: one learning step per row after warmup. */
+                st = lacus_online_partial_fit(n->online, w.in + warmup * n->in_width, n->in_width,
+                                              tgt_of[c]->data[q] + warmup * n->width, n->width,
+                                              T - warmup, NULL);
+                if (st) lacus__fail(&g->err, st, "%s", lacus_online_errmsg(n->online));
+            } else if (n->kind == LACUS_NODE_RIDGE && T > warmup) {
                 st = lacus_ridge_partial_fit(n->ridge, w.in + warmup * n->in_width, n->in_width,
                                              tgt_of[c]->data[q] + warmup * n->width, n->width,
                                              T - warmup);
@@ -231,8 +321,9 @@ lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
             }
             if (st) lacus__prefix(&g->err, "sequence %lld, node \"%s\": ", (long long)q, n->name);
         }
+        if (!st && shard) st = shard->after_seq(g, shard->user);
     }
-    for (int64_t i = 0; i < N && !st; i++) {
+    for (int64_t i = 0; i < N && !st && !shard; i++) {
         lacus__node *n = &g->nodes[i];
         if (n->kind != LACUS_NODE_RIDGE) continue;
         if ((st = lacus_ridge_solve(n->ridge))) {
@@ -270,6 +361,12 @@ static lacus_status run_node(lacus_graph *g, int64_t c, int64_t t0, int64_t t1, 
     lacus_status st = LACUS_OK;
     if (n->kind == LACUS_NODE_INPUT) {
         memcpy(w->out[c] + t0 * n->width, in, (size_t)((t1 - t0) * n->width) * sizeof(double));
+    } else if (n->kind == LACUS_NODE_PREP) {
+        st = prep_rows(g, c, t0, t1, ext, w->out, in, w->out[c] + t0 * n->width);
+    } else if (n->kind == LACUS_NODE_ONLINE) {
+        if ((st = lacus_online_predict(n->online, in, n->in_width, t1 - t0, w->out[c] + t0 * n->width,
+                                       n->width)))
+            lacus__fail(&g->err, st, "%s", lacus_online_errmsg(n->online));
     } else if (n->kind == LACUS_NODE_RESERVOIR) {
         if ((st = lacus_reservoir_run(n->res, in, t1 - t0, t0 == 0, w->out[c] + t0 * n->width)))
             g->err = n->res->err;
@@ -333,5 +430,106 @@ done:
     lacus__free(ext_of);
     lacus__free(order);
     lacus__free(own);
+    return st;
+}
+
+/* One learning step of online node c at row t of the sequence, output
+ * x W_new + b_old as ReservoirPy's _learning_step returns it. Wb is
+ * scratch of (n_features + 1) * n_outputs. */
+static lacus_status learn_row(lacus_graph *g, int64_t c, int64_t t, const double *ext, const double *y,
+                              work *w, double *Wb)
+{
+    lacus__node *n = &g->nodes[c];
+    const int64_t F = n->in_width, O = n->width;
+    double *x = w->in, *b_old = Wb + F * O, *out = w->out[c] + t * O;
+    gather_row(g, c, t, ext, w->out, x);
+    lacus_online_get_weights(n->online, Wb, b_old);
+    lacus_status st = lacus_online_step(n->online, x, y, NULL);
+    if (st) return lacus__fail(&g->err, st, "node \"%s\": %s", n->name, lacus_online_errmsg(n->online));
+    lacus_online_get_weights(n->online, Wb, NULL);
+    for (int64_t o = 0; o < O; o++) out[o] = 0.0;
+    for (int64_t f = 0; f < F; f++)
+        for (int64_t o = 0; o < O; o++) out[o] += x[f] * Wb[f * O + o];
+    for (int64_t o = 0; o < O; o++) out[o] += b_old[o];
+    return LACUS_OK;
+}
+
+lacus_status lacus_graph_partial_fit(lacus_graph *g, const lacus_seqs *const *inputs,
+                                     const lacus_seqs *const *targets,
+                                     double *const *const *outputs)
+{
+    lacus__clear(&g->err);
+    if (!inputs || !targets) return lacus__fail(&g->err, LACUS_ERR_ARG, "inputs or targets is NULL");
+    for (int64_t k = 0; k < lacus_graph_inputs(g, NULL, 0); k++)
+        if (!inputs[k]) return lacus__fail(&g->err, LACUS_ERR_ARG, "input %lld is NULL", (long long)k);
+    lacus_status st = ensure_initialized(g, inputs);
+    if (st) return st;
+    int64_t N = g->n_nodes, n_seqs, T_max, max_fo = 1;
+    for (int64_t i = 0; i < N; i++) {
+        lacus__node *n = &g->nodes[i];
+        if (n->ridge && !n->ridge->solved && !n->ridge->has_weights)
+            return lacus__fail(&g->err, LACUS_ERR_STATE, "node \"%s\": a ridge node must be trained "
+                               "(by fit) before partial_fit", n->name);
+        if (n->prep && !lacus_prep_is_fitted(n->prep))
+            return lacus__fail(&g->err, LACUS_ERR_STATE, "prep node \"%s\" is not fitted: fit the "
+                               "graph first", n->name);
+        if (n->online && (n->in_width + 1) * n->width > max_fo) max_fo = (n->in_width + 1) * n->width;
+    }
+    const lacus_seqs **ext_of = LACUS__ZNEW(const lacus_seqs *, N);
+    const lacus_seqs **tgt_of = LACUS__ZNEW(const lacus_seqs *, N);
+    int64_t *order = LACUS__NEW(int64_t, N);
+    int *own = LACUS__NEW(int, N);
+    double *Wb = LACUS__NEW(double, max_fo);
+    work w = {0};
+    if (!ext_of || !tgt_of || !order || !own || !Wb) {
+        st = lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = check_inputs(g, inputs, ext_of, &n_seqs, &T_max)) || (st = lacus__graph_order(g, 0, order)))
+        goto done;
+    const lacus_seqs *ref = NULL;
+    for (int64_t i = 0; i < N && !ref; i++) ref = ext_of[i];
+    int64_t j = 0;
+    for (int64_t i = 0; i < N; i++) {
+        if (!lacus__graph_trained(g->nodes[i].kind)) continue;
+        const lacus_seqs *y = targets[j++];
+        if (g->nodes[i].kind != LACUS_NODE_ONLINE) continue;
+        char what[300];
+        snprintf(what, sizeof what, "targets %lld (node \"%s\")", (long long)(j - 1), g->nodes[i].name);
+        if ((st = lacus__esn_check_seqs(&g->err, what, y, g->nodes[i].width))) goto done;
+        for (int64_t q = 0; q < n_seqs; q++)
+            if (y->n_seqs != n_seqs || y->n_steps[q] != ref->n_steps[q]) {
+                st = lacus__fail(&g->err, LACUS_ERR_SHAPE,
+                                 "%s: sequence %lld does not match the inputs' steps", what, (long long)q);
+                goto done;
+            }
+        tgt_of[i] = y;
+    }
+    for (int64_t i = 0; i < N; i++) own[i] = 1;
+    if ((st = work_alloc(g, &w, T_max, own))) goto done;
+    for (int64_t q = 0; q < n_seqs && !st; q++) {
+        int64_t T = ref->n_steps[q];
+        for (int64_t t = 0; t < T && !st; t++)
+            for (int64_t k = 0; k < N && !st; k++) {
+                int64_t c = order[k];
+                const double *ext = ext_of[c] ? ext_of[c]->data[q] : NULL;
+                if (tgt_of[c])
+                    st = learn_row(g, c, t, ext, tgt_of[c]->data[q] + t * g->nodes[c].width, &w, Wb);
+                else
+                    st = run_node(g, c, t, t + 1, ext, &w);
+                if (st) lacus__prefix(&g->err, "step %lld: ", (long long)t);
+            }
+        for (int64_t i = 0; i < N && !st; i++)
+            if (outputs && outputs[i] && outputs[i][q])
+                memcpy(outputs[i][q], w.out[i], (size_t)(T * g->nodes[i].width) * sizeof(double));
+        if (st) lacus__prefix(&g->err, "sequence %lld: ", (long long)q);
+    }
+done:
+    work_free(g, &w);
+    lacus__free(ext_of);
+    lacus__free(tgt_of);
+    lacus__free(order);
+    lacus__free(own);
+    lacus__free(Wb);
     return st;
 }

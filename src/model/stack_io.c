@@ -10,8 +10,10 @@
 #include "core/error.h"
 #include "model/model_file.h"
 #include "model/stack.h"
+#include "nodes/preprocess.h"
 
-lacus_status lacus_stack_save(const lacus_stack *s, const char *path, lacus_error *err)
+lacus_status lacus_stack_save_with_prep(const lacus_stack *s, const lacus_prep *input_prep,
+                                        const char *path, lacus_error *err)
 {
     if (!s || !path) return lacus__fail(err, LACUS_ERR_ARG, "stack or path is NULL");
     for (int64_t l = 0; l < s->n_layers; l++)
@@ -24,6 +26,7 @@ lacus_status lacus_stack_save(const lacus_stack *s, const char *path, lacus_erro
         cJSON_AddNumberToObject(man, "n_layers", (double)s->n_layers);
         cJSON_AddBoolToObject(man, "teacher_inputs", s->teacher_inputs);
         cJSON_AddItemToObject(man, "layers", layers);
+        if (input_prep) cJSON_AddStringToObject(man, "input_prep", lacus_prep_kind_name(input_prep->p.kind));
         for (int64_t l = 0; l < s->n_layers && ok; l++) {
             cJSON *lm = lacus__esn_manifest(s->layers[l]);
             ok = lm && cJSON_AddItemToArray(layers, lm);
@@ -42,12 +45,18 @@ lacus_status lacus_stack_save(const lacus_stack *s, const char *path, lacus_erro
         snprintf(prefix, sizeof prefix, "layer%lld/", (long long)l);
         st = lacus__esn_write_arrays(w, prefix, s->layers[l], err);
     }
+    if (!st && input_prep) st = lacus__prep_write(w, "input_prep/", input_prep, err);
     cJSON_free(json);
     if (st) {
         if (w) lacus_npz_writer_abort(w);
         return st;
     }
     return lacus_npz_writer_commit(w, err);
+}
+
+lacus_status lacus_stack_save(const lacus_stack *s, const char *path, lacus_error *err)
+{
+    return lacus_stack_save_with_prep(s, NULL, path, err);
 }
 
 static lacus_status bad(lacus_error *err, const char *path, const char *what)

@@ -23,4 +23,13 @@ struct lacus_prep {
 /* Allocates a and b (and chunk) for n features; fails with NOMEM. */
 lacus_status lacus__prep_alloc_stats(lacus_prep *p, int64_t n_features);
 
+/* The node's members inside an open archive, every name starting with
+ * prefix ("" for a file of its own): prefix + "manifest.json" and the
+ * statistics. Used by lacus_prep_save/load and by model files that carry
+ * preprocessing (graph prep nodes, an ESN's or stack's input_prep). */
+lacus_status lacus__prep_write(lacus_npz_writer *w, const char *prefix, const lacus_prep *p,
+                               lacus_error *err);
+lacus_status lacus__prep_read(const char *path, lacus_npz *z, const char *prefix, lacus_prep **out,
+                              lacus_error *err);
+
 #endif

@@ -10,6 +10,7 @@
  * with partial_fit (M2 is recovered as var n, exact to rounding). */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -52,47 +53,73 @@ static char *manifest(const lacus_prep *p)
     return s;
 }
 
-lacus_status lacus_prep_save(const lacus_prep *p, const char *path, lacus_error *err)
+/* The node's members under prefix ("" for a file of its own, "node3/" or
+ * "input_prep/" inside a model file): prefix + "manifest.json" and the
+ * statistics. */
+lacus_status lacus__prep_write(lacus_npz_writer *w, const char *prefix, const lacus_prep *p,
+                               lacus_error *err)
 {
-    if (!p || !path) return lacus__fail(err, LACUS_ERR_ARG, "node or path is NULL");
     if (!lacus_prep_is_fitted(p))
         return lacus__fail(err, LACUS_ERR_STATE, "the %s node is not fitted: nothing to save",
                            lacus_prep_kind_name(p->p.kind));
     char *json = manifest(p);
     if (!json) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory writing the manifest");
-    lacus_npz_writer *w = NULL;
-    lacus_status st = lacus_npz_writer_open(path, 1, &w, err);
-    if (st) {
-        cJSON_free(json);
-        return st;
-    }
-    st = lacus_npz_writer_add_bytes(w, "manifest.json", json, strlen(json), err);
+    char key[256];
+    snprintf(key, sizeof key, "%smanifest.json", prefix);
+    lacus_status st = lacus_npz_writer_add_bytes(w, key, json, strlen(json), err);
     cJSON_free(json);
     double *var = NULL;
     const int64_t F = p->n_features;
     lacus_ndarray a;
     if (!st && p->p.kind == LACUS_PREP_MINMAX) {
         a = vec(F, p->a);
-        if (!(st = lacus_npz_writer_add(w, "data_min", &a, err))) {
+        snprintf(key, sizeof key, "%sdata_min", prefix);
+        if (!(st = lacus_npz_writer_add(w, key, &a, err))) {
             a = vec(F, p->b);
-            st = lacus_npz_writer_add(w, "data_max", &a, err);
+            snprintf(key, sizeof key, "%sdata_max", prefix);
+            st = lacus_npz_writer_add(w, key, &a, err);
         }
     } else if (!st && p->p.kind == LACUS_PREP_ZSCORE) {
         if (!(var = LACUS__NEW(double, 2 * F))) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory");
         else {
             lacus_prep_get_stats(p, var + F, var, NULL); /* var, then the mean */
             a = vec(F, var + F);
-            if (!(st = lacus_npz_writer_add(w, "mean", &a, err))) {
+            snprintf(key, sizeof key, "%smean", prefix);
+            if (!(st = lacus_npz_writer_add(w, key, &a, err))) {
                 a = vec(F, var);
-                st = lacus_npz_writer_add(w, "var", &a, err);
+                snprintf(key, sizeof key, "%svar", prefix);
+                st = lacus_npz_writer_add(w, key, &a, err);
+            }
+            /* The accumulators themselves (shift K, mean of x - K, M2), so
+             * that a loaded node transforms bit for bit as the saved one:
+             * mean and var alone give the same numbers only to rounding. */
+            const double *acc[3] = {p->shift, p->a, p->b};
+            const char *names[3] = {"acc_shift", "acc_mean", "acc_m2"};
+            for (int k = 0; k < 3 && !st; k++) {
+                a = vec(F, acc[k]);
+                snprintf(key, sizeof key, "%s%s", prefix, names[k]);
+                st = lacus_npz_writer_add(w, key, &a, err);
             }
         }
     } else if (!st && p->p.kind == LACUS_PREP_ONEHOT) {
         a = vec(p->n_cats, p->cats);
-        st = lacus_npz_writer_add(w, "categories", &a, err);
+        snprintf(key, sizeof key, "%scategories", prefix);
+        st = lacus_npz_writer_add(w, key, &a, err);
     }
     lacus__free(var);
-    if (st) {
+    return st;
+}
+
+lacus_status lacus_prep_save(const lacus_prep *p, const char *path, lacus_error *err)
+{
+    if (!p || !path) return lacus__fail(err, LACUS_ERR_ARG, "node or path is NULL");
+    if (!lacus_prep_is_fitted(p))
+        return lacus__fail(err, LACUS_ERR_STATE, "the %s node is not fitted: nothing to save",
+                           lacus_prep_kind_name(p->p.kind));
+    lacus_npz_writer *w = NULL;
+    lacus_status st = lacus_npz_writer_open(path, 1, &w, err);
+    if (st) return st;
+    if ((st = lacus__prep_write(w, "", p, err))) {
         lacus_npz_writer_abort(w);
         return st;
     }
@@ -101,20 +128,27 @@ lacus_status lacus_prep_save(const lacus_prep *p, const char *path, lacus_error 
 
 typedef struct {
     const char *path;
+    const char *prefix; /* of every member name */
     lacus_error *err;
 } loader;
 
+static const char *mname(const loader *L, const char *name, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s", L->prefix, name);
+    return buf;
+}
+
 static lacus_status bad(loader *L, const char *what)
 {
-    return lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: manifest.json: %s", L->path, what);
+    return lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: %smanifest.json: %s", L->path, L->prefix, what);
 }
 
 static lacus_status num(loader *L, const cJSON *m, const char *key, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, key);
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: manifest.json: key \"%s\" is missing "
-                           "or not a finite number", L->path, key);
+        return lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: %smanifest.json: key \"%s\" is missing "
+                           "or not a finite number", L->path, L->prefix, key);
     *out = v->valuedouble;
     return LACUS_OK;
 }
@@ -123,7 +157,8 @@ static lacus_status num(loader *L, const cJSON *m, const char *key, double *out)
 static lacus_status member(loader *L, lacus_npz *z, const char *name, int64_t n, double *dst)
 {
     lacus_ndarray a = {0};
-    lacus_status st = lacus_npz_read(z, name, &a, L->err);
+    char key[256];
+    lacus_status st = lacus_npz_read(z, mname(L, name, key, sizeof key), &a, L->err);
     if (!st) st = lacus_ndarray_to_f64(&a, L->err);
     if (!st && (a.ndim != 1 || a.shape[0] != n))
         st = lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: member %s has the wrong shape: expected "
@@ -173,7 +208,7 @@ static lacus_status build(loader *L, const cJSON *m, lacus_npz *z, lacus_prep **
         return bad(L, "a fitted node needs n_features >= 1 and n_samples >= 1");
     lacus_prep *q = NULL;
     if ((st = lacus_prep_create(&p, &q, L->err))) {
-        lacus__prefix(L->err, "%s: manifest.json: ", L->path);
+        lacus__prefix(L->err, "%s: %smanifest.json: ", L->path, L->prefix);
         return LACUS_ERR_FORMAT;
     }
     q->n_samples = (int64_t)n;
@@ -184,7 +219,8 @@ static lacus_status build(loader *L, const cJSON *m, lacus_npz *z, lacus_prep **
          * gigabytes. */
         lacus_ndarray probe = {0};
         const char *first = p.kind == LACUS_PREP_MINMAX ? "data_min" : "mean";
-        if (!(st = lacus_npz_read(z, first, &probe, L->err)) && (probe.ndim != 1 || probe.shape[0] != F))
+        char key[256];
+        if (!(st = lacus_npz_read(z, mname(L, first, key, sizeof key), &probe, L->err)) && (probe.ndim != 1 || probe.shape[0] != F))
             st = lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: member %s has the wrong shape: expected "
                              "(%lld,) from n_features", L->path, first, (long long)F);
         lacus_ndarray_free(&probe);
@@ -205,10 +241,21 @@ static lacus_status build(loader *L, const cJSON *m, lacus_npz *z, lacus_prep **
                                      (long long)j);
                 q->b[j] *= n; /* M2 */
             }
+            /* Newer files carry the exact accumulators too; older ones load from mean and var. */
+            char k2[256];
+            if (!st && lacus_npz_has(z, mname(L, "acc_m2", k2, sizeof k2))) {
+                if (!(st = member(L, z, "acc_shift", F, q->shift)) && !(st = member(L, z, "acc_mean", F, q->a)))
+                    st = member(L, z, "acc_m2", F, q->b);
+                for (int64_t j = 0; j < F && !st; j++)
+                    if (q->b[j] < 0)
+                        st = lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: acc_m2[%lld] is negative", L->path,
+                                         (long long)j);
+            }
         }
     } else if (p.kind == LACUS_PREP_ONEHOT) {
         lacus_ndarray a = {0};
-        if (!(st = lacus_npz_read(z, "categories", &a, L->err)) &&
+        char key[256];
+        if (!(st = lacus_npz_read(z, mname(L, "categories", key, sizeof key), &a, L->err)) &&
             !(st = lacus_ndarray_to_f64(&a, L->err))) {
             if (a.ndim != 1 || a.shape[0] < 1)
                 st = lacus__fail(L->err, LACUS_ERR_FORMAT, "%s: categories must be a non-empty 1-D array",
@@ -240,26 +287,33 @@ static lacus_status build(loader *L, const cJSON *m, lacus_npz *z, lacus_prep **
     return LACUS_OK;
 }
 
-lacus_status lacus_prep_load(const char *path, lacus_prep **out, lacus_error *err)
+lacus_status lacus__prep_read(const char *path, lacus_npz *z, const char *prefix, lacus_prep **out,
+                              lacus_error *err)
 {
-    if (!path || !out) return lacus__fail(err, LACUS_ERR_ARG, "path or out is NULL");
     *out = NULL;
     lacus_error local;
-    loader L = {path, err ? err : &local};
-    lacus_npz *z = NULL;
-    lacus_status st = lacus_npz_open(path, &z, L.err);
-    if (st) return st;
+    loader L = {path, prefix, err ? err : &local};
     void *buf = NULL;
     size_t len = 0;
-    if ((st = lacus_npz_read_bytes(z, "manifest.json", &buf, &len, L.err))) {
-        lacus_npz_close(z);
-        return st;
-    }
+    char key[256];
+    lacus_status st = lacus_npz_read_bytes(z, mname(&L, "manifest.json", key, sizeof key), &buf, &len, L.err);
+    if (st) return st;
     cJSON *m = cJSON_ParseWithLength(buf, len);
     lacus_free(buf);
     if (!m || !cJSON_IsObject(m)) st = bad(&L, "not a JSON object");
     else st = build(&L, m, z, out);
     cJSON_Delete(m);
+    return st;
+}
+
+lacus_status lacus_prep_load(const char *path, lacus_prep **out, lacus_error *err)
+{
+    if (!path || !out) return lacus__fail(err, LACUS_ERR_ARG, "path or out is NULL");
+    *out = NULL;
+    lacus_npz *z = NULL;
+    lacus_status st = lacus_npz_open(path, &z, err);
+    if (st) return st;
+    st = lacus__prep_read(path, z, "", out, err);
     lacus_npz_close(z);
     return st;
 }

@@ -116,7 +116,7 @@ bad missingfile 1 "nothere.npy" '{"input": "nothere.npy", "target": "mg.npy", "o
 bad layershape 1 "layer 1 targets: sequence 0 has 300 steps, its input 600" \
     '{"model": "stack", "input": "mg.npy", "output": "m.npz", "layers": [{"target": "mg.npy"}, {"target": "mg300.npy"}]}'
 G='"model": "graph", "input": "mg.npy", "output": "m.npz"'
-bad gkind 2 'gkind.json: nodes[0]: kind "lstm": expected input, reservoir or ridge' \
+bad gkind 2 'gkind.json: nodes[0]: kind "lstm": expected input, reservoir, ridge, prep or online' \
     "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"lstm\"}], \"edges\": []}"
 bad gedge 2 'gedge.json: edges[0]: no node named "b"' \
     "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"reservoir\"}], \"edges\": [[\"a\", \"b\"]]}"

@@ -71,7 +71,7 @@ bad intopt "intopt.json: space.units: an integer option takes \"int\" or \"choic
     "{$V, \"space\": {\"units\": [\"uniform\", 10, 100]}}"
 bad range "range.json: space: search dimension 0: bad range" \
     "{$V, \"space\": {\"ridge\": [\"log-uniform\", 0, 1]}}"
-bad noconfig "noconfig.json: config: the ESN config file is required" '{"space": {}}'
+bad noconfig "noconfig.json: config: the model config file (esn, stack or graph) is required" '{"space": {}}'
 bad method "method.json: method: expected \"tpe\" or \"random\"" \
     "{$V, \"space\": {\"sr\": [\"uniform\", 0.1, 1]}, \"method\": \"grid\"}"
 finish

@@ -20,6 +20,19 @@ u_test. One .npz per case in tests/fixtures/graph/:
   outputs of readout j on u_test), ridge, warmup
 
     /work/refenv/bin/python tests/ref/make_graph_fixtures.py
+    /work/refenv/bin/python tests/ref/make_graph_fixtures.py online
+
+The second form writes only the online-readout cases (RLS/LMS nodes in a
+Model) to tests/fixtures/graph2/, from their own seed, so the first set is
+not regenerated:
+  online_fit_<m>   r0 >> node, Model.fit(u, y, warmup) (forced teaching,
+                   OnlineNode.fit: one learning step per row after warmup),
+                   then run on u_test: Wout0, bout0, pred0
+  online_partial   [in, r0] >> rls >> r1 >> lms: Model.partial_fit on u
+                   (the model's output, lms, at every step: train_lms), reset,
+                   a second partial_fit on u_test (train2_lms), then the weights:
+                   Wout_rls, bout_rls, Wout_lms, bout_lms. y_rls, y_lms, and
+                   y2_rls, y2_lms are the targets.
 """
 import os
 
@@ -122,6 +135,48 @@ def delay():  # u >> r0 >> ro, and ro's output reaches r0 three steps late
     save("delay", model, [ro], [target(6, 1)], [0], a)
 
 
+def online_cases():
+    from reservoirpy.nodes import LMS, RLS
+    global rng
+    rng = np.random.default_rng(11)
+    out = os.path.join(os.path.dirname(__file__), "..", "fixtures", "graph2")
+    os.makedirs(out, exist_ok=True)
+    y0 = target(7, 2)
+    for m, node in (("rls", RLS(alpha=1e-3, name="rls")), ("lms", LMS(learning_rate=0.02, name="lms"))):
+        a = {}
+        r0 = reservoir(30, I, 0.5, a)
+        model = r0 >> node
+        model.fit(u, y0, warmup=WARMUP)
+        model.reset()
+        pred = model.run(u_test)
+        a.update({"u": u, "u_test": u_test, "warmup": np.int64(WARMUP), "y0": y0,
+                  "Wout0": node.Wout, "bout0": np.ravel(node.bias), "pred0": pred})
+        np.savez(os.path.join(out, f"online_fit_{m}.npz"), **a)
+        print(f"online_fit_{m}", node.Wout[:2, 0], pred[:2, 0])
+    a = {}
+    inp = Input(name="in")
+    r0 = reservoir(25, I, 0.6, a)
+    r1 = reservoir(15, 2, 0.4, a)
+    rls, lms = RLS(alpha=1e-2, forgetting=0.999, name="rls"), LMS(learning_rate=0.05, name="lms")
+    model = (inp >> r0) & ([inp, r0] >> rls) & (rls >> r1 >> lms)
+    yr, yl = target(8, 2), target(9, 1)
+    t2 = np.arange(T, T + TT)
+    yr2 = 0.7 * np.stack([np.sin(0.11 * (t2 + 10 + j)) * np.cos(0.053 * t2) for j in range(2)], axis=1)
+    yl2 = 0.7 * np.sin(0.11 * (t2 + 11))[:, None] * np.cos(0.053 * t2)[:, None]
+    o1 = model.partial_fit(u, {"rls": yr, "lms": yl})
+    model.reset()
+    o2 = model.partial_fit(u_test, {"rls": yr2, "lms": yl2})
+    a.update({"u": u, "u_test": u_test, "y_rls": yr, "y_lms": yl, "y2_rls": yr2, "y2_lms": yl2,
+              "train_lms": o1, "train2_lms": o2, "Wout_rls": rls.Wout, "bout_rls": np.ravel(rls.bias),
+              "Wout_lms": lms.Wout, "bout_lms": np.ravel(lms.bias)})
+    np.savez(os.path.join(out, "online_partial.npz"), **a)
+    print("online_partial", o2[-3:, 0], lms.Wout[:2, 0])
+
+
+import sys
+if sys.argv[1:] == ["online"]:
+    online_cases()
+    sys.exit(0)
 os.makedirs(OUT, exist_ok=True)
 for case in (chain, merge, deep, feedback, hierarchical, delay):
     case()
