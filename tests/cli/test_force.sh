@@ -1,0 +1,38 @@
+#!/bin/bash
+# full-FORCE through the lacus command: fit --full-force writes a model whose
+# run reproduces the task network, prints its learning report, and bad
+# settings are refused with a clear message and no model file.
+. "$(dirname "$0")/lib.sh"
+
+expect_ok "generate" "$LACUS" data mso2 --steps 1500 --output s.npy
+
+expect_ok "full-FORCE fit" "$LACUS" fit --input s.npy --target s.npy --full-force --units 60 \
+    --sr 1.5 --lr 0.1 --warmup 20 --output ff.npz
+grep -q "full-FORCE: [0-9]* RLS steps; recurrent-current error" out.txt ||
+    { echo "FAIL: no full-FORCE report"; cat out.txt; failed=$((failed + 1)); }
+# 1500 steps, the first 20 only run (warm-up): 1480 RLS steps, at t = 20..1499.
+grep -q "full-FORCE: 1480 RLS steps" out.txt ||
+    { echo "FAIL: wrong number of RLS steps"; cat out.txt; failed=$((failed + 1)); }
+# The error of the last tenth must be below that of the first tenth.
+awk '/recurrent-current error/ { a = $7; b = $11; exit !(b + 0 < a + 0) }' out.txt ||
+    { echo "FAIL: the recurrent-current error did not shrink"; cat out.txt; failed=$((failed + 1)); }
+expect_ok "run the full-FORCE model" "$LACUS" run --model ff.npz --input s.npy --output p.npy
+[ -s p.npy ] || { echo "FAIL: no predictions"; failed=$((failed + 1)); }
+expect_ok "run again: same bytes" "$LACUS" run --model ff.npz --input s.npy --output p2.npy
+cmp -s p.npy p2.npy || { echo "FAIL: two runs of the saved model differ"; failed=$((failed + 1)); }
+
+expect_fail "--force with --full-force" 2 "choose one" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --force --full-force --output out.npz
+expect_fail "--ff-init unknown" 2 "--ff-init" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --full-force --ff-init random --output out.npz
+expect_fail "--full-force with --online" 2 "--online" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --full-force --online rls --output out.npz
+expect_fail "alpha <= 0" 1 "alpha" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --full-force --alpha 0 --output out.npz
+expect_fail "forgetting > 1" 1 "forgetting" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --full-force --forgetting 1.5 --output out.npz
+expect_fail "noise is not supported" 1 "noise" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --full-force --noise-rc 0.01 --output out.npz
+expect_fail "nothing to learn" 1 "nothing to learn" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --full-force --warmup 5000 --output out.npz
+finish
