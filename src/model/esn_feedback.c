@@ -68,8 +68,7 @@ lacus_status lacus__feedback_run(lacus_esn *m, const lacus_seqs *inputs, double 
         lacus__run_ws_seed(&ws, r, call, (uint64_t)i);
         for (int64_t t = 0; t < inputs->n_steps[i] && !st; t++) {
             memcpy(row, inputs->data[i] + t * I, (size_t)I * sizeof(double));
-            lacus__lane lane = {&ws, x, row, I + O, state, N};
-            lacus__reservoir_steps(r, &lane, 1, 1, xi, 1);
+            lacus__esn_loop_step(r, &ws, x, row, I + O, state, N, xi);
             double *y = outputs[i] + t * O;
             st = lacus_ridge_predict(m->readout, state, N, 1, y, O);
             for (int64_t o = 0; !st && o < O; o++)
