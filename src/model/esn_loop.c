@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/esn.h"
+#include "linalg/blas.h"
 #include "nodes/activation.h"
 
 /* a + b * c, fused exactly where the reservoir kernel fuses it
@@ -75,3 +76,19 @@ void lacus__esn_loop_step(const lacus_reservoir *r, lacus__run_ws *ws, double *x
     lacus__reservoir_steps(r, &lane, 1, 1, scratch, 0);
 }
 
+
+/* y = b + x Wout for one row: the same dgemm call, with the same arguments,
+ * that lacus_ridge_predict's single tile makes (so the same bits), but
+ * without the OpenMP region it opens around it: in a closed loop that
+ * region, and its barrier, came once per step. The caller holds BLAS
+ * serial (lacus__blas_serial_begin) for the whole loop. */
+void lacus__esn_loop_readout(const lacus_ridge *rd, const double *x, double *y)
+{
+    int64_t F = rd->p.n_features, O = rd->p.n_outputs;
+    memcpy(y, rd->b, (size_t)O * sizeof *y);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, (int)O, (int)F, 1.0, x, (int)F,
+                rd->Wout, (int)O, 1.0, y, (int)O);
+}
+
+int lacus__esn_loop_begin(void) { return lacus__blas_serial_begin(); }
+void lacus__esn_loop_end(int saved) { lacus__blas_serial_end(saved); }
