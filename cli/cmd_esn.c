@@ -89,6 +89,8 @@ int cmd_fit(int argc, char **argv)
     const char *ff_init = "W";
     double alpha = 1.0, forgetting = 1.0;
     const char *online = NULL;
+    lacus_ip_params ipp = lacus_ip_params_default();
+    int64_t ip_epochs = 0;
     opt table[] = {
         {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
         {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
@@ -99,6 +101,12 @@ int cmd_fit(int argc, char **argv)
                                               "weights J by RLS from a target-driven copy, then the "
                                               "readout (implies --feedback)"},
         {"ff-init", OPT_STRING, &ff_init, "--full-force: J(0) = W (the driven net's) | zero"},
+        {"ip-epochs", OPT_INT, &ip_epochs, "intrinsic plasticity of the reservoir on the inputs "
+                                           "before the readout, this many passes (0: off; needs "
+                                           "--lr 1, tanh or sigmoid)"},
+        {"ip-eta", OPT_DOUBLE, &ipp.eta, "--ip-epochs: learning rate"},
+        {"ip-mu", OPT_DOUBLE, &ipp.mu, "--ip-epochs: target mean (sigmoid: > 0)"},
+        {"ip-sigma", OPT_DOUBLE, &ipp.sigma, "--ip-epochs: target standard deviation (tanh)"},
         {"online", OPT_STRING, &online, "train the readout online: rls | lms (ReservoirPy's "
                                         "RLS/LMS partial_fit) instead of ridge"},
         {"alpha", OPT_DOUBLE, &alpha, "FORCE, full-FORCE and --online rls: P(0) = I / alpha; --online lms: "
@@ -171,6 +179,18 @@ int cmd_fit(int argc, char **argv)
         op.forgetting = forgetting;
     }
     double t0 = cli_now();
+    if (ip_epochs < 0) {
+        cli_error("--ip-epochs %lld: must be >= 0", (long long)ip_epochs);
+        rc = 2;
+        goto done;
+    }
+    if (ip_epochs > 0) {
+        ipp.res.activation = p.reservoir.activation;
+        if (lacus_esn_fit_ip(m, &X.s, &ipp, ip_epochs, NULL, NULL)) {
+            cli_error("fit: %s", lacus_esn_errmsg(m));
+            goto done;
+        }
+    }
     lacus_full_force_report rep = {0};
     if (force        ? lacus_esn_force(m, &X.s, &Y.s, alpha, forgetting)
         : full_force ? lacus_esn_full_force(m, &X.s, &Y.s, &fp, &rep)

@@ -35,4 +35,26 @@ expect_fail "noise is not supported" 1 "noise" out.npz \
     "$LACUS" fit --input s.npy --target s.npy --full-force --noise-rc 0.01 --output out.npz
 expect_fail "nothing to learn" 1 "nothing to learn" out.npz \
     "$LACUS" fit --input s.npy --target s.npy --full-force --warmup 5000 --output out.npz
+
+# Intrinsic plasticity before the readout (lacus_esn_fit_ip): the plastic
+# reservoir is what the model file holds.
+expect_ok "fit with IP" "$LACUS" fit --input s.npy --target s.npy --units 40 --lr 1 --sr 0.9 \
+    --ip-epochs 2 --ip-eta 0.005 --ip-sigma 0.3 --output ip.npz
+expect_ok "fit without IP" "$LACUS" fit --input s.npy --target s.npy --units 40 --lr 1 --sr 0.9 \
+    --output noip.npz
+expect_ok "run IP model" "$LACUS" run --model ip.npz --input s.npy --output ip1.npy
+expect_ok "run IP model again" "$LACUS" run --model ip.npz --input s.npy --output ip2.npy
+expect_ok "run plain model" "$LACUS" run --model noip.npz --input s.npy --output noip.npy
+cmp -s ip1.npy ip2.npy || { echo "FAIL: two runs of the saved IP model differ"; failed=$((failed + 1)); }
+cmp -s ip1.npy noip.npy && { echo "FAIL: IP changed nothing"; failed=$((failed + 1)); }
+expect_fail "IP needs lr = 1" 1 "lr = 1" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --ip-epochs 1 --lr 0.5 --output out.npz
+expect_fail "IP: negative epochs" 2 "--ip-epochs" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --ip-epochs -1 --output out.npz
+expect_fail "IP: bad eta" 1 "eta" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --ip-epochs 1 --ip-eta -1 --output out.npz
+expect_fail "IP: relu" 1 "activation" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --ip-epochs 1 --activation relu --output out.npz
+expect_fail "IP with feedback" 1 "feedback" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --ip-epochs 1 --feedback --output out.npz
 finish
