@@ -15,8 +15,11 @@ times (steps * dt * lambda_max).
           dt = 0.25 (ETDRK4, lacus data kuramoto-sivashinsky), one reservoir;
           lambda_max = 0.043 [unverified: the value quoted for L = 22 by
           Pathak et al. 2018 / Edson et al.].
+  mg      Mackey-Glass tau = 17 (lacus data mackey-glass = ReservoirPy's
+          mackey_glass), N = 1000, NRMSE84 in closed loop over 20 starting
+          points (Jaeger & Haas 2004's measure; their log10 NRMSE84 ~ -4.2).
 
-    /work/refenv/bin/python bench/anchor_chaos.py --lacus build/lacus [--only lorenz|ks] [--seeds 5]
+    /work/refenv/bin/python bench/anchor_chaos.py --lacus build/lacus [--only lorenz|ks|mg] [--seeds 5]
 
 Prints one `anchor ...` line per system, implementation and seed, with
 seconds, the 1-minute load average and the VPT, then the median per side.
@@ -38,6 +41,9 @@ KS = dict(data=["kuramoto-sivashinsky", "--steps", "9000", "--set", "N=64", "--s
           skip=0, train=6000, warm=100, K=800, dt=0.25, lyap=0.043,
           hp=dict(units=1000, lr=1.0, sr=0.6, input_scaling=0.5, rc_connectivity=0.005,
                   input_connectivity=1.0, ridge=1e-5, warmup=100))
+MG = dict(data=["mackey-glass", "--steps", "10000"], train=8000, warm=200, horizon=84, trials=20,
+          hp=dict(units=1000, lr=0.3, sr=1.25, input_scaling=1.0, rc_connectivity=0.01,
+                  input_connectivity=1.0, ridge=1e-7, warmup=200))
 EPS = 0.5
 SEED = 42
 
@@ -114,10 +120,62 @@ def anchor(name, cfg, binary, tmp, seeds):
               flush=True)
 
 
+def mg_anchor(cfg, binary, tmp, seeds):
+    """Jaeger & Haas (2004) style NRMSE84: from `trials` starting points in
+    the test part, warm up on the `warm` true steps before each, generate
+    84 steps in closed loop, and pool the error of the 84th step:
+    NRMSE84 = sqrt(mean_trials (yhat_84 - y_84)^2 / var(series))."""
+    path = os.path.join(tmp, "mg.npy")
+    subprocess.run([binary, "data", *cfg["data"], "--output", path], check=True,
+                   capture_output=True)
+    s = np.load(path)
+    u, y = s[:cfg["train"]], s[1:cfg["train"] + 1]
+    H, W = cfg["horizon"], cfg["warm"]
+    starts = [cfg["train"] + W + k * 80 for k in range(cfg["trials"])]
+    starts = [t for t in starts if t + H <= len(s)]
+    var = float(np.var(s))
+    for seed in range(SEED, SEED + seeds):
+        for impl in ("reservoirpy", "lacus"):
+            t0 = time.perf_counter()
+            errs = []
+            if impl == "reservoirpy":
+                from reservoirpy.nodes import Reservoir, Ridge
+                hp = cfg["hp"]
+                res = Reservoir(hp["units"], lr=hp["lr"], sr=hp["sr"],
+                                input_scaling=hp["input_scaling"],
+                                rc_connectivity=hp["rc_connectivity"],
+                                input_connectivity=hp["input_connectivity"], seed=seed)
+                esn = res >> Ridge(ridge=hp["ridge"])
+                esn.fit(u, y, warmup=hp["warmup"])
+                for t in starts:
+                    res.reset()
+                    yk = esn.run(s[t - W:t])[-1]
+                    for _ in range(1, H):
+                        yk = esn(yk)
+                    errs.append(float(yk[0] - s[t + H - 1, 0]))
+            else:
+                out, _ = lacus_forecast(binary, cfg["hp"], u, y, s[starts[0] - W:starts[0]], H, tmp,
+                                        seed)
+                errs.append(float(out[H - 1, 0] - s[starts[0] + H - 1, 0]))
+                model = os.path.join(tmp, "m.npz")
+                for t in starts[1:]:
+                    np.save(os.path.join(tmp, "warm.npy"), s[t - W:t])
+                    pred = os.path.join(tmp, "gen.npy")
+                    subprocess.run([binary, "run", "--model", model, "--input",
+                                    os.path.join(tmp, "warm.npy"), "--generate", str(H),
+                                    "--output", pred], check=True, capture_output=True)
+                    errs.append(float(np.load(pred)[H - 1, 0] - s[t + H - 1, 0]))
+            nrmse = float(np.sqrt(np.mean(np.square(errs)) / var))
+            print(f"anchor system=mackey-glass impl={impl} seed={seed} units={cfg['hp']['units']} "
+                  f"trials={len(errs)} nrmse84={nrmse:.3g} log10_nrmse84={np.log10(nrmse):.2f} "
+                  f"seconds={time.perf_counter() - t0:.3g} load1={os.getloadavg()[0]:.2f}",
+                  flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lacus", default="build/lacus")
-    ap.add_argument("--only", choices=["lorenz", "ks"])
+    ap.add_argument("--only", choices=["lorenz", "ks", "mg"])
     ap.add_argument("--seeds", type=int, default=5, help="reservoirs per side (seeds 42, 43, ...)")
     a = ap.parse_args()
 
@@ -125,6 +183,8 @@ def main():
         for name, cfg in (("lorenz", LORENZ), ("ks", KS)):
             if a.only in (None, name):
                 anchor(name, cfg, os.path.abspath(a.lacus), tmp, a.seeds)
+        if a.only in (None, "mg"):
+            mg_anchor(MG, os.path.abspath(a.lacus), tmp, a.seeds)
 
 
 if __name__ == "__main__":
