@@ -91,6 +91,8 @@ int cmd_fit(int argc, char **argv)
     const char *online = NULL;
     lacus_ip_params ipp = lacus_ip_params_default();
     int64_t ip_epochs = 0;
+    lacus_plasticity_params lpp = lacus_plasticity_params_default();
+    const char *local_rule = "none";
     opt table[] = {
         {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
         {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
@@ -107,6 +109,13 @@ int cmd_fit(int argc, char **argv)
         {"ip-eta", OPT_DOUBLE, &ipp.eta, "--ip-epochs: learning rate"},
         {"ip-mu", OPT_DOUBLE, &ipp.mu, "--ip-epochs: target mean (sigmoid: > 0)"},
         {"ip-sigma", OPT_DOUBLE, &ipp.sigma, "--ip-epochs: target standard deviation (tanh)"},
+        {"local-rule", OPT_STRING, &local_rule, "local plasticity of W on the inputs before the "
+                                                "readout: none | hebbian | anti-hebbian | oja | "
+                                                "anti-oja | bcm (needs --lr 1)"},
+        {"local-eta", OPT_DOUBLE, &lpp.eta, "--local-rule: learning rate"},
+        {"local-epochs", OPT_INT, &lpp.epochs, "--local-rule: passes over the inputs"},
+        {"local-sr", OPT_DOUBLE, &lpp.sr_after, "--local-rule: rescale W to this spectral radius "
+                                                "afterwards (0: off)"},
         {"online", OPT_STRING, &online, "train the readout online: rls | lms (ReservoirPy's "
                                         "RLS/LMS partial_fit) instead of ridge"},
         {"alpha", OPT_DOUBLE, &alpha, "FORCE, full-FORCE and --online rls: P(0) = I / alpha; --online lms: "
@@ -187,6 +196,18 @@ int cmd_fit(int argc, char **argv)
     if (ip_epochs > 0) {
         ipp.res.activation = p.reservoir.activation;
         if (lacus_esn_fit_ip(m, &X.s, &ipp, ip_epochs, NULL, NULL)) {
+            cli_error("fit: %s", lacus_esn_errmsg(m));
+            goto done;
+        }
+    }
+    if (strcmp(local_rule, "none")) {
+        if (lacus_plasticity_rule_parse(local_rule, &lpp.rule)) {
+            cli_error("--local-rule \"%s\": expected none, hebbian, anti-hebbian, oja, anti-oja "
+                      "or bcm", local_rule);
+            rc = 2;
+            goto done;
+        }
+        if (lacus_esn_fit_local(m, &X.s, &lpp, 0)) {
             cli_error("fit: %s", lacus_esn_errmsg(m));
             goto done;
         }

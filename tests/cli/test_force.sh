@@ -57,4 +57,18 @@ expect_fail "IP: relu" 1 "activation" out.npz \
     "$LACUS" fit --input s.npy --target s.npy --ip-epochs 1 --activation relu --output out.npz
 expect_fail "IP with feedback" 1 "feedback" out.npz \
     "$LACUS" fit --input s.npy --target s.npy --ip-epochs 1 --feedback --output out.npz
+
+# Local plasticity of W before the readout (lacus_esn_fit_local).
+expect_ok "fit with Oja" "$LACUS" fit --input s.npy --target s.npy --units 40 --lr 1 --sr 0.9 \
+    --local-rule oja --local-eta 0.01 --local-epochs 2 --output oja.npz
+expect_ok "run Oja model" "$LACUS" run --model oja.npz --input s.npy --output oja1.npy
+expect_ok "run Oja model again" "$LACUS" run --model oja.npz --input s.npy --output oja2.npy
+cmp -s oja1.npy oja2.npy || { echo "FAIL: two runs of the saved Oja model differ"; failed=$((failed + 1)); }
+cmp -s oja1.npy noip.npy && { echo "FAIL: Oja changed nothing"; failed=$((failed + 1)); }
+expect_fail "local rule unknown" 2 "--local-rule" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --lr 1 --local-rule hebb --output out.npz
+expect_fail "local rule needs lr = 1" 1 "lr = 1" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --lr 0.3 --local-rule bcm --output out.npz
+expect_fail "local rule: bad eta" 1 "eta" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --lr 1 --local-rule oja --local-eta 0 --output out.npz
 finish
