@@ -85,20 +85,42 @@ int cmd_fit(int argc, char **argv)
     esn_cli_opts o = esn_opts_default();
     opt_list inputs = {0}, targets = {0};
     const char *out = "model.npz";
-    int force = 0;
+    int force = 0, full_force = 0;
+    const char *ff_init = "W";
     double alpha = 1.0, forgetting = 1.0;
     const char *online = NULL;
+    lacus_ip_params ipp = lacus_ip_params_default();
+    int64_t ip_epochs = 0;
+    lacus_plasticity_params lpp = lacus_plasticity_params_default();
+    const char *local_rule = "none";
     opt table[] = {
         {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
         {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
         {"output", OPT_STRING, &out, "model file to write (.npz)"},
         ESN_OPTS(o),
         {"force", OPT_FLAG, &force, "FORCE learning: RLS on the fed-back output (implies --feedback)"},
+        {"full-force", OPT_FLAG, &full_force, "full-FORCE (DePasquale 2018): learn the recurrent "
+                                              "weights J by RLS from a target-driven copy, then the "
+                                              "readout (implies --feedback)"},
+        {"ff-init", OPT_STRING, &ff_init, "--full-force: J(0) = W (the driven net's) | zero"},
+        {"ip-epochs", OPT_INT, &ip_epochs, "intrinsic plasticity of the reservoir on the inputs "
+                                           "before the readout, this many passes (0: off; needs "
+                                           "--lr 1, tanh or sigmoid)"},
+        {"ip-eta", OPT_DOUBLE, &ipp.eta, "--ip-epochs: learning rate"},
+        {"ip-mu", OPT_DOUBLE, &ipp.mu, "--ip-epochs: target mean (sigmoid: > 0)"},
+        {"ip-sigma", OPT_DOUBLE, &ipp.sigma, "--ip-epochs: target standard deviation (tanh)"},
+        {"local-rule", OPT_STRING, &local_rule, "local plasticity of W on the inputs before the "
+                                                "readout: none | hebbian | anti-hebbian | oja | "
+                                                "anti-oja | bcm (needs --lr 1)"},
+        {"local-eta", OPT_DOUBLE, &lpp.eta, "--local-rule: learning rate"},
+        {"local-epochs", OPT_INT, &lpp.epochs, "--local-rule: passes over the inputs"},
+        {"local-sr", OPT_DOUBLE, &lpp.sr_after, "--local-rule: rescale W to this spectral radius "
+                                                "afterwards (0: off)"},
         {"online", OPT_STRING, &online, "train the readout online: rls | lms (ReservoirPy's "
                                         "RLS/LMS partial_fit) instead of ridge"},
-        {"alpha", OPT_DOUBLE, &alpha, "FORCE and --online rls: P(0) = I / alpha; --online lms: "
+        {"alpha", OPT_DOUBLE, &alpha, "FORCE, full-FORCE and --online rls: P(0) = I / alpha; --online lms: "
                                       "learning rate"},
-        {"forgetting", OPT_DOUBLE, &forgetting, "FORCE and --online rls: forgetting factor in (0, 1]"},
+        {"forgetting", OPT_DOUBLE, &forgetting, "FORCE, full-FORCE and --online rls: forgetting factor in (0, 1]"},
     };
     verb_spec v = {"fit", "--input X.npy --target Y.npy [options]  |  CONFIG.json  |  --config-reference",
                    "Trains an echo state network (reservoir + ridge readout) and saves it.\n"
@@ -108,8 +130,8 @@ int cmd_fit(int argc, char **argv)
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
     if (lacus_dist_launched()) { /* under mpirun, even with one rank: the same sums */
-        if (force || online)
-            return cli_error("--force and --online (online learning) do not run under MPI"), 2;
+        if (force || full_force || online)
+            return cli_error("--force, --full-force and --online (online learning) do not run under MPI"), 2;
         return fit_dist(&o, &inputs, &targets, out);
     }
     cli_seqs X, Y;
@@ -130,7 +152,21 @@ int cmd_fit(int argc, char **argv)
     }
     p.progress = cli_progress_cb;
     p.progress_user = &prog;
-    if (o.feedback || force) p.n_feedback = Y.s.n_features;
+    if (force && full_force) {
+        cli_error("--force and --full-force: choose one");
+        rc = 2;
+        goto done;
+    }
+    lacus_full_force_params fp = lacus_full_force_params_default();
+    fp.alpha = alpha;
+    fp.forgetting = forgetting;
+    if (!strcmp(ff_init, "zero")) fp.init_J = LACUS_FULL_FORCE_INIT_ZERO;
+    else if (strcmp(ff_init, "W")) {
+        cli_error("--ff-init \"%s\": expected W or zero", ff_init);
+        rc = 2;
+        goto done;
+    }
+    if (o.feedback || force || full_force) p.n_feedback = Y.s.n_features;
     if (lacus_esn_create(&p, &m, &err)) {
         cli_error("%s", err.msg);
         goto done;
@@ -142,8 +178,8 @@ int cmd_fit(int argc, char **argv)
             rc = 2;
             goto done;
         }
-        if (force || o.feedback) {
-            cli_error("--online: not with --force/--feedback (FORCE already learns online)");
+        if (force || full_force || o.feedback) {
+            cli_error("--online: not with --force/--full-force/--feedback (FORCE already learns online)");
             rc = 2;
             goto done;
         }
@@ -152,7 +188,33 @@ int cmd_fit(int argc, char **argv)
         op.forgetting = forgetting;
     }
     double t0 = cli_now();
-    if (force    ? lacus_esn_force(m, &X.s, &Y.s, alpha, forgetting)
+    if (ip_epochs < 0) {
+        cli_error("--ip-epochs %lld: must be >= 0", (long long)ip_epochs);
+        rc = 2;
+        goto done;
+    }
+    if (ip_epochs > 0) {
+        ipp.res.activation = p.reservoir.activation;
+        if (lacus_esn_fit_ip(m, &X.s, &ipp, ip_epochs, NULL, NULL)) {
+            cli_error("fit: %s", lacus_esn_errmsg(m));
+            goto done;
+        }
+    }
+    if (strcmp(local_rule, "none")) {
+        if (lacus_plasticity_rule_parse(local_rule, &lpp.rule)) {
+            cli_error("--local-rule \"%s\": expected none, hebbian, anti-hebbian, oja, anti-oja "
+                      "or bcm", local_rule);
+            rc = 2;
+            goto done;
+        }
+        if (lacus_esn_fit_local(m, &X.s, &lpp, 0)) {
+            cli_error("fit: %s", lacus_esn_errmsg(m));
+            goto done;
+        }
+    }
+    lacus_full_force_report rep = {0};
+    if (force        ? lacus_esn_force(m, &X.s, &Y.s, alpha, forgetting)
+        : full_force ? lacus_esn_full_force(m, &X.s, &Y.s, &fp, &rep)
         : online ? lacus_esn_fit_online(m, &X.s, &Y.s, &op)
                  : lacus_esn_fit(m, &X.s, &Y.s)) {
         cli_progress_done(&prog);
@@ -169,7 +231,12 @@ int cmd_fit(int argc, char **argv)
     for (int64_t i = 0; i < X.s.n_seqs; i++) total += X.s.n_steps[i];
     printf("trained on %lld sequences, %lld steps, %lld units in %.3f s (%s); wrote %s\n",
            (long long)X.s.n_seqs, (long long)total, (long long)p.reservoir.n_units, t1 - t0,
-           force ? "FORCE" : online ? online : lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
+           force ? "FORCE" : full_force ? "full-FORCE" : online ? online : lacus_solver_name(lacus_ridge_last_solver(lacus_esn_readout(m))), out);
+    if (full_force)
+        printf("full-FORCE: %lld RLS steps; recurrent-current error %.4g (first tenth) -> %.4g "
+               "(last tenth), output error %.4g (a priori, relative)\n",
+               (long long)rep.n_learned, rep.current_nrmse_first, rep.current_nrmse_last,
+               rep.output_nrmse_last);
     rc = 0;
 done:
     lacus_esn_free(m);

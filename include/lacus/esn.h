@@ -81,6 +81,56 @@ lacus_status lacus_esn_solve(lacus_esn *m);
 lacus_status lacus_esn_force(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                              double alpha, double forgetting);
 
+/* full-FORCE (DePasquale, Cueva, Rajan, Escola & Abbott 2018, PLoS ONE
+ * 13:e0191527): trains the reservoir's recurrent weights, not only the
+ * readout. A target-generating net (the ESN as created: W^D = its W, driven
+ * by the target through the feedback columns u_f of Win, teacher-forced)
+ * and a task net (recurrent weights J, no feedback) run side by side from a
+ * zero state over each sequence, sharing Win's input columns, bias, leak
+ * and activation:
+ *   xD[t] = (1-lr) xD[t-1] + lr f(W^D xD[t-1] + u_f y[t-1] + Win_u u[t] + b)
+ *   x[t]  = (1-lr) x[t-1]  + lr f(J x[t-1] + Win_u u[t] + b),  z[t] = w^T x[t]
+ * After the first `warmup` steps of each sequence, every step makes one RLS
+ * step (P(0) = I / alpha, forgetting; one P shared by all rows because they
+ * all see x[t-1]) on
+ *   J x[t-1] -> W^D xD[t-1] + u_f y[t-1]   (every row of J: the driven net's
+ *                                           whole recurrent current)
+ *   w^T x[t-1] -> y[t-1]                   (the readout, no bias)
+ * i.e. lacus_online with n_features = N, n_outputs = N + O, weights [J^T | w].
+ * Cost per step O(N^2 + N O); memory about 2 N^2 + N O doubles (N <= 20000).
+ * Afterwards the model IS the task net: W = J (dense, stored as CSR), the
+ * feedback columns of Win are zero (n_feedback is kept, so the model file
+ * shape does not change and lacus_esn_run feeds back y times zero), the
+ * readout is w. The ESN needs n_feedback = the targets' width (else
+ * LACUS_ERR_STATE); element-wise activations and no noise
+ * (LACUS_ERR_UNSUPPORTED). On any error (LACUS_ERR_NUMERIC on divergence,
+ * naming sequence and step) the model is left unchanged.
+ * report (may be NULL) receives the a-priori errors of the first and last
+ * tenth of the learned steps. */
+typedef enum lacus_full_force_init {
+    LACUS_FULL_FORCE_INIT_W = 0,   /* J(0) = W^D (default): only the drive is left to learn */
+    LACUS_FULL_FORCE_INIT_ZERO = 1 /* J(0) = 0 */
+} lacus_full_force_init;
+
+typedef struct lacus_full_force_params {
+    double alpha;      /* P(0) = I / alpha; finite, > 0; default 1 (the paper's range 1-100) */
+    double forgetting; /* RLS lambda in (0, 1]; default 1 */
+    int init_J;        /* lacus_full_force_init; default LACUS_FULL_FORCE_INIT_W */
+} lacus_full_force_params;
+
+typedef struct lacus_full_force_report {
+    int64_t n_learned;           /* RLS steps made */
+    double current_nrmse_first;  /* ||J x - c|| / ||c|| (a priori) over the first tenth of them */
+    double current_nrmse_last;   /* the same over the last tenth */
+    double output_nrmse_last;    /* ||w^T x - y|| / ||y|| (a priori) over the last tenth */
+} lacus_full_force_report;
+
+lacus_full_force_params lacus_full_force_params_default(void);
+/* fp may be NULL (defaults). */
+lacus_status lacus_esn_full_force(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
+                                  const lacus_full_force_params *fp,
+                                  lacus_full_force_report *report);
+
 /* Trains the readout online, by RLS or LMS (lacus/online.h; method, alpha,
  * forgetting and fit_bias are read from op, its widths are filled in), as
  * ReservoirPy's (reservoir >> RLS(...)).partial_fit(u, y) does: through each

@@ -95,4 +95,23 @@ lacus_status lacus_ip_set_b(lacus_ip_reservoir *r, const double *b);
 /* Current output state x (n_units). */
 lacus_status lacus_ip_get_state(const lacus_ip_reservoir *r, double *x);
 
+/* ------------------------------------------------------------------------ */
+/* Intrinsic plasticity inside an ESN (model files, lacus fit --ip-epochs)  */
+/* ------------------------------------------------------------------------ */
+
+/* Intrinsic plasticity (lacus/ip.h: Schrauwen 2008 for tanh, Triesch 2005
+ * for sigmoid) of the ESN's reservoir on `inputs`, before the readout is
+ * fitted: runs lacus_ip_fit (epochs, 0: ip->epochs; ip may be NULL for the
+ * defaults; ip->res is ignored, the ESN's reservoir is used) and folds the
+ * learned gains a and biases b into the reservoir's rows,
+ *   W <- diag(a) W,  Win <- diag(a) Win,  bias <- a * bias + b,
+ * so lacus_esn_fit, run, save and load then use the plastic reservoir (the
+ * model file needs nothing new). a_out, b_out (n_units each, may be NULL)
+ * receive a and b. Only for lr = 1 (IPReservoir leaks the net input, the
+ * ESN its output: with lr < 1 they are different models), no feedback, no
+ * noise, tanh or sigmoid: LACUS_ERR_UNSUPPORTED / LACUS_ERR_ARG otherwise.
+ * On any error the reservoir is unchanged. */
+lacus_status lacus_esn_fit_ip(lacus_esn *m, const lacus_seqs *inputs, const lacus_ip_params *ip,
+                              int64_t epochs, double *a_out, double *b_out);
+
 #endif /* LACUS_IP_H */

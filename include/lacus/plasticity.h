@@ -113,4 +113,18 @@ lacus_status lacus_plasticity_run(lacus_plasticity *r, const double *u, int64_t 
 /* Current state: x ("out", n_units) and r ("internal", n_units); either may be NULL. */
 lacus_status lacus_plasticity_get_state(const lacus_plasticity *r, double *x, double *internal);
 
+/* ------------------------------------------------------------------------ */
+/* Local plasticity inside an ESN (lacus fit --local-rule)                  */
+/* ------------------------------------------------------------------------ */
+
+/* Trains the ESN's recurrent weights W by the local rule of pp (NULL: the
+ * defaults; n_units, n_inputs, lr and activation are taken from the ESN)
+ * on `inputs` (epochs, 0: pp->epochs), then makes the learned W the ESN's
+ * (same sparsity pattern; pp->sr_after > 0 rescales it), before the readout
+ * is fitted. Needs lr = 1 (the plastic reservoir leaks before its
+ * activation, the ESN after: only with lr = 1 are they one model), no
+ * feedback, no noise (LACUS_ERR_UNSUPPORTED). On any error W is unchanged. */
+lacus_status lacus_esn_fit_local(lacus_esn *m, const lacus_seqs *inputs,
+                                 const lacus_plasticity_params *pp, int64_t epochs);
+
 #endif /* LACUS_PLASTICITY_H */

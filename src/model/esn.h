@@ -75,6 +75,22 @@ lacus_status lacus__ridge_read(const char *path, lacus_npz *z, const char *prefi
  * lacus_esn_partial_fit calls it on its first chunk. */
 lacus_status lacus__esn_stream_start(lacus_esn *m, int64_t n_outputs);
 
+/* One closed-loop step of one sequence (esn_loop.c): x (n_units) advances
+ * in place and its new value is also written to state; u the step's input
+ * row (n_inputs of the reservoir); scratch 2 n_units doubles. Bit for bit
+ * lacus__reservoir_steps with one lane and one step, without its OpenMP
+ * region. */
+void lacus__esn_loop_step(const lacus_reservoir *r, lacus__run_ws *ws, double *x, const double *u,
+                          int64_t ldu, double *state, int64_t lds, double *scratch);
+
+/* y (n_outputs) = the trained readout of one row x (n_features), bit for
+ * bit lacus_ridge_predict. Call it between lacus__esn_loop_begin, which
+ * holds BLAS serial for the loop (and returns the setting to restore), and
+ * lacus__esn_loop_end. */
+void lacus__esn_loop_readout(const lacus_ridge *rd, const double *x, double *y);
+int lacus__esn_loop_begin(void);
+void lacus__esn_loop_end(int saved);
+
 /* Releases the streaming-fit buffers (lacus_esn_partial_fit). */
 void lacus__esn_stream_free(lacus_esn *m);
 

@@ -62,16 +62,16 @@ lacus_status lacus__feedback_run(lacus_esn *m, const lacus_seqs *inputs, double 
     uint64_t call = r->n_runs++;
     int64_t total = 0, done_steps = 0;
     for (int64_t i = 0; i < inputs->n_seqs; i++) total += inputs->n_steps[i];
+    int blas = lacus__esn_loop_begin();
     for (int64_t i = 0; i < inputs->n_seqs && !st; i++) {
         memset(x, 0, (size_t)N * sizeof(double));
         memset(row + I, 0, (size_t)O * sizeof(double));
         lacus__run_ws_seed(&ws, r, call, (uint64_t)i);
         for (int64_t t = 0; t < inputs->n_steps[i] && !st; t++) {
             memcpy(row, inputs->data[i] + t * I, (size_t)I * sizeof(double));
-            lacus__lane lane = {&ws, x, row, I + O, state, N};
-            lacus__reservoir_steps(r, &lane, 1, 1, xi, 1);
+            lacus__esn_loop_step(r, &ws, x, row, I + O, state, N, xi);
             double *y = outputs[i] + t * O;
-            st = lacus_ridge_predict(m->readout, state, N, 1, y, O);
+            lacus__esn_loop_readout(m->readout, state, y);
             for (int64_t o = 0; !st && o < O; o++)
                 if (!isfinite(y[o]))
                     st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
@@ -82,6 +82,7 @@ lacus_status lacus__feedback_run(lacus_esn *m, const lacus_seqs *inputs, double 
         done_steps += inputs->n_steps[i];
         if (m->p.progress) m->p.progress((double)done_steps / (double)total, m->p.progress_user);
     }
+    lacus__esn_loop_end(blas);
 done:
     if (ws_ok) lacus__run_ws_free(&ws);
     lacus__free(row);

@@ -32,12 +32,12 @@ static lacus_status generate_with_feedback(lacus_esn *m, const double *warmup, i
     memset(row + I, 0, (size_t)O * sizeof *row); /* y[-1] = 0 */
     lacus__run_ws_seed(&ws, r, r->n_runs++, 0);
     lacus_status st = LACUS_OK;
+    int blas = lacus__esn_loop_begin();
     for (int64_t t = 0; t < n_warmup + n_generate - 1 && !st; t++) {
         /* Input: the warm-up data, then the previous prediction. */
         memcpy(row, t < n_warmup ? warmup + t * I : y, (size_t)I * sizeof *row);
-        lacus__lane lane = {&ws, x, row, I + O, state, N};
-        lacus__reservoir_steps(r, &lane, 1, 1, xi, 1);
-        if ((st = lacus_ridge_predict(m->readout, state, N, 1, y, O))) break;
+        lacus__esn_loop_step(r, &ws, x, row, I + O, state, N, xi);
+        lacus__esn_loop_readout(m->readout, state, y);
         for (int64_t j = 0; j < O; j++)
             if (!isfinite(y[j]))
                 st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
@@ -46,6 +46,7 @@ static lacus_status generate_with_feedback(lacus_esn *m, const double *warmup, i
         if (!st && t >= n_warmup - 1) memcpy(out + (t - n_warmup + 1) * O, y, (size_t)O * sizeof *y);
         memcpy(row + I, y, (size_t)O * sizeof *row);
     }
+    lacus__esn_loop_end(blas);
     lacus__run_ws_free(&ws);
     lacus__free(buf);
     return st;
@@ -94,19 +95,20 @@ lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_wa
     for (int64_t t = 0; t < n_warmup; t += B) {
         int64_t n = n_warmup - t < B ? n_warmup - t : B;
         lacus__lane lane = {&ws, x, warmup + t * I, I, block, F};
-        lacus__reservoir_steps(r, &lane, 1, n, xi, 1);
+        /* Threads inside one sequence's step only where the step is big:
+         * below that, the per-step barrier costs more than it saves, and
+         * much more on a machine shared with other jobs. */
+        lacus__reservoir_steps(r, &lane, 1, n, xi, r->W.nnz >= 1000000);
         last = n - 1;
     }
     if (m->p.feed_input)
         memcpy(block + last * F + N, warmup + (n_warmup - 1) * I, (size_t)I * sizeof(double));
 
+    int blas = lacus__esn_loop_begin();
     /* Closed loop: predict, then feed the prediction back as the next input. */
     for (int64_t k = 0; k < n_generate; k++) {
         double *y = out + k * O;
-        if ((st = lacus_ridge_predict(m->readout, block + last * F, F, 1, y, O))) {
-            m->err = m->readout->err;
-            break;
-        }
+        lacus__esn_loop_readout(m->readout, block + last * F, y);
         for (int64_t j = 0; j < O; j++)
             if (!(y[j] - y[j] == 0.0)) {
                 st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
@@ -116,11 +118,11 @@ lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_wa
                 break;
             }
         if (st || k + 1 == n_generate) break;
-        lacus__lane lane = {&ws, x, y, I, block, F};
-        lacus__reservoir_steps(r, &lane, 1, 1, xi, 1);
+        lacus__esn_loop_step(r, &ws, x, y, I, block, F, xi);
         last = 0;
         if (m->p.feed_input) memcpy(block + N, y, (size_t)I * sizeof(double));
     }
+    lacus__esn_loop_end(blas);
     lacus__run_ws_free(&ws);
     lacus__free(buf);
     return st;

@@ -1,0 +1,94 @@
+/* The closed-loop step shared by generation, closed-loop runs and FORCE:
+ * one sequence, one step (see esn_loop.c for why it is not the general
+ * block kernel). */
+#include <math.h>
+#include <string.h>
+
+#include "model/esn.h"
+#include "linalg/blas.h"
+#include "nodes/activation.h"
+
+/* a + b * c, fused exactly where the reservoir kernel fuses it
+ * (nodes/reservoir_step.c, linalg/csr.c), so both give the same bits. */
+#ifdef __FMA__
+#define MADD(a, b, c) fma((b), (c), (a))
+#else
+#define MADD(a, b, c) ((a) + (b) * (c))
+#endif
+
+/* The closed loop's one-sequence step, fused and serial:
+ *   pre = W x + (Win u + b);  x_next = (1 - lr) x + lr f(pre)
+ * with the summation order of lacus__reservoir_steps (Win u summed over the
+ * row's non-zeros from 0, then + b; W x split by k mod 4 into four chains
+ * added as (p0 + p1) + (p2 + p3)), so generation gives bit for bit the
+ * numbers of lacus_esn_run. Why a second copy of the step: the general
+ * kernel is built for blocks of many steps (it transposes a block of inputs,
+ * draws noise, and opens an OpenMP region per step); in a closed loop every
+ * block is one step long, and on a shared machine the per-step barrier costs
+ * milliseconds. Only for element-wise activations without noise (the caller
+ * falls back to the general kernel otherwise). x and x_next (n_units) must
+ * not overlap; pre is scratch (n_units). */
+static void fused_step(const lacus_reservoir *r, const double *x, const double *u, double *pre,
+                       double *x_next)
+{
+    const int64_t N = r->p.n_units;
+    const int64_t *p = r->W.indptr, *pi = r->Win.indptr;
+    const int32_t *ix = r->W.indices, *iix = r->Win.indices;
+    const double *v = r->W.values, *vi = r->Win.values;
+    for (int64_t n = 0; n < N; n++) {
+        double d = 0.0;
+        for (int64_t k = pi[n]; k < pi[n + 1]; k++) d = MADD(d, vi[k], u[iix[k]]);
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+        int64_t k = p[n], end = p[n + 1];
+        for (; k + 4 <= end; k += 4) {
+            a0 = MADD(a0, v[k], x[ix[k]]);
+            a1 = MADD(a1, v[k + 1], x[ix[k + 1]]);
+            a2 = MADD(a2, v[k + 2], x[ix[k + 2]]);
+            a3 = MADD(a3, v[k + 3], x[ix[k + 3]]);
+        }
+        if (k < end) a0 = MADD(a0, v[k], x[ix[k]]);
+        if (k + 1 < end) a1 = MADD(a1, v[k + 1], x[ix[k + 1]]);
+        if (k + 2 < end) a2 = MADD(a2, v[k + 2], x[ix[k + 2]]);
+        pre[n] = ((a0 + a1) + (a2 + a3)) + (d + r->bias[n]);
+    }
+    lacus__activate(r->p.activation, pre, pre, N);
+    for (int64_t n = 0; n < N; n++) x_next[n] = (1.0 - r->lr[n]) * x[n] + r->lr[n] * pre[n];
+}
+
+static int can_fuse(const lacus_reservoir *r)
+{
+    return r->p.noise_rc == 0.0 && r->p.noise_in == 0.0 && r->p.activation != LACUS_ACT_SOFTMAX;
+}
+
+/* One closed-loop step: x (n_units) advanced in place, its new value also
+ * written to `state` (may be x's own copy target). */
+void lacus__esn_loop_step(const lacus_reservoir *r, lacus__run_ws *ws, double *x, const double *u,
+                      int64_t ldu, double *state, int64_t lds, double *scratch)
+{
+    int64_t N = r->p.n_units;
+    if (can_fuse(r)) {
+        fused_step(r, x, u, scratch, state);
+        memcpy(x, state, (size_t)N * sizeof *x);
+        (void)lds;
+        return;
+    }
+    lacus__lane lane = {ws, x, u, ldu, state, lds};
+    lacus__reservoir_steps(r, &lane, 1, 1, scratch, 0);
+}
+
+
+/* y = b + x Wout for one row: the same dgemm call, with the same arguments,
+ * that lacus_ridge_predict's single tile makes (so the same bits), but
+ * without the OpenMP region it opens around it: in a closed loop that
+ * region, and its barrier, came once per step. The caller holds BLAS
+ * serial (lacus__blas_serial_begin) for the whole loop. */
+void lacus__esn_loop_readout(const lacus_ridge *rd, const double *x, double *y)
+{
+    int64_t F = rd->p.n_features, O = rd->p.n_outputs;
+    memcpy(y, rd->b, (size_t)O * sizeof *y);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, (int)O, (int)F, 1.0, x, (int)F,
+                rd->Wout, (int)O, 1.0, y, (int)O);
+}
+
+int lacus__esn_loop_begin(void) { return lacus__blas_serial_begin(); }
+void lacus__esn_loop_end(int saved) { lacus__blas_serial_end(saved); }
