@@ -621,16 +621,18 @@ int cmd_lm(int argc, char **argv)
     if (sub && !strcmp(sub, "eval")) return lm_eval(argc, argv);
     if (sub && !strcmp(sub, "generate")) return lm_generate(argc, argv);
     if (sub && !strcmp(sub, "probe")) return lm_probe(argc, argv);
+    if (sub && !strcmp(sub, "sweep")) return cmd_lm_sweep(argc, argv);
     if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
-        printf("usage: lacus lm train|eval|generate|probe [options]\n\n"
+        printf("usage: lacus lm train|eval|generate|probe|sweep [options]\n\n"
                "  train     train a reservoir LM on a text and report held-out bits per byte\n"
                "  eval      score a model and/or the baselines (unigram, n-gram KN, xz, bzip2)\n"
                "  generate  sample text from a model (temperature, top-k, top-p, seeded)\n"
-               "  probe     train on an lgen corpus; entropy gap and minimal-pair accuracy\n\n"
+               "  probe     train on an lgen corpus; entropy gap and minimal-pair accuracy\n"
+               "  sweep     emergence study: skills vs reservoir size x tokens x seeds, thresholds\n\n"
                "lacus lm SUBCOMMAND --help shows its options.\n");
         return 0;
     }
-    cli_error(sub ? "lm: unknown subcommand \"%s\" (train, eval, generate, probe)" : "lm: missing subcommand%s (train, eval, generate, probe)",
+    cli_error(sub ? "lm: unknown subcommand \"%s\" (train, eval, generate, probe, sweep)" : "lm: missing subcommand%s (train, eval, generate, probe, sweep)",
               sub ? sub : "");
     return 2;
 }
