@@ -178,6 +178,8 @@ static lacus_tokenizer *make_tokenizer(const lm_cli *o, const text_buf *t, size_
 
 static int lm_train(int argc, char **argv)
 {
+    lacus_lm_params lp = lacus_lm_params_default();
+    const char *readout = "ridge";
     lm_cli o = lm_cli_default();
     opt table[] = {
         {"text", OPT_LIST, &o.text, "text file or directory of files (repeatable)"},
@@ -198,6 +200,10 @@ static int lm_train(int argc, char **argv)
         {"gate-ridge", OPT_DOUBLE, &o.gate_ridge, "ridge of the gated readouts"},
         {"warmup", OPT_INT, &o.warmup, "states dropped at the start of training"},
         {"seed", OPT_INT, &o.seed, "seed of the reservoir"},
+        {"readout", OPT_STRING, &readout, "ridge (ridge + fitted temperature) | logistic (convex softmax, L-BFGS)"},
+        {"logit-l2", OPT_DOUBLE, &lp.logit_l2, "logistic: L2 strength (scikit-learn's 1/C)"},
+        {"logit-max-rows", OPT_INT, &lp.logit_max_rows, "logistic: training rows kept in memory (N*4 bytes each)"},
+        {"logit-iters", OPT_INT, &lp.logit_iters, "logistic: L-BFGS iterations"},
         {"threads", OPT_INT, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
     };
     verb_spec v = {"lm train", "--text FILE|DIR --output MODEL.npz [options]",
@@ -214,6 +220,12 @@ static int lm_train(int argc, char **argv)
     p.rc_degree = o.rc_degree, p.bias_scaling = o.bias, p.ridge = o.ridge, p.warmup = o.warmup;
     p.feed_token = !o.no_feed_token, p.seed = (uint64_t)o.seed, p.vocab_size = 1 << 20;
     p.gate_tokens = o.gate_tokens, p.gate_ridge = o.gate_ridge;
+    p.logit_l2 = lp.logit_l2, p.logit_max_rows = lp.logit_max_rows, p.logit_iters = lp.logit_iters;
+    if (!strcmp(readout, "logistic")) {
+        p.readout = LACUS_LM_LOGISTIC;
+        p.gate_tokens = 0; /* the logistic readout has no gated readouts */
+    } else if (strcmp(readout, "ridge"))
+        return cli_error("--readout \"%s\": expected ridge or logistic", readout), 2;
     lacus_error err = {0};
     if (lacus_lm_params_check(&p, &err)) return cli_error("lm train: %s", err.msg), 2;
     text_buf t;
@@ -264,6 +276,10 @@ static int lm_train(int argc, char **argv)
            "(%lld unknown)\n",
            o.tokenizer, (long long)p.vocab_size, (long long)(s.n_train - n_calib), (long long)n_calib,
            (long long)(s.n - s.n_train), s.test_bytes, (long long)s.n_unk);
+    if (p.readout == LACUS_LM_LOGISTIC)
+        printf("readout logistic (L-BFGS) l2=%g on %lld rows\n", p.logit_l2,
+               (long long)(s.n_train - n_calib - 1 - p.warmup < p.logit_max_rows ? s.n_train - n_calib - 1 - p.warmup
+                                                                                 : p.logit_max_rows));
     printf("reservoir N=%lld lr=%g sr=%g input_scaling=%g rc_degree=%g bias=%g ridge=%g feed_token=%d gate_tokens=%lld "
            "gate_ridge=%g seed=%lld; "
            "trainable %lld; beta %.4f eps %.2g; train %.2fs (%.0f tokens/s), eval %.2fs\n",

@@ -67,7 +67,33 @@ typedef struct lacus_lm_params {
     int64_t gate_tokens;       /* token-gated readouts for the K most frequent
                                   training tokens; default 24 (0: off) */
     double gate_ridge;         /* ridge of the gated readouts; default 1 */
+    /* Fields added with the logistic readout (kept last: the fields above
+     * keep their offsets). */
+    int readout;               /* LACUS_LM_RIDGE (default) or LACUS_LM_LOGISTIC */
+    double logit_l2;           /* logistic: L2 strength lambda (scikit-learn's
+                                  1 / C); default 1 */
+    int64_t logit_max_rows;    /* logistic: training rows kept (memory
+                                  n_units * 4 bytes each); default 200,000 */
+    int64_t logit_iters;       /* logistic: L-BFGS iterations; default 300 */
+    double logit_tol;          /* logistic: stop when ||grad|| <= tol
+                                  max(1, ||theta||); default 1e-6 */
 } lacus_lm_params;
+
+/* Readouts. LACUS_LM_LOGISTIC: the convex multinomial-logistic readout,
+ *
+ *   p(tok_{t+1} = v) = softmax(beta (Wout^T f[t] + b))_v,
+ *   Wout, b = argmin sum_t -log softmax(Wout^T f[t] + b)_{tok_{t+1}}
+ *                    + (logit_l2 / 2) ||Wout||^2          (b not penalised),
+ *
+ * fitted by L-BFGS (liblbfgs) on the states of the first logit_max_rows
+ * training tokens after warmup, stored in single precision: no gradient
+ * flows through the reservoir, and the problem is convex, so the optimum
+ * is unique for logit_l2 > 0. The objective equals scikit-learn's
+ * LogisticRegression(C = 1 / logit_l2) (multinomial) up to a factor. beta
+ * is then fitted on the calibration tokens as for ridge (it stays near 1;
+ * eps is 0: the scores are the logits). Needs gate_tokens = 0. Cost per
+ * L-BFGS iteration: 4 n F V flops (two GEMMs). */
+enum { LACUS_LM_RIDGE = 0, LACUS_LM_LOGISTIC = 1 };
 
 lacus_lm_params lacus_lm_params_default(void);
 lacus_status lacus_lm_params_check(const lacus_lm_params *p, lacus_error *err);
@@ -126,6 +152,17 @@ lacus_sample_params lacus_sample_params_default(void);
  * tokens into out (n_gen). */
 lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_prompt,
                                int64_t n_gen, const lacus_sample_params *sp, int32_t *out);
+
+/* Multinomial logistic regression on dense features (the solver of the
+ * logistic readout, usable on its own): W (F, V) and b (V) minimise
+ *   sum_t -log softmax(W^T X[t] + b)_{y[t]} + (l2 / 2) ||W||^2
+ * (scikit-learn's LogisticRegression(C = 1 / l2), multinomial, lbfgs),
+ * from W = 0, b = 0 by L-BFGS until ||grad|| <= tol max(1, ||(W, b)||) of
+ * the objective divided by n, or max_iter iterations. X (n, F) finite, y (n)
+ * in [0, V). *iters (optional) gets the iterations taken. */
+lacus_status lacus_logistic_fit(const double *X, int64_t n, int64_t F, const int32_t *y, int64_t V, double l2,
+                                int64_t max_iter, double tol, double *W, double *b, int64_t *iters,
+                                lacus_error *err);
 
 /* Minimal-pair probe (BLiMP-style): good and bad (n) are the same token
  * sequence except inside some sentences (sentences end with the token eos).

@@ -34,6 +34,11 @@ lacus_lm_params lacus_lm_params_default(void)
     p.seed = 42;
     p.gate_tokens = 24;
     p.gate_ridge = 1.0;
+    p.readout = LACUS_LM_RIDGE;
+    p.logit_l2 = 1.0;
+    p.logit_max_rows = 200000;
+    p.logit_iters = 300;
+    p.logit_tol = 1e-6;
     return p;
 }
 
@@ -67,6 +72,23 @@ lacus_status lacus_lm_params_check(const lacus_lm_params *p, lacus_error *err)
                            (long long)p->gate_tokens, (long long)p->vocab_size);
     if (!(p->gate_ridge > 0 && p->gate_ridge < 1e12))
         return lacus__fail(err, LACUS_ERR_ARG, "lm gate_ridge = %g: must be in (0, 1e12)", p->gate_ridge);
+    if (p->readout != LACUS_LM_RIDGE && p->readout != LACUS_LM_LOGISTIC)
+        return lacus__fail(err, LACUS_ERR_ARG, "lm readout = %d: must be LACUS_LM_RIDGE or LACUS_LM_LOGISTIC",
+                           p->readout);
+    if (p->readout == LACUS_LM_LOGISTIC) {
+        if (p->gate_tokens)
+            return lacus__fail(err, LACUS_ERR_ARG,
+                               "lm gate_tokens = %lld: the logistic readout has no gated readouts (set 0)",
+                               (long long)p->gate_tokens);
+        if (!(p->logit_l2 >= 0 && p->logit_l2 < 1e15))
+            return lacus__fail(err, LACUS_ERR_ARG, "lm logit_l2 = %g: must be in [0, 1e15)", p->logit_l2);
+        if (p->logit_max_rows < 1)
+            return lacus__fail(err, LACUS_ERR_ARG, "lm logit_max_rows = %lld: must be >= 1", (long long)p->logit_max_rows);
+        if (p->logit_iters < 1 || p->logit_iters > 1000000)
+            return lacus__fail(err, LACUS_ERR_ARG, "lm logit_iters = %lld: must be in [1, 10^6]", (long long)p->logit_iters);
+        if (!(p->logit_tol > 0 && p->logit_tol < 1))
+            return lacus__fail(err, LACUS_ERR_ARG, "lm logit_tol = %g: must be in (0, 1)", p->logit_tol);
+    }
     return LACUS_OK;
 }
 
@@ -258,6 +280,7 @@ static double lse(const double *s, int64_t V, double beta, double *mean, double 
  * tokens. */
 static void to_logits(double *S, int64_t n, double eps)
 {
+    if (eps <= 0) return; /* logistic readout: the scores are the logits */
     for (int64_t i = 0; i < n; i++) S[i] = log(fmax(S[i], eps));
 }
 
@@ -324,6 +347,11 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     int32_t *yc = NULL, *tc = NULL;
     lacus__gate_acc *ga = NULL;
     if (!x || !tmp || !Fx || !Y) goto nomem;
+    if (m->p.readout == LACUS_LM_LOGISTIC) {
+        /* x is left as the ridge loop leaves it, for the calibration. */
+        if ((s = lacus__lm_fit_logistic(m, ids, n_train, x, tmp))) goto done;
+        goto calibrate;
+    }
     if ((s = lacus_ridge_create(&rp, &rd, &m->err))) goto done;
     if ((s = lacus__gate_begin(m, ids, n_train, &ga))) goto done;
     /* Training: the state after token t predicts token t + 1. */
@@ -352,6 +380,7 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     s = lacus__gate_finish(ga, m);
     ga = NULL;
     if (s) goto done;
+calibrate:
     /* Calibration: scores of the held-out tokens, then beta. */
     S = LACUS__NEW(double, nc * V);
     yc = LACUS__NEW(int32_t, nc);
@@ -374,10 +403,13 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     /* eps on a log grid; beta by Newton for each; the best pair is kept. */
     double *L = LACUS__NEW(double, k * V);
     if (!L) goto nomem;
-    m->beta = 1.0, m->eps = 1e-3;
+    m->beta = 1.0, m->eps = m->p.readout == LACUS_LM_LOGISTIC ? 0 : 1e-3;
     double best = INFINITY;
+    /* The logistic readout's scores are logits already (eps = 0): only a
+     * temperature is fitted. */
     for (int g = 0; g < 9 && k > 0; g++) {
-        double eps = pow(10.0, -6.0 + 0.5 * g), nll;
+        if (m->p.readout == LACUS_LM_LOGISTIC && g) break;
+        double eps = m->p.readout == LACUS_LM_LOGISTIC ? 0 : pow(10.0, -6.0 + 0.5 * g), nll;
         memcpy(L, S, (size_t)(k * V) * sizeof *L);
         to_logits(L, k * V, eps);
         double beta = fit_beta(L, yc, k, V, &nll);
