@@ -34,6 +34,12 @@ static void fmt_n(char *b, size_t cap, double v)
     else snprintf(b, cap, "%.0f", v);
 }
 
+static void fmt_w(char *b, size_t cap, double v)
+{
+    if (isfinite(v)) snprintf(b, cap, "%.2f", v);
+    else snprintf(b, cap, "-");
+}
+
 typedef struct grid {
     const sweep_cfg *c;
     double *acc, *cont, *bits, *train; /* (K, n_tokens, seeds, n_sizes); bits, train: K = 1 */
@@ -192,9 +198,11 @@ static int write_md(const grid *g, const thr *res, const char *path, double wall
                         (long long)c->tokens[d]);
                 continue;
             }
+            char wa[16], wc[16];
             fmt_n(a, sizeof a, t->acc.threshold), fmt_n(b, sizeof b, t->acc.lo), fmt_n(e, sizeof e, t->acc.hi);
-            fprintf(f, "| %s %s | %lld | %s | [%s, %s] | %.2f | %.2f | %.2f |\n", lacus_skill_id(k), lacus_skill_name(k),
-                    (long long)c->tokens[d], a, b, e, t->acc.reached, t->acc.width, t->cont_width);
+            fmt_w(wa, sizeof wa, t->acc.width), fmt_w(wc, sizeof wc, t->cont_width);
+            fprintf(f, "| %s %s | %lld | %s | [%s, %s] | %.2f | %s | %s |\n", lacus_skill_id(k), lacus_skill_name(k),
+                    (long long)c->tokens[d], a, b, e, t->acc.reached, wa, wc);
         }
     fprintf(f, "\n## Order of thresholds against the prerequisite graph\n\n");
     fprintf(f, "An edge A <- B holds when N*(A) <= N*(B) (\"> max\" counts as infinite; two skills that both "

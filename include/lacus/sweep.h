@@ -137,7 +137,8 @@ lacus_status lacus_emergence_fit(const double *x, int64_t nx, const double *y, i
  * titles skill_titles), with one error-bar series (seed mean +- standard
  * deviation) per data size, against log x. y is (n_skills, n_data, n_seeds,
  * nx); data_labels (n_data) name the series; level (NaN: none) is drawn as
- * a horizontal line. LACUS_ERR_UNSUPPORTED without gnuplot. */
+ * a horizontal line, and then the y axis spans [0, 1] (accuracies).
+ * LACUS_ERR_UNSUPPORTED without gnuplot. */
 lacus_status lacus_emergence_plot(const char *png_path, const char *title, const double *x, int64_t nx,
                                   const double *y, int64_t n_skills, int64_t n_data, int64_t n_seeds,
                                   const char *const *skill_titles, const char *const *data_labels,

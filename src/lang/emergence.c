@@ -144,6 +144,9 @@ lacus_status lacus_emergence_plot(const char *png_path, const char *title, const
         s = lacus__plot_panel(p, skill_titles ? skill_titles[k] : NULL, xlabel, ylabel);
         if (s) break;
         lacus__plot_log(p, 1, 0);
+        lacus__plot_xrange(p, x[0] / 1.25, x[nx - 1] * 1.25);
+        /* With a criterion the metric is an accuracy: show all of [0, 1]. */
+        if (isfinite(level)) lacus__plot_yrange(p, 0, 1.02);
         for (int64_t d = 0; d < n_data && !s; d++) {
             const double *c = y + (k * n_data + d) * n_seeds * nx;
             for (int64_t i = 0; i < nx; i++) {
