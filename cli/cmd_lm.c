@@ -180,6 +180,7 @@ static int lm_train(int argc, char **argv)
 {
     lacus_lm_params lp = lacus_lm_params_default();
     const char *readout = "ridge";
+    int64_t layers = 1;
     lm_cli o = lm_cli_default();
     opt table[] = {
         {"text", OPT_LIST, &o.text, "text file or directory of files (repeatable)"},
@@ -204,6 +205,7 @@ static int lm_train(int argc, char **argv)
         {"logit-l2", OPT_DOUBLE, &lp.logit_l2, "logistic: L2 strength (scikit-learn's 1/C)"},
         {"logit-max-rows", OPT_INT, &lp.logit_max_rows, "logistic: training rows kept in memory (N*4 bytes each)"},
         {"logit-iters", OPT_INT, &lp.logit_iters, "logistic: L-BFGS iterations"},
+        {"layers", OPT_INT, &layers, "stacked reservoirs (lacus_stack, chained; > 1: evaluates every depth, saves no model)"},
         {"threads", OPT_INT, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
     };
     verb_spec v = {"lm train", "--text FILE|DIR --output MODEL.npz [options]",
@@ -213,7 +215,9 @@ static int lm_train(int argc, char **argv)
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 3);
     if (r) return r > 0 ? 0 : 2;
-    if (!o.output) return cli_error("lm train: --output is required"), 2;
+    if (layers < 1 || layers > 16) return cli_error("--layers = %lld: must be in [1, 16]", (long long)layers), 2;
+    if (!o.output && layers == 1) return cli_error("lm train: --output is required"), 2;
+    if (o.output && layers > 1) return cli_error("lm train: a stack (--layers > 1) is evaluated, not saved: drop --output"), 2;
     if (check_split_opts(&o)) return 2;
     lacus_lm_params p = lacus_lm_params_default();
     p.n_units = o.units, p.lr = o.lr, p.sr = o.sr, p.input_scaling = o.input_scaling;
@@ -246,6 +250,33 @@ static int lm_train(int argc, char **argv)
     }
     p.vocab_size = lacus_tokenizer_vocab_size(tok);
     if (p.gate_tokens > p.vocab_size) p.gate_tokens = p.vocab_size;
+    if (layers > 1) {
+        if (p.readout != LACUS_LM_RIDGE) {
+            cli_error("lm train: --layers needs --readout ridge");
+            rc = 2;
+            goto done;
+        }
+        p.gate_tokens = 0;
+        int64_t n_calib = (int64_t)(o.calib * (double)s.n_train);
+        double bits[16], t0 = cli_now();
+        if (lacus_lm_stack_eval(&p, layers, s.ids, s.n, s.n_train - n_calib, n_calib, bits, &err)) {
+            cli_error("lm train: %s", err.msg);
+            rc = err.status == LACUS_ERR_ARG ? 2 : 1;
+            goto done;
+        }
+        double secs = cli_now() - t0;
+        printf("tokenizer %s V=%lld; stack of %lld reservoirs N=%lld (ridge readouts, ungated); train %lld tokens "
+               "(%lld for the temperatures), held out %lld tokens / %zu bytes; %.2fs\n", o.tokenizer,
+               (long long)p.vocab_size, (long long)layers, (long long)p.n_units, (long long)(s.n_train - n_calib),
+               (long long)n_calib, (long long)(s.n - s.n_train), s.test_bytes, secs);
+        for (int64_t l = 0; l < layers; l++) {
+            char name[64];
+            snprintf(name, sizeof name, "stack depth %lld/%lld", (long long)(l + 1), (long long)layers);
+            print_row(name, bits[l] * (double)(s.n - s.n_train), &s, secs, NULL);
+        }
+        rc = 0;
+        goto done;
+    }
     if (lacus_lm_create(&p, &m, &err)) {
         cli_error("lm train: %s", err.msg);
         rc = err.status == LACUS_ERR_ARG ? 2 : 1;

@@ -164,6 +164,23 @@ lacus_status lacus_logistic_fit(const double *X, int64_t n, int64_t F, const int
                                 int64_t max_iter, double tol, double *W, double *b, int64_t *iters,
                                 lacus_error *err);
 
+/* Stacked reservoir LM (deep reservoirs through lacus/stack.h, chained):
+ * n_layers (1..16) ESNs with p's hyperparameters (rc_connectivity =
+ * rc_degree / n_units; layer l drawn from seed + 1000003 l), layer 0 reading
+ * onehot(tok_t), every layer's ridge readout (p->ridge, feed_input =
+ * feed_token, warmup) predicting onehot(tok_{t+1}), layer l > 0 reading
+ * layer l-1's predicted scores. Trained on ids[0..n_train); each layer's
+ * scores become p = softmax(beta log max(s, eps)) with eps, beta fitted on
+ * tokens [n_train, n_train + n_calib) (at most 50,000); bits[l] (n_layers)
+ * receives the mean held-out -log2 p of tokens [n_train + n_calib, n) read
+ * at depth l + 1. The run starts 1,000 tokens before n_train (fading
+ * memory). Needs readout ridge and gate_tokens 0. Memory: lacus_stack
+ * takes dense sequences, so 2 n_train V doubles for training and (n_layers
+ * + 1) (n - n_train) V for the run. Evaluation only: the stack is not saved
+ * and cannot generate. */
+lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, const int32_t *ids, int64_t n,
+                                 int64_t n_train, int64_t n_calib, double *bits, lacus_error *err);
+
 /* Minimal-pair probe (BLiMP-style): good and bad (n) are the same token
  * sequence except inside some sentences (sentences end with the token eos).
  * For every sentence that starts at or after `start` and differs, margins

@@ -72,6 +72,19 @@ expect_fail "leak rate 0" 2 "lr" bad7 "$LACUS" lm sweep --out bad7 --lr 0
 expect_fail "NaN ridge" 2 "ridge" bad8 "$LACUS" lm sweep --out bad8 --ridge nan
 expect_fail "zero jobs" 2 "--jobs = 0" bad9 "$LACUS" lm sweep --out bad9 --jobs 0
 expect_fail "p-attractor 2" 2 "--p-attractor" bad10 "$LACUS" lm sweep --out bad10 --p-attractor 2
+# lm train: the logistic readout and stacked reservoirs on the excerpt.
+TEXT=$LACUS_FIXTURES/lang/moby_excerpt.txt
+expect_ok "lm train --readout logistic" "$LACUS" lm train --text "$TEXT" --units 30 --readout logistic --logit-iters 30 --output lg.npz
+grep -q "readout logistic" out.txt || fail "lm train --readout logistic does not say so"
+expect_ok "lm eval of a logistic model" "$LACUS" lm eval --text "$TEXT" --model lg.npz
+grep -q "reservoir N=30" out.txt || fail "lm eval of the logistic model prints no row"
+expect_ok "lm train --layers 2" "$LACUS" lm train --text "$TEXT" --units 30 --layers 2 --gate-tokens 0
+grep -q "stack depth 2/2" out.txt || fail "lm train --layers 2 prints no depth-2 row"
+expect_fail "bad readout" 2 "--readout" bad11.npz "$LACUS" lm train --text "$TEXT" --readout bogus --output bad11.npz
+expect_fail "stack with output" 2 "not saved" bad12.npz "$LACUS" lm train --text "$TEXT" --layers 2 --output bad12.npz
+expect_fail "zero layers" 2 "--layers = 0" - "$LACUS" lm train --text "$TEXT" --layers 0 --output bad13.npz
+expect_fail "stack with logistic" 2 "--readout ridge" - "$LACUS" lm train --text "$TEXT" --layers 2 --readout logistic
+expect_fail "negative l2" 2 "logit_l2" bad14.npz "$LACUS" lm train --text "$TEXT" --readout logistic --logit-l2 -1 --output bad14.npz
 printf 'not json' >notdir
 expect_fail "out is a file" 1 "cannot" - "$LACUS" lm sweep --out notdir/x "${SMALL[@]}"
 finish
