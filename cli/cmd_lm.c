@@ -178,7 +178,7 @@ static lacus_tokenizer *make_tokenizer(const lm_cli *o, const text_buf *t, size_
 
 static int lm_train(int argc, char **argv)
 {
-    lacus_lm_params lp = lacus_lm_params_default();
+    lacus_lm_readout_params lp = lacus_lm_readout_params_default();
     const char *readout = "ridge";
     int64_t layers = 1;
     lm_cli o = lm_cli_default();
@@ -202,9 +202,9 @@ static int lm_train(int argc, char **argv)
         {"warmup", OPT_INT, &o.warmup, "states dropped at the start of training"},
         {"seed", OPT_INT, &o.seed, "seed of the reservoir"},
         {"readout", OPT_STRING, &readout, "ridge (ridge + fitted temperature) | logistic (convex softmax, L-BFGS)"},
-        {"logit-l2", OPT_DOUBLE, &lp.logit_l2, "logistic: L2 strength (scikit-learn's 1/C)"},
-        {"logit-max-rows", OPT_INT, &lp.logit_max_rows, "logistic: training rows kept in memory (N*4 bytes each)"},
-        {"logit-iters", OPT_INT, &lp.logit_iters, "logistic: L-BFGS iterations"},
+        {"logit-l2", OPT_DOUBLE, &lp.l2, "logistic: L2 strength (scikit-learn's 1/C)"},
+        {"logit-max-rows", OPT_INT, &lp.max_rows, "logistic: training rows kept in memory (N*4 bytes each)"},
+        {"logit-iters", OPT_INT, &lp.iters, "logistic: L-BFGS iterations"},
         {"layers", OPT_INT, &layers, "stacked reservoirs (lacus_stack, chained; > 1: evaluates every depth, saves no model)"},
         {"threads", OPT_INT, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
     };
@@ -224,9 +224,8 @@ static int lm_train(int argc, char **argv)
     p.rc_degree = o.rc_degree, p.bias_scaling = o.bias, p.ridge = o.ridge, p.warmup = o.warmup;
     p.feed_token = !o.no_feed_token, p.seed = (uint64_t)o.seed, p.vocab_size = 1 << 20;
     p.gate_tokens = o.gate_tokens, p.gate_ridge = o.gate_ridge;
-    p.logit_l2 = lp.logit_l2, p.logit_max_rows = lp.logit_max_rows, p.logit_iters = lp.logit_iters;
     if (!strcmp(readout, "logistic")) {
-        p.readout = LACUS_LM_LOGISTIC;
+        lp.kind = LACUS_LM_LOGISTIC;
         p.gate_tokens = 0; /* the logistic readout has no gated readouts */
     } else if (strcmp(readout, "ridge"))
         return cli_error("--readout \"%s\": expected ridge or logistic", readout), 2;
@@ -251,7 +250,7 @@ static int lm_train(int argc, char **argv)
     p.vocab_size = lacus_tokenizer_vocab_size(tok);
     if (p.gate_tokens > p.vocab_size) p.gate_tokens = p.vocab_size;
     if (layers > 1) {
-        if (p.readout != LACUS_LM_RIDGE) {
+        if (lp.kind != LACUS_LM_RIDGE) {
             cli_error("lm train: --layers needs --readout ridge");
             rc = 2;
             goto done;
@@ -282,6 +281,11 @@ static int lm_train(int argc, char **argv)
         rc = err.status == LACUS_ERR_ARG ? 2 : 1;
         goto done;
     }
+    if (lacus_lm_set_readout(m, &lp)) {
+        cli_error("lm train: %s", lacus_lm_errmsg(m));
+        rc = 2;
+        goto done;
+    }
     int64_t n_calib = (int64_t)(o.calib * (double)s.n_train);
     cli_progress pr;
     cli_progress_init(&pr, "lm train");
@@ -307,10 +311,10 @@ static int lm_train(int argc, char **argv)
            "(%lld unknown)\n",
            o.tokenizer, (long long)p.vocab_size, (long long)(s.n_train - n_calib), (long long)n_calib,
            (long long)(s.n - s.n_train), s.test_bytes, (long long)s.n_unk);
-    if (p.readout == LACUS_LM_LOGISTIC)
-        printf("readout logistic (L-BFGS) l2=%g on %lld rows\n", p.logit_l2,
-               (long long)(s.n_train - n_calib - 1 - p.warmup < p.logit_max_rows ? s.n_train - n_calib - 1 - p.warmup
-                                                                                 : p.logit_max_rows));
+    if (lp.kind == LACUS_LM_LOGISTIC)
+        printf("readout logistic (L-BFGS) l2=%g on %lld rows\n", lp.l2,
+               (long long)(s.n_train - n_calib - 1 - p.warmup < lp.max_rows ? s.n_train - n_calib - 1 - p.warmup
+                                                                            : lp.max_rows));
     printf("reservoir N=%lld lr=%g sr=%g input_scaling=%g rc_degree=%g bias=%g ridge=%g feed_token=%d gate_tokens=%lld "
            "gate_ridge=%g seed=%lld; "
            "trainable %lld; beta %.4f eps %.2g; train %.2fs (%.0f tokens/s), eval %.2fs\n",

@@ -67,33 +67,9 @@ typedef struct lacus_lm_params {
     int64_t gate_tokens;       /* token-gated readouts for the K most frequent
                                   training tokens; default 24 (0: off) */
     double gate_ridge;         /* ridge of the gated readouts; default 1 */
-    /* Fields added with the logistic readout (kept last: the fields above
-     * keep their offsets). */
-    int readout;               /* LACUS_LM_RIDGE (default) or LACUS_LM_LOGISTIC */
-    double logit_l2;           /* logistic: L2 strength lambda (scikit-learn's
-                                  1 / C); default 1 */
-    int64_t logit_max_rows;    /* logistic: training rows kept (memory
-                                  n_units * 4 bytes each); default 200,000 */
-    int64_t logit_iters;       /* logistic: L-BFGS iterations; default 300 */
-    double logit_tol;          /* logistic: stop when ||grad|| <= tol
-                                  max(1, ||theta||); default 1e-6 */
 } lacus_lm_params;
 
-/* Readouts. LACUS_LM_LOGISTIC: the convex multinomial-logistic readout,
- *
- *   p(tok_{t+1} = v) = softmax(beta (Wout^T f[t] + b))_v,
- *   Wout, b = argmin sum_t -log softmax(Wout^T f[t] + b)_{tok_{t+1}}
- *                    + (logit_l2 / 2) ||Wout||^2          (b not penalised),
- *
- * fitted by L-BFGS (liblbfgs) on the states of the first logit_max_rows
- * training tokens after warmup, stored in single precision: no gradient
- * flows through the reservoir, and the problem is convex, so the optimum
- * is unique for logit_l2 > 0. The objective equals scikit-learn's
- * LogisticRegression(C = 1 / logit_l2) (multinomial) up to a factor. beta
- * is then fitted on the calibration tokens as for ridge (it stays near 1;
- * eps is 0: the scores are the logits). Needs gate_tokens = 0. Cost per
- * L-BFGS iteration: 4 n F V flops (two GEMMs). */
-enum { LACUS_LM_RIDGE = 0, LACUS_LM_LOGISTIC = 1 };
+
 
 lacus_lm_params lacus_lm_params_default(void);
 lacus_status lacus_lm_params_check(const lacus_lm_params *p, lacus_error *err);
@@ -116,6 +92,39 @@ double lacus_lm_eps(const lacus_lm *m);
  * the model's Win (drawn for d inputs from the same seed): e[v] = Win E[v].
  * Call before fit. */
 lacus_status lacus_lm_set_embedding(lacus_lm *m, const double *E, int64_t d);
+
+/* Readouts. The default (LACUS_LM_RIDGE) is the ridge readout above.
+ * LACUS_LM_LOGISTIC is the convex multinomial-logistic readout:
+ *
+ *   p(tok_{t+1} = v) = softmax(beta (Wout^T f[t] + b))_v,
+ *   Wout, b = argmin sum_t -log softmax(Wout^T f[t] + b)_{tok_{t+1}}
+ *                    + (l2 / 2) ||Wout||^2          (b not penalised),
+ *
+ * fitted by L-BFGS (liblbfgs) on the states of the first max_rows training
+ * tokens after warmup, stored in single precision (the memory bound:
+ * n_units * 4 bytes per row): no gradient flows through the reservoir, and
+ * the problem is convex, with a unique optimum for l2 > 0. The objective is
+ * scikit-learn's LogisticRegression(C = 1 / l2) (multinomial) up to a
+ * factor. beta is then fitted on the calibration tokens as for ridge (eps is
+ * 0: the scores are the logits). Needs gate_tokens = 0. Cost per L-BFGS
+ * iteration: 4 n F V flops (two GEMMs). These settings live apart from
+ * lacus_lm_params so that its layout stays that of earlier releases. */
+enum { LACUS_LM_RIDGE = 0, LACUS_LM_LOGISTIC = 1 };
+typedef struct lacus_lm_readout_params {
+    int kind;          /* LACUS_LM_RIDGE (default) or LACUS_LM_LOGISTIC */
+    double l2;         /* logistic: L2 strength (scikit-learn's 1 / C); default 1 */
+    int64_t max_rows;  /* logistic: training rows kept; default 200,000 */
+    int64_t iters;     /* logistic: L-BFGS iterations; default 300 */
+    double tol;        /* logistic: stop when ||grad|| <= tol max(1, ||theta||)
+                          of the objective divided by n; default 1e-6 */
+} lacus_lm_readout_params;
+lacus_lm_readout_params lacus_lm_readout_params_default(void);
+/* Chooses the readout the next lacus_lm_fit trains (the model becomes
+ * untrained). LACUS_ERR_ARG for values out of range, or logistic with
+ * gate_tokens > 0. */
+lacus_status lacus_lm_set_readout(lacus_lm *m, const lacus_lm_readout_params *rp);
+/* The model's readout settings. */
+const lacus_lm_readout_params *lacus_lm_readout_get(const lacus_lm *m);
 
 /* Optional progress callback: fraction done in [0, 1]. */
 typedef void (*lacus_lm_progress)(double fraction, void *user);
@@ -174,7 +183,7 @@ lacus_status lacus_logistic_fit(const double *X, int64_t n, int64_t F, const int
  * tokens [n_train, n_train + n_calib) (at most 50,000); bits[l] (n_layers)
  * receives the mean held-out -log2 p of tokens [n_train + n_calib, n) read
  * at depth l + 1. The run starts 1,000 tokens before n_train (fading
- * memory). Needs readout ridge and gate_tokens 0. Memory: lacus_stack
+ * memory). Needs gate_tokens 0 (the layers' readouts are ridge). Memory: lacus_stack
  * takes dense sequences, so 2 n_train V doubles for training and (n_layers
  * + 1) (n - n_train) V for the run. Evaluation only: the stack is not saved
  * and cannot generate. */

@@ -60,9 +60,9 @@ lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, con
         return lacus__fail(err, LACUS_ERR_ARG,
                            "lm stack: n_train = %lld, n_calib = %lld, n = %lld: need warmup + 2 <= n_train and "
                            "n_train + n_calib < n", (long long)n_train, (long long)n_calib, (long long)n);
-    if (p->readout != LACUS_LM_RIDGE || p->gate_tokens)
-        return lacus__fail(err, LACUS_ERR_ARG, "lm stack: layers use ridge readouts without gates (readout ridge, "
-                           "gate_tokens 0)");
+    if (p->gate_tokens)
+        return lacus__fail(err, LACUS_ERR_ARG, "lm stack: the layers' ridge readouts have no gates (gate_tokens "
+                           "= %lld: set 0)", (long long)p->gate_tokens);
     for (int64_t t = 0; t < n; t++)
         if (ids[t] < 0 || ids[t] >= V)
             return lacus__fail(err, LACUS_ERR_ARG, "lm stack: ids[%lld] = %d not in [0, %lld)", (long long)t,

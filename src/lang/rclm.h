@@ -7,6 +7,7 @@
 
 struct lacus_lm {
     lacus_lm_params p;
+    lacus_lm_readout_params ro; /* readout kind and logistic settings */
     lacus_reservoir *res;  /* W and bias live here (nodes/reservoir.h) */
     double *emb;           /* (V, n_units): the input drive e[v] of each token */
     double *E;             /* (V, d) embedding given by the caller, or NULL */

@@ -2,7 +2,7 @@
  * of the next token on [x[t], onehot(tok_t)], fitted by L-BFGS on stored
  * states (the reservoir is fixed, so no gradient flows through it). The
  * states are kept in single precision to halve the memory, up to
- * logit_max_rows of them: that is the memory bound, N * logit_max_rows * 4
+ * max_rows of them: that is the memory bound, N * max_rows * 4
  * bytes. */
 #include <math.h>
 #include <string.h>
@@ -37,14 +37,14 @@ static void lm_rows_fill(void *ctx, int64_t row0, int64_t rows, double *out)
 lacus_status lacus__lm_fit_logistic(lacus_lm *m, const int32_t *ids, int64_t n_train, double *x, double *tmp)
 {
     const int64_t N = m->p.n_units, V = m->p.vocab_size, F = m->F;
-    int64_t avail = n_train - 1 - m->p.warmup, n = avail < m->p.logit_max_rows ? avail : m->p.logit_max_rows;
+    int64_t avail = n_train - 1 - m->p.warmup, n = avail < m->ro.max_rows ? avail : m->ro.max_rows;
     if (n < 1) return lacus__fail(&m->err, LACUS_ERR_ARG, "lm fit: no training rows after warmup");
     float *X = LACUS__NEW(float, n * N);
     int32_t *tok = LACUS__NEW(int32_t, n), *y = LACUS__NEW(int32_t, n);
     if (!X || !tok || !y) {
         lacus__free(X), lacus__free(tok), lacus__free(y);
         return lacus__fail(&m->err, LACUS_ERR_NOMEM,
-                           "lm fit: out of memory for %lld logistic rows of %lld units (lower logit_max_rows)",
+                           "lm fit: out of memory for %lld logistic rows of %lld units (lower max_rows)",
                            (long long)n, (long long)N);
     }
     /* Rows: the first n after warmup; the state still runs to the end. */
@@ -64,8 +64,8 @@ lacus_status lacus__lm_fit_logistic(lacus_lm *m, const int32_t *ids, int64_t n_t
     for (int64_t v = 0; v < V; v++) m->b[v] = log(m->b[v] / (double)(n + V));
     lm_rows rows = {X, tok, N, V, m->p.feed_token};
     int64_t iters = 0;
-    lacus_status s = lacus__logistic_lbfgs(lm_rows_fill, &rows, n, F, y, V, m->p.logit_l2, m->p.logit_iters,
-                                           m->p.logit_tol, m->Wout, m->b, &iters, NULL, &m->err);
+    lacus_status s = lacus__logistic_lbfgs(lm_rows_fill, &rows, n, F, y, V, m->ro.l2, m->ro.iters,
+                                           m->ro.tol, m->Wout, m->b, &iters, NULL, &m->err);
     lacus__free(X), lacus__free(tok), lacus__free(y);
     return s;
 }

@@ -84,7 +84,7 @@ expect_fail "bad readout" 2 "--readout" bad11.npz "$LACUS" lm train --text "$TEX
 expect_fail "stack with output" 2 "not saved" bad12.npz "$LACUS" lm train --text "$TEXT" --layers 2 --output bad12.npz
 expect_fail "zero layers" 2 "--layers = 0" - "$LACUS" lm train --text "$TEXT" --layers 0 --output bad13.npz
 expect_fail "stack with logistic" 2 "--readout ridge" - "$LACUS" lm train --text "$TEXT" --layers 2 --readout logistic
-expect_fail "negative l2" 2 "logit_l2" bad14.npz "$LACUS" lm train --text "$TEXT" --readout logistic --logit-l2 -1 --output bad14.npz
+expect_fail "negative l2" 2 "l2 = -1" bad14.npz "$LACUS" lm train --text "$TEXT" --readout logistic --logit-l2 -1 --output bad14.npz
 printf 'not json' >notdir
 expect_fail "out is a file" 1 "cannot" - "$LACUS" lm sweep --out notdir/x "${SMALL[@]}"
 finish

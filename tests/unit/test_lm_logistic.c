@@ -91,9 +91,12 @@ int main(void)
     {
         lacus_lm_params p = lacus_lm_params_default();
         p.vocab_size = V, p.n_units = 8, p.rc_degree = 2, p.sr = 0, p.input_scaling = 0, p.bias_scaling = 0, p.gate_tokens = 0;
-        p.readout = LACUS_LM_LOGISTIC, p.logit_l2 = 5, p.logit_tol = 1e-10, p.logit_iters = 5000, p.warmup = 10;
+        p.warmup = 10;
+        lacus_lm_readout_params rp = lacus_lm_readout_params_default();
+        rp.kind = LACUS_LM_LOGISTIC, rp.l2 = 5, rp.tol = 1e-10, rp.iters = 5000;
         lacus_lm *m = NULL;
         CHECK_STATUS(lacus_lm_create(&p, &m, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_lm_set_readout(m, &rp), LACUS_OK);
         CHECK_STATUS(lacus_lm_fit(m, ids, n, n_calib, NULL, NULL), LACUS_OK);
         /* Reference rows: t in [warmup, n_train - 1), features onehot(ids[t]). */
         const int64_t n_train = n - n_calib, rows = n_train - 1 - p.warmup;
@@ -126,17 +129,18 @@ int main(void)
     TEST("logistic LM on lgen: beats the unigram, saves and loads, bad parameters")
     {
         lacus_lm_params p = lacus_lm_params_default();
-        p.vocab_size = V, p.n_units = 40, p.gate_tokens = 0, p.readout = LACUS_LM_LOGISTIC;
+        p.vocab_size = V, p.n_units = 40, p.gate_tokens = 0, p.ridge = 1;
+        lacus_lm_readout_params rp = lacus_lm_readout_params_default();
+        rp.kind = LACUS_LM_LOGISTIC;
         lacus_lm *m = NULL, *r = NULL;
         CHECK_STATUS(lacus_lm_create(&p, &m, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_lm_set_readout(m, &rp), LACUS_OK);
         CHECK_STATUS(lacus_lm_fit(m, ids, n, n_calib, NULL, NULL), LACUS_OK);
         double bits, bits_ridge, uni = 0, *cnt = calloc((size_t)V, sizeof *cnt);
         CHECK_STATUS(lacus_lm_score(m, ids, n + n_test, n, &bits), LACUS_OK);
         for (int64_t t = 0; t < n; t++) cnt[ids[t]] += 1;
         for (int64_t t = n; t < n + n_test; t++) uni -= log2((cnt[ids[t]] + 1) / (double)(n + V));
-        lacus_lm_params pr = p;
-        pr.readout = LACUS_LM_RIDGE, pr.ridge = 1;
-        CHECK_STATUS(lacus_lm_create(&pr, &r, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_lm_create(&p, &r, NULL), LACUS_OK); /* ridge: the default readout */
         CHECK_STATUS(lacus_lm_fit(r, ids, n, n_calib, NULL, NULL), LACUS_OK);
         CHECK_STATUS(lacus_lm_score(r, ids, n + n_test, n, &bits_ridge), LACUS_OK);
         const double nt = (double)(n_test - 1);
@@ -152,19 +156,24 @@ int main(void)
         double bits2 = 0;
         if (l) CHECK_STATUS(lacus_lm_score(l, ids, n + n_test, n, &bits2), LACUS_OK);
         CHECK(bits2 == bits);
-        if (l) CHECK(lacus_lm_params_get(l)->readout == LACUS_LM_LOGISTIC);
+        if (l) CHECK(lacus_lm_readout_get(l)->kind == LACUS_LM_LOGISTIC && lacus_lm_readout_get(l)->l2 == 1);
         lacus_lm_free(l), lacus_lm_free(m), lacus_lm_free(r);
         free(cnt);
-        lacus_error err = {0};
-        p.gate_tokens = 4;
-        CHECK_STATUS(lacus_lm_params_check(&p, &err), LACUS_ERR_ARG);
-        CHECK(strstr(err.msg, "gate") != NULL);
-        p.gate_tokens = 0, p.logit_l2 = NAN;
-        CHECK_STATUS(lacus_lm_params_check(&p, &err), LACUS_ERR_ARG);
-        p.logit_l2 = 1, p.logit_max_rows = 0;
-        CHECK_STATUS(lacus_lm_params_check(&p, &err), LACUS_ERR_ARG);
-        p.logit_max_rows = 10, p.readout = 7;
-        CHECK_STATUS(lacus_lm_params_check(&p, &err), LACUS_ERR_ARG);
+        /* Bad readout settings, on a fresh model. */
+        CHECK_STATUS(lacus_lm_create(&p, &m, NULL), LACUS_OK);
+        rp.l2 = NAN;
+        CHECK_STATUS(lacus_lm_set_readout(m, &rp), LACUS_ERR_ARG);
+        CHECK(strstr(lacus_lm_errmsg(m), "l2") != NULL);
+        rp.l2 = 1, rp.max_rows = 0;
+        CHECK_STATUS(lacus_lm_set_readout(m, &rp), LACUS_ERR_ARG);
+        rp.max_rows = 10, rp.kind = 7;
+        CHECK_STATUS(lacus_lm_set_readout(m, &rp), LACUS_ERR_ARG);
+        lacus_lm_free(m);
+        p.gate_tokens = 4, rp.kind = LACUS_LM_LOGISTIC;
+        CHECK_STATUS(lacus_lm_create(&p, &m, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_lm_set_readout(m, &rp), LACUS_ERR_ARG);
+        CHECK(strstr(lacus_lm_errmsg(m), "gate") != NULL);
+        lacus_lm_free(m);
     }
     free(ids);
     TEST_MAIN_END();
