@@ -40,18 +40,21 @@ grep -q "6 cells, 4 done, 2 to run" out.txt || { fail "extension did not reuse t
 [ "$(wc -l <s/rows.jsonl)" -eq 6 ] || fail "expected 6 rows"
 
 # kill -9 in the middle of a sweep, then resume: no cell twice, none lost.
-"$LACUS" lm sweep --out k --sizes 10,20,40,80 --tokens 3000 --seeds 2 --test-tokens 1000 --jobs 1 >kill.out 2>&1 &
+# Cells large enough (N up to 160 on 30,000 tokens) that a fast machine
+# cannot finish all 8 between two polls.
+KGRID=(--sizes 20,40,80,160 --tokens 30000 --seeds 2 --test-tokens 1000)
+"$LACUS" lm sweep --out k "${KGRID[@]}" --jobs 1 >kill.out 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do
+for _ in $(seq 1 2400); do
     [ -s k/rows.jsonl ] && [ "$(wc -l <k/rows.jsonl)" -ge 2 ] && break
-    sleep 0.1
+    sleep 0.05
 done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 n_before=$(wc -l <k/rows.jsonl)
 head -n "$n_before" k/rows.jsonl >before.jsonl
 [ "$n_before" -ge 1 ] && [ "$n_before" -lt 8 ] || fail "kill test: $n_before rows before the kill (expected 1..7)"
-expect_ok "resume after kill -9" "$LACUS" lm sweep --out k --sizes 10,20,40,80 --tokens 3000 --seeds 2 --test-tokens 1000 --jobs 2
+expect_ok "resume after kill -9" "$LACUS" lm sweep --out k "${KGRID[@]}" --jobs 2
 grep -q "8 cells, $n_before done" out.txt || { fail "resume after kill did not skip $n_before cells"; cat out.txt; }
 [ "$(wc -l <k/rows.jsonl)" -eq 8 ] || fail "expected 8 rows after resume"
 keys=$(sed 's/"train_s.*//' k/rows.jsonl | sort | uniq -d)
