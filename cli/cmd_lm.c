@@ -178,6 +178,9 @@ static lacus_tokenizer *make_tokenizer(const lm_cli *o, const text_buf *t, size_
 
 static int lm_train(int argc, char **argv)
 {
+    lacus_lm_readout_params lp = lacus_lm_readout_params_default();
+    const char *readout = "ridge";
+    int64_t layers = 1;
     lm_cli o = lm_cli_default();
     opt table[] = {
         {"text", OPT_LIST, &o.text, "text file or directory of files (repeatable)"},
@@ -198,6 +201,11 @@ static int lm_train(int argc, char **argv)
         {"gate-ridge", OPT_DOUBLE, &o.gate_ridge, "ridge of the gated readouts"},
         {"warmup", OPT_INT, &o.warmup, "states dropped at the start of training"},
         {"seed", OPT_INT, &o.seed, "seed of the reservoir"},
+        {"readout", OPT_STRING, &readout, "ridge (ridge + fitted temperature) | logistic (convex softmax, L-BFGS)"},
+        {"logit-l2", OPT_DOUBLE, &lp.l2, "logistic: L2 strength (scikit-learn's 1/C)"},
+        {"logit-max-rows", OPT_INT, &lp.max_rows, "logistic: training rows kept in memory (N*4 bytes each)"},
+        {"logit-iters", OPT_INT, &lp.iters, "logistic: L-BFGS iterations"},
+        {"layers", OPT_INT, &layers, "stacked reservoirs (lacus_stack, chained; > 1: evaluates every depth, saves no model)"},
         {"threads", OPT_INT, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
     };
     verb_spec v = {"lm train", "--text FILE|DIR --output MODEL.npz [options]",
@@ -207,13 +215,20 @@ static int lm_train(int argc, char **argv)
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 3);
     if (r) return r > 0 ? 0 : 2;
-    if (!o.output) return cli_error("lm train: --output is required"), 2;
+    if (layers < 1 || layers > 16) return cli_error("--layers = %lld: must be in [1, 16]", (long long)layers), 2;
+    if (!o.output && layers == 1) return cli_error("lm train: --output is required"), 2;
+    if (o.output && layers > 1) return cli_error("lm train: a stack (--layers > 1) is evaluated, not saved: drop --output"), 2;
     if (check_split_opts(&o)) return 2;
     lacus_lm_params p = lacus_lm_params_default();
     p.n_units = o.units, p.lr = o.lr, p.sr = o.sr, p.input_scaling = o.input_scaling;
     p.rc_degree = o.rc_degree, p.bias_scaling = o.bias, p.ridge = o.ridge, p.warmup = o.warmup;
     p.feed_token = !o.no_feed_token, p.seed = (uint64_t)o.seed, p.vocab_size = 1 << 20;
     p.gate_tokens = o.gate_tokens, p.gate_ridge = o.gate_ridge;
+    if (!strcmp(readout, "logistic")) {
+        lp.kind = LACUS_LM_LOGISTIC;
+        p.gate_tokens = 0; /* the logistic readout has no gated readouts */
+    } else if (strcmp(readout, "ridge"))
+        return cli_error("--readout \"%s\": expected ridge or logistic", readout), 2;
     lacus_error err = {0};
     if (lacus_lm_params_check(&p, &err)) return cli_error("lm train: %s", err.msg), 2;
     text_buf t;
@@ -234,9 +249,41 @@ static int lm_train(int argc, char **argv)
     }
     p.vocab_size = lacus_tokenizer_vocab_size(tok);
     if (p.gate_tokens > p.vocab_size) p.gate_tokens = p.vocab_size;
+    if (layers > 1) {
+        if (lp.kind != LACUS_LM_RIDGE) {
+            cli_error("lm train: --layers needs --readout ridge");
+            rc = 2;
+            goto done;
+        }
+        p.gate_tokens = 0;
+        int64_t n_calib = (int64_t)(o.calib * (double)s.n_train);
+        double bits[16], t0 = cli_now();
+        if (lacus_lm_stack_eval(&p, layers, s.ids, s.n, s.n_train - n_calib, n_calib, bits, &err)) {
+            cli_error("lm train: %s", err.msg);
+            rc = err.status == LACUS_ERR_ARG ? 2 : 1;
+            goto done;
+        }
+        double secs = cli_now() - t0;
+        printf("tokenizer %s V=%lld; stack of %lld reservoirs N=%lld (ridge readouts, ungated); train %lld tokens "
+               "(%lld for the temperatures), held out %lld tokens / %zu bytes; %.2fs\n", o.tokenizer,
+               (long long)p.vocab_size, (long long)layers, (long long)p.n_units, (long long)(s.n_train - n_calib),
+               (long long)n_calib, (long long)(s.n - s.n_train), s.test_bytes, secs);
+        for (int64_t l = 0; l < layers; l++) {
+            char name[64];
+            snprintf(name, sizeof name, "stack depth %lld/%lld", (long long)(l + 1), (long long)layers);
+            print_row(name, bits[l] * (double)(s.n - s.n_train), &s, secs, NULL);
+        }
+        rc = 0;
+        goto done;
+    }
     if (lacus_lm_create(&p, &m, &err)) {
         cli_error("lm train: %s", err.msg);
         rc = err.status == LACUS_ERR_ARG ? 2 : 1;
+        goto done;
+    }
+    if (lacus_lm_set_readout(m, &lp)) {
+        cli_error("lm train: %s", lacus_lm_errmsg(m));
+        rc = 2;
         goto done;
     }
     int64_t n_calib = (int64_t)(o.calib * (double)s.n_train);
@@ -264,6 +311,10 @@ static int lm_train(int argc, char **argv)
            "(%lld unknown)\n",
            o.tokenizer, (long long)p.vocab_size, (long long)(s.n_train - n_calib), (long long)n_calib,
            (long long)(s.n - s.n_train), s.test_bytes, (long long)s.n_unk);
+    if (lp.kind == LACUS_LM_LOGISTIC)
+        printf("readout logistic (L-BFGS) l2=%g on %lld rows\n", lp.l2,
+               (long long)(s.n_train - n_calib - 1 - p.warmup < lp.max_rows ? s.n_train - n_calib - 1 - p.warmup
+                                                                            : lp.max_rows));
     printf("reservoir N=%lld lr=%g sr=%g input_scaling=%g rc_degree=%g bias=%g ridge=%g feed_token=%d gate_tokens=%lld "
            "gate_ridge=%g seed=%lld; "
            "trainable %lld; beta %.4f eps %.2g; train %.2fs (%.0f tokens/s), eval %.2fs\n",
@@ -621,16 +672,18 @@ int cmd_lm(int argc, char **argv)
     if (sub && !strcmp(sub, "eval")) return lm_eval(argc, argv);
     if (sub && !strcmp(sub, "generate")) return lm_generate(argc, argv);
     if (sub && !strcmp(sub, "probe")) return lm_probe(argc, argv);
+    if (sub && !strcmp(sub, "sweep")) return cmd_lm_sweep(argc, argv);
     if (sub && (!strcmp(sub, "--help") || !strcmp(sub, "-h"))) {
-        printf("usage: lacus lm train|eval|generate|probe [options]\n\n"
+        printf("usage: lacus lm train|eval|generate|probe|sweep [options]\n\n"
                "  train     train a reservoir LM on a text and report held-out bits per byte\n"
                "  eval      score a model and/or the baselines (unigram, n-gram KN, xz, bzip2)\n"
                "  generate  sample text from a model (temperature, top-k, top-p, seeded)\n"
-               "  probe     train on an lgen corpus; entropy gap and minimal-pair accuracy\n\n"
+               "  probe     train on an lgen corpus; entropy gap and minimal-pair accuracy\n"
+               "  sweep     emergence study: skills vs reservoir size x tokens x seeds, thresholds\n\n"
                "lacus lm SUBCOMMAND --help shows its options.\n");
         return 0;
     }
-    cli_error(sub ? "lm: unknown subcommand \"%s\" (train, eval, generate, probe)" : "lm: missing subcommand%s (train, eval, generate, probe)",
+    cli_error(sub ? "lm: unknown subcommand \"%s\" (train, eval, generate, probe, sweep)" : "lm: missing subcommand%s (train, eval, generate, probe, sweep)",
               sub ? sub : "");
     return 2;
 }

@@ -54,6 +54,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_evolve(int argc, char **argv);
 int cmd_lm(int argc, char **argv);
+int cmd_lm_sweep(int argc, char **argv); /* lacus lm sweep (cmd_lm_sweep.c) */
 int cmd_lgen(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_classify(int argc, char **argv);

@@ -143,6 +143,7 @@ int lacus_get_num_threads(void);
 #include "lacus/lang.h"
 #include "lacus/lm.h"
 #include "lacus/lgen.h"
+#include "lacus/sweep.h"
 #include "lacus/preprocess.h"
 #include "lacus/classify.h"
 #include "lacus/local_learning.h"

@@ -69,6 +69,8 @@ typedef struct lacus_lm_params {
     double gate_ridge;         /* ridge of the gated readouts; default 1 */
 } lacus_lm_params;
 
+
+
 lacus_lm_params lacus_lm_params_default(void);
 lacus_status lacus_lm_params_check(const lacus_lm_params *p, lacus_error *err);
 
@@ -90,6 +92,39 @@ double lacus_lm_eps(const lacus_lm *m);
  * the model's Win (drawn for d inputs from the same seed): e[v] = Win E[v].
  * Call before fit. */
 lacus_status lacus_lm_set_embedding(lacus_lm *m, const double *E, int64_t d);
+
+/* Readouts. The default (LACUS_LM_RIDGE) is the ridge readout above.
+ * LACUS_LM_LOGISTIC is the convex multinomial-logistic readout:
+ *
+ *   p(tok_{t+1} = v) = softmax(beta (Wout^T f[t] + b))_v,
+ *   Wout, b = argmin sum_t -log softmax(Wout^T f[t] + b)_{tok_{t+1}}
+ *                    + (l2 / 2) ||Wout||^2          (b not penalised),
+ *
+ * fitted by L-BFGS (liblbfgs) on the states of the first max_rows training
+ * tokens after warmup, stored in single precision (the memory bound:
+ * n_units * 4 bytes per row): no gradient flows through the reservoir, and
+ * the problem is convex, with a unique optimum for l2 > 0. The objective is
+ * scikit-learn's LogisticRegression(C = 1 / l2) (multinomial) up to a
+ * factor. beta is then fitted on the calibration tokens as for ridge (eps is
+ * 0: the scores are the logits). Needs gate_tokens = 0. Cost per L-BFGS
+ * iteration: 4 n F V flops (two GEMMs). These settings live apart from
+ * lacus_lm_params so that its layout stays that of earlier releases. */
+enum { LACUS_LM_RIDGE = 0, LACUS_LM_LOGISTIC = 1 };
+typedef struct lacus_lm_readout_params {
+    int kind;          /* LACUS_LM_RIDGE (default) or LACUS_LM_LOGISTIC */
+    double l2;         /* logistic: L2 strength (scikit-learn's 1 / C); default 1 */
+    int64_t max_rows;  /* logistic: training rows kept; default 200,000 */
+    int64_t iters;     /* logistic: L-BFGS iterations; default 300 */
+    double tol;        /* logistic: stop when ||grad|| <= tol max(1, ||theta||)
+                          of the objective divided by n; default 1e-6 */
+} lacus_lm_readout_params;
+lacus_lm_readout_params lacus_lm_readout_params_default(void);
+/* Chooses the readout the next lacus_lm_fit trains (the model becomes
+ * untrained). LACUS_ERR_ARG for values out of range, or logistic with
+ * gate_tokens > 0. */
+lacus_status lacus_lm_set_readout(lacus_lm *m, const lacus_lm_readout_params *rp);
+/* The model's readout settings. */
+const lacus_lm_readout_params *lacus_lm_readout_get(const lacus_lm *m);
 
 /* Optional progress callback: fraction done in [0, 1]. */
 typedef void (*lacus_lm_progress)(double fraction, void *user);
@@ -126,6 +161,34 @@ lacus_sample_params lacus_sample_params_default(void);
  * tokens into out (n_gen). */
 lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_prompt,
                                int64_t n_gen, const lacus_sample_params *sp, int32_t *out);
+
+/* Multinomial logistic regression on dense features (the solver of the
+ * logistic readout, usable on its own): W (F, V) and b (V) minimise
+ *   sum_t -log softmax(W^T X[t] + b)_{y[t]} + (l2 / 2) ||W||^2
+ * (scikit-learn's LogisticRegression(C = 1 / l2), multinomial, lbfgs),
+ * from W = 0, b = 0 by L-BFGS until ||grad|| <= tol max(1, ||(W, b)||) of
+ * the objective divided by n, or max_iter iterations. X (n, F) finite, y (n)
+ * in [0, V). *iters (optional) gets the iterations taken. */
+lacus_status lacus_logistic_fit(const double *X, int64_t n, int64_t F, const int32_t *y, int64_t V, double l2,
+                                int64_t max_iter, double tol, double *W, double *b, int64_t *iters,
+                                lacus_error *err);
+
+/* Stacked reservoir LM (deep reservoirs through lacus/stack.h, chained):
+ * n_layers (1..16) ESNs with p's hyperparameters (rc_connectivity =
+ * rc_degree / n_units; layer l drawn from seed + 1000003 l), layer 0 reading
+ * onehot(tok_t), every layer's ridge readout (p->ridge, feed_input =
+ * feed_token, warmup) predicting onehot(tok_{t+1}), layer l > 0 reading
+ * layer l-1's predicted scores. Trained on ids[0..n_train); each layer's
+ * scores become p = softmax(beta log max(s, eps)) with eps, beta fitted on
+ * tokens [n_train, n_train + n_calib) (at most 50,000); bits[l] (n_layers)
+ * receives the mean held-out -log2 p of tokens [n_train + n_calib, n) read
+ * at depth l + 1. The run starts 1,000 tokens before n_train (fading
+ * memory). Needs gate_tokens 0 (the layers' readouts are ridge). Memory: lacus_stack
+ * takes dense sequences, so 2 n_train V doubles for training and (n_layers
+ * + 1) (n - n_train) V for the run. Evaluation only: the stack is not saved
+ * and cannot generate. */
+lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, const int32_t *ids, int64_t n,
+                                 int64_t n_train, int64_t n_calib, double *bits, lacus_error *err);
 
 /* Minimal-pair probe (BLiMP-style): good and bad (n) are the same token
  * sequence except inside some sentences (sentences end with the token eos).

@@ -70,6 +70,41 @@ lacus_status lacus_lm_params_check(const lacus_lm_params *p, lacus_error *err)
     return LACUS_OK;
 }
 
+lacus_lm_readout_params lacus_lm_readout_params_default(void)
+{
+    lacus_lm_readout_params r = {LACUS_LM_RIDGE, 1.0, 200000, 300, 1e-6};
+    return r;
+}
+
+lacus_status lacus_lm_set_readout(lacus_lm *m, const lacus_lm_readout_params *rp)
+{
+    if (!m) return LACUS_ERR_ARG;
+    lacus__clear(&m->err);
+    if (!rp) return lacus__fail(&m->err, LACUS_ERR_ARG, "lm readout: params is NULL");
+    if (rp->kind != LACUS_LM_RIDGE && rp->kind != LACUS_LM_LOGISTIC)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm readout kind = %d: must be LACUS_LM_RIDGE or LACUS_LM_LOGISTIC",
+                           rp->kind);
+    if (rp->kind == LACUS_LM_LOGISTIC) {
+        if (m->p.gate_tokens)
+            return lacus__fail(&m->err, LACUS_ERR_ARG,
+                               "lm gate_tokens = %lld: the logistic readout has no gated readouts (set 0)",
+                               (long long)m->p.gate_tokens);
+        if (!(rp->l2 >= 0 && rp->l2 < 1e15))
+            return lacus__fail(&m->err, LACUS_ERR_ARG, "lm logistic l2 = %g: must be in [0, 1e15)", rp->l2);
+        if (rp->max_rows < 1)
+            return lacus__fail(&m->err, LACUS_ERR_ARG, "lm logistic max_rows = %lld: must be >= 1", (long long)rp->max_rows);
+        if (rp->iters < 1 || rp->iters > 1000000)
+            return lacus__fail(&m->err, LACUS_ERR_ARG, "lm logistic iters = %lld: must be in [1, 10^6]", (long long)rp->iters);
+        if (!(rp->tol > 0 && rp->tol < 1))
+            return lacus__fail(&m->err, LACUS_ERR_ARG, "lm logistic tol = %g: must be in (0, 1)", rp->tol);
+    }
+    m->ro = *rp;
+    m->trained = 0;
+    return LACUS_OK;
+}
+
+const lacus_lm_readout_params *lacus_lm_readout_get(const lacus_lm *m) { return &m->ro; }
+
 void lacus_lm_free(lacus_lm *m)
 {
     if (!m) return;
@@ -132,6 +167,7 @@ lacus_status lacus_lm_create(const lacus_lm_params *p, lacus_lm **out, lacus_err
     lacus_lm *m = lacus__calloc(1, sizeof *m);
     if (!m) return lacus__fail(err, LACUS_ERR_NOMEM, "lm: out of memory");
     m->p = *p;
+    m->ro = lacus_lm_readout_params_default();
     m->beta = 1.0;
     m->eps = 1e-3;
     const int64_t N = p->n_units, V = p->vocab_size;
@@ -258,6 +294,7 @@ static double lse(const double *s, int64_t V, double beta, double *mean, double 
  * tokens. */
 static void to_logits(double *S, int64_t n, double eps)
 {
+    if (eps <= 0) return; /* logistic readout: the scores are the logits */
     for (int64_t i = 0; i < n; i++) S[i] = log(fmax(S[i], eps));
 }
 
@@ -324,6 +361,11 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     int32_t *yc = NULL, *tc = NULL;
     lacus__gate_acc *ga = NULL;
     if (!x || !tmp || !Fx || !Y) goto nomem;
+    if (m->ro.kind == LACUS_LM_LOGISTIC) {
+        /* x is left as the ridge loop leaves it, for the calibration. */
+        if ((s = lacus__lm_fit_logistic(m, ids, n_train, x, tmp))) goto done;
+        goto calibrate;
+    }
     if ((s = lacus_ridge_create(&rp, &rd, &m->err))) goto done;
     if ((s = lacus__gate_begin(m, ids, n_train, &ga))) goto done;
     /* Training: the state after token t predicts token t + 1. */
@@ -352,6 +394,7 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     s = lacus__gate_finish(ga, m);
     ga = NULL;
     if (s) goto done;
+calibrate:
     /* Calibration: scores of the held-out tokens, then beta. */
     S = LACUS__NEW(double, nc * V);
     yc = LACUS__NEW(int32_t, nc);
@@ -374,10 +417,13 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     /* eps on a log grid; beta by Newton for each; the best pair is kept. */
     double *L = LACUS__NEW(double, k * V);
     if (!L) goto nomem;
-    m->beta = 1.0, m->eps = 1e-3;
+    m->beta = 1.0, m->eps = m->ro.kind == LACUS_LM_LOGISTIC ? 0 : 1e-3;
     double best = INFINITY;
+    /* The logistic readout's scores are logits already (eps = 0): only a
+     * temperature is fitted. */
     for (int g = 0; g < 9 && k > 0; g++) {
-        double eps = pow(10.0, -6.0 + 0.5 * g), nll;
+        if (m->ro.kind == LACUS_LM_LOGISTIC && g) break;
+        double eps = m->ro.kind == LACUS_LM_LOGISTIC ? 0 : pow(10.0, -6.0 + 0.5 * g), nll;
         memcpy(L, S, (size_t)(k * V) * sizeof *L);
         to_logits(L, k * V, eps);
         double beta = fit_beta(L, yc, k, V, &nll);

@@ -7,6 +7,7 @@
 
 struct lacus_lm {
     lacus_lm_params p;
+    lacus_lm_readout_params ro; /* readout kind and logistic settings */
     lacus_reservoir *res;  /* W and bias live here (nodes/reservoir.h) */
     double *emb;           /* (V, n_units): the input drive e[v] of each token */
     double *E;             /* (V, d) embedding given by the caller, or NULL */
@@ -34,6 +35,12 @@ void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, doubl
 lacus_status lacus__lm_make_f32(lacus_lm *m);
 /* Fills emb from the reservoir's Win (no embedding) or Win_d E. */
 lacus_status lacus__lm_build_emb(lacus_lm *m);
+
+/* The logistic readout (rclm_logit.c): runs the reservoir over
+ * ids[0..n_train - 1), keeps up to logit_max_rows states after warmup, and
+ * fits Wout, b by L-BFGS. x (zero on entry) is left as the state after
+ * ids[n_train - 2]; tmp (n_units) is scratch. */
+lacus_status lacus__lm_fit_logistic(lacus_lm *m, const int32_t *ids, int64_t n_train, double *x, double *tmp);
 
 /* Token-gated readouts (rclm_gate.c). The accumulator gathers per-token
  * sums during the single training pass. */

@@ -52,6 +52,10 @@ lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const 
     cJSON_AddNumberToObject(root, "eps", m->eps);
     cJSON_AddNumberToObject(root, "gate_tokens", (double)p->gate_tokens);
     cJSON_AddNumberToObject(root, "gate_ridge", p->gate_ridge);
+    /* Absent in files written before the logistic readout: ridge. With
+     * "logistic" the logits are the scores themselves and eps is 0. */
+    cJSON_AddStringToObject(root, "readout", m->ro.kind == LACUS_LM_LOGISTIC ? "logistic" : "ridge");
+    if (m->ro.kind == LACUS_LM_LOGISTIC) cJSON_AddNumberToObject(root, "logit_l2", m->ro.l2);
     char *man = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     char *tj = tok ? lacus__tokenizer_to_json(tok) : NULL;
@@ -152,6 +156,17 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
         goto done;
     }
     p.feed_token = cJSON_IsTrue(ft);
+    const cJSON *ro = cJSON_GetObjectItemCaseSensitive(root, "readout");
+    if (ro && (!cJSON_IsString(ro) || (strcmp(ro->valuestring, "ridge") && strcmp(ro->valuestring, "logistic")))) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: readout must be \"ridge\" or \"logistic\"", path);
+        goto done;
+    }
+    lacus_lm_readout_params rop = lacus_lm_readout_params_default();
+    if (ro && !strcmp(ro->valuestring, "logistic")) {
+        rop.kind = LACUS_LM_LOGISTIC;
+        double l2;
+        if (!num(root, "logit_l2", &l2)) rop.l2 = l2;
+    }
     if ((s = lacus_lm_params_check(&p, err)) || (s = lacus_lm_create(&p, &m, err))) {
         lacus__prefix(err, "%s: ", path);
         if (s == LACUS_ERR_ARG) s = LACUS_ERR_FORMAT;
@@ -182,8 +197,13 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
             goto done;
         }
     }
-    if (!(v[12] > 0 && v[12] < 1)) {
-        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: eps = %g must be in (0, 1)", path, v[12]);
+    if (lacus_lm_set_readout(m, &rop)) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: %s", path, lacus_lm_errmsg(m));
+        goto done;
+    }
+    if (rop.kind == LACUS_LM_LOGISTIC ? v[12] != 0 : !(v[12] > 0 && v[12] < 1)) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: eps = %g must be in (0, 1) (0 with the logistic readout)",
+                        path, v[12]);
         goto done;
     }
     lacus_ndarray G = {0}, GT = {0};

@@ -1,0 +1,38 @@
+/* lacus lm sweep: the grid, the rows of results and the report (shared by
+ * cmd_lm_sweep.c, which runs the cells, and cmd_lm_sweep_report.c). */
+#ifndef LACUS_CLI_LM_SWEEP_H
+#define LACUS_CLI_LM_SWEEP_H
+
+#include <stdint.h>
+
+#include "lacus.h"
+
+#define SWEEP_MAX_GRID 32
+
+typedef struct sweep_cfg {
+    const char *out;
+    int64_t sizes[SWEEP_MAX_GRID], tokens[SWEEP_MAX_GRID];
+    int n_sizes, n_tokens;
+    int64_t seeds, test_tokens, jobs, boot;
+    double ridge, lr, sr, input_scaling, level;
+    double p_pp, p_attractor, p_rel;
+    int64_t lexicon_seed;
+} sweep_cfg;
+
+/* One cell's results, as stored in a line of rows.jsonl. */
+typedef struct sweep_row {
+    int64_t tokens, units, seed;
+    double train_s, probe_s, bits, grammar_bits;
+    lacus_skill_score sk[LACUS_SKILL_COUNT];
+} sweep_row;
+
+/* Reads every complete row of DIR/rows.jsonl (a torn last line from a
+ * killed run is dropped, and the file rewritten without it). *rows is
+ * malloc'ed. Returns 0, or -1 after printing an error. */
+int sweep_read_rows(const char *path, sweep_row **rows, int64_t *n);
+
+/* Aggregates the rows of the grid: thresholds.tsv, report.md and the PNG
+ * curves in cfg->out. Returns 0, or 1 after printing an error. */
+int sweep_report(const sweep_cfg *cfg, const sweep_row *rows, int64_t n_rows, double wall_s);
+
+#endif
