@@ -241,6 +241,10 @@ _proto("lacus_esn_fit", status, c_void_p, ctypes.POINTER(Seqs), ctypes.POINTER(S
 _proto("lacus_esn_run", status, c_void_p, ctypes.POINTER(Seqs), P_P_double)
 _proto("lacus_esn_partial_fit", status, c_void_p, P_double, P_double, c_int64, c_int64, c_int)
 _proto("lacus_esn_solve", status, c_void_p)
+_proto("lacus_esn_force", status, c_void_p, ctypes.POINTER(Seqs), ctypes.POINTER(Seqs), c_double,
+       c_double)
+_proto("lacus_esn_fit_online", status, c_void_p, ctypes.POINTER(Seqs), ctypes.POINTER(Seqs),
+       ctypes.POINTER(OnlineParams))
 _proto("lacus_esn_n_outputs", c_int64, c_void_p)
 _proto("lacus_esn_is_trained", c_int, c_void_p)
 _proto("lacus_esn_generate", status, c_void_p, P_double, c_int64, c_int64, P_double)
