@@ -1,8 +1,10 @@
 """ctypes prototypes of the C library (include/lacus.h).
 
-Only the stable sections of the header are bound here: version, status
-codes, reservoir, ridge readout, echo state network, online readouts
-(RLS/LMS), NVAR, datasets and metrics.
+The core sections are bound here: version, status codes, reservoir, ridge
+readout, echo state network (feedback, FORCE, online fit), online readouts
+(RLS/LMS), NVAR, datasets and metrics. The modules brain, lang, local,
+tune and neat declare their own prototypes with _proto (python/tests/
+test_layout.py checks every struct against the C compiler's layout).
 Every prototype carries argtypes/restype, so a wrong call fails in Python
 instead of corrupting memory.
 
