@@ -9,7 +9,8 @@
 Submodules: lacus.brain (encoding models: HRF, delays, ridge CV, scores,
 noise ceilings), lacus.lang (tokenizers, n-grams, reservoir LMs, lgen),
 lacus.local (local learning rules, predictive coding, Forward-Forward),
-lacus.tune (backward tuning), lacus.neat (NEAT); docs/python.md.
+lacus.tune (backward tuning), lacus.neat (NEAT), lacus.plasticity
+(intrinsic and synaptic plasticity); docs/python.md.
 """
 
 from ._version import __version__
@@ -22,7 +23,7 @@ from .online import Online, RLS, LMS
 from .nvar import NVAR
 from .graph import Graph
 from . import datasets, metrics
-from . import brain, lang, local, tune, neat
+from . import brain, lang, local, tune, neat, plasticity
 
 
 def library_version():
@@ -41,4 +42,4 @@ def get_num_threads():
 
 __all__ = ["__version__", "LacusError", "Reservoir", "Ridge", "ESN", "Online", "RLS", "LMS",
            "NVAR", "Graph", "datasets", "metrics", "brain", "lang", "local", "tune", "neat",
-           "library_version", "set_num_threads", "get_num_threads"]
+           "plasticity", "library_version", "set_num_threads", "get_num_threads"]

@@ -14,7 +14,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..")))
 
-from lacus import _capi as C, brain, lang, local, neat, tune  # noqa: E402
+from lacus import _capi as C, brain, lang, local, neat, plasticity, tune  # noqa: E402
 
 INCLUDE = os.path.normpath(os.path.join(HERE, "..", "..", "include"))
 CC = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
@@ -37,7 +37,8 @@ STRUCTS = {
     "lacus_neat_node_gene": neat.NodeGene, "lacus_neat_conn_gene": neat.ConnGene,
     "lacus_neat_gen_stats": neat.GenStats, "lacus_neat_run_opts": neat.RunOpts,
     "lacus_neat_pole_params": neat.PoleParams, "lacus_neat_pole_task": neat.PoleTask,
-    "lacus_neat_res_task": neat.ResTask,
+    "lacus_neat_res_task": neat.ResTask, "lacus_ip_params": plasticity.IPParams,
+    "lacus_plasticity_params": plasticity.PlasticityParams,
 }
 RENAMED = {"in_": "in"}  # Python keywords
 
