@@ -7,7 +7,7 @@
     Y_pred = esn.run(X_test)
 
 Submodules: lacus.brain (encoding models: HRF, delays, ridge CV, scores,
-noise ceilings), lacus.lang (tokenizers, n-grams, reservoir LMs, lgen),
+noise ceilings; lacus.nifti for images), lacus.lang (tokenizers, n-grams, reservoir LMs, lgen),
 lacus.local (local learning rules, predictive coding, Forward-Forward),
 lacus.tune (backward tuning), lacus.neat (NEAT), lacus.plasticity
 (intrinsic and synaptic plasticity); docs/python.md.
@@ -23,7 +23,7 @@ from .online import Online, RLS, LMS
 from .nvar import NVAR
 from .graph import Graph
 from . import datasets, metrics
-from . import brain, lang, local, tune, neat, plasticity
+from . import brain, nifti, lang, local, tune, neat, plasticity
 
 
 def library_version():
@@ -41,5 +41,5 @@ def get_num_threads():
 
 
 __all__ = ["__version__", "LacusError", "Reservoir", "Ridge", "ESN", "Online", "RLS", "LMS",
-           "NVAR", "Graph", "datasets", "metrics", "brain", "lang", "local", "tune", "neat",
+           "NVAR", "Graph", "datasets", "metrics", "brain", "nifti", "lang", "local", "tune", "neat",
            "plasticity", "library_version", "set_num_threads", "get_num_threads"]

@@ -4,7 +4,8 @@ and trimming), per-target ridge by contiguous cross-validation (himalaya's
 RidgeCV, KernelRidgeCV, banded ridge), scores, noise ceilings, significance
 and synthetic brain data with a known ideal score.
 
-Every function takes and returns float64 NumPy arrays, time-major
+NIfTI files are in lacus.nifti. Every function takes and returns float64
+NumPy arrays, time-major
 (samples x features); run_lengths is a list of run lengths in time order
 (None: one run). Errors are LacusError with the library's message.
 """

@@ -14,7 +14,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..")))
 
-from lacus import _capi as C, brain, lang, local, neat, plasticity, tune  # noqa: E402
+from lacus import _capi as C, brain, lang, local, neat, nifti, plasticity, tune  # noqa: E402
 
 INCLUDE = os.path.normpath(os.path.join(HERE, "..", "..", "include"))
 CC = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
@@ -38,7 +38,7 @@ STRUCTS = {
     "lacus_neat_gen_stats": neat.GenStats, "lacus_neat_run_opts": neat.RunOpts,
     "lacus_neat_pole_params": neat.PoleParams, "lacus_neat_pole_task": neat.PoleTask,
     "lacus_neat_res_task": neat.ResTask, "lacus_ip_params": plasticity.IPParams,
-    "lacus_plasticity_params": plasticity.PlasticityParams,
+    "lacus_plasticity_params": plasticity.PlasticityParams, "lacus_nifti": nifti.Nifti,
 }
 RENAMED = {"in_": "in"}  # Python keywords
 
