@@ -168,6 +168,22 @@ class NarmaParams(ctypes.Structure):
                 ("seed", c_uint64)]
 
 
+class Lorenz96Params(ctypes.Structure):
+    _fields_ = [("N", c_int64), ("F", c_double), ("dF", c_double), ("h", c_double),
+                ("warmup", c_int64), ("x0", P_double), ("ode", ODEOptions)]
+
+
+class KSParams(ctypes.Structure):
+    _fields_ = [("N", c_int64), ("M", c_int64), ("h", c_double), ("warmup", c_int64),
+                ("x0", P_double)]
+
+
+class VowelsParams(ctypes.Structure):
+    _fields_ = [("n_per_class", c_int64), ("min_len", c_int64), ("max_len", c_int64),
+                ("noise", c_double), ("jitter", c_double), ("speaker_seed", c_uint64),
+                ("seed", c_uint64)]
+
+
 # --- prototypes --------------------------------------------------------------
 
 lib = ctypes.CDLL(_find_library())
@@ -324,6 +340,13 @@ _proto("lacus_mso2", status, c_int64, c_int, P_double, P_err)
 _proto("lacus_mso8", status, c_int64, c_int, P_double, P_err)
 _proto("lacus_to_forecasting", status, P_double, c_int64, c_int64, c_int64, c_int64,
        P_double, P_double, P_double, P_double, P_err)
+_proto("lacus_lorenz96_params_default", Lorenz96Params)
+_proto("lacus_lorenz96", status, c_int64, ctypes.POINTER(Lorenz96Params), P_double, P_err)
+_proto("lacus_kuramoto_sivashinsky_params_default", KSParams)
+_proto("lacus_kuramoto_sivashinsky", status, c_int64, ctypes.POINTER(KSParams), P_double, P_err)
+_proto("lacus_vowels_params_default", VowelsParams)
+_proto("lacus_vowels_lengths", status, ctypes.POINTER(VowelsParams), P_int64, P_err)
+_proto("lacus_vowels", status, ctypes.POINTER(VowelsParams), P_double, P_int64, P_int64, P_err)
 _proto("lacus_test_len_from_ratio", status, c_int64, c_double, P_int64, P_err)
 
 # Metrics

@@ -22,7 +22,8 @@ CC = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 STRUCTS = {
     "lacus_error": C.Error, "lacus_reservoir_params": C.ReservoirParams,
     "lacus_ridge_params": C.RidgeParams, "lacus_online_params": C.OnlineParams,
-    "lacus_nvar_params": C.NvarParams, "lacus_esn_params": C.ESNParams, "lacus_seqs": C.Seqs,
+    "lacus_nvar_params": C.NvarParams, "lacus_lorenz96_params": C.Lorenz96Params,
+    "lacus_kuramoto_sivashinsky_params": C.KSParams, "lacus_vowels_params": C.VowelsParams, "lacus_esn_params": C.ESNParams, "lacus_seqs": C.Seqs,
     "lacus_ridgecv_params": brain.RidgeCVParams, "lacus_sim_params": brain.SimParams,
     "lacus_sim_data": brain.SimData, "lacus_tokenizer_params": lang.TokenizerParams,
     "lacus_lm_params": lang.LMParams, "lacus_sample_params": lang.SampleParams,
