@@ -483,3 +483,54 @@ def ff_make_task(n, n_inputs, n_classes, noise=0.5, seed=0):
     _call(lib.lacus_ff_make_task, int(n), int(n_inputs), int(n_classes), float(noise), int(seed),
           C.ptr(X), y.ctypes.data_as(P_i32))
     return X, y
+
+
+# --- the comparison harness of `lacus compare` ----------------------------------------
+
+class CompareParams(ctypes.Structure):
+    _fields_ = [("n_units", c_int64), ("seed", c_uint64), ("n_train", c_int64),
+                ("n_test", c_int64), ("n_seqs", c_int64), ("sr", c_double), ("lr", c_double),
+                ("n_pops", c_int), ("pops", LocalPop * MAX_POPS)]
+
+
+class CompareResult(ctypes.Structure):
+    _fields_ = [("available", c_int), ("error", c_double), ("metric", ctypes.c_char_p),
+                ("higher_better", c_int), ("train_s", c_double), ("n_params", c_int64),
+                ("model_kb", c_double), ("note", ctypes.c_char * 160)]
+
+
+_p("lacus_compare_params_default", CompareParams)
+_p("lacus_cmp_task_parse", C.status, ctypes.c_char_p, ctypes.POINTER(c_int), P_err)
+_p("lacus_cmp_model_parse", C.status, ctypes.c_char_p, ctypes.POINTER(c_int), P_err)
+_p("lacus_compare_run", C.status, ctypes.POINTER(CompareParams), c_int, c_int,
+   ctypes.POINTER(CompareResult), P_err)
+
+
+def compare(task, model, n_units=200, seed=42, n_train=4000, n_test=1000, n_seqs=400, sr=0.0,
+            lr=0.0, pops=None):
+    """One cell of `lacus compare`: trains `model` ("esn", "esn3x", "selfpred",
+    "selfpred-rls", "selfpred-tpc", "ff", "ip", "hetero", "kalman", "tpc")
+    on the generated `task` ("mg84", "narma10", "mc", "lgssm", "seq4") and
+    returns a dict: available, error (the task's metric on the test set),
+    metric, higher_better, train_s, n_params, model_kb, note."""
+    p = lib.lacus_compare_params_default()
+    p.n_units, p.seed, p.n_train, p.n_test, p.n_seqs = (int(n_units), int(seed), int(n_train),
+                                                        int(n_test), int(n_seqs))
+    p.sr, p.lr = float(sr), float(lr)
+    if pops is not None:
+        pops = list(pops)
+        if not 1 <= len(pops) <= MAX_POPS:
+            raise C.LacusError(-1, "pops: 1 to %d populations, got %d" % (MAX_POPS, len(pops)))
+        p.n_pops = len(pops)
+        for i, (n, rule) in enumerate(pops):
+            p.pops[i].n_units = int(n)
+            p.pops[i].rule = _parse("local_rule", rule)
+    t, m = c_int(), c_int()
+    _call(lib.lacus_cmp_task_parse, str(task).encode(), ctypes.byref(t))
+    _call(lib.lacus_cmp_model_parse, str(model).encode(), ctypes.byref(m))
+    r = CompareResult()
+    _call(lib.lacus_compare_run, ctypes.byref(p), t.value, m.value, ctypes.byref(r))
+    return dict(available=bool(r.available), error=r.error,
+                metric=(r.metric or b"").decode(), higher_better=bool(r.higher_better),
+                train_s=r.train_s, n_params=int(r.n_params), model_kb=r.model_kb,
+                note=r.note.decode("utf-8", "replace"))

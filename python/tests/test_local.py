@@ -135,3 +135,27 @@ def test_forward_forward_learns_and_its_gradient_is_exact():
     assert ff.layer_loss_grad(1, a, c)[0] == loss
     with pytest.raises(lacus.LacusError):
         ff.predict(np.ones((3, 4)))
+
+
+def _cli():
+    lib = os.environ.get("LACUS_LIBRARY")
+    path = os.path.join(os.path.dirname(lib), "lacus") if lib else os.path.normpath(
+        os.path.join(HERE, "..", "..", "build", "lacus"))
+    return path if os.access(path, os.X_OK) else None
+
+
+@pytest.mark.skipif(_cli() is None, reason="no lacus binary next to the library")
+def test_compare_equals_the_cli(tmp_path):
+    import subprocess
+    out = tmp_path / "cmp.tsv"
+    subprocess.run([_cli(), "compare", "--tasks", "mg84", "--models", "esn,selfpred", "--units",
+                    "50", "--train", "500", "--test", "100", "--out", str(out)], check=True,
+                   capture_output=True)
+    rows = [ln.split("\t") for ln in out.read_text().splitlines() if not ln.startswith("#")]
+    for row in rows:
+        r = local.compare("mg84", row[1], n_units=50, n_train=500, n_test=100)
+        assert r["available"] and r["metric"] == row[2] == "NRMSE"
+        assert abs(r["error"] - float(row[3])) <= 1e-9 * abs(float(row[3]))
+        assert r["n_params"] == int(row[5]) and r["note"] == row[8]
+    with pytest.raises(lacus.LacusError):
+        local.compare("mg85", "esn")
