@@ -22,7 +22,8 @@
  * Options (after the subcommand's arguments): --threads K (default 2),
  * --reps R (repetitions of short measurements; default: as many as fit in
  * about a second, at most 3; the best is kept), --chunk C (memfit chunk, 10000),
- * --handles (see states).
+ * --handles (see states), --f32 (fit: accumulate X^T X in float32, as
+ * lacus_ridge_params.accumulate_f32).
  *
  * The workload is the one of the speed goals: random 768-d input and
  * 768-d target, lr 0.985, sr 2.8, input_scaling 5.0, input_connectivity
@@ -60,6 +61,7 @@
 #define SEED 42
 
 static int g_threads = 2;
+static int g_f32 = 0; /* fit: float32 X^T X accumulation */
 static int g_reps = 0; /* 0: automatic */
 static int64_t g_chunk = 10000;
 static int g_handles = 0; /* states: one handle per thread instead of run_many */
@@ -224,6 +226,7 @@ static lacus_ridge *make_ridge(int64_t n_features, int64_t n_outputs, int64_t ke
     rp.n_outputs = n_outputs;
     rp.ridge = RIDGE;
     rp.keep_samples = keep;
+    rp.accumulate_f32 = g_f32;
     lacus_ridge *m = NULL;
     lacus_status s = lacus_ridge_create(&rp, &m, &err);
     if (s != LACUS_OK)
@@ -243,6 +246,7 @@ static int cmd_fit(int64_t N, double conn, int64_t T)
     ep.reservoir = workload_reservoir(N, conn);
     ep.readout.ridge = RIDGE;
     ep.readout.keep_samples = keep;
+    ep.readout.accumulate_f32 = g_f32;
 
     double t0 = now();
     lacus_esn *esn = NULL;
@@ -306,18 +310,19 @@ static int cmd_fit(int64_t N, double conn, int64_t T)
     free(b2);
 
     printf("impl=lacus workload=fit N=%lld conn=%g T=%lld seqs=1 threads=%d seconds=%.6g "
-           "init_s=%.4g states_s=%.4g acc_s=%.4g solve_s=%.4g solver=%s fallback=%d "
+           "init_s=%.4g states_s=%.4g acc_s=%.4g solve_s=%.4g solver=%s f32=%d fallback=%d "
            "parts_rel_diff=%.2e peak_rss_mb=%.1f load1=%.2f checksum=%.10e\n",
            (long long)N, conn, (long long)T, g_threads, fit_s, init_s, states_s, acc_s, solve_s,
-           solver_name(solver), lacus_ridge_used_fallback(lacus_esn_readout(esn)),
+           solver_name(solver), g_f32, lacus_ridge_used_fallback(lacus_esn_readout(esn)),
            maxabs > 0 ? maxdiff / maxabs : maxdiff, peak_rss_mb(), g_load, wsum);
     fflush(stdout);
 
     /* 3. X^T X alone (a 1-output ridge makes X^T Y negligible, 2NT flops
      * against N(N+1)T) against a bare dsyrk of the same (N, T) shape, then
      * a bare dpotrf of the (N, N) system as the solve's reference. Only for
-     * the primal form: the dual form never forms X^T X. */
-    if (keep == 0) {
+     * the primal form: the dual form never forms X^T X. With --f32 the
+     * accumulation is single precision and a double dsyrk is no reference. */
+    if (keep == 0 && !g_f32) {
         double *y1 = xmalloc(sizeof(double) * (size_t)T);
         fill_uniform(&rng, y1, T);
         double xtx_s = INFINITY, syrk_s = INFINITY;
@@ -500,7 +505,8 @@ static void usage(void)
             "       bench_esn peak [options]\n"
             "       bench_esn memfit N T [options]\n"
             "options: --threads K (2)  --reps R (auto)  --chunk C (10000)\n"
-            "         --handles (states: one handle per thread, not run_many)\n");
+            "         --handles (states: one handle per thread, not run_many)\n"
+            "         --f32 (fit: float32 X^T X accumulation)\n");
     exit(2);
 }
 
@@ -529,6 +535,8 @@ int main(int argc, char **argv)
             g_chunk = arg_int(argv[++i], 1);
         else if (strcmp(argv[i], "--handles") == 0)
             g_handles = 1;
+        else if (strcmp(argv[i], "--f32") == 0)
+            g_f32 = 1;
         else if (argv[i][0] == '-' && argv[i][1] == '-')
             usage();
         else if (npos < 8)

@@ -7,6 +7,7 @@
  *                             same run), and the stochastic node-parallel
  *                             variant on 1 and 2 threads
  *   bench_tune protocol [Nmax] [its]  the reverse-engineering table (spec §1.7)
+ *   bench_tune row UNIT N [its]      one protocol row, one line per iteration (time, winner)
  *                             for LNL and AIF units, N = 2..Nmax, with the
  *                             published numbers and a held-out segment
  *   bench_tune sparse [png]   support recovery vs penalty, error vs
@@ -19,6 +20,7 @@
  * the 1-minute load average and peak memory. */
 #define BENCH_NAME "bench_tune"
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -227,6 +229,67 @@ static void mode_protocol(int64_t Nmax, int64_t its)
             lacus_tune_net_free(net);
         }
     }
+}
+
+/* One row of the protocol with a line per iteration (time, candidate,
+ * NRMSE): the N = 64 row, where one iteration costs seconds, and the AIF
+ * diagnosis (which candidate wins, how far the step goes). */
+typedef struct row_ctx {
+    double t0, last;
+} row_ctx;
+
+static int row_progress(const lacus_tune_info *in, void *user)
+{
+    row_ctx *rc = user;
+    double t = now();
+    printf("iter %lld cost %.6g nrmse %.4f step %.3g chosen %s s_iter %.2f s_total %.1f load1 %.2f\n",
+           (long long)in->iter, in->cost, in->nrmse, in->step, in->chosen, t - rc->last, t - rc->t0, load1());
+    fflush(stdout);
+    rc->last = t;
+    return 0;
+}
+
+static void mode_row(const char *unit_name, int64_t N, int64_t its)
+{
+    lacus_tune_unit unit;
+    if (lacus_tune_unit_parse(unit_name, &unit)) die("unit", LACUS_ERR_ARG, unit_name);
+    int64_t T = 2 * N * (N + 1);
+    double *u = xmalloc((size_t)(2 * T) * 8), *y = xmalloc((size_t)(2 * T) * 8);
+    lacus_tune_net_params rp = lacus_tune_net_params_default();
+    rp.unit = unit;
+    rp.n_units = N;
+    rp.seed = 1000;
+    lacus_error err = {0};
+    lacus_status st = lacus_tune_root_target(&rp, 2 * T, 1, u, y, &err);
+    if (st) die("root", st, err.msg);
+    lacus_tune_net_params lp = rp;
+    lp.seed = 1001;
+    lp.init_mean = -0.1;
+    lp.init_std = 0.1 / sqrt((double)N);
+    lp.learn_leak = 1;
+    lp.learn_sharpness = 1;
+    lacus_tune_net *net = NULL;
+    if ((st = lacus_tune_net_create(&lp, &net, &err))) die("net", st, err.msg);
+    lacus_tune_criterion c = lacus_tune_criterion_default();
+    lacus_tune_params p = lacus_tune_params_default();
+    p.max_iter = its;
+    p.crit_eps = N < 16 ? 1e-6 : 1e-4;
+    row_ctx rc = {now(), now()};
+    p.progress = row_progress;
+    p.progress_user = &rc;
+    lacus_tune_result r;
+    printf("# row unit=%s N=%lld T=%lld nodes=%lld weights=%lld threads=%d\n", unit_name, (long long)N,
+           (long long)T, (long long)lacus_tune_net_n_nodes(net), (long long)lacus_tune_net_n_weights(net),
+           omp_get_max_threads());
+    if ((st = lacus_tune_fit(net, u, y, T, &c, &p, &r, &err)) && st != LACUS_ERR_NUMERIC) die("fit", st, err.msg);
+    int64_t Nn = lacus_tune_net_n_nodes(net);
+    double *x = xmalloc((size_t)(2 * T * Nn) * 8);
+    lacus_tune_forward(net, u, 2 * T, x, NULL);
+    printf("row unit=%s N=%lld T=%lld iterations=%lld stop=%d train_nrmse=%.4f test_nrmse=%.4f criterion=%.3g "
+           "s=%.1f load1=%.2f\n", unit_name, (long long)N, (long long)T, (long long)r.iterations, r.stopped,
+           r.nrmse, seg_nrmse(x, Nn, y, T, 2 * T), r.cost / (double)(Nn * T), now() - rc.t0, load1());
+    free(x), free(u), free(y);
+    lacus_tune_net_free(net);
 }
 
 /* Root net with a known sparse support; every unit observed. */
@@ -484,6 +547,8 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "speed")) mode_speed(src, argc > 2 ? arg_int(argv[2], 2) : 500);
     else if (!strcmp(mode, "protocol"))
         mode_protocol(argc > 2 ? arg_int(argv[2], 2) : 32, argc > 3 ? arg_int(argv[3], 1) : 100);
+    else if (!strcmp(mode, "row") && argc > 3)
+        mode_row(argv[2], arg_int(argv[3], 2), argc > 4 ? arg_int(argv[4], 1) : 100);
     else if (!strcmp(mode, "sparse")) mode_sparse(argc > 2 ? argv[2] : NULL);
     else if (!strcmp(mode, "robust")) mode_robust();
     else if (!strcmp(mode, "esn")) {
@@ -495,7 +560,7 @@ int main(int argc, char **argv)
         mode_esn(argc > 2 ? arg_int(argv[2], 2) : 50, argc > 3 ? arg_int(argv[3], 1) : 30, m);
     }
     else {
-        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | sparse [png] | robust | esn [N] [its] [method]\n");
+        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | row UNIT N [its] | sparse [png] | robust | esn [N] [its] [method]\n");
         return 2;
     }
     return 0;

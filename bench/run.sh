@@ -101,6 +101,7 @@ FULL=(
     "states|10000 0.003 10000 1|3"
     "states|10000 0.003 1000 16|6"
     "fit|10000 0.003 10000|3"
+    "fitf32|10000 0.003 10000|3"
     "fit|10000 0.003 1000|20"
     "memfit|2000 1000000|-"
     "rls|1000 10000|10"
@@ -140,6 +141,7 @@ run_lacus() {
     rls|generate) "$BENCH_ONLINE" "$@" --threads "$THREADS" 2>&1 ;;
     stack) shift; "$BENCH_STACK" --threads "$THREADS" "$@" 2>&1 ;;
     stackf32) shift; "$BENCH_STACK" --threads "$THREADS" --f32 1 "$@" 2>&1 ;;
+    fitf32) shift; "$BENCH" fit "$@" --threads "$THREADS" --f32 2>&1 ;;
     *) "$BENCH" "$@" --threads "$THREADS" 2>&1 ;;
     esac
 }
@@ -188,9 +190,9 @@ for w in "${SET[@]}"; do
             "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal" \
             "lacus_mode=$(kv "$ll" mode) anchor_workers=$(kv "$al" workers)${note:+ note=$note}"
         ;;
-    fit)
+    fit|fitf32)
         ll=$(grep 'workload=fit' <<<"$L"); al=$(grep 'workload=fit' <<<"$A")
-        ratio "workload=fit N=$1 T=$3 threads=$THREADS solver=$(kv "$ll" solver)" \
+        ratio "workload=$kind N=$1 T=$3 threads=$THREADS solver=$(kv "$ll" solver)" \
             "$(kv "$ll" seconds)" "$(kv "$al" seconds)" "$goal"
         # The readout part alone: lacus partial_fit + solve vs Ridge.fit.
         lr=$(awk -v a="$(kv "$ll" acc_s)" -v b="$(kv "$ll" solve_s)" 'BEGIN { printf "%.4g", a + b }')

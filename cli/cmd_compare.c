@@ -127,9 +127,9 @@ int cmd_compare(int argc, char **argv)
     lacus_compare_params cp = lacus_compare_params_default();
     const char *tasks = "mg84,narma10,mc,lgssm,seq4";
     const char *models = "esn,esn3x,selfpred,selfpred-rls,selfpred-tpc,ff,ip,hetero,kalman,tpc,backward";
-    const char *bptt = "", *export_dir = "", *out = "", *pops = "";
+    const char *bptt = "", *export_dir = "", *out = "", *pops = "", *ffneg = "shuffle", *ffgood = "unit";
     int64_t units = cp.n_units, seed = (int64_t)cp.seed, train = cp.n_train, test = cp.n_test,
-            seqs = cp.n_seqs, threads = 0;
+            seqs = cp.n_seqs, threads = 0, tune_iters = cp.tune_iters;
     double sr = 0.0, lr = 0.0;
     opt table[] = {
         {"tasks", OPT_STRING, &tasks, "comma-separated: mg84,narma10,mc,lgssm,seq4"},
@@ -147,11 +147,15 @@ int cmd_compare(int argc, char **argv)
         {"bptt", OPT_STRING, &bptt, "rows of the PyTorch baseline (bench/anchor_bptt_rnn.py) to merge"},
         {"export", OPT_STRING, &export_dir, "write each task's data to DIR/<task>.npz and stop"},
         {"out", OPT_STRING, &out, "also write the table as TSV to this file"},
+        {"ff-negatives", OPT_STRING, &ffneg, "FF units' negative data: shuffle (time-shuffled input) | free "
+         "(the network's own predictions)"},
+        {"ff-goodness", OPT_STRING, &ffgood, "FF units' goodness: unit (local, y_i^2) | layer (sum over FF units)"},
+        {"tune-iters", OPT_INT, &tune_iters, "backward row: iterations of backward tuning (1..10000)"},
         {"threads", OPT_INT, &threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
     };
     verb_spec v = {"compare", "[options]",
                    "Trains a plain ESN, each local-learning variant (self-predicting units, tPC\n"
-                   "coupling, Forward-Forward, IP, heterogeneous), the backward-tuning slot and the\n"
+                   "coupling, Forward-Forward, IP, heterogeneous), backward tuning of the ESN and the\n"
                    "BPTT baseline (merged with --bptt) on the same generated tasks and prints one\n"
                    "table. Tasks and metrics: docs/local_learning.md.",
                    table, (int)(sizeof table / sizeof *table)};
@@ -160,7 +164,17 @@ int cmd_compare(int argc, char **argv)
     if (threads < 0) return cli_error("--threads %lld: must be >= 0", (long long)threads), 2;
     if (threads > 0) lacus_set_num_threads((int)threads);
     cp.n_units = units, cp.seed = (uint64_t)seed, cp.n_train = train, cp.n_test = test;
-    cp.n_seqs = seqs, cp.sr = sr, cp.lr = lr;
+    cp.n_seqs = seqs, cp.sr = sr, cp.lr = lr, cp.tune_iters = tune_iters;
+    {
+        lacus_error fe = {0};
+        lacus_ff_negatives fn;
+        lacus_ff_goodness_kind fg;
+        if (lacus_ff_negatives_parse(ffneg, &fn, &fe) || lacus_ff_goodness_kind_parse(ffgood, &fg, &fe))
+            return cli_error("--ff-negatives/--ff-goodness: %s", fe.msg), 2;
+        cp.ff_negatives = (int)fn, cp.ff_goodness = (int)fg;
+    }
+    if (tune_iters < 1 || tune_iters > 10000)
+        return cli_error("--tune-iters %lld: must be in 1..10000", (long long)tune_iters), 2;
     if (seed < 0) return cli_error("--seed %lld: must be >= 0", (long long)seed), 2;
     if (*pops && parse_pops(pops, &cp)) return 2;
 

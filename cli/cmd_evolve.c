@@ -26,6 +26,7 @@ static void evo_data_free(evo_data *d)
 static void progress(const lacus_neat_gen_stats *s, void *user)
 {
     (void)user;
+    if (lacus_dist_rank() != 0) return; /* under mpirun, rank 0 reports */
     printf("gen %4lld  best %.6g  mean %.6g  sd %.4g  species %lld  nodes %.2f  links %.2f  "
            "evals %lld%s\n",
            (long long)s->generation, s->best, s->mean, s->stdev, (long long)s->n_species,
@@ -119,7 +120,7 @@ int cmd_evolve(int argc, char **argv)
     opt table[] = {
         {"config", OPT_STRING, &config, "neat-python INI configuration (or the first argument)"},
         {"task", OPT_STRING, &task,
-         "xor | pole2 | pole2-novel | pole1 | pole1-novel | seq4 | mackey-glass"},
+         "xor | pole2 | pole2-novel | pole2-gruau | pole1 | pole1-novel | seq4 | mackey-glass"},
         {"generations", OPT_INT, &gens, "generations at most"},
         {"seed", OPT_INT, &seed, "random seed of the run"},
         {"threads", OPT_INT, &threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
@@ -178,11 +179,15 @@ int cmd_evolve(int argc, char **argv)
     } else if (!strncmp(task, "pole", 4)) {
         d.pole.pole = lacus_neat_pole_params_default();
         d.pole.pole.n_poles = task[4] == '1' ? 1 : 2;
-        d.pole.pole.velocities = strstr(task, "novel") == NULL;
+        d.pole.pole.velocities = strstr(task, "novel") == NULL && strstr(task, "gruau") == NULL;
+        /* pole2-gruau: the double pole without velocities, Gruau's fitness and
+         * the 100,000-step and 625-start solution test (Stanley & Miikkulainen 2002) */
+        d.pole.pole.gruau = !strcmp(task, "pole2-gruau");
         d.pole.pole.max_steps = max_steps;
         d.pole.pole.initial_angle = angle;
         d.pole.config = c;
-        if ((task[4] != '1' && task[4] != '2') || (task[5] && strcmp(task + 5, "-novel"))) {
+        if ((task[4] != '1' && task[4] != '2') ||
+            (task[5] && strcmp(task + 5, "-novel") && strcmp(task, "pole2-gruau"))) {
             cli_error("unknown --task \"%s\"", task);
             rc = 2;
             goto done;
@@ -205,7 +210,8 @@ int cmd_evolve(int argc, char **argv)
         fn = lacus_neat_fitness_reservoir;
         user = &d.res;
     } else {
-        cli_error("unknown --task \"%s\" (xor, pole2, pole2-novel, pole1, pole1-novel, seq4, mackey-glass)", task);
+        cli_error("unknown --task \"%s\" (xor, pole2, pole2-novel, pole2-gruau, pole1, pole1-novel, seq4, "
+                  "mackey-glass)", task);
         rc = 2;
         goto done;
     }
@@ -221,6 +227,10 @@ int cmd_evolve(int argc, char **argv)
         goto done;
     }
     double dt = cli_now() - t0;
+    if (lacus_dist_rank() != 0) { /* the same run on every rank: rank 0 reports and writes */
+        rc = 0;
+        goto done;
+    }
     const lacus_neat_genome *best = lacus_neat_best(p);
     lacus_neat_gen_stats last;
     lacus_neat_history(p, lacus_neat_history_len(p) - 1, &last);
@@ -229,6 +239,16 @@ int cmd_evolve(int argc, char **argv)
            solved ? "solved" : "not solved", (long long)last.generation + 1,
            (long long)last.evaluations, dt, lacus_neat_genome_fitness(best),
            (long long)lacus_neat_genome_n_nodes(best), (long long)lacus_neat_genome_n_enabled(best));
+    if (lacus_dist_size() > 1) printf("genomes evaluated on %d MPI ranks\n", lacus_dist_size());
+    if (d.pole.pole.gruau) {
+        int64_t gen = 0;
+        if (!lacus_neat_pole_generalization(best, c, &d.pole.pole, &gen, &e))
+            printf("best network: Gruau fitness %.6g, generalisation %lld of 625 starts balanced 1000 steps\n",
+                   lacus_neat_genome_fitness(best) >= LACUS_NEAT_GRUAU_SOLVED
+                       ? lacus_neat_genome_fitness(best) - LACUS_NEAT_GRUAU_SOLVED
+                       : lacus_neat_genome_fitness(best),
+                   (long long)gen);
+    }
     if (user == &d.res) {
         double sc = 0;
         if (!lacus_neat_reservoir_score(best, &d.res, &sc, &e))

@@ -66,7 +66,7 @@ static int parse_enum(const char *k, const char *v, int *dest)
     if (st) {
         const char *allowed = !strcmp(k, "unit")        ? "linear|lnl|sparse-relu|aif|softmax"
                               : !strcmp(k, "criterion") ? "l2|rwl1|rwl0|huber|biweight|hinge|stat"
-                              : !strcmp(k, "method")    ? "both|bank|gn|stochastic"
+                              : !strcmp(k, "method")    ? "both|bank|gn|stochastic|readout"
                                                         : "free|nonneg|keep";
         cli_error("config: \"%s\": \"%s\" is not one of %s", k, v, allowed);
         return -1;
@@ -93,7 +93,8 @@ static int apply(tune_cfg *c, const cJSON *root)
         {"sharpness", K_NUM, &c->net.sharpness}, {"learn_sharpness", K_BOOL, &c->net.learn_sharpness},
         {"input_sparse", K_BOOL, &c->net.input_sparse}, {"observed", K_OBS, c},
         {"criterion", K_ENUM, &crit}, {"nu", K_NUM, &c->crit.nu}, {"stat_lags", K_INT, &c->crit.stat_lags},
-        {"warmup", K_INT, &c->crit.warmup},
+        {"stat_cross", K_BOOL, &c->crit.stat_cross}, {"warmup", K_INT, &c->crit.warmup},
+        {"readout_ridge", K_NUM, &c->fit.readout_ridge},
         {"method", K_ENUM, &method}, {"iterations", K_INT, &c->fit.max_iter},
         {"crit_eps", K_NUM, &c->fit.crit_eps}, {"w_eps", K_NUM, &c->fit.w_eps},
         {"filters", K_INT, &filters}, {"step0", K_NUM, &c->fit.step0}, {"ls_tol", K_NUM, &c->fit.ls_tol},

@@ -137,7 +137,41 @@ typedef struct lacus_localres_params {
     double monitor_rate;        /* EMA rate in (0, 1]; default 0.01 */
     double quiet_var;           /* variance below which a unit is quiet; default 1e-6 */
     double max_norm;            /* divergence bound, > 0; default 1e4 */
+    /* Forward-Forward options (appended; see LACUS_RULE_FF above) */
+    int ff_negatives;           /* lacus_ff_negatives; default SHUFFLE */
+    int ff_goodness;            /* lacus_ff_goodness_kind; default UNIT */
+    double ff_gen_mu;           /* FREE: NLMS step of the generator, in (0, 2); default 0.5 */
 } lacus_localres_params;
+
+/* Negative data of the FF units.
+ *   SHUFFLE  the training input with its time steps shuffled (the default).
+ *   FREE     free-running, model-generated negatives (the paper's recurrent /
+ *            generative variant, its next-character experiment): a linear
+ *            generator u^(t) = G [1; x(t-1)] is trained online by NLMS
+ *            (step ff_gen_mu) on the positive copy to predict the next input,
+ *            and the negative copy is driven by the generator's prediction
+ *            from the negative copy's own state, un(t) = G [1; xn(t-1)]: the
+ *            network runs on its own output. The generator starts at 0 (the
+ *            negative copy first runs on zero input), keeps learning across
+ *            calls, and is read by lacus_localres_generator.
+ * Goodness of the FF units.
+ *   UNIT     per unit, g_i = y_i^2 against ff_theta (local: the default).
+ *   LAYER    the paper's layer goodness: G = sum over the FF units of y_j^2,
+ *            p = sigmoid(G - n_ff ff_theta), so
+ *              dL/dh_i = -s sigmoid(s (n_ff theta - G)) 2 y_i (1 - y_i^2) g_i:
+ *            one scalar per step and copy is broadcast to every FF unit; each
+ *            unit's update is otherwise local. */
+typedef enum lacus_ff_negatives {
+    LACUS_FF_NEG_SHUFFLE = 0,
+    LACUS_FF_NEG_FREE = 1
+} lacus_ff_negatives;
+typedef enum lacus_ff_goodness {
+    LACUS_FF_GOOD_UNIT = 0,
+    LACUS_FF_GOOD_LAYER = 1
+} lacus_ff_goodness_kind;
+/* "shuffle", "free"; "unit", "layer". */
+lacus_status lacus_ff_negatives_parse(const char *name, lacus_ff_negatives *out, lacus_error *err);
+lacus_status lacus_ff_goodness_kind_parse(const char *name, lacus_ff_goodness_kind *out, lacus_error *err);
 
 lacus_localres_params lacus_localres_params_default(void);
 /* Checks every field, including rule/unit compatibility (FF and SELFPRED
@@ -171,6 +205,11 @@ lacus_status lacus_localres_run(lacus_localres *m, const double *u, int64_t n_st
  * (n_steps, n_units), optional; all zeros when no unit uses the FF rule. */
 lacus_status lacus_localres_run_neg(lacus_localres *m, const double *u, int64_t n_steps, int reset,
                                     double *states, double *neg_states);
+
+/* The FREE-negatives generator G (n_inputs, n_units + 1), row k = [bias,
+ * weights on x(t-1)] of input k. LACUS_ERR_ARG without FF units or with
+ * SHUFFLE negatives. */
+lacus_status lacus_localres_generator(const lacus_localres *m, double *G);
 
 /* Feature rows for a readout: [x(t)] (with_pe = 0) or [x(t), p(t), e(t)]
  * restricted to the SELFPRED units for p and e (with_pe = 1).
@@ -352,8 +391,12 @@ lacus_status lacus_ff_make_task(int64_t n, int64_t n_inputs, int64_t n_classes, 
  * LGSSM also the Kalman filter and tPC learning A, B from A = 0.5 I, B = 0
  * (C known). Local rules learn during one unsupervised pass over the
  * training input, then freeze; the ridge readout's regularisation is chosen
- * on the last 20% of the training rows. BACKWARD (backward tuning, issue
- * 6) is not built on this branch: its result has available = 0.
+ * on the last 20% of the training rows. BACKWARD: the ESN row's reservoir
+ * and ridge readout put in node form (lacus_tune_net_from_esn), then
+ * tune_iters iterations of backward tuning (method bank, exact adjoint,
+ * criterion l2 after the 100-step warm-up) of W's non-zeros and the
+ * readout on the training stretch; the test continues from the training
+ * state. Series tasks only (SEQ4: available = 0, the note says why).
  */
 typedef enum lacus_cmp_task {
     LACUS_CMP_MG84 = 0,
@@ -375,7 +418,7 @@ typedef enum lacus_cmp_model {
     LACUS_CMP_HETERO,
     LACUS_CMP_KALMAN,   /* LGSSM only */
     LACUS_CMP_TPC,      /* LGSSM only */
-    LACUS_CMP_BACKWARD, /* not available on this branch */
+    LACUS_CMP_BACKWARD, /* backward tuning (include/lacus/tune.h); series tasks */
     LACUS_CMP_N_MODELS
 } lacus_cmp_model;
 
@@ -401,6 +444,9 @@ typedef struct lacus_compare_params {
     int n_pops;          /* HETERO populations; 0 (default): a quarter each of
                             plain, selfpred, ff, ip */
     lacus_local_pop pops[LACUS_LOCAL_MAX_POPS]; /* unit counts summing to n_units */
+    int64_t tune_iters;  /* BACKWARD: backward-tuning iterations (bank), 1..10000; default 20 */
+    int ff_negatives;    /* FF units (ff, hetero): lacus_ff_negatives; default SHUFFLE */
+    int ff_goodness;     /* FF units: lacus_ff_goodness_kind; default UNIT */
 } lacus_compare_params;
 
 lacus_compare_params lacus_compare_params_default(void);

@@ -237,9 +237,39 @@ typedef struct lacus_tune_criterion {
     int64_t stat_lags;        /* STAT: autocorrelation lags 1..stat_lags (<= 16); default 4 */
     int64_t warmup;           /* steps 0..warmup-1 carry no error (transient from the zero
                                  state, as a readout's washout); default 0, < T - 1 */
+    int stat_cross;           /* STAT: 1 adds the cross products (1/T) sum_t x_o(t) x_o'(t) of
+                                 every pair o < o' of observed nodes (spec §1.5); default 0 */
 } lacus_tune_criterion;
 
 lacus_tune_criterion lacus_tune_criterion_default(void);
+
+/* Number of observables of a STAT criterion: n_observed (stat_lags + 1)
+ * plus n_observed (n_observed - 1) / 2 when stat_cross is set (0 for the
+ * other criteria). The order is: per observed node o, its mean then its
+ * autocorrelations tau = 1..stat_lags; then the pairs (0,1), (0,2), ..,
+ * (1,2), ... */
+int64_t lacus_tune_stat_count(const lacus_tune_criterion *c);
+
+/* The observables Omega (lacus_tune_stat_count entries) of the series z
+ * (T, n_observed, row stride ld >= n_observed), after c->warmup steps. */
+lacus_status lacus_tune_stat_observables(const lacus_tune_criterion *c, const double *z, int64_t ld,
+                                         int64_t T, double *omega, lacus_error *err);
+
+/* The STAT criterion's reinjection (spec §1.5): projects the observed
+ * series z (T, n_observed) onto the constraint manifold {Omega(z) =
+ * Omega(target)} by Gauss-Newton steps of minimal norm, dz = J^T (J J^T)^+
+ * (Omega(target) - Omega(z)) with J = dOmega/dz, each step halved until the
+ * L1 constraint violation decreases; at most max_iter (<= 0: 50) steps,
+ * stopping when the violation is below 1e-12 (1 + |Omega(target)|_1).
+ * z_proj (T, n_observed) receives the result (may alias nothing); the
+ * final violation goes to *violation (may be NULL). Steps before warmup
+ * are copied. LACUS_ERR_NOT_CONVERGED when a step cannot lower the
+ * violation any more while it is above 1e-6 (1 + |Omega(target)|_1)
+ * (an unreachable constraint, e.g. a negative lag-0 "variance"); z_proj
+ * then holds the best point found. */
+lacus_status lacus_tune_stat_project(const lacus_tune_criterion *c, const double *z,
+                                     const double *target, int64_t T, int max_iter, double *z_proj,
+                                     double *violation, lacus_error *err);
 
 /* rho(e) and rho'(e) of one sample of a pointwise criterion, with e0 the
  * previous error for RWL1/RWL0 and target the target (HINGE: e = x - target).
@@ -306,7 +336,8 @@ typedef enum lacus_tune_method {
     LACUS_TUNE_BOTH = 0,
     LACUS_TUNE_BANK = 1,
     LACUS_TUNE_GN = 2,
-    LACUS_TUNE_STOCHASTIC = 3
+    LACUS_TUNE_STOCHASTIC = 3,
+    LACUS_TUNE_READOUT = 4    /* the readout-only solve, lacus_tune_fit_readout (one step) */
 } lacus_tune_method;
 
 const char *lacus_tune_method_name(lacus_tune_method m);
@@ -351,6 +382,8 @@ typedef struct lacus_tune_params {
     uint64_t seed;            /* STOCHASTIC draws; default 1 */
     lacus_tune_progress_fn progress;
     void *progress_user;
+    double readout_ridge;     /* READOUT: ridge of the least squares, >= 0; default 0 (the
+                                 minimum-change solution) */
 } lacus_tune_params;
 
 lacus_tune_params lacus_tune_params_default(void);
@@ -372,6 +405,42 @@ typedef struct lacus_tune_result {
 lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *target, int64_t T,
                             const lacus_tune_criterion *c, const lacus_tune_params *p,
                             lacus_tune_result *res, lacus_error *err);
+
+/* The readout-only solve (spec §1.3e, the official code's updateReadout):
+ * the reservoir-computing baseline inside the same API. The observed nodes
+ * are teacher-forced to their targets (x_o(t) := target_o(t) after it is
+ * computed, so every node that reads an output reads the target, as with
+ * output feedback in an ESN), and each observed node's learnable weights
+ * solve the least squares
+ *   min_W sum_{t >= warmup} (target_o(t) - Phi_fixed(t) - Phi_learn(t)^T W)^2
+ *         + ridge |W|^2
+ * (ridge = 0: the minimum-change solution, W0 + the minimum-norm least-
+ * squares change, by SVD). Then one global line search on u in [-10, 10]
+ * (golden section, plus u = 1 and u = 0 probed exactly) of the free-running
+ * criterion c along W0 + u (W1 - W0) keeps the best point, as the official
+ * code does: the teacher-forced optimum is not the free-running one when
+ * outputs feed back. Only the observed nodes' learnable weights change.
+ * Errors: LACUS_ERR_ARG when no observed node has a learnable weight or the
+ * criterion is STAT (it has no per-step targets to force); LACUS_ERR_NUMERIC
+ * when the free run diverges at every probe (the net keeps W0).
+ * res (may be NULL): iterations 1, cost/nrmse before and after (free run). */
+lacus_status lacus_tune_fit_readout(lacus_tune_net *net, const double *u, const double *target,
+                                    int64_t T, const lacus_tune_criterion *c, double ridge,
+                                    lacus_tune_result *res, lacus_error *err);
+
+/* Weight sharing (spec §1.1): weight k joins weight j's group; the group
+ * takes j's value, the intersection of the members' bounds (LACUS_ERR_ARG
+ * when empty, or when one is learnable and the other fixed), and from then
+ * on is one parameter: the gradient of every member is the sum of the
+ * members' gradients (lacus_tune_gradient and lacus_tune_fit), updates move
+ * all members together, per-node updates (GN, stochastic) are projected back
+ * by the group mean, and set_weights / set_bounds / set_learnable apply to
+ * the whole group. Tying is transitive. Add every kernel first: after a tie
+ * lacus_tune_net_add_kernel refuses (indices would move). */
+lacus_status lacus_tune_net_tie(lacus_tune_net *net, int64_t j, int64_t k, lacus_error *err);
+/* The representative (smallest index) of weight j's group; j when untied;
+ * -1 for a bad index. */
+int64_t lacus_tune_net_tied_to(const lacus_tune_net *net, int64_t j);
 
 /* ------------------------------------------------------------------------ */
 /* Reverse-engineering protocol and architecture reports                    */

@@ -125,4 +125,13 @@ const double *lacus__neat_net_values(const lacus_neat_net *n, int64_t *n_in, int
 /* Grows an array (doubling) so that it holds at least need elements. */
 int lacus__neat_grow(void **ptr, int64_t *cap, int64_t need, size_t elem);
 
+/* MPI evaluation (dist_eval.c): this rank's block [*i0, *i1) of n genomes
+ * (all of them on one rank), and the collective that gathers every
+ * genome's fitness into p->pop after each rank evaluated its block; a
+ * failure on any rank (local_st) fails every rank with the message of the
+ * lowest failing rank. */
+void lacus__neat_block(int64_t n, int64_t *i0, int64_t *i1);
+lacus_status lacus__neat_gather(lacus_neat *p, int64_t i0, int64_t i1, lacus_status local_st,
+                                lacus_error *err);
+
 #endif

@@ -341,17 +341,27 @@ static lacus_status evaluate(lacus_neat *p, lacus_neat_fitness_fn fn, void *user
      * ~20 us per genome (XOR) a parallel region costs more than it saves on
      * a busy machine, so the rest run serially; the numbers are the same
      * either way. Dynamic schedule: evaluation costs differ. */
-    double t0 = omp_get_wtime();
-    eval_one(p, fn, user, 0, sts, errs);
-    int par = omp_get_max_threads() > 1 && (omp_get_wtime() - t0) > 20e-6;
-#pragma omp parallel for schedule(dynamic, 1) if (par)
-    for (int64_t i = 1; i < n; i++) eval_one(p, fn, user, i, sts, errs);
+    /* Under MPI each rank evaluates one contiguous block of the population
+     * (every rank holds the whole population, replicated: reproduction
+     * draws from the same RNG everywhere), then the fitnesses are gathered
+     * (dist_eval.c). Since a genome's fitness depends only on its eval
+     * seed, the run is the 1-rank run whatever the number of ranks. */
+    int64_t i0 = 0, i1 = n;
+    lacus__neat_block(n, &i0, &i1);
     lacus_status st = LACUS_OK;
-    for (int64_t i = 0; i < n && !st; i++)
+    if (i1 > i0) {
+        double t0 = omp_get_wtime();
+        eval_one(p, fn, user, i0, sts, errs);
+        int par = omp_get_max_threads() > 1 && (omp_get_wtime() - t0) > 20e-6;
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+        for (int64_t i = i0 + 1; i < i1; i++) eval_one(p, fn, user, i, sts, errs);
+    }
+    for (int64_t i = i0; i < i1 && !st; i++)
         if (sts[i]) {
             st = lacus__fail(err, sts[i], "generation %lld, genome %lld: %s", (long long)gen,
                              (long long)p->pop[i]->key, errs[i].msg[0] ? errs[i].msg : lacus_status_str(sts[i]));
         }
+    if (i1 - i0 < n) st = lacus__neat_gather(p, i0, i1, st, err);
     p->evaluations += n;
     lacus__free(sts);
     lacus__free(errs);
@@ -677,7 +687,10 @@ lacus_status lacus_neat_run(lacus_neat *p, lacus_neat_fitness_fn fn, void *user,
             char path[4096];
             lacus_error e = {0};
             snprintf(path, sizeof path, "%s%lld", o->checkpoint_prefix, (long long)p->generation);
-            if ((st = lacus_neat_save(p, path, &e))) {
+            /* Under MPI the ranks hold the same population: rank 0 writes. */
+            if (lacus_dist_rank() == 0) st = lacus_neat_save(p, path, &e);
+            if (lacus_dist_size() > 1) st = lacus_dist_agree(st, &e);
+            if (st) {
                 snprintf(p->errmsg, sizeof p->errmsg, "%s", e.msg);
                 return st;
             }

@@ -52,7 +52,7 @@ static double now(void)
 /* Reservoir hyperparameters per task (conventional settings for each:
  * Jaeger's MG setting of a large spectral radius, lr 1 for NARMA and memory
  * capacity, where the leak would only blur the delays). */
-static void task_res(const lacus_compare_params *p, lacus_cmp_task t, int64_t N, int64_t M,
+void lacus__cmp_task_res(const lacus_compare_params *p, lacus_cmp_task t, int64_t N, int64_t M,
                      lacus_reservoir_params *r)
 {
     *r = lacus_reservoir_params_default();
@@ -72,9 +72,11 @@ static lacus_localres_params model_params(const lacus_compare_params *p, lacus_c
 {
     lacus_localres_params q = lacus_localres_params_default();
     int64_t N = m == LACUS_CMP_ESN3 ? 3 * p->n_units : p->n_units;
-    task_res(p, t, N, M, &q.res);
+    lacus__cmp_task_res(p, t, N, M, &q.res);
     q.n_pops = 1;
     q.pops[0].n_units = 0;
+    q.ff_negatives = p->ff_negatives;
+    q.ff_goodness = p->ff_goodness;
     *with_pe = 0;
     switch (m) {
     case LACUS_CMP_ESN:
@@ -106,7 +108,7 @@ static lacus_localres_params model_params(const lacus_compare_params *p, lacus_c
 
 /* Fits a ridge readout on rows [warm, n) of X (n, F) -> Y (n, O), the
  * regularisation chosen on the last 20% of those rows. */
-static lacus_status fit_readout(const double *X, int64_t F, const double *Y, int64_t O, int64_t n,
+lacus_status lacus__cmp_fit_readout(const double *X, int64_t F, const double *Y, int64_t O, int64_t n,
                                 int64_t warm, lacus_ridge **out, double *chosen, lacus_error *err)
 {
     int64_t n_fit = warm + (n - warm) * 4 / 5;
@@ -146,7 +148,7 @@ static lacus_status fit_readout(const double *X, int64_t F, const double *Y, int
     return LACUS_OK;
 }
 
-static double score(lacus_cmp_task t, const double *pred, const double *y, int64_t n, int64_t O)
+double lacus__cmp_score(lacus_cmp_task t, const double *pred, const double *y, int64_t n, int64_t O)
 {
     if (t == LACUS_CMP_MC) {
         double mc = 0.0;
@@ -197,7 +199,7 @@ static lacus_status run_series(lacus_localres *m, int with_pe, int learns, const
     if (learns && (st = lacus_localres_run(m, d->u_train, d->n_train, 1, 1, NULL, NULL, NULL)))
         goto fail;
     if ((st = lacus_localres_features(m, d->u_train, d->n_train, 0, 1, with_pe, Xtr))) goto fail;
-    if ((st = fit_readout(Xtr, F, d->y_train, O, d->n_train, LACUS__CMP_WARMUP, &ro, &beta, err)))
+    if ((st = lacus__cmp_fit_readout(Xtr, F, d->y_train, O, d->n_train, LACUS__CMP_WARMUP, &ro, &beta, err)))
         goto done;
     r->train_s = now() - t0;
     if ((st = lacus_localres_features(m, d->u_test, d->n_test, 0, 0, with_pe, Xte))) goto fail;
@@ -205,7 +207,7 @@ static lacus_status run_series(lacus_localres *m, int with_pe, int learns, const
         lacus__fail(err, st, "readout: %s", lacus_ridge_errmsg(ro));
         goto done;
     }
-    r->error = score(d->task, pred, d->y_test, d->n_test, O);
+    r->error = lacus__cmp_score(d->task, pred, d->y_test, d->n_test, O);
     r->n_params = (F + 1) * O;
     snprintf(r->note, sizeof r->note, "ridge %g, %lld readout features", beta, (long long)F);
     goto done;
@@ -250,7 +252,7 @@ static lacus_status run_classify(lacus_localres *m, int with_pe, int learns,
             }
         if (s == ntr - 1) {
             /* training ends with the readout; test features are not timed */
-            if ((st = fit_readout(S, F, Y, 4, ntr, 0, &ro, &beta, err))) goto done;
+            if ((st = lacus__cmp_fit_readout(S, F, Y, 4, ntr, 0, &ro, &beta, err))) goto done;
             r->train_s = now() - t0;
         }
     }
@@ -327,7 +329,7 @@ static lacus_status run_filter(const lacus__cmp_data *d, int tpc, lacus_compare_
         r->model_kb = (4 + 4) * 8 / 1024.0;
         snprintf(r->note, sizeof r->note, "learns A from 0.5 I (3 passes, Hebbian); C, q, r known");
     }
-    r->error = score(LACUS_CMP_LGSSM, xh + 2 * d->n_train, d->y_test, d->n_test, 2);
+    r->error = lacus__cmp_score(LACUS_CMP_LGSSM, xh + 2 * d->n_train, d->y_test, d->n_test, 2);
 done:
     lacus__free(y), lacus__free(xh);
     return st;
@@ -356,14 +358,20 @@ lacus_status lacus_compare_run(const lacus_compare_params *p, lacus_cmp_task tas
         snprintf(out->note, sizeof out->note, "only for the lgssm task");
         return LACUS_OK;
     }
-    if (model == LACUS_CMP_BACKWARD) {
+    if (model == LACUS_CMP_BACKWARD && task == LACUS_CMP_SEQ4) {
         snprintf(out->note, sizeof out->note,
-                 "not available: backward tuning is issue 6, built on another branch");
+                 "not available on seq4: backward tuning fits one long sequence, not labelled sets");
         return LACUS_OK;
     }
     lacus__cmp_data d;
     lacus_status st = lacus__cmp_make(p, task, &d, err);
     if (st) return st;
+    if (model == LACUS_CMP_BACKWARD) {
+        st = lacus__cmp_backward(p, &d, out, err);
+        out->available = !st;
+        lacus__cmp_free(&d);
+        return st;
+    }
     if (model == LACUS_CMP_KALMAN || model == LACUS_CMP_TPC) {
         st = run_filter(&d, model == LACUS_CMP_TPC, out, err);
         out->available = !st;

@@ -30,4 +30,16 @@ void lacus__cmp_free(lacus__cmp_data *d);
 /* The 2-D system of the LGSSM task (fully observed, q = r = 1). */
 void lacus__cmp_lgssm_system(double *A, double *B, double *C);
 
+/* Shared by compare.c and compare_tune.c. */
+void lacus__cmp_task_res(const lacus_compare_params *p, lacus_cmp_task t, int64_t N, int64_t M,
+                         lacus_reservoir_params *r);
+lacus_status lacus__cmp_fit_readout(const double *X, int64_t F, const double *Y, int64_t O, int64_t n,
+                                    int64_t warm, lacus_ridge **out, double *chosen, lacus_error *err);
+double lacus__cmp_score(lacus_cmp_task t, const double *pred, const double *y, int64_t n, int64_t O);
+/* The BACKWARD row (compare_tune.c): the ESN row's reservoir and ridge
+ * readout, then backward tuning of W and the readout on the training
+ * stretch. Series tasks only. */
+lacus_status lacus__cmp_backward(const lacus_compare_params *p, const lacus__cmp_data *d,
+                                 lacus_compare_result *r, lacus_error *err);
+
 #endif

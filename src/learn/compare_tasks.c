@@ -35,6 +35,7 @@ lacus_compare_params lacus_compare_params_default(void)
     lacus_compare_params p;
     memset(&p, 0, sizeof p);
     p.n_units = 200, p.seed = 42, p.n_train = 4000, p.n_test = 1000, p.n_seqs = 400;
+    p.tune_iters = 20;
     return p;
 }
 

@@ -21,6 +21,16 @@ static inline double lacus__ff_dh(double y, double gain, double theta, double s)
     return -s * sig * 2.0 * y * (1.0 - y * y) * gain;
 }
 
+/* The same with the paper's layer goodness G (sum of y_j^2 over the FF
+ * units) against the layer threshold theta_L: only the sigmoid's argument
+ * changes, dG/dy_i = 2 y_i as before. */
+static inline double lacus__ff_dh_layer(double y, double gain, double theta_l, double G, double s)
+{
+    double a = s * (theta_l - G);
+    double sig = 1.0 / (1.0 + exp(-a));
+    return -s * sig * 2.0 * y * (1.0 - y * y) * gain;
+}
+
 /* softplus, without overflow for large arguments. */
 static inline double lacus__softplus(double a)
 {

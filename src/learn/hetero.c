@@ -88,6 +88,9 @@ lacus_localres_params lacus_localres_params_default(void)
     p.w_eta = 0.0;
     p.ff_eta = 1e-3;
     p.ff_theta = 0.25;
+    p.ff_negatives = LACUS_FF_NEG_SHUFFLE;
+    p.ff_goodness = LACUS_FF_GOOD_UNIT;
+    p.ff_gen_mu = 0.5;
     p.ip_eta = 5e-4;
     p.ip_mu = 0.0;
     p.ip_sigma = 0.5;
@@ -181,6 +184,15 @@ lacus_status lacus_localres_params_check(const lacus_localres_params *p, lacus_e
         return lacus__fail(err, LACUS_ERR_ARG, "quiet_var = %g: must be >= 0", p->quiet_var);
     if (!FINITE_POS(p->max_norm))
         return lacus__fail(err, LACUS_ERR_ARG, "max_norm = %g: must be > 0", p->max_norm);
+    if (p->ff_negatives != LACUS_FF_NEG_SHUFFLE && p->ff_negatives != LACUS_FF_NEG_FREE)
+        return lacus__fail(err, LACUS_ERR_ARG, "ff_negatives = %d: must be shuffle (0) or free (1)",
+                           p->ff_negatives);
+    if (p->ff_goodness != LACUS_FF_GOOD_UNIT && p->ff_goodness != LACUS_FF_GOOD_LAYER)
+        return lacus__fail(err, LACUS_ERR_ARG, "ff_goodness = %d: must be unit (0) or layer (1)",
+                           p->ff_goodness);
+    if (!(p->ff_gen_mu > 0.0 && p->ff_gen_mu < 2.0))
+        return lacus__fail(err, LACUS_ERR_ARG, "ff_gen_mu = %g: the NLMS step must be in (0, 2)",
+                           p->ff_gen_mu);
     return LACUS_OK;
 }
 
@@ -191,7 +203,7 @@ void lacus_localres_free(lacus_localres *m)
     lacus__csr_free(&m->Win);
     void *bufs[] = {m->W0, m->bias, m->lr, m->rule, m->ip_on, m->g, m->c, m->th_off, m->K,
                     m->P_off, m->theta, m->z, m->Pz, m->P, m->sp_col, m->x, m->xprev,
-                    m->xn, m->xnprev, m->pred, m->errv, m->ema_m, m->ema_v, m->perm, m->abs_acc, m->bad, m->hb, m->hnb, m->yb, m->ynb, m->zzb, m->th_n2};
+                    m->xn, m->xnprev, m->pred, m->errv, m->ema_m, m->ema_v, m->perm, m->abs_acc, m->bad, m->hb, m->hnb, m->yb, m->ynb, m->zzb, m->th_n2, m->gen, m->gen_u};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) lacus__free(bufs[i]);
     lacus__free(m);
 }
@@ -289,6 +301,7 @@ lacus_status lacus_localres_create(const lacus_localres_params *p, lacus_localre
         uint8_t r = m->rule[i];
         m->ip_on[i] = r == LACUS_RULE_IP || (m->p.guard_ip && r != LACUS_RULE_PLAIN);
         m->has_ff |= r == LACUS_RULE_FF;
+        m->n_ff += r == LACUS_RULE_FF;
         if (r != LACUS_RULE_SELFPRED) continue;
         int64_t Ki = 2 + (m->W.indptr[i + 1] - m->W.indptr[i]) + (with_u ? M : 0);
         m->K[i] = Ki;
@@ -315,8 +328,45 @@ lacus_status lacus_localres_create(const lacus_localres_params *p, lacus_localre
             for (int64_t a = 0; a < m->K[i]; a++) Pi[a * m->K[i] + a] = 1.0 / m->p.rls_alpha;
         }
     }
+    if (m->has_ff && m->p.ff_negatives == LACUS_FF_NEG_FREE) {
+        m->gen = LACUS__ZNEW(double, M * (N + 1));
+        m->gen_u = LACUS__ZNEW(double, M);
+        if (!m->gen || !m->gen_u) return oom(m, err);
+    }
     *out = m;
     return LACUS_OK;
+}
+
+lacus_status lacus_localres_generator(const lacus_localres *m, double *G)
+{
+    if (!m || !G) return LACUS_ERR_ARG;
+    if (!m->gen) return LACUS_ERR_ARG;
+    memcpy(G, m->gen, (size_t)(m->M * (m->N + 1)) * sizeof *G);
+    return LACUS_OK;
+}
+
+static lacus_status parse2(const char *name, const char *a, const char *b, const char *what, int *out,
+                           lacus_error *err)
+{
+    if (name && !strcmp(name, a)) return *out = 0, LACUS_OK;
+    if (name && !strcmp(name, b)) return *out = 1, LACUS_OK;
+    return lacus__fail(err, LACUS_ERR_ARG, "%s \"%s\": must be %s or %s", what, name ? name : "(null)", a, b);
+}
+
+lacus_status lacus_ff_negatives_parse(const char *name, lacus_ff_negatives *out, lacus_error *err)
+{
+    int v = 0;
+    lacus_status st = parse2(name, "shuffle", "free", "ff_negatives", &v, err);
+    if (!st) *out = (lacus_ff_negatives)v;
+    return st;
+}
+
+lacus_status lacus_ff_goodness_kind_parse(const char *name, lacus_ff_goodness_kind *out, lacus_error *err)
+{
+    int v = 0;
+    lacus_status st = parse2(name, "unit", "layer", "ff_goodness", &v, err);
+    if (!st) *out = (lacus_ff_goodness_kind)v;
+    return st;
 }
 
 const char *lacus_localres_errmsg(const lacus_localres *m)
@@ -398,6 +448,7 @@ lacus_status lacus_localres_stats_get(const lacus_localres *m, lacus_localres_st
         if (m->rule[i] == LACUS_RULE_SELFPRED && m->p.w_eta > 0.0) np += fan;
         if (m->ip_on[i]) np += 2;
     }
+    if (m->gen) np += m->M * (m->N + 1); /* the FREE negatives' generator */
     s->n_params = np;
     s->n_fixed = m->W.nnz + m->Win.nnz + m->N;
     for (int64_t i = 0; i < m->N; i++)

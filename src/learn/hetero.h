@@ -35,6 +35,10 @@ struct lacus_localres {
     uint8_t *bad;           /* (N) why unit i diverged (hetero_run.c) */
     double *ema_m, *ema_v;  /* (N) running mean and variance */
     int64_t *perm;          /* (cap) time permutation for negatives */
+    double *gen;            /* FREE negatives: generator G (M, N+1), and un(t) (M) */
+    double *gen_u;
+    int64_t n_ff;           /* number of FF units */
+    double good_p, good_n;  /* LAYER goodness of the current step, each copy */
     int64_t perm_cap;
     uint64_t n_calls;
     int64_t n_learn_steps;

@@ -139,8 +139,15 @@ static int unit_step(lacus_localres *m, int64_t i, const double *u, const double
             for (int64_t k = a; k < b; k++) W->values[k] += eps * xp[W->indices[k]];
         }
     } else if (rule == LACUS_RULE_FF && learn) {
-        double dp = lacus__ff_dh(y, gi, p->ff_theta, 1.0);
-        double dn = lacus__ff_dh(yn, gi, p->ff_theta, -1.0);
+        double dp, dn;
+        if (p->ff_goodness == LACUS_FF_GOOD_LAYER) {
+            double tl = p->ff_theta * (double)m->n_ff;
+            dp = lacus__ff_dh_layer(y, gi, tl, m->good_p, 1.0);
+            dn = lacus__ff_dh_layer(yn, gi, tl, m->good_n, -1.0);
+        } else {
+            dp = lacus__ff_dh(y, gi, p->ff_theta, 1.0);
+            dn = lacus__ff_dh(yn, gi, p->ff_theta, -1.0);
+        }
         double eta = p->ff_eta, n2 = 0.0;
         for (int64_t k = a; k < b; k++) {
             int32_t j = W->indices[k];
@@ -187,6 +194,37 @@ static const char *bad_text(int kind)
     }
 }
 
+/* FREE negatives (lacus_ff_negatives): the generator's prediction of the
+ * input from a state, un = G [1; x]. */
+static void gen_predict(const lacus_localres *m, const double *x, double *un)
+{
+    const int64_t N = m->N;
+    for (int64_t k = 0; k < m->M; k++) {
+        const double *g = m->gen + k * (N + 1);
+        double s = g[0];
+        for (int64_t j = 0; j < N; j++) s += g[1 + j] * x[j];
+        un[k] = s;
+    }
+}
+
+/* NLMS step of the generator on the positive copy: predict u(t) from
+ * x(t-1). A readout-like global learner, not a unit rule: it only makes the
+ * negative data. */
+static void gen_learn(lacus_localres *m, const double *xprev, const double *ut)
+{
+    const int64_t N = m->N;
+    double zz = 1.0;
+    for (int64_t j = 0; j < N; j++) zz += xprev[j] * xprev[j];
+    for (int64_t k = 0; k < m->M; k++) {
+        double *g = m->gen + k * (N + 1);
+        double pr = g[0];
+        for (int64_t j = 0; j < N; j++) pr += g[1 + j] * xprev[j];
+        double c = m->p.ff_gen_mu * (ut[k] - pr) / (m->p.delta + zz);
+        g[0] += c;
+        for (int64_t j = 0; j < N; j++) g[1 + j] += c * xprev[j];
+    }
+}
+
 static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps, int learn,
                              int reset, const out_rows *o)
 {
@@ -206,7 +244,9 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
             return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for %lld negative steps",
                                (long long)n_steps);
     }
-    if (neg) {
+    int free_neg = neg && m->gen != NULL;
+    int layer = neg && m->p.ff_goodness == LACUS_FF_GOOD_LAYER;
+    if (neg && !free_neg) {
         /* negatives: the same input with its time steps shuffled */
         lacus__rng rng;
         lacus__rng_stream(&rng, m->p.res.seed, STREAM_NEG, m->n_calls);
@@ -248,8 +288,24 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
                 m->xnprev = m->xn, m->xn = tmp;
             }
             const double *ut = u + t * M;
-            const double *un = neg ? u + m->perm[t] * M : NULL;
+            const double *un = !neg ? NULL : free_neg ? m->gen_u : u + m->perm[t] * M;
+            if (free_neg) {
+#pragma omp single
+                gen_predict(m, m->xnprev, m->gen_u);
+            }
             drive_range(m, i0, i1, ut, un, neg);
+            if (layer) {
+                /* The layer goodness of each copy: one serial sum, so the
+                 * numbers do not depend on the thread partition. */
+#pragma omp barrier
+#pragma omp single
+                {
+                    double gp = 0.0, gn = 0.0;
+                    for (int64_t i = 0; i < N; i++)
+                        if (m->rule[i] == LACUS_RULE_FF) gp += m->yb[i] * m->yb[i], gn += m->ynb[i] * m->ynb[i];
+                    m->good_p = gp, m->good_n = gn;
+                }
+            }
             int64_t bad = N;
             for (int64_t i = i0; i < i1; i++) {
                 int k = unit_step(m, i, ut, un, learn, neg);
@@ -276,6 +332,7 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
                     stop_kind = m->bad[first];
                 } else if (learn) {
                     m->n_learn_steps++;
+                    if (free_neg) gen_learn(m, m->xprev, ut);
                 }
             }
             if (stop_t >= 0) break;

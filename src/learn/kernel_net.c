@@ -59,6 +59,8 @@ void lacus_tune_net_free(lacus_tune_net *net)
     lacus__free(net->edge_dst);
     lacus__free(net->edge_src);
     lacus__free(net->run);
+    lacus__free(net->tie);
+    lacus__free(net->tie_n);
     lacus__free(net);
 }
 
@@ -102,6 +104,9 @@ lacus_status lacus__tune_add(lacus_tune_net *net, int64_t node, const lacus_tune
                              int64_t edge_dst, int64_t edge_src, lacus_error *err)
 {
     if (!net || !k) return lacus__fail(err, LACUS_ERR_ARG, "net or kernel is NULL");
+    if (net->tie)
+        return lacus__fail(err, LACUS_ERR_ARG, "node %lld: kernels must be added before weights are tied "
+                           "(tying fixes the weight indices)", (long long)node);
     if (node < 0 || node >= net->n_nodes)
         return lacus__fail(err, LACUS_ERR_ARG, "node = %lld: must be in [0, %lld)", (long long)node,
                            (long long)net->n_nodes);
@@ -202,6 +207,7 @@ lacus_status lacus_tune_net_clone(const lacus_tune_net *net, lacus_tune_net **ou
     c->n_units = net->n_units;
     c->unit = net->unit;
     c->max_lag = net->max_lag;
+    c->esn_outputs = net->esn_outputs;
     memcpy(c->off, net->off, (size_t)(net->n_nodes + 1) * sizeof *c->off);
     if (net->n_w) {
         memcpy(c->k, net->k, (size_t)net->n_w * sizeof *c->k);
@@ -209,6 +215,17 @@ lacus_status lacus_tune_net_clone(const lacus_tune_net *net, lacus_tune_net **ou
         memcpy(c->edge_dst, net->edge_dst, (size_t)net->n_w * sizeof(int64_t));
         memcpy(c->edge_src, net->edge_src, (size_t)net->n_w * sizeof(int64_t));
         memcpy(c->run, net->run, (size_t)net->n_w * sizeof(int32_t));
+    }
+    if (net->tie) {
+        c->tie = LACUS__NEW(int64_t, cap);
+        c->tie_n = LACUS__NEW(int64_t, cap);
+        if (!c->tie || !c->tie_n) {
+            lacus_tune_net_free(c);
+            *out = NULL;
+            return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (network copy)");
+        }
+        memcpy(c->tie, net->tie, (size_t)net->n_w * sizeof(int64_t));
+        memcpy(c->tie_n, net->tie_n, (size_t)net->n_w * sizeof(int64_t));
     }
     return LACUS_OK;
 }
@@ -231,6 +248,7 @@ lacus_status lacus_tune_net_set_weights(lacus_tune_net *net, const double *W, la
     lacus_status st = lacus__check_finite(err, "weights", W, net->n_w, 1, 1);
     if (st) return st;
     for (int64_t j = 0; j < net->n_w; j++) net->W[j] = lacus__tune_project(&net->k[j], W[j]);
+    lacus__tune_tie_avg(net, net->W);
     return LACUS_OK;
 }
 
@@ -261,16 +279,20 @@ lacus_status lacus_tune_net_weight_info(const lacus_tune_net *net, int64_t j,
 lacus_status lacus_tune_net_set_learnable(lacus_tune_net *net, int64_t j, int learnable)
 {
     if (!net || j < 0 || j >= net->n_w) return LACUS_ERR_ARG;
-    net->k[j].learnable = learnable != 0;
+    for (int64_t i = 0; i < net->n_w; i++) /* a tied group changes as one */
+        if (i == j || (net->tie && net->tie[i] == net->tie[j])) net->k[i].learnable = learnable != 0;
     return LACUS_OK;
 }
 
 lacus_status lacus_tune_net_set_bounds(lacus_tune_net *net, int64_t j, double lo, double hi)
 {
     if (!net || j < 0 || j >= net->n_w || isnan(lo) || isnan(hi) || lo > hi) return LACUS_ERR_ARG;
-    net->k[j].lo = lo;
-    net->k[j].hi = hi;
-    net->W[j] = lacus__tune_project(&net->k[j], net->W[j]);
+    for (int64_t i = 0; i < net->n_w; i++)
+        if (i == j || (net->tie && net->tie[i] == net->tie[j])) {
+            net->k[i].lo = lo;
+            net->k[i].hi = hi;
+            net->W[i] = lacus__tune_project(&net->k[i], net->W[i]);
+        }
     return LACUS_OK;
 }
 

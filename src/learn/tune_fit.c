@@ -26,16 +26,16 @@
 #include "core/error.h"
 #include "learn/tune_fit.h"
 
-static const char *METHOD_NAMES[] = {"both", "bank", "gn", "stochastic"};
+static const char *METHOD_NAMES[] = {"both", "bank", "gn", "stochastic", "readout"};
 
 const char *lacus_tune_method_name(lacus_tune_method m)
 {
-    return (unsigned)m < 4 ? METHOD_NAMES[m] : "?";
+    return (unsigned)m < 5 ? METHOD_NAMES[m] : "?";
 }
 
 lacus_status lacus_tune_method_parse(const char *name, lacus_tune_method *out)
 {
-    for (int i = 0; name && i < 4; i++)
+    for (int i = 0; name && i < 5; i++)
         if (!strcmp(name, METHOD_NAMES[i])) {
             *out = (lacus_tune_method)i;
             return LACUS_OK;
@@ -65,8 +65,8 @@ lacus_tune_params lacus_tune_params_default(void)
 lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *err)
 {
     if (!p) return lacus__fail(err, LACUS_ERR_ARG, "params is NULL");
-    if ((unsigned)p->method > LACUS_TUNE_STOCHASTIC)
-        return lacus__fail(err, LACUS_ERR_ARG, "method = %d: must be both|bank|gn|stochastic",
+    if ((unsigned)p->method > LACUS_TUNE_READOUT)
+        return lacus__fail(err, LACUS_ERR_ARG, "method = %d: must be both|bank|gn|stochastic|readout",
                            (int)p->method);
     if (p->max_iter < 0 || p->max_iter > 100000000)
         return lacus__fail(err, LACUS_ERR_ARG, "max_iter = %lld: must be in [0, 1e8]",
@@ -89,6 +89,7 @@ lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *er
     RANGE(sign, p->sign >= 0 && p->sign <= 2, "0, 1 or 2");
     RANGE(batch_nodes, p->batch_nodes >= 0, ">= 0");
     RANGE(window, p->window >= 0, ">= 0");
+    RANGE(readout_ridge, p->readout_ridge >= 0 && isfinite(p->readout_ridge), "finite and >= 0");
 #undef RANGE
     if (p->method == LACUS_TUNE_GN && p->gn_max_fanin == 0)
         return lacus__fail(err, LACUS_ERR_ARG, "method gn with gn_max_fanin = 0 has no candidate");
@@ -122,6 +123,7 @@ static void step_to(const tune_ws *w, const double *W0, const double *d, double 
 {
     for (int64_t j = 0; j < w->nw; j++)
         Wt[j] = d[j] != 0.0 && w->net->k[j].learnable ? lacus__tune_project(&w->net->k[j], W0[j] + u * d[j]) : W0[j];
+    lacus__tune_tie_avg(w->net, Wt);
 }
 
 double lacus__tune_line_search(const tune_ws *w, const double *W0, const double *d, double U,
@@ -186,7 +188,8 @@ int64_t lacus__tune_node_solve(const tune_ws *w, int64_t n, int64_t t0, int64_t 
             phi[i] = lacus__tk_eval(&net->k[idx[i]], t, w->x, Nn, w->u, net->n_inputs, v);
         double xhat = o_n >= 0 && w->c->type != LACUS_TUNE_STAT && w->c->type != LACUS_TUNE_HINGE
                           ? w->y[t * w->O + o_n]
-                          : w->x[t * Nn + n];
+                      : o_n >= 0 && w->proj ? w->proj[t * w->O + o_n]
+                                            : w->x[t * Nn + n];
         double r = xhat - fixed;
         double kap = kappa_mode == 1 ? 1.0 / (1.0 + fabs(r)) : kappa_mode == 2 ? w->h[t * Nn + n] : 1.0;
         double rhs = kap * r - (with_eps ? w->eps[t * Nn + n] : 0.0);
@@ -238,6 +241,18 @@ static double evaluate(tune_ws *w, int64_t iter, lacus_tune_guard_stats *gs, int
     lacus__tune_backward(w->net, w->net->W, w->obs, w->O, w->u, w->x, w->dr, w->T, w->p->guard,
                          w->eps, w->acc, w->grad, gs);
     C += lacus__tune_prior(w, w->net->W, w->grad);
+    lacus__tune_tie_sum(w->net, w->grad);
+    if (w->proj) {
+        /* The projection's desired values (spec §1.5): where the constraints
+         * cannot be met exactly, the best point found still serves. */
+        for (int64_t t = 0; t < w->T; t++)
+            for (int64_t o = 0; o < w->O; o++) w->proj[t * w->O + o] = w->x[t * w->Nn + w->obs[o]];
+        lacus_error e2 = {0};
+        double *z = w->proj + w->T * w->O; /* second half: scratch copy of the series */
+        memcpy(z, w->proj, (size_t)(w->T * w->O) * sizeof *z);
+        lacus_status st = lacus_tune_stat_project(w->c, z, w->y, w->T, 20, w->proj, NULL, &e2);
+        if (st && st != LACUS_ERR_NOT_CONVERGED) memcpy(w->proj, z, (size_t)(w->T * w->O) * sizeof *z);
+    }
     if (w->h) {
         /* The criterion's curvature: 1 for least squares, the IRLS weight for
          * the reweighted criteria, 1 otherwise (a Gauss-Newton stand-in). */
@@ -273,6 +288,7 @@ static void ws_free(tune_ws *w)
     lacus__free(w->dir);
     lacus__free(w->h);
     lacus__free(w->hobs);
+    lacus__free(w->proj);
 }
 
 /* The GN candidate (all nodes with a small enough fan-in at once). */
@@ -303,6 +319,8 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     lacus_status st = lacus_tune_params_check(p, err);
     if (st) return st;
     if ((st = lacus__tune_crit_check(net, c, err))) return st;
+    if (p->method == LACUS_TUNE_READOUT)
+        return lacus_tune_fit_readout(net, u, target, T, c, p->readout_ridge, res, err);
     if (T < 2) return lacus__fail(err, LACUS_ERR_ARG, "T = %lld: must be >= 2", (long long)T);
     if (c->warmup > T - 2)
         return lacus__fail(err, LACUS_ERR_ARG, "warmup = %lld leaves fewer than 2 of the %lld steps",
@@ -354,6 +372,8 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     w.What = LACUS__NEW(double, w.nw);
     w.dir = LACUS__NEW(double, w.nw);
     int want_h = (p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN) && p->gn_max_fanin > 0;
+    int want_proj = c->type == LACUS_TUNE_STAT && p->reinject;
+    if (want_proj) w.proj = LACUS__NEW(double, 2 * T * w.O);
     if (want_h) {
         w.h = LACUS__NEW(double, TN);
         w.hobs = LACUS__NEW(double, T * w.O);
@@ -363,7 +383,7 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     double *phi = LACUS__NEW(double, F + 1), *W1 = LACUS__NEW(double, F + 1);
     int64_t *idx = LACUS__NEW(int64_t, F + 1);
     if (!w.obs || !w.x || !w.xs || !w.eps || !w.acc || !w.dr || !w.e0 || !w.grad || !w.Wtry ||
-        !w.What || !w.dir || (want_h && (!w.h || !w.hobs)) || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
+        !w.What || !w.dir || (want_h && (!w.h || !w.hobs)) || (want_proj && !w.proj) || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
         st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld steps x %lld nodes)", (long long)T,
                          (long long)w.Nn);
         goto done;
@@ -413,10 +433,22 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
                 if (k == 0) memcpy(g, w.grad, (size_t)w.nw * sizeof *g);
                 else
                     for (int64_t j = 0; j < w.nw; j++) g[j] += ldexp(w.grad[j] - g[j], -k);
+                /* Projected gradient: components that push a weight
+                 * sitting on a bound out of its box are dropped before the
+                 * max-normalisation. Otherwise such a component (an AIF
+                 * leak at 0, a sharpness at 0, each with the largest |g|)
+                 * sets the scale, the projection then cancels it, and every
+                 * other weight moves by a tiny fraction of the step. (This
+                 * is not what stalls the AIF protocol: docs/learn2.md.) */
                 double mx = 0.0;
-                for (int64_t j = 0; j < w.nw; j++) mx = fmax(mx, fabs(g[j]));
+                for (int64_t j = 0; j < w.nw; j++) {
+                    const lacus_tune_kernel *kj = &net->k[j];
+                    int blocked = (net->W[j] <= kj->lo && g[j] > 0) || (net->W[j] >= kj->hi && g[j] < 0);
+                    w.dir[j] = blocked ? 0.0 : -g[j];
+                    mx = fmax(mx, fabs(w.dir[j]));
+                }
                 if (!(mx > 0)) continue;
-                for (int64_t j = 0; j < w.nw; j++) w.dir[j] = -g[j] / mx;
+                for (int64_t j = 0; j < w.nw; j++) w.dir[j] /= mx;
                 double U = step, fk = C, uk = 0;
                 while (U >= p->w_eps) {
                     uk = lacus__tune_line_search(&w, net->W, w.dir, U, C, p->ls_tol, w.Wtry, w.xs, &fk);
@@ -455,6 +487,10 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
         if (p->method == LACUS_TUNE_STOCHASTIC) {
             double fk;
             if ((st = lacus__tune_stoch_iter(&w, it, C, Wbest, &fk, err))) goto done;
+            if (net->tie) { /* node steps moved tied members apart: back onto the tie */
+                lacus__tune_tie_avg(net, Wbest);
+                fk = lacus__tune_cost_at(&w, Wbest, w.xs);
+            }
             if (fk < fbest) {
                 fbest = fk;
                 ubest = 1.0;

@@ -17,6 +17,8 @@ typedef struct tune_ws {
     double *dr, *e0;       /* rho' and the reweighting error (T, O) */
     double *grad, *Wtry, *What, *dir;
     double *h, *hobs;      /* Gauss-Newton curvature (T, Nn) and its output part (T, O) */
+    double *proj;          /* STAT with reinject: the observed series projected onto
+                              {Omega = Omega(target)} (T, O), the desired values of GN */
     int use_e0;
     int64_t max_fan;       /* largest learnable fan-in of a node */
 } tune_ws;

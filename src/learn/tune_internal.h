@@ -31,7 +31,20 @@ struct lacus_tune_net {
     int32_t *run;
     int32_t max_lag;
     int64_t esn_outputs; /* > 0 for a net made by lacus_tune_net_from_esn */
+    /* Weight sharing (lacus_tune_net_tie): tie[j] = the smallest index of
+     * j's group (j itself when untied); tie_n[r] = the group size at its
+     * representative r. NULL until the first tie; the structure is frozen
+     * from then on (no kernel may be added, indices would move). */
+    int64_t *tie;
+    int64_t *tie_n;
 };
+
+/* Weight sharing: g[j] <- sum of g over j's group (the gradient of a shared
+ * weight is the sum of its members' gradients, spec §1.2); W[j] <- mean of
+ * W over j's group (projects any update back onto the tie; for an update
+ * that moved every member alike it changes nothing). No-ops without ties. */
+void lacus__tune_tie_sum(const lacus_tune_net *net, double *g);
+void lacus__tune_tie_avg(const lacus_tune_net *net, double *W);
 
 /* Contiguous kernels of the runs (plain loops the compiler vectorises). */
 static inline double lacus__dot(const double *restrict a, const double *restrict b, int32_t n)
@@ -153,6 +166,11 @@ int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const d
 double lacus__tune_crit(const lacus_tune_net *net, const lacus_tune_criterion *c,
                         const int64_t *obs, const double *x, const double *target,
                         const double *e0, int64_t T, double *drho);
+
+/* The STAT criterion (tune_stat.c) on x (T, Nn) past the warm-up; rho'
+ * added into drho (T, n_obs) when not NULL. */
+double lacus__tune_stat_crit(const lacus_tune_criterion *c, const int64_t *obs, const double *x,
+                             int64_t Nn, const double *target, int64_t T, double *drho);
 
 /* Backward tuning + gradient (no prior) for a trajectory x already
  * simulated with W; drho from lacus__tune_crit. eps (T, Nn) and acc (T, Nn)

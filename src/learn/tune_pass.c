@@ -63,6 +63,8 @@ lacus_status lacus__tune_crit_check(const lacus_tune_net *net, const lacus_tune_
     if (c->type == LACUS_TUNE_STAT && (c->stat_lags < 0 || c->stat_lags > 16))
         return lacus__fail(err, LACUS_ERR_ARG, "stat_lags = %lld: must be in [0, 16]",
                            (long long)c->stat_lags);
+    if (c->stat_cross != 0 && c->stat_cross != 1)
+        return lacus__fail(err, LACUS_ERR_ARG, "stat_cross = %d: must be 0 or 1", c->stat_cross);
     return LACUS_OK;
 }
 
@@ -132,19 +134,6 @@ lacus_status lacus_tune_rho(const lacus_tune_criterion *c, double x, double targ
     return LACUS_OK;
 }
 
-/* Observable k of series z (stride ld): k = 0 the mean, k = tau >= 1 the
- * lag-tau autocorrelation (1/(T-tau)) sum_{t>=tau} z(t) z(t-tau). */
-static double observable(const double *z, int64_t ld, int64_t T, int64_t tau)
-{
-    double s = 0.0;
-    if (tau == 0) {
-        for (int64_t t = 0; t < T; t++) s += z[t * ld];
-        return s / (double)T;
-    }
-    for (int64_t t = tau; t < T; t++) s += z[t * ld] * z[(t - tau) * ld];
-    return s / (double)(T - tau);
-}
-
 double lacus__tune_crit(const lacus_tune_net *net, const lacus_tune_criterion *c,
                         const int64_t *obs, const double *x, const double *target,
                         const double *e0, int64_t T, double *drho)
@@ -169,28 +158,7 @@ double lacus__tune_crit(const lacus_tune_net *net, const lacus_tune_criterion *c
             }
         return C;
     }
-    int64_t L = c->stat_lags < T ? c->stat_lags : T - 1;
-    for (int64_t o = 0; o < O; o++) {
-        const double *z = x + obs[o], *y = target + o;
-        for (int64_t tau = 0; tau <= L; tau++) {
-            double diff = observable(z, Nn, T, tau) - observable(y, O, T, tau);
-            C += fabs(diff);
-            if (!drho || diff == 0.0) continue;
-            double s = diff > 0 ? 1.0 : -1.0;
-            if (tau == 0) {
-                for (int64_t t = 0; t < T; t++) drho[t * O + o] += s / (double)T;
-                continue;
-            }
-            double w = s / (double)(T - tau);
-            for (int64_t t = 0; t < T; t++) {
-                double g = 0.0;
-                if (t >= tau) g += z[(t - tau) * Nn];
-                if (t + tau < T) g += z[(t + tau) * Nn];
-                drho[t * O + o] += w * g;
-            }
-        }
-    }
-    return C;
+    return lacus__tune_stat_crit(c, obs, x, Nn, target, T, drho);
 }
 
 static lacus_status check_call(const lacus_tune_net *net, const lacus_tune_criterion *c,
@@ -364,6 +332,7 @@ lacus_status lacus_tune_gradient(const lacus_tune_net *net, const lacus_tune_cri
     double C = lacus__tune_crit(net, c, obs, X, target, e0, T, dr);
     if (cost) *cost = C;
     lacus__tune_backward(net, net->W, obs, O, u, X, dr, T, guard, E, acc, grad, gs);
+    lacus__tune_tie_sum(net, grad);
 done:
     lacus__free(obs);
     lacus__free(xx);

@@ -107,15 +107,15 @@ int main(void)
     }
     TEST("ARPACK converges when the largest eigenvalues are clustered")
     {
-        /* With this seed the two leading pairs differ by 0.44 % in modulus:
-         * 40 Arnoldi vectors stall (20 N restarts, then NOT_CONVERGED), so
-         * the solver must widen its Krylov space. */
+        /* With this seed 80 Arnoldi vectors do not converge within their
+         * restart budget, so the solver must widen its Krylov space (found by
+         * scanning seeds; 2 of 400 at this size do this). */
         lacus_reservoir_params p = lacus_reservoir_params_default();
-        p.n_units = 1000;
+        p.n_units = 600;
         p.n_inputs = 1;
         p.sr = 1.0;
-        p.rc_connectivity = 0.1;
-        p.seed = 47;
+        p.rc_connectivity = 0.05;
+        p.seed = 264;
         lacus_reservoir *r = NULL;
         lacus_error err = {0};
         CHECK_STATUS(lacus_reservoir_create(&p, &r, &err), LACUS_OK);
