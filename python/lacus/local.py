@@ -31,7 +31,8 @@ class LocalResParams(ctypes.Structure):
                 ("rls_lambda", c_double), ("relax", c_double), ("w_eta", c_double),
                 ("ff_eta", c_double), ("ff_theta", c_double), ("ip_eta", c_double),
                 ("ip_mu", c_double), ("ip_sigma", c_double), ("guard_ip", c_int),
-                ("monitor_rate", c_double), ("quiet_var", c_double), ("max_norm", c_double)]
+                ("monitor_rate", c_double), ("quiet_var", c_double), ("max_norm", c_double),
+                ("ff_negatives", c_int), ("ff_goodness", c_int), ("ff_gen_mu", c_double)]
 
 
 class LocalResStats(ctypes.Structure):
@@ -57,7 +58,7 @@ class FFParams(ctypes.Structure):
 
 
 _p = C._proto
-for _k in ("local_rule", "sp_target", "sp_method"):
+for _k in ("local_rule", "sp_target", "sp_method", "ff_negatives", "ff_goodness_kind"):
     _p("lacus_%s_parse" % _k, C.status, ctypes.c_char_p, ctypes.POINTER(c_int), P_err)
 _p("lacus_localres_params_default", LocalResParams)
 _p("lacus_localres_params_check", C.status, ctypes.POINTER(LocalResParams), P_err)
@@ -149,10 +150,11 @@ class LocalReservoir(_Handle):
 
     LocalReservoir(units, input_dim, pops=[(n, "selfpred"), (m, "ff"), ...]
     (default: all units self-predicting), sp_target="state" | "drive" |
-    "input", sp_method="nlms" | "rls", plus the rule parameters of
+    "input", sp_method="nlms" | "rls", ff_negatives="shuffle" | "free",
+    ff_goodness="unit" | "layer", plus the rule parameters of
     lacus_localres_params (mu, delta, rls_alpha, rls_lambda, relax, w_eta,
     ff_eta, ff_theta, ip_eta, ip_mu, ip_sigma, guard_ip, see_input,
-    monitor_rate, quiet_var, max_norm) and the reservoir's hyperparameters
+    monitor_rate, quiet_var, max_norm, ff_gen_mu) and the reservoir's hyperparameters
     (lr, sr, input_scaling, rc_connectivity, bias_scaling, seed, ...).
     """
 
@@ -160,9 +162,10 @@ class LocalReservoir(_Handle):
     _errmsg = "lacus_localres_errmsg"
     _RULE_KEYS = ("mu", "delta", "rls_alpha", "rls_lambda", "relax", "w_eta", "ff_eta",
                   "ff_theta", "ip_eta", "ip_mu", "ip_sigma", "guard_ip", "see_input",
-                  "monitor_rate", "quiet_var", "max_norm")
+                  "monitor_rate", "quiet_var", "max_norm", "ff_gen_mu")
 
-    def __init__(self, units, input_dim, pops=None, sp_target="state", sp_method="nlms", **kw):
+    def __init__(self, units, input_dim, pops=None, sp_target="state", sp_method="nlms",
+                 ff_negatives="shuffle", ff_goodness="unit", **kw):
         self._handle = None
         p = lib.lacus_localres_params_default()
         rule_kw = {k: kw.pop(k) for k in list(kw) if k in self._RULE_KEYS}
@@ -181,6 +184,8 @@ class LocalReservoir(_Handle):
                 p.pops[i].rule = _parse("local_rule", rule)
         p.sp_target = _parse("sp_target", sp_target)
         p.sp_method = _parse("sp_method", sp_method)
+        p.ff_negatives = _parse("ff_negatives", ff_negatives)
+        p.ff_goodness = _parse("ff_goodness_kind", ff_goodness)
         for k, v in rule_kw.items():
             setattr(p, k, int(v) if isinstance(v, bool) else v)
         self._params = p
@@ -490,7 +495,8 @@ def ff_make_task(n, n_inputs, n_classes, noise=0.5, seed=0):
 class CompareParams(ctypes.Structure):
     _fields_ = [("n_units", c_int64), ("seed", c_uint64), ("n_train", c_int64),
                 ("n_test", c_int64), ("n_seqs", c_int64), ("sr", c_double), ("lr", c_double),
-                ("n_pops", c_int), ("pops", LocalPop * MAX_POPS)]
+                ("n_pops", c_int), ("pops", LocalPop * MAX_POPS), ("tune_iters", c_int64),
+                ("ff_negatives", c_int), ("ff_goodness", c_int)]
 
 
 class CompareResult(ctypes.Structure):
@@ -507,9 +513,10 @@ _p("lacus_compare_run", C.status, ctypes.POINTER(CompareParams), c_int, c_int,
 
 
 def compare(task, model, n_units=200, seed=42, n_train=4000, n_test=1000, n_seqs=400, sr=0.0,
-            lr=0.0, pops=None):
+            lr=0.0, pops=None, tune_iters=20, ff_negatives="shuffle", ff_goodness="unit"):
     """One cell of `lacus compare`: trains `model` ("esn", "esn3x", "selfpred",
-    "selfpred-rls", "selfpred-tpc", "ff", "ip", "hetero", "kalman", "tpc")
+    "selfpred-rls", "selfpred-tpc", "ff", "ip", "hetero", "kalman", "tpc",
+    "backward")
     on the generated `task` ("mg84", "narma10", "mc", "lgssm", "seq4") and
     returns a dict: available, error (the task's metric on the test set),
     metric, higher_better, train_s, n_params, model_kb, note."""
@@ -517,6 +524,9 @@ def compare(task, model, n_units=200, seed=42, n_train=4000, n_test=1000, n_seqs
     p.n_units, p.seed, p.n_train, p.n_test, p.n_seqs = (int(n_units), int(seed), int(n_train),
                                                         int(n_test), int(n_seqs))
     p.sr, p.lr = float(sr), float(lr)
+    p.tune_iters = int(tune_iters)
+    p.ff_negatives = _parse("ff_negatives", ff_negatives)
+    p.ff_goodness = _parse("ff_goodness_kind", ff_goodness)
     if pops is not None:
         pops = list(pops)
         if not 1 <= len(pops) <= MAX_POPS:

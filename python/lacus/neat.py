@@ -60,7 +60,7 @@ class RunOpts(ctypes.Structure):
 
 class PoleParams(ctypes.Structure):
     _fields_ = [("n_poles", c_int), ("velocities", c_int), ("max_steps", c_int64),
-                ("initial_angle", c_double)]
+                ("initial_angle", c_double), ("gruau", c_int)]
 
 
 class PoleTask(ctypes.Structure):
@@ -368,7 +368,7 @@ class _Fitness:
 class Population:
     """A NEAT run: Population(config, seed=0); step(fitness) evaluates one
     generation and reproduces; run(fitness, n_generations=300) steps until
-    solved. fitness is "xor", ("pole", n_poles, velocities, max_steps),
+    solved. fitness is "xor", ("pole", n_poles, velocities, max_steps[, gruau]),
     a ReservoirTask, or a Python callable f(genome, eval_seed) -> float."""
 
     def __init__(self, config, seed=0):
@@ -402,7 +402,7 @@ class Population:
             return _BUILTIN["xor"], ctypes.cast(ctypes.byref(self.config._buf), VP), None, None
         if isinstance(fitness, tuple) and fitness and fitness[0] == "pole":
             pp = lib.lacus_neat_pole_params_default()
-            for name, v in zip(("n_poles", "velocities", "max_steps"), fitness[1:]):
+            for name, v in zip(("n_poles", "velocities", "max_steps", "gruau"), fitness[1:]):
                 setattr(pp, name, int(v))
             task = PoleTask(pp, ctypes.cast(ctypes.byref(self.config._buf), VP))
             return _BUILTIN["pole"], ctypes.cast(ctypes.byref(task), VP), task, None

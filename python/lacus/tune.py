@@ -27,7 +27,8 @@ class TuneNetParams(ctypes.Structure):
 
 class Criterion(ctypes.Structure):
     _fields_ = [("type", c_int), ("nu", c_double), ("n_observed", c_int64),
-                ("observed", P_int64), ("stat_lags", c_int64), ("warmup", c_int64)]
+                ("observed", P_int64), ("stat_lags", c_int64), ("warmup", c_int64),
+                ("stat_cross", c_int)]
 
 
 class GuardStats(ctypes.Structure):
@@ -49,7 +50,8 @@ class TuneParams(ctypes.Structure):
                 ("guard", c_int), ("reinject", c_int), ("sparse_nu", c_double),
                 ("sparse_eps", c_double), ("prune", c_double), ("prune_after", c_int64),
                 ("sign", c_int), ("batch_nodes", c_int64), ("window", c_int64),
-                ("seed", c_uint64), ("progress", PROGRESS_FN), ("progress_user", VP)]
+                ("seed", c_uint64), ("progress", PROGRESS_FN), ("progress_user", VP),
+                ("readout_ridge", c_double)]
 
 
 class TuneResult(ctypes.Structure):
@@ -344,7 +346,7 @@ class TuneNet:
         "bank" | "gn" | "stochastic"; keywords are lacus_tune_params' fields
         (max_iter=100, crit_eps, w_eps, n_filters, step0, ls_tol, damping,
         gn_max_fanin, guard, reinject, sparse_nu, sparse_eps, prune,
-        prune_after, sign, batch_nodes, window, seed). progress(info dict)
+        prune_after, sign, batch_nodes, window, seed, readout_ridge). progress(info dict)
         is called after each iteration; a true return stops. Returns a dict:
         iterations, cost0, cost, nrmse0, nrmse, n_edges0, n_edges, stopped."""
         u = self._u(u)
