@@ -5,6 +5,12 @@
     esn = lacus.ESN(units=500, lr=0.3, sr=1.25, ridge=1e-6, seed=42)
     esn.fit(X_train, Y_train, warmup=100)
     Y_pred = esn.run(X_test)
+
+Submodules: lacus.brain (encoding models: HRF, delays, ridge CV, scores,
+noise ceilings; lacus.nifti for images), lacus.lang (tokenizers, n-grams, reservoir LMs, lgen),
+lacus.local (local learning rules, predictive coding, Forward-Forward),
+lacus.tune (backward tuning), lacus.neat (NEAT), lacus.plasticity
+(intrinsic and synaptic plasticity); docs/python.md.
 """
 
 from ._version import __version__
@@ -17,6 +23,7 @@ from .online import Online, RLS, LMS
 from .nvar import NVAR
 from .graph import Graph
 from . import datasets, metrics
+from . import brain, nifti, lang, local, tune, neat, plasticity
 
 
 def library_version():
@@ -34,4 +41,5 @@ def get_num_threads():
 
 
 __all__ = ["__version__", "LacusError", "Reservoir", "Ridge", "ESN", "Online", "RLS", "LMS",
-           "NVAR", "datasets", "metrics", "library_version", "set_num_threads", "get_num_threads"]
+           "NVAR", "Graph", "datasets", "metrics", "brain", "nifti", "lang", "local", "tune", "neat",
+           "plasticity", "library_version", "set_num_threads", "get_num_threads"]

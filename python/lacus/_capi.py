@@ -1,8 +1,10 @@
 """ctypes prototypes of the C library (include/lacus.h).
 
-Only the stable sections of the header are bound here: version, status
-codes, reservoir, ridge readout, echo state network, online readouts
-(RLS/LMS), NVAR, datasets and metrics.
+The core sections are bound here: version, status codes, reservoir, ridge
+readout, echo state network (feedback, FORCE, online fit), online readouts
+(RLS/LMS), NVAR, datasets and metrics. The modules brain, lang, local,
+tune and neat declare their own prototypes with _proto (python/tests/
+test_layout.py checks every struct against the C compiler's layout).
 Every prototype carries argtypes/restype, so a wrong call fails in Python
 instead of corrupting memory.
 
@@ -174,6 +176,22 @@ class NarmaParams(ctypes.Structure):
                 ("seed", c_uint64)]
 
 
+class Lorenz96Params(ctypes.Structure):
+    _fields_ = [("N", c_int64), ("F", c_double), ("dF", c_double), ("h", c_double),
+                ("warmup", c_int64), ("x0", P_double), ("ode", ODEOptions)]
+
+
+class KSParams(ctypes.Structure):
+    _fields_ = [("N", c_int64), ("M", c_int64), ("h", c_double), ("warmup", c_int64),
+                ("x0", P_double)]
+
+
+class VowelsParams(ctypes.Structure):
+    _fields_ = [("n_per_class", c_int64), ("min_len", c_int64), ("max_len", c_int64),
+                ("noise", c_double), ("jitter", c_double), ("speaker_seed", c_uint64),
+                ("seed", c_uint64)]
+
+
 # --- prototypes --------------------------------------------------------------
 
 lib = ctypes.CDLL(_find_library())
@@ -249,6 +267,10 @@ _proto("lacus_esn_fit", status, c_void_p, ctypes.POINTER(Seqs), ctypes.POINTER(S
 _proto("lacus_esn_run", status, c_void_p, ctypes.POINTER(Seqs), P_P_double)
 _proto("lacus_esn_partial_fit", status, c_void_p, P_double, P_double, c_int64, c_int64, c_int)
 _proto("lacus_esn_solve", status, c_void_p)
+_proto("lacus_esn_force", status, c_void_p, ctypes.POINTER(Seqs), ctypes.POINTER(Seqs), c_double,
+       c_double)
+_proto("lacus_esn_fit_online", status, c_void_p, ctypes.POINTER(Seqs), ctypes.POINTER(Seqs),
+       ctypes.POINTER(OnlineParams))
 _proto("lacus_esn_n_outputs", c_int64, c_void_p)
 _proto("lacus_esn_is_trained", c_int, c_void_p)
 _proto("lacus_esn_generate", status, c_void_p, P_double, c_int64, c_int64, P_double)
@@ -333,6 +355,13 @@ _proto("lacus_mso2", status, c_int64, c_int, P_double, P_err)
 _proto("lacus_mso8", status, c_int64, c_int, P_double, P_err)
 _proto("lacus_to_forecasting", status, P_double, c_int64, c_int64, c_int64, c_int64,
        P_double, P_double, P_double, P_double, P_err)
+_proto("lacus_lorenz96_params_default", Lorenz96Params)
+_proto("lacus_lorenz96", status, c_int64, ctypes.POINTER(Lorenz96Params), P_double, P_err)
+_proto("lacus_kuramoto_sivashinsky_params_default", KSParams)
+_proto("lacus_kuramoto_sivashinsky", status, c_int64, ctypes.POINTER(KSParams), P_double, P_err)
+_proto("lacus_vowels_params_default", VowelsParams)
+_proto("lacus_vowels_lengths", status, ctypes.POINTER(VowelsParams), P_int64, P_err)
+_proto("lacus_vowels", status, ctypes.POINTER(VowelsParams), P_double, P_int64, P_int64, P_err)
 _proto("lacus_test_len_from_ratio", status, c_int64, c_double, P_int64, P_err)
 
 # Metrics

@@ -164,3 +164,55 @@ def to_forecasting(timeseries, forecast=1, test_size=None):
     if test_size is None:
         return Xtr, Ytr
     return Xtr, Xte, Ytr, Yte
+
+
+def _with_x0(name, st_default, n_timesteps, x0, kw):
+    p = st_default()
+    keep = None
+    if x0 is not None:
+        keep = C.as_f64(np.ravel(x0), 1, "x0")
+        p.x0 = C.ptr(keep)
+    _fill(p, name, kw)
+    if keep is not None and keep.shape[0] != p.N:
+        raise C.LacusError(-2, "%s: x0 must have N = %d values, got %d"
+                           % (name, p.N, keep.shape[0]))
+    n = int(n_timesteps)
+    out = np.empty((max(n - int(p.warmup), 0), max(int(p.N), 0)), dtype=np.float64)
+    err = C.new_error()
+    C.check(getattr(lib, "lacus_" + name)(n, ctypes.byref(p), C.ptr(out), ctypes.byref(err)), err)
+    return out
+
+
+def lorenz96(n_timesteps, warmup=0, N=36, F=8.0, dF=0.01, h=0.01, x0=None, **kw):
+    """reservoirpy.datasets.lorenz96 (its time-axis quirk included, see
+    docs/datasets.md): (n_timesteps - warmup, N)."""
+    return _with_x0("lorenz96", lib.lacus_lorenz96_params_default, n_timesteps, x0,
+                    dict(kw, warmup=warmup, N=N, F=F, dF=dF, h=h))
+
+
+def kuramoto_sivashinsky(n_timesteps, warmup=0, N=128, M=16, x0=None, h=0.25):
+    """reservoirpy.datasets.kuramoto_sivashinsky (ETDRK4; needs a library
+    built with FFTW3): (n_timesteps - warmup, N)."""
+    return _with_x0("kuramoto_sivashinsky", lib.lacus_kuramoto_sivashinsky_params_default,
+                    n_timesteps, x0, dict(warmup=warmup, N=N, M=M, h=h))
+
+
+def japanese_vowels_synthetic(n_per_class=30, min_len=7, max_len=29, noise=0.1, jitter=0.05,
+                              speaker_seed=9, seed=1):
+    """SYNTHETIC sequences shaped like UCI's Japanese Vowels (9 classes, 12
+    LPC cepstrum coefficients, 7-29 frames; not that data set): (list of
+    (n_frames, 12) arrays, labels (9 n_per_class,))."""
+    p = lib.lacus_vowels_params_default()
+    _fill(p, "japanese_vowels_synthetic", dict(
+        n_per_class=n_per_class, min_len=min_len, max_len=max_len, noise=noise, jitter=jitter,
+        speaker_seed=speaker_seed, seed=seed))
+    n_seq = max(int(p.n_per_class), 0) * 9
+    lengths = np.empty(n_seq, dtype=np.int64)
+    err = C.new_error()
+    C.check(lib.lacus_vowels_lengths(ctypes.byref(p), lengths.ctypes.data_as(C.P_int64),
+                                     ctypes.byref(err)), err)
+    x = np.empty((int(lengths.sum()), 12), dtype=np.float64)
+    labels = np.empty(n_seq, dtype=np.int64)
+    C.check(lib.lacus_vowels(ctypes.byref(p), C.ptr(x), None, labels.ctypes.data_as(C.P_int64),
+                             ctypes.byref(err)), err)
+    return np.split(x, np.cumsum(lengths)[:-1]), labels

@@ -19,10 +19,22 @@ class ESN:
     arrays); ridge, bias_mode ("centered"), solver and feed_input configure
     the readout. The C model is created when the input size is known
     (input_dim=, a Win array, or the first fit).
+
+    feedback=k > 0 feeds the k outputs back into the reservoir
+    (ReservoirPy's `reservoir << readout`): Win then has input_dim + k
+    columns, the feedback ones drawn with gain fb_scaling; fit uses the
+    targets as feedback (teacher forcing), run the model's own predictions
+    (closed loop), and force() trains it by FORCE learning.
     """
 
     def __init__(self, units=None, ridge=0.0, warmup=0, feed_input=False,
-                 bias_mode="centered", solver="auto", input_dim=None, **reservoir_kw):
+                 bias_mode="centered", solver="auto", input_dim=None, feedback=0,
+                 fb_scaling=1.0, **reservoir_kw):
+        Win = reservoir_kw.get("Win")
+        if (input_dim is None and int(feedback) > 0
+                and isinstance(Win, (np.ndarray, list, tuple))):
+            # Win carries the feedback columns too; the input size is the rest.
+            input_dim = np.shape(Win)[1] - int(feedback)
         rp, self._keep, pending = build_params(units, input_dim=input_dim, **reservoir_kw)
         check_params(rp)
         p = lib.lacus_esn_params_default()
@@ -32,6 +44,8 @@ class ESN:
         p.readout.solver = C.parse_enum("solver", solver)
         p.warmup = int(warmup)
         p.feed_input = 1 if feed_input else 0
+        p.n_feedback = int(feedback)
+        p.fb_scaling = float(fb_scaling)
         self._params = p
         self._handle = None
         self._custom_weights = False
@@ -144,6 +158,48 @@ class ESN:
         self._call(lib.lacus_esn_fit, a.ref(), b.ref())
         return self
 
+    def force(self, X, Y, alpha=1.0, forgetting=1.0, warmup=None):
+        """FORCE learning (Sussillo & Abbott 2009): trains the readout by RLS
+        while the reservoir runs on its own fed-back output (needs
+        feedback = Y's width). P(0) = I / alpha; forgetting in (0, 1]. The
+        first `warmup` steps of each sequence run but are not learned.
+        Afterwards run/generate/save use the learned weights. Returns self."""
+        xs, _ = as_sequences(X, "X")
+        ys, _ = as_sequences(Y, "Y")
+        if len(xs) != len(ys) or not xs:
+            raise C.LacusError(-2, "force: X has %d sequences but Y has %d"
+                               % (len(xs), len(ys)))
+        self._ensure(xs[0].shape[1], warmup)
+        a, b = C.SeqsArg(xs), C.SeqsArg(ys)
+        self._call(lib.lacus_esn_force, a.ref(), b.ref(), float(alpha), float(forgetting))
+        return self
+
+    def fit_online(self, X, Y, method="rls", alpha=1e-6, forgetting=1.0, fit_bias=True,
+                   warmup=None):
+        """Trains the readout online by RLS or LMS ("rls" | "lms"), one step
+        at a time through each sequence (ReservoirPy's (reservoir >>
+        RLS()).partial_fit). Not with feedback (use force). Returns self."""
+        xs, _ = as_sequences(X, "X")
+        ys, _ = as_sequences(Y, "Y")
+        if len(xs) != len(ys) or not xs:
+            raise C.LacusError(-2, "fit_online: X has %d sequences but Y has %d"
+                               % (len(xs), len(ys)))
+        self._ensure(xs[0].shape[1], warmup)
+        op = lib.lacus_online_params_default()
+        if method not in C.ONLINE_METHODS:
+            raise C.LacusError(-1, "fit_online: method %r: must be 'rls' or 'lms'" % (method,))
+        op.method = C.ONLINE_METHODS[method]
+        op.alpha = float(alpha)
+        op.forgetting = float(forgetting)
+        op.fit_bias = 1 if fit_bias else 0
+        a, b = C.SeqsArg(xs), C.SeqsArg(ys)
+        self._call(lib.lacus_esn_fit_online, a.ref(), b.ref(), ctypes.byref(op))
+        return self
+
+    @property
+    def feedback(self):
+        return int(self._params.n_feedback)
+
     def run(self, X):
         """Predictions (n_steps, n_outputs) for one sequence, or a list for a
         list; each sequence starts from a zero state."""
@@ -242,6 +298,11 @@ class ESN:
             p.readout.solver = C.parse_enum("solver", ro.get("solver", "auto"))
             p.warmup = int(m.get("warmup", p.warmup))
             p.feed_input = 1 if m.get("feed_input", False) else 0
+            p.n_feedback = int(m.get("n_feedback", 0))
+            p.fb_scaling = float(m.get("fb_scaling", 1.0))
+            # The reservoir's Win includes the feedback columns; the ESN's
+            # input size does not.
+            p.reservoir.n_inputs = rp.n_inputs - p.n_feedback
         except Exception:
             pass
         return self

@@ -1,0 +1,134 @@
+"""lacus.tune: forward states and backward-tuning gradients against PyTorch
+BPTT (tests/ref/make_tune_fixtures.py, float64), gradients against finite
+differences, and fits that must lower the criterion they report."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..")))
+
+import lacus  # noqa: E402
+from lacus import tune  # noqa: E402
+
+FIX = os.environ.get("LACUS_FIXTURES") or os.path.normpath(
+    os.path.join(HERE, "..", "..", "tests", "fixtures"))
+
+
+def load(name):
+    with np.load(os.path.join(FIX, "tune", name)) as z:
+        return {k: z[k] for k in z.files}
+
+
+def rel(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12)
+
+
+def test_lnl_states_and_gradient_equal_pytorch():
+    f = load("lnl.npz")
+    N, M = f["Win"].shape
+    net = tune.TuneNet(N, M, unit="lnl", learn_leak=True, learn_offset=True)
+    info = net.weight_info()
+    w = net.weights
+    # place the matrix-form weights: nodes N..2N-1 hold the leaks g, nodes
+    # 2N.. the pre-activations (offset a, W from units, Win from inputs)
+    lk = (info["node"] >= N) & (info["node"] < 2 * N)
+    w[lk] = f["g"][info["node"][lk] - N]
+    pre = info["node"] >= 2 * N
+    n = info["node"] - 2 * N
+    one = pre & (info["kind"] == "one")
+    w[one] = f["a"][n[one]]
+    rec = pre & (info["kind"] != "one") & (info["src_node"] >= 0)
+    w[rec] = f["W"][n[rec], info["src_node"][rec]]
+    inp = pre & (info["kind"] != "one") & (info["src_node"] < 0)
+    w[inp] = f["Win"][n[inp], -info["src_node"][inp] - 1]
+    net.weights = w
+    x = net.forward(f["u"])
+    assert rel(x[:, :N], f["x"]) < 1e-13
+    g, cost = net.gradient(f["u"], f["y"])
+    assert abs(cost - float(f["cost"])) < 1e-12 * abs(float(f["cost"]))
+    assert rel(g[rec], f["gW"][n[rec], info["src_node"][rec]]) < 1e-11
+    assert rel(g[inp], f["gWin"][n[inp], -info["src_node"][inp] - 1]) < 1e-11
+    assert rel(g[lk], f["gg"][info["node"][lk] - N]) < 1e-11
+    assert rel(g[one], f["ga"][n[one]]) < 1e-11
+    assert np.all(g[info["node"] < N] == 0)  # the output node's fixed weights
+
+
+def test_esn_bridge_equals_pytorch():
+    f = load("esn.npz")
+    L = f["Wout"].shape[1]
+    net = tune.TuneNet.from_esn(f["W"], f["Win"], f["Wout"], bias=f["b"], bout=f["bout"],
+                                lr=float(f["lr"]))
+    z = net.forward(f["u"])[:, :L]
+    assert rel(z, f["z"]) < 1e-13
+    W, Wout, bout = net.to_esn()
+    np.testing.assert_array_equal(W, f["W"])
+    np.testing.assert_array_equal(Wout, f["Wout"])
+    g, cost = net.gradient(f["u"], f["y"])
+    assert abs(cost - float(f["cost"])) < 1e-12 * abs(float(f["cost"]))
+    net.weights = g  # read the gradient back in the ESN layout
+    gW, gWout, gb = net.to_esn()
+    assert rel(gW, f["gW"]) < 1e-11 and rel(gWout, f["gWout"]) < 1e-11
+    assert rel(gb, f["gbout"]) < 1e-11
+
+
+@pytest.mark.parametrize("crit", ["l2", "huber", "biweight"])
+def test_gradient_equals_finite_differences(crit):
+    u, y = tune.root_target(6, 60, seed=3, data_seed=2)
+    net = tune.TuneNet(6, 1, seed=9)
+    g, cost = net.gradient(u, y, criterion=crit, nu=0.5)
+    assert abs(cost - net.cost(u, y, criterion=crit, nu=0.5)) < 1e-12 * abs(cost)
+    w0 = net.weights
+    learn = net.weight_info()["learnable"]
+    for j in np.flatnonzero(learn)[::5]:
+        h = 1e-6 * max(1.0, abs(w0[j]))
+        w = w0.copy()
+        w[j] += h
+        net.weights = w
+        cp = net.cost(u, y, criterion=crit, nu=0.5)
+        w[j] -= 2 * h
+        net.weights = w
+        cm = net.cost(u, y, criterion=crit, nu=0.5)
+        assert abs((cp - cm) / (2 * h) - g[j]) < 1e-5 * max(1.0, abs(g[j]))
+    net.weights = w0
+
+
+def test_fit_lowers_the_cost_it_reports():
+    u, y = tune.root_target(8, 200, seed=1, data_seed=4)
+    net = tune.TuneNet(8, 1, seed=2)
+    seen = []
+    res = net.fit(u, y, max_iter=15, progress=lambda d: seen.append(d["cost"]) and False)
+    assert res["iterations"] == len(seen) >= 1
+    assert res["cost"] < res["cost0"] and res["nrmse"] < res["nrmse0"]
+    assert abs(res["cost"] - net.cost(u, y)) < 1e-9 * res["cost"]
+    assert abs(res["nrmse"] - net.nrmse(u, y)) < 1e-9
+    assert np.all(np.diff(seen) <= 1e-12 * seen[0])  # accepted steps never raise it
+    # a callback can stop the run
+    net2 = tune.TuneNet(8, 1, seed=2)
+    r2 = net2.fit(u, y, max_iter=50, progress=lambda d: d["iter"] >= 2)
+    assert r2["stopped"] == "callback" and r2["iterations"] <= 3
+    Cm, ne, hist = net.architecture()
+    assert Cm.shape == (8, 9) and ne == np.count_nonzero(Cm) and hist.sum() == 8
+
+
+def test_bad_input():
+    with pytest.raises(lacus.LacusError):
+        tune.TuneNet(0)
+    with pytest.raises(lacus.LacusError):
+        tune.TuneNet(4, unit="nope")
+    net = tune.TuneNet(4)
+    with pytest.raises(lacus.LacusError):
+        net.forward(np.ones((10, 2)))
+    with pytest.raises(lacus.LacusError):
+        net.fit(np.ones((10, 1)), np.ones((9, 1)))
+    with pytest.raises(lacus.LacusError):
+        net.fit(np.ones((10, 1)), np.ones((10, 1)), method="adam")
+    with pytest.raises(lacus.LacusError):
+        net.to_esn()
+    u = np.ones((10, 1))
+    u[3] = np.nan
+    with pytest.raises(lacus.LacusError):
+        net.forward(u)
