@@ -41,6 +41,9 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs)
     p->warmup = o->warmup;
     p->feed_input = o->feed_input;
     p->fb_scaling = o->fb_scaling;
+    p->fb_connectivity = o->fb_connectivity;
+    if (lacus_init_parse(o->fb_init, &p->fb_init))
+        return cli_error("--fb-init \"%s\": expected normal, uniform or bernoulli", o->fb_init), -1;
     if (o->threads > 0) lacus_set_num_threads((int)o->threads);
     return 0;
 }
@@ -66,6 +69,8 @@ esn_cli_opts esn_opts_default(void)
     o.readout_bias = "centered";
     o.solver = "auto";
     o.fb_scaling = 1.0;
+    o.fb_connectivity = 0.0;
+    o.fb_init = "bernoulli";
     return o;
 }
 

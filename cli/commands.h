@@ -9,8 +9,8 @@
 typedef struct esn_cli_opts {
     int64_t units, seed, warmup, threads;
     double lr, sr, input_scaling, input_connectivity, rc_connectivity, bias, noise_rc, noise_in, ridge,
-        fb_scaling;
-    const char *activation, *W_init, *Win_init, *noise_type, *readout_bias, *solver;
+        fb_scaling, fb_connectivity;
+    const char *activation, *W_init, *Win_init, *fb_init, *noise_type, *readout_bias, *solver;
     int bias_03, feed_input, feedback, accumulate_f32;
 } esn_cli_opts;
 
@@ -43,6 +43,9 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs);
     {"feed-input", OPT_FLAG, &(o).feed_input, "readout also sees the input"},                        \
     {"feedback", OPT_FLAG, &(o).feedback, "feed the outputs back (teacher forcing in fit)"},         \
     {"fb-scaling", OPT_DOUBLE, &(o).fb_scaling, "gain of the feedback weights"},                     \
+    {"fb-connectivity", OPT_DOUBLE, &(o).fb_connectivity,                                            \
+     "density of the feedback weights, drawn apart from Win's (0: with Win's input columns)"},      \
+    {"fb-init", OPT_STRING, &(o).fb_init, "feedback weights: normal|uniform|bernoulli (with --fb-connectivity)"}, \
     {"threads", OPT_INT, &(o).threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"}
 
 /* Each returns the process exit status: 0 ok, 1 runtime error, 2 usage error. */

@@ -30,6 +30,19 @@ typedef struct lacus_esn_params {
      * combined with feed_input. Default 0 (none), fb_scaling 1.0. */
     int64_t n_feedback;
     double fb_scaling;
+    /* The feedback weights' own draw (ReservoirPy's fb_connectivity and Wfb
+     * initialiser). fb_connectivity in (0, 1]: the feedback columns of Win
+     * are drawn apart from the input columns (which stay as they are):
+     * each entry non-zero with probability fb_connectivity, its value from
+     * fb_init times fb_scaling, from a random stream of its own (seed,
+     * row-major over units x outputs). 0 (the default, and what model files
+     * without these keys mean): drawn with the input columns, with their
+     * input_connectivity and Win_init. fb_init default LACUS_INIT_BERNOULLI
+     * (ReservoirPy's Wfb default); used only when fb_connectivity > 0. The
+     * draw is lacus's own RNG: same statistics as ReservoirPy, not its
+     * numbers. */
+    double fb_connectivity;
+    lacus_init fb_init;
 } lacus_esn_params;
 
 lacus_esn_params lacus_esn_params_default(void);

@@ -117,7 +117,8 @@ class ESNParams(ctypes.Structure):
     _fields_ = [("reservoir", ReservoirParams), ("readout", RidgeParams),
                 ("warmup", c_int64), ("feed_input", c_int),
                 ("progress", PROGRESS_FN), ("progress_user", c_void_p),
-                ("n_feedback", c_int64), ("fb_scaling", c_double)]
+                ("n_feedback", c_int64), ("fb_scaling", c_double),
+                ("fb_connectivity", c_double), ("fb_init", c_int)]
 
 
 class Seqs(ctypes.Structure):

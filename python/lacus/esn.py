@@ -22,14 +22,16 @@ class ESN:
 
     feedback=k > 0 feeds the k outputs back into the reservoir
     (ReservoirPy's `reservoir << readout`): Win then has input_dim + k
-    columns, the feedback ones drawn with gain fb_scaling; fit uses the
+    columns, the feedback ones drawn with gain fb_scaling (with the input
+    columns' connectivity and initialiser, or, when fb_connectivity > 0, with
+    their own: fb_connectivity and fb_init, ReservoirPy's Wfb); fit uses the
     targets as feedback (teacher forcing), run the model's own predictions
     (closed loop), and force() trains it by FORCE learning.
     """
 
     def __init__(self, units=None, ridge=0.0, warmup=0, feed_input=False,
                  bias_mode="centered", solver="auto", input_dim=None, feedback=0,
-                 fb_scaling=1.0, **reservoir_kw):
+                 fb_scaling=1.0, fb_connectivity=0.0, fb_init="bernoulli", **reservoir_kw):
         Win = reservoir_kw.get("Win")
         if (input_dim is None and int(feedback) > 0
                 and isinstance(Win, (np.ndarray, list, tuple))):
@@ -46,6 +48,8 @@ class ESN:
         p.feed_input = 1 if feed_input else 0
         p.n_feedback = int(feedback)
         p.fb_scaling = float(fb_scaling)
+        p.fb_connectivity = float(fb_connectivity)
+        p.fb_init = C.parse_enum("init", fb_init)
         self._params = p
         self._handle = None
         self._custom_weights = False
@@ -300,6 +304,8 @@ class ESN:
             p.feed_input = 1 if m.get("feed_input", False) else 0
             p.n_feedback = int(m.get("n_feedback", 0))
             p.fb_scaling = float(m.get("fb_scaling", 1.0))
+            p.fb_connectivity = float(m.get("fb_connectivity", 0.0))
+            p.fb_init = C.parse_enum("init", m.get("fb_init", "bernoulli"))
             # The reservoir's Win includes the feedback columns; the ESN's
             # input size does not.
             p.reservoir.n_inputs = rp.n_inputs - p.n_feedback

@@ -22,6 +22,8 @@ lacus_esn_params lacus_esn_params_default(void)
     p.feed_input = 0;
     p.n_feedback = 0;
     p.fb_scaling = 1.0;
+    p.fb_connectivity = 0.0;
+    p.fb_init = LACUS_INIT_BERNOULLI;
     return p;
 }
 
@@ -51,6 +53,37 @@ static lacus_status create_reservoir(const lacus_esn_params *p, lacus_reservoir 
     rp.input_scaling_per_input = scaling;
     lacus_status st = lacus_reservoir_create(&rp, out, err);
     lacus__free(scaling);
+    if (st || p->fb_connectivity == 0.0) return st;
+    /* Separate feedback draw: the Win stream's index 1 (index 0 drew the
+     * input columns), so the input columns do not move. */
+    int64_t N = rp.n_units;
+    double *Win = LACUS__NEW(double, N * (I + O));
+    if (!Win) {
+        lacus_reservoir_free(*out);
+        *out = NULL;
+        return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the feedback weights");
+    }
+    lacus_reservoir_get_Win(*out, Win);
+    lacus__rng rng;
+    lacus__rng_stream(&rng, rp.seed, LACUS__STREAM_WIN, 1);
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t o = 0; o < O; o++) {
+            double v = 0.0;
+            if (lacus__rng_uniform(&rng) < p->fb_connectivity) {
+                v = p->fb_init == LACUS_INIT_NORMAL    ? lacus__rng_normal(&rng)
+                    : p->fb_init == LACUS_INIT_UNIFORM ? 2.0 * lacus__rng_uniform(&rng) - 1.0
+                    : lacus__rng_uniform(&rng) < 0.5   ? -1.0
+                                                       : 1.0;
+            }
+            Win[n * (I + O) + I + o] = p->fb_scaling * v;
+        }
+    st = lacus_reservoir_set_Win(*out, Win);
+    if (st) {
+        *err = (*out)->err;
+        lacus_reservoir_free(*out);
+        *out = NULL;
+    }
+    lacus__free(Win);
     return st;
 }
 
@@ -67,6 +100,13 @@ lacus_status lacus_esn_create(const lacus_esn_params *p, lacus_esn **out, lacus_
         return lacus__fail(err, LACUS_ERR_ARG,
                            "n_feedback = %lld, fb_scaling = %g: must be >= 0 and finite",
                            (long long)p->n_feedback, p->fb_scaling);
+    if (!(p->fb_connectivity >= 0.0 && p->fb_connectivity <= 1.0))
+        return lacus__fail(err, LACUS_ERR_ARG,
+                           "fb_connectivity = %g: must be in (0, 1], or 0 to draw the feedback "
+                           "weights with the input columns", p->fb_connectivity);
+    if (p->fb_init != LACUS_INIT_NORMAL && p->fb_init != LACUS_INIT_UNIFORM &&
+        p->fb_init != LACUS_INIT_BERNOULLI)
+        return lacus__fail(err, LACUS_ERR_ARG, "fb_init = %d: unknown distribution", (int)p->fb_init);
     if (p->n_feedback > 0 && p->feed_input)
         return lacus__fail(err, LACUS_ERR_UNSUPPORTED,
                            "feedback (n_feedback = %lld) and feed_input cannot be combined",

@@ -78,6 +78,8 @@ void *lacus__esn_manifest(const lacus_esn *m)
     cJSON_AddBoolToObject(root, "feed_input", m->p.feed_input);
     cJSON_AddNumberToObject(root, "n_feedback", (double)m->p.n_feedback);
     cJSON_AddNumberToObject(root, "fb_scaling", m->p.fb_scaling);
+    cJSON_AddNumberToObject(root, "fb_connectivity", m->p.fb_connectivity);
+    cJSON_AddStringToObject(root, "fb_init", lacus_init_name(m->p.fb_init));
     cJSON_AddItemToObject(root, "reservoir", res);
     cJSON_AddItemToObject(root, "readout", ro);
     return root;

@@ -236,6 +236,17 @@ static lacus_status build(loader *L, const cJSON *man, lacus_npz *z, lacus_esn *
         return bad(L, "keys \"n_feedback\" and \"fb_scaling\" must be numbers");
     p.n_feedback = nfb ? (int64_t)nfb->valuedouble : 0;
     p.fb_scaling = fbs ? fbs->valuedouble : 1.0;
+    /* The separate feedback draw came later still: absent means 0, drawn
+     * with the input columns (what every older file did). The weights
+     * themselves are in Win; these keys record how they were drawn. */
+    const cJSON *fbc = cJSON_GetObjectItemCaseSensitive(man, "fb_connectivity");
+    const cJSON *fbi = cJSON_GetObjectItemCaseSensitive(man, "fb_init");
+    if (fbc && !(cJSON_IsNumber(fbc) && fbc->valuedouble >= 0.0 && fbc->valuedouble <= 1.0))
+        return bad(L, "key \"fb_connectivity\" must be a number in [0, 1]");
+    p.fb_connectivity = fbc ? fbc->valuedouble : 0.0;
+    p.fb_init = LACUS_INIT_BERNOULLI;
+    if (fbi && (!cJSON_IsString(fbi) || lacus_init_parse(fbi->valuestring, &p.fb_init)))
+        return bad(L, "key \"fb_init\" must be \"normal\", \"uniform\" or \"bernoulli\"");
     if (p.n_feedback < 0 || p.n_feedback >= p.reservoir.n_inputs || (p.n_feedback && p.feed_input))
         return bad(L, "\"n_feedback\" must be in [0, n_inputs) and not combined with feed_input");
     const cJSON *ro = cJSON_GetObjectItemCaseSensitive(man, "readout");

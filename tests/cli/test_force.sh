@@ -71,4 +71,15 @@ expect_fail "local rule needs lr = 1" 1 "lr = 1" out.npz \
     "$LACUS" fit --input s.npy --target s.npy --lr 0.3 --local-rule bcm --output out.npz
 expect_fail "local rule: bad eta" 1 "eta" out.npz \
     "$LACUS" fit --input s.npy --target s.npy --lr 1 --local-rule oja --local-eta 0 --output out.npz
+
+# Feedback weights drawn apart from Win's input columns (fb_connectivity).
+expect_ok "feedback drawn apart" "$LACUS" fit --input s.npy --target s.npy --feedback \
+    --fb-connectivity 0.2 --fb-init normal --units 50 --output fb.npz
+expect_ok "run it" "$LACUS" run --model fb.npz --input s.npy --output pfb.npy
+/usr/bin/python3 -c "import json, zipfile, sys; m = json.loads(zipfile.ZipFile('fb.npz').read('manifest.json')); sys.exit(not (m['fb_connectivity'] == 0.2 and m['fb_init'] == 'normal'))" ||
+    { echo "FAIL: fb_connectivity/fb_init not in the manifest"; failed=$((failed + 1)); }
+expect_fail "fb_connectivity > 1" 1 "fb_connectivity" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --feedback --fb-connectivity 1.5 --output out.npz
+expect_fail "unknown --fb-init" 2 "--fb-init" out.npz \
+    "$LACUS" fit --input s.npy --target s.npy --feedback --fb-connectivity 0.2 --fb-init cauchy --output out.npz
 finish

@@ -3,6 +3,7 @@
  * teacher-forced fit gives its Wout/bias, and the closed-loop run its
  * predictions. Also: streaming fit with feedback, save/load, generation and
  * misuse. */
+#include <math.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -123,6 +124,74 @@ int main(void)
         printf("  generation with feedback: max error over 100 steps %.3g\n", worst);
         CHECK(worst < 0.05);
         lacus_esn_free(m);
+    }
+    TEST("feedback weights drawn apart: density, initialiser, gain; input columns kept; saved")
+    {
+        enum { NU = 400, NI = 2, NO = 3 };
+        lacus_esn_params p = lacus_esn_params_default();
+        p.reservoir.n_units = NU;
+        p.reservoir.n_inputs = NI;
+        p.reservoir.seed = 7;
+        p.n_feedback = NO;
+        p.fb_scaling = 0.5;
+        lacus_esn *shared = NULL, *apart = NULL, *bern = NULL, *loaded = NULL;
+        CHECK_STATUS(lacus_esn_create(&p, &shared, &err), LACUS_OK);
+        p.fb_connectivity = 0.3;
+        p.fb_init = LACUS_INIT_NORMAL;
+        CHECK_STATUS(lacus_esn_create(&p, &apart, &err), LACUS_OK);
+        p.fb_init = LACUS_INIT_BERNOULLI;
+        CHECK_STATUS(lacus_esn_create(&p, &bern, &err), LACUS_OK);
+        double *A = calloc(NU * (NI + NO), sizeof *A), *B = calloc(NU * (NI + NO), sizeof *B);
+        double *C = calloc(NU * (NI + NO), sizeof *C);
+        lacus_reservoir_get_Win(lacus_esn_reservoir(shared), A);
+        lacus_reservoir_get_Win(lacus_esn_reservoir(apart), B);
+        lacus_reservoir_get_Win(lacus_esn_reservoir(bern), C);
+        int inputs_kept = 1, pm_half = 1;
+        int64_t nnz = 0, nnz_b = 0;
+        double sq = 0.0;
+        for (int64_t n = 0; n < NU; n++)
+            for (int64_t j = 0; j < NI + NO; j++) {
+                double a = A[n * (NI + NO) + j], b = B[n * (NI + NO) + j], c = C[n * (NI + NO) + j];
+                if (j < NI) {
+                    inputs_kept &= a == b && a == c;
+                    continue;
+                }
+                if (b != 0.0) nnz++, sq += (b / 0.5) * (b / 0.5);
+                if (c != 0.0) nnz_b++, pm_half &= fabs(c) == 0.5;
+            }
+        CHECK(inputs_kept);
+        /* Binomial(1200, 0.3): mean 360, sd 15.9; 5 sd either side. */
+        CHECK(nnz > 280 && nnz < 440);
+        CHECK(nnz_b > 280 && nnz_b < 440);
+        CHECK(pm_half);
+        /* N(0, 1) draws times the gain: the sample variance of ~360 values
+         * is 1 within 5 standard errors (sqrt(2 / 360) = 0.075). */
+        CHECK(fabs(sq / (double)nnz - 1.0) < 0.37);
+        enum { TT = 200 };
+        double *su = calloc(TT * NI, sizeof *su), *sy = calloc(TT * NO, sizeof *sy);
+        for (int t = 0; t < TT; t++) {
+            for (int i = 0; i < NI; i++) su[t * NI + i] = sin(0.1 * t + i);
+            for (int o = 0; o < NO; o++) sy[t * NO + o] = cos(0.1 * t + o);
+        }
+        int64_t tt = TT;
+        const double *sud = su, *syd = sy;
+        lacus_seqs SU = {1, NI, &sud, &tt}, SY = {1, NO, &syd, &tt};
+        CHECK_STATUS(lacus_esn_fit(apart, &SU, &SY), LACUS_OK);
+        free(su), free(sy);
+        char path[512];
+        snprintf(path, sizeof path, "%s/fb_apart.npz", fx_tmp());
+        CHECK_STATUS(lacus_esn_save(apart, path, &err), LACUS_OK);
+        CHECK_STATUS(lacus_esn_load(path, &loaded, &err), LACUS_OK);
+        if (loaded) {
+            lacus_reservoir_get_Win(lacus_esn_reservoir(loaded), A);
+            CHECK(memcmp(A, B, sizeof(double) * NU * (NI + NO)) == 0);
+        }
+        p.fb_connectivity = 1.5;
+        lacus_esn *bad = NULL;
+        CHECK_STATUS(lacus_esn_create(&p, &bad, &err), LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "fb_connectivity") != NULL);
+        free(A), free(B), free(C);
+        lacus_esn_free(shared), lacus_esn_free(apart), lacus_esn_free(bern), lacus_esn_free(loaded);
     }
     TEST("misuse")
     {
