@@ -458,3 +458,37 @@ def _check_version():
 
 
 _check_version()
+
+
+class Handle:
+    """Base of the classes that own one C object: freed by close(), at the
+    end of a `with` block, or when garbage-collected. Subclasses name the C
+    functions: _free (e.g. "lacus_lm_free") and _errmsg (for _call)."""
+    _free = None
+    _errmsg = None
+
+    def __del__(self):
+        self.close()
+
+    def close(self):
+        """Frees the C object now (also done when garbage-collected)."""
+        h = getattr(self, "_handle", None)
+        if h:
+            self._handle = None
+            getattr(lib, self._free)(h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _h(self):
+        if not self._handle:
+            raise LacusError(-9, "%s: closed" % type(self).__name__)
+        return self._handle
+
+    def _call(self, fn, *args):
+        """fn(handle, *args), raising with the handle's own message."""
+        h = self._h()
+        check(fn(h, *args), handle_msg=lambda: getattr(lib, self._errmsg)(h))

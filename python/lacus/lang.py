@@ -156,32 +156,8 @@ def _iptr(a):
     return a.ctypes.data_as(P_i32)
 
 
-class _Handle:
-    _free = None
+_Handle = C.Handle
 
-    def __del__(self):
-        self.close()
-
-    def close(self):
-        """Frees the C object now (also done when garbage-collected)."""
-        h = getattr(self, "_handle", None)
-        if h:
-            self._handle = None
-            getattr(lib, self._free)(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _h(self):
-        if not self._handle:
-            raise C.LacusError(-9, "%s: closed" % type(self).__name__)
-        return self._handle
-
-
-# --- tokenizers ----------------------------------------------------------------
 
 class Tokenizer(_Handle):
     """Tokenizer.train(text, kind="chars" | "bytes" | "words" | "bpe",

@@ -116,33 +116,7 @@ def _parse(kind, name):
     return v.value
 
 
-class _Handle:
-    _free = None
-    _errmsg = None
-
-    def __del__(self):
-        self.close()
-
-    def close(self):
-        h = getattr(self, "_handle", None)
-        if h:
-            self._handle = None
-            getattr(lib, self._free)(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _h(self):
-        if not self._handle:
-            raise C.LacusError(-9, "%s: closed" % type(self).__name__)
-        return self._handle
-
-    def _call(self, fn, *args):
-        h = self._h()
-        C.check(fn(h, *args), handle_msg=lambda: getattr(lib, self._errmsg)(h))
+_Handle = C.Handle
 
 
 class LocalReservoir(_Handle):

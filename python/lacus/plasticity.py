@@ -63,32 +63,14 @@ def _call(fn, *args):
     C.check(fn(*args, ctypes.byref(err)), err)
 
 
-class _Base:
+class _Base(C.Handle):
     _prefix = None
 
-    def __del__(self):
-        self.close()
-
-    def close(self):
-        h = getattr(self, "_handle", None)
-        if h:
-            self._handle = None
-            getattr(lib, "lacus_%s_free" % self._prefix)(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _h(self):
-        if not self._handle:
-            raise C.LacusError(-9, "%s: closed" % type(self).__name__)
-        return self._handle
-
-    def _call(self, fn, *args):
-        h = self._h()
-        C.check(fn(h, *args), handle_msg=lambda: getattr(lib, "lacus_%s_errmsg" % self._prefix)(h))
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if cls._prefix:
+            cls._free = "lacus_%s_free" % cls._prefix
+            cls._errmsg = "lacus_%s_errmsg" % cls._prefix
 
     def _set(self, name, value, shape):
         a = C.as_f64(value, len(shape), name)

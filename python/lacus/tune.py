@@ -143,7 +143,7 @@ def support_scores(C_learned, C_true):
     return pr.value, rc.value
 
 
-class TuneNet:
+class TuneNet(C.Handle):
     """A network in node form (lacus_tune_net).
 
     TuneNet(n_units, n_inputs=1, unit="lnl" | "linear" | "sparse_relu" |
@@ -152,6 +152,8 @@ class TuneNet:
     zeta_lo, zeta_hi, sharpness, learn_sharpness, input_sparse).
     TuneNet.from_esn(W, Win, bias, Wout, bout, lr) gives an ESN whose W and
     readout are tuned (to_esn() reads them back)."""
+
+    _free = "lacus_tune_net_free"
 
     def __init__(self, n_units, n_inputs=1, unit="lnl", **kw):
         self._handle = None
@@ -196,26 +198,6 @@ class TuneNet:
         W, Wout, bout = np.empty((N, N)), np.empty((N, L)), np.empty(L)
         _call(lib.lacus_tune_net_to_esn, self._h(), C.ptr(W), C.ptr(Wout), C.ptr(bout))
         return W, Wout, bout
-
-    def __del__(self):
-        self.close()
-
-    def close(self):
-        h = getattr(self, "_handle", None)
-        if h:
-            self._handle = None
-            lib.lacus_tune_net_free(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _h(self):
-        if not self._handle:
-            raise C.LacusError(-9, "TuneNet: closed")
-        return self._handle
 
     def copy(self):
         h = VP()

@@ -41,3 +41,14 @@ finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
+
+# mpi_setup TIMEOUT: returns 1 when lacus has no MPI or there is no mpirun;
+# otherwise sets MPIRUN ("timeout TIMEOUT mpirun --oversubscribe": more
+# ranks than cores), lets Open MPI run as root (containers) and keeps
+# LeakSanitizer off MPI's own one-off allocations in the sanitizer build.
+mpi_setup() {
+    "$LACUS" --version | grep -q "MPI: yes" && command -v mpirun >/dev/null || return 1
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+    MPIRUN="timeout $1 mpirun --oversubscribe"
+}

@@ -53,10 +53,7 @@ expect_fail "unknown pole task" 2 'unknown --task "pole2-gruu"' - \
     "$LACUS" evolve "$EX/pole2_gruau.ini" --task pole2-gruu --generations 2
 
 # NEAT over MPI ranks: the same run, file for file, as one plain process.
-if "$LACUS" --version | grep -q "MPI: yes" && command -v mpirun >/dev/null; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-    MPIRUN="timeout 120 mpirun --oversubscribe"
+if mpi_setup 120; then
     expect_ok "xor, one process" "$LACUS" evolve "$EX/xor.ini" --generations 25 --seed 3 --out o1 --no-png
     expect_ok "pole2-gruau, one process" "$LACUS" evolve "$EX/pole2_gruau.ini" --task pole2-gruau --seed 2 \
         --generations 8 --out g1 --no-png

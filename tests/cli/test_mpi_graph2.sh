@@ -5,13 +5,10 @@
 # Skipped when lacus has no MPI.
 . "$(dirname "$0")/lib.sh"
 
-if ! "$LACUS" --version | grep -q "MPI: yes" || ! command -v mpirun >/dev/null; then
+if ! mpi_setup 120; then
     echo "lacus built without MPI (or no mpirun): MPI tests skipped"
     exit 0
 fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-MPIRUN="timeout 120 mpirun --oversubscribe"
 
 U="" Y="" Z=""
 for k in 0 1 2 3 4 5 6; do

@@ -5,13 +5,10 @@
 # cut mid-batch resumes under mpirun to the same file. Skipped without MPI.
 . "$(dirname "$0")/lib.sh"
 
-if ! "$LACUS" --version | grep -q "MPI: yes" || ! command -v mpirun >/dev/null; then
+if ! mpi_setup 300; then
     echo "lacus built without MPI (or no mpirun): MPI tests skipped"
     exit 0
 fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-MPIRUN="timeout 300 mpirun --oversubscribe"
 
 "$LACUS" data mackey-glass --steps 600 --output mg.npy >/dev/null || { echo "setup failed"; exit 1; }
 "$LACUS" data mackey-glass --steps 600 --set tau=18 --output y.npy >/dev/null
