@@ -201,28 +201,38 @@ static lacus_status run_sink(void *vctx, int64_t seq, int64_t t, int64_t rows, c
     return lacus_ridge_predict(c->m->readout, block, ld, rows, c->outputs[seq] + t * O, O);
 }
 
+lacus_status lacus__esn_check_pairs(lacus_error *err, const lacus_seqs *inputs, int64_t n_in,
+                                    const lacus_seqs *targets, int64_t n_out)
+{
+    lacus_status st;
+    if ((st = lacus__esn_check_seqs(err, "inputs", inputs, n_in)) ||
+        (st = lacus__esn_check_seqs(err, "targets", targets, n_out)))
+        return st;
+    if (targets->n_seqs != inputs->n_seqs)
+        return lacus__fail(err, LACUS_ERR_SHAPE, "%lld input sequences but %lld target sequences",
+                           (long long)inputs->n_seqs, (long long)targets->n_seqs);
+    for (int64_t i = 0; i < inputs->n_seqs; i++)
+        if (targets->n_steps[i] != inputs->n_steps[i])
+            return lacus__fail(err, LACUS_ERR_SHAPE,
+                               "sequence %lld: %lld input steps but %lld target steps",
+                               (long long)i, (long long)inputs->n_steps[i],
+                               (long long)targets->n_steps[i]);
+    return LACUS_OK;
+}
+
 lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets)
 {
     lacus_status st;
-    if ((st = lacus__esn_check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs)) ||
-        (st = lacus__esn_check_seqs(&m->err, "targets", targets, 0)))
-        return st;
+    if ((st = lacus__esn_check_seqs(&m->err, "targets", targets, 0))) return st;
     if (m->p.n_feedback > 0 && targets->n_features != m->p.n_feedback)
         return lacus__fail(&m->err, LACUS_ERR_SHAPE,
                            "targets have %lld features but the reservoir feeds back %lld outputs",
                            (long long)targets->n_features, (long long)m->p.n_feedback);
-    if (targets->n_seqs != inputs->n_seqs)
-        return lacus__fail(&m->err, LACUS_ERR_SHAPE, "%lld input sequences but %lld target sequences",
-                           (long long)inputs->n_seqs, (long long)targets->n_seqs);
+    if ((st = lacus__esn_check_pairs(&m->err, inputs, m->p.reservoir.n_inputs, targets, 0)))
+        return st;
     int64_t usable = 0;
-    for (int64_t i = 0; i < inputs->n_seqs; i++) {
-        if (targets->n_steps[i] != inputs->n_steps[i])
-            return lacus__fail(&m->err, LACUS_ERR_SHAPE,
-                               "sequence %lld: %lld input steps but %lld target steps",
-                               (long long)i, (long long)inputs->n_steps[i],
-                               (long long)targets->n_steps[i]);
+    for (int64_t i = 0; i < inputs->n_seqs; i++)
         usable += inputs->n_steps[i] > m->p.warmup ? inputs->n_steps[i] - m->p.warmup : 0;
-    }
     if (usable == 0)
         return lacus__fail(&m->err, LACUS_ERR_SHAPE,
                            "warmup = %lld drops every step of every sequence: nothing to train on",

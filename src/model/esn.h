@@ -29,6 +29,11 @@ int64_t lacus__esn_n_features(const lacus_esn *m);
 lacus_status lacus__esn_check_seqs(lacus_error *err, const char *what, const lacus_seqs *s,
                                    int64_t n_features);
 
+/* Checks inputs and targets as lacus__esn_check_seqs (n_out 0: any width)
+ * and as a pair: as many sequences, each with as many input as target steps. */
+lacus_status lacus__esn_check_pairs(lacus_error *err, const lacus_seqs *inputs, int64_t n_in,
+                                    const lacus_seqs *targets, int64_t n_out);
+
 /* Sequences the model built itself (owning their memory). */
 typedef struct lacus__seqs_buf {
     lacus_seqs seqs;

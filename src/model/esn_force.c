@@ -97,17 +97,7 @@ lacus_status lacus_esn_force(lacus_esn *m, const lacus_seqs *inputs, const lacus
         return lacus__fail(&m->err, LACUS_ERR_STATE,
                            "FORCE needs output feedback: create the ESN with n_feedback > 0");
     lacus_status st;
-    if ((st = lacus__esn_check_seqs(&m->err, "inputs", inputs, I)) ||
-        (st = lacus__esn_check_seqs(&m->err, "targets", targets, O)))
-        return st;
-    if (targets->n_seqs != inputs->n_seqs)
-        return lacus__fail(&m->err, LACUS_ERR_SHAPE, "%lld input sequences but %lld target sequences",
-                           (long long)inputs->n_seqs, (long long)targets->n_seqs);
-    for (int64_t i = 0; i < inputs->n_seqs; i++)
-        if (targets->n_steps[i] != inputs->n_steps[i])
-            return lacus__fail(&m->err, LACUS_ERR_SHAPE,
-                               "sequence %lld: %lld input steps but %lld target steps", (long long)i,
-                               (long long)inputs->n_steps[i], (long long)targets->n_steps[i]);
+    if ((st = lacus__esn_check_pairs(&m->err, inputs, I, targets, O))) return st;
     lacus_online_params op = lacus_online_params_default();
     op.n_features = N;
     op.n_outputs = O;

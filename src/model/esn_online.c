@@ -22,12 +22,8 @@ lacus_status lacus_esn_fit_online(lacus_esn *m, const lacus_seqs *inputs, const 
     if (m->p.n_feedback > 0)
         return lacus__fail(&m->err, LACUS_ERR_UNSUPPORTED,
                            "online readouts with feedback are FORCE learning: use lacus_esn_force");
-    if ((st = lacus__esn_check_seqs(&m->err, "inputs", inputs, m->p.reservoir.n_inputs)) ||
-        (st = lacus__esn_check_seqs(&m->err, "targets", targets, 0)))
+    if ((st = lacus__esn_check_pairs(&m->err, inputs, m->p.reservoir.n_inputs, targets, 0)))
         return st;
-    if (targets->n_seqs != inputs->n_seqs)
-        return lacus__fail(&m->err, LACUS_ERR_SHAPE, "%lld input sequences but %lld target sequences",
-                           (long long)inputs->n_seqs, (long long)targets->n_seqs);
     int64_t N = m->res->p.n_units, I = m->p.reservoir.n_inputs, F = lacus__esn_n_features(m);
     int64_t O = targets->n_features;
     lacus_online_params p = *op;
@@ -39,11 +35,6 @@ lacus_status lacus_esn_fit_online(lacus_esn *m, const lacus_seqs *inputs, const 
     if (!states || !feat) st = lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory");
     for (int64_t i = 0; i < inputs->n_seqs && !st; i++) {
         int64_t T = inputs->n_steps[i];
-        if (targets->n_steps[i] != T) {
-            st = lacus__fail(&m->err, LACUS_ERR_SHAPE, "sequence %lld: %lld input steps but %lld target steps",
-                             (long long)i, (long long)T, (long long)targets->n_steps[i]);
-            break;
-        }
         for (int64_t t = 0; t < T && !st; t += ROWS) {
             int64_t n = T - t < ROWS ? T - t : ROWS;
             const double *u = inputs->data[i] + t * I;
