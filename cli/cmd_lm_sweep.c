@@ -440,7 +440,7 @@ int cmd_lm_sweep(int argc, char **argv)
     sweep_row *rows = NULL;
     int64_t n_rows = 0;
     if (sweep_read_rows(rows_path, &rows, &n_rows)) return 1;
-    int64_t n_cells = (int64_t)c.n_sizes * c.n_tokens * c.seeds, todo = 0;
+    int64_t n_cells = (int64_t)c.n_sizes * c.n_tokens * c.seeds, n_missing = 0;
     cell *cells = malloc((size_t)n_cells * sizeof *cells);
     if (!cells) return free(rows), cli_error("out of memory"), 1;
     int64_t k = 0;
@@ -449,15 +449,15 @@ int cmd_lm_sweep(int argc, char **argv)
             for (int64_t s = 0; s < c.seeds; s++, k++) {
                 double F = (double)c.sizes[i] + 150;
                 cells[k] = (cell){c.tokens[d], c.sizes[i], s, (double)c.tokens[d] * F * F};
-                todo += !is_done(rows, n_rows, &cells[k]);
+                n_missing += !is_done(rows, n_rows, &cells[k]);
             }
     /* Largest cells first: the last ones to finish are then the short ones. */
     qsort(cells, (size_t)n_cells, sizeof *cells, cmp_cost);
     double t0 = cli_now();
     int rc = 0;
-    if (todo && !report_only) {
+    if (n_missing && !report_only) {
         printf("lm sweep: %lld cells, %lld done, %lld to run in %lld job(s)\n", (long long)n_cells,
-               (long long)(n_cells - todo), (long long)todo, (long long)c.jobs);
+               (long long)(n_cells - n_missing), (long long)n_missing, (long long)c.jobs);
         fflush(stdout);
         test_set ts;
         if (clear_claims(c.out) || make_test(&c, &ts)) {
@@ -469,7 +469,7 @@ int cmd_lm_sweep(int argc, char **argv)
             rc = worker(&c, &ts, cells, n_cells, rows, n_rows, rows_path, !quiet);
         } else {
             int64_t started = 0;
-            for (int64_t j = 0; j < c.jobs && j < todo; j++) {
+            for (int64_t j = 0; j < c.jobs && j < n_missing; j++) {
                 pid_t pid = fork();
                 if (pid < 0) {
                     cli_error("lm sweep: fork: %s", strerror(errno));
@@ -500,7 +500,7 @@ int cmd_lm_sweep(int argc, char **argv)
         }
     }
     double wall = cli_now() - t0;
-    rc = sweep_report(&c, rows, n_rows, todo && !report_only ? wall : NAN);
+    rc = sweep_report(&c, rows, n_rows, n_missing && !report_only ? wall : NAN);
     free(rows), free(cells);
     return rc;
 }

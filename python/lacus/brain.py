@@ -179,6 +179,20 @@ class _CVBase:
         p.scan_f32 = 1 if self.scan_f32 else 0
         return p
 
+    def _cv_outputs(self, t):
+        """The per-target results every fit fills, allocated for t targets."""
+        self.best_alphas_ = np.empty(t)
+        self.cv_score_ = np.empty(t)
+        self.cv_scores_ = np.empty((self.alphas.shape[0], t))
+
+
+def _apply(A, W, name):
+    """A @ W after checking that A has as many columns as W has rows."""
+    A = C.as_f64(A, 2, name)
+    if A.shape[1] != W.shape[0]:
+        raise C.LacusError(-2, "%s must have %d columns, got %d" % (name, W.shape[0], A.shape[1]))
+    return A @ W
+
 
 class RidgeCV(_CVBase):
     """Ridge with one penalty per target chosen by contiguous K-fold CV
@@ -199,9 +213,7 @@ class RidgeCV(_CVBase):
             raise C.LacusError(-2, "X has %d rows but Y has %d" % (n, Y.shape[0]))
         t = Y.shape[1]
         prm = self._params(n)
-        self.best_alphas_ = np.empty(t)
-        self.cv_score_ = np.empty(t)
-        self.cv_scores_ = np.empty((self.alphas.shape[0], t))
+        self._cv_outputs(t)
         self.coef_ = np.empty((p, t))
         _call(lib.lacus_ridgecv_fit, ctypes.byref(prm), C.ptr(X), n, p, C.ptr(Y), t,
               C.ptr(self.best_alphas_), C.ptr(self.cv_score_), C.ptr(self.cv_scores_),
@@ -209,11 +221,7 @@ class RidgeCV(_CVBase):
         return self
 
     def predict(self, X):
-        X = C.as_f64(X, 2, "X")
-        if X.shape[1] != self.coef_.shape[0]:
-            raise C.LacusError(-2, "X must have %d columns, got %d"
-                               % (self.coef_.shape[0], X.shape[1]))
-        return X @ self.coef_
+        return _apply(X, self.coef_, "X")
 
     def score_targets(self, X, Y):
         """(r, r2) per target of predict(X) against Y."""
@@ -236,9 +244,7 @@ class KernelRidgeCV(_CVBase):
             raise C.LacusError(-2, "K has %d rows but Y has %d" % (n, Y.shape[0]))
         t = Y.shape[1]
         prm = self._params(n)
-        self.best_alphas_ = np.empty(t)
-        self.cv_score_ = np.empty(t)
-        self.cv_scores_ = np.empty((self.alphas.shape[0], t))
+        self._cv_outputs(t)
         self.dual_coef_ = np.empty((n, t))
         _call(lib.lacus_kernel_ridgecv_fit, ctypes.byref(prm), C.ptr(K), n, C.ptr(Y), t,
               C.ptr(self.best_alphas_), C.ptr(self.cv_score_), C.ptr(self.cv_scores_),
@@ -246,11 +252,7 @@ class KernelRidgeCV(_CVBase):
         return self
 
     def predict(self, K_test):
-        K_test = C.as_f64(K_test, 2, "K_test")
-        if K_test.shape[1] != self.dual_coef_.shape[0]:
-            raise C.LacusError(-2, "K_test must have %d columns, got %d"
-                               % (self.dual_coef_.shape[0], K_test.shape[1]))
-        return K_test @ self.dual_coef_
+        return _apply(K_test, self.dual_coef_, "K_test")
 
 
 class BandedRidgeCV(_CVBase):
@@ -293,7 +295,7 @@ class BandedRidgeCV(_CVBase):
         return self
 
     def predict(self, X):
-        return C.as_f64(X, 2, "X") @ self.coef_
+        return _apply(X, self.coef_, "X")
 
     def r2_split(self, X, Y):
         """R^2 of each band's part of the prediction (n_bands, t)."""
