@@ -176,6 +176,37 @@ static double seg_nrmse(const double *x, int64_t ld, const double *y, int64_t t0
     return sqrt(se / sv);
 }
 
+/* The spec's reverse-engineering protocol for one (unit, N): a root net of
+ * N units (seed 1000) makes 2T = 4N(N+1) steps of data, the first T for
+ * training; the learner (seed 1001) starts near zero with learnable leak
+ * and sharpness. Returns the learner; *u, *y (2T) to free. */
+static lacus_tune_net *protocol_problem(lacus_tune_unit unit, int64_t N, int64_t its, double **u,
+                                        double **y, lacus_tune_params *p)
+{
+    int64_t T = 2 * N * (N + 1);
+    *u = xmalloc((size_t)(2 * T) * 8);
+    *y = xmalloc((size_t)(2 * T) * 8);
+    lacus_tune_net_params rp = lacus_tune_net_params_default();
+    rp.unit = unit;
+    rp.n_units = N;
+    rp.seed = 1000;
+    lacus_error err = {0};
+    lacus_status st = lacus_tune_root_target(&rp, 2 * T, 1, *u, *y, &err);
+    if (st) die("root", st, err.msg);
+    lacus_tune_net_params lp = rp;
+    lp.seed = 1001;
+    lp.init_mean = -0.1;
+    lp.init_std = 0.1 / sqrt((double)N);
+    lp.learn_leak = 1;
+    lp.learn_sharpness = 1;
+    lacus_tune_net *net = NULL;
+    if ((st = lacus_tune_net_create(&lp, &net, &err))) die("net", st, err.msg);
+    *p = lacus_tune_params_default();
+    p->max_iter = its;
+    p->crit_eps = N < 16 ? 1e-6 : 1e-4;
+    return net;
+}
+
 static void mode_protocol(int64_t Nmax, int64_t its)
 {
     static const char *pub_lnl[] = {"36 / 9.3e-7 (NRMSE~0.013)", "101 / 3.0e-6 (~0.10)", "78 / 1.0e-6 (~0.15)",
@@ -192,26 +223,12 @@ static void mode_protocol(int64_t Nmax, int64_t its)
         int k = 0;
         for (int64_t N = 2; N <= Nmax; N *= 2, k++) {
             int64_t T = 2 * N * (N + 1);
-            double *u = xmalloc((size_t)(2 * T) * 8), *y = xmalloc((size_t)(2 * T) * 8);
-            lacus_tune_net_params rp = lacus_tune_net_params_default();
-            rp.unit = unit;
-            rp.n_units = N;
-            rp.seed = 1000;
-            lacus_error err = {0};
-            lacus_status st = lacus_tune_root_target(&rp, 2 * T, 1, u, y, &err);
-            if (st) die("root", st, err.msg);
-            lacus_tune_net_params lp = rp;
-            lp.seed = 1001;
-            lp.init_mean = -0.1;
-            lp.init_std = 0.1 / sqrt((double)N);
-            lp.learn_leak = 1;
-            lp.learn_sharpness = 1;
-            lacus_tune_net *net = NULL;
-            if ((st = lacus_tune_net_create(&lp, &net, &err))) die("net", st, err.msg);
+            double *u, *y;
+            lacus_tune_params p;
+            lacus_tune_net *net = protocol_problem(unit, N, its, &u, &y, &p);
             lacus_tune_criterion c = lacus_tune_criterion_default();
-            lacus_tune_params p = lacus_tune_params_default();
-            p.max_iter = its;
-            p.crit_eps = N < 16 ? 1e-6 : 1e-4;
+            lacus_error err = {0};
+            lacus_status st;
             lacus_tune_result r;
             double t0 = now();
             if ((st = lacus_tune_fit(net, u, y, T, &c, &p, &r, &err)) && st != LACUS_ERR_NUMERIC)
@@ -254,26 +271,12 @@ static void mode_row(const char *unit_name, int64_t N, int64_t its)
     lacus_tune_unit unit;
     if (lacus_tune_unit_parse(unit_name, &unit)) die("unit", LACUS_ERR_ARG, unit_name);
     int64_t T = 2 * N * (N + 1);
-    double *u = xmalloc((size_t)(2 * T) * 8), *y = xmalloc((size_t)(2 * T) * 8);
-    lacus_tune_net_params rp = lacus_tune_net_params_default();
-    rp.unit = unit;
-    rp.n_units = N;
-    rp.seed = 1000;
-    lacus_error err = {0};
-    lacus_status st = lacus_tune_root_target(&rp, 2 * T, 1, u, y, &err);
-    if (st) die("root", st, err.msg);
-    lacus_tune_net_params lp = rp;
-    lp.seed = 1001;
-    lp.init_mean = -0.1;
-    lp.init_std = 0.1 / sqrt((double)N);
-    lp.learn_leak = 1;
-    lp.learn_sharpness = 1;
-    lacus_tune_net *net = NULL;
-    if ((st = lacus_tune_net_create(&lp, &net, &err))) die("net", st, err.msg);
+    double *u, *y;
+    lacus_tune_params p;
+    lacus_tune_net *net = protocol_problem(unit, N, its, &u, &y, &p);
     lacus_tune_criterion c = lacus_tune_criterion_default();
-    lacus_tune_params p = lacus_tune_params_default();
-    p.max_iter = its;
-    p.crit_eps = N < 16 ? 1e-6 : 1e-4;
+    lacus_error err = {0};
+    lacus_status st;
     row_ctx rc = {now(), now()};
     p.progress = row_progress;
     p.progress_user = &rc;
