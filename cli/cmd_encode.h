@@ -21,6 +21,9 @@ int enc_ends_with(const char *s, const char *suffix);
 int enc_is_nifti(const char *path);
 int enc_read_matrix(const char *path, const char *what, lacus_ndarray *a);
 int enc_write_npy(const char *path, const double *data, int ndim, const int64_t *shape);
+/* Writes the n named float64 arrays to one .npz, atomically; an array whose
+ * data is NULL is left out. Returns 0, or -1 after printing why. */
+int enc_write_npz(const char *path, int n, const char *const *names, const lacus_ndarray *arrays);
 int enc_mkdir(const char *dir);
 int enc_load_targets(const char *path, const char *mask_path, enc_targets *t);
 void enc_targets_free(enc_targets *t);

@@ -76,17 +76,9 @@ int enc_ceiling(int argc, char **argv)
         else printf("no target has a ceiling >= 0.1: no normalised score\n");
     }
     if (output) {
-        lacus_npz_writer *w = NULL;
-        lacus_ndarray a_l = {LACUS_F64, 2, {m, t}, loo}, a_c = {LACUS_F64, 1, {t}, ce};
-        lacus_status st = lacus_npz_writer_open(output, 0, &w, &err);
-        if (!st) st = lacus_npz_writer_add(w, "loo_r", &a_l, &err);
-        if (!st) st = lacus_npz_writer_add(w, "ceiling", &a_c, &err);
-        if (!st) st = lacus_npz_writer_commit(w, &err);
-        else lacus_npz_writer_abort(w);
-        if (st) {
-            cli_error("writing %s: %s", output, err.msg);
-            goto done;
-        }
+        const char *names[] = {"loo_r", "ceiling"};
+        lacus_ndarray arrays[] = {{LACUS_F64, 2, {m, t}, loo}, {LACUS_F64, 1, {t}, ce}};
+        if (enc_write_npz(output, 2, names, arrays)) goto done;
     }
     rc = 0;
 done:
@@ -246,17 +238,9 @@ int enc_banded(int argc, char **argv)
                do_rs ? ", from the random search" : ", from delta = 0", secs, mr, mr2);
     }
     if (output) {
-        lacus_npz_writer *w = NULL;
-        lacus_ndarray a_d = {LACUS_F64, 2, {nb, t}, dl}, a_c = {LACUS_F64, 2, {p, t}, coef};
-        lacus_status st = lacus_npz_writer_open(output, 0, &w, &err);
-        if (!st) st = lacus_npz_writer_add(w, "deltas", &a_d, &err);
-        if (!st) st = lacus_npz_writer_add(w, "coef", &a_c, &err);
-        if (!st) st = lacus_npz_writer_commit(w, &err);
-        else lacus_npz_writer_abort(w);
-        if (st) {
-            cli_error("writing %s: %s", output, err.msg);
-            goto done;
-        }
+        const char *names[] = {"deltas", "coef"};
+        lacus_ndarray arrays[] = {{LACUS_F64, 2, {nb, t}, dl}, {LACUS_F64, 2, {p, t}, coef}};
+        if (enc_write_npz(output, 2, names, arrays)) goto done;
     }
     rc = 0;
 done:

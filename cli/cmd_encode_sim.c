@@ -320,22 +320,11 @@ int enc_score(int argc, char **argv)
         printf("noise ceiling: mean explainable variance %.4f (ceiling of r: sqrt(EV))\n", me);
     }
     if (output) {
-        lacus_npz_writer *w = NULL;
-        lacus_ndarray a_r = {LACUS_F64, 1, {t}, rr}, a_r2 = {LACUS_F64, 1, {t}, r2},
-                      a_p = {LACUS_F64, 1, {t}, pv}, a_q = {LACUS_F64, 1, {t}, qv},
-                      a_e = {LACUS_F64, 1, {t}, ev};
-        lacus_status st = lacus_npz_writer_open(output, 0, &w, &err);
-        if (!st) st = lacus_npz_writer_add(w, "r", &a_r, &err);
-        if (!st) st = lacus_npz_writer_add(w, "r2", &a_r2, &err);
-        if (!st && pv) st = lacus_npz_writer_add(w, "p", &a_p, &err);
-        if (!st && qv) st = lacus_npz_writer_add(w, "q", &a_q, &err);
-        if (!st && ev) st = lacus_npz_writer_add(w, "ev", &a_e, &err);
-        if (!st) st = lacus_npz_writer_commit(w, &err);
-        else lacus_npz_writer_abort(w);
-        if (st) {
-            cli_error("writing %s: %s", output, err.msg);
-            goto done;
-        }
+        const char *names[] = {"r", "r2", "p", "q", "ev"};
+        lacus_ndarray arrays[] = {{LACUS_F64, 1, {t}, rr}, {LACUS_F64, 1, {t}, r2},
+                                  {LACUS_F64, 1, {t}, pv}, {LACUS_F64, 1, {t}, qv},
+                                  {LACUS_F64, 1, {t}, ev}};
+        if (enc_write_npz(output, 5, names, arrays)) goto done;
     }
     rc = 0;
 done:

@@ -93,6 +93,22 @@ int enc_write_npy(const char *path, const double *data, int ndim, const int64_t 
     return 0;
 }
 
+int enc_write_npz(const char *path, int n, const char *const *names, const lacus_ndarray *arrays)
+{
+    lacus_error err = {0};
+    lacus_npz_writer *w = NULL;
+    lacus_status st = lacus_npz_writer_open(path, 0, &w, &err);
+    for (int i = 0; i < n && !st; i++)
+        if (arrays[i].data) st = lacus_npz_writer_add(w, names[i], &arrays[i], &err);
+    if (!st) st = lacus_npz_writer_commit(w, &err);
+    else if (w) lacus_npz_writer_abort(w);
+    if (st) {
+        cli_error("writing %s: %s", path, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 int enc_mkdir(const char *dir)
 {
     struct stat sb;
