@@ -223,13 +223,12 @@ lacus_status lacus__esn_check_pairs(lacus_error *err, const lacus_seqs *inputs, 
 lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets)
 {
     lacus_status st;
-    if ((st = lacus__esn_check_seqs(&m->err, "targets", targets, 0))) return st;
+    if ((st = lacus__esn_check_pairs(&m->err, inputs, m->p.reservoir.n_inputs, targets, 0)))
+        return st;
     if (m->p.n_feedback > 0 && targets->n_features != m->p.n_feedback)
         return lacus__fail(&m->err, LACUS_ERR_SHAPE,
                            "targets have %lld features but the reservoir feeds back %lld outputs",
                            (long long)targets->n_features, (long long)m->p.n_feedback);
-    if ((st = lacus__esn_check_pairs(&m->err, inputs, m->p.reservoir.n_inputs, targets, 0)))
-        return st;
     int64_t usable = 0;
     for (int64_t i = 0; i < inputs->n_seqs; i++)
         usable += inputs->n_steps[i] > m->p.warmup ? inputs->n_steps[i] - m->p.warmup : 0;
