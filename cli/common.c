@@ -7,14 +7,21 @@
 #include <time.h>
 #include <unistd.h>
 
+/* One write per message: stderr is unbuffered, and under mpirun the ranks
+ * share it, so a message written in pieces interleaves with other ranks'. */
 void cli_error(const char *fmt, ...)
 {
+    static const char prefix[] = "lacus: error: ";
+    char buf[4096];
+    memcpy(buf, prefix, sizeof prefix - 1);
     va_list ap;
     va_start(ap, fmt);
-    fputs("lacus: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int n = vsnprintf(buf + sizeof prefix - 1, sizeof buf - sizeof prefix, fmt, ap);
     va_end(ap);
+    size_t len = sizeof prefix - 1 + (n < 0 ? 0 : (size_t)n < sizeof buf - sizeof prefix
+                                                   ? (size_t)n : sizeof buf - sizeof prefix - 1);
+    buf[len++] = '\n';
+    fwrite(buf, 1, len, stderr);
 }
 
 double cli_now(void)
