@@ -2,6 +2,7 @@
  * reference loops, the CSR products against dense arithmetic, and the
  * symmetric solve on a positive definite and on an indefinite matrix (which
  * must take the Bunch-Kaufman fallback and still be right). */
+#include <math.h>
 #include <string.h>
 
 #include "core/rng.h"
@@ -63,6 +64,38 @@ int main(void)
         double back[17 * 11];
         lacus__csr_to_dense(&A, back);
         CHECK(memcmp(back, D, sizeof D) == 0);
+        lacus__csr_free(&A);
+    }
+    TEST("sparse-times-dense: register-blocked steps equal the plain fused loop bit for bit")
+    {
+        /* 45 steps = one block of 32, three vectors of 4 and one scalar;
+         * row strides wider than the step count, as the reservoir uses. */
+        int64_t R = 13, Cn = 29, T = 45, ldu = 64, ldd = 50;
+        double D[13 * 29], UT[29 * 64], DT[13 * 50], ref[13 * 50];
+        fill(D, R * Cn, &rng);
+        for (int64_t i = 0; i < R * Cn; i++)
+            if (lacus__rng_uniform(&rng) < 0.7) D[i] = 0.0;
+        fill(UT, Cn * ldu, &rng);
+        lacus__csr A;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus__csr_from_dense(&A, R, Cn, D, &err), LACUS_OK);
+        lacus__csr_times_dense_rows(&A, UT, ldu, T, DT, ldd, 0, R);
+        for (int64_t r = 0; r < R; r++)
+            for (int64_t t = 0; t < T; t++) {
+                double s = 0.0;
+                for (int64_t k = A.indptr[r]; k < A.indptr[r + 1]; k++) {
+#ifdef __FMA__
+                    s = fma(A.values[k], UT[A.indices[k] * ldu + t], s);
+#else
+                    s += A.values[k] * UT[A.indices[k] * ldu + t];
+#endif
+                }
+                ref[r * ldd + t] = s;
+            }
+        int same = 1;
+        for (int64_t r = 0; r < R; r++)
+            same &= memcmp(DT + r * ldd, ref + r * ldd, (size_t)T * sizeof *DT) == 0;
+        CHECK(same);
         lacus__csr_free(&A);
     }
     TEST("CSR arrays are validated")
