@@ -5,12 +5,7 @@
 
 #include "core/alloc.h"
 
-/* Fused multiply-add where the CPU has it (see reservoir_step.c). */
-#ifdef __FMA__
-#define MADD(a, b, c) fma((b), (c), (a))
-#else
-#define MADD(a, b, c) ((a) + (b) * (c))
-#endif
+#define MADD LACUS__CSR_MADD
 #include "core/error.h"
 
 lacus_status lacus__csr_alloc(lacus__csr *A, int64_t n_rows, int64_t n_cols, int64_t nnz)

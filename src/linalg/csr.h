@@ -9,9 +9,18 @@
 #ifndef LACUS_LINALG_CSR_H
 #define LACUS_LINALG_CSR_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "lacus.h"
+
+/* a + b * c, fused where the CPU has FMA (ISO C mode never fuses on its
+ * own): one rule for every kernel that must repeat the reservoir's bits. */
+#ifdef __FMA__
+#define LACUS__CSR_MADD(a, b, c) fma((b), (c), (a))
+#else
+#define LACUS__CSR_MADD(a, b, c) ((a) + (b) * (c))
+#endif
 
 typedef struct lacus__csr {
     int64_t n_rows, n_cols, nnz;

@@ -10,11 +10,7 @@
 
 /* a + b * c, fused exactly where the reservoir kernel fuses it
  * (nodes/reservoir_step.c, linalg/csr.c), so both give the same bits. */
-#ifdef __FMA__
-#define MADD(a, b, c) fma((b), (c), (a))
-#else
-#define MADD(a, b, c) ((a) + (b) * (c))
-#endif
+#define MADD LACUS__CSR_MADD
 
 /* The closed loop's one-sequence step, fused and serial:
  *   pre = W x + (Win u + b);  x_next = (1 - lr) x + lr f(pre)

@@ -95,14 +95,10 @@ static inline double leak(const lacus_reservoir *r, int64_t n, double xprev, dou
     return noise ? y + noise[n] : y;
 }
 
-/* a + b * c, fused where the CPU has FMA (ISO C mode never fuses on its
- * own). One rule for every path, so results stay bit-identical across lane
- * counts and thread counts. */
-#ifdef __FMA__
-#define MADD(a, b, c) fma((b), (c), (a))
-#else
-#define MADD(a, b, c) ((a) + (b) * (c))
-#endif
+/* a + b * c, fused where the CPU has FMA: one rule for every path
+ * (linalg/csr.h), so results stay bit-identical across lane counts and
+ * thread counts. */
+#define MADD LACUS__CSR_MADD
 
 /* Recurrent sums of units [n0, n1) for S lanes:
  *   sums[(n - n0) * S + s] = sum_k W[n, k] xi[k * S + s].
