@@ -57,11 +57,12 @@ typedef struct lacus_ridge_params {
     lacus_solver solver;    /* default auto */
     int64_t keep_samples;   /* keep up to this many rows for the dual form;
                                default 0 (primal only) */
-    /* 1: X^T X in mixed precision: each staged group of rows (up to 1024)
-     * is multiplied in float32 (sgemm, about twice dgemm's rate) and the
-     * groups are summed in float64. X^T Y, the sums and the solve stay in
-     * float64. Costs about 1e-6 relative accuracy on X^T X (measured in
-     * test_ridge_props); default 0. */
+    /* 1: X^T X and X^T Y in mixed precision: each staged group of rows
+     * (up to 1024) is multiplied in float32 (sgemm, about twice dgemm's
+     * rate) and the groups are summed in float64. The column sums and the
+     * solve stay in float64. Each entry stays within the float32 dot-product
+     * error bound, (k + 2) 2^-24 sum |x_i x_j| for k rows per group
+     * (test_ridge_f32); default 0. */
     int accumulate_f32;
 } lacus_ridge_params;
 

@@ -30,6 +30,12 @@ void lacus__tiled_syrk_upper_f32(int64_t n, int64_t k, const float *A, int64_t l
 void lacus__tiled_gemm_at_b(int64_t m, int64_t n, int64_t k, const double *A, int64_t lda,
                             const double *B, int64_t ldb, double *C, int64_t ldc);
 
+/* C (m x n, double) += A^T B for A (k x m) and B (k x n) in float, each
+ * 256 x 256 tile of A^T B computed by sgemm and added to C in double: the
+ * X^T Y half of accumulate_f32. */
+void lacus__tiled_gemm_at_b_f32(int64_t m, int64_t n, int64_t k, const float *A, int64_t lda,
+                                const float *B, int64_t ldb, double *C, int64_t ldc);
+
 /* C (m x n) = A B + beta C, A (m x k), B (k x n), all row-major. */
 void lacus__tiled_gemm(int64_t m, int64_t n, int64_t k, const double *A, int64_t lda,
                        const double *B, int64_t ldb, double beta, double *C, int64_t ldc);

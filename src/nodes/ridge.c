@@ -99,6 +99,7 @@ void lacus_ridge_free(lacus_ridge *m)
 {
     if (!m) return;
     lacus__free(m->stage_X32);
+    lacus__free(m->stage_Y32);
     lacus__free(m->XtX);
     lacus__free(m->XtY);
     lacus__free(m->stage_X);
@@ -115,7 +116,9 @@ void lacus_ridge_free(lacus_ridge *m)
 void lacus__ridge_release(lacus_ridge *m)
 {
     lacus__free(m->stage_X32);
+    lacus__free(m->stage_Y32);
     m->stage_X32 = NULL;
+    m->stage_Y32 = NULL;
     lacus__free(m->XtX);
     lacus__free(m->XtY);
     lacus__free(m->stage_X);
@@ -170,10 +173,16 @@ static lacus_status ensure_primal(lacus_ridge *m)
     m->XtY = LACUS__ZNEW(double, F * O);
     m->stage_X = LACUS__NEW(double, m->stage_cap * F);
     m->stage_Y = LACUS__NEW(double, m->stage_cap * O);
-    if (m->p.accumulate_f32) m->stage_X32 = LACUS__NEW(float, m->stage_cap * F);
-    if (!m->XtX || !m->XtY || !m->stage_X || !m->stage_Y || (m->p.accumulate_f32 && !m->stage_X32)) {
+    if (m->p.accumulate_f32) {
+        m->stage_X32 = LACUS__NEW(float, m->stage_cap * F);
+        m->stage_Y32 = LACUS__NEW(float, m->stage_cap * O);
+    }
+    if (!m->XtX || !m->XtY || !m->stage_X || !m->stage_Y ||
+        (m->p.accumulate_f32 && (!m->stage_X32 || !m->stage_Y32))) {
         lacus__free(m->stage_X32);
+        lacus__free(m->stage_Y32);
         m->stage_X32 = NULL;
+        m->stage_Y32 = NULL;
         lacus__free(m->XtX);
         lacus__free(m->XtY);
         lacus__free(m->stage_X);
@@ -193,11 +202,13 @@ void lacus__ridge_flush_stage(lacus_ridge *m)
     if (n == 0) return;
     if (m->stage_X32) {
         for (int64_t i = 0; i < n * F; i++) m->stage_X32[i] = (float)m->stage_X[i];
+        for (int64_t i = 0; i < n * O; i++) m->stage_Y32[i] = (float)m->stage_Y[i];
         lacus__tiled_syrk_upper_f32(F, n, m->stage_X32, F, m->XtX, F);
+        lacus__tiled_gemm_at_b_f32(F, O, n, m->stage_X32, F, m->stage_Y32, O, m->XtY, O);
     } else {
         lacus__tiled_syrk_upper(F, n, m->stage_X, F, 1, m->XtX, F);
+        lacus__tiled_gemm_at_b(F, O, n, m->stage_X, F, m->stage_Y, O, m->XtY, O);
     }
-    lacus__tiled_gemm_at_b(F, O, n, m->stage_X, F, m->stage_Y, O, m->XtY, O);
     m->n_staged = 0;
 }
 

@@ -11,7 +11,7 @@ struct lacus_ridge {
     double *XtX;            /* (F, F): upper triangle = sum x x^T; lower = scratch */
     double *XtY;            /* (F, O) */
     double *stage_X, *stage_Y; /* rows waiting for the next X^T X update */
-    float *stage_X32;          /* their float copy (accumulate_f32) */
+    float *stage_X32, *stage_Y32; /* their float copies (accumulate_f32) */
     int64_t n_staged, stage_cap;
     double *kept_X, *kept_Y;/* samples kept for the dual form (keep_samples rows) */
     int64_t n_kept;

@@ -1,8 +1,8 @@
-/* Mixed-precision X^T X (lacus_ridge_params.accumulate_f32): every entry of
- * the accumulated X^T X is within the forward error bound of a float32 dot
- * product, (k + 2) 2^-24 sum_t |x_ti x_tj| (k rows per staged group, plus
- * rounding the inputs to float), of the float64 one; the result is the same
- * on 1 and 2 threads; and the readout solved from it stays close to the
+/* Mixed-precision X^T X and X^T Y (lacus_ridge_params.accumulate_f32):
+ * every accumulated entry is within the forward error bound of a float32
+ * dot product, (k + 2) 2^-24 sum_t |x_ti x_tj| (k rows per staged group,
+ * plus rounding the inputs to float), of the float64 one; the result is the
+ * same on 1 and 2 threads; and the readout solved from it stays close to the
  * float64 readout on a well-conditioned problem. F = 300 spans two 256-wide
  * tiles, so tile pairs off the diagonal are exercised. */
 #include <string.h>
@@ -37,7 +37,7 @@ int main(void)
     for (int i = 0; i < T * F; i++) X[i] = lacus__rng_normal(&r) * (1.0 + (i % F) / 100.0);
     for (int i = 0; i < T * O; i++) Y[i] = lacus__rng_normal(&r);
 
-    TEST("f32 accumulation: within the float32 dot-product bound, thread-count invariant") {
+    TEST("f32 accumulation: X^T X and X^T Y within the float32 dot-product bound, thread-count invariant") {
         lacus_ridge *m64 = make(0), *m32 = make(1), *m32b = make(1);
         lacus_set_num_threads(2);
         CHECK_STATUS(lacus_ridge_partial_fit(m64, X, F, Y, O, T), LACUS_OK);
@@ -61,10 +61,24 @@ int main(void)
                 if (d > bound) violations++;
                 if (d / bound > worst) worst = d / bound;
             }
-        printf("largest error / bound = %.3g\n", worst);
+        printf("X^T X: largest error / bound = %.3g\n", worst);
         CHECK(violations == 0);
         CHECK(worst > 0.0); /* float32 really was used */
+        double worst_y = 0.0;
+        for (int i = 0; i < F; i++)
+            for (int o = 0; o < O; o++) {
+                double absdot = 0.0;
+                for (int t = 0; t < T; t++) absdot += fabs(X[t * F + i] * Y[t * O + o]);
+                double bound = (double)(k + 2) * ldexp(1.0, -24) * absdot;
+                double d = fabs(m32->XtY[i * O + o] - m64->XtY[i * O + o]);
+                if (d > bound) violations++;
+                if (d / bound > worst_y) worst_y = d / bound;
+            }
+        printf("X^T Y: largest error / bound = %.3g\n", worst_y);
+        CHECK(violations == 0);
+        CHECK(worst_y > 0.0);
         CHECK(memcmp(m32->XtX, m32b->XtX, sizeof(double) * F * F) == 0);
+        CHECK(memcmp(m32->XtY, m32b->XtY, sizeof(double) * F * O) == 0);
         CHECK_STATUS(lacus_ridge_solve(m64), LACUS_OK);
         CHECK_STATUS(lacus_ridge_solve(m32), LACUS_OK);
         lacus_ridge_get_weights(m64, W64, b);
