@@ -8,7 +8,8 @@
  * slots take the next sequences. Because the slot count and block size do
  * not depend on the thread count, a sink that accumulates (X^T X) sees the
  * same rows in the same groups and order with 1 or 16 threads: results are
- * bit-for-bit identical. Memory: STREAM_SLOTS * STREAM_ROWS * width doubles. */
+ * bit-for-bit identical. Memory: STREAM_SLOTS * STREAM_ROWS * width doubles,
+ * or none when the states go straight into the caller's arrays (run_many). */
 #include <stdio.h>
 #include <omp.h>
 #include <string.h>
@@ -31,29 +32,32 @@ typedef struct {
 typedef struct {
     slot slots[STREAM_SLOTS];
     double *xi;
+    double *const *direct; /* per sequence (n_steps, width) outputs, or NULL */
 } stream;
 
 static void stream_free(stream *s)
 {
     for (int k = 0; k < STREAM_SLOTS; k++) {
         lacus__free(s->slots[k].x);
-        lacus__free(s->slots[k].block);
+        if (!s->direct) lacus__free(s->slots[k].block); /* else the caller's */
         lacus__run_ws_free(&s->slots[k].ws);
     }
     lacus__free(s->xi);
 }
 
-static lacus_status stream_init(stream *s, const lacus_reservoir *r, int64_t width, lacus_error *err)
+static lacus_status stream_init(stream *s, const lacus_reservoir *r, int64_t width,
+                               double *const *direct, lacus_error *err)
 {
     memset(s, 0, sizeof *s);
     int64_t N = r->p.n_units;
+    s->direct = direct;
     s->xi = LACUS__NEW(double, 2 * N * STREAM_SLOTS);
     int ok = s->xi != NULL;
     for (int k = 0; k < STREAM_SLOTS; k++) {
         s->slots[k].seq = -1;
         s->slots[k].x = LACUS__NEW(double, N);
-        s->slots[k].block = LACUS__NEW(double, STREAM_ROWS * width);
-        ok &= s->slots[k].x && s->slots[k].block && !lacus__run_ws_init(&s->slots[k].ws, r);
+        if (!direct) s->slots[k].block = LACUS__NEW(double, STREAM_ROWS * width);
+        ok &= s->slots[k].x && (direct || s->slots[k].block) && !lacus__run_ws_init(&s->slots[k].ws, r);
     }
     if (!ok) {
         stream_free(s);
@@ -84,6 +88,7 @@ static int64_t advance(lacus_reservoir *r, stream *st, const int *busy, int n_bu
     lacus__lane lanes[STREAM_SLOTS];
     for (int b = 0; b < n_busy; b++) {
         slot *s = &st->slots[busy[b]];
+        if (st->direct) s->block = st->direct[s->seq] + s->t * width;
         lanes[b] = (lacus__lane){&s->ws, s->x, in->data[s->seq] + s->t * I, I, s->block, width};
     }
     /* One sequence: split each step's units across the threads. Several:
@@ -107,14 +112,16 @@ static int64_t advance(lacus_reservoir *r, stream *st, const int *busy, int n_bu
     return n;
 }
 
-lacus_status lacus__reservoir_stream(lacus_reservoir *r, const lacus_seqs *in, int feed_input,
-                                     lacus__stream_sink sink, void *ctx,
-                                     void (*progress)(double, void *), void *progress_user,
-                                     lacus_error *err)
+/* The stream; with direct, block rows are the caller's output rows and sink
+ * may be NULL. */
+static lacus_status stream_run(lacus_reservoir *r, const lacus_seqs *in, int feed_input,
+                               double *const *direct, lacus__stream_sink sink, void *ctx,
+                               void (*progress)(double, void *), void *progress_user,
+                               lacus_error *err)
 {
     int64_t width = r->p.n_units + (feed_input ? in->n_features : 0);
     stream st;
-    lacus_status status = stream_init(&st, r, width, err);
+    lacus_status status = stream_init(&st, r, width, direct, err);
     if (status) return status;
     uint64_t call = r->n_runs++;
     int64_t next = 0, total = 0, done = 0;
@@ -126,7 +133,7 @@ lacus_status lacus__reservoir_stream(lacus_reservoir *r, const lacus_seqs *in, i
             if (st.slots[k].seq >= 0) busy[n_busy++] = k;
         if (n_busy == 0) break;
         int64_t n = advance(r, &st, busy, n_busy, in, width, feed_input);
-        for (int b = 0; b < n_busy && !status; b++) {
+        for (int b = 0; b < n_busy && !status && sink; b++) {
             const slot *s = &st.slots[busy[b]];
             status = sink(ctx, s->seq, s->t, n, s->block, width);
         }
@@ -146,17 +153,12 @@ lacus_status lacus__reservoir_stream(lacus_reservoir *r, const lacus_seqs *in, i
     return status;
 }
 
-typedef struct {
-    double *const *states;
-    int64_t N;
-} copy_ctx;
-
-static lacus_status copy_sink(void *vctx, int64_t seq, int64_t t, int64_t rows, const double *block,
-                              int64_t ld)
+lacus_status lacus__reservoir_stream(lacus_reservoir *r, const lacus_seqs *in, int feed_input,
+                                     lacus__stream_sink sink, void *ctx,
+                                     void (*progress)(double, void *), void *progress_user,
+                                     lacus_error *err)
 {
-    const copy_ctx *c = vctx;
-    memcpy(c->states[seq] + t * c->N, block, (size_t)(rows * ld) * sizeof(double));
-    return LACUS_OK;
+    return stream_run(r, in, feed_input, NULL, sink, ctx, progress, progress_user, err);
 }
 
 lacus_status lacus_reservoir_run_many(lacus_reservoir *r, const lacus_seqs *u,
@@ -176,6 +178,6 @@ lacus_status lacus_reservoir_run_many(lacus_reservoir *r, const lacus_seqs *u,
                                               u->n_features, u->n_features);
         if (st) return st;
     }
-    copy_ctx c = {states, r->p.n_units};
-    return lacus__reservoir_stream(r, u, 0, copy_sink, &c, NULL, NULL, &r->err);
+    /* The states go straight into the caller's arrays (no copy). */
+    return stream_run(r, u, 0, states, NULL, NULL, NULL, NULL, &r->err);
 }
