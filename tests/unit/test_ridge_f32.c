@@ -29,9 +29,30 @@ static lacus_ridge *make(int f32)
     return m;
 }
 
+static double X[T * F], Y[T * O];
+
+/* Largest |got - want| / bound over the entries (i, j) of X^T B, B (T, nb)
+ * with row stride ldb (j >= i only when upper), with the float32 bound
+ * (k + 2) 2^-24 sum_t |x_ti b_tj|; counts the entries over the bound. */
+static double worst_error(const double *got, const double *want, const double *B, int nb,
+                          int ldb, int upper, int64_t k, int64_t *violations)
+{
+    double worst = 0.0;
+    for (int i = 0; i < F; i++)
+        for (int j = upper ? i : 0; j < nb; j++) {
+            double absdot = 0.0;
+            for (int t = 0; t < T; t++) absdot += fabs(X[t * F + i] * B[t * ldb + j]);
+            double bound = (double)(k + 2) * ldexp(1.0, -24) * absdot;
+            double d = fabs(got[i * nb + j] - want[i * nb + j]);
+            if (d > bound) (*violations)++;
+            if (d / bound > worst) worst = d / bound;
+        }
+    return worst;
+}
+
 int main(void)
 {
-    static double X[T * F], Y[T * O], W64[F * O], W32[F * O], b[O];
+    static double W64[F * O], W32[F * O], b[O];
     lacus__rng r;
     lacus__rng_seed(&r, 5);
     for (int i = 0; i < T * F; i++) X[i] = lacus__rng_normal(&r) * (1.0 + (i % F) / 100.0);
@@ -51,32 +72,14 @@ int main(void)
         int64_t k = m32->stage_cap; /* rows per staged group */
         CHECK(k < T);               /* several groups are summed in double */
         int64_t violations = 0;
-        double worst = 0.0;
-        for (int i = 0; i < F; i++)
-            for (int j = i; j < F; j++) {
-                double absdot = 0.0;
-                for (int t = 0; t < T; t++) absdot += fabs(X[t * F + i] * X[t * F + j]);
-                double bound = (double)(k + 2) * ldexp(1.0, -24) * absdot;
-                double d = fabs(m32->XtX[i * F + j] - m64->XtX[i * F + j]);
-                if (d > bound) violations++;
-                if (d / bound > worst) worst = d / bound;
-            }
+        double worst = worst_error(m32->XtX, m64->XtX, X, F, F, 1, k, &violations);
         printf("X^T X: largest error / bound = %.3g\n", worst);
         CHECK(violations == 0);
         CHECK(worst > 0.0); /* float32 really was used */
-        double worst_y = 0.0;
-        for (int i = 0; i < F; i++)
-            for (int o = 0; o < O; o++) {
-                double absdot = 0.0;
-                for (int t = 0; t < T; t++) absdot += fabs(X[t * F + i] * Y[t * O + o]);
-                double bound = (double)(k + 2) * ldexp(1.0, -24) * absdot;
-                double d = fabs(m32->XtY[i * O + o] - m64->XtY[i * O + o]);
-                if (d > bound) violations++;
-                if (d / bound > worst_y) worst_y = d / bound;
-            }
-        printf("X^T Y: largest error / bound = %.3g\n", worst_y);
+        worst = worst_error(m32->XtY, m64->XtY, Y, O, O, 0, k, &violations);
+        printf("X^T Y: largest error / bound = %.3g\n", worst);
         CHECK(violations == 0);
-        CHECK(worst_y > 0.0);
+        CHECK(worst > 0.0);
         CHECK(memcmp(m32->XtX, m32b->XtX, sizeof(double) * F * F) == 0);
         CHECK(memcmp(m32->XtY, m32b->XtY, sizeof(double) * F * O) == 0);
         CHECK_STATUS(lacus_ridge_solve(m64), LACUS_OK);
