@@ -9,12 +9,15 @@
  * Prints one line per layer and a total line (seconds, per-layer seconds,
  * peak memory, load), then the bare-BLAS reference for one layer's readout:
  * the same shapes through dsyrk + dgemm + dpotrf + dpotrs alone (primal
- * when T >= N, the dual n x n kernel form otherwise, as lacus chooses), and
+ * when T >= N, the dual n x n kernel form otherwise, as lacus chooses; the
+ * dual centres X and Y first, as lacus's default centred bias does), and
  * ridge_vs_bare = (layer seconds - state seconds) / bare seconds (goal:
  * at most 1.2). Then lacus_ridge alone on the bare calls' own X and Y
  * (stack_ridge_alone: sums and solve apart, wall and process CPU time), so
  * the ridge code is compared with bare BLAS on the same data and flops
- * without subtracting a separately timed reservoir run. Hyperparameters are bench_esn's (the team's): lr 0.985,
+ * without subtracting a separately timed reservoir run; for the primal form
+ * also the ridge's tiled BLAS calls alone over its fixed row groups
+ * (tiles_vs_bare_sums: the cost of the thread-invariant tiling itself). Hyperparameters are bench_esn's (the team's): lr 0.985,
  * sr 2.8, input_scaling 5, input_connectivity 0.05, ridge 0.276; the
  * 768-d inputs and targets are U(-1, 1) (the same two arrays for every
  * layer: timing does not depend on their values, and 13 distinct 768-d
@@ -28,6 +31,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "linalg/tiled.h"
 #include "nodes/ridge.h"
 #include "lacus.h"
 
@@ -60,10 +64,23 @@ static double cpu_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Subtracts the column means of a rows x cols row-major matrix. */
+static void center_rows(double *A, int64_t rows, int64_t cols)
+{
+    double *mean = calloc((size_t)cols, sizeof(double));
+    if (!mean) return;
+    for (int64_t t = 0; t < rows; t++)
+        for (int64_t j = 0; j < cols; j++) mean[j] += A[t * cols + j];
+    for (int64_t j = 0; j < cols; j++) mean[j] /= (double)rows;
+    for (int64_t t = 0; t < rows; t++)
+        for (int64_t j = 0; j < cols; j++) A[t * cols + j] -= mean[j];
+    free(mean);
+}
+
 /* Wall and CPU seconds of the two halves of a readout fit: the sums
  * (X^T X, X^T Y; the dual kernel X X^T) and the solve (Cholesky, the
  * right-hand sides, W). */
-typedef struct { double sums_s, solve_s, sums_cpu, solve_cpu; } split_t;
+typedef struct { double sums_s, solve_s, sums_cpu, solve_cpu, tiles_s, tiles_cpu; } split_t;
 
 /* One layer's readout through bare BLAS/LAPACK calls of the same shapes,
  * and lacus's ridge (the ESN's readout parameters, as lacus_esn_fit
@@ -90,11 +107,15 @@ static void bare_ridge(int64_t N, int64_t T, const lacus_ridge_params *readout, 
         LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (int)N, N_IO, C, (int)N, B, (int)N);
         free(C);
         free(B);
-    } else { /* dual: (X X^T + r I) A = Y, W = X^T A */
+    } else { /* dual: (Xc Xc^T + r I) A = Yc, W = Xc^T A (centred, as lacus) */
         double *K = xmalloc(sizeof(double) * (size_t)(T * T));
         double *W = xmalloc(sizeof(double) * (size_t)(N * N_IO));
         double *A = xmalloc(sizeof(double) * (size_t)(T * N_IO));
         memcpy(A, Y, sizeof(double) * (size_t)(T * N_IO));
+        /* The centred bias (lacus's default, ReservoirPy's) solves for
+         * centred X and Y: one pass over each, as the ridge does. */
+        center_rows(X, T, N);
+        center_rows(A, T, N_IO);
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)T, (int)N, 1.0, X, (int)N, 0.0,
                     K, (int)T);
         t1 = now(), c1 = cpu_now();
@@ -107,7 +128,7 @@ static void bare_ridge(int64_t N, int64_t T, const lacus_ridge_params *readout, 
         free(W);
         free(A);
     }
-    *bare = (split_t){t1 - t0, now() - t1, c1 - c0, cpu_now() - c1};
+    *bare = (split_t){t1 - t0, now() - t1, c1 - c0, cpu_now() - c1, 0, 0};
 
     lacus_ridge_params rp = *readout;
     rp.n_features = N;
@@ -124,8 +145,27 @@ static void bare_ridge(int64_t N, int64_t T, const lacus_ridge_params *readout, 
     if (!r->keeping) lacus__ridge_flush_stage(r);
     t1 = now(), c1 = cpu_now();
     if ((st = lacus_ridge_solve(r))) die("ridge solve", st, lacus_ridge_errmsg(r));
-    *ridge = (split_t){t1 - t0, now() - t1, c1 - c0, cpu_now() - c1};
+    *ridge = (split_t){t1 - t0, now() - t1, c1 - c0, cpu_now() - c1, 0, 0};
     lacus_ridge_free(r);
+    if (T >= N) {
+        /* The ridge's own BLAS for the sums alone: its fixed 256-wide tiles
+         * over its fixed groups of rows (the same calls, without the
+         * staging copies, the column sums and the finiteness check). */
+        int64_t group = (8LL << 20) / N;
+        group = group < 256 ? 256 : group > 1024 ? 1024 : group;
+        double *C = calloc((size_t)(N * N), sizeof(double));
+        double *B = calloc((size_t)(N * N_IO), sizeof(double));
+        if (!C || !B) die("tiles", LACUS_ERR_NOMEM, "out of memory");
+        t0 = now(), c0 = cpu_now();
+        for (int64_t g = 0; g < T; g += group) {
+            int64_t rows = T - g < group ? T - g : group;
+            lacus__tiled_syrk_upper(N, rows, X + g * N, N, 1, C, N);
+            lacus__tiled_gemm_at_b(N, N_IO, rows, X + g * N, N, Y + g * N_IO, N_IO, B, N_IO);
+        }
+        ridge->tiles_s = now() - t0, ridge->tiles_cpu = cpu_now() - c0;
+        free(C);
+        free(B);
+    }
     free(X);
     free(Y);
 }
@@ -241,13 +281,14 @@ int main(int argc, char **argv)
            "ridge_alone_s=%.4g (sums %.4g solve %.4g) bare_s=%.4g (sums %.4g solve %.4g) "
            "alone_vs_bare=%.3f sums_ratio=%.3f solve_ratio=%.3f "
            "cpu_alone_s=%.4g cpu_bare_s=%.4g cpu_ratio=%.3f (sums %.3f solve %.3f) "
-           "bare_gflops=%.1f load1=%.2f\n",
+           "tiles_vs_bare_sums=%.3f cpu_tiles_vs_bare_sums=%.3f bare_gflops=%.1f load1=%.2f\n",
            (long long)N, (long long)T, g_threads, alone_s, alone.sums_s, alone.solve_s, bare_s,
            bare.sums_s, bare.solve_s, alone_s / bare_s, alone.sums_s / bare.sums_s,
            alone.solve_s / bare.solve_s, alone.sums_cpu + alone.solve_cpu,
            bare.sums_cpu + bare.solve_cpu,
            (alone.sums_cpu + alone.solve_cpu) / (bare.sums_cpu + bare.solve_cpu),
            alone.sums_cpu / bare.sums_cpu, alone.solve_cpu / bare.solve_cpu,
+           alone.tiles_s / bare.sums_s, alone.tiles_cpu / bare.sums_cpu,
            1e-9 * (T >= N ? (double)T * N * N + 2.0 * T * N * N_IO + N * N * N / 3.0 + 2.0 * N * N * N_IO
                           : (double)N * T * T + 2.0 * T * N * N_IO + T * T * T / 3.0 + 2.0 * T * T * N_IO) / bare_s,
            load1());
