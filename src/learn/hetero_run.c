@@ -92,7 +92,8 @@ static void drive_range(lacus_localres *m, int64_t i0, int64_t i1, const double 
 /* One unit's state and rule, once its drive is known. Returns BAD_*
  * (nothing of the failing rule applied). */
 static int unit_step(lacus_localres *m, int64_t i, const double *xp, const double *xnp, double *xc,
-                     double *xnc, const double *u, const double *un, int learn, int neg)
+                     double *xnc, const double *u, const double *un, int learn, int neg,
+                     double good_p, double good_n)
 {
     const lacus_localres_params *p = &m->p;
     lacus__csr *W = &m->W, *Win = &m->Win;
@@ -140,8 +141,8 @@ static int unit_step(lacus_localres *m, int64_t i, const double *xp, const doubl
         double dp, dn;
         if (p->ff_goodness == LACUS_FF_GOOD_LAYER) {
             double tl = p->ff_theta * (double)m->n_ff;
-            dp = lacus__ff_dh_layer(y, gi, tl, m->good_p, 1.0);
-            dn = lacus__ff_dh_layer(yn, gi, tl, m->good_n, -1.0);
+            dp = lacus__ff_dh_layer(y, gi, tl, good_p, 1.0);
+            dn = lacus__ff_dh_layer(yn, gi, tl, good_n, -1.0);
         } else {
             dp = lacus__ff_dh(y, gi, p->ff_theta, 1.0);
             dn = lacus__ff_dh(yn, gi, p->ff_theta, -1.0);
@@ -308,8 +309,9 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
      * no barrier for it). */
     double *xa = m->x, *xb = m->xprev, *xna = m->xn, *xnb = m->xnprev;
     /* One barrier per step in the common case: after every unit's step t
-     * (step t+1 reads every x(t)). The layer goodness and the free-running
-     * generator need their own synchronisation points and keep them. */
+     * (step t+1 reads every x(t)). The layer goodness adds one (every y of
+     * the step before the sums), the free-running generator one (its
+     * update and next prediction, a `single`). */
 #pragma omp parallel if (par) num_threads(max_th)
     {
         int nth = 1, tid = 0;
@@ -318,31 +320,33 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
 #endif
         int64_t i0 = nth == max_th ? bounds[tid] : N * tid / nth;
         int64_t i1 = nth == max_th ? bounds[tid + 1] : N * (tid + 1) / nth;
+        if (free_neg) {
+            /* step 0's negative input, from the state before the run */
+#pragma omp single
+            gen_predict(m, xna, m->gen_u);
+        }
         for (int64_t t = 0; t < n_steps; t++) {
             double *xp = (t & 1) ? xb : xa, *xc = (t & 1) ? xa : xb;
             double *xnp = (t & 1) ? xnb : xna, *xnc = (t & 1) ? xna : xnb;
             const double *ut = u + t * M;
             const double *un = !neg ? NULL : free_neg ? m->gen_u : u + m->perm[t] * M;
-            if (free_neg) {
-#pragma omp single
-                gen_predict(m, xnp, m->gen_u);
-            }
             drive_range(m, i0, i1, xp, xnp, ut, un, neg);
+            double gp = 0.0, gn = 0.0;
             if (layer) {
-                /* The layer goodness of each copy: one serial sum, so the
-                 * numbers do not depend on the thread partition. */
+                /* The layer goodness of each copy: every thread sums all
+                 * units itself, in unit order, so all get the same numbers
+                 * whatever the partition, and no second barrier (a
+                 * `single`) is needed to hand one thread's sum to the
+                 * others. Nothing reads yb/ynb's writers before the step's
+                 * last barrier. */
 #pragma omp barrier
-#pragma omp single
-                {
-                    double gp = 0.0, gn = 0.0;
-                    for (int64_t i = 0; i < N; i++)
-                        if (m->rule[i] == LACUS_RULE_FF) gp += m->yb[i] * m->yb[i], gn += m->ynb[i] * m->ynb[i];
-                    m->good_p = gp, m->good_n = gn;
-                }
+                for (int64_t i = 0; i < N; i++)
+                    if (m->rule[i] == LACUS_RULE_FF) gp += m->yb[i] * m->yb[i], gn += m->ynb[i] * m->ynb[i];
+                if (tid == 0) m->good_p = gp, m->good_n = gn;
             }
             int64_t bad = N;
             for (int64_t i = i0; i < i1; i++) {
-                int k = unit_step(m, i, xp, xnp, xc, xnc, ut, un, learn, neg);
+                int k = unit_step(m, i, xp, xnp, xc, xnc, ut, un, learn, neg, gp, gn);
                 if (k) {
                     m->bad[i] = (uint8_t)k;
                     if (i < bad) bad = i;
@@ -366,9 +370,14 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
             }
             if (tid == 0 && learn) m->n_learn_steps++;
             if (free_neg) {
-                /* before the next step's gen_predict (the single's barrier) */
+                /* The generator learns from step t and predicts step t+1's
+                 * negative input in one `single` (its barrier publishes
+                 * gen_u before anyone drives step t+1). */
 #pragma omp single
-                gen_learn(m, xp, ut);
+                {
+                    gen_learn(m, xp, ut);
+                    if (t + 1 < n_steps) gen_predict(m, xnc, m->gen_u);
+                }
             }
         }
     }
