@@ -6,6 +6,10 @@
  *  - a run split in calls of odd lengths (7 + 6 + 1 steps, reset = 0)
  *    equals one run of 14 steps: the alternating state buffers hand the
  *    right x(t-1) to the next call;
+ *  - the same for FF with free-running negatives and the layer goodness
+ *    (states, negative states, W and the generator G), whose extra
+ *    synchronisation points hand the generator's prediction and the layer
+ *    sums between threads;
  *  - a divergence on 2 threads stops at the same step and unit, with the
  *    same message, the same W and the same held state as on 1 thread. */
 #include <math.h>
@@ -101,6 +105,49 @@ int main(void)
             lacus_localres_free(b);
         }
         CHECK(memcmp(X[0], X[1], sizeof(double) * 14 * N) == 0);
+    }
+
+    TEST("FF free negatives + layer goodness: runs of 7 + 6 + 1 steps = one of 14, 1 = 2 threads") {
+        /* The generator's update and next prediction share one `single`,
+         * and the first prediction of a call comes from the negative state
+         * the previous call left: split runs must hand both over. */
+        static double G[2][M * (N + 1)];
+        for (int k = 0; k < 2; k++) {
+            threads(k + 1);
+            lacus_localres_params p = big(LACUS_RULE_FF);
+            p.ff_eta = 1e-3;
+            p.ff_negatives = LACUS_FF_NEG_FREE;
+            p.ff_goodness = LACUS_FF_GOOD_LAYER;
+            lacus_localres *a = NULL, *b = NULL;
+            static double Xa[14 * N], Xna[14 * N], Wb[N * N], Gb[M * (N + 1)];
+            CHECK_STATUS(lacus_localres_create(&p, &a, NULL), LACUS_OK);
+            CHECK_STATUS(lacus_localres_create(&p, &b, NULL), LACUS_OK);
+            CHECK_STATUS(lacus_localres_run_neg(a, u, 14, 1, Xa, Xna), LACUS_OK);
+            CHECK_STATUS(lacus_localres_run_neg(b, u, 7, 1, X[k], Xn[k]), LACUS_OK);
+            CHECK_STATUS(lacus_localres_run_neg(b, u + 7 * M, 6, 0, X[k] + 7 * N, Xn[k] + 7 * N), LACUS_OK);
+            CHECK_STATUS(lacus_localres_run_neg(b, u + 13 * M, 1, 0, X[k] + 13 * N, Xn[k] + 13 * N), LACUS_OK);
+            CHECK(memcmp(Xa, X[k], sizeof Xa) == 0);
+            CHECK(memcmp(Xna, Xn[k], sizeof Xna) == 0);
+            CHECK_STATUS(lacus_localres_get_W(a, W[k]), LACUS_OK);
+            CHECK_STATUS(lacus_localres_get_W(b, Wb), LACUS_OK);
+            CHECK(memcmp(W[k], Wb, sizeof Wb) == 0);
+            CHECK_STATUS(lacus_localres_generator(a, G[k]), LACUS_OK);
+            CHECK_STATUS(lacus_localres_generator(b, Gb), LACUS_OK);
+            CHECK(memcmp(G[k], Gb, sizeof Gb) == 0);
+            lacus_localres_free(a);
+            lacus_localres_free(b);
+        }
+        CHECK(memcmp(X[0], X[1], sizeof(double) * 14 * N) == 0);
+        CHECK(memcmp(Xn[0], Xn[1], sizeof(double) * 14 * N) == 0);
+        CHECK(memcmp(W[0], W[1], sizeof W[0]) == 0);
+        CHECK(memcmp(G[0], G[1], sizeof G[0]) == 0);
+        /* the negative copy differs from the positive one, and the
+         * generator learned (else the comparisons would be trivial) */
+        double dneg = 0.0, g = 0.0;
+        for (int64_t i = 0; i < 14 * N; i++) dneg = fmax(dneg, fabs(X[0][i] - Xn[0][i]));
+        for (int64_t i = 0; i < M * (N + 1); i++) g = fmax(g, fabs(G[0][i]));
+        CHECK(dneg > 1e-3);
+        CHECK(g > 0.0);
     }
 
     TEST("a divergence on 2 threads = on 1 thread: step, unit, message, W, held state") {
