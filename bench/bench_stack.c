@@ -80,7 +80,10 @@ static void center_rows(double *A, int64_t rows, int64_t cols)
 /* Wall and CPU seconds of the two halves of a readout fit: the sums
  * (X^T X, X^T Y; the dual kernel X X^T) and the solve (Cholesky, the
  * right-hand sides, W). */
-typedef struct { double sums_s, solve_s, sums_cpu, solve_cpu, tiles_s, tiles_cpu; } split_t;
+typedef struct {
+    double sums_s, solve_s, sums_cpu, solve_cpu, tiles_s, tiles_cpu;
+    double syrk_cpu, gemm_cpu, onegemm_cpu; /* the tiled sums' two halves; X^T Y as one dgemm per group */
+} split_t;
 
 /* One layer's readout through bare BLAS/LAPACK calls of the same shapes,
  * and lacus's ridge (the ESN's readout parameters, as lacus_esn_fit
@@ -128,7 +131,7 @@ static void bare_ridge(int64_t N, int64_t T, const lacus_ridge_params *readout, 
         free(W);
         free(A);
     }
-    *bare = (split_t){t1 - t0, now() - t1, c1 - c0, cpu_now() - c1, 0, 0};
+    *bare = (split_t){t1 - t0, now() - t1, c1 - c0, cpu_now() - c1, 0, 0, 0, 0, 0};
 
     lacus_ridge_params rp = *readout;
     rp.n_features = N;
@@ -145,7 +148,7 @@ static void bare_ridge(int64_t N, int64_t T, const lacus_ridge_params *readout, 
     if (!r->keeping) lacus__ridge_flush_stage(r);
     t1 = now(), c1 = cpu_now();
     if ((st = lacus_ridge_solve(r))) die("ridge solve", st, lacus_ridge_errmsg(r));
-    *ridge = (split_t){t1 - t0, now() - t1, c1 - c0, cpu_now() - c1, 0, 0};
+    *ridge = (split_t){t1 - t0, now() - t1, c1 - c0, cpu_now() - c1, 0, 0, 0, 0, 0};
     lacus_ridge_free(r);
     if (T >= N) {
         /* The ridge's own BLAS for the sums alone: its fixed 256-wide tiles
@@ -163,6 +166,23 @@ static void bare_ridge(int64_t N, int64_t T, const lacus_ridge_params *readout, 
             lacus__tiled_gemm_at_b(N, N_IO, rows, X + g * N, N, Y + g * N_IO, N_IO, B, N_IO);
         }
         ridge->tiles_s = now() - t0, ridge->tiles_cpu = cpu_now() - c0;
+        /* the two halves apart, and X^T Y as one dgemm per group (what
+         * the 256-row tiles cost over it: each tile repacks the group's Y) */
+        c0 = cpu_now();
+        for (int64_t g = 0; g < T; g += group)
+            lacus__tiled_syrk_upper(N, T - g < group ? T - g : group, X + g * N, N, 1, C, N);
+        ridge->syrk_cpu = cpu_now() - c0;
+        c0 = cpu_now();
+        for (int64_t g = 0; g < T; g += group)
+            lacus__tiled_gemm_at_b(N, N_IO, T - g < group ? T - g : group, X + g * N, N,
+                                   Y + g * N_IO, N_IO, B, N_IO);
+        ridge->gemm_cpu = cpu_now() - c0;
+        c0 = cpu_now();
+        for (int64_t g = 0; g < T; g += group)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)N, N_IO,
+                        (int)(T - g < group ? T - g : group), 1.0, X + g * N, (int)N,
+                        Y + g * N_IO, N_IO, 1.0, B, N_IO);
+        ridge->onegemm_cpu = cpu_now() - c0;
         free(C);
         free(B);
     }
@@ -281,14 +301,16 @@ int main(int argc, char **argv)
            "ridge_alone_s=%.4g (sums %.4g solve %.4g) bare_s=%.4g (sums %.4g solve %.4g) "
            "alone_vs_bare=%.3f sums_ratio=%.3f solve_ratio=%.3f "
            "cpu_alone_s=%.4g cpu_bare_s=%.4g cpu_ratio=%.3f (sums %.3f solve %.3f) "
-           "tiles_vs_bare_sums=%.3f cpu_tiles_vs_bare_sums=%.3f bare_gflops=%.1f load1=%.2f\n",
+           "tiles_vs_bare_sums=%.3f cpu_tiles_vs_bare_sums=%.3f cpu_tiled_syrk_s=%.4g "
+           "cpu_tiled_xty_s=%.4g cpu_xty_one_dgemm_per_group_s=%.4g bare_gflops=%.1f load1=%.2f\n",
            (long long)N, (long long)T, g_threads, alone_s, alone.sums_s, alone.solve_s, bare_s,
            bare.sums_s, bare.solve_s, alone_s / bare_s, alone.sums_s / bare.sums_s,
            alone.solve_s / bare.solve_s, alone.sums_cpu + alone.solve_cpu,
            bare.sums_cpu + bare.solve_cpu,
            (alone.sums_cpu + alone.solve_cpu) / (bare.sums_cpu + bare.solve_cpu),
            alone.sums_cpu / bare.sums_cpu, alone.solve_cpu / bare.solve_cpu,
-           alone.tiles_s / bare.sums_s, alone.tiles_cpu / bare.sums_cpu,
+           alone.tiles_s / bare.sums_s, alone.tiles_cpu / bare.sums_cpu, alone.syrk_cpu,
+           alone.gemm_cpu, alone.onegemm_cpu,
            1e-9 * (T >= N ? (double)T * N * N + 2.0 * T * N * N_IO + N * N * N / 3.0 + 2.0 * N * N * N_IO
                           : (double)N * T * T + 2.0 * T * N * N_IO + T * T * T / 3.0 + 2.0 * T * T * N_IO) / bare_s,
            load1());
