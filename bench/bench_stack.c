@@ -13,7 +13,7 @@
  * dual centres X and Y first, as lacus's default centred bias does), and
  * ridge_vs_bare = (layer seconds - state seconds) / bare seconds (goal:
  * at most 1.2). Then lacus_ridge alone on the bare calls' own X and Y
- * (stack_ridge_alone: sums and solve apart, wall and process CPU time), so
+ * (stack_readout_alone: sums and solve apart, wall and process CPU time), so
  * the ridge code is compared with bare BLAS on the same data and flops
  * without subtracting a separately timed reservoir run; for the primal form
  * also the ridge's tiled BLAS calls alone over its fixed row groups
@@ -297,7 +297,7 @@ int main(int argc, char **argv)
      * calls' own X and Y, split into sums and solve, wall and CPU. What
      * ridge_s has beyond ridge_alone_s is the fit's streaming (states
      * handed over in blocks) and the state time measured apart. */
-    printf("impl=lacus workload=stack_ridge_alone N=%lld T=%lld threads=%d "
+    printf("impl=lacus workload=stack_readout_alone N=%lld T=%lld threads=%d "
            "ridge_alone_s=%.4g (sums %.4g solve %.4g) bare_s=%.4g (sums %.4g solve %.4g) "
            "alone_vs_bare=%.3f sums_ratio=%.3f solve_ratio=%.3f "
            "cpu_alone_s=%.4g cpu_bare_s=%.4g cpu_ratio=%.3f (sums %.3f solve %.3f) "
