@@ -13,7 +13,9 @@
 # --target bench_local`), or - for none. Workloads: local-plain,
 # selfpred-nlms, ff (bench_local's; fan-in 20). Prints every bench_local
 # line tagged with version and policy, then per version, policy and
-# workload the median over REPS of the 2-thread us/step and of t1/t2, with
+# workload the median over REPS of the 1- and 2-thread us/step, of t1/t2 and
+# of the CPU-time ratio cpu2/cpu1 (bench_local's; under PASSIVE the
+# synchronisation work), with
 # the 1-minute load average at the end (timings on a shared machine are
 # only comparable at similar load).
 set -euo pipefail
@@ -49,6 +51,8 @@ awk '
       key = v " " p " " w }
     $4 == "bench=local" && / threads=1 / { for (i = 1; i <= NF; i++) if ($i ~ /^us_per_step=/) { split($i, a, "="); t1[key] = t1[key] " " a[2] } }
     $4 == "bench=local" && / threads=2 / { for (i = 1; i <= NF; i++) if ($i ~ /^us_per_step=/) { split($i, a, "="); t2[key] = t2[key] " " a[2] } }
-    $4 == "speedup" { for (i = 1; i <= NF; i++) if ($i ~ /^t1\/t2=/) { split($i, a, "="); sub("x", "", a[2]); sp[key] = sp[key] " " a[2] } }
-    END { for (k in sp) printf "local_threads_median %s us_step_t1=%.1f us_step_t2=%.1f t1/t2=%.2fx\n", k, med(t1[k]), med(t2[k]), med(sp[k]) }
+    $4 == "speedup" { for (i = 1; i <= NF; i++) {
+        if ($i ~ /^t1\/t2=/) { split($i, a, "="); sub("x", "", a[2]); sp[key] = sp[key] " " a[2] }
+        if ($i ~ /^cpu2\/cpu1=/) { split($i, a, "="); cr[key] = cr[key] " " a[2] } } }
+    END { for (k in sp) printf "local_threads_median %s us_step_t1=%.1f us_step_t2=%.1f t1/t2=%.2fx cpu2/cpu1=%.3f\n", k, med(t1[k]), med(t2[k]), med(sp[k]), med(cr[k]) }
 ' "$tmp/all.txt" | sort
