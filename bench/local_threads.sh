@@ -8,7 +8,8 @@
 #                          (build, -, 3, 2000, 2000)
 #
 # BASE_BUILD: a build dir of an older commit with bench/bench_local built
-# (e.g. `git archive 7df2a3b | tar -x -C /tmp/base && cmake -S /tmp/base -B
+# (e.g. `git archive 7df2a3b | tar -x -C /tmp/base && cp bench/bench_local.c
+# /tmp/base/bench/ && cmake -S /tmp/base -B
 # /tmp/base/build -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/base/build
 # --target bench_local`), or - for none. Workloads: local-plain,
 # selfpred-nlms, ff (bench_local's; fan-in 20). Prints every bench_local
