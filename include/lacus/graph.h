@@ -168,9 +168,19 @@ lacus_status lacus_graph_run(lacus_graph *g, const lacus_seqs *const *inputs,
  * manifest of kind "graph" (nodes with kind, name and hyperparameters;
  * edges). Exact; a newer format version is refused on load. A prep node is
  * stored as its own preprocessing file's members under its prefix
- * (node<id>/manifest.json, data_min, ...); an online node as W (n_features,
- * n_outputs) and b (n_outputs): a loaded graph predicts exactly, and online
- * training after a load starts again from P = I / alpha (P is not saved). */
+ * (node<id>/manifest.json, data_min, ...); an online node as Wout
+ * (n_features, n_outputs), bout (n_outputs) and its training state: for
+ * RLS, P (n_features, n_features; full symmetric) and bias_count (1,) (the
+ * bias count s), and in the manifest its "n_steps" and "state" (the list
+ * of state members). So a loaded graph predicts exactly, and
+ * save -> load -> lacus_graph_partial_fit gives bit for bit the weights and
+ * outputs of partial_fit without the save. The manifest's "graph_format"
+ * says what is stored: 2 with the state; files without the key (graph
+ * format 1, written before online state was saved) still load, and their
+ * online nodes restart from P = I / alpha, s = 0. A graph_format above 2
+ * is refused (LACUS_ERR_UNSUPPORTED), as is a newer format_version; a
+ * stored P that is not finite and symmetric with a positive diagonal is
+ * refused (LACUS_ERR_FORMAT, naming the member). */
 lacus_status lacus_graph_save(const lacus_graph *g, const char *path, lacus_error *err);
 lacus_status lacus_graph_load(const char *path, lacus_graph **out, lacus_error *err);
 

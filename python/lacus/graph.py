@@ -245,6 +245,15 @@ class Graph:
         C.check(lib.lacus_online_get_weights(o, C.ptr(W), C.ptr(b)))
         return W, b
 
+    def online_steps(self, node):
+        """Learning steps an online node has made since it was created (they
+        survive save/load: graph files keep the training state, P included,
+        so partial_fit after a load continues exactly)."""
+        o = lib.lacus_graph_online(self._handle, self._id(node))
+        if not o:
+            raise C.LacusError(-9, "%r is not an initialised online node" % (node,))
+        return int(lib.lacus_online_n_steps(o))
+
     def run(self, X, node=None):
         """Outputs of `node` (default: the last ridge node): an array for one
         sequence, a list for a list; each sequence from a zero state."""

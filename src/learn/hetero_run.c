@@ -38,11 +38,10 @@ typedef struct out_rows {
 /* Drives of units [i0, i1) from x(t-1) (and the negative copy), then the
  * activations of the range at once (vectorised tanh, the same numbers
  * whatever the range: lacus__activate computes every value alike). */
-static void drive_range(lacus_localres *m, int64_t i0, int64_t i1, const double *u,
-                        const double *un, int neg)
+static void drive_range(lacus_localres *m, int64_t i0, int64_t i1, const double *xp,
+                        const double *xnp, const double *u, const double *un, int neg)
 {
     const lacus__csr *W = &m->W, *Win = &m->Win;
-    const double *xp = m->xprev, *xnp = m->xnprev;
     for (int64_t i = i0; i < i1; i++) {
         int64_t a = W->indptr[i], b = W->indptr[i + 1];
         int64_t ai = Win->indptr[i], bi = Win->indptr[i + 1];
@@ -92,12 +91,12 @@ static void drive_range(lacus_localres *m, int64_t i0, int64_t i1, const double 
 
 /* One unit's state and rule, once its drive is known. Returns BAD_*
  * (nothing of the failing rule applied). */
-static int unit_step(lacus_localres *m, int64_t i, const double *u, const double *un, int learn,
-                     int neg)
+static int unit_step(lacus_localres *m, int64_t i, const double *xp, const double *xnp, double *xc,
+                     double *xnc, const double *u, const double *un, int learn, int neg,
+                     double good_p, double good_n)
 {
     const lacus_localres_params *p = &m->p;
     lacus__csr *W = &m->W, *Win = &m->Win;
-    const double *xp = m->xprev, *xnp = m->xnprev;
     int64_t a = W->indptr[i], b = W->indptr[i + 1];
     int64_t ai = Win->indptr[i], bi = Win->indptr[i + 1];
     double h = m->hb[i], y = m->yb[i], gi = m->g[i], ci = m->c[i], lr = m->lr[i];
@@ -105,7 +104,7 @@ static int unit_step(lacus_localres *m, int64_t i, const double *u, const double
     double yn = 0.0;
     if (neg) {
         yn = m->ynb[i];
-        m->xn[i] = (1.0 - lr) * xnp[i] + lr * yn;
+        xnc[i] = (1.0 - lr) * xnp[i] + lr * yn;
     }
     int rule = m->rule[i];
     double pr = 0.0, e = 0.0;
@@ -142,8 +141,8 @@ static int unit_step(lacus_localres *m, int64_t i, const double *u, const double
         double dp, dn;
         if (p->ff_goodness == LACUS_FF_GOOD_LAYER) {
             double tl = p->ff_theta * (double)m->n_ff;
-            dp = lacus__ff_dh_layer(y, gi, tl, m->good_p, 1.0);
-            dn = lacus__ff_dh_layer(yn, gi, tl, m->good_n, -1.0);
+            dp = lacus__ff_dh_layer(y, gi, tl, good_p, 1.0);
+            dn = lacus__ff_dh_layer(yn, gi, tl, good_n, -1.0);
         } else {
             dp = lacus__ff_dh(y, gi, p->ff_theta, 1.0);
             dn = lacus__ff_dh(yn, gi, p->ff_theta, -1.0);
@@ -174,7 +173,7 @@ static int unit_step(lacus_localres *m, int64_t i, const double *u, const double
         m->g[i] = ga;
         m->c[i] = cb;
     }
-    m->x[i] = xi;
+    xc[i] = xi;
     m->pred[i] = pr;
     m->errv[i] = e;
     if (learn) m->abs_acc[i] += fabs(e);
@@ -225,6 +224,15 @@ static void gen_learn(lacus_localres *m, const double *xprev, const double *ut)
     }
 }
 
+/* A unit's work in a step, for the partition: its fan-ins and predictor. */
+static double unit_work(const lacus_localres *m, int64_t i)
+{
+    double w = 4.0 + (double)(m->W.indptr[i + 1] - m->W.indptr[i]) +
+               (double)(m->Win.indptr[i + 1] - m->Win.indptr[i]);
+    if (m->th_off[i] >= 0) w += 2.0 * (double)m->K[i];
+    return w;
+}
+
 static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps, int learn,
                              int reset, const out_rows *o)
 {
@@ -268,82 +276,122 @@ static lacus_status run_rows(lacus_localres *m, const double *u, int64_t n_steps
 #else
     int max_th = 1;
 #endif
-    int64_t *bad_thr = LACUS__NEW(int64_t, max_th);
+    /* Each thread's first failing unit, per step parity (two rows, so a
+     * fast thread writing step t+1's row never races a slow one still
+     * reading step t's), one cache line per thread (no false sharing of
+     * the line every thread writes each step). */
+    enum { PAD = 8 };
+    int64_t *bad_thr = LACUS__NEW(int64_t, 2 * (size_t)max_th * PAD);
     if (!bad_thr) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory");
+    /* Contiguous unit ranges of about equal work (fan-in + input fan-in +
+     * predictor length + 1 per unit), fixed for the whole run. The
+     * numbers do not depend on the partition: each unit is computed alone. */
+    int64_t *bounds = LACUS__NEW(int64_t, (size_t)max_th + 1);
+    if (!bounds) {
+        lacus__free(bad_thr);
+        return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory");
+    }
+    {
+        double total = 0.0;
+        for (int64_t i = 0; i < N; i++) total += unit_work(m, i);
+        bounds[0] = 0;
+        double acc = 0.0;
+        int64_t i = 0;
+        for (int k = 1; k < max_th; k++) {
+            double want = total * k / max_th;
+            while (i < N && acc + 0.5 * unit_work(m, i) < want) acc += unit_work(m, i++);
+            bounds[k] = i;
+        }
+        bounds[max_th] = N;
+    }
+    /* x(t-1) and x(t) alternate between the two buffers: at step t the
+     * state before is xa when t is even, xb when odd (no shared swap, so
+     * no barrier for it). */
+    double *xa = m->x, *xb = m->xprev, *xna = m->xn, *xnb = m->xnprev;
+    /* One barrier per step in the common case: after every unit's step t
+     * (step t+1 reads every x(t)). The layer goodness adds one (every y of
+     * the step before the sums), the free-running generator one (its
+     * update and next prediction, a `single`). */
 #pragma omp parallel if (par) num_threads(max_th)
     {
-        /* a fixed, contiguous range of units per thread for the whole run */
         int nth = 1, tid = 0;
 #ifdef _OPENMP
         nth = omp_get_num_threads(), tid = omp_get_thread_num();
 #endif
-        int64_t i0 = N * tid / nth, i1 = N * (tid + 1) / nth;
-        for (int64_t t = 0; t < n_steps; t++) {
-            /* x(t-1) is what the last step produced: swap the buffers' roles */
+        int64_t i0 = nth == max_th ? bounds[tid] : N * tid / nth;
+        int64_t i1 = nth == max_th ? bounds[tid + 1] : N * (tid + 1) / nth;
+        if (free_neg) {
+            /* step 0's negative input, from the state before the run */
 #pragma omp single
-            {
-                double *tmp = m->xprev;
-                m->xprev = m->x, m->x = tmp;
-                tmp = m->xnprev;
-                m->xnprev = m->xn, m->xn = tmp;
-            }
+            gen_predict(m, xna, m->gen_u);
+        }
+        for (int64_t t = 0; t < n_steps; t++) {
+            double *xp = (t & 1) ? xb : xa, *xc = (t & 1) ? xa : xb;
+            double *xnp = (t & 1) ? xnb : xna, *xnc = (t & 1) ? xna : xnb;
             const double *ut = u + t * M;
             const double *un = !neg ? NULL : free_neg ? m->gen_u : u + m->perm[t] * M;
-            if (free_neg) {
-#pragma omp single
-                gen_predict(m, m->xnprev, m->gen_u);
-            }
-            drive_range(m, i0, i1, ut, un, neg);
+            drive_range(m, i0, i1, xp, xnp, ut, un, neg);
+            double gp = 0.0, gn = 0.0;
             if (layer) {
-                /* The layer goodness of each copy: one serial sum, so the
-                 * numbers do not depend on the thread partition. */
+                /* The layer goodness of each copy: every thread sums all
+                 * units itself, in unit order, so all get the same numbers
+                 * whatever the partition, and no second barrier (a
+                 * `single`) is needed to hand one thread's sum to the
+                 * others. Nothing reads yb/ynb's writers before the step's
+                 * last barrier. */
 #pragma omp barrier
-#pragma omp single
-                {
-                    double gp = 0.0, gn = 0.0;
-                    for (int64_t i = 0; i < N; i++)
-                        if (m->rule[i] == LACUS_RULE_FF) gp += m->yb[i] * m->yb[i], gn += m->ynb[i] * m->ynb[i];
-                    m->good_p = gp, m->good_n = gn;
-                }
+                for (int64_t i = 0; i < N; i++)
+                    if (m->rule[i] == LACUS_RULE_FF) gp += m->yb[i] * m->yb[i], gn += m->ynb[i] * m->ynb[i];
+                if (tid == 0) m->good_p = gp, m->good_n = gn;
             }
             int64_t bad = N;
             for (int64_t i = i0; i < i1; i++) {
-                int k = unit_step(m, i, ut, un, learn, neg);
+                int k = unit_step(m, i, xp, xnp, xc, xnc, ut, un, learn, neg, gp, gn);
                 if (k) {
                     m->bad[i] = (uint8_t)k;
                     if (i < bad) bad = i;
                 }
-                if (o->states) o->states[t * o->ld_s + i] = m->x[i];
-                if (o->neg && neg) o->neg[t * N + i] = m->xn[i];
+                if (o->states) o->states[t * o->ld_s + i] = xc[i];
+                if (o->neg && neg) o->neg[t * N + i] = xnc[i];
                 int64_t col = o->compact ? m->sp_col[i] : i;
                 if (col < 0) continue;
                 if (o->pred) o->pred[t * o->ld_p + col] = m->pred[i];
                 if (o->errs) o->errs[t * o->ld_e + col] = m->errv[i];
             }
-            bad_thr[tid] = bad;
+            int64_t *row = bad_thr + (t & 1) * (int64_t)max_th * PAD;
+            row[tid * PAD] = bad;
 #pragma omp barrier
+            /* every thread reads the same row: they agree on stopping */
+            int64_t first = N;
+            for (int k = 0; k < nth; k++) first = row[k * PAD] < first ? row[k * PAD] : first;
+            if (first < N) {
+                if (tid == 0) stop_t = t, stop_i = first, stop_kind = m->bad[first];
+                break;
+            }
+            if (tid == 0 && learn) m->n_learn_steps++;
+            if (free_neg) {
+                /* The generator learns from step t and predicts step t+1's
+                 * negative input in one `single` (its barrier publishes
+                 * gen_u before anyone drives step t+1). */
 #pragma omp single
-            {
-                int64_t first = N;
-                for (int k = 0; k < nth; k++) first = bad_thr[k] < first ? bad_thr[k] : first;
-                if (first < N) {
-                    stop_t = t;
-                    stop_i = first;
-                    stop_kind = m->bad[first];
-                } else if (learn) {
-                    m->n_learn_steps++;
-                    if (free_neg) gen_learn(m, m->xprev, ut);
+                {
+                    gen_learn(m, xp, ut);
+                    if (t + 1 < n_steps) gen_predict(m, xnc, m->gen_u);
                 }
             }
-            if (stop_t >= 0) break;
         }
     }
     lacus__free(bad_thr);
+    lacus__free(bounds);
+    /* The handle holds the last complete state in x and the one before in
+     * xprev; after a divergence at step t, x(t-1) (the step is undone). */
+    int64_t last = stop_t >= 0 ? stop_t - 1 : n_steps - 1;
+    if (last >= 0 && (last & 1) == 0) {
+        m->x = xb, m->xprev = xa, m->xn = xnb, m->xnprev = xna;
+    } else {
+        m->x = xa, m->xprev = xb, m->xn = xna, m->xnprev = xnb;
+    }
     if (stop_t >= 0) {
-        /* keep x(t-1) as the state the handle holds */
-        double *tmp = m->xprev;
-        m->xprev = m->x;
-        m->x = tmp;
         return lacus__fail(&m->err, LACUS_ERR_NUMERIC,
                            "diverged at step %lld, unit %lld (rule %s): %s; learning stopped, "
                            "weights kept from before this unit's update",

@@ -1,7 +1,20 @@
 /* Graph model files: an .npz with each node's arrays under "node<id>/"
- * (a reservoir's W, Win as CSR, bias, lr; a ridge's Wout, bout) and a
- * manifest of kind "graph": the nodes (kind, name, width, hyperparameters,
- * in the same JSON form as ESN files) and the edges as [from, to, delay]. */
+ * (a reservoir's W, Win as CSR, bias, lr; a ridge's Wout, bout; an online
+ * node's Wout, bout and, since graph format 2, its training state: P and
+ * bias_count for RLS) and a manifest of kind "graph": the nodes (kind, name,
+ * width, hyperparameters, in the same JSON form as ESN files) and the edges
+ * as [from, to, delay].
+ *
+ * Graph format versions (manifest key "graph_format", absent = 1):
+ *   1  online nodes store W and b only: after a load, online training
+ *      restarts from P = I / alpha, s = 0 (files of lacus before 2026-11-23);
+ *   2  each online node's manifest entry has "n_steps" and "state" (the
+ *      list of its state members: ["P", "bias_count"] for RLS, [] for LMS),
+ *      so save -> load -> partial_fit equals partial_fit without the save,
+ *      bit for bit.
+ * A newer graph format is refused with a message. The common model header
+ * (format_version) is unchanged, so lacus builds that predate graph format
+ * 2 still load these files and predict exactly (they ignore the state). */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +24,9 @@
 #include "model/esn.h"
 #include "model/graph.h"
 #include "model/model_file.h"
+#include "nodes/online_state.h"
+
+#define GRAPH_FORMAT 2
 
 static const char *const kind_names[] = {"input", "reservoir", "ridge", "prep", "online"};
 
@@ -25,6 +41,17 @@ static cJSON *online_json(const lacus_online_params *p)
     cJSON_AddNumberToObject(o, "n_features", (double)p->n_features);
     cJSON_AddNumberToObject(o, "n_outputs", (double)p->n_outputs);
     return o;
+}
+
+/* The state entries of an online node's manifest object (format 2). */
+static int online_state_json(cJSON *o, const lacus_online *m, const lacus_online_params *p)
+{
+    int64_t n_steps = 0;
+    lacus__online_get_state(m, NULL, NULL, &n_steps);
+    const char *rls[] = {"P", "bias_count"};
+    cJSON *st = p->method == LACUS_ONLINE_RLS ? cJSON_CreateStringArray(rls, 2) : cJSON_CreateArray();
+    return cJSON_AddNumberToObject(o, "n_steps", (double)n_steps) && st &&
+           cJSON_AddItemToObject(o, "state", st);
 }
 
 static lacus_status online_parse(const char *path, const cJSON *o, lacus_online_params *p,
@@ -71,6 +98,24 @@ static lacus_status online_write(lacus_npz_writer *w, const char *prefix, const 
     snprintf(key, sizeof key, "%sbout", prefix);
     if (!st) st = lacus_npz_writer_add(w, key, &a, err);
     lacus__free(W);
+    if (st || n->op.method != LACUS_ONLINE_RLS) return st;
+    /* RLS training state: P (F, F) and the bias count s, as float64 arrays
+     * so that they round-trip exactly (a JSON number need not). */
+    double *P = LACUS__NEW(double, F * F), s = 0.0;
+    if (!P) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for P (%lld x %lld)",
+                               (long long)F, (long long)F);
+    lacus__online_get_state(n->online, P, &s, NULL);
+    a.ndim = 2;
+    a.shape[0] = a.shape[1] = F;
+    a.data = P;
+    snprintf(key, sizeof key, "%sP", prefix);
+    st = lacus_npz_writer_add(w, key, &a, err);
+    a.ndim = 1;
+    a.shape[0] = 1;
+    a.data = &s;
+    snprintf(key, sizeof key, "%sbias_count", prefix);
+    if (!st) st = lacus_npz_writer_add(w, key, &a, err);
+    lacus__free(P);
     return st;
 }
 
@@ -96,6 +141,45 @@ static lacus_status online_read(const char *path, lacus_npz *z, const char *pref
     return st;
 }
 
+/* The training state of an online node (graph format 2; o is its manifest
+ * entry). A format-1 entry has no "state": the node keeps P = I / alpha,
+ * s = 0, n_steps = 0, as those files always loaded. */
+static lacus_status online_state_read(const char *path, lacus_npz *z, const char *prefix,
+                                      const cJSON *o, lacus__node *n, lacus_error *err)
+{
+    const cJSON *on = cJSON_GetObjectItemCaseSensitive(o, "online");
+    const cJSON *state = cJSON_GetObjectItemCaseSensitive(on, "state");
+    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(on, "n_steps");
+    if (!state) return LACUS_OK;
+    const int rls = n->op.method == LACUS_ONLINE_RLS;
+    if (!cJSON_IsArray(state) || cJSON_GetArraySize(state) != (rls ? 2 : 0) || !cJSON_IsNumber(ns) ||
+        !(ns->valuedouble >= 0 && ns->valuedouble <= 9007199254740992.0) ||
+        ns->valuedouble != (double)(int64_t)ns->valuedouble)
+        return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: online node \"%s\": \"state\" "
+                           "must be %s and \"n_steps\" a count", path, n->name,
+                           rls ? "[\"P\", \"bias_count\"]" : "[]");
+    if (!rls) return lacus__online_set_state(n->online, NULL, 0.0, (int64_t)ns->valuedouble, err);
+    const int64_t F = n->in_width;
+    lacus_ndarray P = {0}, s = {0};
+    char key[64], key2[64];
+    snprintf(key, sizeof key, "%sP", prefix);
+    snprintf(key2, sizeof key2, "%sbias_count", prefix);
+    lacus_status st = lacus_npz_read(z, key, &P, err);
+    if (!st) st = lacus_npz_read(z, key2, &s, err);
+    if (!st && (P.dtype != LACUS_F64 || P.ndim != 2 || P.shape[0] != F || P.shape[1] != F ||
+                s.dtype != LACUS_F64 || s.ndim != 1 || s.shape[0] != 1))
+        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: %s and %s must be float64 of (%lld, %lld) and "
+                         "(1,)", path, key, key2, (long long)F, (long long)F);
+    if (!st && (st = lacus__online_set_state(n->online, P.data, ((const double *)s.data)[0],
+                                             (int64_t)ns->valuedouble, err))) {
+        lacus__prefix(err, "%s: %s: ", path, key);
+        st = LACUS_ERR_FORMAT;
+    }
+    lacus_ndarray_free(&P);
+    lacus_ndarray_free(&s);
+    return st;
+}
+
 static cJSON *manifest(const lacus_graph *g)
 {
     cJSON *man = lacus__manifest_new("graph"), *nodes = cJSON_CreateArray(), *edges = cJSON_CreateArray();
@@ -103,6 +187,7 @@ static cJSON *manifest(const lacus_graph *g)
         cJSON_Delete(man); cJSON_Delete(nodes); cJSON_Delete(edges);
         return NULL;
     }
+    cJSON_AddNumberToObject(man, "graph_format", GRAPH_FORMAT);
     cJSON_AddItemToObject(man, "nodes", nodes);
     cJSON_AddItemToObject(man, "edges", edges);
     int ok = 1;
@@ -130,7 +215,7 @@ static cJSON *manifest(const lacus_graph *g)
             if (ok) cJSON_AddStringToObject(p, "kind", lacus_prep_kind_name(n->pp.kind));
         } else if (n->kind == LACUS_NODE_ONLINE) {
             cJSON *p = online_json(&n->op);
-            ok = p && cJSON_AddItemToObject(o, "online", p);
+            ok = p && cJSON_AddItemToObject(o, "online", p) && online_state_json(p, n->online, &n->op);
         }
     }
     for (int64_t e = 0; e < g->n_edges && ok; e++) {
@@ -262,7 +347,8 @@ static lacus_status add_edges(lacus_graph *g, const char *path, const cJSON *edg
 
 /* Creates each node's reservoir or readout from the file, checking that
  * the stored input widths agree with the edges. */
-static lacus_status load_nodes(lacus_graph *g, const char *path, lacus_npz *z, lacus_error *err)
+static lacus_status load_nodes(lacus_graph *g, const char *path, lacus_npz *z, const cJSON *nodes,
+                               lacus_error *err)
 {
     int64_t *from_edges = LACUS__ZNEW(int64_t, g->n_nodes);
     if (!from_edges) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory");
@@ -312,6 +398,7 @@ static lacus_status load_nodes(lacus_graph *g, const char *path, lacus_npz *z, l
             n->op.n_features = n->in_width;
             if (!(st = lacus_online_create(&n->op, &n->online, err)))
                 st = online_read(path, z, prefix, n, err);
+            if (!st) st = online_state_read(path, z, prefix, cJSON_GetArrayItem(nodes, (int)i), n, err);
         }
         if (st == LACUS_ERR_ARG) st = LACUS_ERR_FORMAT; /* invalid hyperparameters in the file */
     }
@@ -332,10 +419,18 @@ lacus_status lacus_graph_load(const char *path, lacus_graph **out, lacus_error *
     lacus_graph *g = NULL;
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(man, "nodes");
     const cJSON *edges = cJSON_GetObjectItemCaseSensitive(man, "edges");
-    if (!cJSON_IsArray(nodes) || !cJSON_IsArray(edges)) {
+    const cJSON *gf = cJSON_GetObjectItemCaseSensitive(man, "graph_format");
+    if (gf && (!cJSON_IsNumber(gf) || gf->valuedouble < 1)) {
+        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"graph_format\" must be a "
+                         "version number >= 1", path);
+    } else if (gf && gf->valuedouble > GRAPH_FORMAT) {
+        st = lacus__fail(err, LACUS_ERR_UNSUPPORTED, "%s: graph format %g is not supported by lacus "
+                         "%s (it reads graph formats 1 to %d): upgrade lacus", path, gf->valuedouble,
+                         lacus_version(), GRAPH_FORMAT);
+    } else if (!cJSON_IsArray(nodes) || !cJSON_IsArray(edges)) {
         st = bad(err, path, "\"nodes\" or \"edges\" is missing", 0);
     } else if (!(st = lacus_graph_create(&g, err)) && !(st = add_nodes(g, path, nodes, err)) &&
-               !(st = add_edges(g, path, edges, err)) && !(st = load_nodes(g, path, z, err))) {
+               !(st = add_edges(g, path, edges, err)) && !(st = load_nodes(g, path, z, nodes, err))) {
         g->initialized = 1;
     }
     cJSON_Delete(man);

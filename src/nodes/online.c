@@ -322,3 +322,49 @@ lacus_status lacus_online_set_weights(lacus_online *m, const double *Wout, const
     if (b) memcpy(m->b, b, (size_t)O * sizeof(double));
     return LACUS_OK;
 }
+
+/* Training state beyond W and b (src/nodes/online_state.h): what a model
+ * file must carry so that online training resumes exactly where it
+ * stopped. P is exported as a full symmetric matrix (readers of the file
+ * expect one); only its upper triangle is used, and only that is read back. */
+lacus_status lacus__online_get_state(const lacus_online *m, double *P, double *s, int64_t *n_steps)
+{
+    if (!m) return LACUS_ERR_ARG;
+    const int64_t F = m->p.n_features;
+    if (P && m->P)
+        for (int64_t i = 0; i < F; i++)
+            for (int64_t j = i; j < F; j++) P[i * F + j] = P[j * F + i] = m->P[i * F + j];
+    if (s) *s = m->s;
+    if (n_steps) *n_steps = m->n_steps;
+    return LACUS_OK;
+}
+
+lacus_status lacus__online_set_state(lacus_online *m, const double *P, double s, int64_t n_steps,
+                                     lacus_error *err)
+{
+    if (!m) return lacus__fail(err, LACUS_ERR_ARG, "online readout is NULL");
+    const int64_t F = m->p.n_features;
+    if (n_steps < 0) return lacus__fail(err, LACUS_ERR_ARG, "n_steps = %lld: must be >= 0", (long long)n_steps);
+    if (m->P) {
+        if (!P) return lacus__fail(err, LACUS_ERR_ARG, "an RLS readout needs P");
+        if (!isfinite(s) || s < 0.0)
+            return lacus__fail(err, LACUS_ERR_ARG, "RLS bias count s = %g: must be finite and >= 0", s);
+        /* A P that is not symmetric, or has a non-positive diagonal, cannot
+         * come from the RLS recursion: refuse it rather than learn from it. */
+        for (int64_t i = 0; i < F; i++) {
+            if (!(P[i * F + i] > 0.0) || !isfinite(P[i * F + i]))
+                return lacus__fail(err, LACUS_ERR_ARG, "P[%lld, %lld] = %g: the diagonal of P must "
+                                   "be finite and > 0", (long long)i, (long long)i, P[i * F + i]);
+            for (int64_t j = i + 1; j < F; j++)
+                if (!isfinite(P[i * F + j]) || P[i * F + j] != P[j * F + i])
+                    return lacus__fail(err, LACUS_ERR_ARG, "P[%lld, %lld] = %g, P[%lld, %lld] = %g: "
+                                       "P must be finite and symmetric", (long long)i, (long long)j,
+                                       P[i * F + j], (long long)j, (long long)i, P[j * F + i]);
+        }
+        for (int64_t i = 0; i < F; i++)
+            for (int64_t j = 0; j < F; j++) m->P[i * F + j] = j >= i ? P[i * F + j] : 0.0;
+        m->s = s;
+    }
+    m->n_steps = n_steps;
+    return LACUS_OK;
+}
