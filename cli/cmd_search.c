@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "search_cache.h"
 #include "search_models.h"
 
 #define MAX_DIMS 32
@@ -230,6 +231,30 @@ static void set_option(esn_cli_opts *o, const char *name, double v)
 }
 
 static search_data g_data; /* stack and graph searches: the training data */
+static search_cache g_w0;   /* ESN searches: W0 and its spectral radius per seed */
+
+/* A trial's ESN options: the config's, the trial's values, instance k's seed. */
+static void trial_opts(const search *s, const double *x, int64_t k, esn_cli_opts *o)
+{
+    *o = s->base->esn;
+    o->threads = 0;
+    for (int d = 0; d < s->n_dims; d++) set_option(o, s->names[d], x[d]);
+    o->seed = s->base->esn.seed + k;
+}
+
+/* Before a batch (serially): the radii its ESN trials will need. */
+static void prepare_batch(const search *s, const double *xs, int64_t nb, int64_t n_features,
+                          int rank, int size)
+{
+    if (s->base->is_stack || s->base->is_graph) return;
+    for (int64_t k = 0; k < nb; k++) {
+        if (k % size != rank) continue;
+        esn_cli_opts o;
+        lacus_esn_params p;
+        trial_opts(s, xs + k * s->n_dims, 0, &o);
+        if (esn_opts_resolve(&o, &p, n_features) == 0) search_cache_prepare(&g_w0, &p, s->instances);
+    }
+}
 
 /* One trial: the mean validation NRMSE over `instances` reservoir seeds. */
 static double evaluate(const search *s, const double *x, const lacus_seqs *X, const lacus_seqs *Y,
@@ -245,15 +270,13 @@ static double evaluate(const search *s, const double *x, const lacus_seqs *X, co
         return total / (double)s->instances;
     }
     for (int64_t k = 0; k < s->instances; k++) {
-        esn_cli_opts o = s->base->esn;
-        o.threads = 0;
-        for (int d = 0; d < s->n_dims; d++) set_option(&o, s->names[d], x[d]);
-        o.seed = s->base->esn.seed + k;
+        esn_cli_opts o;
+        trial_opts(s, x, k, &o);
         lacus_esn_params p;
         lacus_esn *m = NULL;
         lacus_error err = {0};
         losses[k] = INFINITY;
-        if (esn_opts_resolve(&o, &p, X->n_features) == 0 && lacus_esn_create(&p, &m, &err) == 0 &&
+        if (esn_opts_resolve(&o, &p, X->n_features) == 0 && search_esn_create(&g_w0, &p, &m, &err) == 0 &&
             lacus_esn_fit(m, X, Y) == 0)
             losses[k] = validation_nrmse(m, VX, VY);
         lacus_esn_free(m);
@@ -408,6 +431,7 @@ int cmd_search(int argc, char **argv)
         int64_t nb = s.trials - b0 < s.batch ? s.trials - b0 : s.batch;
         for (int64_t k = 0; k < nb; k++) lacus_sampler_suggest(sm, b0 + k, xs + (b0 + k) * s.n_dims);
         double t_start = cli_now(), secs[4096];
+        prepare_batch(&s, xs + b0 * s.n_dims, nb, X.s.n_features, rank, size);
         /* The trials of a batch are independent: one per thread (the fits
          * inside run single-threaded, and give the same numbers), and one
          * share per MPI rank. */
@@ -479,6 +503,7 @@ done:
     cli_seqs_free(&X);
     cli_seqs_free(&Y);
     search_data_free(&g_data);
+    search_cache_free(&g_w0);
     cli_seqs_free(&VX);
     cli_seqs_free(&VY);
     if (s.base) {
