@@ -41,10 +41,11 @@ static int fit_input_prep(cli_config *c, const lacus_seqs *X, lacus_prep **prep,
 
 static int fit_esn_config(cli_config *c)
 {
-    if (lacus_dist_launched() && c->has_prep)
-        return cli_error("%s: preprocess: not supported under mpirun yet (its statistics would be "
-                         "per rank): fit the model without mpirun", c->path), 2;
-    if (lacus_dist_launched()) return fit_dist(&c->esn, &c->input, &c->target, c->output);
+    /* Under mpirun the sequences are sharded, and "preprocess" is fitted
+     * over the ranks (prep_dist.c). */
+    if (lacus_dist_launched())
+        return fit_dist_prep(&c->esn, &c->input, &c->target, c->output, c->path,
+                             c->has_prep ? &c->prep : NULL);
     cli_seqs X, Y;
     if (cli_seqs_load(&c->input, "input", &X)) return 1;
     if (cli_seqs_load(&c->target, "target", &Y)) {
@@ -156,12 +157,9 @@ static int fit_stack_config(cli_config *c)
         cli_error("out of memory");
         goto done;
     }
-    if (lacus_dist_size() > 1 && c->has_prep) {
-        cli_error("%s: preprocess: not supported under mpirun yet (its statistics would be per "
-                  "rank): fit the model without mpirun", c->path);
-        rc = 2;
-        goto done;
-    }
+    /* Under mpirun every rank loads all of a stack's data (layers, not
+     * sequences, are shared out), so "preprocess" fitted here is the same
+     * node on every rank, and the 1-process one. */
     if (cli_seqs_load(&c->input, "input", &X)) goto done;
     if (fit_input_prep(c, &X.s, &prep, &P, &U)) goto done;
     for (; loaded < L; loaded++) {

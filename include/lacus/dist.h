@@ -36,6 +36,17 @@ int64_t lacus_dist_max(int64_t v);
  * computed, e.g. a search trial's losses. */
 void lacus_dist_bcast(double *v, int64_t n, int root);
 
+/* Sums over the ranks that do not depend on their number: every rank
+ * passes its own double-double partial sums (hi, lo: n each, e.g. built
+ * with TwoSum); they are added along the fixed binomial tree of the
+ * fits below, rounded once on rank 0, and every rank gets the rounded
+ * totals in hi (lo is zeroed). Collective; with one rank, hi += lo. */
+lacus_status lacus_dist_sum_dd(double *hi, double *lo, int64_t n, lacus_error *err);
+
+/* Element-wise minimum of mn and maximum of mx over the ranks, in place on
+ * every rank (exact). Collective; nothing happens with one rank. */
+void lacus_dist_minmax(double *mn, double *mx, int64_t n);
+
 /* Every rank passes its own status and message; every rank gets back the
  * status of the lowest-numbered failing rank, with that rank's message
  * ("rank 2: ...") in err: one rank's bad file stops all ranks with the same
@@ -85,5 +96,21 @@ lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
  * rank's failure fails all. Without MPI it runs on the one process. */
 lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
                                   const lacus_seqs *const *targets, int64_t warmup);
+
+typedef struct lacus_prep lacus_prep; /* lacus/preprocess.h */
+
+/* Fits an input preprocessing node (lacus/preprocess.h) on sequences
+ * spread over the ranks: each rank passes its own (possibly none) and a
+ * unique global id per sequence. minmax: exact min/max reduction; zscore:
+ * count, mean and sum of squared deviations as double-double sums reduced
+ * with lacus_dist_sum_dd (two passes), the shift K being the first row of
+ * the sequence with the smallest id; onehot: the union of the ranks'
+ * categories; delay: the width. Every rank ends with the same node, bit
+ * for bit whatever the number of ranks and the spread of the sequences;
+ * it equals lacus_prep_fit's on all the sequences exactly for minmax,
+ * onehot and delay, and within rounding (~1e-16 relative) for zscore.
+ * Collective; one rank's bad data fail every rank with its message
+ * ("rank 1: sequence 7: ..."). */
+lacus_status lacus_prep_fit_dist(lacus_prep *p, const lacus_seqs *local, const int64_t *ids);
 
 #endif /* LACUS_DIST_H */

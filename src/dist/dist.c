@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "dist/dd.h"
 #include "model/esn.h"
 
 #ifdef LACUS_HAVE_MPI
@@ -140,14 +141,7 @@ static void pack(lacus_ridge *r, double *v, int unpack)
  * exact sum sits within that distance of a rounding boundary). This is what
  * makes a fit on K ranks equal the 1-rank one whatever K. Written by hand:
  * no Debian library offers an element-wise reproducible vector sum. */
-static void dd_add(double *hi, double *lo, const double *v, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++) {
-        double s = hi[i] + v[i], bp = s - hi[i];
-        lo[i] += (hi[i] - (s - bp)) + (v[i] - bp);
-        hi[i] = s;
-    }
-}
+#define dd_add lacus__dd_add /* dd.h */
 
 /* (hi, lo) += (hi2, lo2). */
 static void dd_add_dd(double *hi, double *lo, const double *hi2, const double *lo2, int64_t n)
@@ -285,6 +279,49 @@ done:
     lacus__free(hi);
     lacus__free(lo);
     return st;
+}
+
+/* Reduction helpers for statistics other than the ridge sums (input
+ * preprocessing under MPI, dist_prep.c). */
+lacus_status lacus_dist_sum_dd(double *hi, double *lo, int64_t n, lacus_error *err)
+{
+    lacus_status st = LACUS_OK;
+#ifdef LACUS_HAVE_MPI
+    if (g_started && g_size > 1) {
+        int64_t tmp_n = n < (1 << 23) ? (n > 0 ? n : 1) : (1 << 23);
+        double *tmp = LACUS__NEW(double, 2 * tmp_n);
+        st = tmp ? LACUS_OK : lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the reduction");
+        if ((st = lacus_dist_agree(st, err))) {
+            lacus__free(tmp);
+            return st;
+        }
+        tree_reduce(hi, lo, n, tmp, tmp_n);
+        lacus__free(tmp);
+    }
+#else
+    (void)err;
+#endif
+    if (g_rank == 0)
+        for (int64_t i = 0; i < n; i++) hi[i] += lo[i]; /* round once */
+    for (int64_t i = 0; i < n; i++) lo[i] = 0.0;
+    lacus_dist_bcast(hi, n, 0);
+    return st;
+}
+
+void lacus_dist_minmax(double *mn, double *mx, int64_t n)
+{
+#ifdef LACUS_HAVE_MPI
+    if (!g_started || g_size < 2) return;
+    for (int64_t o = 0; o < n; o += (1 << 24)) {
+        int c = (int)(n - o < (1 << 24) ? n - o : (1 << 24));
+        MPI_Allreduce(MPI_IN_PLACE, mn + o, c, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+        MPI_Allreduce(MPI_IN_PLACE, mx + o, c, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    }
+#else
+    (void)mn;
+    (void)mx;
+    (void)n;
+#endif
 }
 
 /* ------------------------------------------------------------------------ */
