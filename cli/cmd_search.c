@@ -155,9 +155,6 @@ static int read_search(search *s, const char *path)
     if (!cpath || !s->base) return cli_error("out of memory"), 1;
     int rc = cli_config_load(cpath, s->base);
     if (rc) return rc;
-    if (s->base->has_prep)
-        return bad(s, "config", "its \"preprocess\" is not applied in a search yet: scale the "
-                   "training and validation data beforehand with lacus prep"), 2;
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(s->json, "validation");
     if (!cJSON_IsObject(val)) return bad(s, "validation", "expected {\"input\": ..., \"target\": ...}"), 2;
     if (read_files(s, dir, cJSON_GetObjectItemCaseSensitive(val, "input"), "validation.input", &s->val_in) ||
@@ -353,6 +350,41 @@ static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *lo
     return done;
 }
 
+/* The config's "preprocess": no space option changes it, so it is fitted
+ * once on the training inputs (as lacus fit does) and the training and
+ * validation inputs are transformed once, before the first trial; every
+ * trial then sees what lacus fit's model would. Every rank fits it on the
+ * same (whole) data, so every rank holds the same node. *X and *VX are
+ * pointed at the transformed sequences (owned by PX and PV). 0 or -1
+ * after printing the error. */
+static int search_prep(const search *s, lacus_seqs *X, lacus_seqs *VX, cli_prep_seqs *PX,
+                       cli_prep_seqs *PV)
+{
+    if (!s->base->has_prep) return 0;
+    lacus_error err = {0};
+    lacus_prep *p = NULL;
+    if (lacus_prep_create(&s->base->prep, &p, &err))
+        return cli_error("%s: preprocess: %s", s->base->path, err.msg), -1;
+    int rc = -1;
+    if (lacus_prep_fit(p, X)) {
+        cli_error("%s: preprocess (%s) on the inputs: %s", s->base->path,
+                  lacus_prep_kind_name(s->base->prep.kind), lacus_prep_errmsg(p));
+        goto done;
+    }
+    if (cli_prep_transform(p, X, "input", PX) || cli_prep_transform(p, VX, "validation.input", PV))
+        goto done;
+    if (lacus_dist_rank() == 0)
+        fprintf(stderr, "preprocess: %s fitted on %lld sequences, %lld -> %lld features\n",
+                lacus_prep_kind_name(s->base->prep.kind), (long long)X->n_seqs,
+                (long long)X->n_features, (long long)PX->s.n_features);
+    *X = PX->s;
+    *VX = PV->s;
+    rc = 0;
+done:
+    lacus_prep_free(p);
+    return rc;
+}
+
 int cmd_search(int argc, char **argv)
 {
     if (argc != 3 || argv[2][0] == '-') {
@@ -371,6 +403,7 @@ int cmd_search(int argc, char **argv)
     memset(&s, 0, sizeof s);
     int rc = read_search(&s, argv[2]);
     cli_seqs X = {0}, Y = {0}, VX = {0}, VY = {0};
+    cli_prep_seqs PX = {0}, PV = {0};
     lacus_sampler *sm = NULL;
     double *xs = NULL, *losses = NULL, *inst = NULL;
     FILE *out = NULL;
@@ -393,6 +426,7 @@ int cmd_search(int argc, char **argv)
                       s.path, (long long)i, (long long)VX.s.n_steps[i], (long long)VY.s.n_steps[i]);
             load_fail = 1;
         }
+    if (!load_fail && search_prep(&s, model ? &g_data.X.s : &X.s, &VX.s, &PX, &PV)) load_fail = 1;
     if (lacus_dist_max(load_fail) > 0) goto done; /* every rank stops if one could not load */
     lacus_error err = {0};
     if (lacus_sampler_create(s.dims, s.n_dims, s.method, (uint64_t)s.seed, 0, &sm, &err)) {
@@ -506,6 +540,8 @@ done:
     search_cache_free(&g_w0);
     cli_seqs_free(&VX);
     cli_seqs_free(&VY);
+    cli_prep_seqs_free(&PX);
+    cli_prep_seqs_free(&PV);
     if (s.base) {
         cli_config_free(s.base);
         free(s.base);
