@@ -470,6 +470,31 @@ static lacus_status graph_after_seq(lacus_graph *g, void *user)
     return st;
 }
 
+#ifdef LACUS_HAVE_MPI
+/* The online nodes' weights, trained on rank 0, to every rank (their P
+ * matrices stay on rank 0: model files do not hold them either). */
+static lacus_status graph_bcast_online(lacus_graph *g)
+{
+    lacus_status st = LACUS_OK;
+    for (int64_t i = 0; i < g->n_nodes && !st; i++) {
+        lacus__node *n = &g->nodes[i];
+        if (n->kind != LACUS_NODE_ONLINE) continue;
+        int64_t F = n->in_width, O = n->width;
+        double *W = LACUS__NEW(double, (F + 1) * O);
+        st = W ? LACUS_OK : lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+        if ((st = lacus_dist_agree(st, &g->err))) break;
+        if (g_rank == 0) lacus_online_get_weights(n->online, W, W + F * O);
+        lacus_dist_bcast(W, (F + 1) * O, 0);
+        if (g_rank != 0 && lacus_online_set_weights(n->online, W, W + F * O))
+            st = lacus__fail(&g->err, LACUS_ERR_NUMERIC, "node \"%s\": %s", n->name,
+                             lacus_online_errmsg(n->online));
+        lacus__free(W);
+        st = lacus_dist_agree(st, &g->err);
+    }
+    return st;
+}
+#endif
+
 lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
                                   const lacus_seqs *const *targets, int64_t warmup)
 {
@@ -477,13 +502,8 @@ lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *input
     graph_acc a;
     memset(&a, 0, sizeof a);
     lacus_status st = LACUS_OK;
-    for (int64_t i = 0; i < g->n_nodes && !st; i++)
-        if (g->nodes[i].kind == LACUS_NODE_ONLINE && g_size > 1)
-            st = lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
-                             "online node \"%s\": RLS/LMS learn sample after sample, so their "
-                             "training cannot be shared out over MPI ranks: run without mpirun",
-                             g->nodes[i].name);
-    lacus__graph_shard shard = {g_rank, g_size, graph_after_seq, &a};
+    /* Online nodes are trained on rank 0 over every sequence (graph.h). */
+    lacus__graph_shard shard = {g_rank, g_size, 0, graph_after_seq, &a};
     if (!st) st = lacus__graph_fit_ex(g, inputs, targets, warmup, &shard);
     if (!st) st = graph_acc_alloc(g, &a); /* a rank without sequences adds zeros */
     if ((st = lacus_dist_agree(st, &g->err))) goto done;
@@ -518,6 +538,7 @@ lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *input
             MPI_Bcast(r->b, (int)O, MPI_DOUBLE, 0, MPI_COMM_WORLD);
             r->solved = 1;
         }
+    if (g_started && g_size > 1) st = graph_bcast_online(g);
 #endif
 done:
     graph_acc_free(&a);
