@@ -55,6 +55,12 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
 int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out,
                   const char *path, const lacus_prep_params *pp);
 
+/* Graphs under mpirun whose input and targets are lists of at least one
+ * file per rank (and no online or fitted prep nodes): each rank reads only
+ * its own files (graph_dist.c). fit: 0, 1 runtime error, 2 bad config. */
+int graph_dist_shardable(const cli_config *c);
+int graph_dist_fit(cli_config *c);
+
 /* The graph a config describes, untrained, with node options from layer[]
  * (c->layer, or a search trial's copy) and each trained node's output
  * width in outs[k]; NULL after printing the error. */

@@ -290,6 +290,7 @@ lacus_graph *cli_build_graph(const cli_config *c, const esn_cli_opts *layer, con
 
 static int fit_graph_config(cli_config *c)
 {
+    if (graph_dist_shardable(c)) return graph_dist_fit(c);
     int n = c->n_nodes, rc = 1;
     cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
     int64_t *outs = calloc((size_t)n, sizeof *outs), ids[CLI_CONFIG_MAX_LAYERS];

@@ -91,11 +91,25 @@ lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
  * rounding of lacus_graph_fit's (whose sums run across sequences). A
  * reservoir's noise stream is numbered by the sequence. Prep nodes are
  * fitted on every rank over all sequences (cheap, and the same node
- * everywhere). Online (RLS/LMS) nodes learn sample after sample and are
- * refused with more than one rank (LACUS_ERR_UNSUPPORTED). Collective; one
+ * everywhere). Online (RLS/LMS) nodes learn sample after sample: rank 0
+ * trains them on every sequence in order, as one process would, and
+ * broadcasts their weights; the ridge sums stay shared out. Collective; one
  * rank's failure fails all. Without MPI it runs on the one process. */
 lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
                                   const lacus_seqs *const *targets, int64_t warmup);
+
+/* The same when each rank holds only its own sequences (it read only its
+ * files): inputs and targets have this rank's sequences, seq_ids[i] the
+ * global index of local sequence i (every index on exactly one rank; it
+ * numbers the noise streams, so the model equals lacus_graph_fit_dist's on
+ * all the sequences, byte for byte, however they are spread). Every rank
+ * must hold at least one sequence. Graphs with online nodes or
+ * with prep nodes that fit statistics (minmax, zscore, onehot) need every
+ * sequence on one rank: LACUS_ERR_UNSUPPORTED (use lacus_graph_fit_dist).
+ * Collective. */
+lacus_status lacus_graph_fit_dist_local(lacus_graph *g, const lacus_seqs *const *inputs,
+                                        const lacus_seqs *const *targets, int64_t warmup,
+                                        const int64_t *seq_ids);
 
 typedef struct lacus_prep lacus_prep; /* lacus/preprocess.h */
 

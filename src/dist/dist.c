@@ -495,15 +495,58 @@ static lacus_status graph_bcast_online(lacus_graph *g)
 }
 #endif
 
+static lacus_status graph_fit_shard(lacus_graph *g, const lacus_seqs *const *inputs,
+                                    const lacus_seqs *const *targets, int64_t warmup,
+                                    const int64_t *q_of);
+
 lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
                                   const lacus_seqs *const *targets, int64_t warmup)
+{
+    return graph_fit_shard(g, inputs, targets, warmup, NULL);
+}
+
+lacus_status lacus_graph_fit_dist_local(lacus_graph *g, const lacus_seqs *const *inputs,
+                                        const lacus_seqs *const *targets, int64_t warmup,
+                                        const int64_t *seq_ids)
+{
+    lacus__clear(&g->err);
+    lacus_status st = LACUS_OK;
+    if (!g || !inputs || !targets) return LACUS_ERR_ARG;
+    for (int64_t i = 0; i < g->n_nodes && !st; i++) {
+        const lacus__node *n = &g->nodes[i];
+        if (n->kind == LACUS_NODE_ONLINE ||
+            (n->kind == LACUS_NODE_PREP && n->pp.kind != LACUS_PREP_DELAY))
+            st = lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
+                             "node \"%s\": %s needs every sequence on one rank: give every rank "
+                             "all the sequences (lacus_graph_fit_dist)", n->name,
+                             n->kind == LACUS_NODE_ONLINE ? "an online node" : "a fitted prep node");
+    }
+    /* Sequences, ids and usable rows, counted over the ranks. */
+    int64_t n_local = inputs[0] ? inputs[0]->n_seqs : 0, usable = 0;
+    if (!st && n_local > 0 && !seq_ids) st = lacus__fail(&g->err, LACUS_ERR_ARG, "seq_ids is NULL");
+    for (int64_t i = 0; !st && i < n_local; i++) {
+        int64_t T = inputs[0]->n_steps ? inputs[0]->n_steps[i] : 0;
+        usable += T > warmup ? T - warmup : 0;
+        if (seq_ids[i] < 0) st = lacus__fail(&g->err, LACUS_ERR_ARG, "seq_ids[%lld] < 0", (long long)i);
+    }
+    if ((st = lacus_dist_agree(st, &g->err))) return st;
+    if (lacus_dist_max(usable) == 0)
+        return lacus__fail(&g->err, LACUS_ERR_SHAPE,
+                           "warmup = %lld drops every step of every rank's sequences: nothing to "
+                           "train on", (long long)warmup);
+    return graph_fit_shard(g, inputs, targets, warmup, seq_ids ? seq_ids : (const int64_t[]){0});
+}
+
+static lacus_status graph_fit_shard(lacus_graph *g, const lacus_seqs *const *inputs,
+                                    const lacus_seqs *const *targets, int64_t warmup,
+                                    const int64_t *q_of)
 {
     lacus__clear(&g->err);
     graph_acc a;
     memset(&a, 0, sizeof a);
     lacus_status st = LACUS_OK;
     /* Online nodes are trained on rank 0 over every sequence (graph.h). */
-    lacus__graph_shard shard = {g_rank, g_size, 0, graph_after_seq, &a};
+    lacus__graph_shard shard = {g_rank, g_size, 0, q_of, graph_after_seq, &a};
     if (!st) st = lacus__graph_fit_ex(g, inputs, targets, warmup, &shard);
     if (!st) st = graph_acc_alloc(g, &a); /* a rank without sequences adds zeros */
     if ((st = lacus_dist_agree(st, &g->err))) goto done;

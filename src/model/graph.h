@@ -76,6 +76,10 @@ int64_t lacus__graph_ext_width(const lacus_graph *g, int64_t c);
  * broadcasts their weights. */
 typedef struct lacus__graph_shard {
     int rank, size, online_root;
+    /* Not NULL: the inputs and targets hold only this rank's sequences,
+     * local sequence i being global sequence q_of[i]; all are computed
+     * here (no online nodes, no fitted prep nodes: dist.c checks). */
+    const int64_t *q_of;
     lacus_status (*after_seq)(lacus_graph *g, void *user);
     void *user;
 } lacus__graph_shard;

@@ -273,7 +273,7 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
     }
     int64_t usable = 0;
     for (int64_t q = 0; q < n_seqs; q++) usable += ref->n_steps[q] > warmup ? ref->n_steps[q] - warmup : 0;
-    if (usable == 0) {
+    if (usable == 0 && !(shard && shard->q_of)) { /* local sequences: dist.c counts over the ranks */
         st = lacus__fail(&g->err, LACUS_ERR_SHAPE, "warmup = %lld drops every step: nothing to train on",
                          (long long)warmup);
         goto done;
@@ -301,13 +301,13 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
                 need[g->edges[e].from] = 1;
     }
     for (int64_t q = 0; q < n_seqs && !st; q++) {
-        int mine = !shard || q % shard->size == shard->rank;
+        int mine = !shard || shard->q_of || q % shard->size == shard->rank;
         int online_only = !mine && has_online && online_here; /* another rank's sequence */
         if (!mine && !online_only) continue;
         int64_t T = ref->n_steps[q];
         if (shard) /* the noise stream of a reservoir is named by the sequence, not the rank */
             for (int64_t i = 0; i < N; i++)
-                if (g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)q;
+                if (g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)(shard->q_of ? shard->q_of[q] : q);
         for (int64_t i = 0; i < N; i++) {
             if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w.out[i] = (double *)ext_of[i]->data[q];
             if (tgt_of[i]) w.out[i] = (double *)tgt_of[i]->data[q];
