@@ -75,6 +75,12 @@ for kind in minmax zscore delay; do
             "$([ $kind = zscore ] && echo 1e-14 || echo 0)"
     done
 done
+# 7 ranks for 5 files: sequence i goes to rank i mod 7 (every rank reads
+# every file) and ranks 5 and 6 hold nothing; the same model.
+sed 's/zscore1.npz/zscore7.npz/' zscore1.json >zscore7.json
+expect_ok "zscore on 7 ranks (two idle)" $MPIRUN -np 7 "$LACUS" fit zscore7.json
+expect_ok "run zscore7" "$LACUS" run --model zscore7.npz --input u4.npy --output pzscore7.npy
+expect_ok "zscore: 7 ranks = 1 rank" cmp pzscore1.npy pzscore7.npy
 # Different preprocessing must change the model (the test can fail).
 if cmp -s pminmax1.npy pzscore1.npy; then failed=$((failed + 1)); echo "FAIL: minmax = zscore?"; fi
 
