@@ -32,9 +32,10 @@ static int fit_input_prep(cli_config *c, const lacus_seqs *X, lacus_prep **prep,
         *prep = NULL;
         return 1;
     }
-    fprintf(stderr, "preprocess: %s fitted on %lld sequences, %lld -> %lld features\n",
-            lacus_prep_kind_name(c->prep.kind), (long long)X->n_seqs, (long long)X->n_features,
-            (long long)P->s.n_features);
+    if (lacus_dist_rank() == 0) /* a stack under mpirun: every rank fits the same node */
+        fprintf(stderr, "preprocess: %s fitted on %lld sequences, %lld -> %lld features\n",
+                lacus_prep_kind_name(c->prep.kind), (long long)X->n_seqs, (long long)X->n_features,
+                (long long)P->s.n_features);
     *use = &P->s;
     return 0;
 }
