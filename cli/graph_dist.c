@@ -35,12 +35,20 @@ typedef struct local_seqs {
     int64_t *steps;
 } local_seqs;
 
-/* The sequences of files[0..nf) (already loaded) as one lacus_seqs. */
-static int merge(const cli_seqs *files, int nf, int64_t n, local_seqs *out)
+/* The sequences of files[0..nf) (already loaded) as one lacus_seqs;
+ * names[f] names file f in messages. 0, or -1 with the message in err. */
+static int merge(const cli_seqs *files, const char *const *names, int nf, int64_t n,
+                 local_seqs *out, lacus_error *err)
 {
+    for (int f = 1; f < nf; f++)
+        if (files[f].s.n_features != files[0].s.n_features) {
+            snprintf(err->msg, sizeof err->msg, "%s has %lld columns but %s %lld", names[f],
+                     (long long)files[f].s.n_features, names[0], (long long)files[0].s.n_features);
+            return -1;
+        }
     out->ptr = calloc((size_t)(n ? n : 1), sizeof *out->ptr);
     out->steps = calloc((size_t)(n ? n : 1), sizeof *out->steps);
-    if (!out->ptr || !out->steps) return cli_error("out of memory"), -1;
+    if (!out->ptr || !out->steps) return snprintf(err->msg, sizeof err->msg, "out of memory"), -1;
     int64_t i = 0;
     for (int f = 0; f < nf; f++)
         for (int64_t k = 0; k < files[f].s.n_seqs; k++, i++) {
@@ -102,12 +110,29 @@ int graph_dist_fit(cli_config *c)
         for (int j = 0; j < rank + f * K; j++) base += (int64_t)count[j];
         for (int64_t k = 0; k < files[f].s.n_seqs; k++) q_of[i++] = base + k;
     }
-    for (int t = 0; !st && t <= n_tg; t++)
-        if (merge(files + t * mine, mine, n_local, &loc[t])) st = LACUS_ERR_NOMEM;
     if (st) snprintf(err.msg, sizeof err.msg, "out of memory");
+    const char **names = st ? NULL : calloc((size_t)(mine > 0 ? mine : 1), sizeof *names);
+    if (!st && !names) st = LACUS_ERR_NOMEM, snprintf(err.msg, sizeof err.msg, "out of memory");
+    for (int t = 0; !st && t <= n_tg; t++) {
+        const opt_list *l = t ? &c->layer_target[tg_node[t - 1]] : &c->input;
+        for (int f = 0; f < mine; f++) names[f] = l->items[rank + f * K];
+        if (merge(files + t * mine, names, mine, n_local, &loc[t], &err)) st = LACUS_ERR_SHAPE;
+    }
+    free(names);
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
         goto done;
+    }
+    /* Widths must agree over the ranks (each saw only its files): the
+     * ridges' sums are reduced element by element. */
+    for (int t = 0; t <= n_tg; t++) {
+        int64_t w = loc[t].s.n_features, hi = lacus_dist_max(w), lo_w = -lacus_dist_max(-w);
+        if (hi != lo_w) {
+            if (rank == 0)
+                cli_error("%s: %s: the files have %lld to %lld columns (each rank read its own)",
+                          c->path, t ? "a target" : "input", (long long)lo_w, (long long)hi);
+            goto done;
+        }
     }
     for (int t = 0; t < n_tg; t++) {
         outs[tg_node[t]] = loc[t + 1].s.n_features;

@@ -92,4 +92,16 @@ expect_fail "a bad file on rank 1" 1 "rank 1: could not load its data" bad.npz $
 [ "$(grep -c 'rank 1: could not load its data' err.txt)" -eq 2 ] ||
     { failed=$((failed + 1)); echo "FAIL: not every rank reported it"; cat err.txt; }
 [ "$(grep -c 'bad.npy' err.txt)" -ge 1 ] || { failed=$((failed + 1)); echo "FAIL: the cause"; cat err.txt; }
+# Targets of another width. Within rank 1 (2 ranks: files 1, 3, 5), the
+# files are named; all of rank 1's (3 ranks: files 1 and 4) while the
+# other ranks' are narrow: every rank stops with the widths. No model file.
+"$LACUS" data lorenz --steps 163 --output wide3.npy >/dev/null
+sed -e 's/"Y3.npy"/"wide3.npy"/' -e 's/"g.npz"/"wide.npz"/' g.json >wide.json
+expect_fail "targets of different widths on one rank" 1 "rank 1: wide3.npy has 3 columns but Y1.npy 1" wide.npz \
+    $MPIRUN -np 2 "$LACUS" fit wide.json
+"$LACUS" data lorenz --steps 161 --output wide1.npy >/dev/null
+"$LACUS" data lorenz --steps 164 --output wide4.npy >/dev/null
+sed -e 's/"Y1.npy"/"wide1.npy"/' -e 's/"Y4.npy"/"wide4.npy"/' -e 's/"g.npz"/"wide.npz"/' g.json >wide2.json
+expect_fail "targets of different widths on different ranks" 1 "the files have 1 to 3 columns" wide.npz \
+    $MPIRUN -np 3 "$LACUS" fit wide2.json
 finish
