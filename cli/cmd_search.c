@@ -4,6 +4,9 @@
  * after an interruption, and a PNG report. See docs/search.md. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "search_cache.h"
 #include "search_models.h"
 
 #define MAX_DIMS 32
@@ -154,9 +158,6 @@ static int read_search(search *s, const char *path)
     if (!cpath || !s->base) return cli_error("out of memory"), 1;
     int rc = cli_config_load(cpath, s->base);
     if (rc) return rc;
-    if (s->base->has_prep)
-        return bad(s, "config", "its \"preprocess\" is not applied in a search yet: scale the "
-                   "training and validation data beforehand with lacus prep"), 2;
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(s->json, "validation");
     if (!cJSON_IsObject(val)) return bad(s, "validation", "expected {\"input\": ..., \"target\": ...}"), 2;
     if (read_files(s, dir, cJSON_GetObjectItemCaseSensitive(val, "input"), "validation.input", &s->val_in) ||
@@ -230,6 +231,34 @@ static void set_option(esn_cli_opts *o, const char *name, double v)
 }
 
 static search_data g_data; /* stack and graph searches: the training data */
+static search_cache g_w0;   /* ESN searches: W0 and its spectral radius per seed */
+
+/* A trial's ESN options: the config's, the trial's values, instance k's seed. */
+static void trial_opts(const search *s, const double *x, int64_t k, esn_cli_opts *o)
+{
+    *o = s->base->esn;
+    o->threads = 0;
+    for (int d = 0; d < s->n_dims; d++) set_option(o, s->names[d], x[d]);
+    o->seed = s->base->esn.seed + k;
+}
+
+/* Before a batch (serially): the radii its ESN trials will need. */
+static void prepare_batch(const search *s, const double *xs, int64_t nb, int64_t n_features,
+                          int rank, int size)
+{
+    if (s->base->is_stack || s->base->is_graph) return;
+    /* Without the cache every trial draws W and its radius itself: only
+     * for tests/cli/test_search_cache.sh, which checks that the cache
+     * changes no result. */
+    if (getenv("LACUS_SEARCH_NO_CACHE")) return;
+    for (int64_t k = 0; k < nb; k++) {
+        if (k % size != rank) continue;
+        esn_cli_opts o;
+        lacus_esn_params p;
+        trial_opts(s, xs + k * s->n_dims, 0, &o);
+        if (esn_opts_resolve(&o, &p, n_features) == 0) search_cache_prepare(&g_w0, &p, s->instances);
+    }
+}
 
 /* One trial: the mean validation NRMSE over `instances` reservoir seeds. */
 static double evaluate(const search *s, const double *x, const lacus_seqs *X, const lacus_seqs *Y,
@@ -245,15 +274,13 @@ static double evaluate(const search *s, const double *x, const lacus_seqs *X, co
         return total / (double)s->instances;
     }
     for (int64_t k = 0; k < s->instances; k++) {
-        esn_cli_opts o = s->base->esn;
-        o.threads = 0;
-        for (int d = 0; d < s->n_dims; d++) set_option(&o, s->names[d], x[d]);
-        o.seed = s->base->esn.seed + k;
+        esn_cli_opts o;
+        trial_opts(s, x, k, &o);
         lacus_esn_params p;
         lacus_esn *m = NULL;
         lacus_error err = {0};
         losses[k] = INFINITY;
-        if (esn_opts_resolve(&o, &p, X->n_features) == 0 && lacus_esn_create(&p, &m, &err) == 0 &&
+        if (esn_opts_resolve(&o, &p, X->n_features) == 0 && search_esn_create(&g_w0, &p, &m, &err) == 0 &&
             lacus_esn_fit(m, X, Y) == 0)
             losses[k] = validation_nrmse(m, VX, VY);
         lacus_esn_free(m);
@@ -330,6 +357,41 @@ static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *lo
     return done;
 }
 
+/* The config's "preprocess": no space option changes it, so it is fitted
+ * once on the training inputs (as lacus fit does) and the training and
+ * validation inputs are transformed once, before the first trial; every
+ * trial then sees what lacus fit's model would. Every rank fits it on the
+ * same (whole) data, so every rank holds the same node. *X and *VX are
+ * pointed at the transformed sequences (owned by PX and PV). 0 or -1
+ * after printing the error. */
+static int search_prep(const search *s, lacus_seqs *X, lacus_seqs *VX, cli_prep_seqs *PX,
+                       cli_prep_seqs *PV)
+{
+    if (!s->base->has_prep) return 0;
+    lacus_error err = {0};
+    lacus_prep *p = NULL;
+    if (lacus_prep_create(&s->base->prep, &p, &err))
+        return cli_error("%s: preprocess: %s", s->base->path, err.msg), -1;
+    int rc = -1;
+    if (lacus_prep_fit(p, X)) {
+        cli_error("%s: preprocess (%s) on the inputs: %s", s->base->path,
+                  lacus_prep_kind_name(s->base->prep.kind), lacus_prep_errmsg(p));
+        goto done;
+    }
+    if (cli_prep_transform(p, X, "input", PX) || cli_prep_transform(p, VX, "validation.input", PV))
+        goto done;
+    if (lacus_dist_rank() == 0)
+        fprintf(stderr, "preprocess: %s fitted on %lld sequences, %lld -> %lld features\n",
+                lacus_prep_kind_name(s->base->prep.kind), (long long)X->n_seqs,
+                (long long)X->n_features, (long long)PX->s.n_features);
+    *X = PX->s;
+    *VX = PV->s;
+    rc = 0;
+done:
+    lacus_prep_free(p);
+    return rc;
+}
+
 int cmd_search(int argc, char **argv)
 {
     if (argc != 3 || argv[2][0] == '-') {
@@ -344,10 +406,18 @@ int cmd_search(int argc, char **argv)
      * results file. The trials and their losses are those of a run on one
      * process (only "seconds" differ). */
     const int rank = lacus_dist_rank(), size = lacus_dist_size();
+#ifdef __GLIBC__
+    /* Every trial allocates and frees the same few MB (state blocks, the
+     * ridge's sums); by default glibc returns them to the kernel and the
+     * next trial faults them in again (~half the search's system time). */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
     search s;
     memset(&s, 0, sizeof s);
     int rc = read_search(&s, argv[2]);
     cli_seqs X = {0}, Y = {0}, VX = {0}, VY = {0};
+    cli_prep_seqs PX = {0}, PV = {0};
     lacus_sampler *sm = NULL;
     double *xs = NULL, *losses = NULL, *inst = NULL;
     FILE *out = NULL;
@@ -370,6 +440,7 @@ int cmd_search(int argc, char **argv)
                       s.path, (long long)i, (long long)VX.s.n_steps[i], (long long)VY.s.n_steps[i]);
             load_fail = 1;
         }
+    if (!load_fail && search_prep(&s, model ? &g_data.X.s : &X.s, &VX.s, &PX, &PV)) load_fail = 1;
     if (lacus_dist_max(load_fail) > 0) goto done; /* every rank stops if one could not load */
     lacus_error err = {0};
     if (lacus_sampler_create(s.dims, s.n_dims, s.method, (uint64_t)s.seed, 0, &sm, &err)) {
@@ -408,6 +479,7 @@ int cmd_search(int argc, char **argv)
         int64_t nb = s.trials - b0 < s.batch ? s.trials - b0 : s.batch;
         for (int64_t k = 0; k < nb; k++) lacus_sampler_suggest(sm, b0 + k, xs + (b0 + k) * s.n_dims);
         double t_start = cli_now(), secs[4096];
+        prepare_batch(&s, xs + b0 * s.n_dims, nb, X.s.n_features, rank, size);
         /* The trials of a batch are independent: one per thread (the fits
          * inside run single-threaded, and give the same numbers), and one
          * share per MPI rank. */
@@ -479,8 +551,11 @@ done:
     cli_seqs_free(&X);
     cli_seqs_free(&Y);
     search_data_free(&g_data);
+    search_cache_free(&g_w0);
     cli_seqs_free(&VX);
     cli_seqs_free(&VY);
+    cli_prep_seqs_free(&PX);
+    cli_prep_seqs_free(&PV);
     if (s.base) {
         cli_config_free(s.base);
         free(s.base);

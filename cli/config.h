@@ -50,6 +50,16 @@ int fit_config(const char *path);
 
 /* lacus fit under mpirun with more than one rank (fit_dist.c). */
 int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out);
+/* The same with the config's input preprocessing (pp NULL: none), fitted
+ * over the ranks; path names the config in messages. */
+int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out,
+                  const char *path, const lacus_prep_params *pp);
+
+/* Graphs under mpirun whose input and targets are lists of at least one
+ * file per rank (and no online or fitted prep nodes): each rank reads only
+ * its own files (graph_dist.c). fit: 0, 1 runtime error, 2 bad config. */
+int graph_dist_shardable(const cli_config *c);
+int graph_dist_fit(cli_config *c);
 
 /* The graph a config describes, untrained, with node options from layer[]
  * (c->layer, or a search trial's copy) and each trained node's output
@@ -74,6 +84,13 @@ typedef struct cli_prep_seqs {
  * 0, or -1 after printing the error. what names the data in messages. */
 int cli_prep_transform(lacus_prep *p, const lacus_seqs *in, const char *what, cli_prep_seqs *out);
 void cli_prep_seqs_free(cli_prep_seqs *s);
+/* Fits pp over every rank's sequences (lacus_prep_fit_dist) and transforms
+ * this rank's: *use is what it trains on (pp NULL: mine itself). ids as in
+ * fit_dist.c ((file << 32) + position in files). Collective; 0, or 1 after
+ * printing the error on every rank (prep_dist.c). */
+int cli_prep_fit_dist(const char *path, const lacus_prep_params *pp, const opt_list *files,
+                      const lacus_seqs *mine, const int64_t *ids, lacus_prep **prep, cli_prep_seqs *P,
+                      const lacus_seqs **use);
 /* lacus run: applies the input preprocessing stored in the model file, if
  * any. *use = in (none) or &out->s. 0, or 1 after printing the error. */
 int cli_model_prep_inputs(const char *model, const lacus_seqs *in, cli_prep_seqs *out,

@@ -32,19 +32,21 @@ static int fit_input_prep(cli_config *c, const lacus_seqs *X, lacus_prep **prep,
         *prep = NULL;
         return 1;
     }
-    fprintf(stderr, "preprocess: %s fitted on %lld sequences, %lld -> %lld features\n",
-            lacus_prep_kind_name(c->prep.kind), (long long)X->n_seqs, (long long)X->n_features,
-            (long long)P->s.n_features);
+    if (lacus_dist_rank() == 0) /* a stack under mpirun: every rank fits the same node */
+        fprintf(stderr, "preprocess: %s fitted on %lld sequences, %lld -> %lld features\n",
+                lacus_prep_kind_name(c->prep.kind), (long long)X->n_seqs, (long long)X->n_features,
+                (long long)P->s.n_features);
     *use = &P->s;
     return 0;
 }
 
 static int fit_esn_config(cli_config *c)
 {
-    if (lacus_dist_launched() && c->has_prep)
-        return cli_error("%s: preprocess: not supported under mpirun yet (its statistics would be "
-                         "per rank): fit the model without mpirun", c->path), 2;
-    if (lacus_dist_launched()) return fit_dist(&c->esn, &c->input, &c->target, c->output);
+    /* Under mpirun the sequences are sharded, and "preprocess" is fitted
+     * over the ranks (prep_dist.c). */
+    if (lacus_dist_launched())
+        return fit_dist_prep(&c->esn, &c->input, &c->target, c->output, c->path,
+                             c->has_prep ? &c->prep : NULL);
     cli_seqs X, Y;
     if (cli_seqs_load(&c->input, "input", &X)) return 1;
     if (cli_seqs_load(&c->target, "target", &Y)) {
@@ -156,12 +158,9 @@ static int fit_stack_config(cli_config *c)
         cli_error("out of memory");
         goto done;
     }
-    if (lacus_dist_size() > 1 && c->has_prep) {
-        cli_error("%s: preprocess: not supported under mpirun yet (its statistics would be per "
-                  "rank): fit the model without mpirun", c->path);
-        rc = 2;
-        goto done;
-    }
+    /* Under mpirun every rank loads all of a stack's data (layers, not
+     * sequences, are shared out), so "preprocess" fitted here is the same
+     * node on every rank, and the 1-process one. */
     if (cli_seqs_load(&c->input, "input", &X)) goto done;
     if (fit_input_prep(c, &X.s, &prep, &P, &U)) goto done;
     for (; loaded < L; loaded++) {
@@ -292,6 +291,7 @@ lacus_graph *cli_build_graph(const cli_config *c, const esn_cli_opts *layer, con
 
 static int fit_graph_config(cli_config *c)
 {
+    if (graph_dist_shardable(c)) return graph_dist_fit(c);
     int n = c->n_nodes, rc = 1;
     cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
     int64_t *outs = calloc((size_t)n, sizeof *outs), ids[CLI_CONFIG_MAX_LAYERS];

@@ -99,6 +99,12 @@ static int load_shard(const opt_list *inputs, const opt_list *targets, shard *s)
 
 int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out)
 {
+    return fit_dist_prep(o, inputs, targets, out, NULL, NULL);
+}
+
+int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out,
+                  const char *path, const lacus_prep_params *pp)
+{
     int rank = lacus_dist_rank(), size = lacus_dist_size();
     lacus_error err = {0};
     if (inputs->n == 0 || inputs->n != targets->n)
@@ -112,9 +118,18 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
         shard_free(&s);
         return 1;
     }
+    /* "preprocess" in a config: fitted over the ranks (prep_dist.c). */
+    lacus_prep *prep = NULL;
+    cli_prep_seqs P = {0};
+    const lacus_seqs *use = &s.my_in;
+    if (cli_prep_fit_dist(path, pp, inputs, &s.my_in, s.ids, &prep, &P, &use)) {
+        shard_free(&s);
+        return 1;
+    }
+    lacus_seqs my_in = *use;
     /* Ranks without sequences learn the widths from the others. */
-    int64_t n_in = lacus_dist_max(s.my_in.n_features), n_out = lacus_dist_max(s.my_tg.n_features);
-    s.my_in.n_features = n_in;
+    int64_t n_in = lacus_dist_max(my_in.n_features), n_out = lacus_dist_max(s.my_tg.n_features);
+    my_in.n_features = n_in;
     s.my_tg.n_features = n_out;
     lacus_esn_params p;
     lacus_esn *m = NULL;
@@ -129,12 +144,12 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
         goto done;
     }
     double t0 = cli_now();
-    if (lacus_esn_fit_dist(m, &s.my_in, &s.my_tg, s.ids)) {
+    if (lacus_esn_fit_dist(m, &my_in, &s.my_tg, s.ids)) {
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
     }
     double t1 = cli_now();
-    st = rank == 0 ? lacus_esn_save(m, out, &err) : LACUS_OK;
+    st = rank == 0 ? lacus_esn_save_with_prep(m, prep, out, &err) : LACUS_OK;
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
         goto done;
@@ -148,6 +163,8 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
     rc = 0;
 done:
     lacus_esn_free(m);
+    lacus_prep_free(prep);
+    cli_prep_seqs_free(&P);
     shard_free(&s);
     return rc;
 }

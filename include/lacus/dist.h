@@ -36,6 +36,17 @@ int64_t lacus_dist_max(int64_t v);
  * computed, e.g. a search trial's losses. */
 void lacus_dist_bcast(double *v, int64_t n, int root);
 
+/* Sums over the ranks that do not depend on their number: every rank
+ * passes its own double-double partial sums (hi, lo: n each, e.g. built
+ * with TwoSum); they are added along the fixed binomial tree of the
+ * fits below, rounded once on rank 0, and every rank gets the rounded
+ * totals in hi (lo is zeroed). Collective; with one rank, hi += lo. */
+lacus_status lacus_dist_sum_dd(double *hi, double *lo, int64_t n, lacus_error *err);
+
+/* Element-wise minimum of mn and maximum of mx over the ranks, in place on
+ * every rank (exact). Collective; nothing happens with one rank. */
+void lacus_dist_minmax(double *mn, double *mx, int64_t n);
+
 /* Every rank passes its own status and message; every rank gets back the
  * status of the lowest-numbered failing rank, with that rank's message
  * ("rank 2: ...") in err: one rank's bad file stops all ranks with the same
@@ -80,10 +91,40 @@ lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
  * rounding of lacus_graph_fit's (whose sums run across sequences). A
  * reservoir's noise stream is numbered by the sequence. Prep nodes are
  * fitted on every rank over all sequences (cheap, and the same node
- * everywhere). Online (RLS/LMS) nodes learn sample after sample and are
- * refused with more than one rank (LACUS_ERR_UNSUPPORTED). Collective; one
+ * everywhere). Online (RLS/LMS) nodes learn sample after sample: rank 0
+ * trains them on every sequence in order, as one process would, and
+ * broadcasts their weights; the ridge sums stay shared out. Collective; one
  * rank's failure fails all. Without MPI it runs on the one process. */
 lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
                                   const lacus_seqs *const *targets, int64_t warmup);
+
+/* The same when each rank holds only its own sequences (it read only its
+ * files): inputs and targets have this rank's sequences, seq_ids[i] the
+ * global index of local sequence i (every index on exactly one rank; it
+ * numbers the noise streams, so the model equals lacus_graph_fit_dist's on
+ * all the sequences, byte for byte, however they are spread). Every rank
+ * must hold at least one sequence. Graphs with online nodes or
+ * with prep nodes that fit statistics (minmax, zscore, onehot) need every
+ * sequence on one rank: LACUS_ERR_UNSUPPORTED (use lacus_graph_fit_dist).
+ * Collective. */
+lacus_status lacus_graph_fit_dist_local(lacus_graph *g, const lacus_seqs *const *inputs,
+                                        const lacus_seqs *const *targets, int64_t warmup,
+                                        const int64_t *seq_ids);
+
+typedef struct lacus_prep lacus_prep; /* lacus/preprocess.h */
+
+/* Fits an input preprocessing node (lacus/preprocess.h) on sequences
+ * spread over the ranks: each rank passes its own (possibly none) and a
+ * unique global id per sequence. minmax: exact min/max reduction; zscore:
+ * count, mean and sum of squared deviations as double-double sums reduced
+ * with lacus_dist_sum_dd (two passes), the shift K being the first row of
+ * the sequence with the smallest id; onehot: the union of the ranks'
+ * categories; delay: the width. Every rank ends with the same node, bit
+ * for bit whatever the number of ranks and the spread of the sequences;
+ * it equals lacus_prep_fit's on all the sequences exactly for minmax,
+ * onehot and delay, and within rounding (~1e-16 relative) for zscore.
+ * Collective; one rank's bad data fail every rank with its message
+ * ("rank 1: sequence 7: ..."). */
+lacus_status lacus_prep_fit_dist(lacus_prep *p, const lacus_seqs *local, const int64_t *ids);
 
 #endif /* LACUS_DIST_H */

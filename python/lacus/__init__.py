@@ -23,7 +23,7 @@ from .online import Online, RLS, LMS
 from .nvar import NVAR
 from .graph import Graph
 from . import datasets, metrics
-from . import brain, nifti, lang, local, tune, neat, plasticity
+from . import brain, nifti, lang, local, tune, neat, plasticity, dist
 
 
 def library_version():
@@ -42,4 +42,4 @@ def get_num_threads():
 
 __all__ = ["__version__", "LacusError", "Reservoir", "Ridge", "ESN", "Online", "RLS", "LMS",
            "NVAR", "Graph", "datasets", "metrics", "brain", "nifti", "lang", "local", "tune", "neat",
-           "plasticity", "library_version", "set_num_threads", "get_num_threads"]
+           "plasticity", "dist", "library_version", "set_num_threads", "get_num_threads"]

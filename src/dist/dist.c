@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "dist/dd.h"
 #include "model/esn.h"
 
 #ifdef LACUS_HAVE_MPI
@@ -140,14 +141,7 @@ static void pack(lacus_ridge *r, double *v, int unpack)
  * exact sum sits within that distance of a rounding boundary). This is what
  * makes a fit on K ranks equal the 1-rank one whatever K. Written by hand:
  * no Debian library offers an element-wise reproducible vector sum. */
-static void dd_add(double *hi, double *lo, const double *v, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++) {
-        double s = hi[i] + v[i], bp = s - hi[i];
-        lo[i] += (hi[i] - (s - bp)) + (v[i] - bp);
-        hi[i] = s;
-    }
-}
+#define dd_add lacus__dd_add /* dd.h */
 
 /* (hi, lo) += (hi2, lo2). */
 static void dd_add_dd(double *hi, double *lo, const double *hi2, const double *lo2, int64_t n)
@@ -285,6 +279,49 @@ done:
     lacus__free(hi);
     lacus__free(lo);
     return st;
+}
+
+/* Reduction helpers for statistics other than the ridge sums (input
+ * preprocessing under MPI, dist_prep.c). */
+lacus_status lacus_dist_sum_dd(double *hi, double *lo, int64_t n, lacus_error *err)
+{
+    lacus_status st = LACUS_OK;
+#ifdef LACUS_HAVE_MPI
+    if (g_started && g_size > 1) {
+        int64_t tmp_n = n < (1 << 23) ? (n > 0 ? n : 1) : (1 << 23);
+        double *tmp = LACUS__NEW(double, 2 * tmp_n);
+        st = tmp ? LACUS_OK : lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the reduction");
+        if ((st = lacus_dist_agree(st, err))) {
+            lacus__free(tmp);
+            return st;
+        }
+        tree_reduce(hi, lo, n, tmp, tmp_n);
+        lacus__free(tmp);
+    }
+#else
+    (void)err;
+#endif
+    if (g_rank == 0)
+        for (int64_t i = 0; i < n; i++) hi[i] += lo[i]; /* round once */
+    for (int64_t i = 0; i < n; i++) lo[i] = 0.0;
+    lacus_dist_bcast(hi, n, 0);
+    return st;
+}
+
+void lacus_dist_minmax(double *mn, double *mx, int64_t n)
+{
+#ifdef LACUS_HAVE_MPI
+    if (!g_started || g_size < 2) return;
+    for (int64_t o = 0; o < n; o += (1 << 24)) {
+        int c = (int)(n - o < (1 << 24) ? n - o : (1 << 24));
+        MPI_Allreduce(MPI_IN_PLACE, mn + o, c, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+        MPI_Allreduce(MPI_IN_PLACE, mx + o, c, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    }
+#else
+    (void)mn;
+    (void)mx;
+    (void)n;
+#endif
 }
 
 /* ------------------------------------------------------------------------ */
@@ -433,20 +470,83 @@ static lacus_status graph_after_seq(lacus_graph *g, void *user)
     return st;
 }
 
+#ifdef LACUS_HAVE_MPI
+/* The online nodes' weights, trained on rank 0, to every rank (their P
+ * matrices stay on rank 0: model files do not hold them either). */
+static lacus_status graph_bcast_online(lacus_graph *g)
+{
+    lacus_status st = LACUS_OK;
+    for (int64_t i = 0; i < g->n_nodes && !st; i++) {
+        lacus__node *n = &g->nodes[i];
+        if (n->kind != LACUS_NODE_ONLINE) continue;
+        int64_t F = n->in_width, O = n->width;
+        double *W = LACUS__NEW(double, (F + 1) * O);
+        st = W ? LACUS_OK : lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+        if ((st = lacus_dist_agree(st, &g->err))) break;
+        if (g_rank == 0) lacus_online_get_weights(n->online, W, W + F * O);
+        lacus_dist_bcast(W, (F + 1) * O, 0);
+        if (g_rank != 0 && lacus_online_set_weights(n->online, W, W + F * O))
+            st = lacus__fail(&g->err, LACUS_ERR_NUMERIC, "node \"%s\": %s", n->name,
+                             lacus_online_errmsg(n->online));
+        lacus__free(W);
+        st = lacus_dist_agree(st, &g->err);
+    }
+    return st;
+}
+#endif
+
+static lacus_status graph_fit_shard(lacus_graph *g, const lacus_seqs *const *inputs,
+                                    const lacus_seqs *const *targets, int64_t warmup,
+                                    const int64_t *q_of);
+
 lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
                                   const lacus_seqs *const *targets, int64_t warmup)
+{
+    return graph_fit_shard(g, inputs, targets, warmup, NULL);
+}
+
+lacus_status lacus_graph_fit_dist_local(lacus_graph *g, const lacus_seqs *const *inputs,
+                                        const lacus_seqs *const *targets, int64_t warmup,
+                                        const int64_t *seq_ids)
+{
+    lacus__clear(&g->err);
+    lacus_status st = LACUS_OK;
+    if (!g || !inputs || !targets) return LACUS_ERR_ARG;
+    for (int64_t i = 0; i < g->n_nodes && !st; i++) {
+        const lacus__node *n = &g->nodes[i];
+        if (n->kind == LACUS_NODE_ONLINE ||
+            (n->kind == LACUS_NODE_PREP && n->pp.kind != LACUS_PREP_DELAY))
+            st = lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
+                             "node \"%s\": %s needs every sequence on one rank: give every rank "
+                             "all the sequences (lacus_graph_fit_dist)", n->name,
+                             n->kind == LACUS_NODE_ONLINE ? "an online node" : "a fitted prep node");
+    }
+    /* Sequences, ids and usable rows, counted over the ranks. */
+    int64_t n_local = inputs[0] ? inputs[0]->n_seqs : 0, usable = 0;
+    if (!st && n_local > 0 && !seq_ids) st = lacus__fail(&g->err, LACUS_ERR_ARG, "seq_ids is NULL");
+    for (int64_t i = 0; !st && i < n_local; i++) {
+        int64_t T = inputs[0]->n_steps ? inputs[0]->n_steps[i] : 0;
+        usable += T > warmup ? T - warmup : 0;
+        if (seq_ids[i] < 0) st = lacus__fail(&g->err, LACUS_ERR_ARG, "seq_ids[%lld] < 0", (long long)i);
+    }
+    if ((st = lacus_dist_agree(st, &g->err))) return st;
+    if (lacus_dist_max(usable) == 0)
+        return lacus__fail(&g->err, LACUS_ERR_SHAPE,
+                           "warmup = %lld drops every step of every rank's sequences: nothing to "
+                           "train on", (long long)warmup);
+    return graph_fit_shard(g, inputs, targets, warmup, seq_ids ? seq_ids : (const int64_t[]){0});
+}
+
+static lacus_status graph_fit_shard(lacus_graph *g, const lacus_seqs *const *inputs,
+                                    const lacus_seqs *const *targets, int64_t warmup,
+                                    const int64_t *q_of)
 {
     lacus__clear(&g->err);
     graph_acc a;
     memset(&a, 0, sizeof a);
     lacus_status st = LACUS_OK;
-    for (int64_t i = 0; i < g->n_nodes && !st; i++)
-        if (g->nodes[i].kind == LACUS_NODE_ONLINE && g_size > 1)
-            st = lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
-                             "online node \"%s\": RLS/LMS learn sample after sample, so their "
-                             "training cannot be shared out over MPI ranks: run without mpirun",
-                             g->nodes[i].name);
-    lacus__graph_shard shard = {g_rank, g_size, graph_after_seq, &a};
+    /* Online nodes are trained on rank 0 over every sequence (graph.h). */
+    lacus__graph_shard shard = {g_rank, g_size, 0, q_of, graph_after_seq, &a};
     if (!st) st = lacus__graph_fit_ex(g, inputs, targets, warmup, &shard);
     if (!st) st = graph_acc_alloc(g, &a); /* a rank without sequences adds zeros */
     if ((st = lacus_dist_agree(st, &g->err))) goto done;
@@ -481,6 +581,7 @@ lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *input
             MPI_Bcast(r->b, (int)O, MPI_DOUBLE, 0, MPI_COMM_WORLD);
             r->solved = 1;
         }
+    if (g_started && g_size > 1) st = graph_bcast_online(g);
 #endif
 done:
     graph_acc_free(&a);

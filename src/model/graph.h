@@ -65,9 +65,21 @@ int64_t lacus__graph_ext_width(const lacus_graph *g, int64_t c);
  * computed here when q mod size == rank; after each one, after_seq gets the
  * graph with its ridge nodes holding that sequence's sums (it takes them
  * and resets the ridges); nothing is solved. Each reservoir's noise stream
- * is numbered by q. Prep nodes are fitted on every sequence. */
+ * is numbered by q. Prep nodes are fitted on every sequence.
+ *
+ * Online nodes (RLS, LMS) learn step after step, each step from the
+ * weights the previous one left, so their training cannot be split over
+ * sequences. Rank online_root trains them on every sequence in order, as
+ * one process would: for the sequences of other ranks it computes only the
+ * online nodes and the nodes they read from (not the ridge sums, which
+ * those ranks add); the other ranks skip the online nodes. dist.c then
+ * broadcasts their weights. */
 typedef struct lacus__graph_shard {
-    int rank, size;
+    int rank, size, online_root;
+    /* Not NULL: the inputs and targets hold only this rank's sequences,
+     * local sequence i being global sequence q_of[i]; all are computed
+     * here (no online nodes, no fitted prep nodes: dist.c checks). */
+    const int64_t *q_of;
     lacus_status (*after_seq)(lacus_graph *g, void *user);
     void *user;
 } lacus__graph_shard;

@@ -273,7 +273,7 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
     }
     int64_t usable = 0;
     for (int64_t q = 0; q < n_seqs; q++) usable += ref->n_steps[q] > warmup ? ref->n_steps[q] - warmup : 0;
-    if (usable == 0) {
+    if (usable == 0 && !(shard && shard->q_of)) { /* local sequences: dist.c counts over the ranks */
         st = lacus__fail(&g->err, LACUS_ERR_SHAPE, "warmup = %lld drops every step: nothing to train on",
                          (long long)warmup);
         goto done;
@@ -288,12 +288,26 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
         if (g->nodes[order[k]].kind == LACUS_NODE_PREP && g->nodes[order[k]].pp.kind != LACUS_PREP_DELAY)
             st = fit_prep(g, order[k], order, ext_of, tgt_of, ref, &w);
     if (st) goto done;
+    /* need[c]: node c feeds an online node (or is one); see graph.h. */
+    int has_online = 0;
+    for (int64_t i = 0; i < N; i++) has_online |= g->nodes[i].kind == LACUS_NODE_ONLINE;
+    int online_here = !shard || shard->rank == shard->online_root;
+    int *need = own; /* reused: own[] is only read by work_alloc above */
+    for (int64_t i = 0; i < N; i++) need[i] = g->nodes[i].kind == LACUS_NODE_ONLINE;
+    for (int64_t k = N - 1; k >= 0; k--) { /* parents come earlier in order (checked above) */
+        if (!need[order[k]]) continue;
+        for (int64_t e = 0; e < g->n_edges; e++)
+            if (g->edges[e].to == order[k] && !lacus__graph_trained(g->nodes[g->edges[e].from].kind))
+                need[g->edges[e].from] = 1;
+    }
     for (int64_t q = 0; q < n_seqs && !st; q++) {
-        if (shard && q % shard->size != shard->rank) continue;
+        int mine = !shard || shard->q_of || q % shard->size == shard->rank;
+        int online_only = !mine && has_online && online_here; /* another rank's sequence */
+        if (!mine && !online_only) continue;
         int64_t T = ref->n_steps[q];
         if (shard) /* the noise stream of a reservoir is named by the sequence, not the rank */
             for (int64_t i = 0; i < N; i++)
-                if (g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)q;
+                if (g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)(shard->q_of ? shard->q_of[q] : q);
         for (int64_t i = 0; i < N; i++) {
             if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w.out[i] = (double *)ext_of[i]->data[q];
             if (tgt_of[i]) w.out[i] = (double *)tgt_of[i]->data[q];
@@ -302,6 +316,7 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
             int64_t c = order[k];
             lacus__node *n = &g->nodes[c];
             if (n->kind == LACUS_NODE_INPUT) continue;
+            if ((online_only && !need[c]) || (n->kind == LACUS_NODE_ONLINE && !online_here)) continue;
             gather(g, c, T, ext_of[c] ? ext_of[c]->data[q] : NULL, w.out, w.in);
             if (n->kind == LACUS_NODE_RESERVOIR) {
                 if ((st = lacus_reservoir_run(n->res, w.in, T, 1, w.out[c]))) g->err = n->res->err;
@@ -321,7 +336,7 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
             }
             if (st) lacus__prefix(&g->err, "sequence %lld, node \"%s\": ", (long long)q, n->name);
         }
-        if (!st && shard) st = shard->after_seq(g, shard->user);
+        if (!st && shard && mine) st = shard->after_seq(g, shard->user);
     }
     for (int64_t i = 0; i < N && !st && !shard; i++) {
         lacus__node *n = &g->nodes[i];

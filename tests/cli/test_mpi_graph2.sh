@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Graphs under mpirun: sequences shared over the ranks, every ridge node's
 # sums reduced along the fixed tree: the same model, byte for byte, on 1, 2
-# and 3 ranks (with a prep node and reservoir noise); online nodes refused.
+# and 3 ranks (with a prep node and reservoir noise).
 # Skipped when lacus has no MPI.
 . "$(dirname "$0")/lib.sh"
 
@@ -43,12 +43,5 @@ for np in 2 3; do
     expect_ok "$np ranks = 1 rank (ro1)" cmp p1.npy p$np.npy
     expect_ok "$np ranks = 1 rank (ro0)" cmp q1.npy q$np.npy
 done
-cat >o.json <<JSON
-{"model": "graph", "input": [${U%, }], "output": "o.npz",
- "nodes": [{"name": "in", "kind": "input", "features": 1},
-           {"name": "res", "kind": "reservoir", "units": 20},
-           {"name": "rls", "kind": "online", "target": [${Y%, }]}],
- "edges": [["in", "res"], ["res", "rls"]]}
-JSON
-expect_fail "online nodes under MPI" 1 "cannot be shared out over MPI ranks" o.npz $MPIRUN -np 2 "$LACUS" fit o.json
+# Online nodes under MPI: test_mpi_graph_online.sh.
 finish
