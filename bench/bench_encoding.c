@@ -3,6 +3,7 @@
  * agreement of the chosen alphas with himalaya's when its output is given.
  *
  *   bench_encoding ridge|kernel N P T [--data DIR] [--threads K] [--f32]
+ *   bench_encoding refit N P T [--threads K]
  *
  * --data DIR reads DIR/X.npy (N x P) and DIR/Y.npy (N x T) written by
  * bench/anchor_himalaya.py and compares with DIR/alphas.npy; without it the
@@ -15,7 +16,62 @@
 #include <string.h>
 
 #include "bench_util.h"
+#include "brain/brain.h"
 #include "core/rng.h"
+
+/* The kernel ridge refit alone, both routes on the same data: Cholesky per
+ * distinct alpha (the default) and the eigendecomposition of K. X (n x p)
+ * Gaussian, K = X X^T, Y Gaussian, target j gets alpha 10^(j mod 10 - 2).
+ * Each route runs twice, interleaved, and the faster run of each is kept
+ * (the machine is shared). */
+static int bench_refit(int64_t n, int64_t p, int64_t t)
+{
+    double *X = xmalloc((size_t)(n * p) * sizeof(double)), *K = xmalloc((size_t)(n * n) * sizeof(double));
+    double *Y = xmalloc((size_t)(n * t) * sizeof(double)), *ta = xmalloc((size_t)t * sizeof(double));
+    double *w[2] = {xmalloc((size_t)(n * t) * sizeof(double)), xmalloc((size_t)(n * t) * sizeof(double))};
+    lacus__rng r;
+    lacus__rng_seed(&r, 2);
+    for (int64_t i = 0; i < n * p; i++) X[i] = lacus__rng_normal(&r);
+    for (int64_t i = 0; i < n * t; i++) Y[i] = lacus__rng_normal(&r);
+    for (int64_t j = 0; j < t; j++) ta[j] = pow(10.0, (double)(j % 10) - 2.0);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)p, 1.0, X, (int)p, X,
+                (int)p, 0.0, K, (int)n);
+    lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+    double best[2] = {INFINITY, INFINITY};
+    for (int rep = 0; rep < 2; rep++)
+        for (int e = 0; e < 2; e++) {
+            lacus__design D = {NULL, K, n, n, 1, e};
+            lacus_error err = {0};
+            double t0 = now();
+            lacus_status st = lacus__ridge_refit(&D, Y, t, ta, &prm, w[e], &err);
+            if (st) die("refit", st, err.msg);
+            best[e] = fmin(best[e], now() - t0);
+        }
+    /* Largest difference of a target's weights relative to their norm. */
+    double d = 0.0;
+    for (int64_t j = 0; j < t; j++) {
+        double dd = 0.0, nn = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            dd += (w[0][i * t + j] - w[1][i * t + j]) * (w[0][i * t + j] - w[1][i * t + j]);
+            nn += w[1][i * t + j] * w[1][i * t + j];
+        }
+        d = fmax(d, sqrt(dd / fmax(nn, 1e-300)));
+    }
+    /* Flop models: Cholesky 10 n^3/3 + 2 n^2 t; eigen 9 n^3 + 4 n^2 t. */
+    double fc = 10.0 * n * n * n / 3 + 2.0 * n * n * t, fe = 9.0 * n * n * n + 4.0 * n * n * t;
+    printf("refit kind=kernel N=%lld T=%lld alphas=10 threads=%d chol_s=%.3f eigen_s=%.3f "
+           "speedup=%.2fx chol_gflops=%.1f eigen_gflops=%.1f max_norm_rel_diff=%.1e peak_mb=%.0f "
+           "load1=%.2f\n",
+           (long long)n, (long long)t, lacus_get_num_threads(), best[0], best[1], best[1] / best[0],
+           fc / best[0] * 1e-9, fe / best[1] * 1e-9, d, peak_rss_mb(), load1());
+    free(X);
+    free(K);
+    free(Y);
+    free(ta);
+    free(w[0]);
+    free(w[1]);
+    return 0;
+}
 
 static void load(const char *dir, const char *name, lacus_ndarray *a)
 {
@@ -29,7 +85,7 @@ static void load(const char *dir, const char *name, lacus_ndarray *a)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: bench_encoding ridge|kernel N P T [--data DIR] [--threads K]\n");
+        fprintf(stderr, "usage: bench_encoding ridge|kernel|refit N P T [--data DIR] [--threads K] [--f32]\n");
         return 2;
     }
     const char *kind = argv[1], *dir = NULL;
@@ -41,6 +97,7 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && !strcmp(argv[i], "--threads")) threads = (int)arg_int(argv[++i], 1);
     }
     if (threads) set_threads(threads);
+    if (!strcmp(kind, "refit")) return bench_refit(n, p, t);
     int is_kernel = !strcmp(kind, "kernel");
     lacus_ndarray Xa = {0}, Ya = {0};
     double *X, *Y;

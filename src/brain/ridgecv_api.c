@@ -140,7 +140,7 @@ static lacus_status fit_x(const lacus_ridgecv_params *prm, const double *X, int6
                           const double *Y, int64_t t, double *best_alpha, double *cv_score,
                           double *cv_scores, double *coef, lacus_error *err)
 {
-    lacus__design D = {X, NULL, n, p, 0};
+    lacus__design D = {X, NULL, n, p, 0, 0};
     int64_t n_folds = prm->fold ? 2 : (prm->n_folds > 1 ? prm->n_folds : 2);
     int64_t n_tr = n - n / n_folds; /* typical training size */
     if (prm->solver == LACUS_SOLVER_DUAL) D.dual = 1;
@@ -189,7 +189,7 @@ lacus_status lacus_kernel_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
                                    "K is not symmetric: K[%lld, %lld] = %g but K[%lld, %lld] = %g",
                                    (long long)i, (long long)j, a, (long long)j, (long long)i, b);
         }
-    lacus__design D = {NULL, K, n_samples, n_samples, 1};
+    lacus__design D = {NULL, K, n_samples, n_samples, 1, 0};
     return fit_design(prm, &D, Y, n_targets, best_alpha, cv_score, cv_scores, dual_coef, err);
 }
 
@@ -293,7 +293,7 @@ lacus_status lacus_banded_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
                 double sc = sqrt(g[b]);
                 for (int64_t c = c0; c < c0 + band_sizes[b]; c++) Xs[i * p + c] = X[i * p + c] * sc;
             }
-        lacus__design D = {Xs, NULL, n, p, 0};
+        lacus__design D = {Xs, NULL, n, p, 0, 0};
         double *K = NULL;
         if (prm->solver == LACUS_SOLVER_DUAL || (prm->solver == LACUS_SOLVER_AUTO && p > n_tr)) {
             if (!(K = gram(Xs, n, p))) {
@@ -346,7 +346,7 @@ lacus_status lacus_banded_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
                 for (int64_t q = 0; q < m; q++) Ysel[i * m + q] = Y[i * t + idx[q]];
             }
             for (int64_t q = 0; q < m; q++) asel[q] = ta[idx[q]];
-            lacus__design D = {Xs, NULL, n, p, 0};
+            lacus__design D = {Xs, NULL, n, p, 0, 0};
             double *K = NULL;
             if (prm->solver == LACUS_SOLVER_DUAL || (prm->solver == LACUS_SOLVER_AUTO && p > n)) {
                 if (!(K = gram(Xs, n, p))) {

@@ -6,6 +6,7 @@
  * loop, thread-count invariance and bad input. */
 #include <string.h>
 
+#include "brain/brain.h"
 #include "fixture.h"
 #include "linalg/blas.h"
 #include "oom.h"
@@ -294,6 +295,83 @@ int main(void)
         free(b);
         free(cvs);
         free(best);
+    }
+
+    TEST("dual refit: Cholesky route = eigen route; indefinite or singular K go the eigen route")
+    {
+        /* A full-rank kernel K = Z Z^T (Z n x 2n), each target its own
+         * alpha out of 3, batches of 16 targets: the Cholesky route must
+         * agree with the eigendecomposition route to 1e-9. */
+        const int64_t m = 60, q = 120, tt = 50;
+        double *Z = malloc((size_t)(m * q) * sizeof(double)), *K = malloc((size_t)(m * m) * sizeof(double));
+        double *Yk = malloc((size_t)(m * tt) * sizeof(double)), ta[50];
+        double *w1 = malloc((size_t)(m * tt) * sizeof(double)), *w2 = malloc((size_t)(m * tt) * sizeof(double));
+        double *c1 = malloc((size_t)(q * tt) * sizeof(double)), *c2 = malloc((size_t)(q * tt) * sizeof(double));
+        for (int64_t i = 0; i < m * q; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            Z[i] = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+        }
+        for (int64_t i = 0; i < m * tt; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            Yk[i] = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+        }
+        const double choice[3] = {0.01, 1.0, 100.0};
+        for (int64_t j = 0; j < tt; j++) ta[j] = choice[(j * 7) % 3];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)m, (int)q, 1.0, Z, (int)q,
+                    Z, (int)q, 0.0, K, (int)m);
+        lacus_ridgecv_params rp = lacus_ridgecv_params_default();
+        rp.n_targets_batch = 16;
+        lacus__design Dk = {NULL, K, m, m, 1, 0}, De = {NULL, K, m, m, 1, 1};
+        CHECK_STATUS(lacus__ridge_refit(&Dk, Yk, tt, ta, &rp, w1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit(&De, Yk, tt, ta, &rp, w2, NULL), LACUS_OK);
+        double d1 = test_max_rel_diff(w1, w2, (long)(m * tt), 1e-300);
+        /* With features: the dual route to primal weights X^T W. */
+        lacus__design Xk = {Z, K, m, q, 1, 0}, Xe = {Z, K, m, q, 1, 1};
+        CHECK_STATUS(lacus__ridge_refit(&Xk, Yk, tt, ta, &rp, c1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit(&Xe, Yk, tt, ta, &rp, c2, NULL), LACUS_OK);
+        double d2 = test_max_rel_diff(c1, c2, (long)(q * tt), 1e-300);
+        printf("dual refit Cholesky vs eigen: kernel %.2e, weights %.2e\n", d1, d2);
+        CHECK(d1 < 1e-9);
+        CHECK(d2 < 1e-9);
+        /* Indefinite K (eigenvalue -0.5 added along a unit vector): K + a I
+         * is still positive definite at a = 1 and 100, but the eigen route
+         * zeroes the negative eigenvalue (himalaya) and Cholesky would not,
+         * so the refit must take the eigen route: equal to it bit for bit. */
+        double *u = malloc((size_t)m * sizeof(double)), nu = 0.0;
+        for (int64_t i = 0; i < m; i++) {
+            u[i] = sin(1.0 + (double)i);
+            nu += u[i] * u[i];
+        }
+        for (int64_t i = 0; i < m; i++) u[i] /= sqrt(nu);
+        /* Deflate Z Z^T to rank m - 1 along u, then put -0.5 there. */
+        double *Ku = malloc((size_t)m * sizeof(double)), uKu = 0.0;
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0, K, (int)m, u, 1, 0.0, Ku, 1);
+        for (int64_t i = 0; i < m; i++) uKu += u[i] * Ku[i];
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < m; j++)
+                K[i * m + j] += -Ku[i] * u[j] - u[i] * Ku[j] + (uKu - 0.5) * u[i] * u[j];
+        for (int64_t j = 0; j < tt; j++) ta[j] = j % 2 ? 1.0 : 100.0;
+        CHECK_STATUS(lacus__ridge_refit(&Dk, Yk, tt, ta, &rp, w1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit(&De, Yk, tt, ta, &rp, w2, NULL), LACUS_OK);
+        CHECK(memcmp(w1, w2, (size_t)(m * tt) * sizeof(double)) == 0);
+        /* Sanity of the construction: (K + I) w != y for the eigen route's
+         * w, i.e. the two routes would differ here. */
+        double r = 0.0;
+        for (int64_t i = 0; i < m; i++) {
+            double ki = w2[i * tt + 1];
+            for (int64_t j = 0; j < m; j++) ki += K[i * m + j] * w2[j * tt + 1];
+            r = fmax(r, fabs(ki - Yk[i * tt + 1]));
+        }
+        CHECK(r > 1e-3);
+        free(u);
+        free(Ku);
+        free(Z);
+        free(K);
+        free(Yk);
+        free(w1);
+        free(w2);
+        free(c1);
+        free(c2);
     }
 
     TEST("same result with 1 and 2 threads; one shared alpha")
