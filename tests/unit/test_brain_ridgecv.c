@@ -132,6 +132,39 @@ int main(void)
         CHECK_STATUS(lacus_kernel_ridgecv_fit(&prm, Kb, n, Y.data, t, best, NULL, NULL, NULL, &err),
                      LACUS_ERR_ARG);
         CHECK(strstr(err.msg, "not symmetric") != NULL);
+        /* The float32 scan's resolution path (taken when the targets
+         * outnumber n_alphas x n_te = 160): Y and -Y side by side, 300
+         * targets. Its CV scores match the float64 scan's, which match
+         * himalaya's above, to float32 accuracy; the alphas agree. */
+        const int64_t t2 = 2 * t;
+        double *Y2 = malloc((size_t)(n * t2) * sizeof(double));
+        double *s64 = malloc((size_t)(10 * t2) * sizeof(double)), *s32 = malloc((size_t)(10 * t2) * sizeof(double));
+        double *b64 = malloc((size_t)t2 * sizeof(double)), *b32 = malloc((size_t)t2 * sizeof(double));
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < t; j++)
+                Y2[i * t2 + j] = -(Y2[i * t2 + t + j] = ((double *)Y.data)[i * t + j]);
+        CHECK(prm.n_alphas == 10);
+        CHECK_STATUS(lacus_kernel_ridgecv_fit(&prm, K.data, n, Y2, t2, b64, NULL, s64, NULL, NULL),
+                     LACUS_OK);
+        lacus_ridgecv_params p32 = prm;
+        p32.scan_f32 = 1;
+        CHECK_STATUS(lacus_kernel_ridgecv_fit(&p32, K.data, n, Y2, t2, b32, NULL, s32, NULL, NULL),
+                     LACUS_OK);
+        double ds = 0.0, smax = 0.0;
+        for (int64_t i = 0; i < 10 * t2; i++) {
+            ds = fmax(ds, fabs(s64[i] - s32[i]));
+            smax = fmax(smax, fabs(s64[i]));
+        }
+        double a32 = alpha_agreement(b32, b64, t2);
+        printf("kernel float32 scan (resolution path): scores within %.2e of %.2e, alphas %.4f "
+               "equal\n", ds, smax, a32);
+        CHECK(ds < 1e-5 * smax);
+        CHECK(a32 >= 0.99);
+        free(Y2);
+        free(s64);
+        free(s32);
+        free(b64);
+        free(b32);
         free(Kb);
         free(best);
         free(cvs);
