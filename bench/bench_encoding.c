@@ -154,17 +154,31 @@ int main(int argc, char **argv)
     }
     double secs = now() - t0;
     if (st) die("fit", st, err.msg);
+    /* Distinct alphas chosen: the data must exercise the selection. */
+    int used[10] = {0}, distinct = 0;
+    for (int64_t j = 0; j < t; j++)
+        for (int a = 0; a < 10; a++)
+            if (best[j] == alphas[a]) used[a] = 1;
+    for (int a = 0; a < 10; a++) distinct += used[a];
     /* Flop model of the lacus algorithm (multiply-add = 2), per fold the
      * cheaper of the projection (2 k n_tr t + 2 na n_te k t) and the
      * resolution matrices (2 na n_te k n_tr + 2 na n_te n_tr t); the refit
-     * 2 k n t + 2 p k t; the kernel X X^T. Decompositions not counted. */
+     * 2 k n t + 2 p k t, or for the kernel by Cholesky n^3/3 per distinct
+     * alpha + 2 n^2 t; the kernel X X^T. Other decompositions not counted. */
     double ntr = n - n / 5.0, nte = n / 5.0, k = is_kernel ? ntr : fmin(ntr, (double)p);
     double proj = 2 * k * ntr * t + 10 * 2 * nte * k * t;
     double res = 10 * 2 * nte * k * ntr + 10 * 2 * nte * ntr * t;
     double flops = 5 * fmin(proj, res);
     double kf = is_kernel ? n : fmin((double)n, (double)p);
-    flops += 2 * kf * n * t + 2 * kf * (is_kernel ? n : p) * t;
-    if (is_kernel) flops += (double)n * n * p;
+    if (is_kernel)
+        flops += (double)n * n * p + distinct * (double)n * n * n / 3 + 2.0 * n * n * t;
+    else
+        flops += 2 * kf * n * t + 2 * kf * p * t;
+    /* Through X^T Y (ridgecv_gram.c, the primal when n_te + p < n_tr):
+     * X^T Y once, per fold Vt (X^T Y - G_f) and the predictions, a refit
+     * of 4 p^2 t. */
+    if (!is_kernel && nte + p < ntr)
+        flops = 2.0 * p * n * t + 5 * (2.0 * p * p * t + 10 * 2 * nte * p * t) + 4.0 * p * p * t;
     int64_t agree = -1;
     if (dir) {
         char path[4096];
@@ -177,12 +191,6 @@ int main(int argc, char **argv)
         }
         lacus_ndarray_free(&A);
     }
-    /* Distinct alphas chosen: the data must exercise the selection. */
-    int used[10] = {0}, distinct = 0;
-    for (int64_t j = 0; j < t; j++)
-        for (int a = 0; a < 10; a++)
-            if (best[j] == alphas[a]) used[a] = 1;
-    for (int a = 0; a < 10; a++) distinct += used[a];
     printf("encoding kind=%s%s N=%lld P=%lld T=%lld alphas=10 folds=5 threads=%d lacus_s=%.3f "
            "gflops=%.1f peak_mb=%.0f data_mb=%.0f distinct_alphas=%d",
            kind, f32 ? " scan=f32" : " scan=f64", (long long)n, (long long)p, (long long)t, lacus_get_num_threads(), secs,

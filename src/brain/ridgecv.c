@@ -19,7 +19,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "brain/brain.h"
+#include "brain/ridgecv_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "linalg/blas.h"
@@ -76,7 +76,7 @@ static double score_one(lacus_cv_score kind, const double *y, const double *p, i
     SCORE_BODY
 }
 
-static double score_one_f(lacus_cv_score kind, const double *y, const float *p, int64_t n)
+double lacus__score_one_f(lacus_cv_score kind, const double *y, const float *p, int64_t n)
 {
     SCORE_BODY
 }
@@ -86,17 +86,9 @@ double lacus__score_one(lacus_cv_score kind, const double *y, const double *p, i
     return score_one(kind, y, p, n);
 }
 
-/* A fold's decomposition. The basis is stored as rows (k x n_tr) when
- * basis_rows, else as columns (n_tr x k). */
-typedef struct {
-    int64_t k, n_tr, n_te;
-    int dual, basis_rows;
-    double *basis, *A, *ev; /* basis, A (n_te x k), s or l (k) */
-    double *vt;             /* primal: Vt (k x p) for the refit */
-    double min_ev;
-} decomp;
+typedef lacus__decomp decomp;
 
-static void decomp_free(decomp *d)
+void lacus__decomp_free(decomp *d)
 {
     lacus__free(d->basis);
     lacus__free(d->A);
@@ -181,7 +173,7 @@ static void gather_rows(const double *M, int64_t ld, int64_t n_cols, const int64
 
 /* Decomposes the training part of one fold (tr, te: sample indices).
  * Primal: X given, dual = 0. Dual: K (n x n) given. */
-static lacus_status decompose(const lacus__design *D, const int64_t *tr, int64_t n_tr,
+lacus_status lacus__decompose(const lacus__design *D, const int64_t *tr, int64_t n_tr,
                               const int64_t *te, int64_t n_te, int want_vt, decomp *d,
                               lacus_error *err)
 {
@@ -243,7 +235,7 @@ static lacus_status decompose(const lacus__design *D, const int64_t *tr, int64_t
         lacus__free(Ktr);
         lacus__free(Kte);
     }
-    if (st) decomp_free(d);
+    if (st) lacus__decomp_free(d);
     return st;
 }
 
@@ -259,7 +251,7 @@ static void project(const decomp *d, const double *Ysub, int64_t tb, double *B)
 }
 
 /* Targets per batch so that the per-batch buffers stay near 256 MB. */
-static int64_t batch_size(const lacus_ridgecv_params *prm, int64_t per_target, int64_t t)
+int64_t lacus__batch_size(const lacus_ridgecv_params *prm, int64_t per_target, int64_t t)
 {
     int64_t tb = prm->n_targets_batch;
     if (tb <= 0) {
@@ -335,7 +327,7 @@ static lacus_status scan_fold(const decomp *d, const double *Y, int64_t t, const
     lacus_status st = LACUS_OK;
     unsigned char *bad = LACUS__ZNEW(unsigned char, na);
     double *Aall = LACUS__NEW(double, m * k), *Mall = res ? LACUS__NEW(double, m * n_tr) : NULL;
-    int64_t tb = batch_size(prm, m + n_tr + n_te + (res ? 0 : k), t);
+    int64_t tb = lacus__batch_size(prm, m + n_tr + n_te + (res ? 0 : k), t);
     double *Ysub = LACUS__NEW(double, n_tr * tb), *YteT = LACUS__NEW(double, tb * n_te);
     double *B = res ? NULL : LACUS__NEW(double, k * tb), *PT = LACUS__NEW(double, tb * m);
     if (!bad || !Aall || (res && !Mall) || !Ysub || !YteT || (!res && !B) || !PT) {
@@ -399,7 +391,7 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
     const int64_t opw = res ? n_tr : k;
     float *Of = LACUS__NEW(float, m * opw), *basis = LACUS__NEW(float, n_tr * k);
     float *Af = res ? LACUS__NEW(float, m * k) : Of;
-    int64_t tb = batch_size(prm, (m + n_tr + (res ? 0 : k)) / 2 + n_te, t);
+    int64_t tb = lacus__batch_size(prm, (m + n_tr + (res ? 0 : k)) / 2 + n_te, t);
     float *Ysub = LACUS__NEW(float, n_tr * tb), *B = res ? NULL : LACUS__NEW(float, k * tb),
           *PT = LACUS__NEW(float, tb * m);
     double *YteT = LACUS__NEW(double, tb * n_te);
@@ -442,7 +434,7 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
             for (int64_t j = 0; j < nb; j++)
                 for (int64_t a = 0; a < na; a++) {
                     double s = bad[a] ? -1e5
-                                      : score_one_f(prm->score, YteT + j * n_te,
+                                      : lacus__score_one_f(prm->score, YteT + j * n_te,
                                                     PT + j * m + a * n_te, n_te);
                     scores[a * t + j0 + j] += s * inv;
                 }
@@ -482,12 +474,12 @@ lacus_status lacus__ridgecv_scan(const lacus__design *D, const double *Y, int64_
                 tr[n_tr++] = i;
         }
         decomp d;
-        if ((st = decompose(D, tr, n_tr, te, n_te, 0, &d, err))) break;
+        if ((st = lacus__decompose(D, tr, n_tr, te, n_te, 0, &d, err))) break;
         st = prm->scan_f32
                  ? scan_fold_f32(&d, Y, t, tr, te, alphas, na, prm, 1.0 / (double)n_folds, scores,
                                  err)
                  : scan_fold(&d, Y, t, tr, te, alphas, na, prm, 1.0 / (double)n_folds, scores, err);
-        decomp_free(&d);
+        lacus__decomp_free(&d);
     }
     lacus__free(tr);
     lacus__free(te);
@@ -553,7 +545,7 @@ static int refit_dual_chol(const lacus__design *D, const double *Y, int64_t t,
     const int64_t n = D->n, p = D->p, rows = D->X ? p : n;
     *st = LACUS_OK;
     if (D->refit_eigen || t == 0) return 1;
-    int64_t tb = batch_size(prm, n + (D->X ? p : 0), t);
+    int64_t tb = lacus__batch_size(prm, n + (D->X ? p : 0), t);
     double *C = LACUS__NEW(double, n * n), *WT = LACUS__NEW(double, tb * n);
     double *CT = D->X ? LACUS__NEW(double, tb * p) : NULL;
     int64_t *idx = LACUS__NEW(int64_t, t);
@@ -631,7 +623,7 @@ lacus_status lacus__ridge_refit(const lacus__design *D, const double *Y, int64_t
     if (!all) return lacus__fail(err, LACUS_ERR_NOMEM, "refit indices");
     for (int64_t i = 0; i < n; i++) all[i] = i;
     decomp d;
-    lacus_status st = decompose(D, all, n, NULL, 0, 1, &d, err);
+    lacus_status st = lacus__decompose(D, all, n, NULL, 0, 1, &d, err);
     lacus__free(all);
     if (st) return st;
     const int64_t k = d.k;
@@ -646,7 +638,7 @@ lacus_status lacus__ridge_refit(const lacus__design *D, const double *Y, int64_t
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)D->p, (int)k, (int)n, 1.0,
                         D->X, (int)D->p, d.basis, (int)n, 0.0, XtQ, (int)k);
     }
-    int64_t tb = batch_size(prm, n + k, t);
+    int64_t tb = lacus__batch_size(prm, n + k, t);
     double *Ysub = st ? NULL : LACUS__NEW(double, n * tb), *B = st ? NULL : LACUS__NEW(double, k * tb);
     if (!st && (!Ysub || !B)) st = lacus__fail(err, LACUS_ERR_NOMEM, "refit buffers");
     for (int64_t j0 = 0; j0 < t && !st; j0 += tb) {
@@ -670,6 +662,6 @@ lacus_status lacus__ridge_refit(const lacus__design *D, const double *Y, int64_t
     lacus__free(XtQ);
     lacus__free(Ysub);
     lacus__free(B);
-    decomp_free(&d);
+    lacus__decomp_free(&d);
     return st;
 }

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "brain/brain.h"
+#include "brain/ridgecv_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/rng.h"
@@ -109,13 +109,19 @@ static lacus_status fit_design(const lacus_ridgecv_params *prm, lacus__design *D
     int64_t *best = LACUS__NEW(int64_t, t);
     if (!scores || !ta || !best) st = lacus__fail(err, LACUS_ERR_NOMEM, "CV scores (%lld x %lld)",
                                                   (long long)na, (long long)t);
-    if (!st) st = lacus__ridgecv_scan(D, Y, t, fold, nf, alphas, na, prm, scores, err);
+    /* The scan through X^T Y where it is cheaper (ridgecv_gram.c); it
+     * leaves X^T Y in coef for the refit. */
+    int gram = 0, refitted = 0;
+    if (!st && lacus__gram_route(D, fold, nf))
+        st = lacus__ridgecv_scan_gram(D, Y, t, fold, nf, alphas, na, prm, scores, coef, &gram, err);
+    if (!st && !gram) st = lacus__ridgecv_scan(D, Y, t, fold, nf, alphas, na, prm, scores, err);
     if (!st) {
         lacus__select_alphas(scores, alphas, na, t, prm->local_alpha, best, cv_score);
         for (int64_t j = 0; j < t; j++) ta[j] = alphas[best[j]];
         if (best_alpha) memcpy(best_alpha, ta, (size_t)t * sizeof(double));
         if (cv_scores) memcpy(cv_scores, scores, (size_t)(na * t) * sizeof(double));
-        if (coef) st = lacus__ridge_refit(D, Y, t, ta, prm, coef, err);
+        if (coef && gram) st = lacus__ridge_refit_gram(D, t, ta, prm, coef, &refitted, err);
+        if (coef && !st && !refitted) st = lacus__ridge_refit(D, Y, t, ta, prm, coef, err);
     }
     lacus__free(scores);
     lacus__free(ta);

@@ -6,7 +6,7 @@
  * loop, thread-count invariance and bad input. */
 #include <string.h>
 
-#include "brain/brain.h"
+#include "brain/ridgecv_impl.h"
 #include "fixture.h"
 #include "linalg/blas.h"
 #include "oom.h"
@@ -328,6 +328,78 @@ int main(void)
         free(b);
         free(cvs);
         free(best);
+    }
+
+    TEST("scan and refit through X^T Y = the fold-by-fold route; ill-conditioned X keeps the latter")
+    {
+        int64_t fold[90];
+        for (int64_t i = 0; i < n; i++) fold[i] = i * 5 / n;
+        lacus__design D = {X, NULL, n, p, 0, 0};
+        CHECK(lacus__gram_route(&D, fold, 5));
+        double *s1 = malloc((size_t)(na * t) * sizeof(double)), *s2 = malloc((size_t)(na * t) * sizeof(double));
+        double *c1 = malloc((size_t)(p * t) * sizeof(double)), *c2 = malloc((size_t)(p * t) * sizeof(double));
+        double ta[40];
+        lacus_ridgecv_params q = prm;
+        q.n_targets_batch = 16; /* three batches, one short */
+        for (int f32 = 0; f32 < 2; f32++) {
+            q.scan_f32 = f32;
+            int used = 0;
+            CHECK_STATUS(lacus__ridgecv_scan(&D, Y, t, fold, 5, alphas, na, &q, s1, NULL), LACUS_OK);
+            CHECK_STATUS(lacus__ridgecv_scan_gram(&D, Y, t, fold, 5, alphas, na, &q, s2, c2, &used,
+                                                  NULL),
+                         LACUS_OK);
+            CHECK(used == 1);
+            double ds = 0.0, smax = 0.0;
+            for (int64_t i = 0; i < na * t; i++) {
+                ds = fmax(ds, fabs(s1[i] - s2[i]));
+                smax = fmax(smax, fabs(s1[i]));
+            }
+            printf("X^T Y scan (%s): scores within %.2e of %.2e\n", f32 ? "float32" : "float64", ds,
+                   smax);
+            CHECK(ds < (f32 ? 1e-5 : 1e-12) * smax);
+        }
+        /* c2 holds X^T Y: the refit from it against the SVD refit. */
+        double xty_err = 0.0;
+        for (int64_t c = 0; c < p; c++)
+            for (int64_t j = 0; j < t; j++) {
+                double v = 0.0;
+                for (int64_t i = 0; i < n; i++) v += X[i * p + c] * Y[i * t + j];
+                xty_err = fmax(xty_err, fabs(v - c2[c * t + j]) / fmax(1.0, fabs(v)));
+            }
+        CHECK(xty_err < 1e-12);
+        for (int64_t j = 0; j < t; j++) ta[j] = alphas[j % na];
+        int used = 0;
+        CHECK_STATUS(lacus__ridge_refit(&D, Y, t, ta, &q, c1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit_gram(&D, t, ta, &q, c2, &used, NULL), LACUS_OK);
+        CHECK(used == 1);
+        double dc = test_max_rel_diff(c1, c2, (long)(p * t), 1e-300);
+        printf("X^T Y refit vs SVD refit: %.2e\n", dc);
+        CHECK(dc < 1e-10);
+        /* Column 1 = column 0 (1 + 1e-7): s_max / s_min > 1e4, both parts
+         * decline (used 0, coef untouched) and the fit goes the SVD way. */
+        double *Xb = malloc((size_t)(n * p) * sizeof(double));
+        memcpy(Xb, X, (size_t)(n * p) * sizeof(double));
+        for (int64_t i = 0; i < n; i++) Xb[i * p + 1] = Xb[i * p] * (1.0 + 1e-7);
+        lacus__design Db = {Xb, NULL, n, p, 0, 0};
+        used = 1;
+        CHECK_STATUS(lacus__ridgecv_scan_gram(&Db, Y, t, fold, 5, alphas, na, &q, s2, NULL, &used,
+                                              NULL),
+                     LACUS_OK);
+        CHECK(used == 0);
+        memcpy(c1, c2, (size_t)(p * t) * sizeof(double));
+        used = 1;
+        CHECK_STATUS(lacus__ridge_refit_gram(&Db, t, ta, &q, c2, &used, NULL), LACUS_OK);
+        CHECK(used == 0);
+        CHECK(memcmp(c1, c2, (size_t)(p * t) * sizeof(double)) == 0);
+        /* Not taken in the dual, nor with as many features as n_tr - n_te. */
+        lacus__design Dd = {X, NULL, n, p, 1, 0}, Dw = {X, NULL, n, 54, 0, 0};
+        CHECK(!lacus__gram_route(&Dd, fold, 5));
+        CHECK(!lacus__gram_route(&Dw, fold, 5));
+        free(Xb);
+        free(s1);
+        free(s2);
+        free(c1);
+        free(c2);
     }
 
     TEST("dual refit: Cholesky route = eigen route; indefinite or singular K go the eigen route")
