@@ -406,8 +406,8 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n_tr, (int)k,
                             1.0f, Af, (int)k, basis, (int)n_tr, 0.0f, Of, (int)n_tr);
             else
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n_tr, (int)k, 1.0f,
-                            Af, (int)k, basis, (int)k, 0.0f, Of, (int)n_tr);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n_tr, (int)k,
+                            1.0f, Af, (int)k, basis, (int)k, 0.0f, Of, (int)n_tr);
             lacus__free(Af);
             Af = NULL;
         }

@@ -118,13 +118,16 @@ lacus_status lacus__ridgecv_scan_gram(const lacus__design *D, const double *Y, i
         int64_t tb = lacus__batch_size(prm, per, t);
         double *G = LACUS__NEW(double, n_folds * p * tb), *C = LACUS__NEW(double, p * tb);
         double *YteT = LACUS__NEW(double, n * tb);
-        double *Ctr = f32 ? NULL : LACUS__NEW(double, p * tb), *Bp = f32 ? NULL : LACUS__NEW(double, k * tb);
+        double *Ctr = f32 ? NULL : LACUS__NEW(double, p * tb),
+               *Bp = f32 ? NULL : LACUS__NEW(double, k * tb);
         double *PT = f32 ? NULL : LACUS__NEW(double, tb * m_max);
         double *Aall = f32 ? NULL : LACUS__NEW(double, m_max * k);
-        float *Ctrf = f32 ? LACUS__NEW(float, p * tb) : NULL, *Bpf = f32 ? LACUS__NEW(float, k * tb) : NULL;
+        float *Ctrf = f32 ? LACUS__NEW(float, p * tb) : NULL,
+              *Bpf = f32 ? LACUS__NEW(float, k * tb) : NULL;
         float *PTf = f32 ? LACUS__NEW(float, tb * m_max) : NULL;
         float *Af = f32 ? LACUS__NEW(float, m_max * k) : NULL;
-        if (!G || !C || !YteT || (f32 ? (!Ctrf || !Bpf || !PTf || !Af) : (!Ctr || !Bp || !PT || !Aall))) {
+        if (!G || !C || !YteT ||
+            (f32 ? (!Ctrf || !Bpf || !PTf || !Af) : (!Ctr || !Bp || !PT || !Aall))) {
             st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV buffers (%lld targets per batch)",
                              (long long)tb);
         }
@@ -176,9 +179,10 @@ lacus_status lacus__ridgecv_scan_gram(const lacus__design *D, const double *Y, i
                     for (int64_t a = 0; a < na; a++)
                         for (int64_t i = 0; i < n_te; i++)
                             for (int64_t j = 0; j < k; j++)
-                                Af[(a * n_te + i) * k + j] = (float)(d->A[i * k + j] * wt[a * k + j]);
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0f,
-                                Bpf, (int)nb, Af, (int)k, 0.0f, PTf, (int)m);
+                                Af[(a * n_te + i) * k + j] =
+                                    (float)(d->A[i * k + j] * wt[a * k + j]);
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k,
+                                1.0f, Bpf, (int)nb, Af, (int)k, 0.0f, PTf, (int)m);
                 }
 #pragma omp parallel for schedule(static)
                 for (int64_t j = 0; j < nb; j++)
@@ -241,7 +245,8 @@ lacus_status lacus__ridge_refit_gram(const lacus__design *D, int64_t t, const do
     if (!Cb || !T) st = lacus__fail(err, LACUS_ERR_NOMEM, "refit buffers");
     for (int64_t j0 = 0; j0 < t && !st; j0 += tb) {
         const int64_t nb = t - j0 < tb ? t - j0 : tb;
-        for (int64_t c = 0; c < p; c++) memcpy(Cb + c * nb, coef + c * t + j0, (size_t)nb * sizeof(double));
+        for (int64_t c = 0; c < p; c++)
+            memcpy(Cb + c * nb, coef + c * t + j0, (size_t)nb * sizeof(double));
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)nb, (int)p, 1.0, d.vt,
                     (int)p, Cb, (int)nb, 0.0, T, (int)nb);
 #pragma omp parallel for schedule(static)
