@@ -72,6 +72,16 @@ lacus_status lacus_cv_score_parse(const char *name, lacus_cv_score *out);
  * negative one are unselectable in CV (score -1e5), and they are zeroed in
  * the refit.
  *
+ * Two cheaper orders of the same arithmetic are taken where they apply
+ * (docs/brain3.md counts the flops). Primal with n_te + p < n_tr and
+ * well-conditioned X (s_max / s_min <= 1e4 in every fold): U^T Y_tr is
+ * formed as S^-1 V^T (X^T Y - X_te^T Y_te), and X^T Y is reused by the
+ * refit (results agree with the SVD route to about 1e-12; coef holds X^T Y
+ * while the scan runs). Dual refit when K + 1e-9 min(a) I is positive
+ * definite: one Cholesky of K + a I per chosen alpha instead of the
+ * eigendecomposition of K (agrees to 1e-9; an indefinite or
+ * round-off-singular K keeps the eigen route and its zeroing).
+ *
  * No intercept is fitted (himalaya's default): centre or z-score X and Y per
  * run first (lacus_zscore_runs).
  */
