@@ -4,6 +4,7 @@
  *
  *   bench_encoding ridge|kernel N P T [--data DIR] [--threads K] [--f32]
  *   bench_encoding refit N P T [--threads K]
+ *   bench_encoding scan N P T [--threads K] [--f32]
  *
  * --data DIR reads DIR/X.npy (N x P) and DIR/Y.npy (N x T) written by
  * bench/anchor_himalaya.py and compares with DIR/alphas.npy; without it the
@@ -16,8 +17,74 @@
 #include <string.h>
 
 #include "bench_util.h"
-#include "brain/brain.h"
+#include "brain/ridgecv_impl.h"
 #include "core/rng.h"
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The primal CV scan alone, both routes on the same data: fold by fold
+ * (SVD, U^T Y_tr) and through X^T Y (ridgecv_gram.c). X Gaussian, Y as in
+ * main(), 10 alphas, 5 contiguous folds. Each route runs twice,
+ * interleaved; the smaller wall and CPU times of each are kept (CPU time
+ * is steadier than wall time on a shared machine). */
+static int bench_scan(int64_t n, int64_t p, int64_t t, int f32)
+{
+    double *X = xmalloc((size_t)(n * p) * sizeof(double)), *Y = xmalloc((size_t)(n * t) * sizeof(double));
+    double *s[2] = {xmalloc((size_t)(10 * t) * sizeof(double)), xmalloc((size_t)(10 * t) * sizeof(double))};
+    lacus__rng r;
+    lacus__rng_seed(&r, 3);
+    for (int64_t i = 0; i < n * p; i++) X[i] = lacus__rng_normal(&r);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < t; j++)
+            Y[i * t + j] = X[i * p + j % p] * 0.1 * (double)(j % 7) + lacus__rng_normal(&r);
+    double alphas[10];
+    for (int a = 0; a < 10; a++) alphas[a] = pow(10.0, -2.0 + a);
+    int64_t *fold = xmalloc((size_t)n * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++) fold[i] = i * 5 / n;
+    lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+    prm.scan_f32 = f32;
+    lacus__design D = {X, NULL, n, p, 0, 0};
+    if (!lacus__gram_route(&D, fold, 5)) {
+        fprintf(stderr, BENCH_NAME ": the X^T Y route does not apply at these sizes\n");
+        return 1;
+    }
+    double wall[2] = {INFINITY, INFINITY}, cpu[2] = {INFINITY, INFINITY};
+    for (int rep = 0; rep < 2; rep++)
+        for (int g = 0; g < 2; g++) {
+            lacus_error err = {0};
+            int used = 1;
+            double w0 = now(), c0 = cpu_now();
+            lacus_status st = g ? lacus__ridgecv_scan_gram(&D, Y, t, fold, 5, alphas, 10, &prm, s[1],
+                                                           NULL, &used, &err)
+                                : lacus__ridgecv_scan(&D, Y, t, fold, 5, alphas, 10, &prm, s[0], &err);
+            if (st) die("scan", st, err.msg);
+            if (!used) die("scan", LACUS_ERR_NUMERIC, "X^T Y route declined");
+            wall[g] = fmin(wall[g], now() - w0);
+            cpu[g] = fmin(cpu[g], cpu_now() - c0);
+        }
+    double d = 0.0, m = 0.0;
+    for (int64_t i = 0; i < 10 * t; i++) {
+        d = fmax(d, fabs(s[0][i] - s[1][i]));
+        m = fmax(m, fabs(s[0][i]));
+    }
+    printf("scan kind=ridge%s N=%lld P=%lld T=%lld alphas=10 folds=5 threads=%d svd_route_s=%.3f "
+           "xty_route_s=%.3f speedup=%.2fx svd_route_cpu_s=%.3f xty_route_cpu_s=%.3f cpu_ratio=%.2fx "
+           "max_score_diff_rel=%.1e load1=%.2f\n",
+           f32 ? " scan=f32" : " scan=f64", (long long)n, (long long)p, (long long)t,
+           lacus_get_num_threads(), wall[0], wall[1], wall[0] / wall[1], cpu[0], cpu[1],
+           cpu[0] / cpu[1], d / m, load1());
+    free(X);
+    free(Y);
+    free(s[0]);
+    free(s[1]);
+    free(fold);
+    return 0;
+}
 
 /* The kernel ridge refit alone, both routes on the same data: Cholesky per
  * distinct alpha (the default) and the eigendecomposition of K. X (n x p)
@@ -85,7 +152,7 @@ static void load(const char *dir, const char *name, lacus_ndarray *a)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: bench_encoding ridge|kernel|refit N P T [--data DIR] [--threads K] [--f32]\n");
+        fprintf(stderr, "usage: bench_encoding ridge|kernel|refit|scan N P T [--data DIR] [--threads K] [--f32]\n");
         return 2;
     }
     const char *kind = argv[1], *dir = NULL;
@@ -98,6 +165,7 @@ int main(int argc, char **argv)
     }
     if (threads) set_threads(threads);
     if (!strcmp(kind, "refit")) return bench_refit(n, p, t);
+    if (!strcmp(kind, "scan")) return bench_scan(n, p, t, f32);
     int is_kernel = !strcmp(kind, "kernel");
     lacus_ndarray Xa = {0}, Ya = {0};
     double *X, *Y;
