@@ -3,6 +3,8 @@
  * agreement of the chosen alphas with himalaya's when its output is given.
  *
  *   bench_encoding ridge|kernel N P T [--data DIR] [--threads K] [--f32]
+ *   bench_encoding refit N P T [--threads K]
+ *   bench_encoding scan N P T [--threads K] [--f32]
  *
  * --data DIR reads DIR/X.npy (N x P) and DIR/Y.npy (N x T) written by
  * bench/anchor_himalaya.py and compares with DIR/alphas.npy; without it the
@@ -15,7 +17,128 @@
 #include <string.h>
 
 #include "bench_util.h"
+#include "brain/ridgecv_impl.h"
 #include "core/rng.h"
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The primal CV scan alone, both routes on the same data: fold by fold
+ * (SVD, U^T Y_tr) and through X^T Y (ridgecv_gram.c). X Gaussian, Y as in
+ * main(), 10 alphas, 5 contiguous folds. Each route runs twice,
+ * interleaved; the smaller wall and CPU times of each are kept (CPU time
+ * is steadier than wall time on a shared machine). */
+static int bench_scan(int64_t n, int64_t p, int64_t t, int f32)
+{
+    double *X = xmalloc((size_t)(n * p) * sizeof(double)), *Y = xmalloc((size_t)(n * t) * sizeof(double));
+    double *s[2] = {xmalloc((size_t)(10 * t) * sizeof(double)), xmalloc((size_t)(10 * t) * sizeof(double))};
+    lacus__rng r;
+    lacus__rng_seed(&r, 3);
+    for (int64_t i = 0; i < n * p; i++) X[i] = lacus__rng_normal(&r);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < t; j++)
+            Y[i * t + j] = X[i * p + j % p] * 0.1 * (double)(j % 7) + lacus__rng_normal(&r);
+    double alphas[10];
+    for (int a = 0; a < 10; a++) alphas[a] = pow(10.0, -2.0 + a);
+    int64_t *fold = xmalloc((size_t)n * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++) fold[i] = i * 5 / n;
+    lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+    prm.scan_f32 = f32;
+    lacus__design D = {X, NULL, n, p, 0, 0};
+    if (!lacus__gram_route(&D, fold, 5)) {
+        fprintf(stderr, BENCH_NAME ": the X^T Y route does not apply at these sizes\n");
+        return 1;
+    }
+    double wall[2] = {INFINITY, INFINITY}, cpu[2] = {INFINITY, INFINITY};
+    for (int rep = 0; rep < 2; rep++)
+        for (int g = 0; g < 2; g++) {
+            lacus_error err = {0};
+            int used = 1;
+            double w0 = now(), c0 = cpu_now();
+            lacus_status st = g ? lacus__ridgecv_scan_gram(&D, Y, t, fold, 5, alphas, 10, &prm, s[1],
+                                                           NULL, &used, &err)
+                                : lacus__ridgecv_scan(&D, Y, t, fold, 5, alphas, 10, &prm, s[0], &err);
+            if (st) die("scan", st, err.msg);
+            if (!used) die("scan", LACUS_ERR_NUMERIC, "X^T Y route declined");
+            wall[g] = fmin(wall[g], now() - w0);
+            cpu[g] = fmin(cpu[g], cpu_now() - c0);
+        }
+    double d = 0.0, m = 0.0;
+    for (int64_t i = 0; i < 10 * t; i++) {
+        d = fmax(d, fabs(s[0][i] - s[1][i]));
+        m = fmax(m, fabs(s[0][i]));
+    }
+    printf("scan kind=ridge%s N=%lld P=%lld T=%lld alphas=10 folds=5 threads=%d svd_route_s=%.3f "
+           "xty_route_s=%.3f speedup=%.2fx svd_route_cpu_s=%.3f xty_route_cpu_s=%.3f cpu_ratio=%.2fx "
+           "max_score_diff_rel=%.1e load1=%.2f\n",
+           f32 ? " scan=f32" : " scan=f64", (long long)n, (long long)p, (long long)t,
+           lacus_get_num_threads(), wall[0], wall[1], wall[0] / wall[1], cpu[0], cpu[1],
+           cpu[0] / cpu[1], d / m, load1());
+    free(X);
+    free(Y);
+    free(s[0]);
+    free(s[1]);
+    free(fold);
+    return 0;
+}
+
+/* The kernel ridge refit alone, both routes on the same data: Cholesky per
+ * distinct alpha (the default) and the eigendecomposition of K. X (n x p)
+ * Gaussian, K = X X^T, Y Gaussian, target j gets alpha 10^(j mod 10 - 2).
+ * Each route runs twice, interleaved, and the faster run of each is kept
+ * (the machine is shared). */
+static int bench_refit(int64_t n, int64_t p, int64_t t)
+{
+    double *X = xmalloc((size_t)(n * p) * sizeof(double)), *K = xmalloc((size_t)(n * n) * sizeof(double));
+    double *Y = xmalloc((size_t)(n * t) * sizeof(double)), *ta = xmalloc((size_t)t * sizeof(double));
+    double *w[2] = {xmalloc((size_t)(n * t) * sizeof(double)), xmalloc((size_t)(n * t) * sizeof(double))};
+    lacus__rng r;
+    lacus__rng_seed(&r, 2);
+    for (int64_t i = 0; i < n * p; i++) X[i] = lacus__rng_normal(&r);
+    for (int64_t i = 0; i < n * t; i++) Y[i] = lacus__rng_normal(&r);
+    for (int64_t j = 0; j < t; j++) ta[j] = pow(10.0, (double)(j % 10) - 2.0);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)p, 1.0, X, (int)p, X,
+                (int)p, 0.0, K, (int)n);
+    lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+    double best[2] = {INFINITY, INFINITY};
+    for (int rep = 0; rep < 2; rep++)
+        for (int e = 0; e < 2; e++) {
+            lacus__design D = {NULL, K, n, n, 1, e};
+            lacus_error err = {0};
+            double t0 = now();
+            lacus_status st = lacus__ridge_refit(&D, Y, t, ta, &prm, w[e], &err);
+            if (st) die("refit", st, err.msg);
+            best[e] = fmin(best[e], now() - t0);
+        }
+    /* Largest difference of a target's weights relative to their norm. */
+    double d = 0.0;
+    for (int64_t j = 0; j < t; j++) {
+        double dd = 0.0, nn = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            dd += (w[0][i * t + j] - w[1][i * t + j]) * (w[0][i * t + j] - w[1][i * t + j]);
+            nn += w[1][i * t + j] * w[1][i * t + j];
+        }
+        d = fmax(d, sqrt(dd / fmax(nn, 1e-300)));
+    }
+    /* Flop models: Cholesky 10 n^3/3 + 2 n^2 t; eigen 9 n^3 + 4 n^2 t. */
+    double fc = 10.0 * n * n * n / 3 + 2.0 * n * n * t, fe = 9.0 * n * n * n + 4.0 * n * n * t;
+    printf("refit kind=kernel N=%lld T=%lld alphas=10 threads=%d chol_s=%.3f eigen_s=%.3f "
+           "speedup=%.2fx chol_gflops=%.1f eigen_gflops=%.1f max_norm_rel_diff=%.1e peak_mb=%.0f "
+           "load1=%.2f\n",
+           (long long)n, (long long)t, lacus_get_num_threads(), best[0], best[1], best[1] / best[0],
+           fc / best[0] * 1e-9, fe / best[1] * 1e-9, d, peak_rss_mb(), load1());
+    free(X);
+    free(K);
+    free(Y);
+    free(ta);
+    free(w[0]);
+    free(w[1]);
+    return 0;
+}
 
 static void load(const char *dir, const char *name, lacus_ndarray *a)
 {
@@ -29,7 +152,7 @@ static void load(const char *dir, const char *name, lacus_ndarray *a)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: bench_encoding ridge|kernel N P T [--data DIR] [--threads K]\n");
+        fprintf(stderr, "usage: bench_encoding ridge|kernel|refit|scan N P T [--data DIR] [--threads K] [--f32]\n");
         return 2;
     }
     const char *kind = argv[1], *dir = NULL;
@@ -41,6 +164,8 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && !strcmp(argv[i], "--threads")) threads = (int)arg_int(argv[++i], 1);
     }
     if (threads) set_threads(threads);
+    if (!strcmp(kind, "refit")) return bench_refit(n, p, t);
+    if (!strcmp(kind, "scan")) return bench_scan(n, p, t, f32);
     int is_kernel = !strcmp(kind, "kernel");
     lacus_ndarray Xa = {0}, Ya = {0};
     double *X, *Y;
@@ -97,17 +222,31 @@ int main(int argc, char **argv)
     }
     double secs = now() - t0;
     if (st) die("fit", st, err.msg);
+    /* Distinct alphas chosen: the data must exercise the selection. */
+    int used[10] = {0}, distinct = 0;
+    for (int64_t j = 0; j < t; j++)
+        for (int a = 0; a < 10; a++)
+            if (best[j] == alphas[a]) used[a] = 1;
+    for (int a = 0; a < 10; a++) distinct += used[a];
     /* Flop model of the lacus algorithm (multiply-add = 2), per fold the
      * cheaper of the projection (2 k n_tr t + 2 na n_te k t) and the
      * resolution matrices (2 na n_te k n_tr + 2 na n_te n_tr t); the refit
-     * 2 k n t + 2 p k t; the kernel X X^T. Decompositions not counted. */
+     * 2 k n t + 2 p k t, or for the kernel by Cholesky n^3/3 per distinct
+     * alpha + 2 n^2 t; the kernel X X^T. Other decompositions not counted. */
     double ntr = n - n / 5.0, nte = n / 5.0, k = is_kernel ? ntr : fmin(ntr, (double)p);
     double proj = 2 * k * ntr * t + 10 * 2 * nte * k * t;
     double res = 10 * 2 * nte * k * ntr + 10 * 2 * nte * ntr * t;
     double flops = 5 * fmin(proj, res);
     double kf = is_kernel ? n : fmin((double)n, (double)p);
-    flops += 2 * kf * n * t + 2 * kf * (is_kernel ? n : p) * t;
-    if (is_kernel) flops += (double)n * n * p;
+    if (is_kernel)
+        flops += (double)n * n * p + distinct * (double)n * n * n / 3 + 2.0 * n * n * t;
+    else
+        flops += 2 * kf * n * t + 2 * kf * p * t;
+    /* Through X^T Y (ridgecv_gram.c, the primal when n_te + p < n_tr):
+     * X^T Y once, per fold Vt (X^T Y - G_f) and the predictions, a refit
+     * of 4 p^2 t. */
+    if (!is_kernel && nte + p < ntr)
+        flops = 2.0 * p * n * t + 5 * (2.0 * p * p * t + 10 * 2 * nte * p * t) + 4.0 * p * p * t;
     int64_t agree = -1;
     if (dir) {
         char path[4096];
@@ -120,12 +259,6 @@ int main(int argc, char **argv)
         }
         lacus_ndarray_free(&A);
     }
-    /* Distinct alphas chosen: the data must exercise the selection. */
-    int used[10] = {0}, distinct = 0;
-    for (int64_t j = 0; j < t; j++)
-        for (int a = 0; a < 10; a++)
-            if (best[j] == alphas[a]) used[a] = 1;
-    for (int a = 0; a < 10; a++) distinct += used[a];
     printf("encoding kind=%s%s N=%lld P=%lld T=%lld alphas=10 folds=5 threads=%d lacus_s=%.3f "
            "gflops=%.1f peak_mb=%.0f data_mb=%.0f distinct_alphas=%d",
            kind, f32 ? " scan=f32" : " scan=f64", (long long)n, (long long)p, (long long)t, lacus_get_num_threads(), secs,

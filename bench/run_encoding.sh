@@ -8,7 +8,9 @@
 # Workloads (issue 9): RidgeCV 10 alphas, 5 folds, 2880 x 1000 x 20000;
 # kernel ridge (linear kernel) 2880 x 20000 features x 20000 targets; and a
 # memory run, RidgeCV with 100000 targets (lacus only, peak memory goal
-# 4 GiB). --quick shrinks the targets tenfold. For each: the anchor makes
+# 4 GiB), preceded by the A/B lines of bench_encoding refit and scan (both routes
+# of the kernel refit and of the RidgeCV scan). --quick shrinks the targets
+# tenfold. For each: the anchor makes
 # the data and fits (bench/anchor_himalaya.py), then bench_encoding fits the
 # same data and compares the chosen alphas; a ratio line follows:
 #
@@ -65,6 +67,12 @@ for w in "ridge 2880 1000 $T" "kernel 2880 20000 $T"; do
         "$BUILD/bench/bench_encoding" "$1" "$2" "$3" "$4" --threads "$THREADS" || exit 1
     fi
     rm -f "$DATA"/*.npy
+done
+# The two routes of this round's changes, each A/B in one process: the
+# kernel refit (Cholesky vs eigh) and the RidgeCV scan (X^T Y vs SVD).
+"$BUILD/bench/bench_encoding" refit 2880 20000 4000 --threads "$THREADS" || exit 1
+for prec in "" --f32; do
+    "$BUILD/bench/bench_encoding" scan 2880 1000 2000 --threads "$THREADS" $prec || exit 1
 done
 T=100000
 [ "$QUICK" = 1 ] && T=10000

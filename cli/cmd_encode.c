@@ -16,7 +16,7 @@
 
 typedef struct fit_opts {
     const char *features, *word_times, *word_runs, *bold, *mask, *epochs, *meg_raw, *times, *runs, *delays,
-        *hrf, *alphas, *score, *solver, *output, *map, *png;
+        *hrf, *alphas, *score, *solver, *output, *map, *png, *picks;
     double tr, fdr, test_fraction, sfreq, tmin, tmax;
     int64_t trim_start, trim_end, test_runs, folds, permutations, block, seed, batch, threads;
     int f32;
@@ -121,6 +121,7 @@ int enc_fit(int argc, char **argv)
     o.sfreq = 100.0;
     o.tmin = -0.2;
     o.tmax = 0.6;
+    o.picks = "meg";
     opt table[] = {
         {"features", OPT_STRING, &o.features, "model features .npy: words x p (with --word-times) or TRs x p"},
         {"word-times", OPT_STRING, &o.word_times, "word onsets .npy, seconds from the start of each word's run"},
@@ -129,8 +130,9 @@ int enc_fit(int argc, char **argv)
         {"mask", OPT_STRING, &o.mask, "brain mask NIfTI on the --bold grid"},
         {"epochs", OPT_STRING, &o.epochs, "MEG targets instead: words x sensors x lags .npy"},
         {"times", OPT_STRING, &o.times, "MEG: time of each lag in seconds .npy"},
-        {"meg-raw", OPT_STRING, &o.meg_raw, "MEG targets from a recording: samples x sensors .npy, epochs at --word-times"},
-        {"sfreq", OPT_DOUBLE, &o.sfreq, "MEG: sampling rate of --meg-raw (Hz)"},
+        {"meg-raw", OPT_STRING, &o.meg_raw, "MEG targets from a recording: samples x sensors .npy, or a raw .fif; epochs at --word-times"},
+        {"picks", OPT_STRING, &o.picks, "MEG: channels of a .fif --meg-raw (meg|mag|grad|eeg|data|all|NAME,...)"},
+        {"sfreq", OPT_DOUBLE, &o.sfreq, "MEG: sampling rate of an .npy --meg-raw (Hz; a .fif gives its own)"},
         {"tmin", OPT_DOUBLE, &o.tmin, "MEG: epoch start relative to word onset (s)"},
         {"tmax", OPT_DOUBLE, &o.tmax, "MEG: epoch end (s)"},
         {"runs", OPT_STRING, &o.runs, "TRs per run, comma-separated (default: one run)"},
@@ -448,6 +450,7 @@ static int fit_meg(const fit_opts *o, const lacus_ndarray *F, const double *alph
     lacus_error err = {0};
     int rc = 1;
     double *coef = NULL, *P = NULL, *rr = NULL, *curve = NULL, *times = NULL, *meg_owned = NULL;
+    double meg_sfreq = o->sfreq;
     if (o->meg_raw) {
         /* Word-locked epochs cut from the recording at the word onsets. */
         lacus_ndarray raw = {0}, on = {0};
@@ -455,28 +458,38 @@ static int fit_meg(const fit_opts *o, const lacus_ndarray *F, const double *alph
             cli_error("--meg-raw needs the word onsets (--word-times, seconds from the recording's start)");
             goto done;
         }
-        if (!(o->sfreq > 0.0 && o->sfreq <= 100000.0) || !(o->tmax > o->tmin)) {
+        double sfreq = o->sfreq;
+        int from_fif = enc_is_fif(o->meg_raw);
+        if (!(sfreq > 0.0 && sfreq <= 100000.0) || !(o->tmax > o->tmin)) {
             cli_error("--sfreq %g, --tmin %g, --tmax %g: need sfreq > 0 and tmin < tmax", o->sfreq, o->tmin, o->tmax);
             rc = 2;
             goto done;
         }
-        if (enc_read_matrix(o->meg_raw, "--meg-raw", &raw)) goto done;
+        if (from_fif ? enc_read_fif(o->meg_raw, "--meg-raw", o->picks, &raw, &sfreq)
+                     : enc_read_matrix(o->meg_raw, "--meg-raw", &raw))
+            goto done;
+        if (from_fif)
+            printf("--meg-raw %s: %lld samples x %lld channels (--picks %s) at %g Hz\n", o->meg_raw,
+                   (long long)raw.shape[0], (long long)raw.shape[1], o->picks, sfreq);
+        meg_sfreq = sfreq;
         if (enc_read_matrix(o->word_times, "--word-times", &on)) {
-            lacus_ndarray_free(&raw);
+            if (from_fif) free(raw.data);
+            else lacus_ndarray_free(&raw);
             goto done;
         }
         int64_t nwr = on.shape[0] * on.shape[1], nsr = raw.shape[1];
-        int64_t l0 = (int64_t)llround(o->tmin * o->sfreq), nlr = (int64_t)llround(o->tmax * o->sfreq) - l0 + 1;
+        int64_t l0 = (int64_t)llround(o->tmin * sfreq), nlr = (int64_t)llround(o->tmax * sfreq) - l0 + 1;
         E.dtype = LACUS_F64;
         E.ndim = 3;
         E.shape[0] = nwr;
         E.shape[1] = nsr;
         E.shape[2] = nlr;
         double *ed = malloc((size_t)(nwr * nsr * nlr) * sizeof(double));
-        lacus_status st = ed ? lacus_meg_epochs(raw.data, raw.shape[0], nsr, o->sfreq, on.data, nwr,
+        lacus_status st = ed ? lacus_meg_epochs(raw.data, raw.shape[0], nsr, sfreq, on.data, nwr,
                                                 o->tmin, o->tmax, ed, nlr, &err)
                              : LACUS_ERR_NOMEM;
-        lacus_ndarray_free(&raw);
+        if (from_fif) free(raw.data);
+        else lacus_ndarray_free(&raw);
         lacus_ndarray_free(&on);
         if (st) {
             cli_error("--meg-raw %s: %s", o->meg_raw, ed ? err.msg : "out of memory");
@@ -501,7 +514,7 @@ static int fit_meg(const fit_opts *o, const lacus_ndarray *F, const double *alph
     times = malloc((size_t)nl * sizeof(double));
     if (!times) goto done;
     if (o->meg_raw) {
-        for (int64_t l = 0; l < nl; l++) times[l] = (double)(llround(o->tmin * o->sfreq) + l) / o->sfreq;
+        for (int64_t l = 0; l < nl; l++) times[l] = (double)(llround(o->tmin * meg_sfreq) + l) / meg_sfreq;
     } else if (o->times) {
         if (enc_read_matrix(o->times, "--times", &Tm)) goto done;
         if (Tm.shape[0] * Tm.shape[1] != nl) {
@@ -593,12 +606,13 @@ done:
 
 int cmd_encode(int argc, char **argv)
 {
-    const char *usage = "usage: lacus encode fit|score|simulate|ceiling|banded [options] (lacus encode SUB --help)\n"
+    const char *usage = "usage: lacus encode fit|score|simulate|ceiling|banded|fif [options] (lacus encode SUB --help)\n"
                         "  fit       fit per-target ridge encoding models (fMRI or MEG) and score them\n"
                         "  score     Pearson r, R^2, permutation p-values, FDR and noise ceilings\n"
                         "  simulate  synthetic fMRI / MEG data with known ideal scores\n"
                         "  ceiling   cross-subject noise ceiling (leave one subject out)\n"
-                        "  banded    banded ridge: random search or hyper-gradient over feature spaces\n";
+                        "  banded    banded ridge: random search or hyper-gradient over feature spaces\n"
+                        "  fif       read a raw FIF MEG recording: channels, annotations, export to .npy\n";
     if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
         fputs(usage, argc < 3 ? stderr : stdout);
         return argc < 3 ? 2 : 0;
@@ -608,6 +622,7 @@ int cmd_encode(int argc, char **argv)
     if (!strcmp(argv[2], "simulate")) return enc_simulate(argc, argv);
     if (!strcmp(argv[2], "ceiling")) return enc_ceiling(argc, argv);
     if (!strcmp(argv[2], "banded")) return enc_banded(argc, argv);
-    cli_error("encode: unknown subcommand \"%s\" (fit, score, simulate, ceiling or banded)", argv[2]);
+    if (!strcmp(argv[2], "fif")) return enc_fif(argc, argv);
+    cli_error("encode: unknown subcommand \"%s\" (fit, score, simulate, ceiling, banded or fif)", argv[2]);
     return 2;
 }

@@ -34,5 +34,13 @@ int enc_fit(int argc, char **argv);
 int enc_score(int argc, char **argv);
 int enc_ceiling(int argc, char **argv);
 int enc_banded(int argc, char **argv);
+int enc_fif(int argc, char **argv);
+/* .fif / .FIF */
+int enc_is_fif(const char *path);
+/* The picked channels of a raw FIF file, samples x channels (malloc'd
+ * a->data: free with free()), and its sampling rate. 0, or -1 after
+ * printing why. */
+int enc_read_fif(const char *path, const char *what, const char *picks_spec, lacus_ndarray *a,
+                 double *sfreq);
 
 #endif

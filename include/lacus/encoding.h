@@ -72,6 +72,16 @@ lacus_status lacus_cv_score_parse(const char *name, lacus_cv_score *out);
  * negative one are unselectable in CV (score -1e5), and they are zeroed in
  * the refit.
  *
+ * Two cheaper orders of the same arithmetic are taken where they apply
+ * (docs/brain3.md counts the flops). Primal with n_te + p < n_tr and
+ * well-conditioned X (s_max / s_min <= 1e4 in every fold): U^T Y_tr is
+ * formed as S^-1 V^T (X^T Y - X_te^T Y_te), and X^T Y is reused by the
+ * refit (results agree with the SVD route to about 1e-12; coef holds X^T Y
+ * while the scan runs). Dual refit when K + 1e-9 min(a) I is positive
+ * definite: one Cholesky of K + a I per chosen alpha instead of the
+ * eigendecomposition of K (agrees to 1e-9; an indefinite or
+ * round-off-singular K keeps the eigen route and its zeroing).
+ *
  * No intercept is fitted (himalaya's default): centre or z-score X and Y per
  * run first (lacus_zscore_runs).
  */
@@ -464,5 +474,100 @@ lacus_status lacus_encoding_plot_map(const char *png_path, const lacus_nifti *ma
 lacus_status lacus_encoding_plot_curve(const char *png_path, const double *x, const double *y,
                                        int64_t n, const char *xlabel, const char *ylabel,
                                        lacus_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* FIF raw MEG recordings (Neuromag / Elekta / MEGIN, and MNE's raw.save)   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A FIF file is a sequence of big-endian tags (kind, type, size, next, then
+ * size bytes) nested in blocks. lacus reads what MNE-Python's
+ * mne.io.read_raw_fif reads for continuous data: the measurement info
+ * (channels, sampling rate, filters), the raw data buffers of the
+ * FIFFB_RAW_DATA or FIFFB_CONTINUOUS_DATA block (stored as 16-bit, 32-bit
+ * int, float32 or float64; data skips become zeros, as in MNE) and MNE's
+ * annotations. Values are returned in physical units (T, T/m, V), i.e. the
+ * stored number times the channel's range * cal, exactly as MNE's
+ * raw.get_data() (projectors not applied, as MNE reads with proj=False).
+ * Not supported (LACUS_ERR_UNSUPPORTED with a message): complex buffers,
+ * MaxShield (IAS) data, several raw blocks in one file. Split files
+ * (raw-1.fif ...) are read one file at a time. Hostile files (truncated,
+ * sizes past the end, backward or looping `next` pointers, huge counts) are
+ * LACUS_ERR_FORMAT naming the byte offset.
+ */
+typedef struct lacus_fif_raw lacus_fif_raw; /* opaque; not thread-safe */
+
+/* FIFF channel kinds (the `kind` of lacus_fif_channel), as in MNE. */
+enum {
+    LACUS_FIF_MEG = 1,
+    LACUS_FIF_EEG = 2,
+    LACUS_FIF_STIM = 3,
+    LACUS_FIF_EOG = 202,
+    LACUS_FIF_REF_MEG = 301,
+    LACUS_FIF_EMG = 302,
+    LACUS_FIF_ECG = 402,
+    LACUS_FIF_MISC = 502
+};
+/* Units: 112 = T (magnetometers), 201 = T/m (planar gradiometers), 107 = V. */
+#define LACUS_FIF_UNIT_T 112
+#define LACUS_FIF_UNIT_T_M 201
+
+typedef struct lacus_fif_channel {
+    char name[80];      /* the 15-character name, or FIFF_CH_DACQ_NAME if longer */
+    int32_t kind;       /* LACUS_FIF_MEG, ... */
+    int32_t unit;       /* LACUS_FIF_UNIT_T, ... */
+    int32_t unit_mul;   /* power of ten of the unit */
+    int32_t coil_type;
+    int32_t logno;
+    double cal;         /* range * cal (float32 each, multiplied in double) */
+    float loc[12];      /* position and orientation (coil frame) */
+} lacus_fif_channel;
+
+typedef struct lacus_fif_info {
+    int64_t n_channels;
+    int64_t n_samples;     /* samples in the file, skips included */
+    int64_t first_sample;  /* MNE's raw.first_samp */
+    double sfreq, lowpass, highpass; /* Hz (lowpass/highpass NaN when absent) */
+    int32_t storage;       /* tag type of the buffers: 2/16 short, 3 int, 4 float, 5 double */
+    int64_t n_annotations;
+} lacus_fif_info;
+
+/* Opens a raw FIF file (.fif; gunzip a .fif.gz first) and reads
+ * its header and the directory of its data buffers; the samples are read
+ * later by lacus_fif_raw_read, so a long recording is not held in memory.
+ * lacus_fif_raw_open_mem parses a copy of the bytes (name is used in
+ * messages). Errors: LACUS_ERR_IO, LACUS_ERR_FORMAT, LACUS_ERR_UNSUPPORTED,
+ * LACUS_ERR_NOMEM. */
+lacus_status lacus_fif_raw_open(const char *path, lacus_fif_raw **out, lacus_error *err);
+lacus_status lacus_fif_raw_open_mem(const void *data, size_t size, const char *name,
+                                    lacus_fif_raw **out, lacus_error *err);
+void lacus_fif_raw_close(lacus_fif_raw *raw);
+
+void lacus_fif_raw_get_info(const lacus_fif_raw *raw, lacus_fif_info *out);
+/* Channel i (0-based) copied into *out; i out of range is LACUS_ERR_ARG. */
+lacus_status lacus_fif_raw_channel(const lacus_fif_raw *raw, int64_t i, lacus_fif_channel *out,
+                                   lacus_error *err);
+/* Annotation i: onset in seconds from the first sample (MNE's
+ * raw.annotations.onset - raw.first_time when the file has a measurement
+ * date, raw.annotations.onset otherwise), duration (s) and description
+ * (truncated to desc_size - 1 bytes). */
+lacus_status lacus_fif_raw_annotation(const lacus_fif_raw *raw, int64_t i, double *onset,
+                                      double *duration, char *desc, size_t desc_size,
+                                      lacus_error *err);
+
+/* Channel selection, in file order: spec is "all", "meg" (magnetometers and
+ * gradiometers), "mag", "grad", "eeg", "stim", "misc", "data" (MEG + EEG) or
+ * a comma-separated list of channel names. picks must hold n_channels
+ * entries; *n_picks is the count. No channel matching is LACUS_ERR_ARG. */
+lacus_status lacus_fif_raw_pick(const lacus_fif_raw *raw, const char *spec, int64_t *picks,
+                                int64_t *n_picks, lacus_error *err);
+
+/* Samples [start, stop) of the picked channels (picks NULL: all channels,
+ * n_picks = n_channels) in physical units, time-major: out is
+ * (stop - start) x n_picks, row-major. Equal to MNE's
+ * raw.get_data(picks, start, stop).T. */
+lacus_status lacus_fif_raw_read(lacus_fif_raw *raw, int64_t start, int64_t stop,
+                                const int64_t *picks, int64_t n_picks, double *out,
+                                lacus_error *err);
 
 #endif /* LACUS_ENCODING_H */

@@ -513,3 +513,262 @@ def simulate_meg(n_words=400, n_features=16, n_sensors=30, sfreq=100.0, tmin=-0.
           float(tmin), float(tmax), float(peak_latency), float(snr), int(seed), C.ptr(ep),
           C.ptr(ft), C.ptr(times))
     return ep, ft, times
+
+
+# --- cross-subject ceilings, hyper-gradient banded ridge, 1/f noise, banded data ------
+
+class HypergradParams(ctypes.Structure):
+    _fields_ = [("max_iter", c_int64), ("tol", c_double), ("max_iter_inner_dual", c_int64),
+                ("max_iter_inner_hyper", c_int64), ("cg_tol", c_double), ("inner_cg", c_int),
+                ("direct_gradient", c_int), ("n_targets_batch", c_int64), ("n_folds", c_int64),
+                ("fold", P_int64), ("initial_deltas", P_double)]
+
+
+_p("lacus_cross_subject_ceiling", C.status, P_double, c_int64, c_int64, c_int64, P_double,
+   P_double, P_err)
+_p("lacus_hypergrad_params_default", HypergradParams)
+_p("lacus_banded_ridge_hypergrad", C.status, ctypes.POINTER(HypergradParams), P_double, c_int64,
+   P_int64, c_int64, P_double, c_int64, P_double, P_double, P_double, P_err)
+_p("lacus_noise_powerlaw", C.status, c_int64, c_double, c_uint64, P_double, P_err)
+_p("lacus_noise_powerlaw_available", c_int)
+_p("lacus_simulate_banded", C.status, c_int64, P_int64, c_int64, c_int64, c_double, c_double,
+   c_uint64, P_double, P_double, P_double, P_err)
+_p("lacus_simulate_meg_ex", C.status, c_int64, c_int64, c_int64, c_double, c_double, c_double,
+   c_double, c_double, c_double, c_uint64, P_double, P_double, P_double, P_err)
+
+
+def cross_subject_ceiling(data):
+    """Cross-subject noise ceiling, data (n_subjects, n_samples, n_targets):
+    the responses of m >= 2 subjects to the same stimulus in a common space.
+    Returns (loo_r (m, t): each subject against the mean of the others,
+    ceiling (t,): the r an ideal model reaches on one subject, the mean
+    loo_r corrected by Spearman-Brown for the noise left in the others'
+    mean, 0 where that mean is <= 0)."""
+    data = np.ascontiguousarray(data, dtype=np.float64)
+    if data.ndim != 3:
+        raise ValueError("data must be 3-D (n_subjects, n_samples, n_targets), got shape %s"
+                         % (data.shape,))
+    m, n, t = data.shape
+    loo = np.empty((m, t))
+    ceil = np.empty(t)
+    _call(lib.lacus_cross_subject_ceiling, C.ptr(data), m, n, t, C.ptr(loo), C.ptr(ceil))
+    return loo, ceil
+
+
+class BandedRidgeHyperGrad:
+    """Banded ridge by hyper-gradient descent on the CV loss (himalaya's
+    solve_multiple_kernel_ridge_hyper_gradient, step for step; see
+    lacus_banded_ridge_hypergrad in include/lacus/encoding.h). Band i of
+    the features (consecutive columns, band_sizes) is penalised by
+    exp(-delta_i) per target.
+
+    BandedRidgeHyperGrad(band_sizes, max_iter=10, tol=1e-2,
+        max_iter_inner_dual=1, max_iter_inner_hyper=1, cg_tol=1e-3,
+        inner_cg=False, direct_gradient=False, n_targets_batch=0,
+        n_folds=5, folds=None, initial_deltas=None)
+    After fit(X, Y): deltas_ (n_bands, t), cv_scores_ (max_iter *
+    max_iter_inner_hyper, t), coef_ (p, t).
+    """
+
+    def __init__(self, band_sizes, max_iter=10, tol=1e-2, max_iter_inner_dual=1,
+                 max_iter_inner_hyper=1, cg_tol=1e-3, inner_cg=False, direct_gradient=False,
+                 n_targets_batch=0, n_folds=5, folds=None, initial_deltas=None):
+        self.band_sizes = _i64(band_sizes, "band_sizes")
+        self.max_iter = int(max_iter)
+        self.tol = float(tol)
+        self.max_iter_inner_dual = int(max_iter_inner_dual)
+        self.max_iter_inner_hyper = int(max_iter_inner_hyper)
+        self.cg_tol = float(cg_tol)
+        self.inner_cg = bool(inner_cg)
+        self.direct_gradient = bool(direct_gradient)
+        self.n_targets_batch = int(n_targets_batch)
+        self.n_folds = int(n_folds)
+        self.folds = None if folds is None else _i64(folds, "folds")
+        self.initial_deltas = (None if initial_deltas is None
+                               else C.as_f64(initial_deltas, 2, "initial_deltas"))
+
+    def fit(self, X, Y):
+        X = C.as_f64(X, 2, "X")
+        Y = C.as_f64(Y, 2, "Y")
+        n, p = X.shape
+        if Y.shape[0] != n:
+            raise C.LacusError(-2, "X has %d rows but Y has %d" % (n, Y.shape[0]))
+        if int(self.band_sizes.sum()) != p:
+            raise C.LacusError(-2, "band_sizes sum to %d but X has %d columns"
+                               % (self.band_sizes.sum(), p))
+        nb, t = self.band_sizes.shape[0], Y.shape[1]
+        prm = lib.lacus_hypergrad_params_default()
+        prm.max_iter = self.max_iter
+        prm.tol = self.tol
+        prm.max_iter_inner_dual = self.max_iter_inner_dual
+        prm.max_iter_inner_hyper = self.max_iter_inner_hyper
+        prm.cg_tol = self.cg_tol
+        prm.inner_cg = int(self.inner_cg)
+        prm.direct_gradient = int(self.direct_gradient)
+        prm.n_targets_batch = self.n_targets_batch
+        prm.n_folds = self.n_folds
+        if self.folds is not None:
+            if self.folds.shape[0] != n:
+                raise C.LacusError(-2, "folds has %d entries but there are %d samples"
+                                   % (self.folds.shape[0], n))
+            prm.fold = _iptr(self.folds)
+        if self.initial_deltas is not None:
+            if self.initial_deltas.shape != (nb, t):
+                raise C.LacusError(-2, "initial_deltas must have shape (%d, %d), got %s"
+                                   % (nb, t, self.initial_deltas.shape))
+            prm.initial_deltas = C.ptr(self.initial_deltas)
+        rows = max(self.max_iter * self.max_iter_inner_hyper, 0)
+        self.deltas_ = np.empty((nb, t))
+        self.cv_scores_ = np.zeros((rows, t))
+        self.coef_ = np.empty((p, t))
+        _call(lib.lacus_banded_ridge_hypergrad, ctypes.byref(prm), C.ptr(X), n,
+              _iptr(self.band_sizes), nb, C.ptr(Y), t, C.ptr(self.deltas_),
+              C.ptr(self.cv_scores_), C.ptr(self.coef_))
+        return self
+
+    def predict(self, X):
+        return _apply(X, self.coef_, "X")
+
+    def r2_split(self, X, Y):
+        """R^2 of each band's part of the prediction (n_bands, t)."""
+        return r2_split(X, self.band_sizes, self.coef_, Y)
+
+
+def noise_powerlaw_available():
+    """True when lacus was built with FFTW (needed by noise_powerlaw)."""
+    return bool(lib.lacus_noise_powerlaw_available())
+
+
+def noise_powerlaw(n, exponent=1.0, seed=0):
+    """n samples of zero-mean, unit-variance Gaussian noise with power
+    spectrum 1/f^exponent (0 white, 1 pink, 2 brown; exponent in [0, 4])."""
+    out = np.empty(max(int(n), 1))
+    _call(lib.lacus_noise_powerlaw, int(n), float(exponent), int(seed), C.ptr(out))
+    return out[:int(n)]
+
+
+def simulate_banded(n_samples, band_sizes, n_targets, concentration=0.3, snr=2.0, seed=0):
+    """Banded data with a known answer: (X (n, p), Y (n, t), shares (n_bands,
+    t)), X Gaussian in consecutive bands, target j built from band i with
+    share w_ij ~ Dirichlet(concentration), Y z-scored (the same draws as
+    `lacus encode simulate --bands`)."""
+    bs = _i64(band_sizes, "band_sizes")
+    n, t, p = int(n_samples), int(n_targets), int(bs.sum())
+    X = np.empty((max(n, 0), max(p, 0)))
+    Y = np.empty((max(n, 0), max(t, 0)))
+    W = np.empty((bs.shape[0], max(t, 0)))
+    _call(lib.lacus_simulate_banded, n, _iptr(bs), bs.shape[0], t, float(concentration),
+          float(snr), int(seed), C.ptr(X), C.ptr(Y), C.ptr(W))
+    return X, Y, W
+
+
+def simulate_meg_noise(n_words=400, n_features=16, n_sensors=30, sfreq=100.0, tmin=-0.2,
+                       tmax=0.8, peak_latency=0.3, snr=1.0, noise_exponent=1.0, seed=0):
+    """simulate_meg with 1/f^noise_exponent noise along each epoch (needs
+    FFTW): (epochs, features, times)."""
+    n_lags = int(round((float(tmax) - float(tmin)) * float(sfreq))) + 1
+    ep = np.empty((max(int(n_words), 0), max(int(n_sensors), 0), max(n_lags, 1)))
+    ft = np.empty((max(int(n_words), 0), max(int(n_features), 0)))
+    times = np.empty(max(n_lags, 1))
+    _call(lib.lacus_simulate_meg_ex, int(n_words), int(n_features), int(n_sensors),
+          float(sfreq), float(tmin), float(tmax), float(peak_latency), float(snr),
+          float(noise_exponent), int(seed), C.ptr(ep), C.ptr(ft), C.ptr(times))
+    return ep, ft, times
+
+
+# --- raw FIF MEG recordings -------------------------------------------------------------
+
+class FifChannel(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char * 80), ("kind", ctypes.c_int32), ("unit", ctypes.c_int32),
+                ("unit_mul", ctypes.c_int32), ("coil_type", ctypes.c_int32),
+                ("logno", ctypes.c_int32), ("cal", c_double), ("loc", ctypes.c_float * 12)]
+
+
+class FifInfo(ctypes.Structure):
+    _fields_ = [("n_channels", c_int64), ("n_samples", c_int64), ("first_sample", c_int64),
+                ("sfreq", c_double), ("lowpass", c_double), ("highpass", c_double),
+                ("storage", ctypes.c_int32), ("n_annotations", c_int64)]
+
+
+_P_fif = ctypes.c_void_p
+_p("lacus_fif_raw_open", C.status, ctypes.c_char_p, ctypes.POINTER(_P_fif), P_err)
+_p("lacus_fif_raw_close", None, _P_fif)
+_p("lacus_fif_raw_get_info", None, _P_fif, ctypes.POINTER(FifInfo))
+_p("lacus_fif_raw_channel", C.status, _P_fif, c_int64, ctypes.POINTER(FifChannel), P_err)
+_p("lacus_fif_raw_annotation", C.status, _P_fif, c_int64, P_double, P_double, ctypes.c_char_p,
+   ctypes.c_size_t, P_err)
+_p("lacus_fif_raw_pick", C.status, _P_fif, ctypes.c_char_p, P_int64, P_int64, P_err)
+_p("lacus_fif_raw_read", C.status, _P_fif, c_int64, c_int64, P_int64, c_int64, P_double, P_err)
+
+_FIF_KINDS = {1: "meg", 2: "eeg", 3: "stim", 202: "eog", 301: "ref_meg", 302: "emg",
+              402: "ecg", 502: "misc"}
+
+
+class FifRaw:
+    """A raw FIF recording (Neuromag/MEGIN or MNE's raw.save), read as
+    mne.io.read_raw_fif reads it; the samples stay on disk until get_data.
+
+    raw = FifRaw("sub-01_meg.fif")
+    raw.sfreq, raw.n_samples, raw.first_sample, raw.ch_names, raw.channels
+    raw.annotations: [(onset s from the first sample, duration, description)]
+    raw.pick("meg"|"mag"|"grad"|"eeg"|"stim"|"misc"|"data"|"all"|"A,B")
+    raw.get_data(picks=None, start=0, stop=None): (samples, channels),
+        physical units, equal to MNE's raw.get_data(picks, start, stop).T
+    """
+
+    def __init__(self, path):
+        self._h = _P_fif()
+        _call(lib.lacus_fif_raw_open, str(path).encode(), ctypes.byref(self._h))
+        info = FifInfo()
+        lib.lacus_fif_raw_get_info(self._h, ctypes.byref(info))
+        self.n_channels, self.n_samples = info.n_channels, info.n_samples
+        self.first_sample, self.sfreq = info.first_sample, info.sfreq
+        self.lowpass, self.highpass, self.storage = info.lowpass, info.highpass, info.storage
+        self.channels = []
+        for i in range(info.n_channels):
+            ch = FifChannel()
+            _call(lib.lacus_fif_raw_channel, self._h, i, ctypes.byref(ch))
+            self.channels.append(dict(name=ch.name.decode("utf-8", "replace"),
+                                      kind=_FIF_KINDS.get(ch.kind, ch.kind), unit=ch.unit,
+                                      coil_type=ch.coil_type, cal=ch.cal, loc=np.array(ch.loc[:])))
+        self.ch_names = [c["name"] for c in self.channels]
+        self.annotations = []
+        buf = ctypes.create_string_buffer(4096)
+        on, du = c_double(), c_double()
+        for i in range(info.n_annotations):
+            _call(lib.lacus_fif_raw_annotation, self._h, i, ctypes.byref(on), ctypes.byref(du),
+                  buf, 4096)
+            self.annotations.append((on.value, du.value, buf.value.decode("utf-8", "replace")))
+
+    def close(self):
+        if getattr(self, "_h", None):
+            lib.lacus_fif_raw_close(self._h)
+            self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def pick(self, spec):
+        """Indices of the channels a type or a comma-separated name list selects."""
+        picks = np.empty(self.n_channels, dtype=np.int64)
+        n = c_int64()
+        _call(lib.lacus_fif_raw_pick, self._h, str(spec).encode(), _iptr(picks), ctypes.byref(n))
+        return picks[:n.value].copy()
+
+    def get_data(self, picks=None, start=0, stop=None):
+        if self._h is None:
+            raise C.LacusError(-1, "the FIF file is closed")
+        if isinstance(picks, str):
+            picks = self.pick(picks)
+        stop = self.n_samples if stop is None else int(stop)
+        pk = None if picks is None else _i64(picks, "picks")
+        npk = self.n_channels if pk is None else pk.shape[0]
+        out = np.empty((max(stop - int(start), 0), npk))
+        _call(lib.lacus_fif_raw_read, self._h, int(start), stop, _iptr(pk), npk, C.ptr(out))
+        return out

@@ -24,6 +24,8 @@ typedef struct lacus__design {
     const double *X, *K;
     int64_t n, p;
     int dual;
+    int refit_eigen; /* 1: the dual refit by eigendecomposition even where
+                        Cholesky applies (tests compare the two routes) */
 } lacus__design;
 
 /* Mean validation score over folds of every (alpha, target): scores

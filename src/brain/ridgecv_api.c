@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "brain/brain.h"
+#include "brain/ridgecv_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/rng.h"
@@ -109,13 +109,19 @@ static lacus_status fit_design(const lacus_ridgecv_params *prm, lacus__design *D
     int64_t *best = LACUS__NEW(int64_t, t);
     if (!scores || !ta || !best) st = lacus__fail(err, LACUS_ERR_NOMEM, "CV scores (%lld x %lld)",
                                                   (long long)na, (long long)t);
-    if (!st) st = lacus__ridgecv_scan(D, Y, t, fold, nf, alphas, na, prm, scores, err);
+    /* The scan through X^T Y where it is cheaper (ridgecv_gram.c); it
+     * leaves X^T Y in coef for the refit. */
+    int gram = 0, refitted = 0;
+    if (!st && lacus__gram_route(D, fold, nf))
+        st = lacus__ridgecv_scan_gram(D, Y, t, fold, nf, alphas, na, prm, scores, coef, &gram, err);
+    if (!st && !gram) st = lacus__ridgecv_scan(D, Y, t, fold, nf, alphas, na, prm, scores, err);
     if (!st) {
         lacus__select_alphas(scores, alphas, na, t, prm->local_alpha, best, cv_score);
         for (int64_t j = 0; j < t; j++) ta[j] = alphas[best[j]];
         if (best_alpha) memcpy(best_alpha, ta, (size_t)t * sizeof(double));
         if (cv_scores) memcpy(cv_scores, scores, (size_t)(na * t) * sizeof(double));
-        if (coef) st = lacus__ridge_refit(D, Y, t, ta, prm, coef, err);
+        if (coef && gram) st = lacus__ridge_refit_gram(D, t, ta, prm, coef, &refitted, err);
+        if (coef && !st && !refitted) st = lacus__ridge_refit(D, Y, t, ta, prm, coef, err);
     }
     lacus__free(scores);
     lacus__free(ta);
@@ -140,7 +146,7 @@ static lacus_status fit_x(const lacus_ridgecv_params *prm, const double *X, int6
                           const double *Y, int64_t t, double *best_alpha, double *cv_score,
                           double *cv_scores, double *coef, lacus_error *err)
 {
-    lacus__design D = {X, NULL, n, p, 0};
+    lacus__design D = {X, NULL, n, p, 0, 0};
     int64_t n_folds = prm->fold ? 2 : (prm->n_folds > 1 ? prm->n_folds : 2);
     int64_t n_tr = n - n / n_folds; /* typical training size */
     if (prm->solver == LACUS_SOLVER_DUAL) D.dual = 1;
@@ -189,7 +195,7 @@ lacus_status lacus_kernel_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
                                    "K is not symmetric: K[%lld, %lld] = %g but K[%lld, %lld] = %g",
                                    (long long)i, (long long)j, a, (long long)j, (long long)i, b);
         }
-    lacus__design D = {NULL, K, n_samples, n_samples, 1};
+    lacus__design D = {NULL, K, n_samples, n_samples, 1, 0};
     return fit_design(prm, &D, Y, n_targets, best_alpha, cv_score, cv_scores, dual_coef, err);
 }
 
@@ -293,7 +299,7 @@ lacus_status lacus_banded_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
                 double sc = sqrt(g[b]);
                 for (int64_t c = c0; c < c0 + band_sizes[b]; c++) Xs[i * p + c] = X[i * p + c] * sc;
             }
-        lacus__design D = {Xs, NULL, n, p, 0};
+        lacus__design D = {Xs, NULL, n, p, 0, 0};
         double *K = NULL;
         if (prm->solver == LACUS_SOLVER_DUAL || (prm->solver == LACUS_SOLVER_AUTO && p > n_tr)) {
             if (!(K = gram(Xs, n, p))) {
@@ -346,7 +352,7 @@ lacus_status lacus_banded_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
                 for (int64_t q = 0; q < m; q++) Ysel[i * m + q] = Y[i * t + idx[q]];
             }
             for (int64_t q = 0; q < m; q++) asel[q] = ta[idx[q]];
-            lacus__design D = {Xs, NULL, n, p, 0};
+            lacus__design D = {Xs, NULL, n, p, 0, 0};
             double *K = NULL;
             if (prm->solver == LACUS_SOLVER_DUAL || (prm->solver == LACUS_SOLVER_AUTO && p > n)) {
                 if (!(K = gram(Xs, n, p))) {

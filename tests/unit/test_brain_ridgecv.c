@@ -6,6 +6,7 @@
  * loop, thread-count invariance and bad input. */
 #include <string.h>
 
+#include "brain/ridgecv_impl.h"
 #include "fixture.h"
 #include "linalg/blas.h"
 #include "oom.h"
@@ -131,6 +132,39 @@ int main(void)
         CHECK_STATUS(lacus_kernel_ridgecv_fit(&prm, Kb, n, Y.data, t, best, NULL, NULL, NULL, &err),
                      LACUS_ERR_ARG);
         CHECK(strstr(err.msg, "not symmetric") != NULL);
+        /* The float32 scan's resolution path (taken when the targets
+         * outnumber n_alphas x n_te = 160): Y and -Y side by side, 300
+         * targets. Its CV scores match the float64 scan's, which match
+         * himalaya's above, to float32 accuracy; the alphas agree. */
+        const int64_t t2 = 2 * t;
+        double *Y2 = malloc((size_t)(n * t2) * sizeof(double));
+        double *s64 = malloc((size_t)(10 * t2) * sizeof(double)), *s32 = malloc((size_t)(10 * t2) * sizeof(double));
+        double *b64 = malloc((size_t)t2 * sizeof(double)), *b32 = malloc((size_t)t2 * sizeof(double));
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < t; j++)
+                Y2[i * t2 + j] = -(Y2[i * t2 + t + j] = ((double *)Y.data)[i * t + j]);
+        CHECK(prm.n_alphas == 10);
+        CHECK_STATUS(lacus_kernel_ridgecv_fit(&prm, K.data, n, Y2, t2, b64, NULL, s64, NULL, NULL),
+                     LACUS_OK);
+        lacus_ridgecv_params p32 = prm;
+        p32.scan_f32 = 1;
+        CHECK_STATUS(lacus_kernel_ridgecv_fit(&p32, K.data, n, Y2, t2, b32, NULL, s32, NULL, NULL),
+                     LACUS_OK);
+        double ds = 0.0, smax = 0.0;
+        for (int64_t i = 0; i < 10 * t2; i++) {
+            ds = fmax(ds, fabs(s64[i] - s32[i]));
+            smax = fmax(smax, fabs(s64[i]));
+        }
+        double a32 = alpha_agreement(b32, b64, t2);
+        printf("kernel float32 scan (resolution path): scores within %.2e of %.2e, alphas %.4f "
+               "equal\n", ds, smax, a32);
+        CHECK(ds < 1e-5 * smax);
+        CHECK(a32 >= 0.99);
+        free(Y2);
+        free(s64);
+        free(s32);
+        free(b64);
+        free(b32);
         free(Kb);
         free(best);
         free(cvs);
@@ -294,6 +328,155 @@ int main(void)
         free(b);
         free(cvs);
         free(best);
+    }
+
+    TEST("scan and refit through X^T Y = the fold-by-fold route; ill-conditioned X keeps the latter")
+    {
+        int64_t fold[90];
+        for (int64_t i = 0; i < n; i++) fold[i] = i * 5 / n;
+        lacus__design D = {X, NULL, n, p, 0, 0};
+        CHECK(lacus__gram_route(&D, fold, 5));
+        double *s1 = malloc((size_t)(na * t) * sizeof(double)), *s2 = malloc((size_t)(na * t) * sizeof(double));
+        double *c1 = malloc((size_t)(p * t) * sizeof(double)), *c2 = malloc((size_t)(p * t) * sizeof(double));
+        double ta[40];
+        lacus_ridgecv_params q = prm;
+        q.n_targets_batch = 16; /* three batches, one short */
+        for (int f32 = 0; f32 < 2; f32++) {
+            q.scan_f32 = f32;
+            int used = 0;
+            CHECK_STATUS(lacus__ridgecv_scan(&D, Y, t, fold, 5, alphas, na, &q, s1, NULL), LACUS_OK);
+            CHECK_STATUS(lacus__ridgecv_scan_gram(&D, Y, t, fold, 5, alphas, na, &q, s2, c2, &used,
+                                                  NULL),
+                         LACUS_OK);
+            CHECK(used == 1);
+            double ds = 0.0, smax = 0.0;
+            for (int64_t i = 0; i < na * t; i++) {
+                ds = fmax(ds, fabs(s1[i] - s2[i]));
+                smax = fmax(smax, fabs(s1[i]));
+            }
+            printf("X^T Y scan (%s): scores within %.2e of %.2e\n", f32 ? "float32" : "float64", ds,
+                   smax);
+            CHECK(ds < (f32 ? 1e-5 : 1e-12) * smax);
+        }
+        /* c2 holds X^T Y: the refit from it against the SVD refit. */
+        double xty_err = 0.0;
+        for (int64_t c = 0; c < p; c++)
+            for (int64_t j = 0; j < t; j++) {
+                double v = 0.0;
+                for (int64_t i = 0; i < n; i++) v += X[i * p + c] * Y[i * t + j];
+                xty_err = fmax(xty_err, fabs(v - c2[c * t + j]) / fmax(1.0, fabs(v)));
+            }
+        CHECK(xty_err < 1e-12);
+        for (int64_t j = 0; j < t; j++) ta[j] = alphas[j % na];
+        int used = 0;
+        CHECK_STATUS(lacus__ridge_refit(&D, Y, t, ta, &q, c1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit_gram(&D, t, ta, &q, c2, &used, NULL), LACUS_OK);
+        CHECK(used == 1);
+        double dc = test_max_rel_diff(c1, c2, (long)(p * t), 1e-300);
+        printf("X^T Y refit vs SVD refit: %.2e\n", dc);
+        CHECK(dc < 1e-10);
+        /* Column 1 = column 0 (1 + 1e-7): s_max / s_min > 1e4, both parts
+         * decline (used 0, coef untouched) and the fit goes the SVD way. */
+        double *Xb = malloc((size_t)(n * p) * sizeof(double));
+        memcpy(Xb, X, (size_t)(n * p) * sizeof(double));
+        for (int64_t i = 0; i < n; i++) Xb[i * p + 1] = Xb[i * p] * (1.0 + 1e-7);
+        lacus__design Db = {Xb, NULL, n, p, 0, 0};
+        used = 1;
+        CHECK_STATUS(lacus__ridgecv_scan_gram(&Db, Y, t, fold, 5, alphas, na, &q, s2, NULL, &used,
+                                              NULL),
+                     LACUS_OK);
+        CHECK(used == 0);
+        memcpy(c1, c2, (size_t)(p * t) * sizeof(double));
+        used = 1;
+        CHECK_STATUS(lacus__ridge_refit_gram(&Db, t, ta, &q, c2, &used, NULL), LACUS_OK);
+        CHECK(used == 0);
+        CHECK(memcmp(c1, c2, (size_t)(p * t) * sizeof(double)) == 0);
+        /* Not taken in the dual, nor with as many features as n_tr - n_te. */
+        lacus__design Dd = {X, NULL, n, p, 1, 0}, Dw = {X, NULL, n, 54, 0, 0};
+        CHECK(!lacus__gram_route(&Dd, fold, 5));
+        CHECK(!lacus__gram_route(&Dw, fold, 5));
+        free(Xb);
+        free(s1);
+        free(s2);
+        free(c1);
+        free(c2);
+    }
+
+    TEST("dual refit: Cholesky route = eigen route; indefinite or singular K go the eigen route")
+    {
+        /* A full-rank kernel K = Z Z^T (Z n x 2n), each target its own
+         * alpha out of 3, batches of 16 targets: the Cholesky route must
+         * agree with the eigendecomposition route to 1e-9. */
+        const int64_t m = 60, q = 120, tt = 50;
+        double *Z = malloc((size_t)(m * q) * sizeof(double)), *K = malloc((size_t)(m * m) * sizeof(double));
+        double *Yk = malloc((size_t)(m * tt) * sizeof(double)), ta[50];
+        double *w1 = malloc((size_t)(m * tt) * sizeof(double)), *w2 = malloc((size_t)(m * tt) * sizeof(double));
+        double *c1 = malloc((size_t)(q * tt) * sizeof(double)), *c2 = malloc((size_t)(q * tt) * sizeof(double));
+        for (int64_t i = 0; i < m * q; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            Z[i] = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+        }
+        for (int64_t i = 0; i < m * tt; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            Yk[i] = (double)(s >> 11) / 9007199254740992.0 - 0.5;
+        }
+        const double choice[3] = {0.01, 1.0, 100.0};
+        for (int64_t j = 0; j < tt; j++) ta[j] = choice[(j * 7) % 3];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)m, (int)q, 1.0, Z, (int)q,
+                    Z, (int)q, 0.0, K, (int)m);
+        lacus_ridgecv_params rp = lacus_ridgecv_params_default();
+        rp.n_targets_batch = 16;
+        lacus__design Dk = {NULL, K, m, m, 1, 0}, De = {NULL, K, m, m, 1, 1};
+        CHECK_STATUS(lacus__ridge_refit(&Dk, Yk, tt, ta, &rp, w1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit(&De, Yk, tt, ta, &rp, w2, NULL), LACUS_OK);
+        double d1 = test_max_rel_diff(w1, w2, (long)(m * tt), 1e-300);
+        /* With features: the dual route to primal weights X^T W. */
+        lacus__design Xk = {Z, K, m, q, 1, 0}, Xe = {Z, K, m, q, 1, 1};
+        CHECK_STATUS(lacus__ridge_refit(&Xk, Yk, tt, ta, &rp, c1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit(&Xe, Yk, tt, ta, &rp, c2, NULL), LACUS_OK);
+        double d2 = test_max_rel_diff(c1, c2, (long)(q * tt), 1e-300);
+        printf("dual refit Cholesky vs eigen: kernel %.2e, weights %.2e\n", d1, d2);
+        CHECK(d1 < 1e-9);
+        CHECK(d2 < 1e-9);
+        /* Indefinite K (eigenvalue -0.5 added along a unit vector): K + a I
+         * is still positive definite at a = 1 and 100, but the eigen route
+         * zeroes the negative eigenvalue (himalaya) and Cholesky would not,
+         * so the refit must take the eigen route: equal to it bit for bit. */
+        double *u = malloc((size_t)m * sizeof(double)), nu = 0.0;
+        for (int64_t i = 0; i < m; i++) {
+            u[i] = sin(1.0 + (double)i);
+            nu += u[i] * u[i];
+        }
+        for (int64_t i = 0; i < m; i++) u[i] /= sqrt(nu);
+        /* Deflate Z Z^T to rank m - 1 along u, then put -0.5 there. */
+        double *Ku = malloc((size_t)m * sizeof(double)), uKu = 0.0;
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)m, 1.0, K, (int)m, u, 1, 0.0, Ku, 1);
+        for (int64_t i = 0; i < m; i++) uKu += u[i] * Ku[i];
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < m; j++)
+                K[i * m + j] += -Ku[i] * u[j] - u[i] * Ku[j] + (uKu - 0.5) * u[i] * u[j];
+        for (int64_t j = 0; j < tt; j++) ta[j] = j % 2 ? 1.0 : 100.0;
+        CHECK_STATUS(lacus__ridge_refit(&Dk, Yk, tt, ta, &rp, w1, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit(&De, Yk, tt, ta, &rp, w2, NULL), LACUS_OK);
+        CHECK(memcmp(w1, w2, (size_t)(m * tt) * sizeof(double)) == 0);
+        /* Sanity of the construction: (K + I) w != y for the eigen route's
+         * w, i.e. the two routes would differ here. */
+        double r = 0.0;
+        for (int64_t i = 0; i < m; i++) {
+            double ki = w2[i * tt + 1];
+            for (int64_t j = 0; j < m; j++) ki += K[i * m + j] * w2[j * tt + 1];
+            r = fmax(r, fabs(ki - Yk[i * tt + 1]));
+        }
+        CHECK(r > 1e-3);
+        free(u);
+        free(Ku);
+        free(Z);
+        free(K);
+        free(Yk);
+        free(w1);
+        free(w2);
+        free(c1);
+        free(c2);
     }
 
     TEST("same result with 1 and 2 threads; one shared alpha")
