@@ -81,7 +81,7 @@ lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *er
     RANGE(damping, p->damping > 0 && p->damping <= 1e6, "in (0, 1e6]");
     RANGE(gn_max_fanin, p->gn_max_fanin >= 0 && p->gn_max_fanin <= 4096, "in [0, 4096]");
     RANGE(guard, p->guard == 0 || p->guard == 1, "0 or 1");
-    RANGE(reinject, p->reinject == 0 || p->reinject == 1, "0 or 1");
+    RANGE(reinject, p->reinject >= 0 && p->reinject <= 2, "0, 1 or 2");
     RANGE(sparse_nu, p->sparse_nu >= 0 && isfinite(p->sparse_nu), "finite and >= 0");
     RANGE(sparse_eps, p->sparse_eps > 0 && isfinite(p->sparse_eps), "finite and > 0");
     RANGE(prune, p->prune >= 0 && p->prune < 1, "in [0, 1)");
@@ -91,6 +91,12 @@ lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *er
     RANGE(window, p->window >= 0, ">= 0");
     RANGE(readout_ridge, p->readout_ridge >= 0 && isfinite(p->readout_ridge), "finite and >= 0");
 #undef RANGE
+    if (p->reinject == 2 && ((p->method != LACUS_TUNE_BOTH && p->method != LACUS_TUNE_GN) ||
+                             p->gn_max_fanin == 0))
+        return lacus__fail(err, LACUS_ERR_ARG, "reinject = 2 (hidden desired values) feeds the "
+                           "node-local refit: it needs method both or gn and gn_max_fanin > 0 "
+                           "(method %s, gn_max_fanin %lld)", lacus_tune_method_name(p->method),
+                           (long long)p->gn_max_fanin);
     if (p->method == LACUS_TUNE_GN && p->gn_max_fanin == 0)
         return lacus__fail(err, LACUS_ERR_ARG, "method gn with gn_max_fanin = 0 has no candidate");
     return LACUS_OK;
@@ -178,15 +184,20 @@ int64_t lacus__tune_node_solve(const tune_ws *w, int64_t n, int64_t t0, int64_t 
     if (reinject)
         for (int64_t o = 0; o < w->O; o++)
             if (w->obs[o] == n) o_n = o;
+    /* The pure refit with hidden desired values (reinject 2) is target
+     * propagation: kernels are evaluated on xhat, and xhat is the target
+     * of every node (observed ones are clamped to their targets there). */
+    const double *xs = !with_eps && w->xhat ? w->xhat : w->x;
     double v[LACUS_TUNE_MAX_SRC];
     for (int64_t t = t0; t < t1; t++) {
         double fixed = 0.0;
         for (int64_t j = net->off[n]; j < net->off[n + 1]; j++)
             if (!net->k[j].learnable)
-                fixed += net->W[j] * lacus__tk_eval(&net->k[j], t, w->x, Nn, w->u, net->n_inputs, v);
+                fixed += net->W[j] * lacus__tk_eval(&net->k[j], t, xs, Nn, w->u, net->n_inputs, v);
         for (int64_t i = 0; i < D; i++)
-            phi[i] = lacus__tk_eval(&net->k[idx[i]], t, w->x, Nn, w->u, net->n_inputs, v);
-        double xhat = o_n >= 0 && w->c->type != LACUS_TUNE_STAT && w->c->type != LACUS_TUNE_HINGE
+            phi[i] = lacus__tk_eval(&net->k[idx[i]], t, xs, Nn, w->u, net->n_inputs, v);
+        double xhat = xs == w->xhat ? xs[t * Nn + n]
+                      : o_n >= 0 && w->c->type != LACUS_TUNE_STAT && w->c->type != LACUS_TUNE_HINGE
                           ? w->y[t * w->O + o_n]
                       : o_n >= 0 && w->proj ? w->proj[t * w->O + o_n]
                                             : w->x[t * Nn + n];
@@ -253,6 +264,12 @@ static double evaluate(tune_ws *w, int64_t iter, lacus_tune_guard_stats *gs, int
         lacus_status st = lacus_tune_stat_project(w->c, z, w->y, w->T, 20, w->proj, NULL, &e2);
         if (st && st != LACUS_ERR_NOT_CONVERGED) memcpy(w->proj, z, (size_t)(w->T * w->O) * sizeof *z);
     }
+    if (w->xhat) { /* hidden desired values (tune_hidden.c), from the simulated trajectory */
+        double E0, E1;
+        memcpy(w->xhat, w->x, (size_t)(w->T * w->Nn) * sizeof *w->xhat);
+        lacus__tune_hidden(w->net, w->net->W, w->obs, w->O, w->c->warmup, w->u, w->y, w->T, 20, 1e-6,
+                           w->xhat, w->hws, &E0, &E1);
+    }
     if (w->h) {
         /* The criterion's curvature: 1 for least squares, the IRLS weight for
          * the reweighted criteria, 1 otherwise (a Gauss-Newton stand-in). */
@@ -289,6 +306,8 @@ static void ws_free(tune_ws *w)
     lacus__free(w->h);
     lacus__free(w->hobs);
     lacus__free(w->proj);
+    lacus__free(w->xhat);
+    lacus__free(w->hws);
 }
 
 /* The GN candidate (all nodes with a small enough fan-in at once). */
@@ -338,6 +357,10 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
                 return lacus__fail(err, LACUS_ERR_ARG, "criterion %s does not fit softmax units: their "
                                    "outputs lie in (0, 1), but target[%lld] = %g",
                                    lacus_tune_crit_name(c->type), (long long)i, target[i]);
+    if (p->reinject == 2 && (c->type == LACUS_TUNE_STAT || c->type == LACUS_TUNE_HINGE))
+        return lacus__fail(err, LACUS_ERR_ARG, "reinject = 2 (hidden desired values) needs per-step "
+                           "targets of the observed nodes; criterion %s has none",
+                           lacus_tune_crit_name(c->type));
     int64_t n_learn = 0;
     for (int64_t j = 0; j < net->n_w; j++) n_learn += net->k[j].learnable;
     if (n_learn == 0) return lacus__fail(err, LACUS_ERR_ARG, "the network has no learnable weight");
@@ -374,6 +397,10 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     int want_h = (p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN) && p->gn_max_fanin > 0;
     int want_proj = c->type == LACUS_TUNE_STAT && p->reinject;
     if (want_proj) w.proj = LACUS__NEW(double, 2 * T * w.O);
+    if (p->reinject == 2) {
+        w.xhat = LACUS__NEW(double, TN);
+        w.hws = LACUS__NEW(double, 4 * TN);
+    }
     if (want_h) {
         w.h = LACUS__NEW(double, TN);
         w.hobs = LACUS__NEW(double, T * w.O);
@@ -383,7 +410,8 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     double *phi = LACUS__NEW(double, F + 1), *W1 = LACUS__NEW(double, F + 1);
     int64_t *idx = LACUS__NEW(int64_t, F + 1);
     if (!w.obs || !w.x || !w.xs || !w.eps || !w.acc || !w.dr || !w.e0 || !w.grad || !w.Wtry ||
-        !w.What || !w.dir || (want_h && (!w.h || !w.hobs)) || (want_proj && !w.proj) || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
+        !w.What || !w.dir || (want_h && (!w.h || !w.hobs)) || (want_proj && !w.proj) ||
+        (p->reinject == 2 && (!w.xhat || !w.hws)) || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
         st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld steps x %lld nodes)", (long long)T,
                          (long long)w.Nn);
         goto done;
@@ -478,7 +506,7 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
                 if (fk < fbest) {
                     fbest = fk;
                     ubest = uk;
-                    chosen = gnames[v];
+                    chosen = v == 3 && p->reinject == 2 ? "gn-xh" : gnames[v];
                     first_order = 0;
                     step_to(&w, net->W, w.dir, uk, Wbest);
                 }
