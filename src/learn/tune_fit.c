@@ -22,6 +22,10 @@
 #include <lapacke.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "core/alloc.h"
 #include "core/error.h"
 #include "learn/tune_fit.h"
@@ -409,7 +413,22 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     double *A = LACUS__NEW(double, F * F + 1), *b = LACUS__NEW(double, F + 1);
     double *phi = LACUS__NEW(double, F + 1), *W1 = LACUS__NEW(double, F + 1);
     int64_t *idx = LACUS__NEW(int64_t, F + 1);
-    if (!w.obs || !w.x || !w.xs || !w.eps || !w.acc || !w.dr || !w.e0 || !w.grad || !w.Wtry ||
+    /* Candidates (at most K filters + 4 node-local variants): directions,
+     * costs, steps; per extra thread a weight vector and a trajectory. */
+    enum { MAXC = 12 };
+    int ckind[MAXC];
+    double cf[MAXC], cu[MAXC];
+    int nth = 1;
+#ifdef _OPENMP
+    nth = omp_get_max_threads();
+#endif
+    if (nth > MAXC) nth = MAXC;
+    if (p->method == LACUS_TUNE_STOCHASTIC) nth = 1; /* it has its own threads */
+    double *cdir = LACUS__NEW(double, MAXC * w.nw);
+    double *tW = nth > 1 ? LACUS__NEW(double, (nth - 1) * w.nw) : NULL;
+    double *tX = nth > 1 ? LACUS__NEW(double, (nth - 1) * TN) : NULL;
+    if (nth > 1 && (!tW || !tX)) nth = 1; /* no memory for threads: one at a time */
+    if (!cdir || !w.obs || !w.x || !w.xs || !w.eps || !w.acc || !w.dr || !w.e0 || !w.grad || !w.Wtry ||
         !w.What || !w.dir || (want_h && (!w.h || !w.hobs)) || (want_proj && !w.proj) ||
         (p->reinject == 2 && (!w.xhat || !w.hws)) || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
         st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld steps x %lld nodes)", (long long)T,
@@ -453,11 +472,19 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
         }
         double fbest = C, ubest = 0.0;
         const char *chosen = "none";
-        static const char *names[] = {"grad", "mom1", "mom2", "mom3", "mom4", "mom5", "mom6", "mom7"};
+        static const char *names[] = {"grad", "mom1", "mom2", "mom3", "mom4", "mom5", "mom6", "mom7",
+                                      "gn", "gn-w", "gn-h", "gn-x"};
         int first_order = 0;
+        /* The candidates' directions are built one after the other (the
+         * filters and the node-local solves share buffers); their line
+         * searches, where one forward simulation per probe is the whole
+         * cost, then run in parallel, one candidate per thread; the choice
+         * is made in the candidates' fixed order, so the result does not
+         * depend on the thread count. */
+        int nc = 0;
         if (p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_BANK) {
             for (int k = 0; k < K; k++) {
-                double *g = filt + k * w.nw;
+                double *g = filt + k * w.nw, *d = cdir + nc * w.nw;
                 if (k == 0) memcpy(g, w.grad, (size_t)w.nw * sizeof *g);
                 else
                     for (int64_t j = 0; j < w.nw; j++) g[j] += ldexp(w.grad[j] - g[j], -k);
@@ -472,45 +499,58 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
                 for (int64_t j = 0; j < w.nw; j++) {
                     const lacus_tune_kernel *kj = &net->k[j];
                     int blocked = (net->W[j] <= kj->lo && g[j] > 0) || (net->W[j] >= kj->hi && g[j] < 0);
-                    w.dir[j] = blocked ? 0.0 : -g[j];
-                    mx = fmax(mx, fabs(w.dir[j]));
+                    d[j] = blocked ? 0.0 : -g[j];
+                    mx = fmax(mx, fabs(d[j]));
                 }
                 if (!(mx > 0)) continue;
-                for (int64_t j = 0; j < w.nw; j++) w.dir[j] /= mx;
-                double U = step, fk = C, uk = 0;
-                while (U >= p->w_eps) {
-                    uk = lacus__tune_line_search(&w, net->W, w.dir, U, C, p->ls_tol, w.Wtry, w.xs, &fk);
-                    if (fk < C) break;
-                    U *= 0.1;
-                }
-                if (fk < fbest) {
-                    fbest = fk;
-                    ubest = uk;
-                    chosen = names[k];
-                    first_order = 1;
-                    step_to(&w, net->W, w.dir, uk, Wbest);
-                }
+                for (int64_t j = 0; j < w.nw; j++) d[j] /= mx;
+                ckind[nc++] = k;
             }
         }
         if ((p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN) && p->gn_max_fanin > 0) {
-            static const char *gnames[] = {"gn", "gn-w", "gn-h", "gn-x"};
             int nvar = p->reinject ? 4 : 3;
             for (int v = 0; v < nvar; v++) {
                 if (!gn_direction(&w, v == 3 ? 0 : v, v != 3, A, b, phi, idx, W1)) continue;
-                double fk, uk;
-                step_to(&w, net->W, w.dir, 1.0, w.Wtry);
-                fk = lacus__tune_cost_at(&w, w.Wtry, w.xs);
-                uk = 1.0;
-                double fl, ul = lacus__tune_line_search(&w, net->W, w.dir, 1.0, C, p->ls_tol, w.Wtry, w.xs, &fl);
-                if (fl < fk) fk = fl, uk = ul;
-                if (fk < fbest) {
-                    fbest = fk;
-                    ubest = uk;
-                    chosen = v == 3 && p->reinject == 2 ? "gn-xh" : gnames[v];
-                    first_order = 0;
-                    step_to(&w, net->W, w.dir, uk, Wbest);
-                }
+                memcpy(cdir + nc * w.nw, w.dir, (size_t)w.nw * sizeof *w.dir);
+                ckind[nc++] = 8 + v;
             }
+        }
+        const double step_now = step;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth) if (nth > 1 && nc > 1)
+        for (int i = 0; i < nc; i++) {
+            int th = 0;
+#ifdef _OPENMP
+            th = omp_get_thread_num();
+#endif
+            double *Wt = th ? tW + (th - 1) * w.nw : w.Wtry, *xs = th ? tX + (th - 1) * TN : w.xs;
+            const double *d = cdir + i * w.nw;
+            double fk = C, uk = 0.0;
+            if (ckind[i] < 8) {
+                for (double U = step_now; U >= p->w_eps; U *= 0.1) {
+                    uk = lacus__tune_line_search(&w, net->W, d, U, C, p->ls_tol, Wt, xs, &fk);
+                    if (fk < C) break;
+                }
+            } else {
+                step_to(&w, net->W, d, 1.0, Wt);
+                fk = lacus__tune_cost_at(&w, Wt, xs);
+                uk = 1.0;
+                double fl, ul = lacus__tune_line_search(&w, net->W, d, 1.0, C, p->ls_tol, Wt, xs, &fl);
+                if (fl < fk) fk = fl, uk = ul;
+            }
+            cf[i] = fk;
+            cu[i] = uk;
+        }
+        int ibest = -1;
+        for (int i = 0; i < nc; i++)
+            if (cf[i] < fbest) {
+                fbest = cf[i];
+                ubest = cu[i];
+                ibest = i;
+            }
+        if (ibest >= 0) {
+            chosen = ckind[ibest] == 11 && p->reinject == 2 ? "gn-xh" : names[ckind[ibest]];
+            first_order = ckind[ibest] < 8;
+            step_to(&w, net->W, cdir + ibest * w.nw, ubest, Wbest);
         }
         if (p->method == LACUS_TUNE_STOCHASTIC) {
             double fk;
@@ -584,5 +624,8 @@ done:
     lacus__free(phi);
     lacus__free(W1);
     lacus__free(idx);
+    lacus__free(cdir);
+    lacus__free(tW);
+    lacus__free(tX);
     return st;
 }
