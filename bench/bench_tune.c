@@ -7,7 +7,7 @@
  *                             same run), and the stochastic node-parallel
  *                             variant on 1 and 2 threads
  *   bench_tune protocol [Nmax] [its]  the reverse-engineering table (spec §1.7)
- *   bench_tune row UNIT N [its]      one protocol row, one line per iteration (time, winner)
+ *   bench_tune row UNIT N [its] [max_s]  one protocol row (stopped after max_s seconds), one line per iteration (time, winner)
  *                             for LNL and AIF units, N = 2..Nmax, with the
  *                             published numbers and a held-out segment
  *   bench_tune hidden [UNIT] [N] [seeds] [its]  hidden desired values (reinject 0/1/2)
@@ -264,7 +264,7 @@ static void mode_protocol(int64_t Nmax, int64_t its)
  * NRMSE): the N = 64 row, where one iteration costs seconds, and the AIF
  * diagnosis (which candidate wins, how far the step goes). */
 typedef struct row_ctx {
-    double t0, last;
+    double t0, last, max_s; /* max_s > 0: stop once the run has taken that long */
 } row_ctx;
 
 static int row_progress(const lacus_tune_info *in, void *user)
@@ -275,10 +275,10 @@ static int row_progress(const lacus_tune_info *in, void *user)
            (long long)in->iter, in->cost, in->nrmse, in->step, in->chosen, t - rc->last, t - rc->t0, load1());
     fflush(stdout);
     rc->last = t;
-    return 0;
+    return rc->max_s > 0 && t - rc->t0 >= rc->max_s;
 }
 
-static void mode_row(const char *unit_name, int64_t N, int64_t its)
+static void mode_row(const char *unit_name, int64_t N, int64_t its, double max_s)
 {
     lacus_tune_unit unit;
     if (lacus_tune_unit_parse(unit_name, &unit)) die("unit", LACUS_ERR_ARG, unit_name);
@@ -289,7 +289,7 @@ static void mode_row(const char *unit_name, int64_t N, int64_t its)
     lacus_tune_criterion c = lacus_tune_criterion_default();
     lacus_error err = {0};
     lacus_status st;
-    row_ctx rc = {now(), now()};
+    row_ctx rc = {now(), now(), max_s};
     p.progress = row_progress;
     p.progress_user = &rc;
     lacus_tune_result r;
@@ -673,7 +673,8 @@ int main(int argc, char **argv)
         mode_aif(argc > 2 ? arg_int(argv[2], 2) : 4, argc > 3 ? arg_int(argv[3], 1) : 3,
                  argc > 4 ? arg_int(argv[4], 1) : 100);
     else if (!strcmp(mode, "row") && argc > 3)
-        mode_row(argv[2], arg_int(argv[3], 2), argc > 4 ? arg_int(argv[4], 1) : 100);
+        mode_row(argv[2], arg_int(argv[3], 2), argc > 4 ? arg_int(argv[4], 1) : 100,
+                 argc > 5 ? (double)arg_int(argv[5], 1) : 0.0);
     else if (!strcmp(mode, "sparse")) mode_sparse(argc > 2 ? argv[2] : NULL);
     else if (!strcmp(mode, "robust")) mode_robust();
     else if (!strcmp(mode, "esn")) {
@@ -685,7 +686,7 @@ int main(int argc, char **argv)
         mode_esn(argc > 2 ? arg_int(argv[2], 2) : 50, argc > 3 ? arg_int(argv[3], 1) : 30, m);
     }
     else {
-        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | row UNIT N [its] | hidden [UNIT] [N] [seeds] [its] | aif [N] [seeds] [its] | sparse [png] | robust | esn [N] [its] [method]\n");
+        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | row UNIT N [its] [max_s] | hidden [UNIT] [N] [seeds] [its] | aif [N] [seeds] [its] | sparse [png] | robust | esn [N] [its] [method]\n");
         return 2;
     }
     return 0;
