@@ -10,7 +10,7 @@
  *   bench_tune row UNIT N [its] [max_s]  one protocol row (stopped after max_s seconds), one line per iteration (time, winner)
  *                             for LNL and AIF units, N = 2..Nmax, with the
  *                             published numbers and a held-out segment
- *   bench_tune hidden [UNIT] [N] [seeds] [its]  hidden desired values (reinject 0/1/2)
+ *   bench_tune hidden [UNIT] [N] [seeds] [its] [method]  hidden desired values (reinject 0/1/2)
  *   bench_tune aif [N] [seeds] [its]  candidate fixes of the AIF stall
  *   bench_tune sparse [png]   support recovery vs penalty, error vs
  *                             surviving edges (and its PNG)
@@ -347,22 +347,25 @@ static prun protocol_run(lacus_tune_net *net, const double *u, const double *y, 
 /* Hidden desired values (spec §1.4, reinject = 2) against none and
  * output-only reinjection on the protocol (hidden nodes: every node but
  * the observed output), several root seeds. */
-static void mode_hidden(const char *unit_name, int64_t N, int64_t seeds, int64_t its)
+static void mode_hidden(const char *unit_name, int64_t N, int64_t seeds, int64_t its, const char *method)
 {
+    lacus_tune_method m;
+    if (lacus_tune_method_parse(method, &m)) die("method", LACUS_ERR_ARG, method);
     lacus_tune_unit unit;
     if (lacus_tune_unit_parse(unit_name, &unit)) die("unit", LACUS_ERR_ARG, unit_name);
     int64_t T = 2 * N * (N + 1);
-    printf("# hidden desired values: protocol unit=%s N=%lld T=%lld, method both, <= %lld iterations, "
-           "root seeds 1..%lld\n", unit_name, (long long)N, (long long)T, (long long)its, (long long)seeds);
+    printf("# hidden desired values: protocol unit=%s N=%lld T=%lld, method %s, <= %lld iterations, "
+           "root seeds 1..%lld\n", unit_name, (long long)N, (long long)T, method, (long long)its, (long long)seeds);
     for (int64_t s = 1; s <= seeds; s++)
-        for (int ri = 0; ri < 3; ri++) {
+        for (int ri = m == LACUS_TUNE_REFIT; ri < 3; ri++) { /* refit needs desired values */
             double *u, *y;
             lacus_tune_params p;
             lacus_tune_net *net = protocol_problem_s(unit, N, its, (uint64_t)s, &u, &y, &p);
             p.reinject = ri;
+            p.method = m;
             prun o = protocol_run(net, u, y, T, &p);
-            printf("hidden unit=%s N=%lld seed=%lld reinject=%d train_nrmse=%.4f test_nrmse=%.4f iterations=%lld "
-                   "gn_xh_wins=%lld s=%.1f load1=%.2f\n", unit_name, (long long)N, (long long)s, ri, o.train,
+            printf("hidden method=%s unit=%s N=%lld seed=%lld reinject=%d train_nrmse=%.4f test_nrmse=%.4f iterations=%lld "
+                   "gn_xh_wins=%lld s=%.1f load1=%.2f\n", method, unit_name, (long long)N, (long long)s, ri, o.train,
                    o.test, (long long)o.its, (long long)o.xh, o.secs, load1());
             fflush(stdout);
             free(u), free(y);
@@ -375,15 +378,17 @@ static void mode_hidden(const char *unit_name, int64_t N, int64_t seeds, int64_t
  * guard (lifts the vanishing backward values of the flat regions); bank:
  * first order only (no node-local step, which made the huge early steps);
  * sharp4: the learner starts smooth (sharpness 4 instead of 100, still
- * learnable up to 100: a sharpness continuation); sharp4g: both. */
+ * learnable up to 100: a sharpness continuation); sharp4g: both; sharp1,
+ * sharp16: other starting sharpnesses. */
 static void mode_aif(int64_t N, int64_t seeds, int64_t its)
 {
-    static const char *vn[] = {"base", "guard", "bank", "sharp4", "sharp4-guard"};
+    static const char *vn[] = {"base", "guard", "bank", "sharp4", "sharp4-guard", "sharp1", "sharp16"};
+    static const double sv[] = {100, 100, 100, 4, 4, 1, 16};
     int64_t T = 2 * N * (N + 1);
     printf("# AIF stall: protocol N=%lld T=%lld, <= %lld iterations, root seeds 1..%lld\n", (long long)N,
            (long long)T, (long long)its, (long long)seeds);
     for (int64_t s = 1; s <= seeds; s++)
-        for (int v = 0; v < 5; v++) {
+        for (int v = 0; v < 7; v++) {
             double *u, *y;
             lacus_tune_params p;
             lacus_tune_net *net = protocol_problem_s(LACUS_TUNE_AIF, N, its, (uint64_t)s, &u, &y, &p);
@@ -396,7 +401,7 @@ static void mode_aif(int64_t N, int64_t seeds, int64_t its)
                     if (wi.learnable && wi.hi == 100.0 && wi.lo == 0.0) {
                         double *W = xmalloc((size_t)lacus_tune_net_n_weights(net) * 8);
                         lacus_tune_net_get_weights(net, W);
-                        W[j] = 4.0;
+                        W[j] = sv[v];
                         lacus_tune_net_set_weights(net, W, NULL);
                         free(W);
                     }
@@ -668,7 +673,8 @@ int main(int argc, char **argv)
         mode_protocol(argc > 2 ? arg_int(argv[2], 2) : 32, argc > 3 ? arg_int(argv[3], 1) : 100);
     else if (!strcmp(mode, "hidden"))
         mode_hidden(argc > 2 ? argv[2] : "lnl", argc > 3 ? arg_int(argv[3], 2) : 8,
-                    argc > 4 ? arg_int(argv[4], 1) : 5, argc > 5 ? arg_int(argv[5], 1) : 100);
+                    argc > 4 ? arg_int(argv[4], 1) : 5, argc > 5 ? arg_int(argv[5], 1) : 100,
+                    argc > 6 ? argv[6] : "both");
     else if (!strcmp(mode, "aif"))
         mode_aif(argc > 2 ? arg_int(argv[2], 2) : 4, argc > 3 ? arg_int(argv[3], 1) : 3,
                  argc > 4 ? arg_int(argv[4], 1) : 100);
@@ -686,7 +692,7 @@ int main(int argc, char **argv)
         mode_esn(argc > 2 ? arg_int(argv[2], 2) : 50, argc > 3 ? arg_int(argv[3], 1) : 30, m);
     }
     else {
-        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | row UNIT N [its] [max_s] | hidden [UNIT] [N] [seeds] [its] | aif [N] [seeds] [its] | sparse [png] | robust | esn [N] [its] [method]\n");
+        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | row UNIT N [its] [max_s] | hidden [UNIT] [N] [seeds] [its] [method] | aif [N] [seeds] [its] | sparse [png] | robust | esn [N] [its] [method]\n");
         return 2;
     }
     return 0;

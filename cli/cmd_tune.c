@@ -66,7 +66,7 @@ static int parse_enum(const char *k, const char *v, int *dest)
     if (st) {
         const char *allowed = !strcmp(k, "unit")        ? "linear|lnl|sparse-relu|aif|softmax"
                               : !strcmp(k, "criterion") ? "l2|rwl1|rwl0|huber|biweight|hinge|stat"
-                              : !strcmp(k, "method")    ? "both|bank|gn|stochastic|readout"
+                              : !strcmp(k, "method")    ? "both|bank|gn|stochastic|readout|refit"
                                                         : "free|nonneg|keep";
         cli_error("config: \"%s\": \"%s\" is not one of %s", k, v, allowed);
         return -1;

@@ -337,7 +337,11 @@ typedef enum lacus_tune_method {
     LACUS_TUNE_BANK = 1,
     LACUS_TUNE_GN = 2,
     LACUS_TUNE_STOCHASTIC = 3,
-    LACUS_TUNE_READOUT = 4    /* the readout-only solve, lacus_tune_fit_readout (one step) */
+    LACUS_TUNE_READOUT = 4,   /* the readout-only solve, lacus_tune_fit_readout (one step) */
+    LACUS_TUNE_REFIT = 5      /* only the pure refit to desired values (the official code's
+                                 second-order variant 2, "gn-x" / "gn-xh"): target
+                                 propagation; needs reinject 1 (observed nodes' targets) or 2
+                                 (also hidden desired values, spec §1.4) */
 } lacus_tune_method;
 
 const char *lacus_tune_method_name(lacus_tune_method m);

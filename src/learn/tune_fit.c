@@ -30,16 +30,16 @@
 #include "core/error.h"
 #include "learn/tune_fit.h"
 
-static const char *METHOD_NAMES[] = {"both", "bank", "gn", "stochastic", "readout"};
+static const char *METHOD_NAMES[] = {"both", "bank", "gn", "stochastic", "readout", "refit"};
 
 const char *lacus_tune_method_name(lacus_tune_method m)
 {
-    return (unsigned)m < 5 ? METHOD_NAMES[m] : "?";
+    return (unsigned)m < 6 ? METHOD_NAMES[m] : "?";
 }
 
 lacus_status lacus_tune_method_parse(const char *name, lacus_tune_method *out)
 {
-    for (int i = 0; name && i < 5; i++)
+    for (int i = 0; name && i < 6; i++)
         if (!strcmp(name, METHOD_NAMES[i])) {
             *out = (lacus_tune_method)i;
             return LACUS_OK;
@@ -69,8 +69,8 @@ lacus_tune_params lacus_tune_params_default(void)
 lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *err)
 {
     if (!p) return lacus__fail(err, LACUS_ERR_ARG, "params is NULL");
-    if ((unsigned)p->method > LACUS_TUNE_READOUT)
-        return lacus__fail(err, LACUS_ERR_ARG, "method = %d: must be both|bank|gn|stochastic|readout",
+    if ((unsigned)p->method > LACUS_TUNE_REFIT)
+        return lacus__fail(err, LACUS_ERR_ARG, "method = %d: must be both|bank|gn|stochastic|readout|refit",
                            (int)p->method);
     if (p->max_iter < 0 || p->max_iter > 100000000)
         return lacus__fail(err, LACUS_ERR_ARG, "max_iter = %lld: must be in [0, 1e8]",
@@ -95,10 +95,14 @@ lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *er
     RANGE(window, p->window >= 0, ">= 0");
     RANGE(readout_ridge, p->readout_ridge >= 0 && isfinite(p->readout_ridge), "finite and >= 0");
 #undef RANGE
-    if (p->reinject == 2 && ((p->method != LACUS_TUNE_BOTH && p->method != LACUS_TUNE_GN) ||
-                             p->gn_max_fanin == 0))
+    if (p->method == LACUS_TUNE_REFIT && (p->reinject == 0 || p->gn_max_fanin == 0))
+        return lacus__fail(err, LACUS_ERR_ARG, "method refit fits the nodes to desired values: it "
+                           "needs reinject 1 or 2 and gn_max_fanin > 0 (reinject %d, gn_max_fanin %lld)",
+                           p->reinject, (long long)p->gn_max_fanin);
+    if (p->reinject == 2 && ((p->method != LACUS_TUNE_BOTH && p->method != LACUS_TUNE_GN &&
+                              p->method != LACUS_TUNE_REFIT) || p->gn_max_fanin == 0))
         return lacus__fail(err, LACUS_ERR_ARG, "reinject = 2 (hidden desired values) feeds the "
-                           "node-local refit: it needs method both or gn and gn_max_fanin > 0 "
+                           "node-local refit: it needs method both, gn or refit and gn_max_fanin > 0 "
                            "(method %s, gn_max_fanin %lld)", lacus_tune_method_name(p->method),
                            (long long)p->gn_max_fanin);
     if (p->method == LACUS_TUNE_GN && p->gn_max_fanin == 0)
@@ -507,9 +511,10 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
                 ckind[nc++] = k;
             }
         }
-        if ((p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN) && p->gn_max_fanin > 0) {
+        if ((p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN || p->method == LACUS_TUNE_REFIT) &&
+            p->gn_max_fanin > 0) {
             int nvar = p->reinject ? 4 : 3;
-            for (int v = 0; v < nvar; v++) {
+            for (int v = p->method == LACUS_TUNE_REFIT ? 3 : 0; v < nvar; v++) {
                 if (!gn_direction(&w, v == 3 ? 0 : v, v != 3, A, b, phi, idx, W1)) continue;
                 memcpy(cdir + nc * w.nw, w.dir, (size_t)w.nw * sizeof *w.dir);
                 ckind[nc++] = 8 + v;

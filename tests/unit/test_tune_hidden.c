@@ -269,6 +269,25 @@ static void test_fixed_point_and_fit(void)
         lacus_error err = {0};
         CHECK_STATUS(lacus_tune_fit(net, u, y, TT, &c, &p, &res, &err), LACUS_OK);
         CHECK(res.cost < 0.5 * res.cost0);
+        /* Target propagation alone (method refit): the pure refit to the
+         * hidden desired values still lowers the cost; with output targets
+         * only (reinject 1) an LNL learner cannot move, since its observed
+         * node has no learnable weight and the hidden nodes' desired values
+         * are their own simulated values (the refit is then a shrinkage). */
+        lacus_tune_net *net2 = NULL;
+        lp.seed = 12;
+        CHECK_STATUS(lacus_tune_net_create(&lp, &net2, NULL), LACUS_OK);
+        p.method = LACUS_TUNE_REFIT;
+        lacus_tune_result r2;
+        CHECK_STATUS(lacus_tune_fit(net2, u, y, TT, &c, &p, &r2, &err), LACUS_OK);
+        printf("refit with hidden desired values: cost %.6g -> %.6g in %lld iterations\n", r2.cost0, r2.cost,
+               (long long)r2.iterations);
+        CHECK(r2.cost < 0.9 * r2.cost0);
+        p.reinject = 0;
+        CHECK_STATUS(lacus_tune_params_check(&p, &err), LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "method refit") != NULL);
+        p.reinject = 2;
+        lacus_tune_net_free(net2);
         /* Settings it cannot serve. */
         p.method = LACUS_TUNE_BANK;
         CHECK_STATUS(lacus_tune_fit(net, u, y, TT, &c, &p, &res, &err), LACUS_ERR_ARG);
