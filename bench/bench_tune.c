@@ -6,12 +6,14 @@
  *                             GFLOP/s), PyTorch BPTT beside it (anchor_bptt.py,
  *                             same run), and the stochastic node-parallel
  *                             variant on 1 and 2 threads
- *   bench_tune protocol [Nmax] [its]  the reverse-engineering table (spec §1.7)
- *   bench_tune row UNIT N [its] [max_s]  one protocol row (stopped after max_s seconds), one line per iteration (time, winner)
+ *   bench_tune protocol [Nmax] [its] [aif_w0]  the reverse-engineering table (spec §1.7)
  *                             for LNL and AIF units, N = 2..Nmax, with the
  *                             published numbers and a held-out segment
+ *                             (aif_w0: the AIF learner's starting sharpness, default 100)
+ *   bench_tune row UNIT N [its] [max_s]  one protocol row, one line per iteration
+ *                             (time, winner), stopped after max_s seconds
  *   bench_tune hidden [UNIT] [N] [seeds] [its] [method]  hidden desired values (reinject 0/1/2)
- *   bench_tune aif [N] [seeds] [its]  candidate fixes of the AIF stall
+ *   bench_tune aif [N] [seeds] [its] [variants]  candidate fixes of the AIF stall
  *   bench_tune sparse [png]   support recovery vs penalty, error vs
  *                             surviving edges (and its PNG)
  *   bench_tune robust         noise / outlier robustness per criterion
@@ -190,6 +192,11 @@ static lacus_tune_net *protocol_problem(lacus_tune_unit unit, int64_t N, int64_t
     return protocol_problem_s(unit, N, its, 1, u, y, p);
 }
 
+/* The AIF learner's starting sharpness (the root's is 100): 100 in the
+ * published table's setting; `protocol ... W0` sets it (the smooth start
+ * that avoids the AIF stall, docs/tune.md "Third round"). */
+static double g_aif_w0 = 100.0;
+
 /* The same with root seed 1000 s and learner seed 1000 s + 1 (s = 1: the
  * table's problem). */
 static lacus_tune_net *protocol_problem_s(lacus_tune_unit unit, int64_t N, int64_t its, uint64_t seed,
@@ -211,6 +218,7 @@ static lacus_tune_net *protocol_problem_s(lacus_tune_unit unit, int64_t N, int64
     lp.init_std = 0.1 / sqrt((double)N);
     lp.learn_leak = 1;
     lp.learn_sharpness = 1;
+    if (unit == LACUS_TUNE_AIF) lp.sharpness = g_aif_w0;
     lacus_tune_net *net = NULL;
     if ((st = lacus_tune_net_create(&lp, &net, &err))) die("net", st, err.msg);
     *p = lacus_tune_params_default();
@@ -228,8 +236,8 @@ static void mode_protocol(int64_t Nmax, int64_t its)
     printf("# reverse-engineering protocol (spec 1.7): root N(0, 0.5/sqrt N), learner N(-0.1, 0.1/sqrt N),"
            " T = 2N(N+1), 1 input ~ N(0,1),\n# node 0 observed, criterion l2, method both (bank + damped GN),"
            " <= %lld iterations; held-out: the next T steps of the same root run.\n"
-           "# criterion = the paper's normalisation C/(nodes T); published = iterations / min criterion\n",
-           (long long)its);
+           "# criterion = the paper's normalisation C/(nodes T); published = iterations / min criterion;"
+           " AIF learner sharpness starts at %g\n", (long long)its, g_aif_w0);
     for (int ut = 0; ut < 2; ut++) {
         lacus_tune_unit unit = ut ? LACUS_TUNE_AIF : LACUS_TUNE_LNL;
         int k = 0;
@@ -380,7 +388,7 @@ static void mode_hidden(const char *unit_name, int64_t N, int64_t seeds, int64_t
  * sharp4: the learner starts smooth (sharpness 4 instead of 100, still
  * learnable up to 100: a sharpness continuation); sharp4g: both; sharp1,
  * sharp16: other starting sharpnesses. */
-static void mode_aif(int64_t N, int64_t seeds, int64_t its)
+static void mode_aif(int64_t N, int64_t seeds, int64_t its, const char *only)
 {
     static const char *vn[] = {"base", "guard", "bank", "sharp4", "sharp4-guard", "sharp1", "sharp16"};
     static const double sv[] = {100, 100, 100, 4, 4, 1, 16};
@@ -389,6 +397,7 @@ static void mode_aif(int64_t N, int64_t seeds, int64_t its)
            (long long)T, (long long)its, (long long)seeds);
     for (int64_t s = 1; s <= seeds; s++)
         for (int v = 0; v < 7; v++) {
+            if (only && !strstr(only, vn[v])) continue; /* a comma list of variants */
             double *u, *y;
             lacus_tune_params p;
             lacus_tune_net *net = protocol_problem_s(LACUS_TUNE_AIF, N, its, (uint64_t)s, &u, &y, &p);
@@ -669,15 +678,17 @@ int main(int argc, char **argv)
     if (!src) src = "bench";
     printf("# bench_tune %s, lacus %s, load1=%.2f\n", mode, lacus_version(), load1());
     if (!strcmp(mode, "speed")) mode_speed(src, argc > 2 ? arg_int(argv[2], 2) : 500);
-    else if (!strcmp(mode, "protocol"))
+    else if (!strcmp(mode, "protocol")) {
+        if (argc > 4) g_aif_w0 = (double)arg_int(argv[4], 0);
         mode_protocol(argc > 2 ? arg_int(argv[2], 2) : 32, argc > 3 ? arg_int(argv[3], 1) : 100);
+    }
     else if (!strcmp(mode, "hidden"))
         mode_hidden(argc > 2 ? argv[2] : "lnl", argc > 3 ? arg_int(argv[3], 2) : 8,
                     argc > 4 ? arg_int(argv[4], 1) : 5, argc > 5 ? arg_int(argv[5], 1) : 100,
                     argc > 6 ? argv[6] : "both");
     else if (!strcmp(mode, "aif"))
         mode_aif(argc > 2 ? arg_int(argv[2], 2) : 4, argc > 3 ? arg_int(argv[3], 1) : 3,
-                 argc > 4 ? arg_int(argv[4], 1) : 100);
+                 argc > 4 ? arg_int(argv[4], 1) : 100, argc > 5 ? argv[5] : NULL);
     else if (!strcmp(mode, "row") && argc > 3)
         mode_row(argv[2], arg_int(argv[3], 2), argc > 4 ? arg_int(argv[4], 1) : 100,
                  argc > 5 ? (double)arg_int(argv[5], 1) : 0.0);
@@ -692,7 +703,7 @@ int main(int argc, char **argv)
         mode_esn(argc > 2 ? arg_int(argv[2], 2) : 50, argc > 3 ? arg_int(argv[3], 1) : 30, m);
     }
     else {
-        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | row UNIT N [its] [max_s] | hidden [UNIT] [N] [seeds] [its] [method] | aif [N] [seeds] [its] | sparse [png] | robust | esn [N] [its] [method]\n");
+        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] [aif_w0] | row UNIT N [its] [max_s] | hidden [UNIT] [N] [seeds] [its] [method] | aif [N] [seeds] [its] [variants] | sparse [png] | robust | esn [N] [its] [method]\n");
         return 2;
     }
     return 0;

@@ -229,3 +229,14 @@ def test_hidden_targets_fixed_point_and_descent():
     assert res["cost"] < 0.5 * res["cost0"]
     with pytest.raises(lacus.LacusError):
         net.fit(u, y, method="bank", reinject=2)
+    # target propagation alone: the refit to the hidden desired values learns;
+    # with the output's targets alone an LNL learner's refit only shrinks the
+    # hidden weights toward 0 (its output node has no learnable weight)
+    a = tune.TuneNet(4, 1, seed=12, init_mean=-0.1, init_std=0.05, learn_leak=True)
+    b = a.copy()
+    ra = a.fit(u, y, method="refit", reinject=2, max_iter=10)
+    rb = b.fit(u, y, method="refit", reinject=1, max_iter=10)
+    assert ra["cost"] < 0.5 * ra["cost0"]
+    assert ra["cost"] < 0.5 * rb["cost"]
+    with pytest.raises(lacus.LacusError):
+        a.fit(u, y, method="refit")
