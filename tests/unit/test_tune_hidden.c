@@ -10,10 +10,15 @@
  *   - a learner equal to the root that made the target: xhat is the
  *     simulated trajectory (E = 0 there);
  *   - lacus_tune_fit with reinject = 2 lowers the cost and refuses the
- *     settings it cannot serve. */
+ *     settings it cannot serve;
+ *   - every injected allocation failure (hidden targets, an AIF fit with
+ *     hidden targets, 2 threads) ends in NOMEM or, where the library falls
+ *     back (the forward pass's memo, the per-thread buffers), in the very
+ *     same result; under ASan nothing leaks. */
 #include <string.h>
 
 #include "lacus.h"
+#include "oom.h"
 #include "test.h"
 
 enum { N = 3, T = 14 };
@@ -309,10 +314,67 @@ static void test_fixed_point_and_fit(void)
     }
 }
 
+/* An AIF net (memoised sigma4 kernels) fitted with hidden desired values. */
+static lacus_status oom_scenario(double *W, double *xh)
+{
+    enum { TT = 24 };
+    lacus_tune_net_params rp = lacus_tune_net_params_default();
+    rp.unit = LACUS_TUNE_AIF;
+    rp.n_units = 3;
+    rp.seed = 5;
+    rp.sharpness = 4;
+    rp.learn_sharpness = 1;
+    static double u[TT], y[TT];
+    for (int t = 0; t < TT; t++) u[t] = sin(0.9 * t), y[t] = 0.3 * cos(0.5 * t);
+    lacus_tune_net *net = NULL;
+    lacus_status st = lacus_tune_net_create(&rp, &net, NULL);
+    if (st) return st;
+    lacus_tune_criterion c = lacus_tune_criterion_default();
+    lacus_tune_params p = lacus_tune_params_default();
+    p.reinject = 2;
+    p.max_iter = 2;
+    lacus_tune_result r;
+    if (!(st = lacus_tune_hidden_targets(net, &c, u, y, TT, 20, 1e-6, xh, NULL, NULL, NULL)) &&
+        !(st = lacus_tune_fit(net, u, y, TT, &c, &p, &r, NULL)))
+        lacus_tune_net_get_weights(net, W);
+    lacus_tune_net_free(net);
+    return st;
+}
+
+static void test_oom(void)
+{
+    TEST("allocation failures: NOMEM or the same result, never garbage")
+    {
+        static double W0[64], W[64], x0[24 * 6], x[24 * 6];
+        CHECK_STATUS(oom_scenario(W0, x0), LACUS_OK);
+        int k, nomem = 0, same = 0;
+        /* every allocation up to the fit's first probes, then every 29th
+         * (most later ones are the forward pass's memo, one per probe) */
+        int tried = 0;
+        for (k = 1; k < 5000; k += k < 80 ? 1 : 29) {
+            tried++;
+            memset(W, 0, sizeof W);
+            oom_arm(k);
+            lacus_status st = oom_scenario(W, x);
+            oom_disarm();
+            if (!oom_reached()) break;
+            if (st == LACUS_ERR_NOMEM) nomem++;
+            else {
+                CHECK_STATUS(st, LACUS_OK);
+                CHECK(memcmp(W, W0, sizeof W) == 0 && memcmp(x, x0, sizeof x) == 0);
+                same++;
+            }
+        }
+        printf("oom: %d failure points tried, %d NOMEM, %d fell back to the same result\n", tried, nomem, same);
+        CHECK(k < 5000 && nomem > 0 && same > 0);
+    }
+}
+
 int main(void)
 {
     test_linear();
     test_tanh();
     test_fixed_point_and_fit();
+    test_oom();
     TEST_MAIN_END();
 }
