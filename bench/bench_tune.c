@@ -6,10 +6,14 @@
  *                             GFLOP/s), PyTorch BPTT beside it (anchor_bptt.py,
  *                             same run), and the stochastic node-parallel
  *                             variant on 1 and 2 threads
- *   bench_tune protocol [Nmax] [its]  the reverse-engineering table (spec §1.7)
- *   bench_tune row UNIT N [its]      one protocol row, one line per iteration (time, winner)
+ *   bench_tune protocol [Nmax] [its] [aif_w0]  the reverse-engineering table (spec §1.7)
  *                             for LNL and AIF units, N = 2..Nmax, with the
  *                             published numbers and a held-out segment
+ *                             (aif_w0: the AIF learner's starting sharpness, default 100)
+ *   bench_tune row UNIT N [its] [max_s]  one protocol row, one line per iteration
+ *                             (time, winner), stopped after max_s seconds
+ *   bench_tune hidden [UNIT] [N] [seeds] [its] [method]  hidden desired values (reinject 0/1/2)
+ *   bench_tune aif [N] [seeds] [its] [variants]  candidate fixes of the AIF stall
  *   bench_tune sparse [png]   support recovery vs penalty, error vs
  *                             surviving edges (and its PNG)
  *   bench_tune robust         noise / outlier robustness per criterion
@@ -180,8 +184,23 @@ static double seg_nrmse(const double *x, int64_t ld, const double *y, int64_t t0
  * N units (seed 1000) makes 2T = 4N(N+1) steps of data, the first T for
  * training; the learner (seed 1001) starts near zero with learnable leak
  * and sharpness. Returns the learner; *u, *y (2T) to free. */
+static lacus_tune_net *protocol_problem_s(lacus_tune_unit unit, int64_t N, int64_t its, uint64_t seed,
+                                          double **u, double **y, lacus_tune_params *p);
 static lacus_tune_net *protocol_problem(lacus_tune_unit unit, int64_t N, int64_t its, double **u,
                                         double **y, lacus_tune_params *p)
+{
+    return protocol_problem_s(unit, N, its, 1, u, y, p);
+}
+
+/* The AIF learner's starting sharpness (the root's is 100): 100 in the
+ * published table's setting; `protocol ... W0` sets it (the smooth start
+ * that avoids the AIF stall, docs/tune.md "Third round"). */
+static double g_aif_w0 = 100.0;
+
+/* The same with root seed 1000 s and learner seed 1000 s + 1 (s = 1: the
+ * table's problem). */
+static lacus_tune_net *protocol_problem_s(lacus_tune_unit unit, int64_t N, int64_t its, uint64_t seed,
+                                          double **u, double **y, lacus_tune_params *p)
 {
     int64_t T = 2 * N * (N + 1);
     *u = xmalloc((size_t)(2 * T) * 8);
@@ -189,16 +208,17 @@ static lacus_tune_net *protocol_problem(lacus_tune_unit unit, int64_t N, int64_t
     lacus_tune_net_params rp = lacus_tune_net_params_default();
     rp.unit = unit;
     rp.n_units = N;
-    rp.seed = 1000;
+    rp.seed = 1000 * seed;
     lacus_error err = {0};
     lacus_status st = lacus_tune_root_target(&rp, 2 * T, 1, *u, *y, &err);
     if (st) die("root", st, err.msg);
     lacus_tune_net_params lp = rp;
-    lp.seed = 1001;
+    lp.seed = 1000 * seed + 1;
     lp.init_mean = -0.1;
     lp.init_std = 0.1 / sqrt((double)N);
     lp.learn_leak = 1;
     lp.learn_sharpness = 1;
+    if (unit == LACUS_TUNE_AIF) lp.sharpness = g_aif_w0;
     lacus_tune_net *net = NULL;
     if ((st = lacus_tune_net_create(&lp, &net, &err))) die("net", st, err.msg);
     *p = lacus_tune_params_default();
@@ -216,8 +236,8 @@ static void mode_protocol(int64_t Nmax, int64_t its)
     printf("# reverse-engineering protocol (spec 1.7): root N(0, 0.5/sqrt N), learner N(-0.1, 0.1/sqrt N),"
            " T = 2N(N+1), 1 input ~ N(0,1),\n# node 0 observed, criterion l2, method both (bank + damped GN),"
            " <= %lld iterations; held-out: the next T steps of the same root run.\n"
-           "# criterion = the paper's normalisation C/(nodes T); published = iterations / min criterion\n",
-           (long long)its);
+           "# criterion = the paper's normalisation C/(nodes T); published = iterations / min criterion;"
+           " AIF learner sharpness starts at %g\n", (long long)its, g_aif_w0);
     for (int ut = 0; ut < 2; ut++) {
         lacus_tune_unit unit = ut ? LACUS_TUNE_AIF : LACUS_TUNE_LNL;
         int k = 0;
@@ -252,7 +272,7 @@ static void mode_protocol(int64_t Nmax, int64_t its)
  * NRMSE): the N = 64 row, where one iteration costs seconds, and the AIF
  * diagnosis (which candidate wins, how far the step goes). */
 typedef struct row_ctx {
-    double t0, last;
+    double t0, last, max_s; /* max_s > 0: stop once the run has taken that long */
 } row_ctx;
 
 static int row_progress(const lacus_tune_info *in, void *user)
@@ -263,10 +283,10 @@ static int row_progress(const lacus_tune_info *in, void *user)
            (long long)in->iter, in->cost, in->nrmse, in->step, in->chosen, t - rc->last, t - rc->t0, load1());
     fflush(stdout);
     rc->last = t;
-    return 0;
+    return rc->max_s > 0 && t - rc->t0 >= rc->max_s;
 }
 
-static void mode_row(const char *unit_name, int64_t N, int64_t its)
+static void mode_row(const char *unit_name, int64_t N, int64_t its, double max_s)
 {
     lacus_tune_unit unit;
     if (lacus_tune_unit_parse(unit_name, &unit)) die("unit", LACUS_ERR_ARG, unit_name);
@@ -277,7 +297,7 @@ static void mode_row(const char *unit_name, int64_t N, int64_t its)
     lacus_tune_criterion c = lacus_tune_criterion_default();
     lacus_error err = {0};
     lacus_status st;
-    row_ctx rc = {now(), now()};
+    row_ctx rc = {now(), now(), max_s};
     p.progress = row_progress;
     p.progress_user = &rc;
     lacus_tune_result r;
@@ -293,6 +313,116 @@ static void mode_row(const char *unit_name, int64_t N, int64_t its)
            r.nrmse, seg_nrmse(x, Nn, y, T, 2 * T), r.cost / (double)(Nn * T), now() - rc.t0, load1());
     free(x), free(u), free(y);
     lacus_tune_net_free(net);
+}
+
+/* Counts the iterations won by the refit to hidden desired values. */
+static int count_xh(const lacus_tune_info *in, void *user)
+{
+    if (!strcmp(in->chosen, "gn-xh")) ++*(int64_t *)user;
+    return 0;
+}
+
+/* One protocol run for the experiments below: fits, then returns the
+ * training and held-out NRMSE, iterations, seconds and gn-xh wins. */
+typedef struct prun {
+    double train, test, secs;
+    int64_t its, xh;
+} prun;
+
+static prun protocol_run(lacus_tune_net *net, const double *u, const double *y, int64_t T,
+                         lacus_tune_params *p)
+{
+    lacus_tune_criterion c = lacus_tune_criterion_default();
+    lacus_error err = {0};
+    lacus_tune_result r;
+    prun o = {0, 0, 0, 0, 0};
+    p->progress = count_xh;
+    p->progress_user = &o.xh;
+    double t0 = now();
+    lacus_status st = lacus_tune_fit(net, u, y, T, &c, p, &r, &err);
+    if (st && st != LACUS_ERR_NUMERIC) die("fit", st, err.msg);
+    o.secs = now() - t0;
+    int64_t Nn = lacus_tune_net_n_nodes(net);
+    double *x = xmalloc((size_t)(2 * T * Nn) * 8);
+    lacus_tune_forward(net, u, 2 * T, x, NULL);
+    o.train = seg_nrmse(x, Nn, y, 0, T);
+    o.test = seg_nrmse(x, Nn, y, T, 2 * T);
+    o.its = r.iterations;
+    free(x);
+    return o;
+}
+
+/* Hidden desired values (spec §1.4, reinject = 2) against none and
+ * output-only reinjection on the protocol (hidden nodes: every node but
+ * the observed output), several root seeds. */
+static void mode_hidden(const char *unit_name, int64_t N, int64_t seeds, int64_t its, const char *method)
+{
+    lacus_tune_method m;
+    if (lacus_tune_method_parse(method, &m)) die("method", LACUS_ERR_ARG, method);
+    lacus_tune_unit unit;
+    if (lacus_tune_unit_parse(unit_name, &unit)) die("unit", LACUS_ERR_ARG, unit_name);
+    int64_t T = 2 * N * (N + 1);
+    printf("# hidden desired values: protocol unit=%s N=%lld T=%lld, method %s, <= %lld iterations, "
+           "root seeds 1..%lld\n", unit_name, (long long)N, (long long)T, method, (long long)its, (long long)seeds);
+    for (int64_t s = 1; s <= seeds; s++)
+        for (int ri = m == LACUS_TUNE_REFIT; ri < 3; ri++) { /* refit needs desired values */
+            double *u, *y;
+            lacus_tune_params p;
+            lacus_tune_net *net = protocol_problem_s(unit, N, its, (uint64_t)s, &u, &y, &p);
+            p.reinject = ri;
+            p.method = m;
+            prun o = protocol_run(net, u, y, T, &p);
+            printf("hidden method=%s unit=%s N=%lld seed=%lld reinject=%d train_nrmse=%.4f test_nrmse=%.4f iterations=%lld "
+                   "gn_xh_wins=%lld s=%.1f load1=%.2f\n", method, unit_name, (long long)N, (long long)s, ri, o.train,
+                   o.test, (long long)o.its, (long long)o.xh, o.secs, load1());
+            fflush(stdout);
+            free(u), free(y);
+            lacus_tune_net_free(net);
+        }
+}
+
+/* The AIF stall (N = 4 and 8 stop after 3-5 iterations): candidate fixes
+ * on several root seeds. base: the table's setting; guard: the paper's
+ * guard (lifts the vanishing backward values of the flat regions); bank:
+ * first order only (no node-local step, which made the huge early steps);
+ * sharp4: the learner starts smooth (sharpness 4 instead of 100, still
+ * learnable up to 100: a sharpness continuation); sharp4g: both; sharp1,
+ * sharp16: other starting sharpnesses. */
+static void mode_aif(int64_t N, int64_t seeds, int64_t its, const char *only)
+{
+    static const char *vn[] = {"base", "guard", "bank", "sharp4", "sharp4-guard", "sharp1", "sharp16"};
+    static const double sv[] = {100, 100, 100, 4, 4, 1, 16};
+    int64_t T = 2 * N * (N + 1);
+    printf("# AIF stall: protocol N=%lld T=%lld, <= %lld iterations, root seeds 1..%lld\n", (long long)N,
+           (long long)T, (long long)its, (long long)seeds);
+    for (int64_t s = 1; s <= seeds; s++)
+        for (int v = 0; v < 7; v++) {
+            if (only && !strstr(only, vn[v])) continue; /* a comma list of variants */
+            double *u, *y;
+            lacus_tune_params p;
+            lacus_tune_net *net = protocol_problem_s(LACUS_TUNE_AIF, N, its, (uint64_t)s, &u, &y, &p);
+            if (v == 1 || v == 4) p.guard = 1;
+            if (v == 2) p.method = LACUS_TUNE_BANK;
+            if (v >= 3) /* sharpness weights: the AIF's second node of each unit */
+                for (int64_t j = 0; j < lacus_tune_net_n_weights(net); j++) {
+                    lacus_tune_weight_info wi;
+                    lacus_tune_net_weight_info(net, j, &wi);
+                    if (wi.learnable && wi.hi == 100.0 && wi.lo == 0.0) {
+                        double *W = xmalloc((size_t)lacus_tune_net_n_weights(net) * 8);
+                        lacus_tune_net_get_weights(net, W);
+                        W[j] = sv[v];
+                        lacus_tune_net_set_weights(net, W, NULL);
+                        free(W);
+                    }
+                }
+            prun o = protocol_run(net, u, y, T, &p);
+            printf("aif N=%lld seed=%lld variant=%s train_nrmse=%.4f test_nrmse=%.4f iterations=%lld s=%.1f "
+                   "load1=%.2f\n", (long long)N, (long long)s, vn[v], o.train, o.test, (long long)o.its, o.secs,
+                   load1());
+            fflush(stdout);
+            free(u), free(y);
+            lacus_tune_net_free(net);
+        }
 }
 
 /* Root net with a known sparse support; every unit observed. */
@@ -548,10 +678,20 @@ int main(int argc, char **argv)
     if (!src) src = "bench";
     printf("# bench_tune %s, lacus %s, load1=%.2f\n", mode, lacus_version(), load1());
     if (!strcmp(mode, "speed")) mode_speed(src, argc > 2 ? arg_int(argv[2], 2) : 500);
-    else if (!strcmp(mode, "protocol"))
+    else if (!strcmp(mode, "protocol")) {
+        if (argc > 4) g_aif_w0 = (double)arg_int(argv[4], 0);
         mode_protocol(argc > 2 ? arg_int(argv[2], 2) : 32, argc > 3 ? arg_int(argv[3], 1) : 100);
+    }
+    else if (!strcmp(mode, "hidden"))
+        mode_hidden(argc > 2 ? argv[2] : "lnl", argc > 3 ? arg_int(argv[3], 2) : 8,
+                    argc > 4 ? arg_int(argv[4], 1) : 5, argc > 5 ? arg_int(argv[5], 1) : 100,
+                    argc > 6 ? argv[6] : "both");
+    else if (!strcmp(mode, "aif"))
+        mode_aif(argc > 2 ? arg_int(argv[2], 2) : 4, argc > 3 ? arg_int(argv[3], 1) : 3,
+                 argc > 4 ? arg_int(argv[4], 1) : 100, argc > 5 ? argv[5] : NULL);
     else if (!strcmp(mode, "row") && argc > 3)
-        mode_row(argv[2], arg_int(argv[3], 2), argc > 4 ? arg_int(argv[4], 1) : 100);
+        mode_row(argv[2], arg_int(argv[3], 2), argc > 4 ? arg_int(argv[4], 1) : 100,
+                 argc > 5 ? (double)arg_int(argv[5], 1) : 0.0);
     else if (!strcmp(mode, "sparse")) mode_sparse(argc > 2 ? argv[2] : NULL);
     else if (!strcmp(mode, "robust")) mode_robust();
     else if (!strcmp(mode, "esn")) {
@@ -563,7 +703,7 @@ int main(int argc, char **argv)
         mode_esn(argc > 2 ? arg_int(argv[2], 2) : 50, argc > 3 ? arg_int(argv[3], 1) : 30, m);
     }
     else {
-        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] | row UNIT N [its] | sparse [png] | robust | esn [N] [its] [method]\n");
+        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] [aif_w0] | row UNIT N [its] [max_s] | hidden [UNIT] [N] [seeds] [its] [method] | aif [N] [seeds] [its] [variants] | sparse [png] | robust | esn [N] [its] [method]\n");
         return 2;
     }
     return 0;

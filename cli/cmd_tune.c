@@ -66,7 +66,7 @@ static int parse_enum(const char *k, const char *v, int *dest)
     if (st) {
         const char *allowed = !strcmp(k, "unit")        ? "linear|lnl|sparse-relu|aif|softmax"
                               : !strcmp(k, "criterion") ? "l2|rwl1|rwl0|huber|biweight|hinge|stat"
-                              : !strcmp(k, "method")    ? "both|bank|gn|stochastic|readout"
+                              : !strcmp(k, "method")    ? "both|bank|gn|stochastic|readout|refit"
                                                         : "free|nonneg|keep";
         cli_error("config: \"%s\": \"%s\" is not one of %s", k, v, allowed);
         return -1;
@@ -80,6 +80,7 @@ static int apply(tune_cfg *c, const cJSON *root)
     int64_t seed = (int64_t)c->net.seed, fseed = (int64_t)c->fit.seed;
     double zeta[2] = {c->net.zeta_lo, c->net.zeta_hi};
     int64_t filters = c->fit.n_filters;
+    int hidden = c->fit.reinject == 2;
     key keys[] = {
         {"input", K_STR, &c->input}, {"target", K_STR, &c->target},
         {"test_input", K_STR, &c->test_input}, {"test_target", K_STR, &c->test_target},
@@ -100,6 +101,7 @@ static int apply(tune_cfg *c, const cJSON *root)
         {"filters", K_INT, &filters}, {"step0", K_NUM, &c->fit.step0}, {"ls_tol", K_NUM, &c->fit.ls_tol},
         {"damping", K_NUM, &c->fit.damping}, {"gn_max_fanin", K_INT, &c->fit.gn_max_fanin},
         {"guard", K_BOOL, &c->fit.guard}, {"reinject", K_BOOL, &c->fit.reinject},
+        {"hidden_targets", K_BOOL, &hidden},
         {"sparse_nu", K_NUM, &c->fit.sparse_nu}, {"sparse_eps", K_NUM, &c->fit.sparse_eps},
         {"prune", K_NUM, &c->fit.prune}, {"prune_after", K_INT, &c->fit.prune_after},
         {"sign", K_ENUM, &sign}, {"batch_nodes", K_INT, &c->fit.batch_nodes},
@@ -172,6 +174,7 @@ static int apply(tune_cfg *c, const cJSON *root)
     c->net.zeta_lo = zeta[0];
     c->net.zeta_hi = zeta[1];
     c->fit.n_filters = (int)filters;
+    if (hidden) c->fit.reinject = 2; /* the spec's reinject mode 'b' (outputs + hidden) */
     return 0;
 }
 

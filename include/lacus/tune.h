@@ -337,7 +337,11 @@ typedef enum lacus_tune_method {
     LACUS_TUNE_BANK = 1,
     LACUS_TUNE_GN = 2,
     LACUS_TUNE_STOCHASTIC = 3,
-    LACUS_TUNE_READOUT = 4    /* the readout-only solve, lacus_tune_fit_readout (one step) */
+    LACUS_TUNE_READOUT = 4,   /* the readout-only solve, lacus_tune_fit_readout (one step) */
+    LACUS_TUNE_REFIT = 5      /* only the pure refit to desired values (the official code's
+                                 second-order variant 2, "gn-x" / "gn-xh"): target
+                                 propagation; needs reinject 1 (observed nodes' targets) or 2
+                                 (also hidden desired values, spec §1.4) */
 } lacus_tune_method;
 
 const char *lacus_tune_method_name(lacus_tune_method m);
@@ -348,7 +352,8 @@ typedef struct lacus_tune_info {
     double cost;             /* C + R after the iteration */
     double nrmse;
     double step;             /* accepted u */
-    const char *chosen;      /* "grad", "mom1".."mom7", "gn", "gn-w", "gn-h", "gn-x", "nodes", "none" */
+    const char *chosen;      /* "grad", "mom1".."mom7", "gn", "gn-w", "gn-h", "gn-x", "gn-xh"
+                                (the refit to hidden desired values), "nodes", "none" */
     lacus_tune_guard_stats guard;
     int64_t n_edges;         /* non-zero sparse weights */
 } lacus_tune_info;
@@ -370,7 +375,13 @@ typedef struct lacus_tune_params {
                                  weight of a dense net beyond 15 units gets the solve) */
     int guard;                /* 0 (default): exact adjoint; 1: the paper's guard */
     int reinject;             /* 0 (default); 1: targets as desired values of observed nodes in GN
-                                 (adds the pure-refit variant) */
+                                 (adds the pure-refit variant "gn-x"); 2: also hidden desired
+                                 values (the spec's reinject mode 'b', §1.4): every iteration
+                                 lacus_tune_hidden_targets (20 sweeps, tol 1e-6) estimates xhat
+                                 for every node, and "gn-x" refits each node so that its
+                                 kernels evaluated on xhat produce xhat (target propagation).
+                                 2 needs method both or gn and a criterion with per-step
+                                 targets (not stat, not hinge) */
     double sparse_nu;         /* >= 0; default 0 (off) */
     double sparse_eps;        /* > 0; default 1e-3 */
     double prune;             /* relative threshold in [0, 1); default 0 (off) */
@@ -427,6 +438,32 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
 lacus_status lacus_tune_fit_readout(lacus_tune_net *net, const double *u, const double *target,
                                     int64_t T, const lacus_tune_criterion *c, double ridge,
                                     lacus_tune_result *res, lacus_error *err);
+
+/* Hidden desired values (spec §1.4, the paper's footnote; the official
+ * code's reinject mode 'b'). With the observed nodes clamped to their
+ * targets after the warm-up, finds the trajectory xhat that best satisfies
+ * the network equations at the current weights:
+ *   min E(xhat) = 1/2 sum_{n,t} (xhat_n(t) - xtilde_n(t; xhat))^2
+ * over the other values, where xtilde_n(t; xhat) = sum_d W_nd Phi_nd(t) is
+ * eq. (1) evaluated on xhat (one step; the sum runs over every node, the
+ * observed ones included, so the targets reach the hidden nodes through
+ * the outputs' equations). Starts from the simulated trajectory and takes
+ * the paper's step xhat <- Phi(xhat) + J^T r (a gradient step of length 1
+ * on E, r = xhat - xtilde), halved until E decreases, for at most
+ * max_sweeps sweeps (the code's 20), stopping when the RMS increment of a
+ * sweep is below tol (the code's 1e-6). Not the code's verbatim heuristic
+ * (which adds J^T r to buffered values without re-simulating): E never
+ * increases. Cost per sweep: about three passes over the kernels.
+ *   xhat (T, n_nodes): the result; energy (2, may be NULL): E at the start
+ *   (simulated trajectory with the outputs clamped) and at the end; sweeps
+ *   (may be NULL): sweeps done.
+ * Errors: LACUS_ERR_ARG for stat and hinge criteria (no per-step targets)
+ * and bad sizes; LACUS_ERR_NUMERIC for NaN/Inf in u or target, or when the
+ * forward simulation is not finite. */
+lacus_status lacus_tune_hidden_targets(const lacus_tune_net *net, const lacus_tune_criterion *c,
+                                       const double *u, const double *target, int64_t T,
+                                       int max_sweeps, double tol, double *xhat, double *energy,
+                                       int64_t *sweeps, lacus_error *err);
 
 /* Weight sharing (spec §1.1): weight k joins weight j's group; the group
  * takes j's value, the intersection of the members' bounds (LACUS_ERR_ARG

@@ -102,6 +102,17 @@ _p("lacus_tune_support_scores", None, P_double, P_double, c_int64, P_double, P_d
 _p("lacus_tune_net_from_esn", C.status, c_int64, c_int64, c_int64, c_double, P_double, P_double,
    P_double, P_double, P_double, PVP, P_err)
 _p("lacus_tune_net_to_esn", C.status, VP, P_double, P_double, P_double, P_err)
+_p("lacus_tune_fit_readout", C.status, VP, P_double, P_double, c_int64, ctypes.POINTER(Criterion),
+   c_double, ctypes.POINTER(TuneResult), P_err)
+_p("lacus_tune_net_tie", C.status, VP, c_int64, c_int64, P_err)
+_p("lacus_tune_net_tied_to", c_int64, VP, c_int64)
+_p("lacus_tune_stat_count", c_int64, ctypes.POINTER(Criterion))
+_p("lacus_tune_stat_observables", C.status, ctypes.POINTER(Criterion), P_double, c_int64, c_int64,
+   P_double, P_err)
+_p("lacus_tune_stat_project", C.status, ctypes.POINTER(Criterion), P_double, P_double, c_int64, c_int,
+   P_double, P_double, P_err)
+_p("lacus_tune_hidden_targets", C.status, VP, ctypes.POINTER(Criterion), P_double, P_double, c_int64,
+   c_int, c_double, P_double, P_double, P_int64, P_err)
 
 KERNEL_KINDS = ("one", "id", "clip", "zeta", "relu", "sig4", "tanh", "shift", "exp", "ratio",
                 "aif_leak", "user")
@@ -130,6 +141,43 @@ def root_target(n_units, T, unit="lnl", fan_in=0, seed=42, data_seed=1):
     y = np.empty((max(int(T), 0), 1))
     _call(lib.lacus_tune_root_target, ctypes.byref(p), int(T), int(data_seed), C.ptr(u), C.ptr(y))
     return u, y
+
+
+def _stat_crit(n_observed, stat_lags, warmup, stat_cross):
+    c = lib.lacus_tune_criterion_default()
+    c.type = _parse("crit", "stat")
+    c.n_observed = int(n_observed)
+    c.stat_lags, c.warmup, c.stat_cross = int(stat_lags), int(warmup), 1 if stat_cross else 0
+    return c
+
+
+def stat_observables(z, stat_lags=4, warmup=0, stat_cross=False):
+    """The statistical criterion's observables Omega of a series z (T, O):
+    per column its mean and autocorrelations (1/(T-tau)) sum z(t) z(t-tau),
+    tau = 1..stat_lags, then (stat_cross) the cross products of every pair
+    of columns; after `warmup` steps (lacus_tune_stat_observables)."""
+    z = C.as_f64(z, 2, "z")
+    c = _stat_crit(z.shape[1], stat_lags, warmup, stat_cross)
+    om = np.empty(int(lib.lacus_tune_stat_count(ctypes.byref(c))))
+    _call(lib.lacus_tune_stat_observables, ctypes.byref(c), C.ptr(z), z.shape[1], z.shape[0],
+          C.ptr(om))
+    return om
+
+
+def stat_project(z, target, stat_lags=4, warmup=0, stat_cross=False, max_iter=50):
+    """The statistical criterion's reinjection (spec 1.5): z (T, O) moved by
+    minimal-norm Gauss-Newton steps onto {Omega(z) = Omega(target)}.
+    Returns (z_proj, violation). Raises when the constraints cannot be met
+    (LACUS_ERR_NOT_CONVERGED; lacus_tune_stat_project)."""
+    z = C.as_f64(z, 2, "z")
+    y = C.as_f64(target, 2, "target")
+    if y.shape != z.shape:
+        raise C.LacusError(-2, "z is %s but target %s" % (z.shape, y.shape))
+    c = _stat_crit(z.shape[1], stat_lags, warmup, stat_cross)
+    out, viol = np.empty_like(z), c_double()
+    _call(lib.lacus_tune_stat_project, ctypes.byref(c), C.ptr(z), C.ptr(y), z.shape[0],
+          int(max_iter), C.ptr(out), ctypes.byref(viol))
+    return out, viol.value
 
 
 def support_scores(C_learned, C_true):
@@ -254,6 +302,18 @@ class TuneNet(C.Handle):
                       wi.sparse, wi.edge_dst, wi.edge_src, wi.lo, wi.hi)
         return out
 
+    def tie(self, j, k):
+        """Weight sharing: weight k joins weight j's group (one parameter from
+        then on; lacus_tune_net_tie)."""
+        _call(lib.lacus_tune_net_tie, self._h(), int(j), int(k))
+
+    def tied_to(self, j):
+        """The representative (smallest index) of weight j's group."""
+        r = int(lib.lacus_tune_net_tied_to(self._h(), int(j)))
+        if r < 0:
+            raise C.LacusError(-2, "weight index %d out of range" % int(j))
+        return r
+
     def set_learnable(self, j, learnable=True):
         C.check(lib.lacus_tune_net_set_learnable(self._h(), int(j), 1 if learnable else 0),
                 handle_msg=lambda: b"weight index %d out of range" % int(j))
@@ -328,7 +388,8 @@ class TuneNet(C.Handle):
         "bank" | "gn" | "stochastic"; keywords are lacus_tune_params' fields
         (max_iter=100, crit_eps, w_eps, n_filters, step0, ls_tol, damping,
         gn_max_fanin, guard, reinject, sparse_nu, sparse_eps, prune,
-        prune_after, sign, batch_nodes, window, seed, readout_ridge). progress(info dict)
+        prune_after, sign, batch_nodes, window, seed, readout_ridge; reinject=2:
+        hidden desired values, spec 1.4). progress(info dict)
         is called after each iteration; a true return stops. Returns a dict:
         iterations, cost0, cost, nrmse0, nrmse, n_edges0, n_edges, stopped."""
         u = self._u(u)
@@ -356,6 +417,38 @@ class TuneNet(C.Handle):
         out = {f[0]: getattr(res, f[0]) for f in TuneResult._fields_}
         out["stopped"] = STOPPED[res.stopped]
         return out
+
+    def fit_readout(self, u, target, criterion="l2", nu=None, observed=None, warmup=0, ridge=0.0):
+        """The readout-only solve (spec 1.3e): observed nodes teacher-forced,
+        their learnable weights solved by least squares (ridge 0: minimum
+        change), then one line search of the free-running criterion. Returns
+        the result dict of fit (lacus_tune_fit_readout)."""
+        u = self._u(u)
+        y = C.as_f64(target, 2, "target")
+        if y.shape[0] != u.shape[0]:
+            raise C.LacusError(-2, "u has %d steps but target %d" % (u.shape[0], y.shape[0]))
+        c, keep = self._crit(y, criterion, nu, observed, warmup, None)
+        res = TuneResult()
+        _call(lib.lacus_tune_fit_readout, self._h(), C.ptr(u), C.ptr(y), u.shape[0], ctypes.byref(c),
+              float(ridge), ctypes.byref(res))
+        out = {f[0]: getattr(res, f[0]) for f in TuneResult._fields_}
+        out["stopped"] = STOPPED[res.stopped]
+        return out
+
+    def hidden_targets(self, u, target, observed=None, warmup=0, max_sweeps=20, tol=1e-6):
+        """Hidden desired values (spec 1.4): with the observed nodes clamped to
+        the target, the trajectory xhat (T, n_nodes) that best satisfies the
+        network equations (lacus_tune_hidden_targets). Returns (xhat,
+        (E_start, E_end), sweeps)."""
+        u = self._u(u)
+        y = C.as_f64(target, 2, "target")
+        if y.shape[0] != u.shape[0]:
+            raise C.LacusError(-2, "u has %d steps but target %d" % (u.shape[0], y.shape[0]))
+        c, keep = self._crit(y, "l2", None, observed, warmup, None)
+        xh, E, k = np.empty((u.shape[0], self.n_nodes)), np.empty(2), c_int64()
+        _call(lib.lacus_tune_hidden_targets, self._h(), ctypes.byref(c), C.ptr(u), C.ptr(y),
+              u.shape[0], int(max_sweeps), float(tol), C.ptr(xh), C.ptr(E), ctypes.byref(k))
+        return xh, (float(E[0]), float(E[1])), int(k.value)
 
     def architecture(self):
         """(C (n_units, n_units + n_inputs) of sparse weights, n_edges,

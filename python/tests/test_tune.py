@@ -132,3 +132,111 @@ def test_bad_input():
     u[3] = np.nan
     with pytest.raises(lacus.LacusError):
         net.forward(u)
+
+
+def test_readout_solve_equals_numpy_lstsq():
+    # an ESN in node form: the readout nodes are the observed ones; nothing
+    # reads them back, so the teacher-forced least squares is the free-run
+    # optimum and the readout must equal NumPy's least squares on the states
+    rng = np.random.default_rng(5)
+    N, T = 12, 300
+    W = rng.normal(0, 0.9 / np.sqrt(N), (N, N))
+    Win = rng.normal(0, 1, (N, 1))
+    net = tune.TuneNet.from_esn(W, Win, np.zeros((N, 1)), bias=rng.normal(0, 0.2, N),
+                                bout=np.zeros(1), lr=0.7)
+    u = rng.normal(0, 1, (T, 1))
+    y = np.sin(np.cumsum(u[:, 0]) * 0.1)[:, None]
+    x = net.forward(u)[:, 1:1 + N]  # node 0 = readout, then the states
+    A = np.hstack([x, np.ones((T, 1))])
+    sol = np.linalg.lstsq(A, y[:, 0], rcond=None)[0]
+    res = net.fit_readout(u, y)
+    _, Wout, bout = net.to_esn()
+    assert rel(Wout[:, 0], sol[:N]) < 1e-8 and abs(bout[0] - sol[N]) < 1e-8 * max(1, abs(sol[N]))
+    assert res["iterations"] == 1 and res["cost"] < res["cost0"]
+    assert abs(res["cost"] - net.cost(u, y)) < 1e-9 * res["cost"]
+    # ridge shrinks the readout
+    net2 = tune.TuneNet.from_esn(W, Win, np.zeros((N, 1)), bout=np.zeros(1), lr=0.7)
+    net2.fit_readout(u, y, ridge=1e3)
+    assert np.linalg.norm(net2.to_esn()[1]) < np.linalg.norm(Wout)
+    # an LNL net's observed node has only fixed weights: refused
+    with pytest.raises(lacus.LacusError):
+        tune.TuneNet(4).fit_readout(u, y)
+
+
+def test_tie_gradient_is_the_sum_of_the_untied_ones():
+    u, y = tune.root_target(4, 80, seed=5, data_seed=105)
+    net = tune.TuneNet(4, 1, seed=9, init_mean=-0.1, init_std=0.15)
+    info = net.weight_info()
+    a = int(np.flatnonzero((info["edge_dst"] == 0) & (info["edge_src"] == 1))[0])
+    b = int(np.flatnonzero((info["edge_dst"] == 2) & (info["edge_src"] == 0))[0])
+    free = net.copy()
+    net.tie(a, b)
+    assert net.tied_to(b) == min(a, b) and net.tied_to(a) == min(a, b)
+    w = net.weights
+    assert w[a] == w[b]
+    free.weights = w
+    g, _ = net.gradient(u, y)
+    g0, _ = free.gradient(u, y)
+    assert g[a] == g[b]
+    assert abs(g[a] - (g0[a] + g0[b])) < 1e-12 * max(1.0, abs(g[a]))
+    res = net.fit(u, y, max_iter=5)
+    w = net.weights
+    assert w[a] == w[b] and res["cost"] < res["cost0"]
+    with pytest.raises(lacus.LacusError):
+        net.tied_to(10 ** 6)
+
+
+def test_stat_projection_meets_the_constraints():
+    rng = np.random.default_rng(2)
+    T = 200
+    z = rng.normal(0, 1, (T, 2))
+    target = np.column_stack([0.5 + 0.8 * np.sin(0.2 * np.arange(T)),
+                              rng.normal(-0.3, 0.7, T)])
+    # mean only: the minimal-norm projection is a uniform shift per column
+    zp, viol = tune.stat_project(z, target, stat_lags=0)
+    np.testing.assert_allclose(zp, z + (target.mean(0) - z.mean(0)), rtol=0, atol=1e-13)
+    # with lags and cross products every observable matches (NumPy restatement)
+    def obs(s, lags):
+        out = []
+        for o in range(s.shape[1]):
+            out.append(s[:, o].mean())
+            out += [np.mean(s[tau:, o] * s[:-tau, o]) for tau in range(1, lags + 1)]
+        out.append(np.mean(s[:, 0] * s[:, 1]))
+        return np.array(out)
+    zp, viol = tune.stat_project(z, target, stat_lags=3, stat_cross=True)
+    np.testing.assert_allclose(tune.stat_observables(zp, 3, stat_cross=True), obs(target, 3),
+                               rtol=0, atol=1e-10)
+    np.testing.assert_allclose(tune.stat_observables(z, 3, stat_cross=True), obs(z, 3),
+                               rtol=0, atol=1e-13)
+    assert viol < 1e-9
+    with pytest.raises(lacus.LacusError):
+        tune.stat_project(z, target[:-1])
+
+
+def test_hidden_targets_fixed_point_and_descent():
+    # the root net itself: its trajectory satisfies the equations (E = 0)
+    u, y = tune.root_target(4, 80, seed=3, data_seed=7)
+    root = tune.TuneNet(4, 1, seed=3)
+    xh, (e0, e1), k = root.hidden_targets(u, y)
+    assert e0 < 1e-24 and k == 0
+    np.testing.assert_allclose(xh, root.forward(u), rtol=0, atol=1e-15)
+    # a learner: the observed node is clamped, E decreases
+    net = tune.TuneNet(4, 1, seed=11, init_mean=-0.1, init_std=0.05)
+    xh, (e0, e1), k = net.hidden_targets(u, y)
+    np.testing.assert_array_equal(xh[:, 0], y[:, 0])
+    assert e1 < 0.7 * e0 and 1 <= k <= 20
+    res = net.fit(u, y, method="gn", reinject=2, max_iter=10)
+    assert res["cost"] < 0.5 * res["cost0"]
+    with pytest.raises(lacus.LacusError):
+        net.fit(u, y, method="bank", reinject=2)
+    # target propagation alone: the refit to the hidden desired values learns;
+    # with the output's targets alone an LNL learner's refit only shrinks the
+    # hidden weights toward 0 (its output node has no learnable weight)
+    a = tune.TuneNet(4, 1, seed=12, init_mean=-0.1, init_std=0.05, learn_leak=True)
+    b = a.copy()
+    ra = a.fit(u, y, method="refit", reinject=2, max_iter=10)
+    rb = b.fit(u, y, method="refit", reinject=1, max_iter=10)
+    assert ra["cost"] < 0.5 * ra["cost0"]
+    assert ra["cost"] < 0.5 * rb["cost"]
+    with pytest.raises(lacus.LacusError):
+        a.fit(u, y, method="refit")

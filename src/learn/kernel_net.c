@@ -317,12 +317,32 @@ void lacus__tune_relink(lacus_tune_net *net, int64_t n)
     }
 }
 
+/* Sigmoid-type kernels (SIG4, TANH: one node source, no parameter) are
+ * memoised per (source node, step): in the AIF unit every one of the N
+ * units reads sigma4 of every sharpness node, so without the memo a step
+ * costs N^2 exp() (at N = 64 that was ~90 % of an iteration); with it, N.
+ * The memo returns the very value lacus__tk_val computes and the sums keep
+ * their order, so the trajectory is bit-identical. Without memory for it
+ * (allocation failure) the kernels are evaluated directly. */
+static int memo_kind(const lacus_tune_kernel *k)
+{
+    return (k->kind == LACUS_TK_SIG4 || k->kind == LACUS_TK_TANH) && k->n_src == 1 && k->src[0].node >= 0;
+}
+
 int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const double *u,
                              int64_t T, double *x)
 {
     const int64_t Nn = net->n_nodes, M = net->n_inputs;
     double v[LACUS_TUNE_MAX_SRC];
-    for (int64_t t = 0; t < T; t++) {
+    int any = 0;
+    for (int64_t j = 0; j < net->n_w && !any; j++) any = memo_kind(&net->k[j]);
+    /* memo[2 node + kind]: value at step stamp[2 node + kind] (-1: none) */
+    double *memo = any ? LACUS__NEW(double, 2 * Nn) : NULL;
+    int64_t *stamp = memo ? LACUS__NEW(int64_t, 2 * Nn) : NULL;
+    if (stamp)
+        for (int64_t i = 0; i < 2 * Nn; i++) stamp[i] = -1;
+    int64_t bad = -1;
+    for (int64_t t = 0; t < T && bad < 0; t++) {
         double *xt = x + t * Nn;
         for (int64_t n = Nn - 1; n >= 0; n--) {
             double s = 0.0;
@@ -335,14 +355,32 @@ int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const d
                     j += r;
                     continue;
                 }
+                if (stamp && memo_kind(k)) {
+                    int64_t tt = t - k->src[0].lag, i = 2 * (int64_t)k->src[0].node + (k->kind == LACUS_TK_TANH);
+                    if (tt >= 0 && stamp[i] != tt) {
+                        v[0] = x[tt * Nn + k->src[0].node];
+                        memo[i] = lacus__tk_val(k, v);
+                        stamp[i] = tt;
+                    }
+                    if (tt >= 0) {
+                        s += W[j] * memo[i];
+                        j++;
+                        continue;
+                    }
+                }
                 s += W[j] * lacus__tk_eval(k, t, x, Nn, u, M, v);
                 j++;
             }
-            if (!isfinite(s)) return t * Nn + n;
+            if (!isfinite(s)) {
+                bad = t * Nn + n;
+                break;
+            }
             xt[n] = s;
         }
     }
-    return -1;
+    lacus__free(memo);
+    lacus__free(stamp);
+    return bad;
 }
 
 lacus_status lacus_tune_forward(const lacus_tune_net *net, const double *u, int64_t T, double *x,

@@ -22,20 +22,24 @@
 #include <lapacke.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "core/alloc.h"
 #include "core/error.h"
 #include "learn/tune_fit.h"
 
-static const char *METHOD_NAMES[] = {"both", "bank", "gn", "stochastic", "readout"};
+static const char *METHOD_NAMES[] = {"both", "bank", "gn", "stochastic", "readout", "refit"};
 
 const char *lacus_tune_method_name(lacus_tune_method m)
 {
-    return (unsigned)m < 5 ? METHOD_NAMES[m] : "?";
+    return (unsigned)m < 6 ? METHOD_NAMES[m] : "?";
 }
 
 lacus_status lacus_tune_method_parse(const char *name, lacus_tune_method *out)
 {
-    for (int i = 0; name && i < 5; i++)
+    for (int i = 0; name && i < 6; i++)
         if (!strcmp(name, METHOD_NAMES[i])) {
             *out = (lacus_tune_method)i;
             return LACUS_OK;
@@ -65,8 +69,8 @@ lacus_tune_params lacus_tune_params_default(void)
 lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *err)
 {
     if (!p) return lacus__fail(err, LACUS_ERR_ARG, "params is NULL");
-    if ((unsigned)p->method > LACUS_TUNE_READOUT)
-        return lacus__fail(err, LACUS_ERR_ARG, "method = %d: must be both|bank|gn|stochastic|readout",
+    if ((unsigned)p->method > LACUS_TUNE_REFIT)
+        return lacus__fail(err, LACUS_ERR_ARG, "method = %d: must be both|bank|gn|stochastic|readout|refit",
                            (int)p->method);
     if (p->max_iter < 0 || p->max_iter > 100000000)
         return lacus__fail(err, LACUS_ERR_ARG, "max_iter = %lld: must be in [0, 1e8]",
@@ -81,7 +85,7 @@ lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *er
     RANGE(damping, p->damping > 0 && p->damping <= 1e6, "in (0, 1e6]");
     RANGE(gn_max_fanin, p->gn_max_fanin >= 0 && p->gn_max_fanin <= 4096, "in [0, 4096]");
     RANGE(guard, p->guard == 0 || p->guard == 1, "0 or 1");
-    RANGE(reinject, p->reinject == 0 || p->reinject == 1, "0 or 1");
+    RANGE(reinject, p->reinject >= 0 && p->reinject <= 2, "0, 1 or 2");
     RANGE(sparse_nu, p->sparse_nu >= 0 && isfinite(p->sparse_nu), "finite and >= 0");
     RANGE(sparse_eps, p->sparse_eps > 0 && isfinite(p->sparse_eps), "finite and > 0");
     RANGE(prune, p->prune >= 0 && p->prune < 1, "in [0, 1)");
@@ -91,6 +95,16 @@ lacus_status lacus_tune_params_check(const lacus_tune_params *p, lacus_error *er
     RANGE(window, p->window >= 0, ">= 0");
     RANGE(readout_ridge, p->readout_ridge >= 0 && isfinite(p->readout_ridge), "finite and >= 0");
 #undef RANGE
+    if (p->method == LACUS_TUNE_REFIT && (p->reinject == 0 || p->gn_max_fanin == 0))
+        return lacus__fail(err, LACUS_ERR_ARG, "method refit fits the nodes to desired values: it "
+                           "needs reinject 1 or 2 and gn_max_fanin > 0 (reinject %d, gn_max_fanin %lld)",
+                           p->reinject, (long long)p->gn_max_fanin);
+    if (p->reinject == 2 && ((p->method != LACUS_TUNE_BOTH && p->method != LACUS_TUNE_GN &&
+                              p->method != LACUS_TUNE_REFIT) || p->gn_max_fanin == 0))
+        return lacus__fail(err, LACUS_ERR_ARG, "reinject = 2 (hidden desired values) feeds the "
+                           "node-local refit: it needs method both, gn or refit and gn_max_fanin > 0 "
+                           "(method %s, gn_max_fanin %lld)", lacus_tune_method_name(p->method),
+                           (long long)p->gn_max_fanin);
     if (p->method == LACUS_TUNE_GN && p->gn_max_fanin == 0)
         return lacus__fail(err, LACUS_ERR_ARG, "method gn with gn_max_fanin = 0 has no candidate");
     return LACUS_OK;
@@ -178,15 +192,20 @@ int64_t lacus__tune_node_solve(const tune_ws *w, int64_t n, int64_t t0, int64_t 
     if (reinject)
         for (int64_t o = 0; o < w->O; o++)
             if (w->obs[o] == n) o_n = o;
+    /* The pure refit with hidden desired values (reinject 2) is target
+     * propagation: kernels are evaluated on xhat, and xhat is the target
+     * of every node (observed ones are clamped to their targets there). */
+    const double *xs = !with_eps && w->xhat ? w->xhat : w->x;
     double v[LACUS_TUNE_MAX_SRC];
     for (int64_t t = t0; t < t1; t++) {
         double fixed = 0.0;
         for (int64_t j = net->off[n]; j < net->off[n + 1]; j++)
             if (!net->k[j].learnable)
-                fixed += net->W[j] * lacus__tk_eval(&net->k[j], t, w->x, Nn, w->u, net->n_inputs, v);
+                fixed += net->W[j] * lacus__tk_eval(&net->k[j], t, xs, Nn, w->u, net->n_inputs, v);
         for (int64_t i = 0; i < D; i++)
-            phi[i] = lacus__tk_eval(&net->k[idx[i]], t, w->x, Nn, w->u, net->n_inputs, v);
-        double xhat = o_n >= 0 && w->c->type != LACUS_TUNE_STAT && w->c->type != LACUS_TUNE_HINGE
+            phi[i] = lacus__tk_eval(&net->k[idx[i]], t, xs, Nn, w->u, net->n_inputs, v);
+        double xhat = xs == w->xhat ? xs[t * Nn + n]
+                      : o_n >= 0 && w->c->type != LACUS_TUNE_STAT && w->c->type != LACUS_TUNE_HINGE
                           ? w->y[t * w->O + o_n]
                       : o_n >= 0 && w->proj ? w->proj[t * w->O + o_n]
                                             : w->x[t * Nn + n];
@@ -253,6 +272,12 @@ static double evaluate(tune_ws *w, int64_t iter, lacus_tune_guard_stats *gs, int
         lacus_status st = lacus_tune_stat_project(w->c, z, w->y, w->T, 20, w->proj, NULL, &e2);
         if (st && st != LACUS_ERR_NOT_CONVERGED) memcpy(w->proj, z, (size_t)(w->T * w->O) * sizeof *z);
     }
+    if (w->xhat) { /* hidden desired values (tune_hidden.c), from the simulated trajectory */
+        double E0, E1;
+        memcpy(w->xhat, w->x, (size_t)(w->T * w->Nn) * sizeof *w->xhat);
+        lacus__tune_hidden(w->net, w->net->W, w->obs, w->O, w->c->warmup, w->u, w->y, w->T, 20, 1e-6,
+                           w->xhat, w->hws, &E0, &E1);
+    }
     if (w->h) {
         /* The criterion's curvature: 1 for least squares, the IRLS weight for
          * the reweighted criteria, 1 otherwise (a Gauss-Newton stand-in). */
@@ -289,6 +314,8 @@ static void ws_free(tune_ws *w)
     lacus__free(w->h);
     lacus__free(w->hobs);
     lacus__free(w->proj);
+    lacus__free(w->xhat);
+    lacus__free(w->hws);
 }
 
 /* The GN candidate (all nodes with a small enough fan-in at once). */
@@ -338,6 +365,10 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
                 return lacus__fail(err, LACUS_ERR_ARG, "criterion %s does not fit softmax units: their "
                                    "outputs lie in (0, 1), but target[%lld] = %g",
                                    lacus_tune_crit_name(c->type), (long long)i, target[i]);
+    if (p->reinject == 2 && (c->type == LACUS_TUNE_STAT || c->type == LACUS_TUNE_HINGE))
+        return lacus__fail(err, LACUS_ERR_ARG, "reinject = 2 (hidden desired values) needs per-step "
+                           "targets of the observed nodes; criterion %s has none",
+                           lacus_tune_crit_name(c->type));
     int64_t n_learn = 0;
     for (int64_t j = 0; j < net->n_w; j++) n_learn += net->k[j].learnable;
     if (n_learn == 0) return lacus__fail(err, LACUS_ERR_ARG, "the network has no learnable weight");
@@ -374,6 +405,10 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     int want_h = (p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN) && p->gn_max_fanin > 0;
     int want_proj = c->type == LACUS_TUNE_STAT && p->reinject;
     if (want_proj) w.proj = LACUS__NEW(double, 2 * T * w.O);
+    if (p->reinject == 2) {
+        w.xhat = LACUS__NEW(double, TN);
+        w.hws = LACUS__NEW(double, 4 * TN);
+    }
     if (want_h) {
         w.h = LACUS__NEW(double, TN);
         w.hobs = LACUS__NEW(double, T * w.O);
@@ -382,8 +417,24 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
     double *A = LACUS__NEW(double, F * F + 1), *b = LACUS__NEW(double, F + 1);
     double *phi = LACUS__NEW(double, F + 1), *W1 = LACUS__NEW(double, F + 1);
     int64_t *idx = LACUS__NEW(int64_t, F + 1);
-    if (!w.obs || !w.x || !w.xs || !w.eps || !w.acc || !w.dr || !w.e0 || !w.grad || !w.Wtry ||
-        !w.What || !w.dir || (want_h && (!w.h || !w.hobs)) || (want_proj && !w.proj) || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
+    /* Candidates (at most K filters + 4 node-local variants): directions,
+     * costs, steps; per extra thread a weight vector and a trajectory. */
+    enum { MAXC = 12 };
+    int ckind[MAXC];
+    double cf[MAXC], cu[MAXC];
+    int nth = 1;
+#ifdef _OPENMP
+    nth = omp_get_max_threads();
+#endif
+    if (nth > MAXC) nth = MAXC;
+    if (p->method == LACUS_TUNE_STOCHASTIC) nth = 1; /* it has its own threads */
+    double *cdir = LACUS__NEW(double, MAXC * w.nw);
+    double *tW = nth > 1 ? LACUS__NEW(double, (nth - 1) * w.nw) : NULL;
+    double *tX = nth > 1 ? LACUS__NEW(double, (nth - 1) * TN) : NULL;
+    if (nth > 1 && (!tW || !tX)) nth = 1; /* no memory for threads: one at a time */
+    if (!cdir || !w.obs || !w.x || !w.xs || !w.eps || !w.acc || !w.dr || !w.e0 || !w.grad || !w.Wtry ||
+        !w.What || !w.dir || (want_h && (!w.h || !w.hobs)) || (want_proj && !w.proj) ||
+        (p->reinject == 2 && (!w.xhat || !w.hws)) || !filt || !Wbest || !A || !b || !phi || !W1 || !idx) {
         st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld steps x %lld nodes)", (long long)T,
                          (long long)w.Nn);
         goto done;
@@ -425,11 +476,19 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
         }
         double fbest = C, ubest = 0.0;
         const char *chosen = "none";
-        static const char *names[] = {"grad", "mom1", "mom2", "mom3", "mom4", "mom5", "mom6", "mom7"};
+        static const char *names[] = {"grad", "mom1", "mom2", "mom3", "mom4", "mom5", "mom6", "mom7",
+                                      "gn", "gn-w", "gn-h", "gn-x"};
         int first_order = 0;
+        /* The candidates' directions are built one after the other (the
+         * filters and the node-local solves share buffers); their line
+         * searches, where one forward simulation per probe is the whole
+         * cost, then run in parallel, one candidate per thread; the choice
+         * is made in the candidates' fixed order, so the result does not
+         * depend on the thread count. */
+        int nc = 0;
         if (p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_BANK) {
             for (int k = 0; k < K; k++) {
-                double *g = filt + k * w.nw;
+                double *g = filt + k * w.nw, *d = cdir + nc * w.nw;
                 if (k == 0) memcpy(g, w.grad, (size_t)w.nw * sizeof *g);
                 else
                     for (int64_t j = 0; j < w.nw; j++) g[j] += ldexp(w.grad[j] - g[j], -k);
@@ -444,45 +503,59 @@ lacus_status lacus_tune_fit(lacus_tune_net *net, const double *u, const double *
                 for (int64_t j = 0; j < w.nw; j++) {
                     const lacus_tune_kernel *kj = &net->k[j];
                     int blocked = (net->W[j] <= kj->lo && g[j] > 0) || (net->W[j] >= kj->hi && g[j] < 0);
-                    w.dir[j] = blocked ? 0.0 : -g[j];
-                    mx = fmax(mx, fabs(w.dir[j]));
+                    d[j] = blocked ? 0.0 : -g[j];
+                    mx = fmax(mx, fabs(d[j]));
                 }
                 if (!(mx > 0)) continue;
-                for (int64_t j = 0; j < w.nw; j++) w.dir[j] /= mx;
-                double U = step, fk = C, uk = 0;
-                while (U >= p->w_eps) {
-                    uk = lacus__tune_line_search(&w, net->W, w.dir, U, C, p->ls_tol, w.Wtry, w.xs, &fk);
-                    if (fk < C) break;
-                    U *= 0.1;
-                }
-                if (fk < fbest) {
-                    fbest = fk;
-                    ubest = uk;
-                    chosen = names[k];
-                    first_order = 1;
-                    step_to(&w, net->W, w.dir, uk, Wbest);
-                }
+                for (int64_t j = 0; j < w.nw; j++) d[j] /= mx;
+                ckind[nc++] = k;
             }
         }
-        if ((p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN) && p->gn_max_fanin > 0) {
-            static const char *gnames[] = {"gn", "gn-w", "gn-h", "gn-x"};
+        if ((p->method == LACUS_TUNE_BOTH || p->method == LACUS_TUNE_GN || p->method == LACUS_TUNE_REFIT) &&
+            p->gn_max_fanin > 0) {
             int nvar = p->reinject ? 4 : 3;
-            for (int v = 0; v < nvar; v++) {
+            for (int v = p->method == LACUS_TUNE_REFIT ? 3 : 0; v < nvar; v++) {
                 if (!gn_direction(&w, v == 3 ? 0 : v, v != 3, A, b, phi, idx, W1)) continue;
-                double fk, uk;
-                step_to(&w, net->W, w.dir, 1.0, w.Wtry);
-                fk = lacus__tune_cost_at(&w, w.Wtry, w.xs);
-                uk = 1.0;
-                double fl, ul = lacus__tune_line_search(&w, net->W, w.dir, 1.0, C, p->ls_tol, w.Wtry, w.xs, &fl);
-                if (fl < fk) fk = fl, uk = ul;
-                if (fk < fbest) {
-                    fbest = fk;
-                    ubest = uk;
-                    chosen = gnames[v];
-                    first_order = 0;
-                    step_to(&w, net->W, w.dir, uk, Wbest);
-                }
+                memcpy(cdir + nc * w.nw, w.dir, (size_t)w.nw * sizeof *w.dir);
+                ckind[nc++] = 8 + v;
             }
+        }
+        const double step_now = step;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth) if (nth > 1 && nc > 1)
+        for (int i = 0; i < nc; i++) {
+            int th = 0;
+#ifdef _OPENMP
+            th = omp_get_thread_num();
+#endif
+            double *Wt = th ? tW + (th - 1) * w.nw : w.Wtry, *xs = th ? tX + (th - 1) * TN : w.xs;
+            const double *d = cdir + i * w.nw;
+            double fk = C, uk = 0.0;
+            if (ckind[i] < 8) {
+                for (double U = step_now; U >= p->w_eps; U *= 0.1) {
+                    uk = lacus__tune_line_search(&w, net->W, d, U, C, p->ls_tol, Wt, xs, &fk);
+                    if (fk < C) break;
+                }
+            } else {
+                step_to(&w, net->W, d, 1.0, Wt);
+                fk = lacus__tune_cost_at(&w, Wt, xs);
+                uk = 1.0;
+                double fl, ul = lacus__tune_line_search(&w, net->W, d, 1.0, C, p->ls_tol, Wt, xs, &fl);
+                if (fl < fk) fk = fl, uk = ul;
+            }
+            cf[i] = fk;
+            cu[i] = uk;
+        }
+        int ibest = -1;
+        for (int i = 0; i < nc; i++)
+            if (cf[i] < fbest) {
+                fbest = cf[i];
+                ubest = cu[i];
+                ibest = i;
+            }
+        if (ibest >= 0) {
+            chosen = ckind[ibest] == 11 && p->reinject == 2 ? "gn-xh" : names[ckind[ibest]];
+            first_order = ckind[ibest] < 8;
+            step_to(&w, net->W, cdir + ibest * w.nw, ubest, Wbest);
         }
         if (p->method == LACUS_TUNE_STOCHASTIC) {
             double fk;
@@ -556,5 +629,8 @@ done:
     lacus__free(phi);
     lacus__free(W1);
     lacus__free(idx);
+    lacus__free(cdir);
+    lacus__free(tW);
+    lacus__free(tX);
     return st;
 }

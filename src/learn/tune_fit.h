@@ -19,6 +19,8 @@ typedef struct tune_ws {
     double *h, *hobs;      /* Gauss-Newton curvature (T, Nn) and its output part (T, O) */
     double *proj;          /* STAT with reinject: the observed series projected onto
                               {Omega = Omega(target)} (T, O), the desired values of GN */
+    double *xhat, *hws;    /* reinject 2: hidden desired values (T, Nn) (tune_hidden.c) and
+                              their workspace (4 T Nn) */
     int use_e0;
     int64_t max_fan;       /* largest learnable fan-in of a node */
 } tune_ws;
@@ -46,5 +48,14 @@ double lacus__tune_line_search(const tune_ws *w, const double *W0, const double 
  * (f0 when nothing improved). */
 lacus_status lacus__tune_stoch_iter(tune_ws *w, int64_t iter, double f0, double *Wout,
                                     double *fout, lacus_error *err);
+
+/* Hidden desired values (spec §1.4, tune_hidden.c): xh (T, Nn) holds the
+ * trajectory simulated at W on entry and the minimiser of E on return
+ * (observed nodes clamped to y after the warm-up); ws is 4 T Nn doubles.
+ * E before and after in *E0, *E1; returns the number of sweeps. */
+int64_t lacus__tune_hidden(const lacus_tune_net *net, const double *W, const int64_t *obs,
+                           int64_t O, int64_t warmup, const double *u, const double *y, int64_t T,
+                           int max_sweeps, double tol, double *xh, double *ws, double *E0,
+                           double *E1);
 
 #endif

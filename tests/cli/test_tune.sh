@@ -27,6 +27,24 @@ grep -q "16 -> [0-9]* edges" out.txt && ! grep -q "16 -> 16 edges" out.txt ||
     { echo "FAIL: sparse run kept every edge:"; cat out.txt; failed=$((failed + 1)); }
 rm -f out.npz
 
+# Hidden desired values (spec 1.4): the gn-xh candidate; the run learns.
+cfg hidden.json '"units": 4, "init_mean": -0.1, "init_std": 0.05, "iterations": 15, "hidden_targets": true'
+expect_ok "tune with hidden desired values" "$LACUS" tune hidden.json
+grep -q "training NRMSE 0.516326 -> 0.0" out.txt || { echo "FAIL: hidden targets: NRMSE not lowered below 0.1:"; cat out.txt; failed=$((failed + 1)); }
+rm -f out.npz
+# Target propagation alone (method refit): with hidden desired values the
+# LNL learner reaches < 0.1; with the output's targets only the refit just
+# shrinks the hidden weights (the output node has no learnable weight), and
+# on this data no shrinkage lowers the cost.
+cfg refit.json '"units": 4, "learn_leak": true, "init_mean": -0.1, "init_std": 0.05, "iterations": 30, "method": "refit", "hidden_targets": true, "quiet": true'
+expect_ok "refit to hidden desired values" "$LACUS" tune refit.json
+grep -q "training NRMSE 0.516326 -> 0.0[0-9]* in 30 iterations" out.txt || { echo "FAIL: refit with hidden targets did not reach < 0.1:"; cat out.txt; failed=$((failed + 1)); }
+rm -f out.npz
+cfg refit.json '"units": 4, "learn_leak": true, "init_mean": -0.1, "init_std": 0.05, "iterations": 30, "method": "refit", "reinject": true, "quiet": true'
+expect_ok "refit to the output's targets only" "$LACUS" tune refit.json
+grep -q "training NRMSE 0.516326 -> 0.516326 in 0 iterations" out.txt || { echo "FAIL: refit without hidden targets moved:"; cat out.txt; failed=$((failed + 1)); }
+rm -f out.npz
+
 # The ESN bridge on a model file from lacus fit.
 "$LACUS" fit --input "$F/cli_u.npy" --target "$F/cli_y.npy" --units 20 --lr 0.5 --rc-connectivity 0.3 \
     --input-connectivity 1 --ridge 1e-6 --output model.npz >/dev/null || { echo "setup failed"; exit 1; }
@@ -77,6 +95,12 @@ cfg k.json '"observed": [0, 1]'
 expect_fail "observed vs target columns" 1 '"observed" lists 2 nodes but the target has 1 columns' out.npz "$LACUS" tune k.json
 echo "{\"input\": \"$F/cli_u.npy\", \"target\": \"missing.npy\", \"output\": \"out.npz\"}" >k.json
 expect_fail "missing data file" 1 "missing.npy" out.npz "$LACUS" tune k.json
+cfg k.json '"hidden_targets": true, "method": "bank"'
+expect_fail "hidden targets without the node-local refit" 2 "reinject = 2" out.npz "$LACUS" tune k.json
+cfg k.json '"method": "refit"'
+expect_fail "refit without desired values" 2 "method refit" out.npz "$LACUS" tune k.json
+cfg k.json '"hidden_targets": true, "criterion": "stat"'
+expect_fail "hidden targets with the stat criterion" 1 "per-step targets" out.npz "$LACUS" tune k.json
 printf 'not a model' >fake.npz
 echo "{\"input\": \"$F/cli_u.npy\", \"target\": \"$F/cli_y.npy\", \"model\": \"fake.npz\", \"output\": \"out.npz\"}" >k.json
 expect_fail "not a model file" 1 "model" out.npz "$LACUS" tune k.json

@@ -150,6 +150,36 @@ int main(void)
         omp_set_num_threads(2);
 #endif
     }
+    TEST("full batch (candidates line-searched in parallel): same weights on 1 and 2 threads")
+    {
+        int64_t N = 8, T = 144;
+        double u[144], y[144];
+        double *W[2];
+        lacus_tune_result r[2];
+        for (int th = 1; th <= 2; th++) {
+#ifdef _OPENMP
+            omp_set_num_threads(th);
+#endif
+            lacus_tune_net *net = protocol(LACUS_TUNE_LNL, N, 2, T, u, y);
+            lacus_tune_criterion c = lacus_tune_criterion_default();
+            lacus_tune_params p = lacus_tune_params_default();
+            p.max_iter = 8;
+            CHECK_STATUS(lacus_tune_fit(net, u, y, T, &c, &p, &r[th - 1], NULL), LACUS_OK);
+            W[th - 1] = malloc((size_t)lacus_tune_net_n_weights(net) * sizeof(double));
+            lacus_tune_net_get_weights(net, W[th - 1]);
+            if (th == 2)
+                CHECK(memcmp(W[0], W[1], (size_t)lacus_tune_net_n_weights(net) * sizeof(double)) == 0);
+            lacus_tune_net_free(net);
+        }
+        printf("full batch LNL N=8: NRMSE %.4f -> %.4f in %lld iterations (1 and 2 threads identical)\n",
+               r[0].nrmse0, r[0].nrmse, (long long)r[0].iterations);
+        CHECK(r[0].nrmse < r[0].nrmse0);
+        CHECK(r[0].cost == r[1].cost && r[0].iterations == r[1].iterations);
+        free(W[0]), free(W[1]);
+#ifdef _OPENMP
+        omp_set_num_threads(2);
+#endif
+    }
     TEST("divergence: NaN gradient stops with a message, last good weights kept")
     {
         /* x0(t) = w1 f(x0(t-1)) + w2 u(t-1) with f' NaN beyond 0.3: as w2
