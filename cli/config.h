@@ -51,6 +51,28 @@ int fit_config(const char *path);
 /* lacus fit under mpirun with more than one rank (fit_dist.c). */
 int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out);
 
+/* How fit_dist solves the readout (--dist-solve and friends of lacus fit):
+ * fit_dist_set checks them and keeps them for fit_dist; 0, or 2 after
+ * printing a usage error. Without it fit_dist uses the defaults. */
+typedef struct fit_dist_opts {
+    const char *solve;   /* auto | reduce | scalapack */
+    double rank_mem_mb;
+    int64_t block;
+    int report_memory;
+} fit_dist_opts;
+fit_dist_opts fit_dist_opts_default(void);
+int fit_dist_set(const fit_dist_opts *d);
+#define FIT_DIST_OPTS(d)                                                                          \
+    {"dist-solve", OPT_STRING, &(d).solve, "under mpirun: how the readout is solved: reduce (the "  \
+                                           "N x N sums on every rank, solved on rank 0) | "         \
+                                           "scalapack (block-cyclic over the ranks, none holds "    \
+                                           "N x N) | auto (reduce unless --rank-mem-mb forbids)"},   \
+    {"rank-mem-mb", OPT_DOUBLE, &(d).rank_mem_mb, "under mpirun: memory cap per rank for the "     \
+                                                  "readout's sums and solve, MiB (0: none)"},      \
+    {"dist-block", OPT_INT, &(d).block, "--dist-solve scalapack: block-cyclic block size"},        \
+    {"report-memory", OPT_FLAG, &(d).report_memory, "under mpirun: each rank prints its peak "     \
+                                                    "memory (VmHWM) before and after the fit"}
+
 /* The graph a config describes, untrained, with node options from layer[]
  * (c->layer, or a search trial's copy) and each trained node's output
  * width in outs[k]; NULL after printing the error. */

@@ -11,6 +11,38 @@
 #include "common.h"
 #include "config.h"
 
+/* --dist-solve and friends, checked by fit_dist_set (cmd_esn.c). */
+fit_dist_opts fit_dist_opts_default(void) { return (fit_dist_opts){"auto", 0.0, 64, 0}; }
+
+static fit_dist_opts g_dso = {"auto", 0.0, 64, 0};
+
+int fit_dist_set(const fit_dist_opts *d)
+{
+    if (strcmp(d->solve, "auto") && strcmp(d->solve, "reduce") && strcmp(d->solve, "scalapack"))
+        return cli_error("--dist-solve %s: expected auto, reduce or scalapack", d->solve), 2;
+    if (!(d->rank_mem_mb >= 0.0 && d->rank_mem_mb < 1e12))
+        return cli_error("--rank-mem-mb %g: must be >= 0 (0: no cap)", d->rank_mem_mb), 2;
+    if (d->block < 1 || d->block > 4096)
+        return cli_error("--dist-block %lld: must be in 1..4096", (long long)d->block), 2;
+    if (!lacus_dist_launched() && !strcmp(d->solve, "scalapack"))
+        return cli_error("--dist-solve scalapack: the distributed solve runs under mpirun "
+                         "(mpirun -np 1 lacus fit ... works)"), 2;
+    g_dso = *d;
+    return 0;
+}
+
+/* The process's peak resident memory (VmHWM) in MiB, or -1. */
+static double peak_mib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) kb = strtod(line + 6, NULL);
+    if (f) fclose(f);
+    return kb < 0 ? -1 : kb / 1024.0;
+}
+
 typedef struct shard {
     cli_seqs *in, *tg;            /* one pair per file this rank loaded */
     int n_files;
@@ -128,12 +160,27 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
         cli_error("%s", err.msg);
         goto done;
     }
-    double t0 = cli_now();
-    if (lacus_esn_fit_dist(m, &s.my_in, &s.my_tg, s.ids)) {
+    lacus_dist_params dp = lacus_dist_params_default();
+    dp.solve = !strcmp(g_dso.solve, "scalapack") ? LACUS_DIST_SOLVE_SCALAPACK
+               : !strcmp(g_dso.solve, "reduce")  ? LACUS_DIST_SOLVE_REDUCE
+                                                 : LACUS_DIST_SOLVE_AUTO;
+    dp.rank_mem_mb = g_dso.rank_mem_mb;
+    dp.block = g_dso.block;
+    lacus_dist_solve used = LACUS_DIST_SOLVE_REDUCE;
+    double hwm0 = peak_mib(), t0 = cli_now();
+    if (lacus_esn_fit_dist_ex(m, &s.my_in, &s.my_tg, s.ids, &dp, &used)) {
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
     }
     double t1 = cli_now();
+    if (g_dso.report_memory) {
+        printf("rank %d: peak memory (VmHWM) %.1f MiB before the fit, %.1f MiB after; the %s "
+               "solve's estimate %.1f MiB\n", rank, hwm0, peak_mib(),
+               used == LACUS_DIST_SOLVE_SCALAPACK ? "scalapack" : "reduce",
+               (double)lacus_dist_solve_bytes(used, lacus_ridge_n_features(lacus_esn_readout(m)),
+                                              n_out, size, &dp) / 1048576.0);
+        fflush(stdout);
+    }
     st = rank == 0 ? lacus_esn_save(m, out, &err) : LACUS_OK;
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
@@ -142,9 +189,10 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
     int64_t steps = 0;
     for (int64_t i = 0; i < s.my_in.n_seqs; i++) steps += s.steps[i];
     if (rank == 0)
-        printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s; "
-               "wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,
-               (long long)p.reservoir.n_units, t1 - t0, out);
+        printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s "
+               "(%s solve); wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,
+               (long long)p.reservoir.n_units, t1 - t0,
+               used == LACUS_DIST_SOLVE_SCALAPACK ? "scalapack" : "reduce", out);
     rc = 0;
 done:
     lacus_esn_free(m);

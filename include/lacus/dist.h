@@ -86,4 +86,72 @@ lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
 lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
                                   const lacus_seqs *const *targets, int64_t warmup);
 
+/* ------------------------------------------------------------------------ */
+/* The distributed solve (ScaLAPACK)                                        */
+/* ------------------------------------------------------------------------ */
+
+/* How lacus_esn_fit_dist_ex solves the readout.
+ *   REDUCE     every rank holds the whole N x N sums (about 2.5 N^2 doubles),
+ *              reduced to rank 0 and solved there: lacus_esn_fit_dist, the
+ *              same model bit for bit whatever the number of ranks.
+ *   SCALAPACK  no rank ever holds the N x N system: X^T X lives block-cyclic
+ *              on a 2-D BLACS grid (about N^2 / K doubles per rank), filled
+ *              round by round with pdsyrk from every rank's chunks of states,
+ *              and solved there by pdpotrf + pdpotrs; only Wout (N x m) is
+ *              gathered. Needs a build with ScaLAPACK and a run under mpirun
+ *              (mpirun -np 1 works). Equal to REDUCE within rounding (the sums
+ *              are added in another order): about 1e-12 relative here.
+ *   AUTO       REDUCE, unless rank_mem_mb > 0 and REDUCE's sums would not fit
+ *              in it on one rank: then SCALAPACK. */
+typedef enum {
+    LACUS_DIST_SOLVE_AUTO = 0,
+    LACUS_DIST_SOLVE_REDUCE = 1,
+    LACUS_DIST_SOLVE_SCALAPACK = 2
+} lacus_dist_solve;
+
+typedef struct lacus_dist_params {
+    lacus_dist_solve solve;  /* AUTO */
+    /* Memory cap per rank for the readout's sums and solve, in MiB (0: no
+     * cap). The reservoir, the rank's data and MPI's own buffers come on
+     * top. A cap that even SCALAPACK on this many ranks exceeds is an error
+     * that says how many ranks would do. */
+    double rank_mem_mb;      /* 0 */
+    int64_t block;           /* block-cyclic block size nb, 1..4096 (64) */
+    int64_t rows;            /* states per rank per pdsyrk round (0: N/8,
+                                clamped to 32..1024) */
+} lacus_dist_params;
+
+lacus_dist_params lacus_dist_params_default(void);
+
+/* 1 when this build has ScaLAPACK (and MPI), else 0. */
+int lacus_dist_scalapack_available(void);
+
+/* Bytes per rank that the readout's sums and solve take on n_ranks ranks
+ * (the largest rank's share for SCALAPACK, with its chunk buffers, the
+ * gathered Wout and BLACS panels; for REDUCE the N^2 sums, their three
+ * packed double-double copies and the reduction buffer). This is what
+ * rank_mem_mb is compared with. -1 for AUTO or bad sizes. */
+int64_t lacus_dist_solve_bytes(lacus_dist_solve how, int64_t n_features, int64_t n_outputs,
+                               int n_ranks, const lacus_dist_params *dp);
+
+/* lacus_esn_fit_dist with a choice of solve (dp NULL: defaults, so
+ * REDUCE). With SCALAPACK every rank runs its sequences' reservoirs in
+ * chunks of dp->rows states; in each round every rank hands its chunk (or
+ * zeros, once its data is done) to pdgemr2d + pdsyrk, which add X^T X into
+ * the distributed N x N matrix; X^T Y, the column sums and the sample count
+ * (N x m at most) are summed on each rank and all-reduced. The system is
+ * the serial one, centred the same way (bias not penalised):
+ *   (X^T X + lambda I - s s^T / c) W = X^T Y - s sy^T / c,  b = (sy - W^T s) / c,
+ * solved by pdpotrf + pdpotrs on the grid. When the Cholesky factorisation
+ * fails (ridge 0 on rank-deficient states) every rank returns
+ * LACUS_ERR_NUMERIC with the failing minor; there is no fallback (the
+ * serial solve's LDL^T fallback has no block-cyclic counterpart here).
+ * Without ScaLAPACK, or outside mpirun, SCALAPACK returns
+ * LACUS_ERR_UNSUPPORTED; a rank_mem_mb that the chosen solve exceeds,
+ * LACUS_ERR_ARG (before any work). *used (may be NULL) receives the solve
+ * that ran. Collective; one rank's failure fails all, with its message. */
+lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
+                                   const int64_t *ids, const lacus_dist_params *dp,
+                                   lacus_dist_solve *used);
+
 #endif /* LACUS_DIST_H */
