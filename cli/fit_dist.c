@@ -4,6 +4,7 @@
  * accumulates its part, and lacus_esn_fit_dist reduces the sums in a fixed
  * order; rank 0 writes the model. Any rank's failure stops every rank with
  * the same message. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,35 @@ static double peak_mib(void)
         if (!strncmp(line, "VmHWM:", 6)) kb = strtod(line + 6, NULL);
     if (f) fclose(f);
     return kb < 0 ? -1 : kb / 1024.0;
+}
+
+/* --report-memory: the bytes the library allocates (lacus__malloc and
+ * friends), counted by a pass-through allocator with glibc's
+ * malloc_usable_size, so blocks allocated before the switch may be freed
+ * after it. ScaLAPACK's and BLAS's own buffers are not counted here (VmHWM
+ * counts everything). */
+static int64_t g_cur, g_peak;
+
+static void count(void *p, int sign)
+{
+    if (!p) return;
+    int64_t now = __atomic_add_fetch(&g_cur, sign * (int64_t)malloc_usable_size(p), __ATOMIC_RELAXED);
+    int64_t old = __atomic_load_n(&g_peak, __ATOMIC_RELAXED);
+    while (now > old && !__atomic_compare_exchange_n(&g_peak, &old, now, 0, __ATOMIC_RELAXED,
+                                                     __ATOMIC_RELAXED)) {}
+}
+static void *count_malloc(size_t n, void *u) { (void)u; void *p = malloc(n); count(p, 1); return p; }
+static void count_free(void *p, void *u) { (void)u; count(p, -1); free(p); }
+static void *count_realloc(void *p, size_t n, void *u)
+{
+    (void)u;
+    int64_t before = p ? (int64_t)malloc_usable_size(p) : 0;
+    void *q = realloc(p, n);
+    if (q) {
+        __atomic_sub_fetch(&g_cur, before, __ATOMIC_RELAXED);
+        count(q, 1);
+    }
+    return q;
 }
 
 typedef struct shard {
@@ -167,6 +197,8 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
     dp.rank_mem_mb = g_dso.rank_mem_mb;
     dp.block = g_dso.block;
     lacus_dist_solve used = LACUS_DIST_SOLVE_REDUCE;
+    if (g_dso.report_memory)
+        lacus_set_allocator(&(lacus_allocator){count_malloc, count_realloc, count_free, NULL});
     double hwm0 = peak_mib(), t0 = cli_now();
     if (lacus_esn_fit_dist_ex(m, &s.my_in, &s.my_tg, s.ids, &dp, &used)) {
         cli_error("fit: %s", lacus_esn_errmsg(m));
@@ -174,8 +206,10 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
     }
     double t1 = cli_now();
     if (g_dso.report_memory) {
-        printf("rank %d: peak memory (VmHWM) %.1f MiB before the fit, %.1f MiB after; the %s "
-               "solve's estimate %.1f MiB\n", rank, hwm0, peak_mib(),
+        lacus_set_allocator(NULL);
+        printf("rank %d: peak memory (VmHWM) %.1f MiB before the fit, %.1f MiB after; lacus "
+               "allocations peak %.1f MiB; the %s solve's estimate %.1f MiB\n", rank, hwm0,
+               peak_mib(), (double)g_peak / 1048576.0,
                used == LACUS_DIST_SOLVE_SCALAPACK ? "scalapack" : "reduce",
                (double)lacus_dist_solve_bytes(used, lacus_ridge_n_features(lacus_esn_readout(m)),
                                               n_out, size, &dp) / 1048576.0);

@@ -117,7 +117,7 @@ typedef struct lacus_dist_params {
      * that says how many ranks would do. */
     double rank_mem_mb;      /* 0 */
     int64_t block;           /* block-cyclic block size nb, 1..4096 (64) */
-    int64_t rows;            /* states per rank per pdsyrk round (0: N/8,
+    int64_t rows;            /* states per rank per pdsyrk round (0: N/16,
                                 clamped to 32..1024) */
 } lacus_dist_params;
 

@@ -102,7 +102,9 @@ static int64_t n_local(int64_t n, int64_t nb, int64_t p, int64_t P)
 static int64_t chunk_rows(int64_t F, const lacus_dist_params *dp)
 {
     if (dp->rows > 0) return dp->rows;
-    int64_t r = F / 8; /* chunk buffers of about N^2 / 4 doubles beside G */
+    /* Three chunk-sized buffers (the chunk, its 2-D copy, pdgemr2d's) of
+     * N R doubles each: R = N / 16 keeps them near N^2 / 5 beside G. */
+    int64_t r = F / 16;
     return r < 32 ? 32 : r > 1024 ? 1024 : r;
 }
 
