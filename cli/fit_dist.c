@@ -196,15 +196,16 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
                                                  : LACUS_DIST_SOLVE_AUTO;
     dp.rank_mem_mb = g_dso.rank_mem_mb;
     dp.block = g_dso.block;
-    lacus_dist_solve used = LACUS_DIST_SOLVE_REDUCE;
+    lacus_dist_stats ds;
     if (g_dso.report_memory)
         lacus_set_allocator(&(lacus_allocator){count_malloc, count_realloc, count_free, NULL});
     double hwm0 = peak_mib(), t0 = cli_now();
-    if (lacus_esn_fit_dist_ex(m, &s.my_in, &s.my_tg, s.ids, &dp, &used)) {
+    if (lacus_esn_fit_dist_ex(m, &s.my_in, &s.my_tg, s.ids, &dp, &ds)) {
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
     }
     double t1 = cli_now();
+    lacus_dist_solve used = ds.used;
     if (g_dso.report_memory) {
         lacus_set_allocator(NULL);
         printf("rank %d: peak memory (VmHWM) %.1f MiB before the fit, %.1f MiB after; lacus "
@@ -222,11 +223,15 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
     }
     int64_t steps = 0;
     for (int64_t i = 0; i < s.my_in.n_seqs; i++) steps += s.steps[i];
+    char how[160] = "reduce solve";
+    if (used == LACUS_DIST_SOLVE_SCALAPACK)
+        snprintf(how, sizeof how, "scalapack solve on a %d x %d grid, %lld rounds: states %.3f s, "
+                 "solve %.3f s", ds.grid_rows, ds.grid_cols, (long long)ds.rounds, ds.stream_s,
+                 ds.solve_s);
     if (rank == 0)
         printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s "
-               "(%s solve); wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,
-               (long long)p.reservoir.n_units, t1 - t0,
-               used == LACUS_DIST_SOLVE_SCALAPACK ? "scalapack" : "reduce", out);
+               "(%s); wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,
+               (long long)p.reservoir.n_units, t1 - t0, how, out);
     rc = 0;
 done:
     lacus_esn_free(m);

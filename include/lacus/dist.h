@@ -148,10 +148,20 @@ int64_t lacus_dist_solve_bytes(lacus_dist_solve how, int64_t n_features, int64_t
  * serial solve's LDL^T fallback has no block-cyclic counterpart here).
  * Without ScaLAPACK, or outside mpirun, SCALAPACK returns
  * LACUS_ERR_UNSUPPORTED; a rank_mem_mb that the chosen solve exceeds,
- * LACUS_ERR_ARG (before any work). *used (may be NULL) receives the solve
- * that ran. Collective; one rank's failure fails all, with its message. */
+ * LACUS_ERR_ARG (before any work). stats (may be NULL) receives the solve
+ * that ran and where the time went. Collective; one rank's failure fails
+ * all, with its message. */
+typedef struct lacus_dist_stats {
+    lacus_dist_solve used;    /* REDUCE or SCALAPACK */
+    int grid_rows, grid_cols; /* the BLACS grid (SCALAPACK), else 1 x 1 */
+    int64_t rounds;           /* pdsyrk rounds (SCALAPACK) */
+    double stream_s;          /* SCALAPACK: reservoirs, chunks and the rounds */
+    double solve_s;           /* SCALAPACK: all-reduce, centring, pdpotrf, pdpotrs, gather */
+    double total_s;           /* the whole call, on this rank */
+} lacus_dist_stats;
+
 lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                                    const int64_t *ids, const lacus_dist_params *dp,
-                                   lacus_dist_solve *used);
+                                   lacus_dist_stats *stats);
 
 #endif /* LACUS_DIST_H */

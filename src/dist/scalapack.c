@@ -27,6 +27,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -106,6 +107,13 @@ static int64_t chunk_rows(int64_t F, const lacus_dist_params *dp)
      * N R doubles each: R = N / 16 keeps them near N^2 / 5 beside G. */
     int64_t r = F / 16;
     return r < 32 ? 32 : r > 1024 ? 1024 : r;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int64_t packed_size(int64_t F, int64_t O) { return 1 + F + O + F * (F + 1) / 2 + F * O; }
@@ -325,8 +333,9 @@ static lacus_status spk_stream(spk *s, lacus_esn *m, const lacus_seqs *in, const
 }
 
 static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs *tg, const int64_t *ids,
-                            const lacus_dist_params *dp)
+                            const lacus_dist_params *dp, lacus_dist_stats *stats)
 {
+    double t0 = now_s();
     int rank = lacus_dist_rank();
     spk s;
     memset(&s, 0, sizeof s);
@@ -345,6 +354,11 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
     if ((st = lacus_dist_agree(st, &m->err))) goto done;
     st = spk_stream(&s, m, in, tg, ids);
     if ((st = lacus_dist_agree(st, &m->err))) goto done;
+    double t1 = now_s();
+    stats->grid_rows = s.pr;
+    stats->grid_cols = s.pc;
+    stats->rounds = s.rounds_total;
+    stats->stream_s = t1 - t0;
 
     int64_t nsum = F * O + F + O + 1;
     for (int64_t o = 0; o < nsum; o += (1 << 24)) {
@@ -406,6 +420,7 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
     r->solved = 1;
     r->last_solver = LACUS_SOLVER_PRIMAL;
     r->used_fallback = 0;
+    stats->solve_s = now_s() - t1;
 done:
     spk_free(&s);
     lacus__esn_stream_free(m);
@@ -415,11 +430,17 @@ done:
 
 lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                                    const int64_t *ids, const lacus_dist_params *dp,
-                                   lacus_dist_solve *used)
+                                   lacus_dist_stats *stats)
 {
     lacus__clear(&m->err);
+    lacus_dist_stats local;
+    if (!stats) stats = &local;
+    memset(stats, 0, sizeof *stats);
+    stats->used = LACUS_DIST_SOLVE_REDUCE;
+    stats->grid_rows = stats->grid_cols = 1;
+    stats->stream_s = stats->solve_s = -1;
+    double t0 = now_s();
     lacus_dist_params d = dp ? *dp : lacus_dist_params_default();
-    if (used) *used = LACUS_DIST_SOLVE_REDUCE;
     lacus_status st = LACUS_OK;
     int K = lacus_dist_size();
     if ((unsigned)d.solve > LACUS_DIST_SOLVE_SCALAPACK)
@@ -467,14 +488,20 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
                            how == LACUS_DIST_SOLVE_REDUCE ? " (every rank holds the N x N sums)" : "",
                            k2);
     }
-    if (used) *used = how;
-    if (how == LACUS_DIST_SOLVE_REDUCE) return lacus_esn_fit_dist(m, inputs, targets, ids);
+    stats->used = how;
+    if (how == LACUS_DIST_SOLVE_REDUCE) {
+        st = lacus_esn_fit_dist(m, inputs, targets, ids);
+        stats->total_s = now_s() - t0;
+        return st;
+    }
 #ifdef LACUS_HAVE_SCALAPACK
     if (!lacus_dist_launched())
         return lacus__fail(&m->err, LACUS_ERR_UNSUPPORTED,
                            "the scalapack solve runs under mpirun (mpirun -np 1 works): MPI was not "
                            "started");
-    return spk_fit(m, inputs, targets, ids, &d);
+    st = spk_fit(m, inputs, targets, ids, &d, stats);
+    stats->total_s = now_s() - t0;
+    return st;
 #else
     return lacus__fail(&m->err, LACUS_ERR_UNSUPPORTED,
                        "the scalapack solve is not in this build: lacus was built without "

@@ -64,7 +64,7 @@ check_close() { # A B TOL
     cat cmp.txt
 }
 solve_was() { # SOLVE: the fit's own line says which solve ran
-    grep -q "($1 solve)" out.txt || { failed=$((failed + 1)); echo "FAIL: not the $1 solve"; cat out.txt; }
+    grep -q "($1 solve" out.txt || { failed=$((failed + 1)); echo "FAIL: not the $1 solve"; cat out.txt; }
 }
 
 # 1. The same model as the serial solve. N = 150 in blocks of 16 (150 =
