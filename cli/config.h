@@ -58,6 +58,7 @@ typedef struct fit_dist_opts {
     const char *solve;   /* auto | reduce | scalapack */
     double rank_mem_mb;
     int64_t block;
+    int64_t rows;
     int report_memory;
 } fit_dist_opts;
 fit_dist_opts fit_dist_opts_default(void);
@@ -70,6 +71,8 @@ int fit_dist_set(const fit_dist_opts *d);
     {"rank-mem-mb", OPT_DOUBLE, &(d).rank_mem_mb, "under mpirun: memory cap per rank for the "     \
                                                   "readout's sums and solve, MiB (0: none)"},      \
     {"dist-block", OPT_INT, &(d).block, "--dist-solve scalapack: block-cyclic block size"},        \
+    {"dist-rows", OPT_INT, &(d).rows, "--dist-solve scalapack: states per rank per pdsyrk round "  \
+                                      "(0: N / 8K, at most N / 16, in 32..1024)"},                 \
     {"report-memory", OPT_FLAG, &(d).report_memory, "under mpirun: each rank prints its peak "     \
                                                     "memory (VmHWM) before and after the fit"}
 

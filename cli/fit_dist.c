@@ -8,14 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 #include "config.h"
 
 /* --dist-solve and friends, checked by fit_dist_set (cmd_esn.c). */
-fit_dist_opts fit_dist_opts_default(void) { return (fit_dist_opts){"auto", 0.0, 64, 0}; }
+fit_dist_opts fit_dist_opts_default(void) { return (fit_dist_opts){"auto", 0.0, 64, 0, 0}; }
 
-static fit_dist_opts g_dso = {"auto", 0.0, 64, 0};
+static fit_dist_opts g_dso = {"auto", 0.0, 64, 0, 0};
 
 int fit_dist_set(const fit_dist_opts *d)
 {
@@ -25,6 +26,8 @@ int fit_dist_set(const fit_dist_opts *d)
         return cli_error("--rank-mem-mb %g: must be >= 0 (0: no cap)", d->rank_mem_mb), 2;
     if (d->block < 1 || d->block > 4096)
         return cli_error("--dist-block %lld: must be in 1..4096", (long long)d->block), 2;
+    if (d->rows < 0 || d->rows > 65536)
+        return cli_error("--dist-rows %lld: must be in 0..65536 (0: automatic)", (long long)d->rows), 2;
     if (!lacus_dist_launched() && !strcmp(d->solve, "scalapack"))
         return cli_error("--dist-solve scalapack: the distributed solve runs under mpirun "
                          "(mpirun -np 1 lacus fit ... works)"), 2;
@@ -196,24 +199,30 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
                                                  : LACUS_DIST_SOLVE_AUTO;
     dp.rank_mem_mb = g_dso.rank_mem_mb;
     dp.block = g_dso.block;
+    dp.rows = g_dso.rows;
     lacus_dist_stats ds;
     if (g_dso.report_memory)
         lacus_set_allocator(&(lacus_allocator){count_malloc, count_realloc, count_free, NULL});
     double hwm0 = peak_mib(), t0 = cli_now();
+    struct timespec c0, c1; /* CPU time, which load on the machine inflates less than wall time */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     if (lacus_esn_fit_dist_ex(m, &s.my_in, &s.my_tg, s.ids, &dp, &ds)) {
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
     }
     double t1 = cli_now();
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     lacus_dist_solve used = ds.used;
     if (g_dso.report_memory) {
         lacus_set_allocator(NULL);
         printf("rank %d: peak memory (VmHWM) %.1f MiB before the fit, %.1f MiB after; lacus "
-               "allocations peak %.1f MiB; the %s solve's estimate %.1f MiB\n", rank, hwm0,
+               "allocations peak %.1f MiB; the %s solve's estimate %.1f MiB; fit cpu %.2f s\n",
+               rank, hwm0,
                peak_mib(), (double)g_peak / 1048576.0,
                used == LACUS_DIST_SOLVE_SCALAPACK ? "scalapack" : "reduce",
                (double)lacus_dist_solve_bytes(used, lacus_ridge_n_features(lacus_esn_readout(m)),
-                                              n_out, size, &dp) / 1048576.0);
+                                              n_out, size, &dp) / 1048576.0,
+               (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec));
         fflush(stdout);
     }
     st = rank == 0 ? lacus_esn_save(m, out, &err) : LACUS_OK;
@@ -223,11 +232,11 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
     }
     int64_t steps = 0;
     for (int64_t i = 0; i < s.my_in.n_seqs; i++) steps += s.steps[i];
-    char how[160] = "reduce solve";
+    char how[200] = "reduce solve";
     if (used == LACUS_DIST_SOLVE_SCALAPACK)
         snprintf(how, sizeof how, "scalapack solve on a %d x %d grid, %lld rounds: states %.3f s, "
-                 "solve %.3f s", ds.grid_rows, ds.grid_cols, (long long)ds.rounds, ds.stream_s,
-                 ds.solve_s);
+                 "solve %.3f s (pdpotrf+pdpotrs %.3f s)", ds.grid_rows, ds.grid_cols,
+                 (long long)ds.rounds, ds.stream_s, ds.solve_s, ds.factor_s);
     if (rank == 0)
         printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s "
                "(%s); wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,

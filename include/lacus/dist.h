@@ -117,8 +117,8 @@ typedef struct lacus_dist_params {
      * that says how many ranks would do. */
     double rank_mem_mb;      /* 0 */
     int64_t block;           /* block-cyclic block size nb, 1..4096 (64) */
-    int64_t rows;            /* states per rank per pdsyrk round (0: N/16,
-                                clamped to 32..1024) */
+    int64_t rows;            /* states per rank per pdsyrk round (0: N / 8K,
+                                at most N / 16, clamped to 32..1024) */
 } lacus_dist_params;
 
 lacus_dist_params lacus_dist_params_default(void);
@@ -157,6 +157,7 @@ typedef struct lacus_dist_stats {
     int64_t rounds;           /* pdsyrk rounds (SCALAPACK) */
     double stream_s;          /* SCALAPACK: reservoirs, chunks and the rounds */
     double solve_s;           /* SCALAPACK: all-reduce, centring, pdpotrf, pdpotrs, gather */
+    double factor_s;          /* SCALAPACK: pdpotrf + pdpotrs alone (part of solve_s) */
     double total_s;           /* the whole call, on this rank */
 } lacus_dist_stats;
 

@@ -100,12 +100,15 @@ static int64_t n_local(int64_t n, int64_t nb, int64_t p, int64_t P)
     return mine;
 }
 
-static int64_t chunk_rows(int64_t F, const lacus_dist_params *dp)
+static int64_t chunk_rows(int64_t F, int K, const lacus_dist_params *dp)
 {
     if (dp->rows > 0) return dp->rows;
-    /* Three chunk-sized buffers (the chunk, its 2-D copy, pdgemr2d's) of
-     * N R doubles each: R = N / 16 keeps them near N^2 / 5 beside G. */
-    int64_t r = F / 16;
+    /* Three chunk-sized buffers per rank (the chunk, its 2-D copy, pdgemr2d's)
+     * of N R doubles each, beside G's N^2 / K. R = N / (8 max(K, 2)) keeps
+     * them near 3/8 of G's share on every K (so the whole share falls as
+     * 1/K), while a round still adds K R = N / 8 states to X^T X, enough
+     * for pdsyrk to run at matrix-matrix speed. */
+    int64_t r = F / (8 * (K > 2 ? K : 2));
     return r < 32 ? 32 : r > 1024 ? 1024 : r;
 }
 
@@ -132,7 +135,7 @@ int64_t lacus_dist_solve_bytes(lacus_dist_solve how, int64_t F, int64_t O, int K
     if (how != LACUS_DIST_SOLVE_SCALAPACK) return -1;
     int pr, pc;
     grid_shape(K, &pr, &pc);
-    int64_t nb = d.block, R = chunk_rows(F, &d);
+    int64_t nb = d.block, R = chunk_rows(F, K, &d);
     int64_t lr = n_local(F, nb, 0, pr), lc = n_local(F, nb, 0, pc); /* rank 0 has the most */
     int64_t G = lr * lc;
     int64_t chunk = R * (F + O);                          /* this rank's states and targets */
@@ -193,7 +196,7 @@ static lacus_status spk_setup(spk *s, lacus_esn *m, int64_t F, int64_t O, const 
     s->N = (int)F;
     s->O = (int)O;
     s->nb = (int)dp->block;
-    s->R = (int)chunk_rows(F, dp);
+    s->R = (int)chunk_rows(F, np, dp);
     int KR = s->K * s->R;
     /* X^T on the 1 x K grid: rank k owns columns [k R, (k+1) R). */
     Cblacs_gridinfo(s->ctx1, &nr, &nc, &r1, &c1);
@@ -371,6 +374,7 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
     spk_centre(&s, c, r->p.ridge);
 
     int one = 1, info = 0;
+    double tf = now_s();
     pdpotrf_("U", &s.N, s.G, &one, &one, s.descG, &info, 1);
     if (info > 0) {
         st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
@@ -389,6 +393,7 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
         st = lacus__fail(&m->err, LACUS_ERR_STATE, "pdpotrs: argument %d is wrong", -info);
         goto done;
     }
+    stats->factor_s = now_s() - tf;
     /* W to rank 0 (column-major N x O there), then row-major Wout, the bias. */
     double *w0 = rank == 0 ? LACUS__NEW(double, F * O) : NULL;
     int have = rank != 0 || w0;
@@ -438,7 +443,7 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
     memset(stats, 0, sizeof *stats);
     stats->used = LACUS_DIST_SOLVE_REDUCE;
     stats->grid_rows = stats->grid_cols = 1;
-    stats->stream_s = stats->solve_s = -1;
+    stats->stream_s = stats->solve_s = stats->factor_s = -1;
     double t0 = now_s();
     lacus_dist_params d = dp ? *dp : lacus_dist_params_default();
     lacus_status st = LACUS_OK;

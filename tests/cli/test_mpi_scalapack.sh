@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The distributed (ScaLAPACK) ridge solve of lacus fit under mpirun:
 #   - its model equals the one-process serial solve within 1e-10 relative
-#     (not bitwise: X^T X is summed in another order) on 1, 2, 3 ranks and
-#     a 2 x 2 grid, with 3 outputs, N not a multiple of the block size, and
-#     the input fed to the readout;
+#     (not bitwise: X^T X is summed in another order) on 1, 2, 3 ranks, a
+#     2 x 2 grid and a 2 x 3 grid with a rank that has no data, with 3
+#     outputs, N not a multiple of the block size, and the input fed to the
+#     readout;
 #   - a per-rank memory cap that forbids the N x N sums on one rank makes
 #     `--dist-solve auto` take the distributed path, which succeeds with a
 #     per-rank peak (VmHWM growth during the fit) well below the serial
@@ -79,6 +80,14 @@ for np in 1 2 3 4; do
     solve_was scalapack
     check_close s$np.npz ref1.npz 1e-10
 done
+# 6 ranks for 5 sequences (a 2 x 3 grid): rank 5 has no data and passes
+# zeros in every round; 40 rows per round, so the ranks need different
+# numbers of rounds of their own and pad with empty ones.
+# shellcheck disable=SC2086
+expect_ok "scalapack on 6 ranks, one without data" $MPIRUN -np 6 "$LACUS" fit $IN $A1 \
+    --dist-solve scalapack --dist-block 16 --dist-rows 40 --output s6.npz
+grep -q "2 x 3 grid" out.txt || { failed=$((failed + 1)); echo "FAIL: not a 2 x 3 grid"; cat out.txt; }
+check_close s6.npz ref1.npz 1e-10
 A2="--units 97 --feed-input --lr 0.3 --sr 1.0 --ridge 1e-3 --warmup 5 --seed 3"
 # shellcheck disable=SC2086
 expect_ok "serial solve, fed input" "$LACUS" fit $IN $A2 --output ref2.npz
@@ -144,6 +153,9 @@ expect_fail "unknown solve" 2 "expected auto, reduce or scalapack" m.npz \
 # shellcheck disable=SC2086
 expect_fail "bad block size" 2 "--dist-block 0" m.npz \
     "$LACUS" fit $IN --units 40 --dist-solve scalapack --dist-block 0 --output m.npz
+# shellcheck disable=SC2086
+expect_fail "bad rows per round" 2 "--dist-rows -3" m.npz \
+    "$LACUS" fit $IN --units 40 --dist-rows -3 --output m.npz
 # shellcheck disable=SC2086
 expect_fail "negative cap" 2 "--rank-mem-mb -5" m.npz \
     "$LACUS" fit $IN --units 40 --rank-mem-mb -5 --output m.npz
