@@ -70,7 +70,8 @@ int fit_dist_set(const fit_dist_opts *d);
                                            "N x N) | auto (reduce unless --rank-mem-mb forbids)"},   \
     {"rank-mem-mb", OPT_DOUBLE, &(d).rank_mem_mb, "under mpirun: memory cap per rank for the "     \
                                                   "readout's sums and solve, MiB (0: none)"},      \
-    {"dist-block", OPT_INT, &(d).block, "--dist-solve scalapack: block-cyclic block size"},        \
+    {"dist-block", OPT_INT, &(d).block, "--dist-solve scalapack: block-cyclic block size (0: "     \
+                                        "N / (4 x the longer grid side), in 32..256)"},            \
     {"dist-rows", OPT_INT, &(d).rows, "--dist-solve scalapack: states per rank per pdsyrk round "  \
                                       "(0: N / 8K, at most N / 16, in 32..1024)"},                 \
     {"report-memory", OPT_FLAG, &(d).report_memory, "under mpirun: each rank prints its peak "     \

@@ -14,9 +14,9 @@
 #include "config.h"
 
 /* --dist-solve and friends, checked by fit_dist_set (cmd_esn.c). */
-fit_dist_opts fit_dist_opts_default(void) { return (fit_dist_opts){"auto", 0.0, 64, 0, 0}; }
+fit_dist_opts fit_dist_opts_default(void) { return (fit_dist_opts){"auto", 0.0, 0, 0, 0}; }
 
-static fit_dist_opts g_dso = {"auto", 0.0, 64, 0, 0};
+static fit_dist_opts g_dso = {"auto", 0.0, 0, 0, 0};
 
 int fit_dist_set(const fit_dist_opts *d)
 {
@@ -24,8 +24,8 @@ int fit_dist_set(const fit_dist_opts *d)
         return cli_error("--dist-solve %s: expected auto, reduce or scalapack", d->solve), 2;
     if (!(d->rank_mem_mb >= 0.0 && d->rank_mem_mb < 1e12))
         return cli_error("--rank-mem-mb %g: must be >= 0 (0: no cap)", d->rank_mem_mb), 2;
-    if (d->block < 1 || d->block > 4096)
-        return cli_error("--dist-block %lld: must be in 1..4096", (long long)d->block), 2;
+    if (d->block < 0 || d->block > 4096)
+        return cli_error("--dist-block %lld: must be in 0..4096 (0: automatic)", (long long)d->block), 2;
     if (d->rows < 0 || d->rows > 65536)
         return cli_error("--dist-rows %lld: must be in 0..65536 (0: automatic)", (long long)d->rows), 2;
     if (!lacus_dist_launched() && !strcmp(d->solve, "scalapack"))
@@ -235,8 +235,8 @@ int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, c
     char how[200] = "reduce solve";
     if (used == LACUS_DIST_SOLVE_SCALAPACK)
         snprintf(how, sizeof how, "scalapack solve on a %d x %d grid, %lld rounds: states %.3f s, "
-                 "solve %.3f s (pdpotrf+pdpotrs %.3f s)", ds.grid_rows, ds.grid_cols,
-                 (long long)ds.rounds, ds.stream_s, ds.solve_s, ds.factor_s);
+                 "solve %.3f s (pdpotrf+pdpotrs %.3f s, cpu %.3f s)", ds.grid_rows, ds.grid_cols,
+                 (long long)ds.rounds, ds.stream_s, ds.solve_s, ds.factor_s, ds.factor_cpu_s);
     if (rank == 0)
         printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s "
                "(%s); wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,

@@ -116,7 +116,9 @@ typedef struct lacus_dist_params {
      * top. A cap that even SCALAPACK on this many ranks exceeds is an error
      * that says how many ranks would do. */
     double rank_mem_mb;      /* 0 */
-    int64_t block;           /* block-cyclic block size nb, 1..4096 (64) */
+    int64_t block;           /* block-cyclic block size nb, 0..4096 (0: N / (4 max(Pr, Pc))
+                                in 32..256, Pr x Pc the grid: big blocks for dgemm
+                                speed, several per process row and column) */
     int64_t rows;            /* states per rank per pdsyrk round (0: N / 8K,
                                 at most N / 16, clamped to 32..1024) */
 } lacus_dist_params;
@@ -158,6 +160,8 @@ typedef struct lacus_dist_stats {
     double stream_s;          /* SCALAPACK: reservoirs, chunks and the rounds */
     double solve_s;           /* SCALAPACK: all-reduce, centring, pdpotrf, pdpotrs, gather */
     double factor_s;          /* SCALAPACK: pdpotrf + pdpotrs alone (part of solve_s) */
+    double factor_cpu_s;      /* ... and this process's CPU time in them (less sensitive
+                                 than wall time to other load on the machine) */
     double total_s;           /* the whole call, on this rank */
 } lacus_dist_stats;
 

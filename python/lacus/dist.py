@@ -34,7 +34,7 @@ class DistParams(ctypes.Structure):
 class DistStats(ctypes.Structure):
     _fields_ = [("used", c_int), ("grid_rows", c_int), ("grid_cols", c_int),
                 ("rounds", c_int64), ("stream_s", c_double), ("solve_s", c_double),
-                ("factor_s", c_double), ("total_s", c_double)]
+                ("factor_s", c_double), ("factor_cpu_s", c_double), ("total_s", c_double)]
 
 
 _p("lacus_dist_available", c_int)
@@ -95,7 +95,7 @@ def _params(solve, rank_mem_mb, block, rows):
     return d
 
 
-def solve_bytes(solve, n_features, n_outputs, n_ranks, block=64, rows=0):
+def solve_bytes(solve, n_features, n_outputs, n_ranks, block=0, rows=0):
     """Bytes per rank that the readout's sums and solve take (what
     rank_mem_mb is compared with); solve is "reduce" or "scalapack"."""
     if solve == "auto":
@@ -118,7 +118,7 @@ def _seqs(arrays, width):
     return a
 
 
-def fit_dist(esn, X, Y, ids=None, solve="auto", rank_mem_mb=0.0, block=64, rows=0,
+def fit_dist(esn, X, Y, ids=None, solve="auto", rank_mem_mb=0.0, block=0, rows=0,
              n_outputs=None):
     """Fits esn (a lacus.ESN) from this rank's sequences X, Y (lists of
     (T_k, d) arrays, possibly empty) with global ids (default 0..n-1, right
@@ -147,4 +147,4 @@ def fit_dist(esn, X, Y, ids=None, solve="auto", rank_mem_mb=0.0, block=64, rows=
               ids.ctypes.data_as(P_int64), ctypes.byref(d), ctypes.byref(st))
     return {"solve": _NAMES.get(st.used, str(st.used)), "grid": (st.grid_rows, st.grid_cols),
             "rounds": int(st.rounds), "stream_s": st.stream_s, "solve_s": st.solve_s,
-            "factor_s": st.factor_s, "total_s": st.total_s}
+            "factor_s": st.factor_s, "factor_cpu_s": st.factor_cpu_s, "total_s": st.total_s}

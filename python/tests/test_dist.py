@@ -51,8 +51,8 @@ def test_scalapack_outside_mpirun_is_refused():
         dist.fit_dist(lacus.ESN(**KW), X, Y, solve="scalapack")
     with pytest.raises(lacus.LacusError, match="expected auto, reduce or scalapack"):
         dist.fit_dist(lacus.ESN(**KW), X, Y, solve="lu")
-    with pytest.raises(lacus.LacusError, match="block = 0"):
-        dist.fit_dist(lacus.ESN(**KW), X, Y, solve="reduce", block=0)
+    with pytest.raises(lacus.LacusError, match="block = -2"):
+        dist.fit_dist(lacus.ESN(**KW), X, Y, solve="reduce", block=-2)
     with pytest.raises(lacus.LacusError, match="every rank holds the N x N sums"):
         dist.fit_dist(lacus.ESN(**KW), X, Y, solve="reduce", rank_mem_mb=0.01)
 

@@ -64,7 +64,7 @@ lacus_dist_params lacus_dist_params_default(void)
     memset(&p, 0, sizeof p);
     p.solve = LACUS_DIST_SOLVE_AUTO;
     p.rank_mem_mb = 0.0;
-    p.block = 64;
+    p.block = 0;
     p.rows = 0;
     return p;
 }
@@ -100,6 +100,20 @@ static int64_t n_local(int64_t n, int64_t nb, int64_t p, int64_t P)
     return mine;
 }
 
+/* The block size nb. pdpotrf's trailing updates are dgemm calls of depth
+ * nb: measured on one rank at N = 5,000 (idle cores would be faster, the
+ * ratio holds), nb = 64 took 4.9 s of CPU, 128 3.7 s, 256 2.4 s. But each
+ * process row and column needs several blocks, or the ranks' shares (and
+ * their work) are unequal: nb = N / (4 max(Pr, Pc)) in 32..256. */
+static int64_t block_size(int64_t F, int K, const lacus_dist_params *dp)
+{
+    if (dp->block > 0) return dp->block;
+    int pr, pc;
+    grid_shape(K, &pr, &pc);
+    int64_t b = F / (4 * (pr > pc ? pr : pc));
+    return b < 32 ? 32 : b > 256 ? 256 : b;
+}
+
 static int64_t chunk_rows(int64_t F, int K, const lacus_dist_params *dp)
 {
     if (dp->rows > 0) return dp->rows;
@@ -119,13 +133,20 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static int64_t packed_size(int64_t F, int64_t O) { return 1 + F + O + F * (F + 1) / 2 + F * O; }
 
 int64_t lacus_dist_solve_bytes(lacus_dist_solve how, int64_t F, int64_t O, int K,
                                const lacus_dist_params *dp)
 {
     lacus_dist_params d = dp ? *dp : lacus_dist_params_default();
-    if (F < 1 || O < 1 || K < 1 || d.block < 1) return -1;
+    if (F < 1 || O < 1 || K < 1 || d.block < 0) return -1;
     int64_t small = 2 * F * O + 2 * F + 2 * O; /* Wout, b, sums (the ridge's and ours) */
     if (how == LACUS_DIST_SOLVE_REDUCE) {
         int64_t P = packed_size(F, O), stage = 1024 * (F + O);
@@ -135,7 +156,7 @@ int64_t lacus_dist_solve_bytes(lacus_dist_solve how, int64_t F, int64_t O, int K
     if (how != LACUS_DIST_SOLVE_SCALAPACK) return -1;
     int pr, pc;
     grid_shape(K, &pr, &pc);
-    int64_t nb = d.block, R = chunk_rows(F, K, &d);
+    int64_t nb = block_size(F, K, &d), R = chunk_rows(F, K, &d);
     int64_t lr = n_local(F, nb, 0, pr), lc = n_local(F, nb, 0, pc); /* rank 0 has the most */
     int64_t G = lr * lc;
     int64_t chunk = R * (F + O);                          /* this rank's states and targets */
@@ -195,7 +216,7 @@ static lacus_status spk_setup(spk *s, lacus_esn *m, int64_t F, int64_t O, const 
     Cblacs_gridinfo(s->ctx2, &nr, &nc, &s->myr, &s->myc);
     s->N = (int)F;
     s->O = (int)O;
-    s->nb = (int)dp->block;
+    s->nb = (int)block_size(F, np, dp);
     s->R = (int)chunk_rows(F, np, dp);
     int KR = s->K * s->R;
     /* X^T on the 1 x K grid: rank k owns columns [k R, (k+1) R). */
@@ -374,7 +395,7 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
     spk_centre(&s, c, r->p.ridge);
 
     int one = 1, info = 0;
-    double tf = now_s();
+    double tf = now_s(), cf = cpu_s();
     pdpotrf_("U", &s.N, s.G, &one, &one, s.descG, &info, 1);
     if (info > 0) {
         st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
@@ -394,6 +415,7 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
         goto done;
     }
     stats->factor_s = now_s() - tf;
+    stats->factor_cpu_s = cpu_s() - cf;
     /* W to rank 0 (column-major N x O there), then row-major Wout, the bias. */
     double *w0 = rank == 0 ? LACUS__NEW(double, F * O) : NULL;
     int have = rank != 0 || w0;
@@ -443,7 +465,7 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
     memset(stats, 0, sizeof *stats);
     stats->used = LACUS_DIST_SOLVE_REDUCE;
     stats->grid_rows = stats->grid_cols = 1;
-    stats->stream_s = stats->solve_s = stats->factor_s = -1;
+    stats->stream_s = stats->solve_s = stats->factor_s = stats->factor_cpu_s = -1;
     double t0 = now_s();
     lacus_dist_params d = dp ? *dp : lacus_dist_params_default();
     lacus_status st = LACUS_OK;
@@ -453,8 +475,9 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
     else if (!(d.rank_mem_mb >= 0.0 && d.rank_mem_mb < 1e12))
         st = lacus__fail(&m->err, LACUS_ERR_ARG, "rank_mem_mb = %g: must be >= 0 (0: no cap)",
                          d.rank_mem_mb);
-    else if (d.block < 1 || d.block > 4096)
-        st = lacus__fail(&m->err, LACUS_ERR_ARG, "block = %lld: must be in 1..4096", (long long)d.block);
+    else if (d.block < 0 || d.block > 4096)
+        st = lacus__fail(&m->err, LACUS_ERR_ARG, "block = %lld: must be in 0..4096 (0: automatic)",
+                         (long long)d.block);
     else if (d.rows < 0 || d.rows > 65536)
         st = lacus__fail(&m->err, LACUS_ERR_ARG, "rows = %lld: must be in 0..65536 (0: automatic)",
                          (long long)d.rows);

@@ -69,7 +69,8 @@ solve_was() { # SOLVE: the fit's own line says which solve ran
 }
 
 # 1. The same model as the serial solve. N = 150 in blocks of 16 (150 =
-# 9 x 16 + 6); then 97 units + 2 fed inputs = 99 features, blocks of 64.
+# 9 x 16 + 6); then 97 units + 2 fed inputs = 99 features in the automatic
+# block size (32 on 2 ranks: 99 = 3 x 32 + 3).
 A1="--units 150 --lr 0.5 --sr 0.9 --ridge 1e-5 --warmup 10"
 # shellcheck disable=SC2086
 expect_ok "serial solve, one process" "$LACUS" fit $IN $A1 --output ref1.npz
@@ -99,21 +100,22 @@ for np in 2; do
 done
 
 # 2. A per-rank cap that forbids the N x N sums on one rank. N = 1200:
-# the reduce path needs about 2.5 N^2 doubles (27 MiB) on every rank.
+# the reduce path needs about 2.5 N^2 doubles (48 MiB, its estimate) on every
+# rank, the scalapack path 16.7 MiB on 2 ranks and 32 MiB on one.
 A3="--units 1200 --lr 0.5 --sr 0.9 --ridge 1e-1 --warmup 10 --rc-connectivity 0.02"
 # shellcheck disable=SC2086
 expect_ok "reduce path, 2 ranks, memory reported" $MPIRUN -np 2 "$LACUS" fit $IN $A3 \
     --dist-solve reduce --report-memory --output big_r.npz
 cp out.txt mem_reduce.txt
 # shellcheck disable=SC2086
-expect_ok "cap 16 MiB on 2 ranks: auto takes scalapack" $MPIRUN -np 2 "$LACUS" fit $IN $A3 \
-    --rank-mem-mb 16 --report-memory --output big_s.npz
+expect_ok "cap 20 MiB on 2 ranks: auto takes scalapack" $MPIRUN -np 2 "$LACUS" fit $IN $A3 \
+    --rank-mem-mb 20 --report-memory --output big_s.npz
 solve_was scalapack
 cp out.txt mem_s2.txt
 check_close big_s.npz big_r.npz 1e-10
 # shellcheck disable=SC2086
-expect_ok "cap 16 MiB on a 2 x 2 grid" $MPIRUN -np 4 "$LACUS" fit $IN $A3 \
-    --rank-mem-mb 16 --report-memory --output big_s4.npz
+expect_ok "cap 20 MiB on a 2 x 2 grid" $MPIRUN -np 4 "$LACUS" fit $IN $A3 \
+    --rank-mem-mb 20 --report-memory --output big_s4.npz
 cp out.txt mem_s4.txt
 check_close big_s4.npz big_r.npz 1e-10
 # Per rank: "rank R: peak memory (VmHWM) X MiB before the fit, Y MiB after;
@@ -131,12 +133,12 @@ awk -v g2="$g_2" -v gr="$g_r" -v o2="$o_2" -v o4="$o_4" -v n="$n2" \
     'BEGIN { exit !(g2 > 0 && g2 < 0.6 * gr && o2 > 0 && o2 < n && o4 > 0 && o4 < n) }' &&
     passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the distributed path's memory"; cat mem_*.txt; }
 # shellcheck disable=SC2086
-expect_fail "cap 16 MiB on one rank: not enough ranks" 1 "the scalapack solve fits on 2 ranks" m.npz \
-    $MPIRUN -np 1 "$LACUS" fit $IN $A3 --rank-mem-mb 16 --output m.npz
+expect_fail "cap 20 MiB on one rank: not enough ranks" 1 "the scalapack solve fits on 2 ranks" m.npz \
+    $MPIRUN -np 1 "$LACUS" fit $IN $A3 --rank-mem-mb 20 --output m.npz
 # shellcheck disable=SC2086
-expect_fail "cap 16 MiB, reduce forced" 1 "every rank holds the N x N sums" m.npz \
-    $MPIRUN -np 2 "$LACUS" fit $IN $A3 --rank-mem-mb 16 --dist-solve reduce --output m.npz
-[ "$(grep -c 'over the cap of 16 MiB' err.txt)" -eq 2 ] || { failed=$((failed + 1)); echo "FAIL: every rank"; cat err.txt; }
+expect_fail "cap 20 MiB, reduce forced" 1 "every rank holds the N x N sums" m.npz \
+    $MPIRUN -np 2 "$LACUS" fit $IN $A3 --rank-mem-mb 20 --dist-solve reduce --output m.npz
+[ "$(grep -c 'over the cap of 20 MiB' err.txt)" -eq 2 ] || { failed=$((failed + 1)); echo "FAIL: every rank"; cat err.txt; }
 
 # 3. Errors. Constant inputs and ridge 0: the states are rank-deficient
 # and the Cholesky factorisation fails; every rank says so, no model.
@@ -151,8 +153,8 @@ expect_fail "scalapack without mpirun" 2 "runs under mpirun" m.npz \
 expect_fail "unknown solve" 2 "expected auto, reduce or scalapack" m.npz \
     "$LACUS" fit $IN --units 40 --dist-solve lu --output m.npz
 # shellcheck disable=SC2086
-expect_fail "bad block size" 2 "--dist-block 0" m.npz \
-    "$LACUS" fit $IN --units 40 --dist-solve scalapack --dist-block 0 --output m.npz
+expect_fail "bad block size" 2 "--dist-block -1" m.npz \
+    "$LACUS" fit $IN --units 40 --dist-solve scalapack --dist-block -1 --output m.npz
 # shellcheck disable=SC2086
 expect_fail "bad rows per round" 2 "--dist-rows -3" m.npz \
     "$LACUS" fit $IN --units 40 --dist-rows -3 --output m.npz

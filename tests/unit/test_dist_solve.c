@@ -56,11 +56,12 @@ int main(void)
 
     TEST("defaults") {
         lacus_dist_params d = lacus_dist_params_default();
-        CHECK(d.solve == LACUS_DIST_SOLVE_AUTO && d.rank_mem_mb == 0.0 && d.block == 64 && d.rows == 0);
+        CHECK(d.solve == LACUS_DIST_SOLVE_AUTO && d.rank_mem_mb == 0.0 && d.block == 0 && d.rows == 0);
     }
     TEST("memory per rank: no rank of the scalapack solve holds N^2") {
         const int64_t F = 8000, O = 3;
         lacus_dist_params d = lacus_dist_params_default();
+        d.block = 64; /* fixed, for the block-cyclic count below */
         double n2 = 8.0 * (double)F * (double)F;
         int64_t red = lacus_dist_solve_bytes(LACUS_DIST_SOLVE_REDUCE, F, O, 2, &d);
         CHECK((double)red > 2.5 * n2); /* X^T X and the packed double-double copies */
@@ -84,6 +85,10 @@ int main(void)
         /* the share falls nearly as 1/K: 16 ranks need < 1/8 of one rank's */
         CHECK(8 * lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, 16, &d) <
               lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, 1, &d));
+        /* with the automatic block size too */
+        lacus_dist_params a = lacus_dist_params_default();
+        CHECK(lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, 2, &a) < n2);
+        CHECK(lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, 4, &a) < 0.5 * n2);
         /* the reduce solve's share does not shrink with K */
         CHECK(lacus_dist_solve_bytes(LACUS_DIST_SOLVE_REDUCE, F, O, 16, &d) >= red);
         CHECK(lacus_dist_solve_bytes(LACUS_DIST_SOLVE_AUTO, F, O, 2, &d) == -1);
@@ -149,9 +154,9 @@ int main(void)
     TEST("bad parameters and shapes") {
         lacus_esn *a = make();
         lacus_dist_params d = lacus_dist_params_default();
-        d.block = 0;
+        d.block = -1;
         CHECK_STATUS(lacus_esn_fit_dist_ex(a, &U, &Y, ids, &d, NULL), LACUS_ERR_ARG);
-        CHECK(has(a, "block = 0"));
+        CHECK(has(a, "block = -1"));
         d = lacus_dist_params_default();
         d.rows = -1;
         CHECK_STATUS(lacus_esn_fit_dist_ex(a, &U, &Y, ids, &d, NULL), LACUS_ERR_ARG);
