@@ -44,7 +44,7 @@ fit() {
         --rc-connectivity 0.002 --lr 0.3 --sr 1.1 --ridge 1e-4 --warmup 100 \
         --dist-solve "$how" --report-memory --output "m_${n}_${k}_$how.npz" >out.txt
     # "trained on K ranks (...), N units in X s (scalapack solve on a P x Q
-    # grid, R rounds: states A s, solve B s (pdpotrf+pdpotrs C s)); ..."
+    # grid, R rounds: states A s, solve B s (pdpotrf+pdpotrs C s, cpu D s)); ..."
     # and per rank "rank r: peak memory (VmHWM) X MiB before the fit, Y MiB
     # after; lacus allocations peak Z MiB; the ... solve's estimate E MiB;
     # fit cpu C s" (CPU time: MPI's waiting ranks spin, so it counts that).
@@ -54,13 +54,14 @@ fit() {
                             sub(/.* on a /, "", g); sub(/ grid.*/, "", g); gsub(/ /, "", g)
                             st = $0; sub(/.*states /, "", st); sub(/ s.*/, "", st)
                             so = $0; sub(/.*solve on.*solve /, "", so); sub(/ s.*/, "", so)
-                            fa = $0; sub(/.*pdpotrs /, "", fa); sub(/ s.*/, "", fa) } }
+                            fa = $0; sub(/.*pdpotrs /, "", fa); sub(/ s.*/, "", fa)
+                            fc = $0; sub(/.*pdpotrs.*cpu /, "", fc); sub(/ s.*/, "", fc) } }
         /peak memory/ { if ($11 > hwm) hwm = $11; d = $11 - $6; if (d > gr) gr = d
                         if ($17 > al) al = $17; es = $23; if ($(NF - 1) > cpu) cpu = $(NF - 1) }
         END { line = sprintf("dist_solve N=%d T=%d ranks=%d solve=%s fit_s=%.2f", n, t, k, how, fit)
               if (how == "scalapack")
-                  line = line sprintf(" grid=%s states_s=%.2f solve_s=%.2f factor_s=%.2f factor_gflops=%.2f",
-                                      g, st, so, fa, n * n * (n / 3.0 + 2) / fa / 1e9)
+                  line = line sprintf(" grid=%s states_s=%.2f solve_s=%.2f factor_s=%.2f factor_cpu_s=%.2f factor_gflops=%.2f",
+                                      g, st, so, fa, fc, n * n * (n / 3.0 + 2) / fa / 1e9)
               printf "%s fit_cpu_rank_s=%.2f peak_rank_mib=%.0f fit_growth_rank_mib=%.0f lacus_alloc_rank_mib=%.0f estimate_mib=%.0f n2_mib=%.0f load1=%s\n",
                      line, cpu, hwm, gr, al, es, n * n * 8 / 1048576, load }' out.txt
 }

@@ -129,8 +129,12 @@ o_r=$(ours mem_reduce.txt) o_2=$(ours mem_s2.txt) o_4=$(ours mem_s4.txt)
 n2=$(awk 'BEGIN { printf "%.1f", 1200 * 1200 * 8 / 1048576 }')
 echo "per-rank peak, VmHWM growth / lacus allocations (MiB): reduce on 2 ranks $g_r / $o_r," \
     "scalapack on 2 ranks $g_2 / $o_2, on 4 ranks $g_4 / $o_4; N^2 doubles = $n2 MiB"
-awk -v g2="$g_2" -v gr="$g_r" -v o2="$o_2" -v o4="$o_4" -v n="$n2" \
-    'BEGIN { exit !(g2 > 0 && g2 < 0.6 * gr && o2 > 0 && o2 < n && o4 > 0 && o4 < n) }' &&
+# Under AddressSanitizer VmHWM is mostly shadow memory and the quarantine
+# of freed blocks: there only the library's own allocations are compared.
+vm=1
+ldd "$LACUS" 2>/dev/null | grep -q libasan && vm=0
+awk -v g2="$g_2" -v gr="$g_r" -v o2="$o_2" -v o4="$o_4" -v n="$n2" -v vm="$vm" \
+    'BEGIN { exit !((!vm || (g2 > 0 && g2 < 0.6 * gr)) && o2 > 0 && o2 < n && o4 > 0 && o4 < n) }' &&
     passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the distributed path's memory"; cat mem_*.txt; }
 # shellcheck disable=SC2086
 expect_fail "cap 20 MiB on one rank: not enough ranks" 1 "the scalapack solve fits on 2 ranks" m.npz \
