@@ -33,7 +33,7 @@ for k in 0 1 2 3 4 5 6 7; do
     "$LACUS" data mackey-glass --steps $((per + 1)) --set x0=1.$k --output s$k.npy >/dev/null
     "$PY" -c "
 import numpy as n; a=n.load('s$k.npy'); n.save('u$k.npy', a[:-1]); n.save('y$k.npy', a[1:])"
-    args+=(--input u$k.npy --target y$k.npy)
+    args+=(--input "u$k.npy" --target "y$k.npy")
 done
 
 # fit N RANKS SOLVE: one line of results; the model in m_N_RANKS_SOLVE.npz.
