@@ -133,12 +133,6 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int64_t packed_size(int64_t F, int64_t O) { return 1 + F + O + F * (F + 1) / 2 + F * O; }
 
@@ -168,6 +162,13 @@ int64_t lacus_dist_solve_bytes(lacus_dist_solve how, int64_t F, int64_t O, int K
 }
 
 #ifdef LACUS_HAVE_SCALAPACK
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 typedef struct spk {
     lacus_esn *m;
