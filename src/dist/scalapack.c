@@ -506,16 +506,26 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
         how = cap > 0 && (double)b_reduce > cap ? LACUS_DIST_SOLVE_SCALAPACK : LACUS_DIST_SOLVE_REDUCE;
     int64_t need = how == LACUS_DIST_SOLVE_REDUCE ? b_reduce : b_spk;
     if (cap > 0 && (double)need > cap) {
+        /* Where to go from here: the smallest K that the scalapack solve
+         * fits on (its chunk buffers and panels keep it from shrinking
+         * forever, so the search stops). */
+        char hint[96];
         int k2 = K;
-        while (k2 < (1 << 20) &&
-               (double)lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, k2, &d) > cap) k2++;
+        while (k2 < 65536 && (double)lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, k2, &d) > cap)
+            k2++;
+        if (!lacus_dist_scalapack_available())
+            snprintf(hint, sizeof hint, "this build has no scalapack solve");
+        else if (k2 < 65536)
+            snprintf(hint, sizeof hint, "the scalapack solve fits on %d ranks", k2);
+        else
+            snprintf(hint, sizeof hint, "the scalapack solve fits on no number of ranks: raise the cap");
         return lacus__fail(&m->err, LACUS_ERR_ARG,
                            "the %s solve of %lld features needs %.1f MiB per rank on %d rank%s, "
-                           "over the cap of %g MiB%s; the scalapack solve fits on %d ranks",
+                           "over the cap of %g MiB%s; %s",
                            how == LACUS_DIST_SOLVE_REDUCE ? "reduce" : "scalapack", (long long)F,
                            (double)need / 1048576.0, K, K > 1 ? "s" : "", d.rank_mem_mb,
                            how == LACUS_DIST_SOLVE_REDUCE ? " (every rank holds the N x N sums)" : "",
-                           k2);
+                           hint);
     }
     stats->used = how;
     if (how == LACUS_DIST_SOLVE_REDUCE) {

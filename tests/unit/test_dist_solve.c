@@ -145,7 +145,10 @@ int main(void)
             CHECK_STATUS(lacus_esn_fit_dist_ex(a, &U, &Y, ids, &d, NULL), LACUS_ERR_ARG);
             CHECK(has(a, "fits on 2 ranks"));
         }
-        d.rank_mem_mb = 0.001;
+        d.rank_mem_mb = 0.001; /* below even the chunk buffers */
+        CHECK_STATUS(lacus_esn_fit_dist_ex(a, &U, &Y, ids, &d, NULL), LACUS_ERR_ARG);
+        CHECK(has(a, lacus_dist_scalapack_available() ? "fits on no number of ranks"
+                                                      : "this build has no scalapack solve"));
         d.solve = LACUS_DIST_SOLVE_REDUCE;
         CHECK_STATUS(lacus_esn_fit_dist_ex(a, &U, &Y, ids, &d, NULL), LACUS_ERR_ARG);
         CHECK(has(a, "every rank holds the N x N sums"));
