@@ -163,6 +163,21 @@ expect_fail "bad rows per round" 2 "--dist-rows -3" m.npz \
 # shellcheck disable=SC2086
 expect_fail "negative cap" 2 "--rank-mem-mb -5" m.npz \
     "$LACUS" fit $IN --units 40 --rank-mem-mb -5 --output m.npz
+# A NaN in rank 0's second file: rank 0 fails after streaming its first
+# file through the rounds; it pads the remaining rounds, so ranks 1 and 2
+# are not left waiting, and all three report rank 0's error.
+$PY - <<'EOF2' || exit 1
+import numpy as n
+u = n.load("u3.npy")
+u[100, 0] = n.nan
+n.save("nan3.npy", u)
+EOF2
+# shellcheck disable=SC2086
+expect_fail "NaN mid-way on rank 0" 1 "rank 0: u[100, 0] is NaN" m.npz \
+    $MPIRUN -np 3 "$LACUS" fit --input u0.npy --target y0.npy --input u1.npy --target y1.npy \
+    --input u2.npy --target y2.npy --input nan3.npy --target y3.npy --units 40 \
+    --dist-solve scalapack --dist-rows 32 --output m.npz
+[ "$(grep -c 'rank 0: u\[100, 0\] is NaN' err.txt)" -eq 3 ] || { failed=$((failed + 1)); echo "FAIL: every rank"; cat err.txt; }
 # Sequences all within the warmup: nothing to train on, every rank says so.
 # shellcheck disable=SC2086
 expect_fail "everything is warmup" 1 "no states to train on" m.npz \
