@@ -98,6 +98,7 @@ int cmd_fit(int argc, char **argv)
     int64_t ip_epochs = 0;
     lacus_plasticity_params lpp = lacus_plasticity_params_default();
     const char *local_rule = "none";
+    fit_dist_opts dso = fit_dist_opts_default();
     opt table[] = {
         {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
         {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
@@ -126,6 +127,7 @@ int cmd_fit(int argc, char **argv)
         {"alpha", OPT_DOUBLE, &alpha, "FORCE, full-FORCE and --online rls: P(0) = I / alpha; --online lms: "
                                       "learning rate"},
         {"forgetting", OPT_DOUBLE, &forgetting, "FORCE, full-FORCE and --online rls: forgetting factor in (0, 1]"},
+        FIT_DIST_OPTS(dso),
     };
     verb_spec v = {"fit", "--input X.npy --target Y.npy [options]  |  CONFIG.json  |  --config-reference",
                    "Trains an echo state network (reservoir + ridge readout) and saves it.\n"
@@ -134,6 +136,7 @@ int cmd_fit(int argc, char **argv)
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
+    if (fit_dist_set(&dso)) return 2;
     if (lacus_dist_launched()) { /* under mpirun, even with one rank: the same sums */
         if (force || full_force || online)
             return cli_error("--force, --full-force and --online (online learning) do not run under MPI"), 2;

@@ -61,6 +61,32 @@ int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targe
 int graph_dist_shardable(const cli_config *c);
 int graph_dist_fit(cli_config *c);
 
+/* How fit_dist solves the readout (--dist-solve and friends of lacus fit):
+ * fit_dist_set checks them and keeps them for fit_dist; 0, or 2 after
+ * printing a usage error. Without it fit_dist uses the defaults. */
+typedef struct fit_dist_opts {
+    const char *solve;   /* auto | reduce | scalapack */
+    double rank_mem_mb;
+    int64_t block;
+    int64_t rows;
+    int report_memory;
+} fit_dist_opts;
+fit_dist_opts fit_dist_opts_default(void);
+int fit_dist_set(const fit_dist_opts *d);
+#define FIT_DIST_OPTS(d)                                                                          \
+    {"dist-solve", OPT_STRING, &(d).solve, "under mpirun: how the readout is solved: reduce (the "  \
+                                           "N x N sums on every rank, solved on rank 0) | "         \
+                                           "scalapack (block-cyclic over the ranks, none holds "    \
+                                           "N x N) | auto (reduce unless --rank-mem-mb forbids)"},   \
+    {"rank-mem-mb", OPT_DOUBLE, &(d).rank_mem_mb, "under mpirun: memory cap per rank for the "     \
+                                                  "readout's sums and solve, MiB (0: none)"},      \
+    {"dist-block", OPT_INT, &(d).block, "--dist-solve scalapack: block-cyclic block size (0: "     \
+                                        "N / (4 x the longer grid side), in 32..256)"},            \
+    {"dist-rows", OPT_INT, &(d).rows, "--dist-solve scalapack: states per rank per pdsyrk round "  \
+                                      "(0: N / 8K, at most N / 16, in 32..1024)"},                 \
+    {"report-memory", OPT_FLAG, &(d).report_memory, "under mpirun: each rank prints its peak "     \
+                                                    "memory (VmHWM) before and after the fit"}
+
 /* The graph a config describes, untrained, with node options from layer[]
  * (c->layer, or a search trial's copy) and each trained node's output
  * width in outs[k]; NULL after printing the error. */

@@ -4,12 +4,77 @@
  * accumulates its part, and lacus_esn_fit_dist reduces the sums in a fixed
  * order; rank 0 writes the model. Any rank's failure stops every rank with
  * the same message. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 #include "config.h"
+
+/* --dist-solve and friends, checked by fit_dist_set (cmd_esn.c). */
+fit_dist_opts fit_dist_opts_default(void) { return (fit_dist_opts){"auto", 0.0, 0, 0, 0}; }
+
+static fit_dist_opts g_dso = {"auto", 0.0, 0, 0, 0};
+
+int fit_dist_set(const fit_dist_opts *d)
+{
+    if (strcmp(d->solve, "auto") && strcmp(d->solve, "reduce") && strcmp(d->solve, "scalapack"))
+        return cli_error("--dist-solve %s: expected auto, reduce or scalapack", d->solve), 2;
+    if (!(d->rank_mem_mb >= 0.0 && d->rank_mem_mb < 1e12))
+        return cli_error("--rank-mem-mb %g: must be >= 0 (0: no cap)", d->rank_mem_mb), 2;
+    if (d->block < 0 || d->block > 4096)
+        return cli_error("--dist-block %lld: must be in 0..4096 (0: automatic)", (long long)d->block), 2;
+    if (d->rows < 0 || d->rows > 65536)
+        return cli_error("--dist-rows %lld: must be in 0..65536 (0: automatic)", (long long)d->rows), 2;
+    if (!lacus_dist_launched() && !strcmp(d->solve, "scalapack"))
+        return cli_error("--dist-solve scalapack: the distributed solve runs under mpirun "
+                         "(mpirun -np 1 lacus fit ... works)"), 2;
+    g_dso = *d;
+    return 0;
+}
+
+/* The process's peak resident memory (VmHWM) in MiB, or -1. */
+static double peak_mib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) kb = strtod(line + 6, NULL);
+    if (f) fclose(f);
+    return kb < 0 ? -1 : kb / 1024.0;
+}
+
+/* --report-memory: the bytes the library allocates (lacus__malloc and
+ * friends), counted by a pass-through allocator with glibc's
+ * malloc_usable_size, so blocks allocated before the switch may be freed
+ * after it. ScaLAPACK's and BLAS's own buffers are not counted here (VmHWM
+ * counts everything). */
+static int64_t g_cur, g_peak;
+
+static void count(void *p, int sign)
+{
+    if (!p) return;
+    int64_t now = __atomic_add_fetch(&g_cur, sign * (int64_t)malloc_usable_size(p), __ATOMIC_RELAXED);
+    int64_t old = __atomic_load_n(&g_peak, __ATOMIC_RELAXED);
+    while (now > old && !__atomic_compare_exchange_n(&g_peak, &old, now, 0, __ATOMIC_RELAXED,
+                                                     __ATOMIC_RELAXED)) {}
+}
+static void *count_malloc(size_t n, void *u) { (void)u; void *p = malloc(n); count(p, 1); return p; }
+static void count_free(void *p, void *u) { (void)u; count(p, -1); free(p); }
+static void *count_realloc(void *p, size_t n, void *u)
+{
+    (void)u;
+    int64_t before = p ? (int64_t)malloc_usable_size(p) : 0;
+    void *q = realloc(p, n);
+    if (q) {
+        __atomic_sub_fetch(&g_cur, before, __ATOMIC_RELAXED);
+        count(q, 1);
+    }
+    return q;
+}
 
 typedef struct shard {
     cli_seqs *in, *tg;            /* one pair per file this rank loaded */
@@ -143,12 +208,38 @@ int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targe
         cli_error("%s", err.msg);
         goto done;
     }
-    double t0 = cli_now();
-    if (lacus_esn_fit_dist(m, &my_in, &s.my_tg, s.ids)) {
+    lacus_dist_params dp = lacus_dist_params_default();
+    dp.solve = !strcmp(g_dso.solve, "scalapack") ? LACUS_DIST_SOLVE_SCALAPACK
+               : !strcmp(g_dso.solve, "reduce")  ? LACUS_DIST_SOLVE_REDUCE
+                                                 : LACUS_DIST_SOLVE_AUTO;
+    dp.rank_mem_mb = g_dso.rank_mem_mb;
+    dp.block = g_dso.block;
+    dp.rows = g_dso.rows;
+    lacus_dist_stats ds;
+    if (g_dso.report_memory)
+        lacus_set_allocator(&(lacus_allocator){count_malloc, count_realloc, count_free, NULL});
+    double hwm0 = peak_mib(), t0 = cli_now();
+    struct timespec c0, c1; /* CPU time, which load on the machine inflates less than wall time */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    if (lacus_esn_fit_dist_ex(m, &my_in, &s.my_tg, s.ids, &dp, &ds)) {
         cli_error("fit: %s", lacus_esn_errmsg(m));
         goto done;
     }
     double t1 = cli_now();
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    lacus_dist_solve used = ds.used;
+    if (g_dso.report_memory) {
+        lacus_set_allocator(NULL);
+        printf("rank %d: peak memory (VmHWM) %.1f MiB before the fit, %.1f MiB after; lacus "
+               "allocations peak %.1f MiB; the %s solve's estimate %.1f MiB; fit cpu %.2f s\n",
+               rank, hwm0,
+               peak_mib(), (double)g_peak / 1048576.0,
+               used == LACUS_DIST_SOLVE_SCALAPACK ? "scalapack" : "reduce",
+               (double)lacus_dist_solve_bytes(used, lacus_ridge_n_features(lacus_esn_readout(m)),
+                                              n_out, size, &dp) / 1048576.0,
+               (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec));
+        fflush(stdout);
+    }
     st = rank == 0 ? lacus_esn_save_with_prep(m, prep, out, &err) : LACUS_OK;
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
@@ -156,10 +247,15 @@ int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targe
     }
     int64_t steps = 0;
     for (int64_t i = 0; i < s.my_in.n_seqs; i++) steps += s.steps[i];
+    char how[200] = "reduce solve";
+    if (used == LACUS_DIST_SOLVE_SCALAPACK)
+        snprintf(how, sizeof how, "scalapack solve on a %d x %d grid, %lld rounds: states %.3f s, "
+                 "solve %.3f s (pdpotrf+pdpotrs %.3f s, cpu %.3f s)", ds.grid_rows, ds.grid_cols,
+                 (long long)ds.rounds, ds.stream_s, ds.solve_s, ds.factor_s, ds.factor_cpu_s);
     if (rank == 0)
-        printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s; "
-               "wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,
-               (long long)p.reservoir.n_units, t1 - t0, out);
+        printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s "
+               "(%s); wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,
+               (long long)p.reservoir.n_units, t1 - t0, how, out);
     rc = 0;
 done:
     lacus_esn_free(m);

@@ -50,7 +50,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("lacus %s (MPI: %s)\n", lacus_version(), lacus_dist_available() ? "yes" : "no");
+        printf("lacus %s (MPI: %s, ScaLAPACK: %s)\n", lacus_version(),
+               lacus_dist_available() ? "yes" : "no",
+               lacus_dist_scalapack_available() ? "yes" : "no");
         return 0;
     }
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)

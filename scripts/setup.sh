@@ -5,7 +5,7 @@
 set -eu
 packages="build-essential cmake pkg-config libopenblas-dev libopenblas-openmp-dev liblapacke-dev libarpack2-dev \
 libzip-dev libcjson-dev liblbfgs-dev libsleef-dev libfftw3-dev zlib1g-dev liblzma-dev libbz2-dev python3-numpy python3-pytest \
-gnuplot-nox graphviz libopenmpi-dev openmpi-bin libnifti2-dev python3-nibabel"
+gnuplot-nox graphviz libopenmpi-dev openmpi-bin libscalapack-openmpi-dev libnifti2-dev python3-nibabel"
 # The BPTT baseline of lacus compare (bench/anchor_bptt_rnn.py) runs on
 # Debian's PyTorch; it is a benchmark dependency, not a build or test one.
 if [ "${1:-}" = "--bench" ]; then packages="$packages python3-torch"; fi

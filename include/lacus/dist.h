@@ -127,4 +127,87 @@ typedef struct lacus_prep lacus_prep; /* lacus/preprocess.h */
  * ("rank 1: sequence 7: ..."). */
 lacus_status lacus_prep_fit_dist(lacus_prep *p, const lacus_seqs *local, const int64_t *ids);
 
+/* ------------------------------------------------------------------------ */
+/* The distributed solve (ScaLAPACK)                                        */
+/* ------------------------------------------------------------------------ */
+
+/* How lacus_esn_fit_dist_ex solves the readout.
+ *   REDUCE     every rank holds the whole N x N sums (about 2.5 N^2 doubles),
+ *              reduced to rank 0 and solved there: lacus_esn_fit_dist, the
+ *              same model bit for bit whatever the number of ranks.
+ *   SCALAPACK  no rank ever holds the N x N system: X^T X lives block-cyclic
+ *              on a 2-D BLACS grid (about N^2 / K doubles per rank), filled
+ *              round by round with pdsyrk from every rank's chunks of states,
+ *              and solved there by pdpotrf + pdpotrs; only Wout (N x m) is
+ *              gathered. Needs a build with ScaLAPACK and a run under mpirun
+ *              (mpirun -np 1 works). Equal to REDUCE within rounding (the sums
+ *              are added in another order): about 1e-12 relative here.
+ *   AUTO       REDUCE, unless rank_mem_mb > 0 and REDUCE's sums would not fit
+ *              in it on one rank: then SCALAPACK. */
+typedef enum {
+    LACUS_DIST_SOLVE_AUTO = 0,
+    LACUS_DIST_SOLVE_REDUCE = 1,
+    LACUS_DIST_SOLVE_SCALAPACK = 2
+} lacus_dist_solve;
+
+typedef struct lacus_dist_params {
+    lacus_dist_solve solve;  /* AUTO */
+    /* Memory cap per rank for the readout's sums and solve, in MiB (0: no
+     * cap). The reservoir, the rank's data and MPI's own buffers come on
+     * top. A cap that even SCALAPACK on this many ranks exceeds is an error
+     * that says how many ranks would do. */
+    double rank_mem_mb;      /* 0 */
+    int64_t block;           /* block-cyclic block size nb, 0..4096 (0: N / (4 max(Pr, Pc))
+                                in 32..256, Pr x Pc the grid: big blocks for dgemm
+                                speed, several per process row and column) */
+    int64_t rows;            /* states per rank per pdsyrk round (0: N / 8K,
+                                at most N / 16, clamped to 32..1024) */
+} lacus_dist_params;
+
+lacus_dist_params lacus_dist_params_default(void);
+
+/* 1 when this build has ScaLAPACK (and MPI), else 0. */
+int lacus_dist_scalapack_available(void);
+
+/* Bytes per rank that the readout's sums and solve take on n_ranks ranks
+ * (the largest rank's share for SCALAPACK, with its chunk buffers, the
+ * gathered Wout and BLACS panels; for REDUCE the N^2 sums, their three
+ * packed double-double copies and the reduction buffer). This is what
+ * rank_mem_mb is compared with. -1 for AUTO or bad sizes. */
+int64_t lacus_dist_solve_bytes(lacus_dist_solve how, int64_t n_features, int64_t n_outputs,
+                               int n_ranks, const lacus_dist_params *dp);
+
+/* lacus_esn_fit_dist with a choice of solve (dp NULL: defaults, so
+ * REDUCE). With SCALAPACK every rank runs its sequences' reservoirs in
+ * chunks of dp->rows states; in each round every rank hands its chunk (or
+ * zeros, once its data is done) to pdgemr2d + pdsyrk, which add X^T X into
+ * the distributed N x N matrix; X^T Y, the column sums and the sample count
+ * (N x m at most) are summed on each rank and all-reduced. The system is
+ * the serial one, centred the same way (bias not penalised):
+ *   (X^T X + lambda I - s s^T / c) W = X^T Y - s sy^T / c,  b = (sy - W^T s) / c,
+ * solved by pdpotrf + pdpotrs on the grid. When the Cholesky factorisation
+ * fails (ridge 0 on rank-deficient states) every rank returns
+ * LACUS_ERR_NUMERIC with the failing minor; there is no fallback (the
+ * serial solve's LDL^T fallback has no block-cyclic counterpart here).
+ * Without ScaLAPACK, or outside mpirun, SCALAPACK returns
+ * LACUS_ERR_UNSUPPORTED; a rank_mem_mb that the chosen solve exceeds,
+ * LACUS_ERR_ARG (before any work). stats (may be NULL) receives the solve
+ * that ran and where the time went. Collective; one rank's failure fails
+ * all, with its message. */
+typedef struct lacus_dist_stats {
+    lacus_dist_solve used;    /* REDUCE or SCALAPACK */
+    int grid_rows, grid_cols; /* the BLACS grid (SCALAPACK), else 1 x 1 */
+    int64_t rounds;           /* pdsyrk rounds (SCALAPACK) */
+    double stream_s;          /* SCALAPACK: reservoirs, chunks and the rounds */
+    double solve_s;           /* SCALAPACK: all-reduce, centring, pdpotrf, pdpotrs, gather */
+    double factor_s;          /* SCALAPACK: pdpotrf + pdpotrs alone (part of solve_s) */
+    double factor_cpu_s;      /* ... and this process's CPU time in them (less sensitive
+                                 than wall time to other load on the machine) */
+    double total_s;           /* the whole call, on this rank */
+} lacus_dist_stats;
+
+lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
+                                   const int64_t *ids, const lacus_dist_params *dp,
+                                   lacus_dist_stats *stats);
+
 #endif /* LACUS_DIST_H */

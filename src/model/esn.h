@@ -18,6 +18,13 @@ struct lacus_esn {
     double *stream_xi;      /* lockstep scratch (2 n_units) */
     double *stream_aug;     /* teacher-forced inputs with feedback (see esn_stream.c) */
     lacus__run_ws stream_ws;/* block inputs and the noise stream of the sequence */
+    /* When set, lacus_esn_partial_fit hands each block of states (after the
+     * warmup) and its targets here instead of adding them to the readout's
+     * sums: the distributed solve (src/dist/scalapack.c) never builds the
+     * N x N sums on one rank. The sink sets m->err on failure. */
+    lacus_status (*stream_sink)(void *user, const double *X, int64_t ldx, const double *Y,
+                                int64_t ldy, int64_t n);
+    void *stream_sink_user;
     lacus_error err;
 };
 

@@ -91,9 +91,14 @@ lacus_status lacus_esn_partial_fit(lacus_esn *m, const double *u, const double *
                 memcpy(m->stream_block + k * F + N, u + (t + k) * I, (size_t)I * sizeof(double));
         int64_t skip = m->p.warmup > m->seq_steps ? m->p.warmup - m->seq_steps : 0;
         if (skip < n) {
-            st = lacus__ridge_accumulate(m->readout, m->stream_block + skip * F, F,
-                                         y + (t + skip) * n_outputs, n_outputs, n - skip);
-            if (st) m->err = m->readout->err;
+            if (m->stream_sink) {
+                st = m->stream_sink(m->stream_sink_user, m->stream_block + skip * F, F,
+                                    y + (t + skip) * n_outputs, n_outputs, n - skip);
+            } else {
+                st = lacus__ridge_accumulate(m->readout, m->stream_block + skip * F, F,
+                                             y + (t + skip) * n_outputs, n_outputs, n - skip);
+                if (st) m->err = m->readout->err;
+            }
         }
         m->seq_steps += n;
     }
