@@ -31,6 +31,17 @@ C._proto("lacus_full_force_hint_weights", C.status, ctypes.c_int64, ctypes.c_int
 C._proto("lacus_esn_full_force", C.status, _VP, _PS, _PS, ctypes.POINTER(FullForceParams),
          ctypes.POINTER(FullForceReport))
 C._proto("lacus_esn_set_noise", C.status, _VP, ctypes.c_double, ctypes.c_double)
+
+
+def _proto_plasticity():
+    """Declares lacus_esn_fit_ip/fit_local on first use: their parameter
+    structs live in plasticity.py, which imports this module's siblings."""
+    from . import plasticity as P
+    if not getattr(lib.lacus_esn_fit_ip, "argtypes", None):
+        C._proto("lacus_esn_fit_ip", C.status, _VP, _PS, ctypes.POINTER(P.IPParams),
+                 ctypes.c_int64, C.P_double, C.P_double)
+        C._proto("lacus_esn_fit_local", C.status, _VP, _PS, ctypes.POINTER(P.PlasticityParams),
+                 ctypes.c_int64)
 _FF_INIT = {"W": 0, "zero": 1}
 
 
@@ -258,7 +269,7 @@ class ESN:
         (lacus_esn_fit_ip; Schrauwen 2008 for tanh, Triesch 2005 for
         sigmoid): learns per-unit gains a and biases b and folds them into
         W, Win and bias. Needs lr = 1, no feedback, no noise. Returns (a, b)."""
-        from . import plasticity  # noqa: F401  (declares lacus_ip_params_default)
+        _proto_plasticity()
         xs, _ = as_sequences(X, "X")
         if not xs:
             raise C.LacusError(-1, "fit_ip: no sequences")
@@ -280,6 +291,7 @@ class ESN:
         (lacus_esn_fit_local): rule "oja", "anti-oja", "hebbian",
         "anti-hebbian" or "bcm"; sr_after > 0 rescales W to that spectral
         radius afterwards. Needs lr = 1, no feedback, no noise. Returns self."""
+        _proto_plasticity()
         from . import plasticity
         xs, _ = as_sequences(X, "X")
         if not xs:
