@@ -21,6 +21,10 @@ times (steps * dt * lambda_max).
 
     /work/refenv/bin/python bench/anchor_chaos.py --lacus build/lacus [--only lorenz|ks|mg] [--seeds 5]
 
+The tuned anchors of round 3 are separate scripts: bench/anchor_mg_jh.py
+(Jaeger & Haas's Mackey-Glass protocol) and bench/anchor_lorenz_tune.py
+(Lorenz-63 ESN tuned by lacus search); results in docs/quality.md.
+
 Prints one `anchor ...` line per system, implementation and seed, with
 seconds, the 1-minute load average and the VPT, then the median per side.
 """

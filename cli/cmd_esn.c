@@ -88,7 +88,10 @@ int cmd_fit(int argc, char **argv)
         return 0;
     }
     esn_cli_opts o = esn_opts_default();
-    opt_list inputs = {0}, targets = {0};
+    opt_list inputs = {0}, targets = {0}, hints = {0};
+    double hint_scaling = 1.0;
+    int64_t hint_seed = 0;
+    int noise_train_only = 0;
     const char *out = "model.npz";
     int force = 0, full_force = 0;
     const char *ff_init = "W";
@@ -109,6 +112,13 @@ int cmd_fit(int argc, char **argv)
                                               "weights J by RLS from a target-driven copy, then the "
                                               "readout (implies --feedback)"},
         {"ff-init", OPT_STRING, &ff_init, "--full-force: J(0) = W (the driven net's) | zero"},
+        {"ff-hints", OPT_LIST, &hints, "--full-force: hint signals fed into the target-generating "
+                                       "net only, same layout and lengths as --input"},
+        {"ff-hint-scaling", OPT_DOUBLE, &hint_scaling, "--ff-hints: gain of the hint weights U(-1, 1)"},
+        {"ff-hint-seed", OPT_INT, &hint_seed, "--ff-hints: seed of the hint weights"},
+        {"noise-train-only", OPT_FLAG, &noise_train_only, "reservoir noise during training only: "
+                                                          "the saved model runs without it "
+                                                          "(Jaeger & Haas 2004)"},
         {"ip-epochs", OPT_INT, &ip_epochs, "intrinsic plasticity of the reservoir on the inputs "
                                            "before the readout, this many passes (0: off; needs "
                                            "--lr 1, tanh or sigmoid)"},
@@ -142,10 +152,17 @@ int cmd_fit(int argc, char **argv)
             return cli_error("--force, --full-force and --online (online learning) do not run under MPI"), 2;
         return fit_dist(&o, &inputs, &targets, out);
     }
-    cli_seqs X, Y;
+    if (hints.n && !full_force) return cli_error("--ff-hints: only with --full-force"), 2;
+    if (hint_seed < 0) return cli_error("--ff-hint-seed %lld: must be >= 0", (long long)hint_seed), 2;
+    cli_seqs X, Y, Hs = {0};
     if (cli_seqs_load(&inputs, "--input", &X)) return 1;
     if (cli_seqs_load(&targets, "--target", &Y)) {
         cli_seqs_free(&X);
+        return 1;
+    }
+    if (hints.n && cli_seqs_load(&hints, "--ff-hints", &Hs)) {
+        cli_seqs_free(&X);
+        cli_seqs_free(&Y);
         return 1;
     }
     lacus_esn_params p;
@@ -168,6 +185,9 @@ int cmd_fit(int argc, char **argv)
     lacus_full_force_params fp = lacus_full_force_params_default();
     fp.alpha = alpha;
     fp.forgetting = forgetting;
+    fp.hints = hints.n ? &Hs.s : NULL;
+    fp.hint_scaling = hint_scaling;
+    fp.hint_seed = (uint64_t)hint_seed;
     if (!strcmp(ff_init, "zero")) fp.init_J = LACUS_FULL_FORCE_INIT_ZERO;
     else if (strcmp(ff_init, "W")) {
         cli_error("--ff-init \"%s\": expected W or zero", ff_init);
@@ -231,6 +251,10 @@ int cmd_fit(int argc, char **argv)
     }
     cli_progress_done(&prog);
     double t1 = cli_now();
+    if (noise_train_only && lacus_esn_set_noise(m, 0.0, 0.0)) {
+        cli_error("%s", lacus_esn_errmsg(m));
+        goto done;
+    }
     if (lacus_esn_save(m, out, &err)) {
         cli_error("%s", err.msg);
         goto done;
@@ -250,6 +274,7 @@ done:
     lacus_esn_free(m);
     cli_seqs_free(&X);
     cli_seqs_free(&Y);
+    if (hints.n) cli_seqs_free(&Hs);
     return rc;
 }
 

@@ -129,6 +129,19 @@ typedef struct lacus_full_force_params {
     double alpha;      /* P(0) = I / alpha; finite, > 0; default 1 (the paper's range 1-100) */
     double forgetting; /* RLS lambda in (0, 1]; default 1 */
     int init_J;        /* lacus_full_force_init; default LACUS_FULL_FORCE_INIT_W */
+    /* Hints (DePasquale et al. 2018, "full-FORCE with hints"): extra
+     * signals h (one per sequence, (n_steps, n_hints), the inputs' lengths)
+     * fed into the target-generating net only, through dense weights
+     * u_h (N, n_hints) drawn U(-1, 1) * hint_scaling from hint_seed
+     * (lacus_full_force_hint_weights gives them). They enter like the fed-back
+     * target, with its one-step delay:
+     *   c[t] = W^D xD[t-1] + u_f y[t-1] + u_h h[t-1]     (h[-1] = 0)
+     * so J learns to produce the hint's current too, and the trained task net
+     * needs no hints. NULL (default): none; all-zero hints give exactly the
+     * result without hints. Finite values; n_hints >= 1. */
+    const lacus_seqs *hints;
+    double hint_scaling; /* finite, >= 0; default 1 */
+    uint64_t hint_seed;  /* default 0 */
 } lacus_full_force_params;
 
 typedef struct lacus_full_force_report {
@@ -139,6 +152,12 @@ typedef struct lacus_full_force_report {
 } lacus_full_force_report;
 
 lacus_full_force_params lacus_full_force_params_default(void);
+/* The hint weights u_h that lacus_esn_full_force uses for these settings:
+ * out (n_units, n_hints), row-major; entry (n, k) = scaling * U(-1, 1) from
+ * lacus's RNG stream (seed, purpose "full-FORCE hints"), drawn row-major.
+ * n_units, n_hints >= 1 (else LACUS_ERR_ARG). */
+lacus_status lacus_full_force_hint_weights(int64_t n_units, int64_t n_hints, double scaling,
+                                           uint64_t seed, double *out);
 /* fp may be NULL (defaults). */
 lacus_status lacus_esn_full_force(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                                   const lacus_full_force_params *fp,
@@ -181,6 +200,13 @@ int lacus_esn_is_trained(const lacus_esn *m);
  * drawn as in lacus_reservoir_run (a new stream per call). */
 lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_warmup,
                                 int64_t n_generate, double *out);
+
+/* Sets the reservoir's noise gains for later runs, generations and fits
+ * (noise_rc, noise_in: finite, >= 0). Jaeger & Haas (2004) add state noise
+ * while training a generator and none when it runs: fit with noise, then
+ * lacus_esn_set_noise(m, 0, 0) before generating or saving (the model file
+ * keeps the gains it has then). */
+lacus_status lacus_esn_set_noise(lacus_esn *m, double noise_rc, double noise_in);
 
 /* Model file: an .npz holding W (CSR as W_indptr/W_indices/W_data), Win,
  * bias, lr, Wout, bout and "manifest.json" (format version, equation,

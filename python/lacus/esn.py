@@ -11,6 +11,52 @@ from .reservoir import Reservoir, build_params, check_params
 from .ridge import as_sequences
 
 
+class FullForceParams(ctypes.Structure):
+    """lacus_full_force_params (include/lacus/esn.h)."""
+    _fields_ = [("alpha", ctypes.c_double), ("forgetting", ctypes.c_double),
+                ("init_J", ctypes.c_int), ("hints", ctypes.POINTER(C.Seqs)),
+                ("hint_scaling", ctypes.c_double), ("hint_seed", ctypes.c_uint64)]
+
+
+class FullForceReport(ctypes.Structure):
+    _fields_ = [("n_learned", ctypes.c_int64), ("current_nrmse_first", ctypes.c_double),
+                ("current_nrmse_last", ctypes.c_double), ("output_nrmse_last", ctypes.c_double)]
+
+
+_VP = ctypes.c_void_p
+_PS = ctypes.POINTER(C.Seqs)
+C._proto("lacus_full_force_params_default", FullForceParams)
+C._proto("lacus_full_force_hint_weights", C.status, ctypes.c_int64, ctypes.c_int64,
+         ctypes.c_double, ctypes.c_uint64, C.P_double)
+C._proto("lacus_esn_full_force", C.status, _VP, _PS, _PS, ctypes.POINTER(FullForceParams),
+         ctypes.POINTER(FullForceReport))
+C._proto("lacus_esn_set_noise", C.status, _VP, ctypes.c_double, ctypes.c_double)
+
+
+def _proto_plasticity():
+    """Declares lacus_esn_fit_ip/fit_local on first use: their parameter
+    structs live in plasticity.py, which imports this module's siblings."""
+    from . import plasticity as P
+    if not getattr(lib.lacus_esn_fit_ip, "argtypes", None):
+        C._proto("lacus_esn_fit_ip", C.status, _VP, _PS, ctypes.POINTER(P.IPParams),
+                 ctypes.c_int64, C.P_double, C.P_double)
+        C._proto("lacus_esn_fit_local", C.status, _VP, _PS, ctypes.POINTER(P.PlasticityParams),
+                 ctypes.c_int64)
+_FF_INIT = {"W": 0, "zero": 1}
+
+
+def full_force_hint_weights(units, n_hints, scaling=1.0, seed=0):
+    """The hint weights u_h (units, n_hints) that ESN.full_force(hints=...)
+    uses with this hint_scaling and hint_seed: scaling * U(-1, 1) from lacus's
+    RNG."""
+    out = np.empty((int(units), int(n_hints)), dtype=np.float64)
+    st = lib.lacus_full_force_hint_weights(int(units), int(n_hints), float(scaling),
+                                           int(seed), C.ptr(out))
+    if st:
+        raise C.LacusError(st, "full_force_hint_weights: units and n_hints must be >= 1")
+    return out
+
+
 class ESN:
     """Echo state network, ReservoirPy's `Reservoir(...) >> Ridge(ridge)`.
 
@@ -176,6 +222,103 @@ class ESN:
         self._ensure(xs[0].shape[1], warmup)
         a, b = C.SeqsArg(xs), C.SeqsArg(ys)
         self._call(lib.lacus_esn_force, a.ref(), b.ref(), float(alpha), float(forgetting))
+        return self
+
+    def full_force(self, X, Y, alpha=1.0, forgetting=1.0, init_J="W", hints=None,
+                   hint_scaling=1.0, hint_seed=0, warmup=None):
+        """full-FORCE (DePasquale et al. 2018; lacus_esn_full_force): learns
+        the recurrent weights J by RLS so that the task net (no feedback)
+        takes in the current of a target-driven copy of the reservoir, and
+        the readout beside them. Needs feedback = Y's width. init_J: "W"
+        (J(0) = W) or "zero". hints: one array per sequence
+        (n_steps, n_hints) fed into the target-generating net only, through
+        full_force_hint_weights(units, n_hints, hint_scaling, hint_seed).
+        Afterwards W is J and run/generate/save use the task net. Returns
+        the learning report as a dict (n_learned, current_nrmse_first,
+        current_nrmse_last, output_nrmse_last)."""
+        xs, _ = as_sequences(X, "X")
+        ys, _ = as_sequences(Y, "Y")
+        if len(xs) != len(ys) or not xs:
+            raise C.LacusError(-2, "full_force: X has %d sequences but Y has %d"
+                               % (len(xs), len(ys)))
+        if init_J not in _FF_INIT:
+            raise C.LacusError(-1, "full_force: init_J %r: must be 'W' or 'zero'" % (init_J,))
+        self._ensure(xs[0].shape[1], warmup)
+        fp = lib.lacus_full_force_params_default()
+        fp.alpha = float(alpha)
+        fp.forgetting = float(forgetting)
+        fp.init_J = _FF_INIT[init_J]
+        fp.hint_scaling = float(hint_scaling)
+        if int(hint_seed) < 0:
+            raise C.LacusError(-1, "full_force: hint_seed %d: must be >= 0" % int(hint_seed))
+        fp.hint_seed = int(hint_seed)
+        hs = None
+        if hints is not None:
+            hl, _ = as_sequences(hints, "hints")
+            hs = C.SeqsArg(hl)
+            fp.hints = ctypes.pointer(hs.seqs)
+        a, b = C.SeqsArg(xs), C.SeqsArg(ys)
+        rep = FullForceReport()
+        self._call(lib.lacus_esn_full_force, a.ref(), b.ref(), ctypes.byref(fp),
+                   ctypes.byref(rep))
+        self._custom_weights = True
+        return {k: getattr(rep, k) for k, _ in FullForceReport._fields_}
+
+    def fit_ip(self, X, epochs=1, mu=0.0, sigma=1.0, eta=5e-4, warmup=0):
+        """Intrinsic plasticity of the reservoir on X before fit
+        (lacus_esn_fit_ip; Schrauwen 2008 for tanh, Triesch 2005 for
+        sigmoid): learns per-unit gains a and biases b and folds them into
+        W, Win and bias. Needs lr = 1, no feedback, no noise. Returns (a, b)."""
+        _proto_plasticity()
+        xs, _ = as_sequences(X, "X")
+        if not xs:
+            raise C.LacusError(-1, "fit_ip: no sequences")
+        self._ensure(xs[0].shape[1])
+        ip = lib.lacus_ip_params_default()
+        ip.mu, ip.sigma, ip.eta = float(mu), float(sigma), float(eta)
+        ip.epochs, ip.warmup = int(epochs), int(warmup)
+        n = self.units
+        ga, gb = np.empty(n), np.empty(n)
+        a = C.SeqsArg(xs)
+        self._call(lib.lacus_esn_fit_ip, a.ref(), ctypes.byref(ip), int(epochs), C.ptr(ga),
+                   C.ptr(gb))
+        self._custom_weights = True
+        return ga, gb
+
+    def fit_local(self, X, rule="oja", eta=1e-3, epochs=1, bcm_theta=0.0,
+                  synapse_normalization=False, sr_after=0.0, warmup=0):
+        """Local plasticity of W's non-zeros on X before fit
+        (lacus_esn_fit_local): rule "oja", "anti-oja", "hebbian",
+        "anti-hebbian" or "bcm"; sr_after > 0 rescales W to that spectral
+        radius afterwards. Needs lr = 1, no feedback, no noise. Returns self."""
+        _proto_plasticity()
+        from . import plasticity
+        xs, _ = as_sequences(X, "X")
+        if not xs:
+            raise C.LacusError(-1, "fit_local: no sequences")
+        self._ensure(xs[0].shape[1])
+        pp = lib.lacus_plasticity_params_default()
+        r = ctypes.c_int()
+        if lib.lacus_plasticity_rule_parse(str(rule).encode(), ctypes.byref(r)) != 0:
+            raise C.LacusError(-1, "fit_local: rule %r: must be oja, anti-oja, hebbian, "
+                                   "anti-hebbian or bcm" % (rule,))
+        pp.rule = r.value
+        pp.eta, pp.bcm_theta = float(eta), float(bcm_theta)
+        pp.synapse_normalization = 1 if synapse_normalization else 0
+        pp.epochs, pp.warmup, pp.sr_after = int(epochs), int(warmup), float(sr_after)
+        assert ctypes.sizeof(pp) == ctypes.sizeof(plasticity.PlasticityParams)
+        a = C.SeqsArg(xs)
+        self._call(lib.lacus_esn_fit_local, a.ref(), ctypes.byref(pp), int(epochs))
+        self._custom_weights = True
+        return self
+
+    def set_noise(self, noise_rc=0.0, noise_in=0.0):
+        """Sets the reservoir's noise gains for later runs, generations and
+        fits (Jaeger & Haas 2004 train with state noise, then run without:
+        fit, then set_noise(0, 0)). Returns self."""
+        self._call(lib.lacus_esn_set_noise, float(noise_rc), float(noise_in))
+        self._params.reservoir.noise_rc = float(noise_rc)
+        self._params.reservoir.noise_in = float(noise_in)
         return self
 
     def fit_online(self, X, Y, method="rls", alpha=1e-6, forgetting=1.0, fit_bias=True,

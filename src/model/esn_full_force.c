@@ -31,12 +31,20 @@
  * plus the O(N^2) RLS update. Afterwards the ESN's W is J (stored dense, as
  * CSR with every entry), the feedback columns of Win are zero (the drive is
  * now internal), and the readout is w (no bias): lacus_esn_run, save and
- * load then reproduce the task net. */
+ * load then reproduce the task net.
+ *
+ * Hints (the paper's "full-FORCE with hints", its interval-timing and
+ * memory tasks): extra signals h fed into the driven net only, through
+ * dense random weights u_h, with the target's one-step delay:
+ *   c[t] = W^D xD[t-1] + u_f y[t-1] + u_h h[t-1]
+ * J is fitted to this current, so the task net learns to generate the
+ * hint's contribution itself and runs without it. */
 #include <math.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/rng.h"
 #include "model/esn.h"
 #include "nodes/activation.h"
 
@@ -47,7 +55,25 @@ lacus_full_force_params lacus_full_force_params_default(void)
     p.alpha = 1.0;
     p.forgetting = 1.0;
     p.init_J = LACUS_FULL_FORCE_INIT_W;
+    p.hints = NULL;
+    p.hint_scaling = 1.0;
+    p.hint_seed = 0;
     return p;
+}
+
+/* RNG stream purpose of the hint weights; apart from the reservoir's own
+ * (core/rng.h's LACUS__STREAM_* are 1..6). */
+#define FF_HINT_STREAM 0x66666869ULL
+
+lacus_status lacus_full_force_hint_weights(int64_t n_units, int64_t n_hints, double scaling,
+                                           uint64_t seed, double *out)
+{
+    if (n_units < 1 || n_hints < 1 || !out) return LACUS_ERR_ARG;
+    lacus__rng g;
+    lacus__rng_stream(&g, seed, FF_HINT_STREAM, 0);
+    for (int64_t i = 0; i < n_units * n_hints; i++)
+        out[i] = scaling * (2.0 * lacus__rng_uniform(&g) - 1.0);
+    return LACUS_OK;
 }
 
 typedef struct {
@@ -55,6 +81,7 @@ typedef struct {
     double *d;                 /* (N) Win_u u[t] + b */
     double *tgt, *pred;        /* (N + O) RLS target [c, y[t-1]] and a-priori prediction */
     double *yprev;             /* (O) */
+    double *uh, *hprev;        /* (N, H) hint weights and (H) h[t-1]; NULL without hints */
     double *dense;             /* (N, N + I + O) scratch for the final weights */
 } ff_ws;
 
@@ -68,6 +95,8 @@ static void ff_ws_free(ff_ws *w)
     lacus__free(w->tgt);
     lacus__free(w->pred);
     lacus__free(w->yprev);
+    lacus__free(w->uh);
+    lacus__free(w->hprev);
     lacus__free(w->dense);
 }
 
@@ -103,18 +132,26 @@ typedef struct {
 } ff_acc;
 
 static lacus_status ff_sequence(lacus_esn *m, lacus_online *rls, ff_ws *w, const double *u,
-                                const double *y, int64_t T, int64_t seq, ff_acc *acc)
+                                const double *y, const double *h, int64_t H, int64_t T,
+                                int64_t seq, ff_acc *acc)
 {
     lacus_reservoir *r = m->res;
     int64_t N = r->p.n_units, I = m->p.reservoir.n_inputs, O = m->p.n_feedback;
     memset(w->x, 0, (size_t)N * sizeof(double));
     memset(w->xD, 0, (size_t)N * sizeof(double));
     memset(w->yprev, 0, (size_t)O * sizeof(double));
+    if (h) memset(w->hprev, 0, (size_t)H * sizeof(double));
     for (int64_t t = 0; t < T; t++) {
         /* c[t] = W^D xD[t-1] + u_f y[t-1] into tgt[0, N); y[t-1] into tgt[N, N+O). */
         input_terms(r, I, u + t * I, w->yprev, w->d, w->xn);
         lacus__csr_matvec_rows(&r->W, w->xD, w->tgt, 0, N);
         for (int64_t n = 0; n < N; n++) w->tgt[n] += w->xn[n];
+        if (h)
+            for (int64_t n = 0; n < N; n++) {
+                double s = 0.0;
+                for (int64_t k = 0; k < H; k++) s += w->uh[n * H + k] * w->hprev[k];
+                w->tgt[n] += s;
+            }
         memcpy(w->tgt + N, w->yprev, (size_t)O * sizeof(double));
         int learn = t >= m->p.warmup && t >= 1;
         lacus_status st = learn ? lacus_online_step(rls, w->x, w->tgt, w->pred)
@@ -164,6 +201,7 @@ static lacus_status ff_sequence(lacus_esn *m, lacus_online *rls, ff_ws *w, const
         w->x = w->xn, w->xn = s;
         s = w->xD, w->xD = w->xDn, w->xDn = s;
         memcpy(w->yprev, y + t * O, (size_t)O * sizeof(double));
+        if (h) memcpy(w->hprev, h + t * H, (size_t)H * sizeof(double));
     }
     return LACUS_OK;
 }
@@ -250,6 +288,27 @@ static lacus_status check_args(lacus_esn *m, const lacus_seqs *inputs, const lac
                            "at most 20000)", (long long)r->p.n_units);
     lacus_status st;
     if ((st = lacus__esn_check_pairs(&m->err, inputs, I, targets, O))) return st;
+    if (fp->hints) {
+        const lacus_seqs *hs = fp->hints;
+        if (!(fp->hint_scaling >= 0.0) || !isfinite(fp->hint_scaling))
+            return lacus__fail(&m->err, LACUS_ERR_ARG,
+                               "full-FORCE hint_scaling = %g: must be finite and >= 0",
+                               fp->hint_scaling);
+        if (hs->n_features < 1)
+            return lacus__fail(&m->err, LACUS_ERR_SHAPE, "full-FORCE hints: %lld features; need >= 1",
+                               (long long)hs->n_features);
+        if ((st = lacus__esn_check_seqs(&m->err, "hints", hs, hs->n_features))) return st;
+        if (hs->n_seqs != inputs->n_seqs)
+            return lacus__fail(&m->err, LACUS_ERR_SHAPE,
+                               "full-FORCE: %lld input sequences but %lld hint sequences",
+                               (long long)inputs->n_seqs, (long long)hs->n_seqs);
+        for (int64_t i = 0; i < hs->n_seqs; i++)
+            if (hs->n_steps[i] != inputs->n_steps[i])
+                return lacus__fail(&m->err, LACUS_ERR_SHAPE,
+                                   "full-FORCE: sequence %lld has %lld input steps but %lld hint "
+                                   "steps", (long long)i, (long long)inputs->n_steps[i],
+                                   (long long)hs->n_steps[i]);
+    }
     return LACUS_OK;
 }
 
@@ -281,6 +340,16 @@ lacus_status lacus_esn_full_force(lacus_esn *m, const lacus_seqs *inputs, const 
     w.tgt = LACUS__NEW(double, N + O);
     w.pred = LACUS__NEW(double, N + O);
     w.yprev = LACUS__NEW(double, O);
+    int64_t H = fp->hints ? fp->hints->n_features : 0;
+    if (H) {
+        w.uh = LACUS__NEW(double, N * H);
+        w.hprev = LACUS__NEW(double, H);
+        if (!w.uh || !w.hprev) {
+            st = lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the full-FORCE hints");
+            goto done;
+        }
+        lacus_full_force_hint_weights(N, H, fp->hint_scaling, fp->hint_seed, w.uh);
+    }
     w.dense = LACUS__NEW(double, N * (N > I + O ? N : I + O) + N * (N + O));
     if (!w.x || !w.xD || !w.xn || !w.xDn || !w.d || !w.tgt || !w.pred || !w.yprev || !w.dense) {
         st = lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for full-FORCE (N = %lld)",
@@ -306,7 +375,8 @@ lacus_status lacus_esn_full_force(lacus_esn *m, const lacus_seqs *inputs, const 
         acc.total_learn += T > skip ? T - skip : 0;
     }
     for (int64_t i = 0; i < inputs->n_seqs && !st; i++) {
-        st = ff_sequence(m, rls, &w, inputs->data[i], targets->data[i], inputs->n_steps[i], i, &acc);
+        st = ff_sequence(m, rls, &w, inputs->data[i], targets->data[i],
+                         H ? fp->hints->data[i] : NULL, H, inputs->n_steps[i], i, &acc);
         if (m->p.progress) m->p.progress((double)(i + 1) / (double)inputs->n_seqs, m->p.progress_user);
     }
     if (!st && acc.learned == 0)

@@ -127,3 +127,16 @@ lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_wa
     lacus__free(buf);
     return st;
 }
+
+/* Noise while training only (Jaeger & Haas 2004): the gains live in the
+ * reservoir's params, which run, generate and the model file all read. */
+lacus_status lacus_esn_set_noise(lacus_esn *m, double noise_rc, double noise_in)
+{
+    if (!(noise_rc >= 0.0) || !isfinite(noise_rc) || !(noise_in >= 0.0) || !isfinite(noise_in))
+        return lacus__fail(&m->err, LACUS_ERR_ARG,
+                           "noise_rc = %g, noise_in = %g: must be finite and >= 0", noise_rc,
+                           noise_in);
+    m->res->p.noise_rc = noise_rc;
+    m->res->p.noise_in = noise_in;
+    return LACUS_OK;
+}
