@@ -136,6 +136,21 @@ typedef void (*lacus_lm_progress)(double fraction, void *user);
 lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib,
                           lacus_lm_progress progress, void *user);
 
+/* lacus_lm_fit with the ridge chosen on held-out tokens: the Gram matrix
+ * of the training tokens is accumulated once and solved for every value of
+ * ridges (n_ridges in [1, 64], each in [0, 1e12)); for each, eps and beta
+ * are fitted on the first half of the calibration tokens and the bits per
+ * token of the second half are measured (val_bits (n_ridges), optional).
+ * The ridge with the fewest bits wins (the first on ties), becomes the
+ * model's p.ridge, and eps and beta are then refitted on all calibration
+ * tokens as lacus_lm_fit does. The gated readouts (gate_tokens > 0) are
+ * fitted after the choice, on the winner's residual (the choice itself
+ * does not see them). Ridge readout only; n_calib >= 4. Extra cost per
+ * value: one solve (F^3 / 3) and a pass over the calibration tokens. */
+lacus_status lacus_lm_fit_select(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib,
+                                 const double *ridges, int64_t n_ridges, double *val_bits,
+                                 lacus_lm_progress progress, void *user);
+
 /* Sum of -log2 p(ids[t] | ids[0..t)) over t in [start, n), the state
  * starting from zero at ids[0] (ids[0..start) is context only; start >= 1).
  * *bits gets the sum. */
