@@ -682,7 +682,7 @@ lacus_sample_params lacus_sample_params_default(void)
 }
 
 /* Draws from probs after the top-k / top-p filters; order (V) is scratch. */
-static int32_t sample(double *probs, int64_t V, const lacus_sample_params *sp, int32_t *order, lacus__rng *r)
+int32_t lacus__lm_sample(double *probs, int64_t V, const lacus_sample_params *sp, int32_t *order, lacus__rng *r)
 {
     int64_t keep = V;
     if (sp->top_k > 0 || sp->top_p < 1.0) {
@@ -745,7 +745,7 @@ lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_pro
     for (int64_t t = 0; t < n_gen; t++) {
         next_scores_f32(m, x, tok, xf, sf, probs);
         scores_to_probs(m, sp->temperature, probs);
-        tok = out[t] = sample(probs, V, sp, order, &r);
+        tok = out[t] = lacus__lm_sample(probs, V, sp, order, &r);
         lacus__lm_step(m, x, tok, tmp);
     }
     lacus__blas_serial_end(saved);

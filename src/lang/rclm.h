@@ -4,6 +4,7 @@
 #define LACUS_LANG_RCLM_H
 
 #include "lacus.h"
+#include "core/rng.h"
 
 struct lacus_lm {
     lacus_lm_params p;
@@ -56,5 +57,17 @@ void lacus__gate_free(lacus__gate_acc *g);
 void lacus__gate_scores(const lacus_lm *m, const double *X, int64_t ldx, const int32_t *tok, int64_t rows,
                         double *S);
 lacus_status lacus__gate_alloc(lacus_lm *m, int64_t K);
+
+/* Draws from probs (V) after the top-k / top-p filters of sp; order (V) is
+ * scratch; r the sampler's generator (rclm.c, shared with the stacked LM). */
+int32_t lacus__lm_sample(double *probs, int64_t V, const lacus_sample_params *sp, int32_t *order, lacus__rng *r);
+
+/* Stacked LMs (lm_stack.c): layer l's ESN parameters, the mean nll (nats)
+ * of rows of scores S under softmax(beta log max(S, eps)), and the fit of
+ * eps (half-decade grid) and beta (golden section) on rows of S. */
+lacus_esn_params lacus__lm_stack_layer_params(const lacus_lm_params *p, int64_t l);
+double lacus__lm_stack_nll(const double *S, const int32_t *y, int64_t rows, int64_t V, double eps, double beta);
+void lacus__lm_stack_calibrate(const double *S, const int32_t *y, int64_t rows, int64_t V, double *eps_out,
+                               double *beta_out);
 
 #endif
