@@ -5,6 +5,9 @@
 
 #include <math.h>
 #include <string.h>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -232,8 +235,17 @@ void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp)
     const lacus_reservoir *r = m->res;
     const int64_t N = m->p.n_units;
     const double lr = m->p.lr, *e = m->emb + (int64_t)tok * N, *bias = r->bias;
-    lacus__csr_matvec_rows(&r->W, x, tmp, 0, N);
-    for (int64_t i = 0; i < N; i++) tmp[i] += e[i] + bias[i];
+    /* lacus__csr_matvec_rows with the input drive added in the same pass:
+     * the same operations in the same order (bits unchanged), one pass
+     * over tmp fewer. */
+    const int64_t *p = r->W.indptr;
+    const int32_t *ix = r->W.indices;
+    const double *w = r->W.values;
+    for (int64_t i = 0; i < N; i++) {
+        double sum = 0.0;
+        for (int64_t k = p[i]; k < p[i + 1]; k++) sum += w[k] * x[ix[k]];
+        tmp[i] = sum + (e[i] + bias[i]);
+    }
     lacus__activate(LACUS_ACT_TANH, tmp, tmp, N);
     for (int64_t i = 0; i < N; i++) x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
 }
@@ -600,23 +612,50 @@ lacus_status lacus__lm_make_f32(lacus_lm *m)
 {
     const int64_t N = m->p.n_units, V = m->p.vocab_size, K = m->n_gate;
     lacus__free(m->Wf), lacus__free(m->Wgf);
-    m->Wf = LACUS__NEW(float, N * V);
+    m->ldf = (V + 95) / 96 * 96;
+    m->Wf = LACUS__ZNEW(float, N * m->ldf);
     m->Wgf = LACUS__NEW(float, K ? K * N * V : 1);
     if (!m->Wf || !m->Wgf) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm: out of memory for the float readout");
-    for (int64_t i = 0; i < N * V; i++) m->Wf[i] = (float)m->Wout[i];
+    for (int64_t i = 0; i < N; i++)
+        for (int64_t v = 0; v < V; v++) m->Wf[i * m->ldf + v] = (float)m->Wout[i * V + v];
     for (int64_t i = 0; i < K * N * V; i++) m->Wgf[i] = (float)m->Wg[i];
     return LACUS_OK;
 }
 
+/* s (ldw) = W^T x for W (N, ldw) in float, ldw a multiple of 96: every
+ * column summed over i = 0 .. N-1 in order by fused multiply-adds, so the
+ * AVX2 path (12 accumulators of 8 columns held in registers; the
+ * generation step's readout, 4x faster than OpenBLAS's sgemv at N = 1,000,
+ * V = 84, which re-reads its partial sums) and the portable path give the
+ * same bits. Written here because no BLAS fixes its summation order. */
+static void readout_f32(const float *W, int64_t ldw, const float *x, int64_t N, float *s)
+{
+#if defined(__AVX2__) && defined(__FMA__)
+    for (int64_t v0 = 0; v0 < ldw; v0 += 96) {
+        __m256 a[12];
+        for (int b = 0; b < 12; b++) a[b] = _mm256_setzero_ps();
+        for (int64_t i = 0; i < N; i++) {
+            const __m256 xi = _mm256_broadcast_ss(x + i);
+            const float *r = W + i * ldw + v0;
+            for (int b = 0; b < 12; b++) a[b] = _mm256_fmadd_ps(xi, _mm256_loadu_ps(r + 8 * b), a[b]);
+        }
+        for (int b = 0; b < 12; b++) _mm256_storeu_ps(s + v0 + 8 * b, a[b]);
+    }
+#else
+    for (int64_t v = 0; v < ldw; v++) s[v] = 0.0f;
+    for (int64_t i = 0; i < N; i++)
+        for (int64_t v = 0; v < ldw; v++) s[v] = fmaf(x[i], W[i * ldw + v], s[v]);
+#endif
+}
+
 /* Generation's scores: the state readout in single precision (the N x V
  * matrix then fits in a core's L2 at N = 1000, which halves the time of the
- * step), the rest in double. xf (N) and sf (V) are scratch. */
+ * step), the rest in double. xf (N) and sf (ldf) are scratch. */
 static void next_scores_f32(const lacus_lm *m, const double *x, int32_t tok, float *xf, float *sf, double *s)
 {
     const int64_t N = m->p.n_units, V = m->p.vocab_size;
     for (int64_t i = 0; i < N; i++) xf[i] = (float)x[i];
-    memset(sf, 0, (size_t)V * sizeof *sf);
-    cblas_sgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0f, m->Wf, (int)V, xf, 1, 0.0f, sf, 1);
+    readout_f32(m->Wf, m->ldf, xf, N, sf);
     if (m->n_gate && m->gate_of[tok] >= 0)
         cblas_sgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0f, m->Wgf + (int64_t)m->gate_of[tok] * N * V,
                     (int)V, xf, 1, 1.0f, sf, 1);
@@ -732,7 +771,7 @@ lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_pro
     const int64_t N = m->p.n_units, V = m->p.vocab_size;
     double *x = LACUS__ZNEW(double, N), *tmp = LACUS__NEW(double, N), *probs = LACUS__NEW(double, V);
     int32_t *order = LACUS__NEW(int32_t, V);
-    float *xf = LACUS__NEW(float, N), *sf = LACUS__NEW(float, V);
+    float *xf = LACUS__NEW(float, N), *sf = LACUS__NEW(float, m->ldf);
     if (!x || !tmp || !probs || !order || !xf || !sf) {
         s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm generate: out of memory");
         goto done;
