@@ -250,6 +250,31 @@ void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp)
     for (int64_t i = 0; i < N; i++) x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
 }
 
+/* lacus__lm_step that also leaves the new state in single precision in xf
+ * (N) for generation's float readout, saving it a pass over x. */
+static void step_gen(const lacus_lm *m, double *x, int32_t tok, double *tmp, float *xf)
+{
+    const lacus_reservoir *r = m->res;
+    const int64_t N = m->p.n_units;
+    const double lr = m->p.lr, *e = m->emb + (int64_t)tok * N, *bias = r->bias;
+    /* lacus__csr_matvec_rows with the input drive added in the same pass:
+     * the same operations in the same order (bits unchanged), one pass
+     * over tmp fewer. */
+    const int64_t *p = r->W.indptr;
+    const int32_t *ix = r->W.indices;
+    const double *w = r->W.values;
+    for (int64_t i = 0; i < N; i++) {
+        double sum = 0.0;
+        for (int64_t k = p[i]; k < p[i + 1]; k++) sum += w[k] * x[ix[k]];
+        tmp[i] = sum + (e[i] + bias[i]);
+    }
+    lacus__activate(LACUS_ACT_TANH, tmp, tmp, N);
+    for (int64_t i = 0; i < N; i++) {
+        x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
+        xf[i] = (float)x[i];
+    }
+}
+
 static lacus_status check_ids(lacus_lm *m, const int32_t *ids, int64_t n, const char *what)
 {
     for (int64_t i = 0; i < n; i++)
@@ -650,11 +675,11 @@ static void readout_f32(const float *W, int64_t ldw, const float *x, int64_t N, 
 
 /* Generation's scores: the state readout in single precision (the N x V
  * matrix then fits in a core's L2 at N = 1000, which halves the time of the
- * step), the rest in double. xf (N) and sf (ldf) are scratch. */
-static void next_scores_f32(const lacus_lm *m, const double *x, int32_t tok, float *xf, float *sf, double *s)
+ * step), the rest in double. xf (N): the state in float (step_gen); sf
+ * (ldf) is scratch. */
+static void next_scores_f32(const lacus_lm *m, const float *xf, int32_t tok, float *sf, double *s)
 {
     const int64_t N = m->p.n_units, V = m->p.vocab_size;
-    for (int64_t i = 0; i < N; i++) xf[i] = (float)x[i];
     readout_f32(m->Wf, m->ldf, xf, N, sf);
     if (m->n_gate && m->gate_of[tok] >= 0)
         cblas_sgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0f, m->Wgf + (int64_t)m->gate_of[tok] * N * V,
@@ -779,13 +804,13 @@ lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_pro
     lacus__rng r;
     lacus__rng_seed(&r, sp->seed);
     int saved = lacus__blas_serial_begin(); /* per-token gemv: no team barriers */
-    for (int64_t t = 0; t < n_prompt; t++) lacus__lm_step(m, x, prompt[t], tmp);
+    for (int64_t t = 0; t < n_prompt; t++) step_gen(m, x, prompt[t], tmp, xf);
     int32_t tok = prompt[n_prompt - 1];
     for (int64_t t = 0; t < n_gen; t++) {
-        next_scores_f32(m, x, tok, xf, sf, probs);
+        next_scores_f32(m, xf, tok, sf, probs);
         scores_to_probs(m, sp->temperature, probs);
         tok = out[t] = lacus__lm_sample(probs, V, sp, order, &r);
-        lacus__lm_step(m, x, tok, tmp);
+        step_gen(m, x, tok, tmp, xf);
     }
     lacus__blas_serial_end(saved);
 done:
