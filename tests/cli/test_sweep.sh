@@ -100,7 +100,7 @@ grep -q "reservoir N=30" out.txt || fail "lm eval of the logistic model prints n
 expect_ok "lm train --layers 2" "$LACUS" lm train --text "$TEXT" --units 30 --layers 2 --gate-tokens 0
 grep -q "stack depth 2/2" out.txt || fail "lm train --layers 2 prints no depth-2 row"
 expect_fail "bad readout" 2 "--readout" bad11.npz "$LACUS" lm train --text "$TEXT" --readout bogus --output bad11.npz
-expect_fail "stack with output" 2 "not saved" bad12.npz "$LACUS" lm train --text "$TEXT" --layers 2 --output bad12.npz
+expect_fail "17 layers" 2 "--layers = 17" bad12.npz "$LACUS" lm train --text "$TEXT" --layers 17 --output bad12.npz
 expect_fail "zero layers" 2 "--layers = 0" - "$LACUS" lm train --text "$TEXT" --layers 0 --output bad13.npz
 expect_fail "stack with logistic" 2 "--readout ridge" - "$LACUS" lm train --text "$TEXT" --layers 2 --readout logistic
 expect_fail "negative l2" 2 "l2 = -1" bad14.npz "$LACUS" lm train --text "$TEXT" --readout logistic --logit-l2 -1 --output bad14.npz
