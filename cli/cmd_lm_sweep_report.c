@@ -366,7 +366,9 @@ int sweep_report(const sweep_cfg *c, const sweep_row *rows, int64_t n_rows, doub
     printf("lm sweep: %lld rows%s; report in %s/report.md, thresholds in %s/thresholds.tsv%s\n", (long long)n_rows,
            g.complete ? "" : " (incomplete grid)", c->out, c->out, g.complete ? ", curves in curves_*.png" : "");
     for (int k = 0; k < K; k++) {
-        printf("  %s %-28s N* =", sweep_skill_id(k), sweep_skill_name(k));
+        char label[96];
+        snprintf(label, sizeof label, "%s %s", sweep_skill_id(k), sweep_skill_name(k));
+        printf("  %-34s N* =", label);
         for (int d = 0; d < c->n_tokens; d++) {
             char a[32];
             fmt_n(a, sizeof a, res[k * c->n_tokens + d].ok ? res[k * c->n_tokens + d].acc.threshold : NAN);
