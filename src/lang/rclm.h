@@ -34,7 +34,11 @@ struct lacus_lm {
 void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp);
 /* probs (V): the model's next-token distribution for state x after token tok. */
 void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, double *probs);
-/* Builds the float copies of the readouts used by generation. */
+/* Checks ids[0..n) against the vocabulary ("lm WHAT: ids[i] = ..."). */
+lacus_status lacus__lm_check_ids(lacus_lm *m, const int32_t *ids, int64_t n, const char *what);
+/* probs (V) = softmax(beta log max(s, eps) / temperature) from scores s, in place. */
+void lacus__lm_scores_to_probs(const lacus_lm *m, double temperature, double *probs);
+/* Builds the float copies of the readouts used by generation (rclm_gen.c). */
 lacus_status lacus__lm_make_f32(lacus_lm *m);
 /* Fills emb from the reservoir's Win (no embedding) or Win_d E. */
 lacus_status lacus__lm_build_emb(lacus_lm *m);
