@@ -94,9 +94,24 @@ int main(int argc, char **argv)
     t0 = now(), c0 = cpu();
     if ((s = lacus_lm_generate(m, ids, 100, GEN, &sp, out))) die("generate", s, lacus_lm_errmsg(m));
     double t_gen = now() - t0, c_gen = cpu() - c0;
+    /* The same work in batches of 2,000 tokens (each after a 100-token
+     * prompt): on a shared machine the fastest batch is the best estimate
+     * of the undisturbed rate, the median a typical one. */
+    enum { GB = 2000, NB = 15 };
+    double bt[NB];
+    for (int k = 0; k < NB; k++) {
+        double b0 = cpu();
+        if ((s = lacus_lm_generate(m, ids + k, 100, GB, &sp, out))) die("generate", s, lacus_lm_errmsg(m));
+        bt[k] = cpu() - b0;
+    }
+    for (int a = 1; a < NB; a++)
+        for (int b = a; b > 0 && bt[b] < bt[b - 1]; b--) {
+            double q = bt[b]; bt[b] = bt[b - 1], bt[b - 1] = q;
+        }
     printf("generate N=%lld V=%lld: %lld tokens in %.2fs wall = %.0f tokens/s; %.2f cpu-s = %.0f tokens per cpu-s; "
-           "1 thread, ungated, load1=%.2f\n",
-           (long long)N, (long long)V, (long long)GEN, t_gen, (double)GEN / t_gen, c_gen, (double)GEN / c_gen, load1());
+           "batches of %d: best %.0f, median %.0f tokens per cpu-s; 1 thread, ungated, load1=%.2f\n",
+           (long long)N, (long long)V, (long long)GEN, t_gen, (double)GEN / t_gen, c_gen, (double)GEN / c_gen, GB,
+           (GB + 100) / bt[0], (GB + 100) / bt[NB / 2], load1());
     lacus_lm_free(m);
     lacus_tokenizer_free(tok);
     free(text), free(ids), free(x), free(tmp), free(X), free(Y), free(A), free(B), free(out);

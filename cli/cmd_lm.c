@@ -205,7 +205,7 @@ static int lm_train(int argc, char **argv)
         {"logit-l2", OPT_DOUBLE, &lp.l2, "logistic: L2 strength (scikit-learn's 1/C)"},
         {"logit-max-rows", OPT_INT, &lp.max_rows, "logistic: training rows kept in memory (N*4 bytes each)"},
         {"logit-iters", OPT_INT, &lp.iters, "logistic: L-BFGS iterations"},
-        {"layers", OPT_INT, &layers, "stacked reservoirs (lacus_stack, chained; > 1: evaluates every depth, saves no model)"},
+        {"layers", OPT_INT, &layers, "stacked reservoirs (lacus_stack, chained; > 1: every depth evaluated, the stack saved with --output)"},
         {"threads", OPT_INT, &o.threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
     };
     verb_spec v = {"lm train", "--text FILE|DIR --output MODEL.npz [options]",
@@ -217,7 +217,6 @@ static int lm_train(int argc, char **argv)
     if (r) return r > 0 ? 0 : 2;
     if (layers < 1 || layers > 16) return cli_error("--layers = %lld: must be in [1, 16]", (long long)layers), 2;
     if (!o.output && layers == 1) return cli_error("lm train: --output is required"), 2;
-    if (o.output && layers > 1) return cli_error("lm train: a stack (--layers > 1) is evaluated, not saved: drop --output"), 2;
     if (check_split_opts(&o)) return 2;
     lacus_lm_params p = lacus_lm_params_default();
     p.n_units = o.units, p.lr = o.lr, p.sr = o.sr, p.input_scaling = o.input_scaling;
@@ -257,21 +256,47 @@ static int lm_train(int argc, char **argv)
         }
         p.gate_tokens = 0;
         int64_t n_calib = (int64_t)(o.calib * (double)s.n_train);
-        double bits[16], t0 = cli_now();
-        if (lacus_lm_stack_eval(&p, layers, s.ids, s.n, s.n_train - n_calib, n_calib, bits, &err)) {
-            cli_error("lm train: %s", err.msg);
-            rc = err.status == LACUS_ERR_ARG ? 2 : 1;
-            goto done;
+        double bits[16], t0 = cli_now(), secs;
+        if (!o.output) {
+            /* Evaluation only: lacus_stack_run over the held-out part. */
+            if (lacus_lm_stack_eval(&p, layers, s.ids, s.n, s.n_train - n_calib, n_calib, bits, &err)) {
+                cli_error("lm train: %s", err.msg);
+                rc = err.status == LACUS_ERR_ARG ? 2 : 1;
+                goto done;
+            }
+            secs = cli_now() - t0;
+            for (int64_t l = 0; l < layers; l++) bits[l] *= (double)(s.n - s.n_train);
+        } else {
+            /* The stack as a model: trained, scored token by token from the
+             * start of the text, saved. */
+            lacus_lm_stack *sm = NULL;
+            if (lacus_lm_stack_train(&p, layers, s.ids, s.n_train - n_calib, n_calib, &sm, &err)) {
+                cli_error("lm train: %s", err.msg);
+                rc = err.status == LACUS_ERR_ARG ? 2 : 1;
+                goto done;
+            }
+            secs = cli_now() - t0;
+            if (lacus_lm_stack_score(sm, s.ids, s.n, s.n_train, bits)) {
+                cli_error("lm train: %s", lacus_lm_stack_errmsg(sm));
+                lacus_lm_stack_free(sm);
+                goto done;
+            }
+            lacus_status st = lacus_lm_stack_save(sm, tok, o.output, &err);
+            lacus_lm_stack_free(sm);
+            if (st) {
+                cli_error("%s", err.msg);
+                goto done;
+            }
         }
-        double secs = cli_now() - t0;
         printf("tokenizer %s V=%lld; stack of %lld reservoirs N=%lld (ridge readouts, ungated); train %lld tokens "
-               "(%lld for the temperatures), held out %lld tokens / %zu bytes; %.2fs\n", o.tokenizer,
+               "(%lld for the temperatures), held out %lld tokens / %zu bytes; %.2fs%s%s\n", o.tokenizer,
                (long long)p.vocab_size, (long long)layers, (long long)p.n_units, (long long)(s.n_train - n_calib),
-               (long long)n_calib, (long long)(s.n - s.n_train), s.test_bytes, secs);
+               (long long)n_calib, (long long)(s.n - s.n_train), s.test_bytes, secs, o.output ? "; saved to " : "",
+               o.output ? o.output : "");
         for (int64_t l = 0; l < layers; l++) {
             char name[64];
             snprintf(name, sizeof name, "stack depth %lld/%lld", (long long)(l + 1), (long long)layers);
-            print_row(name, bits[l] * (double)(s.n - s.n_train), &s, secs, NULL);
+            print_row(name, bits[l], &s, secs, NULL);
         }
         rc = 0;
         goto done;
@@ -378,10 +403,14 @@ static int lm_eval(int argc, char **argv)
     if (check_split_opts(&o)) return 2;
     lacus_error err = {0};
     lacus_lm *m = NULL;
+    lacus_lm_stack *sm = NULL;
     lacus_tokenizer *tok = NULL;
-    if (o.model && lacus_lm_load(o.model, &m, &tok, &err)) return cli_error("%s", err.msg), 1;
-    if (m && !tok) {
-        lacus_lm_free(m);
+    int stacked = 0;
+    if (o.model && (lacus_lm_file_is_stack(o.model, &stacked, &err) ||
+                    (stacked ? lacus_lm_stack_load(o.model, &sm, &tok, &err) : lacus_lm_load(o.model, &m, &tok, &err))))
+        return cli_error("%s", err.msg), 1;
+    if ((m || sm) && !tok) {
+        lacus_lm_free(m), lacus_lm_stack_free(sm);
         return cli_error("%s: the model file holds no tokenizer", o.model), 1;
     }
     text_buf t;
@@ -450,9 +479,25 @@ static int lm_eval(int argc, char **argv)
         snprintf(name, sizeof name, "reservoir N=%lld", (long long)lacus_lm_params_get(m)->n_units);
         print_row(name, bits, &s, cli_now() - t0, "(time: evaluation)");
     }
+    if (sm) {
+        double sb[16];
+        t0 = cli_now();
+        if (lacus_lm_stack_score(sm, s.ids, s.n, s.n_train, sb)) {
+            cli_error("lm eval: %s", lacus_lm_stack_errmsg(sm));
+            goto done;
+        }
+        double secs = cli_now() - t0;
+        for (int64_t l = 0; l < lacus_lm_stack_n_layers(sm); l++) {
+            char name[64];
+            snprintf(name, sizeof name, "stack N=%lld depth %lld/%lld", (long long)lacus_lm_stack_params(sm)->n_units,
+                     (long long)(l + 1), (long long)lacus_lm_stack_n_layers(sm));
+            print_row(name, sb[l], &s, secs, "(time: evaluation)");
+        }
+    }
     rc = 0;
 done:
     lacus_lm_free(m);
+    lacus_lm_stack_free(sm);
     lacus_tokenizer_free(tok);
     free(s.ids);
     free(t.data);
@@ -464,10 +509,11 @@ done:
 static int lm_generate(int argc, char **argv)
 {
     const char *model = NULL, *prompt = "\n";
-    int64_t n = 500, top_k = 0, seed = 1;
+    int64_t n = 500, top_k = 0, seed = 1, layer = 0;
     double temperature = 1.0, top_p = 1.0;
     opt table[] = {
-        {"model", OPT_STRING, &model, "reservoir LM (.npz from lm train)"},
+        {"model", OPT_STRING, &model, "reservoir LM or stacked LM (.npz from lm train)"},
+        {"layer", OPT_INT, &layer, "stacked LM: the depth whose distribution is sampled (1..layers; 0: the top)"},
         {"prompt", OPT_STRING, &prompt, "text the state runs through first"},
         {"n", OPT_INT, &n, "tokens to generate"},
         {"temperature", OPT_DOUBLE, &temperature, "divides the fitted logits (> 0)"},
@@ -486,13 +532,28 @@ static int lm_generate(int argc, char **argv)
     sp.temperature = temperature, sp.top_k = top_k, sp.top_p = top_p, sp.seed = (uint64_t)seed;
     if (!(temperature > 0) || top_k < 0 || !(top_p > 0 && top_p <= 1))
         return cli_error("lm generate: --temperature must be > 0, --top-k >= 0, --top-p in (0, 1]"), 2;
+    if (layer < 0 || layer > 16) return cli_error("--layer = %lld: must be in [0, 16]", (long long)layer), 2;
     lacus_error err = {0};
     lacus_lm *m = NULL;
+    lacus_lm_stack *sm = NULL;
     lacus_tokenizer *tok = NULL;
-    if (lacus_lm_load(model, &m, &tok, &err)) return cli_error("%s", err.msg), 1;
+    int stacked = 0;
+    if (lacus_lm_file_is_stack(model, &stacked, &err) ||
+        (stacked ? lacus_lm_stack_load(model, &sm, &tok, &err) : lacus_lm_load(model, &m, &tok, &err)))
+        return cli_error("%s", err.msg), 1;
     int rc = 1;
     int32_t *ids = NULL, *out = NULL;
     char *text = NULL;
+    if (sm && layer > lacus_lm_stack_n_layers(sm)) {
+        cli_error("--layer = %lld: the stack has %lld layers", (long long)layer, (long long)lacus_lm_stack_n_layers(sm));
+        rc = 2;
+        goto done;
+    }
+    if (m && layer > 1) {
+        cli_error("--layer = %lld: %s is a single reservoir LM", (long long)layer, model);
+        rc = 2;
+        goto done;
+    }
     int64_t np = 0;
     if (!tok) {
         cli_error("%s: the model file holds no tokenizer", model);
@@ -509,8 +570,8 @@ static int lm_generate(int argc, char **argv)
     if (!ids || !out) goto done;
     lacus_tokenizer_encode(tok, prompt, strlen(prompt), ids, np, &np, NULL, &err);
     double t0 = cli_now();
-    if (lacus_lm_generate(m, ids, np, n, &sp, out)) {
-        cli_error("lm generate: %s", lacus_lm_errmsg(m));
+    if (sm ? lacus_lm_stack_generate(sm, layer, ids, np, n, &sp, out) : lacus_lm_generate(m, ids, np, n, &sp, out)) {
+        cli_error("lm generate: %s", sm ? lacus_lm_stack_errmsg(sm) : lacus_lm_errmsg(m));
         goto done;
     }
     double secs = cli_now() - t0;
@@ -528,6 +589,7 @@ static int lm_generate(int argc, char **argv)
 done:
     free(ids), free(out), free(text);
     lacus_lm_free(m);
+    lacus_lm_stack_free(sm);
     lacus_tokenizer_free(tok);
     return rc;
 }

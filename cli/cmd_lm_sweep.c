@@ -45,13 +45,39 @@ static int parse_grid(const char *s, const char *name, int64_t *v, int *n, int64
     return 0;
 }
 
+static int parse_ridges(const char *s, sweep_cfg *c)
+{
+    const char *p = s;
+    c->n_ridges = 0;
+    while (*p) {
+        char *end;
+        errno = 0;
+        double d = strtod(p, &end);
+        if (end == p || errno || !(d >= 0 && d < 1e12))
+            return cli_error("--ridges \"%s\": expected a comma list of numbers in [0, 1e12)", s), -1;
+        if (c->n_ridges == 16) return cli_error("--ridges: at most 16 values"), -1;
+        c->ridges[c->n_ridges++] = d;
+        p = end;
+        if (*p == ',') p++;
+        else if (*p) return cli_error("--ridges \"%s\": expected a comma list of numbers", s), -1;
+    }
+    if (!c->n_ridges) return cli_error("--ridges: empty list"), -1;
+    return 0;
+}
+
 /* The settings a row depends on besides its cell: a resumed sweep must use
  * the same, or its rows would mix two experiments. */
 static void settings_string(const sweep_cfg *c, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "ridge=%.17g lr=%.17g sr=%.17g input_scaling=%.17g test_tokens=%lld p_pp=%.17g "
+    char grid[400] = "";
+    for (int j = 0; j < c->n_ridges; j++)
+        snprintf(grid + strlen(grid), sizeof grid - strlen(grid), "%s%.6g", j ? "," : "", c->ridges[j]);
+    int w = snprintf(buf, cap, "ridges=%s formal_tokens=%lld kn_max=%d ", grid, (long long)c->formal_tokens, c->kn_max);
+    if (w < 0 || (size_t)w >= cap) return;
+    buf += w, cap -= (size_t)w;
+    snprintf(buf, cap, "lr=%.17g sr=%.17g input_scaling=%.17g test_tokens=%lld p_pp=%.17g "
              "p_attractor=%.17g p_rel=%.17g lexicon_seed=%lld",
-             c->ridge, c->lr, c->sr, c->input_scaling, (long long)c->test_tokens, c->p_pp, c->p_attractor, c->p_rel,
+             c->lr, c->sr, c->input_scaling, (long long)c->test_tokens, c->p_pp, c->p_attractor, c->p_rel,
              (long long)c->lexicon_seed);
 }
 
@@ -113,15 +139,18 @@ static int parse_row(const char *line, sweep_row *r)
     double t = num_or_nan(j, "tokens"), u = num_or_nan(j, "units"), s = num_or_nan(j, "seed");
     int ok = isfinite(t) && isfinite(u) && isfinite(s);
     r->tokens = (int64_t)t, r->units = (int64_t)u, r->seed = (int64_t)s;
+    double kn = num_or_nan(j, "kn");
+    r->kn = isfinite(kn) ? (int)kn : 0;
+    r->ridge = num_or_nan(j, "ridge");
     r->train_s = num_or_nan(j, "train_s"), r->probe_s = num_or_nan(j, "probe_s");
     r->bits = num_or_nan(j, "bits"), r->grammar_bits = num_or_nan(j, "grammar_bits");
-    for (int k = 0; k < LACUS_SKILL_COUNT; k++) {
+    for (int k = 0; k < SWEEP_K; k++) {
         char key[32];
-        snprintf(key, sizeof key, "%s_acc", lacus_skill_id(k));
+        snprintf(key, sizeof key, "%s_acc", sweep_skill_id(k));
         r->sk[k].acc = num_or_nan(j, key);
-        snprintf(key, sizeof key, "%s_cont", lacus_skill_id(k));
+        snprintf(key, sizeof key, "%s_cont", sweep_skill_id(k));
         r->sk[k].cont = num_or_nan(j, key);
-        snprintf(key, sizeof key, "%s_n", lacus_skill_id(k));
+        snprintf(key, sizeof key, "%s_n", sweep_skill_id(k));
         double n = num_or_nan(j, key);
         ok &= isfinite(n);
         r->sk[k].n = isfinite(n) ? (int64_t)n : 0;
@@ -174,14 +203,16 @@ int sweep_read_rows(const char *path, sweep_row **rows, int64_t *n)
 
 static int append_row(const char *path, const sweep_row *r)
 {
-    char buf[4096];
+    char buf[8192], rg[40];
+    if (isfinite(r->ridge)) snprintf(rg, sizeof rg, "%.9g", r->ridge);
+    else snprintf(rg, sizeof rg, "null");
     int len = snprintf(buf, sizeof buf,
-                       "{\"tokens\": %lld, \"units\": %lld, \"seed\": %lld, \"train_s\": %.4f, \"probe_s\": %.4f, "
-                       "\"bits\": %.9g, \"grammar_bits\": %.9g",
-                       (long long)r->tokens, (long long)r->units, (long long)r->seed, r->train_s, r->probe_s, r->bits,
-                       r->grammar_bits);
-    for (int k = 0; k < LACUS_SKILL_COUNT; k++) {
-        const char *id = lacus_skill_id(k);
+                       "{\"tokens\": %lld, \"units\": %lld, \"seed\": %lld, \"kn\": %d, \"ridge\": %s, "
+                       "\"train_s\": %.4f, \"probe_s\": %.4f, \"bits\": %.9g, \"grammar_bits\": %.9g",
+                       (long long)r->tokens, (long long)r->units, (long long)r->seed, r->kn, rg, r->train_s, r->probe_s,
+                       r->bits, r->grammar_bits);
+    for (int k = 0; k < SWEEP_K; k++) {
+        const char *id = sweep_skill_id(k);
         char a[40], c[40];
         /* JSON has no NaN: a skill without probed positions is null. */
         if (isfinite(r->sk[k].acc)) snprintf(a, sizeof a, "%.9g", r->sk[k].acc);
@@ -206,6 +237,7 @@ static int append_row(const char *path, const sweep_row *r)
 
 typedef struct cell {
     int64_t tokens, units, seed;
+    int kn; /* 0: reservoir of `units`; k: k-gram baseline */
     double cost;
 } cell;
 
@@ -221,9 +253,41 @@ typedef struct test_set {
     double *probs;
     lacus_lgen_annot *annot;
     double grammar_bits;
+    int64_t fV[SWEEP_N_FORMAL];
+    int32_t *fids[SWEEP_N_FORMAL];
+    double *fprobs[SWEEP_N_FORMAL];
 } test_set;
 
-#define TEST_START 100 /* context tokens before the first probed position */
+#define TEST_START 100    /* context tokens before the first probed position */
+#define FORMAL_TEST 5000  /* tokens of each formal test stream */
+
+/* The formal tasks of the sweep: short strings (mean length 4 over 4
+ * symbols for copy and reverse, n of a^n b^n geometric with mean 4, Dyck-2
+ * of depth <= 6), which a fading memory of a few dozen units can hold. */
+static const struct {
+    lacus_formal_task task;
+    int64_t k;
+    double p;
+    int64_t max_len;
+    const char *id, *name;
+} formal_set[SWEEP_N_FORMAL] = {
+    {LACUS_FORMAL_COPY, 4, 0.75, 12, "S12", "copy (induction)"},
+    {LACUS_FORMAL_REVERSE, 4, 0.75, 12, "F-rev", "reverse"},
+    {LACUS_FORMAL_COUNT, 2, 0.75, 12, "F-count", "counting a^n b^n"},
+    {LACUS_FORMAL_DYCK, 2, 0.4, 6, "F-dyck", "Dyck-2 closure"},
+};
+
+const char *sweep_skill_id(int k)
+{
+    if (k >= 0 && k < LACUS_SKILL_COUNT) return lacus_skill_id(k);
+    return k >= LACUS_SKILL_COUNT && k < SWEEP_K ? formal_set[k - LACUS_SKILL_COUNT].id : NULL;
+}
+
+const char *sweep_skill_name(int k)
+{
+    if (k >= 0 && k < LACUS_SKILL_COUNT) return lacus_skill_name(k);
+    return k >= LACUS_SKILL_COUNT && k < SWEEP_K ? formal_set[k - LACUS_SKILL_COUNT].name : NULL;
+}
 
 static lacus_lgen_params lgen_params(const sweep_cfg *c)
 {
@@ -255,8 +319,20 @@ static int make_test(const sweep_cfg *c, test_set *ts)
         lacus_lgen_free(g);
         return -1;
     }
-    lacus_lgen_minimal_pair(g, ts->ids, n, ts->bad);
+    lacus_lgen_twins(g, ts->ids, n, ts->bad);
     lacus_lgen_free(g);
+    for (int f = 0; f < SWEEP_N_FORMAL; f++) {
+        int64_t fv = 0;
+        lacus_formal_generate(formal_set[f].task, formal_set[f].k, formal_set[f].p, formal_set[f].max_len, 1, 0, NULL,
+                              NULL, &fv, &err);
+        ts->fV[f] = fv;
+        ts->fids[f] = malloc(FORMAL_TEST * sizeof(int32_t));
+        ts->fprobs[f] = malloc((size_t)(FORMAL_TEST * fv) * sizeof(double));
+        if (!ts->fids[f] || !ts->fprobs[f]) return cli_error("lm sweep: out of memory for the formal tests"), -1;
+        if (lacus_formal_generate(formal_set[f].task, formal_set[f].k, formal_set[f].p, formal_set[f].max_len,
+                                  0x7e57u + (uint64_t)f, FORMAL_TEST, ts->fids[f], ts->fprobs[f], NULL, &err))
+            return cli_error("lm sweep: formal task: %s", err.msg), -1;
+    }
     double h = 0;
     for (int64_t t = TEST_START; t < n; t++) h -= log2(ts->probs[t * V + ts->ids[t]]);
     ts->grammar_bits = h / (double)(n - TEST_START);
@@ -266,55 +342,139 @@ static int make_test(const sweep_cfg *c, test_set *ts)
 static void free_test(test_set *ts)
 {
     free(ts->ids), free(ts->bad), free(ts->probs), free(ts->annot);
+    for (int f = 0; f < SWEEP_N_FORMAL; f++) free(ts->fids[f]), free(ts->fprobs[f]);
+}
+
+/* Training stream of a cell: the data sizes of one seed are prefixes of
+ * one stream (seed 1000 + s for the grammar, 2000 + 10 s + f for formal
+ * task f). */
+static int32_t *cell_stream(const sweep_cfg *c, int f, int64_t n, int64_t seed)
+{
+    int32_t *ids = malloc((size_t)n * sizeof *ids);
+    if (!ids) return cli_error("lm sweep: out of memory for %lld tokens", (long long)n), NULL;
+    lacus_error err = {0};
+    if (f < 0) {
+        lacus_lgen_params gp = lgen_params(c);
+        lacus_lgen *g = NULL;
+        int bad = lacus_lgen_create(&gp, &g, &err) != LACUS_OK;
+        if (!bad) {
+            lacus_lgen_reset(g, 1000 + (uint64_t)seed);
+            bad = lacus_lgen_generate(g, n, ids, NULL, NULL, NULL) != LACUS_OK;
+            if (bad) snprintf(err.msg, sizeof err.msg, "%s", lacus_lgen_errmsg(g));
+        }
+        lacus_lgen_free(g);
+        if (bad) return free(ids), cli_error("lm sweep: lgen: %s", err.msg), NULL;
+    } else if (lacus_formal_generate(formal_set[f].task, formal_set[f].k, formal_set[f].p, formal_set[f].max_len,
+                                     2000 + 10 * (uint64_t)seed + (uint64_t)f, n, ids, NULL, NULL, &err)) {
+        return free(ids), cli_error("lm sweep: formal task: %s", err.msg), NULL;
+    }
+    return ids;
+}
+
+/* A reservoir LM of the cell's size trained on ids with the ridge chosen
+ * from the grid on held-out tokens (the last 10 %). */
+static lacus_lm *cell_lm(const sweep_cfg *c, const cell *ce, int64_t V, int f, const int32_t *ids, int64_t n)
+{
+    lacus_lm_params p = lacus_lm_params_default();
+    p.vocab_size = V, p.n_units = ce->units, p.lr = c->lr, p.sr = c->sr, p.input_scaling = c->input_scaling;
+    p.ridge = c->ridges[0], p.gate_tokens = 0, p.seed = 7919 * (uint64_t)ce->seed + 1 + 31 * (uint64_t)(f + 1);
+    lacus_lm *m = NULL;
+    lacus_error err = {0};
+    if (lacus_lm_create(&p, &m, &err)) return cli_error("lm sweep: N = %lld: %s", (long long)ce->units, err.msg), NULL;
+    if (lacus_lm_fit_select(m, ids, n, n / 10, c->ridges, c->n_ridges, NULL, NULL, NULL)) {
+        cli_error("lm sweep: N = %lld, %lld tokens: %s", (long long)ce->units, (long long)n, lacus_lm_errmsg(m));
+        lacus_lm_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* q (n, V): the k-gram's next-token distribution at every position of ids
+ * (rows before start are left as they are). */
+static int ngram_rows(const lacus_ngram *g, const int32_t *ids, int64_t n, int64_t V, int64_t start, double *q)
+{
+    for (int64_t t = start; t < n; t++)
+        if (lacus_ngram_probs(g, ids, t, q + t * V)) return cli_error("lm sweep: n-gram probabilities failed"), -1;
+    return 0;
+}
+
+static int run_kn(const sweep_cfg *c, const test_set *ts, const cell *ce, sweep_row *r)
+{
+    int rc = -1;
+    lacus_ngram *g = NULL;
+    lacus_error err = {0};
+    int64_t nq = ts->n * ts->V > FORMAL_TEST * 64 ? ts->n * ts->V : FORMAL_TEST * 64;
+    double *q = calloc((size_t)nq, sizeof *q);
+    int32_t *ids = cell_stream(c, -1, ce->tokens, ce->seed);
+    if (!q || !ids) goto done;
+    double t0 = cli_now();
+    if (lacus_ngram_train(ids, ce->tokens, ts->V, ce->kn, &g, &err)) {
+        cli_error("lm sweep: %d-gram: %s", ce->kn, err.msg);
+        goto done;
+    }
+    r->train_s = cli_now() - t0;
+    if (ngram_rows(g, ts->ids, ts->n, ts->V, TEST_START, q)) goto done;
+    if (lacus_skills_from_probs(q, ts->ids, ts->bad, ts->annot, ts->probs, ts->n, ts->V, TEST_START, 0, r->sk, &r->bits,
+                                &err)) {
+        cli_error("lm sweep: %d-gram skills: %s", ce->kn, err.msg);
+        goto done;
+    }
+    for (int f = 0; f < SWEEP_N_FORMAL; f++) {
+        int64_t nf = ce->tokens < c->formal_tokens ? ce->tokens : c->formal_tokens;
+        lacus_ngram_free(g), g = NULL;
+        free(ids);
+        if (!(ids = cell_stream(c, f, nf, ce->seed))) goto done;
+        if (lacus_ngram_train(ids, nf, ts->fV[f], ce->kn, &g, &err) ||
+            ngram_rows(g, ts->fids[f], FORMAL_TEST, ts->fV[f], TEST_START, q) ||
+            lacus_formal_skill_from_probs(formal_set[f].task, formal_set[f].k, q, ts->fids[f], ts->fprobs[f],
+                                          FORMAL_TEST, ts->fV[f], TEST_START, &r->sk[LACUS_SKILL_COUNT + f], &err)) {
+            cli_error("lm sweep: %d-gram on %s: %s", ce->kn, formal_set[f].name, err.msg);
+            goto done;
+        }
+    }
+    r->probe_s = cli_now() - t0 - r->train_s;
+    rc = 0;
+done:
+    lacus_ngram_free(g);
+    free(q), free(ids);
+    return rc;
 }
 
 static int run_cell(const sweep_cfg *c, const test_set *ts, const cell *ce, sweep_row *r)
 {
     memset(r, 0, sizeof *r);
-    r->tokens = ce->tokens, r->units = ce->units, r->seed = ce->seed;
-    lacus_lgen_params gp = lgen_params(c);
-    lacus_lgen *g = NULL;
+    r->tokens = ce->tokens, r->units = ce->units, r->seed = ce->seed, r->kn = ce->kn, r->ridge = NAN;
+    r->grammar_bits = ts->grammar_bits;
+    if (ce->kn) return run_kn(c, ts, ce, r);
     lacus_lm *m = NULL;
-    lacus_error err = {0};
-    int32_t *ids = malloc((size_t)ce->tokens * sizeof *ids);
     int rc = -1;
-    if (!ids) {
-        cli_error("lm sweep: out of memory for %lld tokens", (long long)ce->tokens);
-        goto done;
-    }
-    if (lacus_lgen_create(&gp, &g, &err)) {
-        cli_error("lm sweep: lgen: %s", err.msg);
-        goto done;
-    }
-    /* Data seed s: the data sizes of one seed are prefixes of one stream. */
-    lacus_lgen_reset(g, 1000 + (uint64_t)ce->seed);
-    if (lacus_lgen_generate(g, ce->tokens, ids, NULL, NULL, NULL)) {
-        cli_error("lm sweep: lgen: %s", lacus_lgen_errmsg(g));
-        goto done;
-    }
-    lacus_lm_params p = lacus_lm_params_default();
-    p.vocab_size = ts->V, p.n_units = ce->units, p.lr = c->lr, p.sr = c->sr, p.input_scaling = c->input_scaling;
-    p.ridge = c->ridge, p.gate_tokens = 0, p.seed = 7919 * (uint64_t)ce->seed + 1;
-    if (lacus_lm_create(&p, &m, &err)) {
-        cli_error("lm sweep: N = %lld: %s", (long long)ce->units, err.msg);
-        goto done;
-    }
-    double t0 = cli_now();
-    int64_t calib = ce->tokens / 20;
-    if (lacus_lm_fit(m, ids, ce->tokens, calib, NULL, NULL)) {
-        cli_error("lm sweep: N = %lld, %lld tokens: %s", (long long)ce->units, (long long)ce->tokens, lacus_lm_errmsg(m));
-        goto done;
-    }
+    double t0 = cli_now(), probe = 0;
+    int32_t *ids = cell_stream(c, -1, ce->tokens, ce->seed);
+    if (!ids || !(m = cell_lm(c, ce, ts->V, -1, ids, ce->tokens))) goto done;
+    r->ridge = lacus_lm_params_get(m)->ridge;
     double t1 = cli_now();
     if (lacus_lm_skills(m, ts->ids, ts->bad, ts->annot, ts->probs, ts->n, TEST_START, 0, r->sk, &r->bits)) {
         cli_error("lm sweep: %s", lacus_lm_errmsg(m));
         goto done;
     }
-    r->train_s = t1 - t0, r->probe_s = cli_now() - t1, r->grammar_bits = ts->grammar_bits;
+    probe += cli_now() - t1;
+    for (int f = 0; f < SWEEP_N_FORMAL; f++) {
+        int64_t nf = ce->tokens < c->formal_tokens ? ce->tokens : c->formal_tokens;
+        lacus_lm_free(m), m = NULL;
+        free(ids);
+        if (!(ids = cell_stream(c, f, nf, ce->seed)) || !(m = cell_lm(c, ce, ts->fV[f], f, ids, nf))) goto done;
+        t1 = cli_now();
+        if (lacus_lm_formal_skill(m, formal_set[f].task, formal_set[f].k, ts->fids[f], ts->fprobs[f], FORMAL_TEST,
+                                  TEST_START, &r->sk[LACUS_SKILL_COUNT + f], NULL)) {
+            cli_error("lm sweep: %s: %s", formal_set[f].name, lacus_lm_errmsg(m));
+            goto done;
+        }
+        probe += cli_now() - t1;
+    }
+    r->probe_s = probe, r->train_s = cli_now() - t0 - probe;
     rc = 0;
 done:
     free(ids);
-    lacus_lgen_free(g);
     lacus_lm_free(m);
     return rc;
 }
@@ -322,7 +482,8 @@ done:
 static int is_done(const sweep_row *rows, int64_t n, const cell *ce)
 {
     for (int64_t i = 0; i < n; i++)
-        if (rows[i].tokens == ce->tokens && rows[i].units == ce->units && rows[i].seed == ce->seed) return 1;
+        if (rows[i].tokens == ce->tokens && rows[i].units == ce->units && rows[i].seed == ce->seed && rows[i].kn == ce->kn)
+            return 1;
     return 0;
 }
 
@@ -334,8 +495,8 @@ static int worker(const sweep_cfg *c, const test_set *ts, const cell *cells, int
         const cell *ce = &cells[i];
         if (is_done(rows, n_rows, ce)) continue;
         char claim[4200];
-        snprintf(claim, sizeof claim, "%s/claims/%lld_%lld_%lld", c->out, (long long)ce->tokens, (long long)ce->units,
-                 (long long)ce->seed);
+        snprintf(claim, sizeof claim, "%s/claims/%lld_%lld_%lld_%d", c->out, (long long)ce->tokens,
+                 (long long)ce->units, (long long)ce->seed, ce->kn);
         int fd = open(claim, O_WRONLY | O_CREAT | O_EXCL, 0644);
         if (fd < 0) {
             if (errno == EEXIST) continue;
@@ -344,11 +505,17 @@ static int worker(const sweep_cfg *c, const test_set *ts, const cell *cells, int
         close(fd);
         sweep_row r;
         if (run_cell(c, ts, ce, &r) || append_row(rows_path, &r)) return 1;
-        if (verbose)
-            printf("  tokens %8lld  N %6lld  seed %lld: %.3f bits/token, S0 %.3f S2 %.3f S3 %.3f S6 %.3f S8 %.3f "
-                   "(%.1fs)\n", (long long)r.tokens, (long long)r.units, (long long)r.seed, r.bits, r.sk[0].acc,
-                   r.sk[1].acc, r.sk[2].acc, r.sk[3].acc, r.sk[4].acc, r.train_s + r.probe_s),
-                fflush(stdout);
+        if (verbose) {
+            char who[32];
+            if (r.kn) snprintf(who, sizeof who, "KN-%d", r.kn);
+            else snprintf(who, sizeof who, "N %6lld", (long long)r.units);
+            printf("  tokens %8lld  %s  seed %lld: %.3f bits/token, S0 %.3f S1 %.3f S2 %.3f S3 %.3f S6 %.3f S7 %.3f "
+                   "S8 %.3f S12 %.3f rev %.3f count %.3f dyck %.3f (%.1fs)\n", (long long)r.tokens, who,
+                   (long long)r.seed, r.bits, r.sk[0].acc, r.sk[5].acc, r.sk[1].acc, r.sk[2].acc, r.sk[3].acc,
+                   r.sk[6].acc, r.sk[4].acc, r.sk[7].acc, r.sk[8].acc, r.sk[9].acc, r.sk[10].acc,
+                   r.train_s + r.probe_s);
+            fflush(stdout);
+        }
     }
     return 0;
 }
@@ -380,7 +547,9 @@ int cmd_lm_sweep(int argc, char **argv)
     lacus_lgen_params gp = lacus_lgen_params_default();
     const char *sizes = "10,20,40,80,160,320,640", *tokens = "10000,100000,1000000";
     c.seeds = 3, c.test_tokens = 20000, c.jobs = 2, c.boot = 2000, c.level = 0.9;
-    c.ridge = 1.0, c.lr = dp.lr, c.sr = dp.sr, c.input_scaling = dp.input_scaling;
+    const char *ridges = "0.001,0.01,0.1,1,10,100";
+    c.formal_tokens = 100000, c.kn_max = 5;
+    c.lr = dp.lr, c.sr = dp.sr, c.input_scaling = dp.input_scaling;
     c.p_pp = 0.3, c.p_attractor = 0.5, c.p_rel = gp.p_rel, c.lexicon_seed = 1;
     int report_only = 0, quiet = 0;
     opt table[] = {
@@ -392,7 +561,11 @@ int cmd_lm_sweep(int argc, char **argv)
         {"jobs", OPT_INT, &c.jobs, "cells run in parallel (processes)"},
         {"level", OPT_DOUBLE, &c.level, "criterion on the accuracies: threshold = smallest N reaching it"},
         {"boot", OPT_INT, &c.boot, "bootstrap replicates of each threshold"},
-        {"ridge", OPT_DOUBLE, &c.ridge, "ridge regularisation of the readout"},
+        {"ridges", OPT_STRING, &ridges, "ridge grid: each cell's readout takes the value with the fewest held-out "
+                                        "bits (last 10 % of its tokens)"},
+        {"formal-tokens", OPT_INT, &c.formal_tokens, "formal tasks (copy, reverse, counting, Dyck) train on "
+                                                      "min(tokens, this)"},
+        {"kn-max", OPT_INT, &c.kn_max, "matched Kneser-Ney baselines of orders 2..kn-max on the same tokens (0: none)"},
         {"lr", OPT_DOUBLE, &c.lr, "leak rate in (0, 1]"},
         {"sr", OPT_DOUBLE, &c.sr, "spectral radius of W"},
         {"input-scaling", OPT_DOUBLE, &c.input_scaling, "gain of the token input vectors"},
@@ -405,10 +578,13 @@ int cmd_lm_sweep(int argc, char **argv)
     };
     verb_spec v = {"lm sweep", "--out DIR [options]",
                    "The emergence study: trains a reservoir LM for every cell of sizes x tokens x seeds on\n"
-                   "an lgen stream, probes five skills (S0 word class, S2 agreement, S3 agreement across\n"
-                   "attractors, S6 clause closure, S8 reflexive binding; discrete and continuous metrics) on\n"
-                   "a fixed test stream, appends each cell to DIR/rows.jsonl (a rerun skips the cells done),\n"
-                   "then fits emergence thresholds with bootstrap intervals over seeds and writes\n"
+                   "an lgen stream (ridge chosen per cell on held-out tokens), probes seven grammar skills\n"
+                   "(S0 word class, S1 local agreement, S2 agreement, S3 agreement across attractors, S6\n"
+                   "clause closure, S7 argument structure, S8 reflexive binding) on a fixed test stream and\n"
+                   "four formal skills (S12 copy, reverse, counting, Dyck closure) on reservoirs trained on\n"
+                   "those tasks, discrete and continuous metrics each; matched Kneser-Ney n-grams (orders\n"
+                   "2..kn-max) trained on the same tokens are probed the same way. Each cell is appended to\n"
+                   "DIR/rows.jsonl (a rerun skips the cells done); then it fits emergence thresholds with bootstrap intervals over seeds and writes\n"
                    "DIR/report.md, DIR/thresholds.tsv, DIR/curves_acc.png and DIR/curves_cont.png.",
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 3);
@@ -417,6 +593,11 @@ int cmd_lm_sweep(int argc, char **argv)
     if (parse_grid(sizes, "sizes", c.sizes, &c.n_sizes, 2, 100000) ||
         parse_grid(tokens, "tokens", c.tokens, &c.n_tokens, 1000, 1000000000))
         return 2;
+    if (parse_ridges(ridges, &c)) return 2;
+    if (c.formal_tokens < 1000 || c.formal_tokens > 1000000000)
+        return cli_error("--formal-tokens = %lld: must be in [1000, 1e9]", (long long)c.formal_tokens), 2;
+    if (c.kn_max != 0 && (c.kn_max < SWEEP_KN_MIN || c.kn_max > 6))
+        return cli_error("--kn-max = %d: must be 0 (none) or in [2, 6]", c.kn_max), 2;
     if (c.n_sizes < 2) return cli_error("--sizes: need at least 2 sizes for a threshold"), 2;
     if (c.seeds < 1 || c.seeds > 1000) return cli_error("--seeds = %lld: must be in [1, 1000]", (long long)c.seeds), 2;
     if (c.test_tokens < 1000 || c.test_tokens > 10000000)
@@ -431,7 +612,7 @@ int cmd_lm_sweep(int argc, char **argv)
     lacus_lm_params pp = dp;
     lacus_error err = {0};
     pp.vocab_size = 2, pp.n_units = c.sizes[0], pp.lr = c.lr, pp.sr = c.sr, pp.input_scaling = c.input_scaling;
-    pp.ridge = c.ridge, pp.gate_tokens = 0;
+    pp.ridge = c.ridges[0], pp.gate_tokens = 0;
     if (lacus_lm_params_check(&pp, &err)) return cli_error("lm sweep: %s", err.msg), 2;
     if (mkdir(c.out, 0755) && errno != EEXIST) return cli_error("cannot create %s: %s", c.out, strerror(errno)), 1;
     if (check_config(&c)) return 1;
@@ -440,7 +621,8 @@ int cmd_lm_sweep(int argc, char **argv)
     sweep_row *rows = NULL;
     int64_t n_rows = 0;
     if (sweep_read_rows(rows_path, &rows, &n_rows)) return 1;
-    int64_t n_cells = (int64_t)c.n_sizes * c.n_tokens * c.seeds, n_missing = 0;
+    int n_kn = c.kn_max ? c.kn_max - SWEEP_KN_MIN + 1 : 0;
+    int64_t n_cells = (int64_t)(c.n_sizes + n_kn) * c.n_tokens * c.seeds, n_missing = 0;
     cell *cells = malloc((size_t)n_cells * sizeof *cells);
     if (!cells) return free(rows), cli_error("out of memory"), 1;
     int64_t k = 0;
@@ -448,7 +630,13 @@ int cmd_lm_sweep(int argc, char **argv)
         for (int i = 0; i < c.n_sizes; i++)
             for (int64_t s = 0; s < c.seeds; s++, k++) {
                 double F = (double)c.sizes[i] + 150;
-                cells[k] = (cell){c.tokens[d], c.sizes[i], s, (double)c.tokens[d] * F * F};
+                cells[k] = (cell){c.tokens[d], c.sizes[i], s, 0, (double)c.tokens[d] * F * F};
+                n_missing += !is_done(rows, n_rows, &cells[k]);
+            }
+    for (int d = 0; d < c.n_tokens; d++)
+        for (int o = 0; o < n_kn; o++)
+            for (int64_t s = 0; s < c.seeds; s++, k++) {
+                cells[k] = (cell){c.tokens[d], 0, s, SWEEP_KN_MIN + o, (double)c.tokens[d] * 100.0};
                 n_missing += !is_done(rows, n_rows, &cells[k]);
             }
     /* Largest cells first: the last ones to finish are then the short ones. */

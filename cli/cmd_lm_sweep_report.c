@@ -10,11 +10,12 @@
 #include "common.h"
 #include "lm_sweep.h"
 
-enum { K = LACUS_SKILL_COUNT };
+enum { K = SWEEP_K };
 
-/* Prerequisite edges among the probed skills (spec 4.3): S2 <- S0,
- * S3 <- S2, S6 <- S0, S8 <- S3 and S6. */
-static const int dag[][2] = {{0, 1}, {1, 2}, {0, 3}, {2, 4}, {3, 4}};
+/* Prerequisite edges among the probed skills (spec 4.3), as (prerequisite,
+ * skill) row indices: S2 <- S0, S3 <- S2, S6 <- S0, S8 <- S3 and S6,
+ * S1 <- S0, S7 <- S0. The formal skills have none. */
+static const int dag[][2] = {{0, 1}, {1, 2}, {0, 3}, {2, 4}, {3, 4}, {0, 5}, {0, 6}};
 
 static double load1(void)
 {
@@ -42,7 +43,9 @@ static void fmt_w(char *b, size_t cap, double v)
 
 typedef struct grid {
     const sweep_cfg *c;
-    double *acc, *cont, *bits, *train; /* (K, n_tokens, seeds, n_sizes); bits, train: K = 1 */
+    double *acc, *cont, *bits, *train, *ridge; /* (K, n_tokens, seeds, n_sizes); bits, train, ridge: K = 1 */
+    int n_kn;                                  /* n-gram orders 2 .. 2 + n_kn - 1 */
+    double *kacc, *kcont, *kbits;              /* (K, n_tokens, seeds, n_kn); kbits: K = 1 */
     int complete;
 } grid;
 
@@ -51,15 +54,37 @@ static size_t at(const sweep_cfg *c, int k, int d, int64_t s, int i)
     return (((size_t)k * (size_t)c->n_tokens + (size_t)d) * (size_t)c->seeds + (size_t)s) * (size_t)c->n_sizes + (size_t)i;
 }
 
+static size_t kat(const grid *g, int k, int d, int64_t s, int o)
+{
+    const sweep_cfg *c = g->c;
+    return (((size_t)k * (size_t)c->n_tokens + (size_t)d) * (size_t)c->seeds + (size_t)s) * (size_t)g->n_kn + (size_t)o;
+}
+
 static int fill(grid *g, const sweep_row *rows, int64_t n_rows)
 {
     const sweep_cfg *c = g->c;
     size_t n = (size_t)K * (size_t)c->n_tokens * (size_t)c->seeds * (size_t)c->n_sizes;
+    g->n_kn = c->kn_max ? c->kn_max - SWEEP_KN_MIN + 1 : 0;
+    size_t nk = (size_t)K * (size_t)c->n_tokens * (size_t)c->seeds * (size_t)(g->n_kn ? g->n_kn : 1);
     g->acc = malloc(n * sizeof(double)), g->cont = malloc(n * sizeof(double));
-    g->bits = malloc(n * sizeof(double)), g->train = malloc(n * sizeof(double));
-    if (!g->acc || !g->cont || !g->bits || !g->train) return -1;
-    for (size_t i = 0; i < n; i++) g->acc[i] = g->cont[i] = g->bits[i] = g->train[i] = NAN;
+    g->bits = malloc(n * sizeof(double)), g->train = malloc(n * sizeof(double)), g->ridge = malloc(n * sizeof(double));
+    g->kacc = malloc(nk * sizeof(double)), g->kcont = malloc(nk * sizeof(double)), g->kbits = malloc(nk * sizeof(double));
+    if (!g->acc || !g->cont || !g->bits || !g->train || !g->ridge || !g->kacc || !g->kcont || !g->kbits) return -1;
+    for (size_t i = 0; i < n; i++) g->acc[i] = g->cont[i] = g->bits[i] = g->train[i] = g->ridge[i] = NAN;
+    for (size_t i = 0; i < nk; i++) g->kacc[i] = g->kcont[i] = g->kbits[i] = NAN;
     for (int64_t r = 0; r < n_rows; r++) {
+        if (rows[r].kn) {
+            int d = -1, o = rows[r].kn - SWEEP_KN_MIN;
+            for (int q = 0; q < c->n_tokens; q++)
+                if (c->tokens[q] == rows[r].tokens) d = q;
+            if (d < 0 || o < 0 || o >= g->n_kn || rows[r].seed < 0 || rows[r].seed >= c->seeds) continue;
+            for (int k = 0; k < K; k++) {
+                g->kacc[kat(g, k, d, rows[r].seed, o)] = rows[r].sk[k].acc;
+                g->kcont[kat(g, k, d, rows[r].seed, o)] = rows[r].sk[k].cont;
+            }
+            g->kbits[kat(g, 0, d, rows[r].seed, o)] = rows[r].bits;
+            continue;
+        }
         int d = -1, i = -1;
         for (int q = 0; q < c->n_tokens; q++)
             if (c->tokens[q] == rows[r].tokens) d = q;
@@ -72,10 +97,13 @@ static int fill(grid *g, const sweep_row *rows, int64_t n_rows)
         }
         g->bits[at(c, 0, d, rows[r].seed, i)] = rows[r].bits;
         g->train[at(c, 0, d, rows[r].seed, i)] = rows[r].train_s;
+        g->ridge[at(c, 0, d, rows[r].seed, i)] = rows[r].ridge;
     }
     g->complete = 1;
     for (size_t i = 0; i < (size_t)c->n_tokens * (size_t)c->seeds * (size_t)c->n_sizes; i++)
         g->complete &= !isnan(g->bits[i]);
+    for (size_t i = 0; i < (size_t)c->n_tokens * (size_t)c->seeds * (size_t)g->n_kn; i++)
+        g->complete &= !isnan(g->kbits[i]);
     return 0;
 }
 
@@ -84,6 +112,29 @@ static double mean_over_seeds(const sweep_cfg *c, const double *y, int k, int d,
     double s = 0;
     for (int64_t r = 0; r < c->seeds; r++) s += y[at(c, k, d, r, i)];
     return s / (double)c->seeds;
+}
+
+static double kn_mean(const grid *g, const double *y, int k, int d, int o)
+{
+    double s = 0;
+    for (int64_t r = 0; r < g->c->seeds; r++) s += y[kat(g, k, d, r, o)];
+    return s / (double)g->c->seeds;
+}
+
+/* Median over seeds of the chosen ridge (a grid value, so the median is
+ * one of them, unlike a mean). */
+static double median_ridge(const grid *g, int d, int i)
+{
+    const sweep_cfg *c = g->c;
+    double v[64];
+    int n = 0;
+    for (int64_t r = 0; r < c->seeds && n < 64; r++)
+        if (isfinite(g->ridge[at(c, 0, d, r, i)])) v[n++] = g->ridge[at(c, 0, d, r, i)];
+    for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && v[b] < v[b - 1]; b--) {
+            double t = v[b]; v[b] = v[b - 1], v[b - 1] = t;
+        }
+    return n ? v[(n - 1) / 2] : NAN;
 }
 
 /* The thresholds of every skill and data size (acc: the fit; cont: width
@@ -126,11 +177,11 @@ static int write_tsv(const grid *g, const thr *res, const char *path)
         for (int d = 0; d < c->n_tokens; d++) {
             const thr *t = &res[k * c->n_tokens + d];
             if (!t->ok) {
-                fprintf(f, "%s\t%s\t%lld\t%g\tNA\tNA\tNA\tNA\tNA\tNA\n", lacus_skill_id(k), lacus_skill_name(k),
+                fprintf(f, "%s\t%s\t%lld\t%g\tNA\tNA\tNA\tNA\tNA\tNA\n", sweep_skill_id(k), sweep_skill_name(k),
                         (long long)c->tokens[d], c->level);
                 continue;
             }
-            fprintf(f, "%s\t%s\t%lld\t%g\t%.6g\t%.6g\t%.6g\t%.4f\t%.4f\t%.4f\n", lacus_skill_id(k), lacus_skill_name(k),
+            fprintf(f, "%s\t%s\t%lld\t%g\t%.6g\t%.6g\t%.6g\t%.4f\t%.4f\t%.4f\n", sweep_skill_id(k), sweep_skill_name(k),
                     (long long)c->tokens[d], c->level, t->acc.threshold, t->acc.lo, t->acc.hi, t->acc.reached,
                     t->acc.width, t->cont_width);
         }
@@ -153,10 +204,19 @@ static int write_md(const grid *g, const thr *res, const char *path, double wall
     for (int i = 0; i < c->n_sizes; i++) fprintf(f, "%s%lld", i ? ", " : "", (long long)c->sizes[i]);
     fprintf(f, "} x training tokens in {");
     for (int d = 0; d < c->n_tokens; d++) fprintf(f, "%s%lld", d ? ", " : "", (long long)c->tokens[d]);
-    fprintf(f, "} x %lld seeds; %lld test tokens; ridge %g, lr %g, sr %g, input scaling %g; lgen p_pp %g, "
-               "p_attractor %g, p_rel %g. Readout: ridge, no gated readouts; trainable parameters (N + V + 1) V.\n\n",
-            (long long)c->seeds, (long long)c->test_tokens, c->ridge, c->lr, c->sr, c->input_scaling, c->p_pp,
-            c->p_attractor, c->p_rel);
+    fprintf(f, "} x %lld seeds; %lld test tokens; lr %g, sr %g, input scaling %g; lgen p_pp %g, "
+               "p_attractor %g, p_rel %g. Readout: ridge, no gated readouts; trainable parameters (N + V + 1) V. "
+               "Ridge chosen per cell from {", (long long)c->seeds, (long long)c->test_tokens, c->lr, c->sr,
+            c->input_scaling, c->p_pp, c->p_attractor, c->p_rel);
+    for (int j = 0; j < c->n_ridges; j++) fprintf(f, "%s%g", j ? ", " : "", c->ridges[j]);
+    fprintf(f, "} by the bits per token of the last 5 %% of its training tokens (eps and temperature fitted on the "
+               "5 %% before). Formal tasks (S12 copy, reverse, counting, Dyck closure): separate reservoirs of the "
+               "same N and seed trained on min(tokens, %lld) tokens of each task, probed on 5,000 test tokens. ",
+            (long long)c->formal_tokens);
+    if (c->kn_max)
+        fprintf(f, "Baselines: interpolated modified Kneser-Ney n-grams of orders 2..%d trained on the same tokens "
+                   "(and the same formal streams), probed with the same probes.", c->kn_max);
+    fprintf(f, "\n\n");
     for (int64_t r = 0; r < n_rows_g; r++)
         if (isfinite(rows_g[r].grammar_bits)) {
             fprintf(f, "The grammar's own entropy on the test stream: %.4f bits/token (the floor of bits/token).\n\n",
@@ -169,16 +229,22 @@ static int write_md(const grid *g, const thr *res, const char *path, double wall
     if (!g->complete) fprintf(f, "**Incomplete**: some cells have no row yet; rerun the sweep to fill them.\n\n");
     for (int d = 0; d < c->n_tokens; d++) {
         fprintf(f, "## %lld training tokens: seed means (accuracy / continuous metric)\n\n", (long long)c->tokens[d]);
-        fprintf(f, "| N | bits/token | train s |");
-        for (int k = 0; k < K; k++) fprintf(f, " %s %s |", lacus_skill_id(k), lacus_skill_name(k));
-        fprintf(f, "\n|---|---|---|");
+        fprintf(f, "| model | bits/token | ridge | train s |");
+        for (int k = 0; k < K; k++) fprintf(f, " %s %s |", sweep_skill_id(k), sweep_skill_name(k));
+        fprintf(f, "\n|---|---|---|---|");
         for (int k = 0; k < K; k++) fprintf(f, "---|");
         fprintf(f, "\n");
         for (int i = 0; i < c->n_sizes; i++) {
-            fprintf(f, "| %lld | %.4f | %.1f |", (long long)c->sizes[i], mean_over_seeds(c, g->bits, 0, d, i),
-                    mean_over_seeds(c, g->train, 0, d, i));
+            fprintf(f, "| N = %lld | %.4f | %g | %.1f |", (long long)c->sizes[i], mean_over_seeds(c, g->bits, 0, d, i),
+                    median_ridge(g, d, i), mean_over_seeds(c, g->train, 0, d, i));
             for (int k = 0; k < K; k++)
                 fprintf(f, " %.3f / %.3f |", mean_over_seeds(c, g->acc, k, d, i), mean_over_seeds(c, g->cont, k, d, i));
+            fprintf(f, "\n");
+        }
+        for (int o = 0; o < g->n_kn; o++) {
+            fprintf(f, "| KN %d-gram | %.4f | - | - |", SWEEP_KN_MIN + o, kn_mean(g, g->kbits, 0, d, o));
+            for (int k = 0; k < K; k++)
+                fprintf(f, " %.3f / %.3f |", kn_mean(g, g->kacc, k, d, o), kn_mean(g, g->kcont, k, d, o));
             fprintf(f, "\n");
         }
         fprintf(f, "\n");
@@ -194,14 +260,14 @@ static int write_md(const grid *g, const thr *res, const char *path, double wall
         for (int d = 0; d < c->n_tokens; d++) {
             const thr *t = &res[k * c->n_tokens + d];
             if (!t->ok) {
-                fprintf(f, "| %s %s | %lld | missing cells | | | | |\n", lacus_skill_id(k), lacus_skill_name(k),
+                fprintf(f, "| %s %s | %lld | missing cells | | | | |\n", sweep_skill_id(k), sweep_skill_name(k),
                         (long long)c->tokens[d]);
                 continue;
             }
             char wa[16], wc[16];
             fmt_n(a, sizeof a, t->acc.threshold), fmt_n(b, sizeof b, t->acc.lo), fmt_n(e, sizeof e, t->acc.hi);
             fmt_w(wa, sizeof wa, t->acc.width), fmt_w(wc, sizeof wc, t->cont_width);
-            fprintf(f, "| %s %s | %lld | %s | [%s, %s] | %.2f | %s | %s |\n", lacus_skill_id(k), lacus_skill_name(k),
+            fprintf(f, "| %s %s | %lld | %s | [%s, %s] | %.2f | %s | %s |\n", sweep_skill_id(k), sweep_skill_name(k),
                     (long long)c->tokens[d], a, b, e, t->acc.reached, wa, wc);
         }
     fprintf(f, "\n## Order of thresholds against the prerequisite graph\n\n");
@@ -215,7 +281,7 @@ static int write_md(const grid *g, const thr *res, const char *path, double wall
             if (!u->ok || !w->ok || (isinf(u->acc.threshold) && isinf(w->acc.threshold))) continue;
             int ok = u->acc.threshold <= w->acc.threshold;
             tested++, held += ok;
-            fprintf(f, " %s<-%s %s;", lacus_skill_id(dag[q][1]), lacus_skill_id(dag[q][0]), ok ? "holds" : "VIOLATED");
+            fprintf(f, " %s<-%s %s;", sweep_skill_id(dag[q][1]), sweep_skill_id(dag[q][0]), ok ? "holds" : "VIOLATED");
         }
         fprintf(f, " %d of %d edges hold.\n", held, tested);
     }
@@ -238,11 +304,12 @@ static int write_md(const grid *g, const thr *res, const char *path, double wall
             for (int j = i; j > 0 && wc[j] < wc[j - 1]; j--) {
                 double s = wc[j]; wc[j] = wc[j - 1], wc[j - 1] = s;
             }
-        if (n) fprintf(f, "- %s %s: accuracy %.2f decades, continuous %.2f decades\n", lacus_skill_id(k),
-                       lacus_skill_name(k), wa[n / 2], wc[n / 2]);
-        else fprintf(f, "- %s %s: flat or missing curves\n", lacus_skill_id(k), lacus_skill_name(k));
+        if (n) fprintf(f, "- %s %s: accuracy %.2f decades, continuous %.2f decades\n", sweep_skill_id(k),
+                       sweep_skill_name(k), wa[n / 2], wc[n / 2]);
+        else fprintf(f, "- %s %s: flat or missing curves\n", sweep_skill_id(k), sweep_skill_name(k));
     }
-    fprintf(f, "\nFigures: curves_acc.png, curves_cont.png (seed mean +- standard deviation).\n");
+    fprintf(f, "\nFigures: curves_acc.png, curves_cont.png (seed mean +- standard deviation; flat lines: the "
+               "Kneser-Ney baselines trained on the largest data size).\n");
     int bad = ferror(f);
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path)) return remove(tmp), cli_error("cannot write %s", path), -1;
@@ -256,23 +323,34 @@ static int plots(const grid *g)
     for (int i = 0; i < c->n_sizes; i++) x[i] = (double)c->sizes[i];
     char titles[K][64], labels[SWEEP_MAX_GRID][48], path[4200];
     const char *tp[K], *lp[SWEEP_MAX_GRID];
-    for (int k = 0; k < K; k++) snprintf(titles[k], 64, "%s %s", lacus_skill_id(k), lacus_skill_name(k)), tp[k] = titles[k];
+    for (int k = 0; k < K; k++) snprintf(titles[k], 64, "%s %s", sweep_skill_id(k), sweep_skill_name(k)), tp[k] = titles[k];
     for (int d = 0; d < c->n_tokens; d++) snprintf(labels[d], 48, "%lld tokens", (long long)c->tokens[d]), lp[d] = labels[d];
+    /* Baselines: the seed means of each n-gram order on the largest data. */
+    double ba[K * 8], bc[K * 8];
+    char bl[8][48];
+    const char *bp[8];
+    int dl = c->n_tokens - 1;
+    for (int o = 0; o < g->n_kn && o < 8; o++) {
+        snprintf(bl[o], 48, "KN %d-gram, %lld tok", SWEEP_KN_MIN + o, (long long)c->tokens[dl]), bp[o] = bl[o];
+        for (int k = 0; k < K; k++) ba[k * g->n_kn + o] = kn_mean(g, g->kacc, k, dl, o), bc[k * g->n_kn + o] = kn_mean(g, g->kcont, k, dl, o);
+    }
     lacus_error err = {0};
     snprintf(path, sizeof path, "%s/curves_acc.png", c->out);
-    if (lacus_emergence_plot(path, "Skill accuracy vs reservoir size", x, c->n_sizes, g->acc, K, c->n_tokens, c->seeds,
-                             tp, lp, "reservoir units N", "accuracy", c->level, &err))
+    if (lacus_emergence_plot_base(path, "Skill accuracy vs reservoir size", x, c->n_sizes, g->acc, K, c->n_tokens,
+                                  c->seeds, tp, lp, "reservoir units N", "accuracy", c->level, ba, g->n_kn, bp, &err))
         return cli_error("lm sweep: %s", err.msg), -1;
     snprintf(path, sizeof path, "%s/curves_cont.png", c->out);
-    if (lacus_emergence_plot(path, "Continuous skill metrics vs reservoir size", x, c->n_sizes, g->cont, K, c->n_tokens,
-                             c->seeds, tp, lp, "reservoir units N", "continuous metric (higher is better)", NAN, &err))
+    if (lacus_emergence_plot_base(path, "Continuous skill metrics vs reservoir size", x, c->n_sizes, g->cont, K,
+                                  c->n_tokens, c->seeds, tp, lp, "reservoir units N",
+                                  "continuous metric (higher is better)", NAN, bc, g->n_kn, bp, &err))
         return cli_error("lm sweep: %s", err.msg), -1;
     return 0;
 }
 
 int sweep_report(const sweep_cfg *c, const sweep_row *rows, int64_t n_rows, double wall_s)
 {
-    grid g = {c, NULL, NULL, NULL, NULL, 0};
+    grid g = {0};
+    g.c = c;
     thr *res = calloc((size_t)K * (size_t)c->n_tokens, sizeof *res);
     int rc = 1;
     if (!res || fill(&g, rows, n_rows) || fit_all(&g, res)) {
@@ -288,7 +366,9 @@ int sweep_report(const sweep_cfg *c, const sweep_row *rows, int64_t n_rows, doub
     printf("lm sweep: %lld rows%s; report in %s/report.md, thresholds in %s/thresholds.tsv%s\n", (long long)n_rows,
            g.complete ? "" : " (incomplete grid)", c->out, c->out, g.complete ? ", curves in curves_*.png" : "");
     for (int k = 0; k < K; k++) {
-        printf("  %s %-28s N* =", lacus_skill_id(k), lacus_skill_name(k));
+        char label[96];
+        snprintf(label, sizeof label, "%s %s", sweep_skill_id(k), sweep_skill_name(k));
+        printf("  %-34s N* =", label);
         for (int d = 0; d < c->n_tokens; d++) {
             char a[32];
             fmt_n(a, sizeof a, res[k * c->n_tokens + d].ok ? res[k * c->n_tokens + d].acc.threshold : NAN);
@@ -299,6 +379,7 @@ int sweep_report(const sweep_cfg *c, const sweep_row *rows, int64_t n_rows, doub
     if (isfinite(wall_s)) printf("  wall %.1f s, 1-min load average %.2f\n", wall_s, load1());
     rc = 0;
 done:
-    free(res), free(g.acc), free(g.cont), free(g.bits), free(g.train);
+    free(res), free(g.acc), free(g.cont), free(g.bits), free(g.train), free(g.ridge);
+    free(g.kacc), free(g.kcont), free(g.kbits);
     return rc;
 }

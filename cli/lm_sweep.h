@@ -8,6 +8,14 @@
 #include "lacus.h"
 
 #define SWEEP_MAX_GRID 32
+#define SWEEP_N_FORMAL 4                              /* copy, reverse, counting, Dyck */
+#define SWEEP_K (LACUS_SKILL_COUNT + SWEEP_N_FORMAL) /* skills per row */
+#define SWEEP_KN_MIN 2                                /* n-gram baselines: orders 2..kn_max */
+
+/* Id ("S0", ..., "S12") and name of skill k of a row (grammar skills first,
+ * then the formal ones), NULL out of range. */
+const char *sweep_skill_id(int k);
+const char *sweep_skill_name(int k);
 
 typedef struct sweep_cfg {
     const char *out;
@@ -15,6 +23,10 @@ typedef struct sweep_cfg {
     int n_sizes, n_tokens;
     int64_t seeds, test_tokens, jobs, boot;
     double ridge, lr, sr, input_scaling, level;
+    double ridges[16]; /* the grid lambda is chosen from, per cell */
+    int n_ridges;
+    int64_t formal_tokens; /* formal tasks train on min(tokens, this) */
+    int kn_max;            /* n-gram baselines of orders 2..kn_max; 0: none */
     double p_pp, p_attractor, p_rel;
     int64_t lexicon_seed;
 } sweep_cfg;
@@ -22,8 +34,10 @@ typedef struct sweep_cfg {
 /* One cell's results, as stored in a line of rows.jsonl. */
 typedef struct sweep_row {
     int64_t tokens, units, seed;
+    int kn;       /* 0: reservoir LM of `units`; k: Kneser-Ney k-gram (units 0) */
+    double ridge; /* the ridge chosen for the grammar LM (NaN for n-grams) */
     double train_s, probe_s, bits, grammar_bits;
-    lacus_skill_score sk[LACUS_SKILL_COUNT];
+    lacus_skill_score sk[SWEEP_K];
 } sweep_row;
 
 /* Reads every complete row of DIR/rows.jsonl (a torn last line from a

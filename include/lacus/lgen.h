@@ -115,6 +115,12 @@ lacus_status lacus_lgen_generate(lacus_lgen *g, int64_t n, int32_t *ids, double 
  * ungrammatical. ids (n) in, bad (n) out; returns how many tokens changed. */
 int64_t lacus_lgen_minimal_pair(const lacus_lgen *g, const int32_t *ids, int64_t n, int32_t *bad);
 
+/* Per-position twins for the agreement probes (lacus/sweep.h): twin[i] is
+ * token i with its number flipped when it is a verb, a reflexive (as in
+ * lacus_lgen_minimal_pair) or a noun (n3 <-> n3s, which the determiner
+ * before it rules out), ids[i] otherwise. Returns how many differ. */
+int64_t lacus_lgen_twins(const lacus_lgen *g, const int32_t *ids, int64_t n, int32_t *twin);
+
 /* Formal side tasks, each with its exact next-token distribution:
  * LACUS_FORMAL_DYCK  k bracket types, open with p (depth <= max_depth),
  *                    "$" ends a string at depth 0 with probability 1 - p;

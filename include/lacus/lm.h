@@ -136,6 +136,21 @@ typedef void (*lacus_lm_progress)(double fraction, void *user);
 lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib,
                           lacus_lm_progress progress, void *user);
 
+/* lacus_lm_fit with the ridge chosen on held-out tokens: the Gram matrix
+ * of the training tokens is accumulated once and solved for every value of
+ * ridges (n_ridges in [1, 64], each in [0, 1e12)); for each, eps and beta
+ * are fitted on the first half of the calibration tokens and the bits per
+ * token of the second half are measured (val_bits (n_ridges), optional).
+ * The ridge with the fewest bits wins (the first on ties), becomes the
+ * model's p.ridge, and eps and beta are then refitted on all calibration
+ * tokens as lacus_lm_fit does. The gated readouts (gate_tokens > 0) are
+ * fitted after the choice, on the winner's residual (the choice itself
+ * does not see them). Ridge readout only; n_calib >= 4. Extra cost per
+ * value: one solve (F^3 / 3) and a pass over the calibration tokens. */
+lacus_status lacus_lm_fit_select(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib,
+                                 const double *ridges, int64_t n_ridges, double *val_bits,
+                                 lacus_lm_progress progress, void *user);
+
 /* Sum of -log2 p(ids[t] | ids[0..t)) over t in [start, n), the state
  * starting from zero at ids[0] (ids[0..start) is context only; start >= 1).
  * *bits gets the sum. */
@@ -185,10 +200,58 @@ lacus_status lacus_logistic_fit(const double *X, int64_t n, int64_t F, const int
  * at depth l + 1. The run starts 1,000 tokens before n_train (fading
  * memory). Needs gate_tokens 0 (the layers' readouts are ridge). Memory: lacus_stack
  * takes dense sequences, so 2 n_train V doubles for training and (n_layers
- * + 1) (n - n_train) V for the run. Evaluation only: the stack is not saved
- * and cannot generate. */
+ * + 1) (n - n_train) V for the run. The held-out evaluation of one split;
+ * lacus_lm_stack_train below gives the same stack as a model object that is
+ * saved, loaded and generates. */
 lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, const int32_t *ids, int64_t n,
                                  int64_t n_train, int64_t n_calib, double *bits, lacus_error *err);
+
+/* A trained stacked reservoir LM: the stack of lacus_lm_stack_eval kept as
+ * a model. Every layer keeps its readout (Wout (N + V, V) with feed_token,
+ * (N, V) without, and b (V)) and its calibration (eps, beta); the
+ * reservoirs are redrawn from p's seed (layer l: seed + 1000003 l), as in
+ * lacus_lm_load. Layer l's next-token distribution is
+ * softmax(beta_l log max(s_l, eps_l)) of its scores s_l. */
+typedef struct lacus_lm_stack lacus_lm_stack;
+
+/* Trains the stack on ids[0..n_train) (memory: 2 n_train V doubles, the
+ * dense one-hot sequences of lacus_stack) and fits each layer's eps and
+ * beta on the next n_calib tokens (at most 50,000 used), the state running
+ * from zero 1,000 tokens before them; ids has n_train + n_calib tokens. So
+ * lacus_lm_stack_score on ids + r0 (r0 = max(0, n_train - 1001)) over the
+ * tokens after the calibration equals lacus_lm_stack_eval's bits on the
+ * same split (test_lm_stack). gate_tokens must be 0. */
+lacus_status lacus_lm_stack_train(const lacus_lm_params *p, int64_t n_layers, const int32_t *ids, int64_t n_train,
+                                  int64_t n_calib, lacus_lm_stack **out, lacus_error *err);
+void lacus_lm_stack_free(lacus_lm_stack *m);
+const char *lacus_lm_stack_errmsg(const lacus_lm_stack *m);
+int64_t lacus_lm_stack_n_layers(const lacus_lm_stack *m);
+const lacus_lm_params *lacus_lm_stack_params(const lacus_lm_stack *m);
+/* Layer l's calibration (l in [0, n_layers)); NaN out of range. */
+double lacus_lm_stack_beta(const lacus_lm_stack *m, int64_t l);
+double lacus_lm_stack_eps(const lacus_lm_stack *m, int64_t l);
+
+/* bits (n_layers): the sums over t in [start, n) of -log2 p_l(ids[t] |
+ * ids[0..t)) at every depth, the state starting from zero at ids[0]
+ * (start >= 1). */
+lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t n, int64_t start, double *bits);
+
+/* Runs the prompt and samples n_gen tokens into out from the distribution
+ * of depth `layer` (1..n_layers; 0: the top layer), as lacus_lm_generate
+ * does (temperature divides beta; top-k, top-p; seeded). */
+lacus_status lacus_lm_stack_generate(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
+                                     int64_t n_gen, const lacus_sample_params *sp, int32_t *out);
+
+/* Model files: an .npz like lacus_lm_save's, manifest.json of format
+ * "lacus-lm-stack" (hyperparameters, seed, n_layers, eps and beta per
+ * layer), layer<l>/Wout and layer<l>/b, and the optional tokenizer.json.
+ * Atomic. Save then load gives bit-identical scores. */
+lacus_status lacus_lm_stack_save(const lacus_lm_stack *m, const lacus_tokenizer *tok, const char *path,
+                                 lacus_error *err);
+lacus_status lacus_lm_stack_load(const char *path, lacus_lm_stack **out, lacus_tokenizer **tok, lacus_error *err);
+/* *stacked = 1 when path is a stacked LM file, 0 when it is a single
+ * reservoir LM (lacus_lm_load); other files are LACUS_ERR_FORMAT. */
+lacus_status lacus_lm_file_is_stack(const char *path, int *stacked, lacus_error *err);
 
 /* Minimal-pair probe (BLiMP-style): good and bad (n) are the same token
  * sequence except inside some sentences (sentences end with the token eos).

@@ -56,6 +56,10 @@ class LGenAnnot(ctypes.Structure):
 
 PROGRESS_FN = ctypes.CFUNCTYPE(None, c_double, ctypes.c_void_p)
 
+class SkillScore(ctypes.Structure):
+    _fields_ = [("acc", c_double), ("cont", c_double), ("n", c_int64)]
+
+
 _p = C._proto
 VP = ctypes.c_void_p
 PVP = ctypes.POINTER(VP)
@@ -105,6 +109,23 @@ _p("lacus_lm_generate", C.status, VP, P_i32, c_int64, c_int64, ctypes.POINTER(Sa
    P_i32)
 _p("lacus_lm_pair_margins", C.status, VP, P_i32, P_i32, c_int64, c_int64, c_int32, P_double,
    P_int64, c_int64, P_int64)
+_p("lacus_lm_fit_select", C.status, VP, P_i32, c_int64, c_int64, P_double, c_int64, P_double,
+   PROGRESS_FN, VP)
+_p("lacus_lm_stack_train", C.status, ctypes.POINTER(LMParams), c_int64, P_i32, c_int64, c_int64,
+   PVP, P_err)
+_p("lacus_lm_stack_free", None, VP)
+_p("lacus_lm_stack_errmsg", ctypes.c_char_p, VP)
+_p("lacus_lm_stack_n_layers", c_int64, VP)
+_p("lacus_lm_stack_params", ctypes.POINTER(LMParams), VP)
+_p("lacus_lm_stack_beta", c_double, VP, c_int64)
+_p("lacus_lm_stack_eps", c_double, VP, c_int64)
+_p("lacus_lm_stack_score", C.status, VP, P_i32, c_int64, c_int64, P_double)
+_p("lacus_lm_stack_generate", C.status, VP, c_int64, P_i32, c_int64, c_int64,
+   ctypes.POINTER(SampleParams), P_i32)
+_p("lacus_lm_stack_save", C.status, VP, VP, ctypes.c_char_p, P_err)
+_p("lacus_lm_stack_load", C.status, ctypes.c_char_p, PVP, PVP, P_err)
+_p("lacus_lm_stack_eval", C.status, ctypes.POINTER(LMParams), c_int64, P_i32, c_int64, c_int64,
+   c_int64, P_double, P_err)
 _p("lacus_lm_save", C.status, VP, VP, ctypes.c_char_p, P_err)
 _p("lacus_lm_load", C.status, ctypes.c_char_p, PVP, PVP, P_err)
 
@@ -118,6 +139,9 @@ _p("lacus_lgen_reset", None, VP, c_uint64)
 _p("lacus_lgen_generate", C.status, VP, c_int64, P_i32, P_double, ctypes.POINTER(LGenAnnot),
    P_double)
 _p("lacus_lgen_minimal_pair", c_int64, VP, P_i32, c_int64, P_i32)
+_p("lacus_lgen_twins", c_int64, VP, P_i32, c_int64, P_i32)
+_p("lacus_formal_skill_from_probs", C.status, c_int, c_int64, P_double, P_i32, P_double, c_int64,
+   c_int64, c_int64, ctypes.POINTER(SkillScore), P_err)
 _p("lacus_formal_generate", C.status, c_int, c_int64, c_double, c_int64, c_uint64, c_int64, P_i32,
    P_double, P_int64, P_err)
 
@@ -381,6 +405,18 @@ class ReservoirLM(_Handle):
         self._call(lib.lacus_lm_fit, _iptr(a), a.shape[0], int(n_calib), cb, None)
         return self
 
+    def fit_select(self, ids, ridges, n_calib=1000, progress=None):
+        """fit with the ridge chosen on held-out tokens (lacus_lm_fit_select):
+        returns the held-out bits per token of every value of ridges; the
+        winner becomes params["ridge"]."""
+        a = ids_array(ids)
+        r = np.ascontiguousarray(ridges, dtype=np.float64).ravel()
+        vb = np.empty(r.shape[0])
+        cb = PROGRESS_FN(lambda f, u: progress(f)) if progress else PROGRESS_FN()
+        self._call(lib.lacus_lm_fit_select, _iptr(a), a.shape[0], int(n_calib), C.ptr(r), r.shape[0],
+                   C.ptr(vb), cb, None)
+        return vb
+
     def bits(self, ids, start=1):
         """Total -log2 p(ids[t] | ids[:t]) over t >= start (state from zero at ids[0])."""
         a = ids_array(ids)
@@ -435,6 +471,108 @@ class ReservoirLM(_Handle):
         self._handle = h.value
         self.tokenizer = Tokenizer(t.value) if t.value else None
         return self
+
+
+class StackLM(_Handle):
+    """A stacked reservoir LM (lacus_lm_stack_*): n_layers reservoirs in
+    chained mode, layer l > 0 reading layer l-1's predicted scores, each
+    with its own ridge readout and calibration. StackLM.train(ids, n_layers,
+    vocab_size, n_calib, **ReservoirLM parameters; gate_tokens is 0)."""
+
+    _free = "lacus_lm_stack_free"
+
+    def __init__(self, handle):
+        self._handle = handle
+        self.tokenizer = None
+
+    @classmethod
+    def train(cls, ids, n_layers, vocab_size, n_calib=1000, **kw):
+        a = ids_array(ids)
+        p = lib.lacus_lm_params_default()
+        p.vocab_size, p.gate_tokens = int(vocab_size), 0
+        names = [f[0] for f in LMParams._fields_]
+        for k, v in kw.items():
+            if k not in names:
+                raise TypeError("StackLM: unknown parameter %r" % k)
+            setattr(p, k, int(v) if isinstance(v, bool) else v)
+        h = VP()
+        _call(lib.lacus_lm_stack_train, ctypes.byref(p), int(n_layers), _iptr(a),
+              a.shape[0] - int(n_calib), int(n_calib), ctypes.byref(h))
+        return cls(h.value)
+
+    def _call(self, fn, *args):
+        h = self._h()
+        C.check(fn(h, *args), handle_msg=lambda: lib.lacus_lm_stack_errmsg(h))
+
+    @property
+    def n_layers(self):
+        return int(lib.lacus_lm_stack_n_layers(self._h()))
+
+    @property
+    def params(self):
+        p = lib.lacus_lm_stack_params(self._h())[0]
+        return {f[0]: getattr(p, f[0]) for f in LMParams._fields_}
+
+    @property
+    def betas(self):
+        return [float(lib.lacus_lm_stack_beta(self._h(), i)) for i in range(self.n_layers)]
+
+    def bits(self, ids, start=1):
+        """Total -log2 p over t >= start at every depth: an array (n_layers,)."""
+        a = ids_array(ids)
+        out = np.empty(self.n_layers)
+        self._call(lib.lacus_lm_stack_score, _iptr(a), a.shape[0], int(start), C.ptr(out))
+        return out
+
+    def generate(self, prompt, n, layer=0, temperature=1.0, top_k=0, top_p=1.0, seed=1):
+        """n sampled ids after prompt from depth layer (1..n_layers; 0: the top)."""
+        a = ids_array(prompt, "prompt")
+        sp = lib.lacus_sample_params_default()
+        sp.temperature, sp.top_k, sp.top_p, sp.seed = (float(temperature), int(top_k),
+                                                       float(top_p), int(seed))
+        out = np.empty(max(int(n), 0), dtype=np.int32)
+        self._call(lib.lacus_lm_stack_generate, int(layer), _iptr(a), a.shape[0], int(n),
+                   ctypes.byref(sp), _iptr(out))
+        return out
+
+    def save(self, path, tokenizer=None):
+        tok = tokenizer if tokenizer is not None else self.tokenizer
+        _call(lib.lacus_lm_stack_save, self._h(), tok._h() if tok is not None else None,
+              os.fsencode(path))
+
+    @classmethod
+    def load(cls, path):
+        h, t = VP(), VP()
+        _call(lib.lacus_lm_stack_load, os.fsencode(path), ctypes.byref(h), ctypes.byref(t))
+        self = cls(h.value)
+        self.tokenizer = Tokenizer(t.value) if t.value else None
+        return self
+
+
+def stack_eval(ids, n_layers, vocab_size, n_train, n_calib, **kw):
+    """lacus_lm_stack_eval: held-out bits per token of every depth."""
+    a = ids_array(ids)
+    p = lib.lacus_lm_params_default()
+    p.vocab_size, p.gate_tokens = int(vocab_size), 0
+    for k, v in kw.items():
+        setattr(p, k, int(v) if isinstance(v, bool) else v)
+    out = np.empty(int(n_layers))
+    _call(lib.lacus_lm_stack_eval, ctypes.byref(p), int(n_layers), _iptr(a), a.shape[0],
+          int(n_train), int(n_calib), C.ptr(out))
+    return out
+
+
+def formal_skill(task, k, model_probs, ids, true_probs, start=1):
+    """The formal skill probe (lacus_formal_skill_from_probs) of a model
+    given as its next-token distributions (n, V): (accuracy, continuous,
+    probed positions)."""
+    a = ids_array(ids)
+    q = C.as_f64(model_probs, 2, "model_probs")
+    t = C.as_f64(true_probs, 2, "true_probs")
+    sc = SkillScore()
+    _call(lib.lacus_formal_skill_from_probs, FORMAL_TASKS[task], int(k), C.ptr(q), _iptr(a),
+          C.ptr(t), a.shape[0], q.shape[1], int(start), ctypes.byref(sc))
+    return sc.acc, sc.cont, sc.n
 
 
 # --- lgen ---------------------------------------------------------------------------------

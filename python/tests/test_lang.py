@@ -217,3 +217,49 @@ def test_formal_tasks():
     s = "".join(map(str, ids)).split("0")[0]  # first string up to "$"
     first, second = s.split("1")
     assert first == second
+
+
+def _lgen_ids(n, seed=3):
+    g = lang.LGen(n_nouns=10, n_adj=4, n_prep=2, n_vi=3, n_vt=3, n_vr=2, n_vc=2)
+    g.reset(seed)
+    ids = g.generate(n)["ids"]
+    return ids, g.vocab_size
+
+
+def test_stack_lm_equals_stack_eval_and_round_trips(tmp_path):
+    ids, V = _lgen_ids(8000)
+    n_train, n_calib = 5500, 1000
+    kw = dict(n_units=30, ridge=1.0, warmup=20)
+    ref = lang.stack_eval(ids, 2, V, n_train, n_calib, **kw)  # lacus_stack_run, whole sequences
+    m = lang.StackLM.train(ids[:n_train + n_calib], 2, V, n_calib=n_calib, **kw)
+    r0 = n_train - 1 - 1000
+    got = m.bits(ids[r0:], start=n_train + n_calib - r0) / (len(ids) - n_train - n_calib)
+    np.testing.assert_allclose(got, ref, rtol=1e-9)
+    m.save(tmp_path / "s.npz")
+    back = lang.StackLM.load(tmp_path / "s.npz")
+    assert back.n_layers == 2 and back.betas == m.betas
+    np.testing.assert_array_equal(back.bits(ids[:3000]), m.bits(ids[:3000]))
+    g1 = m.generate(ids[:20], 200, layer=1, seed=9)
+    np.testing.assert_array_equal(back.generate(ids[:20], 200, layer=1, seed=9), g1)
+    assert g1.min() >= 0 and g1.max() < V
+    with pytest.raises(lacus.LacusError, match="layer = 3"):
+        m.generate(ids[:20], 5, layer=3)
+
+
+def test_fit_select_picks_the_held_out_argmin():
+    ids, V = _lgen_ids(9000, seed=4)
+    grid = [1e-4, 1e-2, 1.0, 1e2, 1e4]
+    m = lang.ReservoirLM(V, n_units=40, gate_tokens=0)
+    vb = m.fit_select(ids, grid, n_calib=1000)
+    assert m.params["ridge"] == grid[int(np.argmin(vb))]
+    assert vb.max() > vb.min() + 0.05  # the grid is not flat
+
+
+@pytest.mark.parametrize("task,k", [("copy", 3), ("reverse", 3), ("count", 2), ("dyck", 2)])
+def test_formal_skill_true_one_uniform_chance(task, k):
+    ids, probs, V = lang.formal_generate(task, 3000, k=k, p=0.7, max_len=8, seed=5, probs=True)
+    acc, cont, n = lang.formal_skill(task, k, probs, ids, probs, start=5)
+    assert n > 300 and acc == 1.0 and abs(cont) < 1e-12
+    acc, cont, n = lang.formal_skill(task, k, np.full_like(probs, 1.0 / V), ids, probs, start=5)
+    S = k + 1 if task == "dyck" else V
+    assert abs(acc - 1.0 / S) < 1e-12 and abs(cont + np.log2(S)) < 1e-12

@@ -127,6 +127,16 @@ lacus_status lacus_emergence_plot(const char *png_path, const char *title, const
                                   const char *const *skill_titles, const char *const *data_labels,
                                   const char *xlabel, const char *ylabel, double level, lacus_error *err)
 {
+    return lacus_emergence_plot_base(png_path, title, x, nx, y, n_skills, n_data, n_seeds, skill_titles, data_labels,
+                                     xlabel, ylabel, level, NULL, 0, NULL, err);
+}
+
+lacus_status lacus_emergence_plot_base(const char *png_path, const char *title, const double *x, int64_t nx,
+                                       const double *y, int64_t n_skills, int64_t n_data, int64_t n_seeds,
+                                       const char *const *skill_titles, const char *const *data_labels,
+                                       const char *xlabel, const char *ylabel, double level, const double *base,
+                                       int64_t n_base, const char *const *base_labels, lacus_error *err)
+{
     lacus__clear(err);
     if (!png_path || !x || !y || nx < 1 || n_skills < 1 || n_data < 1 || n_seeds < 1)
         return lacus__fail(err, LACUS_ERR_ARG, "emergence plot: need a path, sizes and at least one curve");
@@ -161,6 +171,13 @@ lacus_status lacus_emergence_plot(const char *png_path, const char *title, const
         if (!s && isfinite(level)) {
             for (int64_t i = 0; i < nx; i++) lv[i] = level;
             s = lacus__plot_series(p, LACUS__PLOT_LINES, x, lv, NULL, nx, "criterion");
+        }
+        /* Baselines that do not depend on N: flat lines across the panel. */
+        for (int64_t j = 0; j < n_base && base && !s; j++) {
+            double b = base[k * n_base + j];
+            if (!isfinite(b)) continue;
+            for (int64_t i = 0; i < nx; i++) lv[i] = b;
+            s = lacus__plot_series(p, LACUS__PLOT_LINES, x, lv, NULL, nx, base_labels ? base_labels[j] : NULL);
         }
     }
     lacus__free(mu), lacus__free(sd), lacus__free(lv);

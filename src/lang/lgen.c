@@ -549,3 +549,12 @@ int64_t lacus_lgen_minimal_pair(const lacus_lgen *g, const int32_t *ids, int64_t
     }
     return changed;
 }
+
+int64_t lacus_lgen_twins(const lacus_lgen *g, const int32_t *ids, int64_t n, int32_t *twin)
+{
+    int64_t changed = lacus_lgen_minimal_pair(g, ids, n, twin);
+    /* Nouns come in (singular, plural) pairs from noun0 on. */
+    for (int64_t i = 0; i < n; i++)
+        if (ids[i] >= g->noun0 && ids[i] < g->adj0) twin[i] = (int32_t)(g->noun0 + ((ids[i] - g->noun0) ^ 1)), changed++;
+    return changed;
+}

@@ -11,12 +11,13 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "lang/rclm.h"
 
 #define CTX 1000 /* tokens run before the calibration part (the fading
                     memory forgets the zero start well within them) */
 
 /* Mean over rows of -log softmax(beta log max(s, eps))_y, natural log. */
-static double nll(const double *S, const int32_t *y, int64_t rows, int64_t V, double eps, double beta)
+double lacus__lm_stack_nll(const double *S, const int32_t *y, int64_t rows, int64_t V, double eps, double beta)
 {
     double f = 0;
     for (int64_t t = 0; t < rows; t++) {
@@ -29,21 +30,59 @@ static double nll(const double *S, const int32_t *y, int64_t rows, int64_t V, do
     return f / (double)rows;
 }
 
-/* eps on the half-decade grid of lacus_lm_fit, beta by golden-section
- * search on [0.05, 20] (the objective is convex in beta). */
-static void calibrate(const double *S, const int32_t *y, int64_t rows, int64_t V, double *eps_out, double *beta_out)
+/* The same on precomputed logits G = log max(s, eps): the calibration's
+ * 40 golden-section steps per eps then cost exp only, not log too. */
+static double nll_logits(const double *G, const int32_t *y, int64_t rows, int64_t V, double beta)
 {
-    double best = INFINITY;
+    double f = 0;
+    for (int64_t t = 0; t < rows; t++) {
+        const double *g = G + t * V;
+        double mx = -INFINITY, z = 0;
+        for (int64_t v = 0; v < V; v++) mx = fmax(mx, beta * g[v]);
+        for (int64_t v = 0; v < V; v++) z += exp(beta * g[v] - mx);
+        f += mx + log(z) - beta * g[y[t]];
+    }
+    return f / (double)rows;
+}
+
+/* eps on the half-decade grid of lacus_lm_fit, beta by golden-section
+ * search on [0.05, 20] (the objective is convex in beta). Values equal
+ * those of lacus__lm_stack_nll (the same logs, computed once). */
+void lacus__lm_stack_calibrate(const double *S, const int32_t *y, int64_t rows, int64_t V, double *eps_out, double *beta_out)
+{
+    double best = INFINITY, *G = LACUS__NEW(double, rows * V);
     for (int g = 0; g < 9; g++) {
         double eps = pow(10.0, -6.0 + 0.5 * g), a = 0.05, b = 20, r = 0.5 * (sqrt(5.0) - 1);
-        double c = b - r * (b - a), d = a + r * (b - a), fc = nll(S, y, rows, V, eps, c), fd = nll(S, y, rows, V, eps, d);
+#define NLL(beta) (G ? nll_logits(G, y, rows, V, (beta)) : lacus__lm_stack_nll(S, y, rows, V, eps, (beta)))
+        if (G)
+            for (int64_t i = 0; i < rows * V; i++) G[i] = log(fmax(S[i], eps));
+        double c = b - r * (b - a), d = a + r * (b - a), fc = NLL(c), fd = NLL(d);
         for (int it = 0; it < 40; it++) {
-            if (fc < fd) b = d, d = c, fd = fc, c = b - r * (b - a), fc = nll(S, y, rows, V, eps, c);
-            else a = c, c = d, fc = fd, d = a + r * (b - a), fd = nll(S, y, rows, V, eps, d);
+            if (fc < fd) b = d, d = c, fd = fc, c = b - r * (b - a), fc = NLL(c);
+            else a = c, c = d, fc = fd, d = a + r * (b - a), fd = NLL(d);
         }
-        double beta = 0.5 * (a + b), f = nll(S, y, rows, V, eps, beta);
+        double beta = 0.5 * (a + b), f = NLL(beta);
+#undef NLL
         if (f < best) best = f, *eps_out = eps, *beta_out = beta;
     }
+    lacus__free(G);
+}
+
+lacus_esn_params lacus__lm_stack_layer_params(const lacus_lm_params *p, int64_t l)
+{
+    const int64_t V = p->vocab_size, N = p->n_units;
+    lacus_esn_params e = lacus_esn_params_default();
+    e.reservoir.n_units = N;
+    e.reservoir.n_inputs = V; /* layer l > 0 reads layer l-1's V scores */
+    e.reservoir.lr = p->lr, e.reservoir.sr = p->sr, e.reservoir.input_scaling = p->input_scaling;
+    e.reservoir.input_connectivity = p->input_connectivity;
+    e.reservoir.rc_connectivity = p->rc_degree / (double)N < 1 ? p->rc_degree / (double)N : 1;
+    e.reservoir.bias_scaling = p->bias_scaling;
+    e.reservoir.seed = p->seed + 1000003 * (uint64_t)l;
+    e.readout.ridge = p->ridge;
+    e.feed_input = p->feed_token;
+    e.warmup = p->warmup;
+    return e;
 }
 
 lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, const int32_t *ids, int64_t n,
@@ -52,7 +91,7 @@ lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, con
     lacus__clear(err);
     lacus_status s = lacus_lm_params_check(p, err);
     if (s) return s;
-    const int64_t V = p->vocab_size, N = p->n_units;
+    const int64_t V = p->vocab_size;
     if (!ids || !bits || n_layers < 1 || n_layers > 16)
         return lacus__fail(err, LACUS_ERR_ARG, "lm stack: need ids, bits and 1 <= n_layers <= 16 (got %lld)",
                            (long long)n_layers);
@@ -71,20 +110,7 @@ lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, con
     const int64_t T = n_train - 1, R = n - 1 - r0;                  /* train steps, run steps */
     lacus_esn_params ep[16];
     int64_t outs[16];
-    for (int64_t l = 0; l < n_layers; l++) {
-        lacus_esn_params e = lacus_esn_params_default();
-        e.reservoir.n_units = N;
-        e.reservoir.n_inputs = l ? 0 : V;
-        e.reservoir.lr = p->lr, e.reservoir.sr = p->sr, e.reservoir.input_scaling = p->input_scaling;
-        e.reservoir.input_connectivity = p->input_connectivity;
-        e.reservoir.rc_connectivity = p->rc_degree / (double)N < 1 ? p->rc_degree / (double)N : 1;
-        e.reservoir.bias_scaling = p->bias_scaling;
-        e.reservoir.seed = p->seed + 1000003 * (uint64_t)l;
-        e.readout.ridge = p->ridge;
-        e.feed_input = p->feed_token;
-        e.warmup = p->warmup;
-        ep[l] = e, outs[l] = V;
-    }
+    for (int64_t l = 0; l < n_layers; l++) ep[l] = lacus__lm_stack_layer_params(p, l), outs[l] = V;
     lacus_stack_params sp = lacus_stack_params_default();
     sp.n_layers = n_layers, sp.layers = ep, sp.n_outputs = outs, sp.report_mse = 0;
     lacus_stack *st = NULL;
@@ -129,8 +155,8 @@ lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, con
     const int64_t c0 = n_train - 1 - r0, nc = n_calib < 50000 ? n_calib : 50000, t0 = n_train + n_calib - 1 - r0;
     for (int64_t l = 0; l < n_layers; l++) {
         double eps = 1e-3, beta = 1;
-        calibrate(out[l] + c0 * V, y + c0, nc, V, &eps, &beta);
-        bits[l] = nll(out[l] + t0 * V, y + t0, R - t0, V, eps, beta) / log(2.0);
+        lacus__lm_stack_calibrate(out[l] + c0 * V, y + c0, nc, V, &eps, &beta);
+        bits[l] = lacus__lm_stack_nll(out[l] + t0 * V, y + t0, R - t0, V, eps, beta) / log(2.0);
     }
     goto done;
 nomem:

@@ -1,6 +1,6 @@
 /* Reservoir language model: token-driven reservoir, streaming ridge readout,
- * softmax temperature fitted on held-out tokens, scoring and sampling. The
- * equations are in lacus/lm.h. */
+ * softmax temperature fitted on held-out tokens, scoring (generation:
+ * rclm_gen.c). The equations are in lacus/lm.h. */
 #include "lang/rclm.h"
 
 #include <math.h>
@@ -12,6 +12,7 @@
 #include "linalg/blas.h"
 #include "nodes/activation.h"
 #include "nodes/reservoir.h"
+#include "nodes/ridge.h"
 
 #define LM_MAX_CALIB 50000
 #define LM_STREAM_EMB 101
@@ -231,13 +232,22 @@ void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp)
     const lacus_reservoir *r = m->res;
     const int64_t N = m->p.n_units;
     const double lr = m->p.lr, *e = m->emb + (int64_t)tok * N, *bias = r->bias;
-    lacus__csr_matvec_rows(&r->W, x, tmp, 0, N);
-    for (int64_t i = 0; i < N; i++) tmp[i] += e[i] + bias[i];
+    /* lacus__csr_matvec_rows with the input drive added in the same pass:
+     * the same operations in the same order (bits unchanged), one pass
+     * over tmp fewer. */
+    const int64_t *p = r->W.indptr;
+    const int32_t *ix = r->W.indices;
+    const double *w = r->W.values;
+    for (int64_t i = 0; i < N; i++) {
+        double sum = 0.0;
+        for (int64_t k = p[i]; k < p[i + 1]; k++) sum += w[k] * x[ix[k]];
+        tmp[i] = sum + (e[i] + bias[i]);
+    }
     lacus__activate(LACUS_ACT_TANH, tmp, tmp, N);
     for (int64_t i = 0; i < N; i++) x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
 }
 
-static lacus_status check_ids(lacus_lm *m, const int32_t *ids, int64_t n, const char *what)
+lacus_status lacus__lm_check_ids(lacus_lm *m, const int32_t *ids, int64_t n, const char *what)
 {
     for (int64_t i = 0; i < n; i++)
         if (ids[i] < 0 || ids[i] >= m->p.vocab_size)
@@ -335,18 +345,109 @@ static double fit_beta(const double *S, const int32_t *y, int64_t n, int64_t V, 
     return beta;
 }
 
-lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib,
-                          lacus_lm_progress progress, void *user)
+/* Scores of the calibration tokens: the state x (left as the training pass
+ * leaves it) runs on through ids[n_train - 1 ..], up to nc rows of S (nc,
+ * V) with their next tokens yc; returns the rows written. x is advanced. */
+static int64_t calib_scores(const lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_train, int64_t nc, double *x,
+                            double *tmp, double *Fx, int32_t *tc, int32_t *yc, double *S)
 {
-    if (!m) return LACUS_ERR_ARG;
-    lacus__clear(&m->err);
+    const int64_t F = m->F, V = m->p.vocab_size, C = m->p.chunk;
+    int64_t k = 0;
+    int saved = lacus__blas_serial_begin();
+    for (int64_t t = n_train - 1; t + 1 < n && k < nc;) {
+        int64_t r = 0;
+        for (; r < C && t + 1 < n && k + r < nc; r++, t++) {
+            lacus__lm_step(m, x, ids[t], tmp);
+            features(m, x, ids[t], Fx + r * F);
+            yc[k + r] = ids[t + 1];
+            tc[r] = ids[t];
+        }
+        chunk_scores(m, Fx, tc, r, S + k * V);
+        k += r;
+    }
+    lacus__blas_serial_end(saved);
+    return k;
+}
+
+/* eps on a log grid (1e-6 .. 1e-2, half decades; 0 for the logistic
+ * readout, whose scores are logits) and beta by Newton for each, on the k
+ * rows of S; the best pair goes to *eps, *beta and its mean nll (nats) to
+ * *nll. L (k, V) is scratch. */
+static void fit_calibration(const lacus_lm *m, const double *S, const int32_t *yc, int64_t k, double *L, double *eps,
+                            double *beta, double *nll)
+{
+    const int64_t V = m->p.vocab_size;
+    *beta = 1.0, *eps = m->ro.kind == LACUS_LM_LOGISTIC ? 0 : 1e-3, *nll = INFINITY;
+    for (int g = 0; g < 9 && k > 0; g++) {
+        if (m->ro.kind == LACUS_LM_LOGISTIC && g) break;
+        double e = m->ro.kind == LACUS_LM_LOGISTIC ? 0 : pow(10.0, -6.0 + 0.5 * g), f;
+        memcpy(L, S, (size_t)(k * V) * sizeof *L);
+        to_logits(L, k * V, e);
+        double b = fit_beta(L, yc, k, V, &f);
+        if (f < *nll) *nll = f, *beta = b, *eps = e;
+    }
+    if (k > 0) *nll /= (double)k;
+}
+
+/* Mean -log2 p of the k rows of S under (eps, beta); S is overwritten. */
+static double calib_bits(double *S, const int32_t *yc, int64_t k, int64_t V, double eps, double beta)
+{
+    to_logits(S, k * V, eps);
+    double t = 0;
+    for (int64_t r = 0; r < k; r++) t += lse(S + r * V, V, beta, NULL, NULL) - beta * S[r * V + yc[r]];
+    return k > 0 ? t / (double)k / LM_LN2 : NAN;
+}
+
+/* The ridge grid search of lacus_lm_fit_select: for every ridge, solve,
+ * fit eps and beta on the first half of the calibration tokens, and score
+ * the second half. The state x0 after training is not changed. On return
+ * m->p.ridge is the winner and rd holds its solution. */
+static lacus_status select_ridge(lacus_lm *m, lacus_ridge *rd, const int32_t *ids, int64_t n, int64_t n_train,
+                                 int64_t nc, const double *x0, const double *ridges, int64_t n_ridges,
+                                 double *val_bits, double *tmp, double *Fx, int32_t *tc)
+{
+    const int64_t N = m->p.n_units, V = m->p.vocab_size;
+    double *x = LACUS__NEW(double, N), *S = LACUS__NEW(double, nc * V), *L = LACUS__NEW(double, nc * V);
+    int32_t *yc = LACUS__NEW(int32_t, nc);
+    lacus_status s = LACUS_OK;
+    if (!x || !S || !L || !yc) {
+        s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm fit: out of memory for the ridge selection");
+        goto done;
+    }
+    double best = INFINITY, chosen = ridges[0];
+    for (int64_t j = 0; j < n_ridges; j++) {
+        rd->p.ridge = ridges[j];
+        if ((s = lacus_ridge_solve(rd))) {
+            lacus__fail(&m->err, s, "lm fit: ridge = %g: %s", ridges[j], lacus_ridge_errmsg(rd));
+            goto done;
+        }
+        lacus_ridge_get_weights(rd, m->Wout, m->b);
+        memcpy(x, x0, (size_t)N * sizeof *x);
+        int64_t k = calib_scores(m, ids, n, n_train, nc, x, tmp, Fx, tc, yc, S);
+        int64_t h = k / 2;
+        double eps, beta, nll;
+        fit_calibration(m, S, yc, h, L, &eps, &beta, &nll);
+        double b = calib_bits(S + h * V, yc + h, k - h, V, eps, beta);
+        if (val_bits) val_bits[j] = b;
+        if (b < best) best = b, chosen = ridges[j];
+    }
+    m->p.ridge = rd->p.ridge = chosen;
+    if ((s = lacus_ridge_solve(rd))) lacus__fail(&m->err, s, "lm fit: %s", lacus_ridge_errmsg(rd));
+done:
+    lacus__free(x), lacus__free(S), lacus__free(L), lacus__free(yc);
+    return s;
+}
+
+static lacus_status fit_impl(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib, const double *ridges,
+                             int64_t n_ridges, double *val_bits, lacus_lm_progress progress, void *user)
+{
     const int64_t N = m->p.n_units, V = m->p.vocab_size, F = m->F, C = m->p.chunk;
     if (!ids || n_calib < 1 || n - n_calib < m->p.warmup + 2)
         return lacus__fail(&m->err, LACUS_ERR_ARG,
                            "lm fit: %lld tokens with n_calib = %lld leave too few to train (need n_calib >= 1 "
                            "and more than warmup + 2 = %lld training tokens)",
                            (long long)n, (long long)n_calib, (long long)(m->p.warmup + 2));
-    lacus_status s = check_ids(m, ids, n, "fit");
+    lacus_status s = lacus__lm_check_ids(m, ids, n, "fit");
     if (s) return s;
     const int64_t n_train = n - n_calib;
     lacus_ridge_params rp = lacus_ridge_params_default();
@@ -354,7 +455,7 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
     rp.n_outputs = V;
     rp.ridge = m->p.ridge;
     lacus_ridge *rd = NULL;
-    double *x = LACUS__ZNEW(double, N), *tmp = LACUS__NEW(double, N);
+    double *x = LACUS__ZNEW(double, N), *tmp = LACUS__NEW(double, N), *x0 = NULL;
     double *Fx = LACUS__NEW(double, C * F), *Y = LACUS__ZNEW(double, C * V);
     int64_t nc = n_calib < LM_MAX_CALIB ? n_calib : LM_MAX_CALIB;
     double *S = NULL;
@@ -386,49 +487,34 @@ lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_
             if (progress) progress(0.95 * (double)t / (double)n_train, user);
         }
     }
-    if ((s = lacus_ridge_solve(rd))) {
-        lacus__fail(&m->err, s, "lm fit: %s", lacus_ridge_errmsg(rd));
-        goto done;
+    if (n_ridges > 1) {
+        tc = LACUS__NEW(int32_t, C);
+        x0 = LACUS__NEW(double, N);
+        if (!tc || !x0) goto nomem;
+        memcpy(x0, x, (size_t)N * sizeof *x0);
+        if ((s = select_ridge(m, rd, ids, n, n_train, nc, x0, ridges, n_ridges, val_bits, tmp, Fx, tc))) goto done;
+    } else {
+        rd->p.ridge = m->p.ridge = ridges[0];
+        if ((s = lacus_ridge_solve(rd))) {
+            lacus__fail(&m->err, s, "lm fit: %s", lacus_ridge_errmsg(rd));
+            goto done;
+        }
     }
     lacus_ridge_get_weights(rd, m->Wout, m->b);
     s = lacus__gate_finish(ga, m);
     ga = NULL;
     if (s) goto done;
 calibrate:
-    /* Calibration: scores of the held-out tokens, then beta. */
+    /* Calibration: scores of the held-out tokens, then eps and beta. */
     S = LACUS__NEW(double, nc * V);
     yc = LACUS__NEW(int32_t, nc);
-    tc = LACUS__NEW(int32_t, C);
+    if (!tc) tc = LACUS__NEW(int32_t, C);
     if (!S || !yc || !tc) goto nomem;
-    int64_t k = 0;
-    int saved = lacus__blas_serial_begin();
-    for (int64_t t = n_train - 1; t + 1 < n && k < nc;) {
-        int64_t r = 0;
-        for (; r < C && t + 1 < n && k + r < nc; r++, t++) {
-            lacus__lm_step(m, x, ids[t], tmp);
-            features(m, x, ids[t], Fx + r * F);
-            yc[k + r] = ids[t + 1];
-            tc[r] = ids[t];
-        }
-        chunk_scores(m, Fx, tc, r, S + k * V);
-        k += r;
-    }
-    lacus__blas_serial_end(saved);
-    /* eps on a log grid; beta by Newton for each; the best pair is kept. */
+    int64_t k = calib_scores(m, ids, n, n_train, nc, x, tmp, Fx, tc, yc, S);
     double *L = LACUS__NEW(double, k * V);
     if (!L) goto nomem;
-    m->beta = 1.0, m->eps = m->ro.kind == LACUS_LM_LOGISTIC ? 0 : 1e-3;
-    double best = INFINITY;
-    /* The logistic readout's scores are logits already (eps = 0): only a
-     * temperature is fitted. */
-    for (int g = 0; g < 9 && k > 0; g++) {
-        if (m->ro.kind == LACUS_LM_LOGISTIC && g) break;
-        double eps = m->ro.kind == LACUS_LM_LOGISTIC ? 0 : pow(10.0, -6.0 + 0.5 * g), nll;
-        memcpy(L, S, (size_t)(k * V) * sizeof *L);
-        to_logits(L, k * V, eps);
-        double beta = fit_beta(L, yc, k, V, &nll);
-        if (nll < best) best = nll, m->beta = beta, m->eps = eps;
-    }
+    double nll;
+    fit_calibration(m, S, yc, k, L, &m->eps, &m->beta, &nll);
     lacus__free(L);
     if ((s = lacus__lm_make_f32(m))) goto done;
     m->trained = 1;
@@ -440,8 +526,38 @@ nomem:
 done:
     lacus_ridge_free(rd);
     lacus__gate_free(ga);
-    lacus__free(x), lacus__free(tmp), lacus__free(Fx), lacus__free(Y), lacus__free(S), lacus__free(yc), lacus__free(tc);
+    lacus__free(x), lacus__free(x0), lacus__free(tmp), lacus__free(Fx), lacus__free(Y), lacus__free(S);
+    lacus__free(yc), lacus__free(tc);
     return s;
+}
+
+lacus_status lacus_lm_fit(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib,
+                          lacus_lm_progress progress, void *user)
+{
+    if (!m) return LACUS_ERR_ARG;
+    lacus__clear(&m->err);
+    double r = m->p.ridge;
+    return fit_impl(m, ids, n, n_calib, &r, 1, NULL, progress, user);
+}
+
+lacus_status lacus_lm_fit_select(lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_calib, const double *ridges,
+                                 int64_t n_ridges, double *val_bits, lacus_lm_progress progress, void *user)
+{
+    if (!m) return LACUS_ERR_ARG;
+    lacus__clear(&m->err);
+    if (!ridges || n_ridges < 1 || n_ridges > 64)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm fit select: need 1 to 64 ridge values (got %lld)",
+                           (long long)n_ridges);
+    for (int64_t j = 0; j < n_ridges; j++)
+        if (!(ridges[j] >= 0 && ridges[j] < 1e12))
+            return lacus__fail(&m->err, LACUS_ERR_ARG, "lm fit select: ridge[%lld] = %g: must be in [0, 1e12)",
+                               (long long)j, ridges[j]);
+    if (m->ro.kind != LACUS_LM_RIDGE)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm fit select: the ridge grid needs the ridge readout");
+    if (n_ridges > 1 && n_calib < 4)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm fit select: n_calib = %lld: need >= 4 held-out tokens to "
+                           "split", (long long)n_calib);
+    return fit_impl(m, ids, n, n_calib, ridges, n_ridges, val_bits, progress, user);
 }
 
 lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t start, double *bits)
@@ -452,7 +568,7 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
         return lacus__fail(&m->err, LACUS_ERR_ARG, "lm score: start = %lld must be in [1, n = %lld]",
                            (long long)start, (long long)n);
     if (!m->trained) return lacus__fail(&m->err, LACUS_ERR_STATE, "lm score: the model is not trained");
-    lacus_status s = check_ids(m, ids, n, "score");
+    lacus_status s = lacus__lm_check_ids(m, ids, n, "score");
     if (s) return s;
     const int64_t N = m->p.n_units, V = m->p.vocab_size, F = m->F, C = 512;
     double *x = LACUS__ZNEW(double, N), *tmp = LACUS__NEW(double, N);
@@ -489,37 +605,8 @@ done:
     return s;
 }
 
-lacus_status lacus__lm_make_f32(lacus_lm *m)
-{
-    const int64_t N = m->p.n_units, V = m->p.vocab_size, K = m->n_gate;
-    lacus__free(m->Wf), lacus__free(m->Wgf);
-    m->Wf = LACUS__NEW(float, N * V);
-    m->Wgf = LACUS__NEW(float, K ? K * N * V : 1);
-    if (!m->Wf || !m->Wgf) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm: out of memory for the float readout");
-    for (int64_t i = 0; i < N * V; i++) m->Wf[i] = (float)m->Wout[i];
-    for (int64_t i = 0; i < K * N * V; i++) m->Wgf[i] = (float)m->Wg[i];
-    return LACUS_OK;
-}
-
-/* Generation's scores: the state readout in single precision (the N x V
- * matrix then fits in a core's L2 at N = 1000, which halves the time of the
- * step), the rest in double. xf (N) and sf (V) are scratch. */
-static void next_scores_f32(const lacus_lm *m, const double *x, int32_t tok, float *xf, float *sf, double *s)
-{
-    const int64_t N = m->p.n_units, V = m->p.vocab_size;
-    for (int64_t i = 0; i < N; i++) xf[i] = (float)x[i];
-    memset(sf, 0, (size_t)V * sizeof *sf);
-    cblas_sgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0f, m->Wf, (int)V, xf, 1, 0.0f, sf, 1);
-    if (m->n_gate && m->gate_of[tok] >= 0)
-        cblas_sgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0f, m->Wgf + (int64_t)m->gate_of[tok] * N * V,
-                    (int)V, xf, 1, 1.0f, sf, 1);
-    for (int64_t v = 0; v < V; v++) s[v] = m->b[v] + (double)sf[v];
-    if (m->p.feed_token)
-        for (int64_t v = 0; v < V; v++) s[v] += m->Wout[(N + tok) * V + v];
-}
-
 /* probs (V) = softmax(beta log max(s, eps) / temperature) from scores s (in place). */
-static void scores_to_probs(const lacus_lm *m, double temperature, double *probs)
+void lacus__lm_scores_to_probs(const lacus_lm *m, double temperature, double *probs)
 {
     const int64_t V = m->p.vocab_size;
     double bt = m->beta / temperature, mx = -INFINITY, z = 0;
@@ -540,7 +627,7 @@ static void next_probs(const lacus_lm *m, const double *x, int32_t tok, double t
     if (m->n_gate && m->gate_of[tok] >= 0)
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0, m->Wg + (int64_t)m->gate_of[tok] * N * V, (int)V, x,
                     1, 1.0, probs, 1);
-    scores_to_probs(m, temperature, probs);
+    lacus__lm_scores_to_probs(m, temperature, probs);
 }
 
 void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, double *probs)
@@ -554,7 +641,7 @@ lacus_status lacus_lm_probs(lacus_lm *m, const int32_t *ids, int64_t n, double *
     lacus__clear(&m->err);
     if (!ids || n < 1 || !probs) return lacus__fail(&m->err, LACUS_ERR_ARG, "lm probs: need n >= 1 context tokens");
     if (!m->trained) return lacus__fail(&m->err, LACUS_ERR_STATE, "lm probs: the model is not trained");
-    lacus_status s = check_ids(m, ids, n, "probs");
+    lacus_status s = lacus__lm_check_ids(m, ids, n, "probs");
     if (s) return s;
     double *x = LACUS__ZNEW(double, m->p.n_units), *tmp = LACUS__NEW(double, m->p.n_units);
     if (!x || !tmp) s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm probs: out of memory");
@@ -565,84 +652,5 @@ lacus_status lacus_lm_probs(lacus_lm *m, const int32_t *ids, int64_t n, double *
         lacus__blas_serial_end(saved);
     }
     lacus__free(x), lacus__free(tmp);
-    return s;
-}
-
-lacus_sample_params lacus_sample_params_default(void)
-{
-    lacus_sample_params s = {1.0, 0, 1.0, 1};
-    return s;
-}
-
-/* Draws from probs after the top-k / top-p filters; order (V) is scratch. */
-static int32_t sample(double *probs, int64_t V, const lacus_sample_params *sp, int32_t *order, lacus__rng *r)
-{
-    int64_t keep = V;
-    if (sp->top_k > 0 || sp->top_p < 1.0) {
-        /* Partial selection sort: only the kept head is ordered. */
-        for (int64_t v = 0; v < V; v++) order[v] = (int32_t)v;
-        int64_t kmax = sp->top_k > 0 && sp->top_k < V ? sp->top_k : V;
-        double mass = 0;
-        for (keep = 0; keep < kmax;) {
-            int64_t best = keep;
-            for (int64_t j = keep + 1; j < V; j++)
-                if (probs[order[j]] > probs[order[best]]) best = j;
-            int32_t t = order[keep];
-            order[keep] = order[best], order[best] = t;
-            mass += probs[order[keep]];
-            keep++;
-            if (mass >= sp->top_p) break;
-        }
-        double u = lacus__rng_uniform(r) * mass, c = 0;
-        for (int64_t j = 0; j < keep; j++)
-            if ((c += probs[order[j]]) > u) return order[j];
-        return order[keep - 1];
-    }
-    double u = lacus__rng_uniform(r), c = 0;
-    for (int64_t v = 0; v < V; v++)
-        if ((c += probs[v]) > u) return (int32_t)v;
-    for (int64_t v = V - 1; v > 0; v--) /* round-off: the last token with mass */
-        if (probs[v] > 0) return (int32_t)v;
-    return 0;
-}
-
-lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_prompt, int64_t n_gen,
-                               const lacus_sample_params *sp, int32_t *out)
-{
-    if (!m) return LACUS_ERR_ARG;
-    lacus__clear(&m->err);
-    lacus_sample_params d = lacus_sample_params_default();
-    if (!sp) sp = &d;
-    if (!prompt || n_prompt < 1 || n_gen < 0 || (n_gen && !out))
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm generate: need a prompt of >= 1 token and n_gen >= 0");
-    if (!(sp->temperature > 0 && sp->temperature < 1e6) || sp->top_k < 0 || !(sp->top_p > 0 && sp->top_p <= 1))
-        return lacus__fail(&m->err, LACUS_ERR_ARG,
-                           "lm generate: temperature = %g must be in (0, 1e6), top_k = %lld >= 0, top_p = %g in (0, 1]",
-                           sp->temperature, (long long)sp->top_k, sp->top_p);
-    if (!m->trained) return lacus__fail(&m->err, LACUS_ERR_STATE, "lm generate: the model is not trained");
-    lacus_status s = check_ids(m, prompt, n_prompt, "generate prompt");
-    if (s) return s;
-    const int64_t N = m->p.n_units, V = m->p.vocab_size;
-    double *x = LACUS__ZNEW(double, N), *tmp = LACUS__NEW(double, N), *probs = LACUS__NEW(double, V);
-    int32_t *order = LACUS__NEW(int32_t, V);
-    float *xf = LACUS__NEW(float, N), *sf = LACUS__NEW(float, V);
-    if (!x || !tmp || !probs || !order || !xf || !sf) {
-        s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm generate: out of memory");
-        goto done;
-    }
-    lacus__rng r;
-    lacus__rng_seed(&r, sp->seed);
-    int saved = lacus__blas_serial_begin(); /* per-token gemv: no team barriers */
-    for (int64_t t = 0; t < n_prompt; t++) lacus__lm_step(m, x, prompt[t], tmp);
-    int32_t tok = prompt[n_prompt - 1];
-    for (int64_t t = 0; t < n_gen; t++) {
-        next_scores_f32(m, x, tok, xf, sf, probs);
-        scores_to_probs(m, sp->temperature, probs);
-        tok = out[t] = sample(probs, V, sp, order, &r);
-        lacus__lm_step(m, x, tok, tmp);
-    }
-    lacus__blas_serial_end(saved);
-done:
-    lacus__free(x), lacus__free(tmp), lacus__free(probs), lacus__free(order), lacus__free(xf), lacus__free(sf);
     return s;
 }

@@ -4,6 +4,7 @@
 #define LACUS_LANG_RCLM_H
 
 #include "lacus.h"
+#include "core/rng.h"
 
 struct lacus_lm {
     lacus_lm_params p;
@@ -21,7 +22,9 @@ struct lacus_lm {
     int32_t *gate_tok;     /* (K) */
     int32_t *gate_of;      /* (V): index in gate_tok or -1 */
     double *Wg;            /* (K, n_units, V) */
-    float *Wf;             /* (n_units, V) float copy of Wout's state rows, for generation */
+    float *Wf;             /* (n_units, ldf) float copy of Wout's state rows, for generation;
+                              columns V .. ldf are zero (ldf: V rounded up to 96) */
+    int64_t ldf;
     float *Wgf;            /* (K, n_units, V) float copy of Wg */
     int trained;
     lacus_error err;
@@ -31,7 +34,11 @@ struct lacus_lm {
 void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp);
 /* probs (V): the model's next-token distribution for state x after token tok. */
 void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, double *probs);
-/* Builds the float copies of the readouts used by generation. */
+/* Checks ids[0..n) against the vocabulary ("lm WHAT: ids[i] = ..."). */
+lacus_status lacus__lm_check_ids(lacus_lm *m, const int32_t *ids, int64_t n, const char *what);
+/* probs (V) = softmax(beta log max(s, eps) / temperature) from scores s, in place. */
+void lacus__lm_scores_to_probs(const lacus_lm *m, double temperature, double *probs);
+/* Builds the float copies of the readouts used by generation (rclm_gen.c). */
 lacus_status lacus__lm_make_f32(lacus_lm *m);
 /* Fills emb from the reservoir's Win (no embedding) or Win_d E. */
 lacus_status lacus__lm_build_emb(lacus_lm *m);
@@ -56,5 +63,17 @@ void lacus__gate_free(lacus__gate_acc *g);
 void lacus__gate_scores(const lacus_lm *m, const double *X, int64_t ldx, const int32_t *tok, int64_t rows,
                         double *S);
 lacus_status lacus__gate_alloc(lacus_lm *m, int64_t K);
+
+/* Draws from probs (V) after the top-k / top-p filters of sp; order (V) is
+ * scratch; r the sampler's generator (rclm.c, shared with the stacked LM). */
+int32_t lacus__lm_sample(double *probs, int64_t V, const lacus_sample_params *sp, int32_t *order, lacus__rng *r);
+
+/* Stacked LMs (lm_stack.c): layer l's ESN parameters, the mean nll (nats)
+ * of rows of scores S under softmax(beta log max(S, eps)), and the fit of
+ * eps (half-decade grid) and beta (golden section) on rows of S. */
+lacus_esn_params lacus__lm_stack_layer_params(const lacus_lm_params *p, int64_t l);
+double lacus__lm_stack_nll(const double *S, const int32_t *y, int64_t rows, int64_t V, double eps, double beta);
+void lacus__lm_stack_calibrate(const double *S, const int32_t *y, int64_t rows, int64_t V, double *eps_out,
+                               double *beta_out);
 
 #endif

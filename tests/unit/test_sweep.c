@@ -142,7 +142,7 @@ int main(void)
         lacus_lgen_generate(g, ntr, tr, NULL, NULL, NULL);
         lacus_lgen_reset(g, 99);
         CHECK_STATUS(lacus_lgen_generate(g, n, ids, pt, an, NULL), LACUS_OK);
-        lacus_lgen_minimal_pair(g, ids, n, bad);
+        lacus_lgen_twins(g, ids, n, bad);
         lacus_lm_params p = lacus_lm_params_default();
         p.vocab_size = V, p.n_units = 60, p.gate_tokens = 4, p.ridge = 1;
         lacus_lm *m = NULL;
@@ -157,8 +157,8 @@ int main(void)
         for (int64_t v = 0; v < V; v++) cls[v] = -1;
         for (int64_t t = 0; t < n; t++)
             if (cls[ids[t]] < 0) cls[ids[t]] = an[t].cls;
-        double acc[5] = {0}, cont[5] = {0}, h = 0, b6[2] = {0}, c6[2] = {0};
-        int64_t cnt[5] = {0};
+        double acc[7] = {0}, cont[7] = {0}, h = 0, b6[2] = {0}, c6[2] = {0}, b7[2] = {0}, c7[2] = {0};
+        int64_t cnt[7] = {0};
         for (int64_t t = start; t < n; t++) {
             CHECK_STATUS(lacus_lm_probs(m, ids, t, q), LACUS_OK);
             const double *pp = pt + t * V;
@@ -166,23 +166,37 @@ int main(void)
             double mq[9] = {0}, mp[9] = {0};
             for (int64_t v = 0; v < V; v++)
                 if (cls[v] >= 0) mq[cls[v]] += q[v], mp[cls[v]] += pp[v];
-            int aq = 0, ap = 0;
+            int aq = 0, ap = 0, ties = 0;
             for (int c = 1; c < 9; c++) aq = mq[c] > mq[aq] ? c : aq, ap = mp[c] > mp[ap] ? c : ap;
-            acc[0] += aq == ap, cont[0] += log2(mq[an[t].cls]), cnt[0]++;
+            for (int c = 0; c < 9; c++) ties += mq[c] == mq[aq];
+            acc[0] += mq[ap] == mq[aq] ? 1.0 / ties : 0.0, cont[0] += log2(mq[an[t].cls]), cnt[0]++;
+            if (an[t - 1].cls == LACUS_LGEN_VERB) { /* S7: determiner mass after a verb */
+                double po = 0, qo = 0;
+                for (int64_t v = 0; v < V; v++)
+                    if (cls[v] == LACUS_LGEN_DET) po += pp[v], qo += q[v];
+                int need = po > 0.5;
+                b7[need] += (qo > 0.5) == need, c7[need]++;
+                qo = fmin(fmax(qo, 1e-12), 1 - 1e-12);
+                cont[6] -= (po > 0 ? po * log2(po / qo) : 0) + (po < 1 ? (1 - po) * log2((1 - po) / (1 - qo)) : 0);
+                cnt[6]++;
+            }
             int lk = pp[0] > 0.5;
             b6[lk] += (q[0] > 0.5) == lk, c6[lk]++;
             double kl = (pp[0] > 0 ? pp[0] * log2(pp[0] / q[0]) : 0) +
                         (pp[0] < 1 ? (1 - pp[0]) * log2((1 - pp[0]) / (1 - q[0])) : 0);
             cont[3] -= kl, cnt[3]++;
-            if (bad[t] != ids[t] && an[t].link >= 0) {
-                int s = an[t].cls == LACUS_LGEN_REFL ? 4 : an[t].attractors > 0 ? 2 : 1;
-                acc[s] += q[ids[t]] > q[bad[t]], cont[s] += log2(q[ids[t]] / q[bad[t]]), cnt[s]++;
+            /* Pairs; a tie (both forms clipped at the same eps) is half a point. */
+            if (bad[t] != ids[t] && (an[t].link >= 0 || an[t].cls == LACUS_LGEN_NOUN)) {
+                int s = an[t].cls == LACUS_LGEN_NOUN ? 5 : an[t].cls == LACUS_LGEN_REFL ? 4 : an[t].attractors > 0 ? 2 : 1;
+                double gq = q[ids[t]], bq = q[bad[t]];
+                acc[s] += gq > bq ? 1.0 : gq == bq ? 0.5 : 0.0, cont[s] += log2(gq / bq), cnt[s]++;
             }
         }
         acc[3] = 0.5 * (b6[0] / c6[0] + b6[1] / c6[1]) * (double)cnt[3];
-        CHECK(c6[0] > 0 && c6[1] > 0);
+        acc[6] = 0.5 * (b7[0] / c7[0] + b7[1] / c7[1]) * (double)cnt[6];
+        CHECK(c6[0] > 0 && c6[1] > 0 && c7[0] > 0 && c7[1] > 0);
         CHECK_CLOSE(bits, h / (double)(n - start), 1e-9);
-        for (int s = 0; s < 5; s++) {
+        for (int s = 0; s < 7; s++) {
             CHECK(cnt[s] > 0);
             CHECK(sc[s].n == cnt[s]);
             CHECK_CLOSE(sc[s].acc, acc[s] / (double)cnt[s], 1e-12);
