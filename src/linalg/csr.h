@@ -11,6 +11,9 @@
 
 #include <math.h>
 #include <stdint.h>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 #include "lacus.h"
 
@@ -21,6 +24,37 @@
 #else
 #define LACUS__CSR_MADD(a, b, c) ((a) + (b) * (c))
 #endif
+
+/* sum_k v[k] x[ix[k]] over k in [k, end): the order every W x in lacus
+ * uses, split by k mod 4 into four chains of MADDs added as
+ * (p0 + p1) + (p2 + p3). With AVX2 the four chains are the lanes of one
+ * vector: the four x values are loaded one by one into it (not by
+ * vgatherdpd, which is slower on Zen 3) and the values with one vector load,
+ * fewer loads per non-zero than four scalar chains, same bits. */
+static inline double lacus__csr_row_dot(const int32_t *ix, const double *v, const double *x,
+                                        int64_t k, int64_t end)
+{
+    double a[4] = {0.0, 0.0, 0.0, 0.0};
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256d acc = _mm256_setzero_pd();
+    for (; k + 4 <= end; k += 4) {
+        __m128d lo = _mm_loadh_pd(_mm_load_sd(x + ix[k]), x + ix[k + 1]);
+        __m128d hi = _mm_loadh_pd(_mm_load_sd(x + ix[k + 2]), x + ix[k + 3]);
+        __m256d xv = _mm256_insertf128_pd(_mm256_castpd128_pd256(lo), hi, 1);
+        acc = _mm256_fmadd_pd(_mm256_loadu_pd(v + k), xv, acc);
+    }
+    _mm256_storeu_pd(a, acc);
+#else
+    for (; k + 4 <= end; k += 4) {
+        a[0] = LACUS__CSR_MADD(a[0], v[k], x[ix[k]]);
+        a[1] = LACUS__CSR_MADD(a[1], v[k + 1], x[ix[k + 1]]);
+        a[2] = LACUS__CSR_MADD(a[2], v[k + 2], x[ix[k + 2]]);
+        a[3] = LACUS__CSR_MADD(a[3], v[k + 3], x[ix[k + 3]]);
+    }
+#endif
+    for (int j = 0; k < end; k++, j++) a[j] = LACUS__CSR_MADD(a[j], v[k], x[ix[k]]);
+    return (a[0] + a[1]) + (a[2] + a[3]);
+}
 
 typedef struct lacus__csr {
     int64_t n_rows, n_cols, nnz;

@@ -34,18 +34,7 @@ static void fused_step(const lacus_reservoir *r, const double *x, const double *
     for (int64_t n = 0; n < N; n++) {
         double d = 0.0;
         for (int64_t k = pi[n]; k < pi[n + 1]; k++) d = MADD(d, vi[k], u[iix[k]]);
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        int64_t k = p[n], end = p[n + 1];
-        for (; k + 4 <= end; k += 4) {
-            a0 = MADD(a0, v[k], x[ix[k]]);
-            a1 = MADD(a1, v[k + 1], x[ix[k + 1]]);
-            a2 = MADD(a2, v[k + 2], x[ix[k + 2]]);
-            a3 = MADD(a3, v[k + 3], x[ix[k + 3]]);
-        }
-        if (k < end) a0 = MADD(a0, v[k], x[ix[k]]);
-        if (k + 1 < end) a1 = MADD(a1, v[k + 1], x[ix[k + 1]]);
-        if (k + 2 < end) a2 = MADD(a2, v[k + 2], x[ix[k + 2]]);
-        pre[n] = ((a0 + a1) + (a2 + a3)) + (d + r->bias[n]);
+        pre[n] = lacus__csr_row_dot(ix, v, x, p[n], p[n + 1]) + (d + r->bias[n]);
     }
     lacus__activate(r->p.activation, pre, pre, N);
     for (int64_t n = 0; n < N; n++) x_next[n] = (1.0 - r->lr[n]) * x[n] + r->lr[n] * pre[n];

@@ -116,6 +116,10 @@ static inline __attribute__((always_inline)) void recurrent_sums(const lacus__cs
     const int64_t *p = W->indptr;
     const int32_t *ix = W->indices;
     const double *v = W->values;
+    if (S == 1) { /* the same order, with the lanes of a vector as chains */
+        for (int64_t n = n0; n < n1; n++) sums[n - n0] = lacus__csr_row_dot(ix, v, xi, p[n], p[n + 1]);
+        return;
+    }
     for (int64_t n = n0; n < n1; n++) {
         double a0[LACUS__BATCH_MAX] = {0}, a1[LACUS__BATCH_MAX] = {0};
         double a2[LACUS__BATCH_MAX] = {0}, a3[LACUS__BATCH_MAX] = {0};
