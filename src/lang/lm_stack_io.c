@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "lang/lm_stack.h"
+#include "lang/rclm.h"
 #include "lang/tokenizer.h"
 
 #define STACK_FORMAT "lacus-lm-stack"
@@ -36,21 +37,7 @@ lacus_status lacus_lm_stack_save(const lacus_lm_stack *m, const lacus_tokenizer 
                             "u_0 = onehot(tok_t), u_{l+1} = s_l; s_l = Wout_l^T [x_l[t], u_l[t]] + b_l; "
                             "p_l = softmax(beta_l log(max(s_l, eps_l)))");
     cJSON_AddNumberToObject(root, "n_layers", (double)m->L);
-    cJSON_AddNumberToObject(root, "vocab_size", (double)p->vocab_size);
-    cJSON_AddNumberToObject(root, "n_units", (double)p->n_units);
-    cJSON_AddNumberToObject(root, "lr", p->lr);
-    cJSON_AddNumberToObject(root, "sr", p->sr);
-    cJSON_AddNumberToObject(root, "input_scaling", p->input_scaling);
-    cJSON_AddNumberToObject(root, "input_connectivity", p->input_connectivity);
-    cJSON_AddNumberToObject(root, "rc_degree", p->rc_degree);
-    cJSON_AddNumberToObject(root, "bias_scaling", p->bias_scaling);
-    cJSON_AddNumberToObject(root, "ridge", p->ridge);
-    cJSON_AddBoolToObject(root, "feed_token", p->feed_token);
-    cJSON_AddNumberToObject(root, "warmup", (double)p->warmup);
-    /* As a string: a uint64 does not survive a JSON double. */
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->seed);
-    cJSON_AddStringToObject(root, "seed", seed);
+    lacus__lm_params_to_json(root, p);
     cJSON_AddItemToObject(root, "eps", cJSON_CreateDoubleArray(m->eps, (int)m->L));
     cJSON_AddItemToObject(root, "beta", cJSON_CreateDoubleArray(m->beta, (int)m->L));
     char *man = cJSON_PrintUnformatted(root);
@@ -81,14 +68,6 @@ lacus_status lacus_lm_stack_save(const lacus_lm_stack *m, const lacus_tokenizer 
     cJSON_free(man);
     cJSON_free(tj);
     return s;
-}
-
-static int num(const cJSON *root, const char *key, double *out)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(root, key);
-    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return -1;
-    *out = x->valuedouble;
-    return 0;
 }
 
 /* Reads the manifest of path into *root (caller deletes) and its format
@@ -167,7 +146,7 @@ lacus_status lacus_lm_stack_load(const char *path, lacus_lm_stack **out, lacus_t
     static const char *keys[] = {"n_layers", "vocab_size", "n_units", "warmup", "lr", "sr", "input_scaling",
                                  "input_connectivity", "rc_degree", "bias_scaling", "ridge"};
     for (int i = 0; i < 11; i++)
-        if (num(root, keys[i], &v[i])) {
+        if (lacus__json_num(root, keys[i], &v[i])) {
             s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a finite number",
                             path, keys[i]);
             goto done;
@@ -178,7 +157,7 @@ lacus_status lacus_lm_stack_load(const char *path, lacus_lm_stack **out, lacus_t
                             path, keys[i], v[i]);
             goto done;
         }
-    if (num(root, "format_version", &ver) || ver != STACK_FORMAT_VERSION) {
+    if (lacus__json_num(root, "format_version", &ver) || ver != STACK_FORMAT_VERSION) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: format_version must be %d", path, STACK_FORMAT_VERSION);
         goto done;
     }

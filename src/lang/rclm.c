@@ -227,11 +227,11 @@ lacus_status lacus_lm_set_embedding(lacus_lm *m, const double *E, int64_t d)
     return lacus__lm_build_emb(m);
 }
 
-void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp)
+void lacus__lm_preact(const lacus_lm *m, const double *x, int32_t tok, double *tmp)
 {
     const lacus_reservoir *r = m->res;
     const int64_t N = m->p.n_units;
-    const double lr = m->p.lr, *e = m->emb + (int64_t)tok * N, *bias = r->bias;
+    const double *e = m->emb + (int64_t)tok * N, *bias = r->bias;
     /* lacus__csr_matvec_rows with the input drive added in the same pass:
      * the same operations in the same order (bits unchanged), one pass
      * over tmp fewer. */
@@ -244,7 +244,13 @@ void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp)
         tmp[i] = sum + (e[i] + bias[i]);
     }
     lacus__activate(LACUS_ACT_TANH, tmp, tmp, N);
-    for (int64_t i = 0; i < N; i++) x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
+}
+
+void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp)
+{
+    const double lr = m->p.lr;
+    lacus__lm_preact(m, x, tok, tmp);
+    for (int64_t i = 0; i < m->p.n_units; i++) x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
 }
 
 lacus_status lacus__lm_check_ids(lacus_lm *m, const int32_t *ids, int64_t n, const char *what)

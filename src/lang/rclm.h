@@ -30,6 +30,15 @@ struct lacus_lm {
     lacus_error err;
 };
 
+/* Manifest helpers shared by the single and the stacked LM files
+ * (rclm_io.c): the reservoir's hyperparameters and seed into root, and a
+ * finite number from root (-1 when missing or not finite). */
+struct cJSON;
+void lacus__lm_params_to_json(struct cJSON *root, const lacus_lm_params *p);
+int lacus__json_num(const struct cJSON *root, const char *key, double *out);
+
+/* f(W x + emb[tok] + bias) into tmp (n_units): the step before the leak. */
+void lacus__lm_preact(const lacus_lm *m, const double *x, int32_t tok, double *tmp);
 /* One step of the state for token tok: x updated in place; tmp (n_units). */
 void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp);
 /* probs (V): the model's next-token distribution for state x after token tok. */

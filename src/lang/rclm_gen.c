@@ -20,21 +20,9 @@
  * (N) for generation's float readout, saving it a pass over x. */
 static void step_gen(const lacus_lm *m, double *x, int32_t tok, double *tmp, float *xf)
 {
-    const lacus_reservoir *r = m->res;
     const int64_t N = m->p.n_units;
-    const double lr = m->p.lr, *e = m->emb + (int64_t)tok * N, *bias = r->bias;
-    /* lacus__csr_matvec_rows with the input drive added in the same pass:
-     * the same operations in the same order (bits unchanged), one pass
-     * over tmp fewer. */
-    const int64_t *p = r->W.indptr;
-    const int32_t *ix = r->W.indices;
-    const double *w = r->W.values;
-    for (int64_t i = 0; i < N; i++) {
-        double sum = 0.0;
-        for (int64_t k = p[i]; k < p[i + 1]; k++) sum += w[k] * x[ix[k]];
-        tmp[i] = sum + (e[i] + bias[i]);
-    }
-    lacus__activate(LACUS_ACT_TANH, tmp, tmp, N);
+    const double lr = m->p.lr;
+    lacus__lm_preact(m, x, tok, tmp);
     for (int64_t i = 0; i < N; i++) {
         x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
         xf[i] = (float)x[i];

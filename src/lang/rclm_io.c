@@ -16,6 +16,33 @@
 #define LM_FORMAT "lacus-lm"
 #define LM_FORMAT_VERSION 1
 
+void lacus__lm_params_to_json(struct cJSON *root, const lacus_lm_params *p)
+{
+    cJSON_AddNumberToObject(root, "vocab_size", (double)p->vocab_size);
+    cJSON_AddNumberToObject(root, "n_units", (double)p->n_units);
+    cJSON_AddNumberToObject(root, "lr", p->lr);
+    cJSON_AddNumberToObject(root, "sr", p->sr);
+    cJSON_AddNumberToObject(root, "input_scaling", p->input_scaling);
+    cJSON_AddNumberToObject(root, "input_connectivity", p->input_connectivity);
+    cJSON_AddNumberToObject(root, "rc_degree", p->rc_degree);
+    cJSON_AddNumberToObject(root, "bias_scaling", p->bias_scaling);
+    cJSON_AddNumberToObject(root, "ridge", p->ridge);
+    cJSON_AddBoolToObject(root, "feed_token", p->feed_token);
+    cJSON_AddNumberToObject(root, "warmup", (double)p->warmup);
+    /* The seed as a string: a double cannot hold every 64-bit value. */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->seed);
+    cJSON_AddStringToObject(root, "seed", seed);
+}
+
+int lacus__json_num(const struct cJSON *root, const char *key, double *out)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return -1;
+    *out = x->valuedouble;
+    return 0;
+}
+
 lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const char *path, lacus_error *err)
 {
     if (!m || !path) return lacus__fail(err, LACUS_ERR_ARG, "lm save: NULL argument");
@@ -32,22 +59,8 @@ lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const 
     cJSON_AddStringToObject(root, "equation",
                             "x[t] = (1-lr) x[t-1] + lr tanh(W x[t-1] + e[tok_t] + bias); "
                             "p = softmax(beta log(max(Wout^T [x[t], onehot(tok_t)] + b, eps)))");
-    cJSON_AddNumberToObject(root, "vocab_size", (double)p->vocab_size);
-    cJSON_AddNumberToObject(root, "n_units", (double)p->n_units);
-    cJSON_AddNumberToObject(root, "lr", p->lr);
-    cJSON_AddNumberToObject(root, "sr", p->sr);
-    cJSON_AddNumberToObject(root, "input_scaling", p->input_scaling);
-    cJSON_AddNumberToObject(root, "input_connectivity", p->input_connectivity);
-    cJSON_AddNumberToObject(root, "rc_degree", p->rc_degree);
-    cJSON_AddNumberToObject(root, "bias_scaling", p->bias_scaling);
-    cJSON_AddNumberToObject(root, "ridge", p->ridge);
-    cJSON_AddBoolToObject(root, "feed_token", p->feed_token);
-    cJSON_AddNumberToObject(root, "warmup", (double)p->warmup);
+    lacus__lm_params_to_json(root, p);
     cJSON_AddNumberToObject(root, "chunk", (double)p->chunk);
-    /* The seed as a string: a double cannot hold every 64-bit value. */
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->seed);
-    cJSON_AddStringToObject(root, "seed", seed);
     cJSON_AddNumberToObject(root, "beta", m->beta);
     cJSON_AddNumberToObject(root, "eps", m->eps);
     cJSON_AddNumberToObject(root, "gate_tokens", (double)p->gate_tokens);
@@ -87,14 +100,6 @@ lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const 
     return s;
 }
 
-static int num(const cJSON *root, const char *key, double *out)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(root, key);
-    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) return -1;
-    *out = x->valuedouble;
-    return 0;
-}
-
 lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **tok, lacus_error *err)
 {
     if (!out || !path) return lacus__fail(err, LACUS_ERR_ARG, "lm load: NULL argument");
@@ -122,7 +127,7 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
                                  "rc_degree", "bias_scaling", "ridge", "warmup", "chunk", "beta", "eps",
                                  "gate_tokens", "gate_ridge"};
     for (int i = 0; i < 15; i++)
-        if (num(root, keys[i], &v[i])) {
+        if (lacus__json_num(root, keys[i], &v[i])) {
             s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a finite number",
                             path, keys[i]);
             goto done;
@@ -137,7 +142,7 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
             goto done;
         }
     }
-    if (num(root, "format_version", &ver) || ver != LM_FORMAT_VERSION) {
+    if (lacus__json_num(root, "format_version", &ver) || ver != LM_FORMAT_VERSION) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: format_version must be %d", path, LM_FORMAT_VERSION);
         goto done;
     }
@@ -165,7 +170,7 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
     if (ro && !strcmp(ro->valuestring, "logistic")) {
         rop.kind = LACUS_LM_LOGISTIC;
         double l2;
-        if (!num(root, "logit_l2", &l2)) rop.l2 = l2;
+        if (!lacus__json_num(root, "logit_l2", &l2)) rop.l2 = l2;
     }
     if ((s = lacus_lm_params_check(&p, err)) || (s = lacus_lm_create(&p, &m, err))) {
         lacus__prefix(err, "%s: ", path);
