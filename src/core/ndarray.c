@@ -9,6 +9,8 @@
 int64_t lacus_ndarray_size(const lacus_ndarray *a)
 {
     int64_t n = 1;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] == 0) return 0;
     for (int i = 0; i < a->ndim; i++) n *= a->shape[i];
     return n;
 }

@@ -252,17 +252,24 @@ static void format_shape(char *buf, size_t cap, int ndim, const int64_t *shape)
     if (k < cap) snprintf(buf + k, cap - k, ndim == 1 ? ",)" : ")");
 }
 
-/* Element count and byte count, refusing shapes whose product overflows. */
+/* Element count and byte count, refusing shapes whose product overflows.
+ * As NumPy does, the product of the non-zero dimensions must fit even when
+ * another dimension is 0 (the size is then 0): otherwise code that
+ * multiplies the dimensions in order, such as (2, 3, 5e18, 0), overflows
+ * before it reaches the 0. */
 static lacus_status shape_bytes(int ndim, const int64_t *shape, size_t item, size_t *nbytes)
 {
     uint64_t n = 1, limit = (uint64_t)(INT64_MAX < SIZE_MAX ? INT64_MAX : SIZE_MAX) / item;
-    for (int d = 0; d < ndim; d++)
-        if (shape[d] == 0) n = 0;
-    for (int d = 0; d < ndim && n; d++) {
+    int empty = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] == 0) {
+            empty = 1;
+            continue;
+        }
         if ((uint64_t)shape[d] > limit / n) return LACUS_ERR_FORMAT;
         n *= (uint64_t)shape[d];
     }
-    *nbytes = (size_t)n * item;
+    *nbytes = empty ? 0 : (size_t)n * item;
     return LACUS_OK;
 }
 

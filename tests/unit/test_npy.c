@@ -247,6 +247,10 @@ static void test_malformed(void)
                                                  8, F, "'shape'[1] overflows int64");
     TEST("shape product overflows") expect_bad(1, D("<f8", "False", "(4294967296, 4294967296)"),
                                                8, F, "size overflows");
+    /* Empty (one dimension is 0), yet the other dimensions' product
+     * overflows: refused, as NumPy refuses it (a fuzzer's find). */
+    TEST("empty shape whose other dimensions overflow")
+        expect_bad(1, D(">i4", "True", "(2, 3, 5000000000000000000, 0, 0)"), 0, F, "size overflows");
     TEST("shape (3) is not a tuple") expect_bad(1, D("<f8", "False", "(3)"), 24, F, "not a tuple");
     TEST("shape is a list") expect_bad(1, D("<f8", "False", "[3]"), 24, F, "must be a tuple");
     TEST("data truncated") expect_bad(1, D("<f8", "False", "(3, 4)"), 95, F,
