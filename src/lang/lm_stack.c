@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "lang/lm_stack.h"
 #include "lang/rclm.h"
 
 #define CTX 1000 /* tokens run before the calibration part (the fading
@@ -85,6 +86,38 @@ lacus_esn_params lacus__lm_stack_layer_params(const lacus_lm_params *p, int64_t 
     return e;
 }
 
+lacus_status lacus__lm_stack_fit_tokens(const lacus_lm_params *p, int64_t n_layers, const int32_t *ids,
+                                        int64_t n_train, const char *what, lacus_stack **out,
+                                        lacus_error *err)
+{
+    const int64_t V = p->vocab_size, T = n_train - 1;
+    lacus_esn_params ep[16];
+    int64_t outs[16];
+    for (int64_t l = 0; l < n_layers; l++) ep[l] = lacus__lm_stack_layer_params(p, l), outs[l] = V;
+    lacus_stack_params sp = lacus_stack_params_default();
+    sp.n_layers = n_layers, sp.layers = ep, sp.n_outputs = outs, sp.report_mse = 0;
+    *out = NULL;
+    double *U = LACUS__ZNEW(double, T * V), *Y = LACUS__ZNEW(double, T * V);
+    lacus_stack *st = NULL;
+    lacus_status s;
+    if (!U || !Y) {
+        s = lacus__fail(err, LACUS_ERR_NOMEM, "%s: out of memory (%lld training tokens x V = %lld, dense)",
+                        what, (long long)T, (long long)V);
+    } else {
+        for (int64_t t = 0; t < T; t++) U[t * V + ids[t]] = 1, Y[t * V + ids[t + 1]] = 1;
+        const double *ud[1] = {U}, *yd[1] = {Y};
+        const lacus_seqs in = {1, V, ud, &T}, tg = {1, V, yd, &T};
+        const lacus_seqs *tgs[16];
+        for (int64_t l = 0; l < n_layers; l++) tgs[l] = &tg;
+        if (!(s = lacus_stack_create(&sp, &st, err)) && (s = lacus_stack_fit(st, &in, tgs)))
+            s = lacus__fail(err, s, "%s: %s", what, lacus_stack_errmsg(st));
+    }
+    lacus__free(U), lacus__free(Y);
+    if (s) lacus_stack_free(st);
+    else *out = st;
+    return s;
+}
+
 lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, const int32_t *ids, int64_t n,
                                  int64_t n_train, int64_t n_calib, double *bits, lacus_error *err)
 {
@@ -107,31 +140,11 @@ lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, con
             return lacus__fail(err, LACUS_ERR_ARG, "lm stack: ids[%lld] = %d not in [0, %lld)", (long long)t,
                                (int)ids[t], (long long)V);
     const int64_t r0 = n_train - 1 - CTX > 0 ? n_train - 1 - CTX : 0; /* first run step */
-    const int64_t T = n_train - 1, R = n - 1 - r0;                  /* train steps, run steps */
-    lacus_esn_params ep[16];
-    int64_t outs[16];
-    for (int64_t l = 0; l < n_layers; l++) ep[l] = lacus__lm_stack_layer_params(p, l), outs[l] = V;
-    lacus_stack_params sp = lacus_stack_params_default();
-    sp.n_layers = n_layers, sp.layers = ep, sp.n_outputs = outs, sp.report_mse = 0;
+    const int64_t R = n - 1 - r0; /* run steps */
     lacus_stack *st = NULL;
-    double *U = LACUS__ZNEW(double, T * V), *Y = LACUS__ZNEW(double, T * V), *Ur = NULL;
-    double *out[16] = {0}, *cal = NULL;
+    double *Ur = NULL, *out[16] = {0};
     int32_t *y = NULL;
-    if (!U || !Y) goto nomem;
-    for (int64_t t = 0; t < T; t++) U[t * V + ids[t]] = 1, Y[t * V + ids[t + 1]] = 1;
-    if ((s = lacus_stack_create(&sp, &st, err))) goto done;
-    {
-        const double *ud[1] = {U}, *yd[1] = {Y};
-        const lacus_seqs in = {1, V, ud, &T}, tg = {1, V, yd, &T};
-        const lacus_seqs *tgs[16];
-        for (int64_t l = 0; l < n_layers; l++) tgs[l] = &tg;
-        if ((s = lacus_stack_fit(st, &in, tgs))) {
-            s = lacus__fail(err, s, "lm stack: %s", lacus_stack_errmsg(st));
-            goto done;
-        }
-    }
-    lacus__free(U), lacus__free(Y);
-    U = Y = NULL;
+    if ((s = lacus__lm_stack_fit_tokens(p, n_layers, ids, n_train, "lm stack", &st, err))) return s;
     /* Run over the calibration and test tokens (after CTX context). */
     Ur = LACUS__ZNEW(double, R * V);
     y = LACUS__NEW(int32_t, R);
@@ -160,11 +173,11 @@ lacus_status lacus_lm_stack_eval(const lacus_lm_params *p, int64_t n_layers, con
     }
     goto done;
 nomem:
-    s = lacus__fail(err, LACUS_ERR_NOMEM, "lm stack: out of memory (%lld training tokens x V = %lld, dense)",
-                    (long long)T, (long long)V);
+    s = lacus__fail(err, LACUS_ERR_NOMEM, "lm stack: out of memory (%lld run tokens x V = %lld, dense)",
+                    (long long)R, (long long)V);
 done:
     lacus_stack_free(st);
-    lacus__free(U), lacus__free(Y), lacus__free(Ur), lacus__free(y), lacus__free(cal);
+    lacus__free(Ur), lacus__free(y);
     for (int64_t l = 0; l < 16; l++) lacus__free(out[l]);
     return s;
 }

@@ -20,4 +20,12 @@ struct lacus_lm_stack {
 lacus_status lacus__lm_stack_alloc(const lacus_lm_params *p, int64_t n_layers, lacus_lm_stack **out,
                                    lacus_error *err);
 
+/* Fits an L-layer lacus_stack (chained mode, the layers of
+ * lacus__lm_stack_layer_params) to predict onehot(ids[t + 1]) from
+ * onehot(ids[t]) for t < n_train - 1: the training shared by
+ * lacus_lm_stack_eval and lacus_lm_stack_train. Messages start with what. */
+lacus_status lacus__lm_stack_fit_tokens(const lacus_lm_params *p, int64_t n_layers, const int32_t *ids,
+                                        int64_t n_train, const char *what, lacus_stack **out,
+                                        lacus_error *err);
+
 #endif

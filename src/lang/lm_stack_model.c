@@ -147,33 +147,13 @@ lacus_status lacus_lm_stack_train(const lacus_lm_params *p, int64_t n_layers, co
         return s;
     }
     /* Training: lacus_stack in chained mode, as lacus_lm_stack_eval. */
-    lacus_esn_params ep[16];
-    int64_t outs[16];
-    for (int64_t l = 0; l < n_layers; l++) ep[l] = lacus__lm_stack_layer_params(p, l), outs[l] = V;
-    lacus_stack_params sp = lacus_stack_params_default();
-    sp.n_layers = n_layers, sp.layers = ep, sp.n_outputs = outs, sp.report_mse = 0;
     lacus_stack *st = NULL;
-    const int64_t T = n_train - 1;
-    double *U = LACUS__ZNEW(double, T * V), *Y = LACUS__ZNEW(double, T * V), *S = NULL, *C[16] = {0};
+    double *S = NULL, *C[16] = {0};
     int32_t *y = NULL;
     stepper w;
     memset(&w, 0, sizeof w);
     int have_w = 0;
-    if (!U || !Y) goto nomem;
-    for (int64_t t = 0; t < T; t++) U[t * V + ids[t]] = 1, Y[t * V + ids[t + 1]] = 1;
-    if ((s = lacus_stack_create(&sp, &st, err))) goto done;
-    {
-        const double *ud[1] = {U}, *yd[1] = {Y};
-        const lacus_seqs in = {1, V, ud, &T}, tg = {1, V, yd, &T};
-        const lacus_seqs *tgs[16];
-        for (int64_t l = 0; l < n_layers; l++) tgs[l] = &tg;
-        if ((s = lacus_stack_fit(st, &in, tgs))) {
-            s = lacus__fail(err, s, "lm stack train: %s", lacus_stack_errmsg(st));
-            goto done;
-        }
-    }
-    lacus__free(U), lacus__free(Y);
-    U = Y = NULL;
+    if ((s = lacus__lm_stack_fit_tokens(p, n_layers, ids, n_train, "lm stack train", &st, err))) goto done;
     for (int64_t l = 0; l < n_layers; l++) {
         const lacus_ridge *rd = lacus_esn_readout(lacus_stack_layer(st, l));
         if (lacus_ridge_n_features(rd) != m->F || lacus_ridge_n_outputs(rd) != V) {
@@ -212,25 +192,16 @@ lacus_status lacus_lm_stack_train(const lacus_lm_params *p, int64_t n_layers, co
     for (int64_t l = 0; l < n_layers; l++) lacus__lm_stack_calibrate(C[l], y, nc, V, &m->eps[l], &m->beta[l]);
     goto done;
 nomem:
-    s = lacus__fail(err, LACUS_ERR_NOMEM, "lm stack train: out of memory (%lld training tokens x V = %lld, dense)",
-                    (long long)T, (long long)V);
+    s = lacus__fail(err, LACUS_ERR_NOMEM, "lm stack train: out of memory (%lld calibration tokens x V = %lld)",
+                    (long long)n_calib, (long long)V);
 done:
     lacus_stack_free(st);
-    lacus__free(U), lacus__free(Y), lacus__free(S), lacus__free(y);
+    lacus__free(S), lacus__free(y);
     for (int l = 0; l < 16; l++) lacus__free(C[l]);
     if (have_w) stepper_free(&w);
     if (s) lacus_lm_stack_free(m), m = NULL;
     *out = m;
     return s;
-}
-
-/* -log2 of token y under softmax(beta log max(s, eps)). */
-static double token_bits(const double *s, int64_t V, double eps, double beta, int32_t y)
-{
-    double mx = -INFINITY, z = 0;
-    for (int64_t v = 0; v < V; v++) mx = fmax(mx, beta * log(fmax(s[v], eps)));
-    for (int64_t v = 0; v < V; v++) z += exp(beta * log(fmax(s[v], eps)) - mx);
-    return (mx + log(z) - beta * log(fmax(s[y], eps))) / log(2.0);
 }
 
 lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t n, int64_t start, double *bits)
@@ -254,7 +225,7 @@ lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t
     for (int64_t t = 0; t + 1 < n && !s; t++) {
         s = step(m, &w, ids[t], t == 0, S);
         if (!s && t + 1 >= start)
-            for (int64_t l = 0; l < L; l++) bits[l] += token_bits(S + l * V, V, m->eps[l], m->beta[l], ids[t + 1]);
+            for (int64_t l = 0; l < L; l++) bits[l] += lacus__lm_stack_nll(S + l * V, &ids[t + 1], 1, V, m->eps[l], m->beta[l]) / log(2.0);
     }
     lacus__blas_serial_end(saved);
     stepper_free(&w);
