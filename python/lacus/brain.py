@@ -94,6 +94,20 @@ def _call(fn, *args):
     C.check(fn(*args, ctypes.byref(err)), err)
 
 
+def _banded_xy(X, Y, band_sizes):
+    """X, Y as float64 2-D arrays with matching rows, and X's columns split
+    exactly into the bands."""
+    X = C.as_f64(X, 2, "X")
+    Y = C.as_f64(Y, 2, "Y")
+    n, p = X.shape
+    if Y.shape[0] != n:
+        raise C.LacusError(-2, "X has %d rows but Y has %d" % (n, Y.shape[0]))
+    if int(band_sizes.sum()) != p:
+        raise C.LacusError(-2, "band_sizes sum to %d but X has %d columns"
+                           % (band_sizes.sum(), p))
+    return X, Y
+
+
 def _i64(a, name):
     a = np.ascontiguousarray(a, dtype=np.int64)
     if a.ndim != 1:
@@ -270,14 +284,8 @@ class BandedRidgeCV(_CVBase):
         self.seed = int(seed)
 
     def fit(self, X, Y):
-        X = C.as_f64(X, 2, "X")
-        Y = C.as_f64(Y, 2, "Y")
+        X, Y = _banded_xy(X, Y, self.band_sizes)
         n, p = X.shape
-        if Y.shape[0] != n:
-            raise C.LacusError(-2, "X has %d rows but Y has %d" % (n, Y.shape[0]))
-        if int(self.band_sizes.sum()) != p:
-            raise C.LacusError(-2, "band_sizes sum to %d but X has %d columns"
-                               % (self.band_sizes.sum(), p))
         nb = self.band_sizes.shape[0]
         if self.gammas is not None and self.gammas.shape[1] != nb:
             raise C.LacusError(-2, "gammas must have %d columns (bands), got %d"
@@ -588,14 +596,8 @@ class BandedRidgeHyperGrad:
                                else C.as_f64(initial_deltas, 2, "initial_deltas"))
 
     def fit(self, X, Y):
-        X = C.as_f64(X, 2, "X")
-        Y = C.as_f64(Y, 2, "Y")
+        X, Y = _banded_xy(X, Y, self.band_sizes)
         n, p = X.shape
-        if Y.shape[0] != n:
-            raise C.LacusError(-2, "X has %d rows but Y has %d" % (n, Y.shape[0]))
-        if int(self.band_sizes.sum()) != p:
-            raise C.LacusError(-2, "band_sizes sum to %d but X has %d columns"
-                               % (self.band_sizes.sum(), p))
         nb, t = self.band_sizes.shape[0], Y.shape[1]
         prm = lib.lacus_hypergrad_params_default()
         prm.max_iter = self.max_iter
