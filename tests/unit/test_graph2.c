@@ -14,6 +14,7 @@
 
 #include "fixture.h"
 #include "test.h"
+#include "graph_fixture.h"
 
 static double rel(const char *what, const double *a, const double *b, long n, double tol)
 {
@@ -22,38 +23,6 @@ static double rel(const char *what, const double *a, const double *b, long n, do
     return d;
 }
 
-static void set_res(lacus_graph *g, int64_t id, lacus_npz *z, int k)
-{
-    char key[32];
-    lacus_reservoir *r = lacus_graph_reservoir(g, id);
-    snprintf(key, sizeof key, "res%d_W", k);
-    lacus_ndarray W = fx_get(z, key);
-    snprintf(key, sizeof key, "res%d_Win", k);
-    lacus_ndarray Win = fx_get(z, key);
-    snprintf(key, sizeof key, "res%d_bias", k);
-    lacus_ndarray b = fx_get(z, key);
-    CHECK(lacus_reservoir_n_inputs(r) == Win.shape[1]);
-    CHECK_STATUS(lacus_reservoir_set_W(r, W.data), LACUS_OK);
-    CHECK_STATUS(lacus_reservoir_set_Win(r, Win.data), LACUS_OK);
-    CHECK_STATUS(lacus_reservoir_set_bias(r, b.data), LACUS_OK);
-    lacus_ndarray_free(&W);
-    lacus_ndarray_free(&Win);
-    lacus_ndarray_free(&b);
-}
-
-static lacus_reservoir_params res_params(lacus_npz *z, int k)
-{
-    char key[32];
-    snprintf(key, sizeof key, "res%d_W", k);
-    lacus_ndarray W = fx_get(z, key);
-    lacus_reservoir_params p = lacus_reservoir_params_default();
-    p.n_units = W.shape[0];
-    p.sr = 0.0;
-    snprintf(key, sizeof key, "res%d_lr", k);
-    p.lr = fx_scalar(z, key);
-    lacus_ndarray_free(&W);
-    return p;
-}
 
 static void check_weights(lacus_graph *g, int64_t id, lacus_npz *z, const char *wk, const char *bk)
 {

@@ -19,38 +19,8 @@
 #include "fixture.h"
 #include "nodes/online_state.h"
 #include "test.h"
+#include "graph_fixture.h"
 
-static void set_res(lacus_graph *g, int64_t id, lacus_npz *z, int k)
-{
-    char key[32];
-    lacus_reservoir *r = lacus_graph_reservoir(g, id);
-    snprintf(key, sizeof key, "res%d_W", k);
-    lacus_ndarray W = fx_get(z, key);
-    snprintf(key, sizeof key, "res%d_Win", k);
-    lacus_ndarray Win = fx_get(z, key);
-    snprintf(key, sizeof key, "res%d_bias", k);
-    lacus_ndarray b = fx_get(z, key);
-    CHECK_STATUS(lacus_reservoir_set_W(r, W.data), LACUS_OK);
-    CHECK_STATUS(lacus_reservoir_set_Win(r, Win.data), LACUS_OK);
-    CHECK_STATUS(lacus_reservoir_set_bias(r, b.data), LACUS_OK);
-    lacus_ndarray_free(&W);
-    lacus_ndarray_free(&Win);
-    lacus_ndarray_free(&b);
-}
-
-static lacus_reservoir_params res_params(lacus_npz *z, int k)
-{
-    char key[32];
-    snprintf(key, sizeof key, "res%d_W", k);
-    lacus_ndarray W = fx_get(z, key);
-    lacus_reservoir_params p = lacus_reservoir_params_default();
-    p.n_units = W.shape[0];
-    p.sr = 0.0;
-    snprintf(key, sizeof key, "res%d_lr", k);
-    p.lr = fx_scalar(z, key);
-    lacus_ndarray_free(&W);
-    return p;
-}
 
 /* in >> res0, [in, res0] >> rls (lambda 0.999) >> res1 >> lms. */
 static lacus_graph *build(lacus_npz *z, int64_t I, int64_t *a, int64_t *b)
