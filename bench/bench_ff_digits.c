@@ -13,17 +13,6 @@
 #define BENCH_NAME "bench_ff_digits"
 #include "bench_util.h"
 
-static lacus_ndarray get(lacus_npz *z, const char *name)
-{
-    lacus_ndarray a;
-    lacus_error err = {0};
-    memset(&a, 0, sizeof a);
-    lacus_status st = lacus_npz_read(z, name, &a, &err);
-    if (!st) st = lacus_ndarray_to_f64(&a, &err);
-    if (st) die(name, st, err.msg);
-    return a;
-}
-
 int main(int argc, char **argv)
 {
     set_threads(1); /* lacus_ff trains on one thread */
@@ -38,8 +27,8 @@ int main(int argc, char **argv)
     lacus_error err = {0};
     lacus_status st = lacus_npz_open(argv[1], &z, &err);
     if (st) die("fixture", st, err.msg);
-    lacus_ndarray xtr = get(z, "x_train"), xte = get(z, "x_test"), ytr = get(z, "y_train"),
-                  yte = get(z, "y_test"), acc = get(z, "logreg_acc");
+    lacus_ndarray xtr = npz_get_f64(z, "x_train"), xte = npz_get_f64(z, "x_test"), ytr = npz_get_f64(z, "y_train"),
+                  yte = npz_get_f64(z, "y_test"), acc = npz_get_f64(z, "logreg_acc");
     int64_t ntr = xtr.shape[0], nte = xte.shape[0], F = xtr.shape[1];
     int32_t *ltr = xmalloc((size_t)ntr * 4), *lte = xmalloc((size_t)nte * 4), *pred = xmalloc((size_t)nte * 4);
     for (int64_t i = 0; i < ntr; i++) ltr[i] = (int32_t)((double *)ytr.data)[i];

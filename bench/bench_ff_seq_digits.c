@@ -31,17 +31,6 @@
 
 enum { ROWS = 8, COLS = 8, CLASSES = 10, MAXSEEDS = 32 };
 
-static lacus_ndarray get(lacus_npz *z, const char *name)
-{
-    lacus_ndarray a;
-    lacus_error err = {0};
-    memset(&a, 0, sizeof a);
-    lacus_status st = lacus_npz_read(z, name, &a, &err);
-    if (!st) st = lacus_ndarray_to_f64(&a, &err);
-    if (st) die(name, st, err.msg);
-    return a;
-}
-
 /* Ridge (n_features F) from rows [0, n) of X onto one-hot Y. */
 static lacus_ridge *fit_ridge(const double *X, int64_t F, const double *Y, int64_t n, double beta)
 {
@@ -85,8 +74,8 @@ int main(int argc, char **argv)
     lacus_error err = {0};
     lacus_status st = lacus_npz_open(argv[1], &z, &err);
     if (st) die("fixture", st, err.msg);
-    lacus_ndarray xtr = get(z, "x_train"), xte = get(z, "x_test"), ytr = get(z, "y_train"),
-                  yte = get(z, "y_test"), lacc = get(z, "logreg_acc");
+    lacus_ndarray xtr = npz_get_f64(z, "x_train"), xte = npz_get_f64(z, "x_test"), ytr = npz_get_f64(z, "y_train"),
+                  yte = npz_get_f64(z, "y_test"), lacc = npz_get_f64(z, "logreg_acc");
     int64_t ntr = xtr.shape[0], nte = xte.shape[0], n = ntr + nte;
     if (xtr.shape[1] != ROWS * COLS) die("fixture", LACUS_ERR_SHAPE, "x_train must have 64 columns");
     /* all images, train then test, pixels / max (the fixture keeps 0..16) */

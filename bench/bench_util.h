@@ -1,6 +1,7 @@
 /* Shared helpers of the benchmark programs: wall clock, peak memory, load
- * average, fatal errors, allocation, threads and integer arguments. Each
- * program defines BENCH_NAME (its name in messages) before including this. */
+ * average, fatal errors, allocation, threads, .npz arrays and integer
+ * arguments. Each program defines BENCH_NAME (its name in messages) before
+ * including this. */
 #ifndef LACUS_BENCH_UTIL_H
 #define LACUS_BENCH_UTIL_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -71,6 +73,18 @@ static void set_threads(int n)
 #ifdef _OPENMP
     omp_set_num_threads(n);
 #endif
+}
+
+/* Array `name` of an open .npz as float64, or exit with the reason. */
+static inline lacus_ndarray npz_get_f64(lacus_npz *z, const char *name)
+{
+    lacus_ndarray a;
+    lacus_error err = {0};
+    memset(&a, 0, sizeof a);
+    lacus_status st = lacus_npz_read(z, name, &a, &err);
+    if (!st) st = lacus_ndarray_to_f64(&a, &err);
+    if (st) die(name, st, err.msg);
+    return a;
 }
 
 static int64_t arg_int(const char *s, int64_t lo)
