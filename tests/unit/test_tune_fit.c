@@ -48,6 +48,32 @@ static lacus_tune_net *protocol(lacus_tune_unit unit, int64_t N, uint64_t s, int
     return net;
 }
 
+/* Tunes the N = 8 LNL protocol net with p on 1 thread, then on 2 (r[0],
+ * r[1]), and checks that the weights are identical; leaves 2 threads. */
+static void fit_on_1_and_2_threads(const lacus_tune_params *p, lacus_tune_result r[2])
+{
+    int64_t N = 8, T = 144;
+    double u[144], y[144];
+    double *W[2];
+    for (int th = 1; th <= 2; th++) {
+#ifdef _OPENMP
+        omp_set_num_threads(th);
+#endif
+        lacus_tune_net *net = protocol(LACUS_TUNE_LNL, N, 2, T, u, y);
+        lacus_tune_criterion c = lacus_tune_criterion_default();
+        CHECK_STATUS(lacus_tune_fit(net, u, y, T, &c, p, &r[th - 1], NULL), LACUS_OK);
+        W[th - 1] = malloc((size_t)lacus_tune_net_n_weights(net) * sizeof(double));
+        lacus_tune_net_get_weights(net, W[th - 1]);
+        if (th == 2)
+            CHECK(memcmp(W[0], W[1], (size_t)lacus_tune_net_n_weights(net) * sizeof(double)) == 0);
+        lacus_tune_net_free(net);
+    }
+    free(W[0]), free(W[1]);
+#ifdef _OPENMP
+    omp_set_num_threads(2);
+#endif
+}
+
 static double segment_nrmse(const double *x, int64_t Nn, const double *y, int64_t t0, int64_t t1)
 {
     double m = 0, se = 0, sv = 0;
@@ -120,65 +146,27 @@ int main(void)
     }
     TEST("stochastic node-parallel variant: lowers the cost, same result on 1 and 2 threads")
     {
-        int64_t N = 8, T = 144;
-        double u[144], y[144];
-        double *W[2];
+        lacus_tune_params p = lacus_tune_params_default();
+        p.method = LACUS_TUNE_STOCHASTIC;
+        p.max_iter = 40;
+        p.seed = 9;
         lacus_tune_result r[2];
-        for (int th = 1; th <= 2; th++) {
-#ifdef _OPENMP
-            omp_set_num_threads(th);
-#endif
-            lacus_tune_net *net = protocol(LACUS_TUNE_LNL, N, 2, T, u, y);
-            lacus_tune_criterion c = lacus_tune_criterion_default();
-            lacus_tune_params p = lacus_tune_params_default();
-            p.method = LACUS_TUNE_STOCHASTIC;
-            p.max_iter = 40;
-            p.seed = 9;
-            CHECK_STATUS(lacus_tune_fit(net, u, y, T, &c, &p, &r[th - 1], NULL), LACUS_OK);
-            W[th - 1] = malloc((size_t)lacus_tune_net_n_weights(net) * sizeof(double));
-            lacus_tune_net_get_weights(net, W[th - 1]);
-            if (th == 2)
-                CHECK(memcmp(W[0], W[1], (size_t)lacus_tune_net_n_weights(net) * sizeof(double)) == 0);
-            lacus_tune_net_free(net);
-        }
+        fit_on_1_and_2_threads(&p, r);
         printf("stochastic N=8: NRMSE %.4f -> %.4f in %lld iterations (1 and 2 threads identical)\n",
                r[0].nrmse0, r[0].nrmse, (long long)r[0].iterations);
         CHECK(r[0].nrmse < 0.5 * r[0].nrmse0);
         CHECK(r[0].cost == r[1].cost);
-        free(W[0]), free(W[1]);
-#ifdef _OPENMP
-        omp_set_num_threads(2);
-#endif
     }
     TEST("full batch (candidates line-searched in parallel): same weights on 1 and 2 threads")
     {
-        int64_t N = 8, T = 144;
-        double u[144], y[144];
-        double *W[2];
+        lacus_tune_params p = lacus_tune_params_default();
+        p.max_iter = 8;
         lacus_tune_result r[2];
-        for (int th = 1; th <= 2; th++) {
-#ifdef _OPENMP
-            omp_set_num_threads(th);
-#endif
-            lacus_tune_net *net = protocol(LACUS_TUNE_LNL, N, 2, T, u, y);
-            lacus_tune_criterion c = lacus_tune_criterion_default();
-            lacus_tune_params p = lacus_tune_params_default();
-            p.max_iter = 8;
-            CHECK_STATUS(lacus_tune_fit(net, u, y, T, &c, &p, &r[th - 1], NULL), LACUS_OK);
-            W[th - 1] = malloc((size_t)lacus_tune_net_n_weights(net) * sizeof(double));
-            lacus_tune_net_get_weights(net, W[th - 1]);
-            if (th == 2)
-                CHECK(memcmp(W[0], W[1], (size_t)lacus_tune_net_n_weights(net) * sizeof(double)) == 0);
-            lacus_tune_net_free(net);
-        }
+        fit_on_1_and_2_threads(&p, r);
         printf("full batch LNL N=8: NRMSE %.4f -> %.4f in %lld iterations (1 and 2 threads identical)\n",
                r[0].nrmse0, r[0].nrmse, (long long)r[0].iterations);
         CHECK(r[0].nrmse < r[0].nrmse0);
         CHECK(r[0].cost == r[1].cost && r[0].iterations == r[1].iterations);
-        free(W[0]), free(W[1]);
-#ifdef _OPENMP
-        omp_set_num_threads(2);
-#endif
     }
     TEST("divergence: NaN gradient stops with a message, last good weights kept")
     {
