@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "dist/dd.h"
+#include "dist/dist_check.h"
 #include "model/esn.h"
 
 #ifdef LACUS_HAVE_MPI
@@ -221,6 +222,20 @@ static lacus_status accumulate_local(lacus_esn *m, const lacus_seqs *in, const l
     return st;
 }
 
+lacus_status lacus__dist_check_seqs(lacus_error *err, const lacus_seqs *inputs,
+                                    const lacus_seqs *targets, const int64_t *ids)
+{
+    if (!inputs || !targets || (inputs->n_seqs > 0 && !ids))
+        return lacus__fail(err, LACUS_ERR_ARG, "inputs, targets or ids is NULL");
+    if (inputs->n_seqs != targets->n_seqs)
+        return lacus__fail(err, LACUS_ERR_SHAPE, "%lld input sequences but %lld target sequences",
+                           (long long)inputs->n_seqs, (long long)targets->n_seqs);
+    if (targets->n_features < 1)
+        return lacus__fail(err, LACUS_ERR_SHAPE, "targets: n_features = %lld: must be >= 1",
+                           (long long)targets->n_features);
+    return LACUS_OK;
+}
+
 lacus_status lacus_esn_fit_dist(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                                 const int64_t *ids)
 {
@@ -228,14 +243,7 @@ lacus_status lacus_esn_fit_dist(lacus_esn *m, const lacus_seqs *inputs, const la
     lacus_status st = LACUS_OK;
     double *hi = NULL, *lo = NULL;
     int64_t P = 0;
-    if (!inputs || !targets || (inputs->n_seqs > 0 && !ids))
-        st = lacus__fail(&m->err, LACUS_ERR_ARG, "inputs, targets or ids is NULL");
-    else if (inputs->n_seqs != targets->n_seqs)
-        st = lacus__fail(&m->err, LACUS_ERR_SHAPE, "%lld input sequences but %lld target sequences",
-                         (long long)inputs->n_seqs, (long long)targets->n_seqs);
-    else if (targets->n_features < 1)
-        st = lacus__fail(&m->err, LACUS_ERR_SHAPE, "targets: n_features = %lld: must be >= 1",
-                         (long long)targets->n_features);
+    st = lacus__dist_check_seqs(&m->err, inputs, targets, ids);
     if (!st) st = accumulate_local(m, inputs, targets, ids, &hi, &lo, &P);
     if ((st = lacus_dist_agree(st, &m->err))) goto done;
     lacus_ridge *r = m->readout;

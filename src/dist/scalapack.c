@@ -32,6 +32,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "linalg/tiled.h"
+#include "dist/dist_check.h"
 #include "model/esn.h"
 
 #ifdef LACUS_HAVE_SCALAPACK
@@ -482,14 +483,8 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
     else if (d.rows < 0 || d.rows > 65536)
         st = lacus__fail(&m->err, LACUS_ERR_ARG, "rows = %lld: must be in 0..65536 (0: automatic)",
                          (long long)d.rows);
-    else if (!inputs || !targets || (inputs->n_seqs > 0 && !ids))
-        st = lacus__fail(&m->err, LACUS_ERR_ARG, "inputs, targets or ids is NULL");
-    else if (inputs->n_seqs != targets->n_seqs)
-        st = lacus__fail(&m->err, LACUS_ERR_SHAPE, "%lld input sequences but %lld target sequences",
-                         (long long)inputs->n_seqs, (long long)targets->n_seqs);
-    else if (targets->n_features < 1)
-        st = lacus__fail(&m->err, LACUS_ERR_SHAPE, "targets: n_features = %lld: must be >= 1",
-                         (long long)targets->n_features);
+    else
+        st = lacus__dist_check_seqs(&m->err, inputs, targets, ids);
     for (int64_t k = 0; !st && k < inputs->n_seqs; k++)
         if (inputs->n_steps[k] != targets->n_steps[k])
             st = lacus__fail(&m->err, LACUS_ERR_SHAPE,
