@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/error.h"
 
 #define MADD LACUS__CSR_MADD
-#include "core/error.h"
 
 lacus_status lacus__csr_alloc(lacus__csr *A, int64_t n_rows, int64_t n_cols, int64_t nnz)
 {
@@ -148,6 +148,7 @@ void lacus__csr_times_dense_rows(const lacus__csr *A, const double *UT, int64_t 
         for (; t0 + 8 * DRIVE_LANES <= n_t; t0 += 8 * DRIVE_LANES) drive_block(A, r, UT, ldu, t0, d, 8);
         for (; t0 + DRIVE_LANES <= n_t; t0 += DRIVE_LANES) drive_block(A, r, UT, ldu, t0, d, 1);
 #endif
+        if (t0 == n_t) continue; /* no scalar steps left */
         for (int64_t t = t0; t < n_t; t++) d[t] = 0.0;
         for (int64_t k = A->indptr[r]; k < A->indptr[r + 1]; k++) {
             const double v = A->values[k];
