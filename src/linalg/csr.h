@@ -56,6 +56,68 @@ static inline double lacus__csr_row_dot(const int32_t *ix, const double *v, cons
     return (a[0] + a[1]) + (a[2] + a[3]);
 }
 
+/* The same sum for S <= 8 lanes at once, xi interleaved (x of lane s at
+ * xi[j * S + s]): out[s] = sum_k v[k] xi[ix[k] * S + s], each lane with the
+ * chains and final order of lacus__csr_row_dot, so each lane's bits equal a
+ * one-lane run. With AVX2 the lanes are vector lanes (two vectors past 4,
+ * masked loads when S is not 4 or 8), one broadcast of v[k] serving all of
+ * them; written with intrinsics because GCC left the generic lane loops
+ * scalar and spilled the accumulators to the stack (3x slower at S = 4).
+ * Inline it with S a constant. */
+#if defined(__AVX2__) && defined(__FMA__)
+static inline __attribute__((always_inline)) __m256i lacus__lanes_mask(int r)
+{
+    return _mm256_setr_epi64x(r > 0 ? -1 : 0, r > 1 ? -1 : 0, r > 2 ? -1 : 0, r > 3 ? -1 : 0);
+}
+/* Lanes [4 g, 4 g + 4) of an interleaved row; lanes past S read as 0. */
+#define LACUS__LANES_LOAD(x, S, g)                                                               \
+    ((S) >= 4 * (g) + 4 ? _mm256_loadu_pd((x) + 4 * (g))                                         \
+                        : _mm256_maskload_pd((x) + 4 * (g), lacus__lanes_mask((S) - 4 * (g))))
+#endif
+
+static inline __attribute__((always_inline)) void lacus__csr_row_dot_lanes(
+    const int32_t *ix, const double *v, const double *xi, const int S, int64_t k, int64_t end,
+    double *out)
+{
+#if defined(__AVX2__) && defined(__FMA__)
+    /* aj (lanes 0-3) and bj (lanes 4-7) hold chain j = k mod 4; named
+     * variables, not arrays, so that GCC keeps all eight in registers. */
+    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+    __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+#define LACUS__LANES_MADD(a, b, kk)                                                              \
+    do {                                                                                         \
+        const double *x_ = xi + (int64_t)ix[kk] * S;                                             \
+        __m256d w_ = _mm256_broadcast_sd(v + (kk));                                              \
+        a = _mm256_fmadd_pd(w_, LACUS__LANES_LOAD(x_, S, 0), a);                                 \
+        if (S > 4) b = _mm256_fmadd_pd(w_, LACUS__LANES_LOAD(x_, S, 1), b);                      \
+    } while (0)
+    for (; k + 4 <= end; k += 4) {
+        LACUS__LANES_MADD(a0, b0, k);
+        LACUS__LANES_MADD(a1, b1, k + 1);
+        LACUS__LANES_MADD(a2, b2, k + 2);
+        LACUS__LANES_MADD(a3, b3, k + 3);
+    }
+    if (k < end) LACUS__LANES_MADD(a0, b0, k);
+    if (k + 1 < end) LACUS__LANES_MADD(a1, b1, k + 1);
+    if (k + 2 < end) LACUS__LANES_MADD(a2, b2, k + 2);
+#undef LACUS__LANES_MADD
+    __m256d ra = _mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3));
+    if (S >= 4) _mm256_storeu_pd(out, ra);
+    else _mm256_maskstore_pd(out, lacus__lanes_mask(S), ra);
+    if (S > 4) {
+        __m256d rb = _mm256_add_pd(_mm256_add_pd(b0, b1), _mm256_add_pd(b2, b3));
+        if (S == 8) _mm256_storeu_pd(out + 4, rb);
+        else _mm256_maskstore_pd(out + 4, lacus__lanes_mask(S - 4), rb);
+    }
+#else
+    double a[4][8] = {{0.0}};
+    for (int j = 0; k < end; k++, j = (j + 1) & 3)
+        for (int s = 0; s < S; s++)
+            a[j][s] = LACUS__CSR_MADD(a[j][s], v[k], xi[(int64_t)ix[k] * S + s]);
+    for (int s = 0; s < S; s++) out[s] = (a[0][s] + a[1][s]) + (a[2][s] + a[3][s]);
+#endif
+}
+
 typedef struct lacus__csr {
     int64_t n_rows, n_cols, nnz;
     int64_t *indptr;  /* n_rows + 1 */

@@ -95,19 +95,12 @@ static inline double leak(const lacus_reservoir *r, int64_t n, double xprev, dou
     return noise ? y + noise[n] : y;
 }
 
-/* a + b * c, fused where the CPU has FMA: one rule for every path
- * (linalg/csr.h), so results stay bit-identical across lane counts and
- * thread counts. */
-#define MADD LACUS__CSR_MADD
-
 /* Recurrent sums of units [n0, n1) for S lanes:
  *   sums[(n - n0) * S + s] = sum_k W[n, k] xi[k * S + s].
  * xi is the (N, S) interleaved state, so the S values one weight multiplies
- * are contiguous. Each sum is split by k mod 4 into four partial sums added
- * as (p0 + p1) + (p2 + p3): independent chains hide the latency of the
- * multiply-add (one chain waits 4 cycles per non-zero), and the order is fixed,
- * so the result is the same for any S and any thread count. Inlined with S a
- * constant, the lane loops unroll and vectorise. */
+ * are contiguous. Every sum is taken in the order of lacus__csr_row_dot
+ * (linalg/csr.h), so the result is the same for any S and any thread count.
+ * Inlined with S a constant. */
 static inline __attribute__((always_inline)) void recurrent_sums(const lacus__csr *W,
                                                                  const double *xi, const int S,
                                                                  int64_t n0, int64_t n1,
@@ -116,43 +109,21 @@ static inline __attribute__((always_inline)) void recurrent_sums(const lacus__cs
     const int64_t *p = W->indptr;
     const int32_t *ix = W->indices;
     const double *v = W->values;
-    if (S == 1) { /* the same order, with the lanes of a vector as chains */
-        for (int64_t n = n0; n < n1; n++) sums[n - n0] = lacus__csr_row_dot(ix, v, xi, p[n], p[n + 1]);
-        return;
-    }
     for (int64_t n = n0; n < n1; n++) {
-        double a0[LACUS__BATCH_MAX] = {0}, a1[LACUS__BATCH_MAX] = {0};
-        double a2[LACUS__BATCH_MAX] = {0}, a3[LACUS__BATCH_MAX] = {0};
-        int64_t k = p[n], end = p[n + 1];
-        for (; k + 4 <= end; k += 4) {
-            const double *x0 = xi + (int64_t)ix[k] * S, *x1 = xi + (int64_t)ix[k + 1] * S;
-            const double *x2 = xi + (int64_t)ix[k + 2] * S, *x3 = xi + (int64_t)ix[k + 3] * S;
-            for (int s = 0; s < S; s++) {
-                a0[s] = MADD(a0[s], v[k], x0[s]);
-                a1[s] = MADD(a1[s], v[k + 1], x1[s]);
-                a2[s] = MADD(a2[s], v[k + 2], x2[s]);
-                a3[s] = MADD(a3[s], v[k + 3], x3[s]);
-            }
-        }
-        if (k < end)
-            for (int s = 0; s < S; s++) a0[s] = MADD(a0[s], v[k], xi[(int64_t)ix[k] * S + s]);
-        if (k + 1 < end)
-            for (int s = 0; s < S; s++) a1[s] = MADD(a1[s], v[k + 1], xi[(int64_t)ix[k + 1] * S + s]);
-        if (k + 2 < end)
-            for (int s = 0; s < S; s++) a2[s] = MADD(a2[s], v[k + 2], xi[(int64_t)ix[k + 2] * S + s]);
-        for (int s = 0; s < S; s++) sums[(n - n0) * S + s] = (a0[s] + a1[s]) + (a2[s] + a3[s]);
+        if (S == 1) sums[n - n0] = lacus__csr_row_dot(ix, v, xi, p[n], p[n + 1]);
+        else lacus__csr_row_dot_lanes(ix, v, xi, S, p[n], p[n + 1], sums + (n - n0) * S);
     }
 }
 
-/* The same with S dispatched to a compile-time constant. */
+/* The same with S (1 to LACUS__BATCH_MAX = 8) dispatched to a compile-time
+ * constant. */
 static void recurrent_sums_any(const lacus__csr *W, const double *xi, int S, int64_t n0,
                                int64_t n1, double *sums)
 {
     switch (S) {
 #define CASE(k) \
     case k: recurrent_sums(W, xi, k, n0, n1, sums); break;
-        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
-    default: recurrent_sums(W, xi, LACUS__BATCH_MAX, n0, n1, sums); break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
 #undef CASE
     }
 }

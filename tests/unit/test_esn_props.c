@@ -9,8 +9,8 @@
 #include "test.h"
 
 typedef struct {
-    int64_t n_seqs, steps[6];
-    double *u[6], *y[6];
+    int64_t n_seqs, steps[9];
+    double *u[9], *y[9];
 } dataset;
 
 static void make_data(dataset *d, int64_t n_seqs, int64_t base)
@@ -110,29 +110,40 @@ int main(void)
         CHECK(same_run(&p, &one));
         free_data(&one);
     }
-    TEST("run_many (lockstep batches) equals running each sequence alone, bit for bit")
+    TEST("run_many (lockstep batches of 1 to 8 lanes, 1 or 2 threads) equals running each "
+         "sequence alone, bit for bit")
     {
-        for (int big = 0; big < 2; big++) {
-            lacus_reservoir_params p = params(big ? 1100 : 90).reservoir;
-            lacus_reservoir *r = NULL;
-            lacus_error err = {0};
-            CHECK_STATUS(lacus_reservoir_create(&p, &r, &err), LACUS_OK);
-            int64_t N = p.n_units;
-            double *many[6], *one = NULL;
-            for (int64_t i = 0; i < d.n_seqs; i++) many[i] = calloc((size_t)(d.steps[i] * N), sizeof(double));
-            lacus_seqs U = {d.n_seqs, 2, (const double *const *)d.u, d.steps};
-            CHECK_STATUS(lacus_reservoir_run_many(r, &U, many), LACUS_OK);
-            int same = 1;
-            for (int64_t i = 0; i < d.n_seqs; i++) {
-                one = realloc(one, (size_t)(d.steps[i] * N) * sizeof(double));
-                CHECK_STATUS(lacus_reservoir_run(r, d.u[i], d.steps[i], 1, one), LACUS_OK);
-                same &= memcmp(one, many[i], (size_t)(d.steps[i] * N) * sizeof(double)) == 0;
-                free(many[i]);
+        /* Nine sequences of unequal length: with one thread all 8 slots
+         * fill, then the lane count falls one by one as sequences end; with
+         * two threads each takes 4, then fewer. Every lane count 1-8 of the
+         * vector kernel (masked and unmasked) is met. */
+        dataset nine;
+        make_data(&nine, 9, 120);
+        for (int big = 0; big < 2; big++)
+            for (int threads = 1; threads <= 2; threads++) {
+                lacus_set_num_threads(threads);
+                lacus_reservoir_params p = params(big ? 1100 : 90).reservoir;
+                lacus_reservoir *r = NULL;
+                lacus_error err = {0};
+                CHECK_STATUS(lacus_reservoir_create(&p, &r, &err), LACUS_OK);
+                int64_t N = p.n_units;
+                double *many[9], *one = NULL;
+                for (int64_t i = 0; i < nine.n_seqs; i++)
+                    many[i] = calloc((size_t)(nine.steps[i] * N), sizeof(double));
+                lacus_seqs U = {nine.n_seqs, 2, (const double *const *)nine.u, nine.steps};
+                CHECK_STATUS(lacus_reservoir_run_many(r, &U, many), LACUS_OK);
+                int same = 1;
+                for (int64_t i = 0; i < nine.n_seqs; i++) {
+                    one = realloc(one, (size_t)(nine.steps[i] * N) * sizeof(double));
+                    CHECK_STATUS(lacus_reservoir_run(r, nine.u[i], nine.steps[i], 1, one), LACUS_OK);
+                    same &= memcmp(one, many[i], (size_t)(nine.steps[i] * N) * sizeof(double)) == 0;
+                    free(many[i]);
+                }
+                CHECK(same);
+                free(one);
+                lacus_reservoir_free(r);
             }
-            CHECK(same);
-            free(one);
-            lacus_reservoir_free(r);
-        }
+        free_data(&nine);
     }
     TEST("streaming partial_fit in chunks equals fit on whole sequences; noise ignores chunking")
     {
