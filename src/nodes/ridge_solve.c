@@ -81,28 +81,44 @@ static lacus_status solve_primal(lacus_ridge *m)
 }
 
 /* Dual: K = Xc Xc^T (+ 1 1^T for the augmented bias) + lambda I, alpha =
- * K^-1 Yc, W = Xc^T alpha. */
+ * K^-1 Yc, W = Xc^T alpha. The kept rows are used as they are, not copied
+ * centred (a copy of n x F doubles was a fifth of the solve): with the mean
+ * row m = sx / n and u = X m,
+ *   Xc Xc^T = X X^T - u 1^T - 1 u^T + (m.m) 1 1^T,  Xc^T alpha = X^T alpha - m (1^T alpha),
+ * the same rank-one correction of raw sums the primal form applies to X^T X
+ * (1^T alpha is 0 up to rounding, since 1 spans the centred kernel's null
+ * space and Yc sums to 0; it is applied anyway). */
 static lacus_status solve_dual(lacus_ridge *m)
 {
     int64_t F = m->p.n_features, O = m->p.n_outputs, n = m->n_kept;
-    double *X = LACUS__NEW(double, n * F), *A = LACUS__NEW(double, n * O);
-    double *K = LACUS__ZNEW(double, n * n), *diag = LACUS__NEW(double, n);
+    const int centred = m->p.bias == LACUS_BIAS_CENTERED;
+    const double *X = m->kept_X;
+    double *A = LACUS__NEW(double, n * O), *K = LACUS__ZNEW(double, n * n);
+    double *diag = LACUS__NEW(double, n), *u = LACUS__ZNEW(double, n);
+    double *mean = LACUS__ZNEW(double, F), *colsum = LACUS__ZNEW(double, O);
     lacus_status st = LACUS_OK;
-    if (!X || !A || !K || !diag) {
+    if (!A || !K || !diag || !u || !mean || !colsum) {
         st = lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the dual solve");
         goto done;
     }
-    const int centred = m->p.bias == LACUS_BIAS_CENTERED;
-    for (int64_t t = 0; t < n; t++) {
-        for (int64_t j = 0; j < F; j++)
-            X[t * F + j] = m->kept_X[t * F + j] - (centred ? m->sx[j] / (double)n : 0.0);
+    if (centred) {
+        for (int64_t j = 0; j < F; j++) mean[j] = m->sx[j] / (double)n;
+#pragma omp parallel for schedule(static)
+        for (int64_t t = 0; t < n; t++) {
+            double d = 0.0;
+            for (int64_t j = 0; j < F; j++) d += X[t * F + j] * mean[j];
+            u[t] = d;
+        }
+    }
+    double mm = 0.0;
+    for (int64_t j = 0; j < F; j++) mm += mean[j] * mean[j];
+    for (int64_t t = 0; t < n; t++)
         for (int64_t o = 0; o < O; o++)
             A[t * O + o] = m->kept_Y[t * O + o] - (centred ? m->sy[o] / (double)n : 0.0);
-    }
     lacus__tiled_syrk_upper(n, F, X, F, 0, K, n); /* K = X X^T */
+    const double ones = m->p.bias == LACUS_BIAS_AUGMENTED ? 1.0 : 0.0;
     for (int64_t i = 0; i < n; i++) {
-        if (m->p.bias == LACUS_BIAS_AUGMENTED)
-            for (int64_t j = i; j < n; j++) K[i * n + j] += 1.0;
+        for (int64_t j = i; j < n; j++) K[i * n + j] += (mm - u[i] - u[j]) + ones;
         K[i * n + i] += m->p.ridge;
     }
     lacus__sym_mirror_upper(n, K, n, diag);
@@ -110,21 +126,23 @@ static lacus_status solve_dual(lacus_ridge *m)
         goto done;
     memset(m->Wout, 0, (size_t)(F * O) * sizeof(double));
     lacus__tiled_gemm_at_b(F, O, n, X, F, A, O, m->Wout, O);
-    if (m->p.bias == LACUS_BIAS_AUGMENTED) {
-        for (int64_t o = 0; o < O; o++) {
-            double s = 0.0;
-            for (int64_t t = 0; t < n; t++) s += A[t * O + o];
-            m->b[o] = s;
-        }
-    } else {
+    for (int64_t t = 0; t < n; t++)
+        for (int64_t o = 0; o < O; o++) colsum[o] += A[t * O + o];
+    if (centred)
+        for (int64_t j = 0; j < F; j++)
+            for (int64_t o = 0; o < O; o++) m->Wout[j * O + o] -= mean[j] * colsum[o];
+    if (m->p.bias == LACUS_BIAS_AUGMENTED)
+        for (int64_t o = 0; o < O; o++) m->b[o] = colsum[o];
+    else
         solve_bias(m, centred ? (double)n : 0.0);
-    }
     m->last_solver = LACUS_SOLVER_DUAL;
 done:
-    lacus__free(X);
     lacus__free(A);
     lacus__free(K);
     lacus__free(diag);
+    lacus__free(u);
+    lacus__free(mean);
+    lacus__free(colsum);
     return st;
 }
 
