@@ -252,6 +252,15 @@ int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targe
         snprintf(how, sizeof how, "scalapack solve on a %d x %d grid, %lld rounds: states %.3f s, "
                  "solve %.3f s (pdpotrf+pdpotrs %.3f s, cpu %.3f s)", ds.grid_rows, ds.grid_cols,
                  (long long)ds.rounds, ds.stream_s, ds.solve_s, ds.factor_s, ds.factor_cpu_s);
+    /* A failed Cholesky factorisation is worth a line of its own: the model
+     * then rests on a numerically singular system (raise the ridge). */
+    if (rank == 0 && ds.fallback && used == LACUS_DIST_SOLVE_SCALAPACK)
+        printf("solve: the system is not positive definite (pdpotrf stopped at leading minor %d, "
+               "ridge = %g): solved by the fallback, LU with partial pivoting (pdgesv)\n",
+               ds.failed_minor, p.readout.ridge);
+    else if (rank == 0 && ds.fallback)
+        printf("solve: the system is not positive definite (ridge = %g): solved by the fallback, "
+               "Bunch-Kaufman LDL^T (dsysv)\n", p.readout.ridge);
     if (rank == 0)
         printf("trained on %d ranks (%lld sequences, %lld steps on rank 0), %lld units in %.3f s "
                "(%s); wrote %s\n", size, (long long)s.my_in.n_seqs, (long long)steps,

@@ -186,9 +186,14 @@ int64_t lacus_dist_solve_bytes(lacus_dist_solve how, int64_t n_features, int64_t
  * the serial one, centred the same way (bias not penalised):
  *   (X^T X + lambda I - s s^T / c) W = X^T Y - s sy^T / c,  b = (sy - W^T s) / c,
  * solved by pdpotrf + pdpotrs on the grid. When the Cholesky factorisation
- * fails (ridge 0 on rank-deficient states) every rank returns
- * LACUS_ERR_NUMERIC with the failing minor; there is no fallback (the
- * serial solve's LDL^T fallback has no block-cyclic counterpart here).
+ * fails (ridge 0, or tiny, on rank-deficient states), the system is rebuilt
+ * (its mirror was kept in the unused lower triangle: no second N x N
+ * buffer) and solved by LU with partial pivoting (pdgesv): the serial solve
+ * falls back to Bunch-Kaufman (dsysv) there, which ScaLAPACK lacks; both are
+ * backward stable, and stats->fallback says it ran. On such a numerically
+ * singular system the solution is not unique: the two agree in the fit
+ * (the training error), not weight by weight. Only an exactly singular
+ * system (a zero pivot in the LU too) is LACUS_ERR_NUMERIC on every rank.
  * Without ScaLAPACK, or outside mpirun, SCALAPACK returns
  * LACUS_ERR_UNSUPPORTED; a rank_mem_mb that the chosen solve exceeds,
  * LACUS_ERR_ARG (before any work). stats (may be NULL) receives the solve
@@ -204,6 +209,12 @@ typedef struct lacus_dist_stats {
     double factor_cpu_s;      /* ... and this process's CPU time in them (less sensitive
                                  than wall time to other load on the machine) */
     double total_s;           /* the whole call, on this rank */
+    /* 1 when the Cholesky factorisation failed and the system was solved
+     * by the fallback (SCALAPACK: LU, pdgesv; REDUCE: the serial solve's
+     * Bunch-Kaufman), the same on every rank; failed_minor: the leading
+     * minor pdpotrf stopped at (SCALAPACK; 0 otherwise). */
+    int fallback;
+    int failed_minor;
 } lacus_dist_stats;
 
 lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,

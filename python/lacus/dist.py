@@ -38,7 +38,8 @@ class DistParams(ctypes.Structure):
 class DistStats(ctypes.Structure):
     _fields_ = [("used", c_int), ("grid_rows", c_int), ("grid_cols", c_int),
                 ("rounds", c_int64), ("stream_s", c_double), ("solve_s", c_double),
-                ("factor_s", c_double), ("factor_cpu_s", c_double), ("total_s", c_double)]
+                ("factor_s", c_double), ("factor_cpu_s", c_double), ("total_s", c_double),
+                ("fallback", c_int), ("failed_minor", c_int)]
 
 
 _p("lacus_dist_available", c_int)
@@ -157,7 +158,8 @@ def fit_dist(esn, X, Y, ids=None, solve="auto", rank_mem_mb=0.0, block=0, rows=0
               ids.ctypes.data_as(P_int64), ctypes.byref(d), ctypes.byref(st))
     return {"solve": _NAMES.get(st.used, str(st.used)), "grid": (st.grid_rows, st.grid_cols),
             "rounds": int(st.rounds), "stream_s": st.stream_s, "solve_s": st.solve_s,
-            "factor_s": st.factor_s, "factor_cpu_s": st.factor_cpu_s, "total_s": st.total_s}
+            "factor_s": st.factor_s, "factor_cpu_s": st.factor_cpu_s, "total_s": st.total_s,
+            "fallback": bool(st.fallback), "failed_minor": int(st.failed_minor)}
 
 
 def prep_fit_dist(seqs, ids, kind="zscore", range=(-1.0, 1.0)):

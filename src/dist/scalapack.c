@@ -57,6 +57,11 @@ void pdpotrf_(const char *uplo, const int *n, double *a, const int *ia, const in
 void pdpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *ia,
               const int *ja, const int *desca, double *b, const int *ib, const int *jb,
               const int *descb, int *info, size_t uplo_len);
+void pdtradd_(const char *uplo, const char *trans, const int *m, const int *n, const double *alpha,
+              const double *a, const int *ia, const int *ja, const int *desca, const double *beta,
+              double *c, const int *ic, const int *jc, const int *descc);
+void pdgesv_(const int *n, const int *nrhs, double *a, const int *ia, const int *ja, const int *desca,
+             int *ipiv, double *b, const int *ib, const int *jb, const int *descb, int *info);
 #endif
 
 lacus_dist_params lacus_dist_params_default(void)
@@ -329,6 +334,68 @@ static void spk_centre(spk *s, double c, double ridge)
     }
 }
 
+/* Before pdpotrf: the strict upper triangle of the centred system G is
+ * mirrored into the strict lower one (which pdsyrk and pdpotrf never
+ * touch) by one distributed transpose, and this rank's diagonal entries
+ * are kept in diag (lrG): no second N x N buffer, as in the serial solve. */
+static void spk_keep(spk *s, double *diag)
+{
+    int64_t lld = imax(1, s->lrG);
+    for (int64_t il = 0; il < s->lrG; il++) {
+        diag[il] = NAN;
+        int64_t i = g_index(il, s->nb, s->myr, s->pr);
+        for (int64_t jl = 0; jl < s->lcG; jl++)
+            if (g_index(jl, s->nb, s->myc, s->pc) == i) diag[il] = s->G[il + jl * lld];
+    }
+    if (s->N < 2) return;
+    /* G(2:N, 1:N-1) lower <- G(1:N-1, 2:N) upper, transposed: the two
+     * triangles do not overlap. */
+    int n1 = s->N - 1, one = 1, two = 2;
+    const double a = 1.0, b = 0.0;
+    pdtradd_("L", "T", &n1, &n1, &a, s->G, &one, &two, s->descG, &b, s->G, &two, &one, s->descG);
+}
+
+/* pdpotrf failed at leading minor `minor` (ridge 0, or tiny, on
+ * rank-deficient states). ScaLAPACK has no symmetric indefinite
+ * factorisation (the serial solve's Bunch-Kaufman, dsysv), so the full
+ * symmetric system is rebuilt from the mirror and solved by LU with partial
+ * pivoting (pdgesv), the distributed factorisation closest to it: both are
+ * backward stable on a symmetric indefinite or singular system, and both
+ * stop only on an exactly zero pivot. Solutions of a numerically singular
+ * system are not unique: the serial and distributed ones agree in what
+ * the data determine (the fit), not in the null-space directions. */
+static lacus_status spk_fallback(spk *s, const double *diag, int minor, double ridge)
+{
+    int64_t lld = imax(1, s->lrG);
+    int one = 1, two = 2, info = 0;
+    if (s->N > 1) {
+        int n1 = s->N - 1;
+        const double a = 1.0, b = 0.0;
+        pdtradd_("U", "T", &n1, &n1, &a, s->G, &two, &one, s->descG, &b, s->G, &one, &two, s->descG);
+    }
+    for (int64_t il = 0; il < s->lrG; il++) {
+        int64_t i = g_index(il, s->nb, s->myr, s->pr);
+        for (int64_t jl = 0; jl < s->lcG; jl++)
+            if (g_index(jl, s->nb, s->myc, s->pc) == i) s->G[il + jl * lld] = diag[il];
+    }
+    int *ipiv = LACUS__NEW(int, s->lrG + s->nb);
+    lacus_status st = ipiv ? LACUS_OK : lacus__fail(&s->m->err, LACUS_ERR_NOMEM, "out of memory for pivots");
+    if ((st = lacus_dist_agree(st, &s->m->err))) {
+        lacus__free(ipiv);
+        return st;
+    }
+    pdgesv_(&s->N, &s->O, s->G, &one, &one, s->descG, ipiv, s->B, &one, &one, s->descB, &info);
+    lacus__free(ipiv);
+    if (info > 0)
+        return lacus__fail(&s->m->err, LACUS_ERR_NUMERIC,
+                           "the distributed %d x %d ridge system is not positive definite (pdpotrf: "
+                           "leading minor %d; ridge = %g) and exactly singular (LU, pdgesv: pivot %d "
+                           "is zero): increase ridge or check for constant features",
+                           s->N, s->N, minor, ridge, info);
+    if (info < 0) return lacus__fail(&s->m->err, LACUS_ERR_STATE, "pdgesv: argument %d is wrong", -info);
+    return LACUS_OK;
+}
+
 static double bias_denominator(const lacus_ridge *r, double n)
 {
     switch (r->p.bias) {
@@ -398,23 +465,34 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
 
     int one = 1, info = 0;
     double tf = now_s(), cf = cpu_s();
+    /* pdpotrf overwrites the upper triangle; its mirror in the (unused)
+     * strict lower triangle and the diagonal are what the fallback below
+     * rebuilds the system from, as the serial solve does (linalg/solve.h). */
+    double *diag = LACUS__NEW(double, imax(1, s.lrG));
+    st = diag ? LACUS_OK : lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory");
+    if ((st = lacus_dist_agree(st, &m->err))) {
+        lacus__free(diag);
+        goto done;
+    }
+    spk_keep(&s, diag);
     pdpotrf_("U", &s.N, s.G, &one, &one, s.descG, &info, 1);
-    if (info > 0) {
-        st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
-                         "the distributed %lld x %lld ridge system is not positive definite (pdpotrf: "
-                         "leading minor %d; ridge = %g): the states are rank-deficient; raise the "
-                         "ridge, or use --dist-solve reduce, whose serial solve falls back to LDL^T",
-                         (long long)F, (long long)F, info, r->p.ridge);
-        goto done; /* info is the same on every rank */
-    }
-    if (info < 0) {
-        st = lacus__fail(&m->err, LACUS_ERR_STATE, "pdpotrf: argument %d is wrong", -info);
-        goto done;
-    }
-    pdpotrs_("U", &s.N, &s.O, s.G, &one, &one, s.descG, s.B, &one, &one, s.descB, &info, 1);
-    if (info) {
-        st = lacus__fail(&m->err, LACUS_ERR_STATE, "pdpotrs: argument %d is wrong", -info);
-        goto done;
+    if (info > 0) { /* info is the same on every rank */
+        stats->fallback = 1;
+        stats->failed_minor = info;
+        st = spk_fallback(&s, diag, info, r->p.ridge);
+        lacus__free(diag);
+        if (st) goto done;
+    } else {
+        lacus__free(diag);
+        if (info < 0) {
+            st = lacus__fail(&m->err, LACUS_ERR_STATE, "pdpotrf: argument %d is wrong", -info);
+            goto done;
+        }
+        pdpotrs_("U", &s.N, &s.O, s.G, &one, &one, s.descG, s.B, &one, &one, s.descB, &info, 1);
+        if (info) {
+            st = lacus__fail(&m->err, LACUS_ERR_STATE, "pdpotrs: argument %d is wrong", -info);
+            goto done;
+        }
     }
     stats->factor_s = now_s() - tf;
     stats->factor_cpu_s = cpu_s() - cf;
@@ -448,7 +526,7 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
     lacus_dist_bcast(r->b, O, 0);
     r->solved = 1;
     r->last_solver = LACUS_SOLVER_PRIMAL;
-    r->used_fallback = 0;
+    r->used_fallback = stats->fallback;
     stats->solve_s = now_s() - t1;
 done:
     spk_free(&s);
@@ -525,6 +603,8 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
     stats->used = how;
     if (how == LACUS_DIST_SOLVE_REDUCE) {
         st = lacus_esn_fit_dist(m, inputs, targets, ids);
+        /* Solved on rank 0: every rank learns whether it fell back. */
+        if (!st) stats->fallback = (int)lacus_dist_max(m->readout->used_fallback);
         stats->total_s = now_s() - t0;
         return st;
     }

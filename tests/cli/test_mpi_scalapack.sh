@@ -10,7 +10,7 @@
 #     per-rank peak (VmHWM growth during the fit) well below the serial
 #     path's, and below N^2 doubles on 4 ranks; on 1 rank the same cap is a
 #     clear error that says how many ranks would do;
-#   - errors (a singular system with ridge 0, scalapack without mpirun or in
+#   - errors (an exactly singular system with ridge 0, scalapack without mpirun or in
 #     a build without ScaLAPACK) are clear, on every rank, without a hang.
 # Skipped when lacus has no MPI. Compares with numpy (python3-numpy).
 . "$(dirname "$0")/lib.sh"
@@ -142,8 +142,8 @@ expect_fail "cap 20 MiB, reduce forced" 1 "every rank holds the N x N sums" m.np
     $MPIRUN -np 2 "$LACUS" fit $IN $A3 --rank-mem-mb 20 --dist-solve reduce --output m.npz
 [ "$(grep -c 'over the cap of 20 MiB' err.txt)" -eq 2 ] || { failed=$((failed + 1)); echo "FAIL: every rank"; cat err.txt; }
 
-# 3. Errors. Constant inputs and ridge 0: the states are rank-deficient
-# and the Cholesky factorisation fails; every rank says so, no model.
+# 3. Errors. Zero inputs and ridge 0: the states are all zero, the system
+# exactly singular (Cholesky and its LU fallback fail); every rank says so.
 # shellcheck disable=SC2086
 expect_fail "singular system" 1 "not positive definite" m.npz \
     $MPIRUN -np 3 "$LACUS" fit $ZIN --units 40 --ridge 0 --dist-solve scalapack --output m.npz
