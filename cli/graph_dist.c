@@ -6,10 +6,10 @@
  * which numbers its noise streams: the model is byte-identical to the one
  * of ranks that read everything (lacus_graph_fit_dist_local).
  *
- * Online nodes learn over every sequence in order on rank 0, and fitted
- * prep nodes (minmax, zscore, onehot) need their statistics over every
- * sequence before any reservoir after them runs: such graphs, and inputs
- * given per graph input name, keep the read-everything path. */
+ * Fitted prep nodes (minmax, zscore, onehot) are fitted over the ranks'
+ * shares (lacus_prep_fit_dist); online nodes learn over every sequence in
+ * order on rank 0, from the rows the other ranks send it. Inputs given per
+ * graph input name keep the read-everything path. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +17,15 @@
 #include "common.h"
 #include "config.h"
 
+/* Nodes that take targets, in node order (as lacus_graph_fit wants them). */
+static int is_trained(const char *kind) { return !strcmp(kind, "ridge") || !strcmp(kind, "online"); }
+
 int graph_dist_shardable(const cli_config *c)
 {
     int K = lacus_dist_size();
     if (K < 2 || c->input_by_name || c->input.n < K) return 0;
-    for (int k = 0; k < c->n_nodes; k++) {
-        if (!strcmp(c->node_kind[k], "online")) return 0;
-        if (!strcmp(c->node_kind[k], "prep") && c->node_prep[k].kind != LACUS_PREP_DELAY) return 0;
-        if (!strcmp(c->node_kind[k], "ridge") && c->layer_target[k].n != c->input.n) return 0;
-    }
+    for (int k = 0; k < c->n_nodes; k++)
+        if (is_trained(c->node_kind[k]) && c->layer_target[k].n != c->input.n) return 0;
     return 1;
 }
 
@@ -68,7 +68,7 @@ int graph_dist_fit(cli_config *c)
     /* files[t][f]: t = 0 the input, t = 1.. the trained nodes' targets. */
     int tg_node[CLI_CONFIG_MAX_LAYERS];
     for (int k = 0; k < n; k++)
-        if (!strcmp(c->node_kind[k], "ridge")) tg_node[n_tg++] = k;
+        if (is_trained(c->node_kind[k])) tg_node[n_tg++] = k;
     cli_seqs *files = calloc((size_t)(n_tg + 1) * (size_t)(mine > 0 ? mine : 1), sizeof *files);
     local_seqs *loc = calloc((size_t)(n_tg + 1), sizeof *loc);
     double *count = calloc((size_t)(nfile > 0 ? nfile : 1), sizeof *count), *lo = calloc((size_t)(nfile > 0 ? nfile : 1), sizeof *lo);
@@ -155,6 +155,14 @@ int graph_dist_fit(cli_config *c)
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
         goto done;
+    }
+    if (rank == 0) {
+        printf("node        kind       width\n");
+        for (int64_t i = 0; i < lacus_graph_n_nodes(g); i++) {
+            static const char *const kinds[] = {"input", "reservoir", "ridge", "prep", "online"};
+            printf("%-11s %-10s %5lld\n", lacus_graph_node_name(g, i), kinds[lacus_graph_node_kind(g, i)],
+                   (long long)lacus_graph_node_width(g, i));
+        }
     }
     if (rank == 0)
         printf("trained a graph of %lld nodes and %d edges in %.3f s, %d files shared over %d MPI "

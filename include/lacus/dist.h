@@ -89,9 +89,12 @@ lacus_status lacus_stack_fit_dist(lacus_stack *s, const lacus_seqs *inputs,
  * solved on rank 0; the readouts are broadcast. The model is the same
  * whatever K (tested on 1, 2 and 3 ranks, byte for byte), and within
  * rounding of lacus_graph_fit's (whose sums run across sequences). A
- * reservoir's noise stream is numbered by the sequence. Prep nodes are
- * fitted on every rank over all sequences (cheap, and the same node
- * everywhere). Online (RLS/LMS) nodes learn sample after sample: rank 0
+ * reservoir's noise stream is numbered by the sequence. Fitted prep nodes
+ * (minmax, zscore, onehot) are fitted over the ranks' shares of their
+ * input with lacus_prep_fit_dist (the same node whatever K; within
+ * rounding of lacus_graph_fit's for zscore, exactly for the others; each
+ * rank holds its share of the node's input during that fit). Online
+ * (RLS/LMS) nodes learn sample after sample: rank 0
  * trains them on every sequence in order, as one process would, and
  * broadcasts their weights; the ridge sums stay shared out. Collective; one
  * rank's failure fails all. Without MPI it runs on the one process. */
@@ -102,11 +105,16 @@ lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *input
  * files): inputs and targets have this rank's sequences, seq_ids[i] the
  * global index of local sequence i (every index on exactly one rank; it
  * numbers the noise streams, so the model equals lacus_graph_fit_dist's on
- * all the sequences, byte for byte, however they are spread). Every rank
- * must hold at least one sequence. Graphs with online nodes or
- * with prep nodes that fit statistics (minmax, zscore, onehot) need every
- * sequence on one rank: LACUS_ERR_UNSUPPORTED (use lacus_graph_fit_dist).
- * Collective. */
+ * all the sequences, byte for byte, however they are spread). The ids over
+ * all ranks must number the sequences 0..n-1, each once (LACUS_ERR_ARG
+ * otherwise). Every rank must hold at least one sequence. Fitted prep
+ * nodes are fitted as above. Online nodes are trained by rank 0 over every
+ * sequence in the global order: the other ranks compute the online nodes'
+ * input rows for their sequences and send them, with the targets (after
+ * the warmup), to rank 0 (point to point, one sequence at a time), so no
+ * rank reads another's files; the model is byte-identical to
+ * lacus_graph_fit_dist's. Collective; a rank's failure fails every rank
+ * with its message, without a hang. */
 lacus_status lacus_graph_fit_dist_local(lacus_graph *g, const lacus_seqs *const *inputs,
                                         const lacus_seqs *const *targets, int64_t warmup,
                                         const int64_t *seq_ids);

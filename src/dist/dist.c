@@ -422,6 +422,10 @@ typedef struct graph_acc {
     int64_t *id, *P;    /* node id, packed size */
     double **hi, **lo;
     double *v;          /* (max P) */
+    lacus_graph *g;
+    const int64_t *owner; /* local data: the rank of each global sequence */
+    double *rx, *ry;      /* the root's receive buffers for online rows */
+    int64_t cap_x, cap_y;
 } graph_acc;
 
 static void graph_acc_free(graph_acc *a)
@@ -435,6 +439,8 @@ static void graph_acc_free(graph_acc *a)
     lacus__free(a->hi);
     lacus__free(a->lo);
     lacus__free(a->v);
+    lacus__free(a->rx);
+    lacus__free(a->ry);
 }
 
 /* Sized once the graph is initialized (the ridges' widths known). */
@@ -503,34 +509,121 @@ static lacus_status graph_bcast_online(lacus_graph *g)
 }
 #endif
 
+static lacus_status graph_agree(lacus_graph *g, lacus_status st, void *user)
+{
+    (void)user;
+    return lacus_dist_agree(st, &g->err);
+}
+
+/* A fitted prep node over the ranks' shares of its input (graph.h). */
+static lacus_status graph_fit_prep(lacus_graph *g, int64_t node, lacus_status st, const lacus_seqs *local,
+                                   const int64_t *ids, void *user)
+{
+    (void)user;
+    if ((st = lacus_dist_agree(st, &g->err))) return st;
+    lacus__node *n = &g->nodes[node];
+    if ((st = lacus_prep_fit_dist(n->prep, local, ids))) { /* the same verdict on every rank */
+        g->err = n->prep->err;
+        lacus__prefix(&g->err, "prep node \"%s\": ", n->name);
+    }
+    return st;
+}
+
+#ifdef LACUS_HAVE_MPI
+enum { TAG_ONLINE = 0x6f6c }; /* online rows, apart from the reduction's tags */
+
+static void send_big(const double *v, int64_t n, int to)
+{
+    for (int64_t o = 0; o < n; o += (1 << 24)) {
+        int c = (int)(n - o < (1 << 24) ? n - o : (1 << 24));
+        MPI_Send(v + o, c, MPI_DOUBLE, to, TAG_ONLINE, MPI_COMM_WORLD);
+    }
+}
+
+/* Into v, or (v NULL: no memory) through a small buffer and dropped, so
+ * that the sender is never left waiting. */
+static void recv_big(double *v, int64_t n, int from)
+{
+    double drop[4096];
+    for (int64_t o = 0; o < n;) {
+        int64_t lim = v ? (1 << 24) : 4096;
+        int c = (int)(n - o < lim ? n - o : lim);
+        MPI_Recv(v ? v + o : drop, c, MPI_DOUBLE, from, TAG_ONLINE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        o += c;
+    }
+}
+
+/* Online rows of one node of one sequence, to the root (graph.h): a
+ * header (rows, or -1 after a failure; widths), then the rows. */
+static lacus_status graph_online_send(void *user, lacus_status st, const double *x, int64_t F,
+                                      const double *y, int64_t O, int64_t rows)
+{
+    (void)user;
+    long long hdr[3] = {st ? -1 : rows, F, O};
+    MPI_Send(hdr, 3, MPI_LONG_LONG, 0, TAG_ONLINE, MPI_COMM_WORLD);
+    if (hdr[0] > 0) {
+        send_big(x, rows * F, 0);
+        send_big(y, rows * O, 0);
+    }
+    return LACUS_OK;
+}
+
+static int grow(double **buf, int64_t *cap, int64_t n)
+{
+    if (n <= *cap) return 1;
+    double *b = lacus__realloc(*buf, (size_t)n * sizeof(double));
+    if (!b) return 0;
+    *buf = b;
+    *cap = n;
+    return 1;
+}
+
+static lacus_status graph_online_recv(void *user, int64_t q, int64_t F, int64_t O, const double **x,
+                                      const double **y, int64_t *rows)
+{
+    graph_acc *a = user;
+    int from = (int)a->owner[q];
+    long long hdr[3];
+    MPI_Recv(hdr, 3, MPI_LONG_LONG, from, TAG_ONLINE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    *rows = hdr[0];
+    if (hdr[0] <= 0) return LACUS_OK;
+    int ok = hdr[1] == F && hdr[2] == O && grow(&a->rx, &a->cap_x, hdr[0] * hdr[1]) &&
+             grow(&a->ry, &a->cap_y, hdr[0] * hdr[2]);
+    recv_big(ok ? a->rx : NULL, hdr[0] * hdr[1], from);
+    recv_big(ok ? a->ry : NULL, hdr[0] * hdr[2], from);
+    *x = a->rx;
+    *y = a->ry;
+    if (ok) return LACUS_OK;
+    *rows = 0;
+    if (hdr[1] != F || hdr[2] != O)
+        return lacus__fail(&a->g->err, LACUS_ERR_SHAPE, "rank %d sent rows of %lld x %lld for sequence "
+                           "%lld, expected %lld x %lld", from, hdr[1], hdr[2], (long long)q,
+                           (long long)F, (long long)O);
+    return lacus__fail(&a->g->err, LACUS_ERR_NOMEM, "out of memory for sequence %lld's rows from rank %d",
+                       (long long)q, from);
+}
+#endif
+
 static lacus_status graph_fit_shard(lacus_graph *g, const lacus_seqs *const *inputs,
                                     const lacus_seqs *const *targets, int64_t warmup,
-                                    const int64_t *q_of);
+                                    const int64_t *q_of, const int64_t *owner, int64_t n_global);
 
 lacus_status lacus_graph_fit_dist(lacus_graph *g, const lacus_seqs *const *inputs,
                                   const lacus_seqs *const *targets, int64_t warmup)
 {
-    return graph_fit_shard(g, inputs, targets, warmup, NULL);
+    return graph_fit_shard(g, inputs, targets, warmup, NULL, NULL, 0);
 }
 
 lacus_status lacus_graph_fit_dist_local(lacus_graph *g, const lacus_seqs *const *inputs,
                                         const lacus_seqs *const *targets, int64_t warmup,
                                         const int64_t *seq_ids)
 {
+    if (!g) return LACUS_ERR_ARG;
     lacus__clear(&g->err);
     lacus_status st = LACUS_OK;
-    if (!g || !inputs || !targets) return LACUS_ERR_ARG;
-    for (int64_t i = 0; i < g->n_nodes && !st; i++) {
-        const lacus__node *n = &g->nodes[i];
-        if (n->kind == LACUS_NODE_ONLINE ||
-            (n->kind == LACUS_NODE_PREP && n->pp.kind != LACUS_PREP_DELAY))
-            st = lacus__fail(&g->err, LACUS_ERR_UNSUPPORTED,
-                             "node \"%s\": %s needs every sequence on one rank: give every rank "
-                             "all the sequences (lacus_graph_fit_dist)", n->name,
-                             n->kind == LACUS_NODE_ONLINE ? "an online node" : "a fitted prep node");
-    }
+    if (!inputs || !targets) st = lacus__fail(&g->err, LACUS_ERR_ARG, "inputs or targets is NULL");
     /* Sequences, ids and usable rows, counted over the ranks. */
-    int64_t n_local = inputs[0] ? inputs[0]->n_seqs : 0, usable = 0;
+    int64_t n_local = !st && inputs[0] ? inputs[0]->n_seqs : 0, usable = 0;
     if (!st && n_local > 0 && !seq_ids) st = lacus__fail(&g->err, LACUS_ERR_ARG, "seq_ids is NULL");
     for (int64_t i = 0; !st && i < n_local; i++) {
         int64_t T = inputs[0]->n_steps ? inputs[0]->n_steps[i] : 0;
@@ -542,19 +635,76 @@ lacus_status lacus_graph_fit_dist_local(lacus_graph *g, const lacus_seqs *const 
         return lacus__fail(&g->err, LACUS_ERR_SHAPE,
                            "warmup = %lld drops every step of every rank's sequences: nothing to "
                            "train on", (long long)warmup);
-    return graph_fit_shard(g, inputs, targets, warmup, seq_ids ? seq_ids : (const int64_t[]){0});
+    /* Every rank learns which rank holds each global sequence: the online
+     * nodes' root receives their rows in the global order. The ids must
+     * number the sequences 0..n-1, each once. */
+    int64_t n_global = 0, *all = NULL, *owner = NULL;
+    int *cnt = LACUS__ZNEW(int, g_size), *disp = LACUS__ZNEW(int, g_size);
+    st = cnt && disp ? LACUS_OK : lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+    if ((st = lacus_dist_agree(st, &g->err))) goto done;
+    cnt[0] = (int)n_local;
+#ifdef LACUS_HAVE_MPI
+    if (g_started && g_size > 1) {
+        int mine = (int)n_local;
+        MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+    }
+#endif
+    for (int r = 0; r < g_size; r++) disp[r] = (int)n_global, n_global += cnt[r];
+    all = LACUS__NEW(int64_t, n_global + 1);
+    owner = LACUS__NEW(int64_t, n_global + 1);
+    st = all && owner ? LACUS_OK : lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+    if ((st = lacus_dist_agree(st, &g->err))) goto done;
+    for (int64_t i = 0; i < n_local; i++) all[i] = seq_ids[i];
+#ifdef LACUS_HAVE_MPI
+    if (g_started && g_size > 1) {
+        long long *mine = LACUS__NEW(long long, n_local + 1);
+        st = mine ? LACUS_OK : lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+        if ((st = lacus_dist_agree(st, &g->err))) goto done;
+        for (int64_t i = 0; i < n_local; i++) mine[i] = seq_ids[i];
+        MPI_Allgatherv(mine, (int)n_local, MPI_LONG_LONG, all, cnt, disp, MPI_LONG_LONG, MPI_COMM_WORLD);
+        lacus__free(mine);
+    }
+#endif
+    for (int64_t q = 0; q < n_global; q++) owner[q] = -1;
+    for (int r = 0; r < g_size && !st; r++)
+        for (int64_t i = disp[r]; i < disp[r] + cnt[r] && !st; i++) {
+            if (all[i] < 0 || all[i] >= n_global || owner[all[i]] >= 0)
+                st = lacus__fail(&g->err, LACUS_ERR_ARG,
+                                 "seq_ids: rank %d's sequence %lld has id %lld: the %lld sequences "
+                                 "over the ranks must be numbered 0..%lld, each once", r,
+                                 (long long)(i - disp[r]), (long long)all[i], (long long)n_global,
+                                 (long long)n_global - 1);
+            else
+                owner[all[i]] = r;
+        }
+    if (st) goto done; /* every rank found the same */
+    st = graph_fit_shard(g, inputs, targets, warmup, seq_ids ? seq_ids : (const int64_t[]){0}, owner,
+                         n_global);
+done:
+    lacus__free(cnt);
+    lacus__free(disp);
+    lacus__free(all);
+    lacus__free(owner);
+    return st;
 }
 
 static lacus_status graph_fit_shard(lacus_graph *g, const lacus_seqs *const *inputs,
                                     const lacus_seqs *const *targets, int64_t warmup,
-                                    const int64_t *q_of)
+                                    const int64_t *q_of, const int64_t *owner, int64_t n_global)
 {
     lacus__clear(&g->err);
     graph_acc a;
     memset(&a, 0, sizeof a);
+    a.g = g;
+    a.owner = owner;
     lacus_status st = LACUS_OK;
     /* Online nodes are trained on rank 0 over every sequence (graph.h). */
-    lacus__graph_shard shard = {g_rank, g_size, 0, q_of, graph_after_seq, &a};
+    lacus__graph_shard shard = {g_rank, g_size, 0, q_of, graph_after_seq, &a, n_global, graph_agree,
+                                graph_fit_prep, NULL, NULL};
+#ifdef LACUS_HAVE_MPI
+    shard.online_send = graph_online_send;
+    shard.online_recv = graph_online_recv;
+#endif
     if (!st) st = lacus__graph_fit_ex(g, inputs, targets, warmup, &shard);
     if (!st) st = graph_acc_alloc(g, &a); /* a rank without sequences adds zeros */
     if ((st = lacus_dist_agree(st, &g->err))) goto done;

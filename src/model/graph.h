@@ -65,23 +65,41 @@ int64_t lacus__graph_ext_width(const lacus_graph *g, int64_t c);
  * computed here when q mod size == rank; after each one, after_seq gets the
  * graph with its ridge nodes holding that sequence's sums (it takes them
  * and resets the ridges); nothing is solved. Each reservoir's noise stream
- * is numbered by q. Prep nodes are fitted on every sequence.
+ * is numbered by q.
+ *
+ * Fitted prep nodes (minmax, zscore, onehot) are fitted in fit order by
+ * the collective fit_prep, which gets the node's input over this rank's
+ * sequences (ids: their global indices) and this rank's status so far.
  *
  * Online nodes (RLS, LMS) learn step after step, each step from the
  * weights the previous one left, so their training cannot be split over
  * sequences. Rank online_root trains them on every sequence in order, as
- * one process would: for the sequences of other ranks it computes only the
- * online nodes and the nodes they read from (not the ridge sums, which
- * those ranks add); the other ranks skip the online nodes. dist.c then
- * broadcasts their weights. */
+ * one process would. When every rank holds every sequence (q_of NULL), it
+ * computes, for the sequences of other ranks, only the online nodes and
+ * the nodes they read from (not the ridge sums, which those ranks add); the
+ * other ranks skip the online nodes. When each rank holds only its own
+ * (q_of), the other ranks send each online node's input and target rows
+ * after the warmup (online_send, rows -1 after a failure), their sequences
+ * in increasing global order, and the root takes them with online_recv in
+ * the global order 0..n_global-1. dist.c then broadcasts the weights.
+ * agree: every rank's status, agreed before the first collective. */
 typedef struct lacus__graph_shard {
     int rank, size, online_root;
     /* Not NULL: the inputs and targets hold only this rank's sequences,
-     * local sequence i being global sequence q_of[i]; all are computed
-     * here (no online nodes, no fitted prep nodes: dist.c checks). */
+     * local sequence i being global sequence q_of[i] (of n_global over the
+     * ranks, each on exactly one rank); all are computed here. */
     const int64_t *q_of;
     lacus_status (*after_seq)(lacus_graph *g, void *user);
     void *user;
+    int64_t n_global;
+    lacus_status (*agree)(lacus_graph *g, lacus_status st, void *user);
+    lacus_status (*fit_prep)(lacus_graph *g, int64_t node, lacus_status st, const lacus_seqs *local,
+                             const int64_t *ids, void *user);
+    lacus_status (*online_send)(void *user, lacus_status st, const double *x, int64_t F, const double *y,
+                                int64_t O, int64_t rows);
+    /* x, y: buffers owned by the callee, valid until the next call. */
+    lacus_status (*online_recv)(void *user, int64_t q, int64_t F, int64_t O, const double **x,
+                                const double **y, int64_t *rows);
 } lacus__graph_shard;
 
 lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs,

@@ -173,9 +173,38 @@ static void reset_trained(lacus_graph *g)
     }
 }
 
-/* Fits prep node p (MINMAX/ZSCORE) on its input over every sequence,
- * computing the nodes before it in the fit order (all of them already
- * fitted: prep nodes are fitted in that order). */
+/* Prep node p's input for sequence q into w->in (T rows), computing the
+ * nodes before it in the fit order (all of them already fitted: prep nodes
+ * are fitted in that order). noise_id >= 0 numbers the reservoirs' noise
+ * streams (sharded fits: the global sequence index). */
+static lacus_status prep_input(lacus_graph *g, int64_t p, const int64_t *order, const lacus_seqs **ext_of,
+                               const lacus_seqs **tgt_of, int64_t q, int64_t T, int64_t noise_id, work *w)
+{
+    lacus_status st = LACUS_OK;
+    for (int64_t i = 0; i < g->n_nodes; i++) {
+        if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w->out[i] = (double *)ext_of[i]->data[q];
+        if (tgt_of[i]) w->out[i] = (double *)tgt_of[i]->data[q];
+        if (noise_id >= 0 && g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)noise_id;
+    }
+    for (int64_t k = 0; !st; k++) {
+        int64_t c = order[k];
+        lacus__node *m = &g->nodes[c];
+        const double *ext = ext_of[c] ? ext_of[c]->data[q] : NULL;
+        if (c == p) {
+            gather(g, c, T, ext, w->out, w->in);
+            break;
+        }
+        if (m->kind == LACUS_NODE_RESERVOIR) {
+            gather(g, c, T, ext, w->out, w->in);
+            if ((st = lacus_reservoir_run(m->res, w->in, T, 1, w->out[c]))) g->err = m->res->err;
+        } else if (m->kind == LACUS_NODE_PREP) {
+            st = prep_rows(g, c, 0, T, ext, w->out, w->in, w->out[c]);
+        }
+    }
+    return st;
+}
+
+/* Fits prep node p (MINMAX/ZSCORE/ONEHOT) on its input over every sequence. */
 static lacus_status fit_prep(lacus_graph *g, int64_t p, const int64_t *order, const lacus_seqs **ext_of,
                              const lacus_seqs **tgt_of, const lacus_seqs *ref, work *w)
 {
@@ -184,29 +213,47 @@ static lacus_status fit_prep(lacus_graph *g, int64_t p, const int64_t *order, co
     lacus_status st = LACUS_OK;
     for (int64_t q = 0; q < ref->n_seqs && !st; q++) {
         int64_t T = ref->n_steps[q];
-        for (int64_t i = 0; i < g->n_nodes; i++) {
-            if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w->out[i] = (double *)ext_of[i]->data[q];
-            if (tgt_of[i]) w->out[i] = (double *)tgt_of[i]->data[q];
-        }
-        for (int64_t k = 0; !st; k++) {
-            int64_t c = order[k];
-            lacus__node *m = &g->nodes[c];
-            const double *ext = ext_of[c] ? ext_of[c]->data[q] : NULL;
-            if (c == p) {
-                gather(g, c, T, ext, w->out, w->in);
-                if ((st = lacus_prep_partial_fit(n->prep, w->in, T, n->in_width, n->in_width)))
-                    g->err = n->prep->err;
-                break;
-            }
-            if (m->kind == LACUS_NODE_RESERVOIR) {
-                gather(g, c, T, ext, w->out, w->in);
-                if ((st = lacus_reservoir_run(m->res, w->in, T, 1, w->out[c]))) g->err = m->res->err;
-            } else if (m->kind == LACUS_NODE_PREP) {
-                st = prep_rows(g, c, 0, T, ext, w->out, w->in, w->out[c]);
-            }
-        }
+        if (!(st = prep_input(g, p, order, ext_of, tgt_of, q, T, -1, w)) &&
+            (st = lacus_prep_partial_fit(n->prep, w->in, T, n->in_width, n->in_width)))
+            g->err = n->prep->err;
         if (st) lacus__prefix(&g->err, "sequence %lld, fitting prep node \"%s\": ", (long long)q, n->name);
     }
+    return st;
+}
+
+/* The same over the ranks (lacus__graph_shard.fit_prep): this rank's
+ * sequences' inputs of node p are gathered (the rank's share of p's input
+ * is held during the fit: 1/K of the data when p reads the graph input)
+ * and handed to the collective fit_prep, which fits p over every rank's.
+ * st_in: this rank's status so far (the collective agrees on it first). */
+static lacus_status fit_prep_shard(lacus_graph *g, int64_t p, const int64_t *order, const lacus_seqs **ext_of,
+                                   const lacus_seqs **tgt_of, const lacus_seqs *ref, work *w,
+                                   const lacus__graph_shard *sh, lacus_status st)
+{
+    lacus__node *n = &g->nodes[p];
+    int64_t n_loc = 0, F = n->in_width, nq = st ? 0 : ref->n_seqs;
+    for (int64_t q = 0; q < nq; q++) n_loc += sh->q_of || q % sh->size == sh->rank;
+    const double **data = LACUS__ZNEW(const double *, n_loc ? n_loc : 1);
+    int64_t *steps = LACUS__ZNEW(int64_t, n_loc ? n_loc : 1), *ids = LACUS__ZNEW(int64_t, n_loc ? n_loc : 1);
+    if (!st && (!data || !steps || !ids)) st = lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+    for (int64_t q = 0, i = 0; !st && q < nq; q++) {
+        if (!sh->q_of && q % sh->size != sh->rank) continue;
+        int64_t T = ref->n_steps[q], id = sh->q_of ? sh->q_of[q] : q;
+        double *x = LACUS__NEW(double, T * F > 0 ? T * F : 1);
+        if (!x) st = lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory for the input of prep node \"%s\"", n->name);
+        else if (!(st = prep_input(g, p, order, ext_of, tgt_of, q, T, id, w)))
+            memcpy(x, w->in, (size_t)(T * F) * sizeof(double));
+        data[i] = x;
+        steps[i] = T;
+        ids[i++] = id;
+        if (st) lacus__prefix(&g->err, "sequence %lld, fitting prep node \"%s\": ", (long long)id, n->name);
+    }
+    lacus_seqs local = {st ? 0 : n_loc, F, data, steps};
+    st = sh->fit_prep(g, p, st, &local, ids, sh->user);
+    for (int64_t i = 0; data && i < n_loc; i++) lacus__free((double *)data[i]);
+    lacus__free(data);
+    lacus__free(steps);
+    lacus__free(ids);
     return st;
 }
 
@@ -214,6 +261,94 @@ lacus_status lacus_graph_fit(lacus_graph *g, const lacus_seqs *const *inputs,
                              const lacus_seqs *const *targets, int64_t warmup)
 {
     return lacus__graph_fit_ex(g, inputs, targets, warmup, NULL);
+}
+
+/* What one sequence's pass needs (lacus__graph_fit_ex). */
+typedef struct fit_ctx {
+    lacus_graph *g;
+    const int64_t *order;
+    const int *need;
+    const lacus_seqs **ext_of, **tgt_of, *ref;
+    work *w;
+    int64_t warmup;
+    const lacus__graph_shard *shard;
+    int online_here, send_online, sent; /* sent: online headers sent for this sequence */
+} fit_ctx;
+
+/* Sequence q through the graph: reservoirs and prep nodes computed, ridge
+ * sums added, online nodes trained (online_here) or, when send_online,
+ * their input and target rows handed to shard->online_send for the root.
+ * online_only: another rank's sequence, computed only for the online nodes
+ * (graph.h). */
+static lacus_status fit_seq(fit_ctx *f, int64_t q, int online_only)
+{
+    lacus_graph *g = f->g;
+    work *w = f->w;
+    int64_t N = g->n_nodes, T = f->ref->n_steps[q], warmup = f->warmup;
+    const lacus__graph_shard *shard = f->shard;
+    lacus_status st = LACUS_OK;
+    if (shard) /* the noise stream of a reservoir is named by the sequence, not the rank */
+        for (int64_t i = 0; i < N; i++)
+            if (g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)(shard->q_of ? shard->q_of[q] : q);
+    for (int64_t i = 0; i < N; i++) {
+        if (f->ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w->out[i] = (double *)f->ext_of[i]->data[q];
+        if (f->tgt_of[i]) w->out[i] = (double *)f->tgt_of[i]->data[q];
+    }
+    f->sent = 0;
+    for (int64_t k = 0; k < N && !st; k++) {
+        int64_t c = f->order[k];
+        lacus__node *n = &g->nodes[c];
+        if (n->kind == LACUS_NODE_INPUT) continue;
+        if ((online_only && !f->need[c]) ||
+            (n->kind == LACUS_NODE_ONLINE && !f->online_here && !f->send_online))
+            continue;
+        const double *ext = f->ext_of[c] ? f->ext_of[c]->data[q] : NULL;
+        gather(g, c, T, ext, w->out, w->in);
+        int64_t rows = T > warmup ? T - warmup : 0;
+        const double *x = w->in + warmup * n->in_width;
+        const double *y = f->tgt_of[c] ? f->tgt_of[c]->data[q] + warmup * n->width : NULL;
+        if (n->kind == LACUS_NODE_RESERVOIR) {
+            if ((st = lacus_reservoir_run(n->res, w->in, T, 1, w->out[c]))) g->err = n->res->err;
+        } else if (n->kind == LACUS_NODE_PREP) {
+            st = prep_rows(g, c, 0, T, ext, w->out, w->in, w->out[c]);
+        } else if (n->kind == LACUS_NODE_ONLINE && !f->online_here) {
+            st = shard->online_send(shard->user, LACUS_OK, x, n->in_width, y, n->width, rows);
+            f->sent++;
+        } else if (n->kind == LACUS_NODE_ONLINE && rows > 0) {
+            /* OnlineNode.fit: one learning step per row after warmup. */
+            st = lacus_online_partial_fit(n->online, x, n->in_width, y, n->width, rows, NULL);
+            if (st) lacus__fail(&g->err, st, "%s", lacus_online_errmsg(n->online));
+        } else if (n->kind == LACUS_NODE_RIDGE && rows > 0) {
+            st = lacus_ridge_partial_fit(n->ridge, x, n->in_width, y, n->width, rows);
+            if (st) g->err = n->ridge->err;
+        }
+        if (st) lacus__prefix(&g->err, "sequence %lld, node \"%s\": ", (long long)q, n->name);
+    }
+    if (!st && shard && !online_only) st = shard->after_seq(g, shard->user);
+    return st;
+}
+
+/* The root's turn for a sequence of another rank (sharded, local data,
+ * online nodes): each online node's rows from shard->online_recv, trained
+ * in node order. After a failure (here: st; there: rows < 0) the rows are
+ * still received, so that the sender is not left waiting, but not used. */
+static lacus_status fit_remote(fit_ctx *f, int64_t q, lacus_status st, int *dead)
+{
+    lacus_graph *g = f->g;
+    for (int64_t k = 0; k < g->n_nodes; k++) {
+        lacus__node *n = &g->nodes[f->order[k]];
+        if (n->kind != LACUS_NODE_ONLINE) continue;
+        const double *x = NULL, *y = NULL;
+        int64_t rows = 0;
+        lacus_status rs = f->shard->online_recv(f->shard->user, q, n->in_width, n->width, &x, &y, &rows);
+        if (rs && !st) st = rs, lacus__prefix(&g->err, "node \"%s\": ", n->name);
+        if (rows < 0) *dead = 1;
+        if (st || *dead || rows == 0) continue;
+        if ((st = lacus_online_partial_fit(n->online, x, n->in_width, y, n->width, rows, NULL)))
+            lacus__fail(&g->err, st, "sequence %lld, node \"%s\": %s", (long long)q, n->name,
+                        lacus_online_errmsg(n->online));
+    }
+    return st;
 }
 
 lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs,
@@ -227,39 +362,48 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
         if (!inputs[k]) return lacus__fail(&g->err, LACUS_ERR_ARG, "input %lld is NULL", (long long)k);
     lacus_status st = ensure_initialized(g, inputs);
     if (st) return st;
-    int64_t N = g->n_nodes, n_seqs, T_max;
+    int64_t N = g->n_nodes, n_seqs = 0, T_max = 0;
     const lacus_seqs **ext_of = LACUS__ZNEW(const lacus_seqs *, N);
     const lacus_seqs **tgt_of = LACUS__ZNEW(const lacus_seqs *, N);
-    int64_t *order = LACUS__NEW(int64_t, N), *pos = LACUS__NEW(int64_t, N);
+    int64_t *order = LACUS__NEW(int64_t, N), *pos = LACUS__NEW(int64_t, N), *local_of = NULL, *idx = NULL;
     int *own = LACUS__ZNEW(int, N);
+    const lacus_seqs *ref = NULL;
     work w = {0};
+    /* Sharded fits meet the other ranks in collectives (fitted prep nodes;
+     * online rows sent to the root when each rank holds only its own data):
+     * a failure before them is agreed on first (shard->agree), so that no
+     * rank waits for one that left. */
+    int has_online = 0, has_prep = 0;
+    for (int64_t i = 0; i < N; i++) {
+        has_online |= g->nodes[i].kind == LACUS_NODE_ONLINE;
+        has_prep |= g->nodes[i].kind == LACUS_NODE_PREP && g->nodes[i].pp.kind != LACUS_PREP_DELAY;
+    }
+    const int exchange = shard && shard->q_of && has_online;
     if (!ext_of || !tgt_of || !order || !pos || !own) {
         st = lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
-        goto done;
+        goto checked;
     }
-    if ((st = check_inputs(g, inputs, ext_of, &n_seqs, &T_max))) goto done;
-    const lacus_seqs *ref = NULL;
+    if ((st = check_inputs(g, inputs, ext_of, &n_seqs, &T_max))) goto checked;
     for (int64_t i = 0; i < N && !ref; i++) ref = ext_of[i];
-    int64_t j = 0;
-    for (int64_t i = 0; i < N; i++) {
+    for (int64_t i = 0, j = 0; i < N; i++) {
         if (!lacus__graph_trained(g->nodes[i].kind)) continue;
         char what[300];
         snprintf(what, sizeof what, "targets %lld (node \"%s\")", (long long)j, g->nodes[i].name);
         const lacus_seqs *y = targets[j++];
-        if ((st = lacus__esn_check_seqs(&g->err, what, y, g->nodes[i].width))) goto done;
+        if ((st = lacus__esn_check_seqs(&g->err, what, y, g->nodes[i].width))) goto checked;
         for (int64_t q = 0; q < n_seqs; q++)
             if (y->n_seqs != n_seqs || y->n_steps[q] != ref->n_steps[q]) {
                 st = lacus__fail(&g->err, LACUS_ERR_SHAPE,
                                  "%s: sequence %lld does not match the inputs' steps", what,
                                  (long long)q);
-                goto done;
+                goto checked;
             }
         tgt_of[i] = y;
     }
     /* Forced teaching: edges leaving a readout carry its target, so they do
      * not order the fit; a delayed edge from anything else needs its source
      * computed first. */
-    if ((st = lacus__graph_order(g, 1, order))) goto done;
+    if ((st = lacus__graph_order(g, 1, order))) goto checked;
     for (int64_t k = 0; k < N; k++) pos[order[k]] = k;
     for (int64_t e = 0; e < g->n_edges; e++) {
         const lacus__edge *ed = &g->edges[e];
@@ -268,7 +412,7 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
                              "delayed edge %s -> %s: its source is computed after its child during "
                              "fit (only readouts, whose targets are known, may feed back)",
                              g->nodes[ed->from].name, g->nodes[ed->to].name);
-            goto done;
+            goto checked;
         }
     }
     int64_t usable = 0;
@@ -276,21 +420,30 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
     if (usable == 0 && !(shard && shard->q_of)) { /* local sequences: dist.c counts over the ranks */
         st = lacus__fail(&g->err, LACUS_ERR_SHAPE, "warmup = %lld drops every step: nothing to train on",
                          (long long)warmup);
-        goto done;
+        goto checked;
     }
     for (int64_t i = 0; i < N; i++)
         own[i] = g->nodes[i].kind == LACUS_NODE_RESERVOIR || g->nodes[i].kind == LACUS_NODE_PREP;
     reset_trained(g);
-    if ((st = work_alloc(g, &w, T_max, own))) goto done;
-    /* Prep statistics are fitted on every sequence, also when sharded
-     * (every rank holds them all): the same node on every rank. */
-    for (int64_t k = 0; k < N && !st; k++)
-        if (g->nodes[order[k]].kind == LACUS_NODE_PREP && g->nodes[order[k]].pp.kind != LACUS_PREP_DELAY)
-            st = fit_prep(g, order[k], order, ext_of, tgt_of, ref, &w);
+    st = work_alloc(g, &w, T_max, own);
+    if (!st && exchange &&
+        (!(idx = LACUS__NEW(int64_t, n_seqs ? n_seqs : 1)) ||
+         !(local_of = LACUS__NEW(int64_t, shard->rank == shard->online_root ? shard->n_global + 1 : 1))))
+        st = lacus__fail(&g->err, LACUS_ERR_NOMEM, "out of memory");
+checked:
+    if ((shard && has_prep) || exchange) st = shard->agree(g, st, shard->user);
+    if (st) goto done;
+    /* Prep statistics, node by node in fit order: over every sequence here,
+     * or over the ranks' shares when sharded (the same node on every rank,
+     * whatever their number). */
+    for (int64_t k = 0; k < N && !st; k++) {
+        int64_t p = order[k];
+        if (g->nodes[p].kind != LACUS_NODE_PREP || g->nodes[p].pp.kind == LACUS_PREP_DELAY) continue;
+        if (shard) st = fit_prep_shard(g, p, order, ext_of, tgt_of, ref, &w, shard, LACUS_OK);
+        else st = fit_prep(g, p, order, ext_of, tgt_of, ref, &w);
+    }
     if (st) goto done;
     /* need[c]: node c feeds an online node (or is one); see graph.h. */
-    int has_online = 0;
-    for (int64_t i = 0; i < N; i++) has_online |= g->nodes[i].kind == LACUS_NODE_ONLINE;
     int online_here = !shard || shard->rank == shard->online_root;
     int *need = own; /* reused: own[] is only read by work_alloc above */
     for (int64_t i = 0; i < N; i++) need[i] = g->nodes[i].kind == LACUS_NODE_ONLINE;
@@ -300,43 +453,48 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
             if (g->edges[e].to == order[k] && !lacus__graph_trained(g->nodes[g->edges[e].from].kind))
                 need[g->edges[e].from] = 1;
     }
-    for (int64_t q = 0; q < n_seqs && !st; q++) {
-        int mine = !shard || shard->q_of || q % shard->size == shard->rank;
-        int online_only = !mine && has_online && online_here; /* another rank's sequence */
-        if (!mine && !online_only) continue;
-        int64_t T = ref->n_steps[q];
-        if (shard) /* the noise stream of a reservoir is named by the sequence, not the rank */
-            for (int64_t i = 0; i < N; i++)
-                if (g->nodes[i].res) g->nodes[i].res->n_runs = (uint64_t)(shard->q_of ? shard->q_of[q] : q);
-        for (int64_t i = 0; i < N; i++) {
-            if (ext_of[i] && g->nodes[i].kind == LACUS_NODE_INPUT) w.out[i] = (double *)ext_of[i]->data[q];
-            if (tgt_of[i]) w.out[i] = (double *)tgt_of[i]->data[q];
-        }
-        for (int64_t k = 0; k < N && !st; k++) {
-            int64_t c = order[k];
-            lacus__node *n = &g->nodes[c];
-            if (n->kind == LACUS_NODE_INPUT) continue;
-            if ((online_only && !need[c]) || (n->kind == LACUS_NODE_ONLINE && !online_here)) continue;
-            gather(g, c, T, ext_of[c] ? ext_of[c]->data[q] : NULL, w.out, w.in);
-            if (n->kind == LACUS_NODE_RESERVOIR) {
-                if ((st = lacus_reservoir_run(n->res, w.in, T, 1, w.out[c]))) g->err = n->res->err;
-            } else if (n->kind == LACUS_NODE_PREP) {
-                st = prep_rows(g, c, 0, T, ext_of[c] ? ext_of[c]->data[q] : NULL, w.out, w.in, w.out[c]);
-            } else if (n->kind == LACUS_NODE_ONLINE && T > warmup) {
-                /* OnlineNode.fit: one learning step per row after warmup. */
-                st = lacus_online_partial_fit(n->online, w.in + warmup * n->in_width, n->in_width,
-                                              tgt_of[c]->data[q] + warmup * n->width, n->width,
-                                              T - warmup, NULL);
-                if (st) lacus__fail(&g->err, st, "%s", lacus_online_errmsg(n->online));
-            } else if (n->kind == LACUS_NODE_RIDGE && T > warmup) {
-                st = lacus_ridge_partial_fit(n->ridge, w.in + warmup * n->in_width, n->in_width,
-                                             tgt_of[c]->data[q] + warmup * n->width, n->width,
-                                             T - warmup);
-                if (st) g->err = n->ridge->err;
+    fit_ctx f = {g, order, need, ext_of, tgt_of, ref, &w, warmup, shard, online_here, 0, 0};
+    if (exchange) {
+        /* Local data with online nodes: the root trains them over every
+         * sequence in the global order, its own ones here and the others'
+         * from the rows their ranks send (each rank sends its sequences in
+         * increasing global order, so the root's receives pair up). A
+         * failure anywhere stops the training but not the exchange, so
+         * that nobody waits forever; dist.c then reports it on every rank. */
+        f.send_online = !online_here;
+        if (online_here) {
+            for (int64_t q = 0; q < shard->n_global; q++) local_of[q] = -1;
+            for (int64_t i = 0; i < n_seqs; i++) local_of[shard->q_of[i]] = i;
+            int dead = 0;
+            for (int64_t q = 0; q < shard->n_global; q++) {
+                if (local_of[q] < 0) st = fit_remote(&f, q, st, &dead);
+                else if (!st && !dead) st = fit_seq(&f, local_of[q], 0);
             }
-            if (st) lacus__prefix(&g->err, "sequence %lld, node \"%s\": ", (long long)q, n->name);
+        } else {
+            /* Local sequences in global order (insertion sort: few). */
+            for (int64_t i = 0; i < n_seqs; i++) {
+                int64_t v = i, j = i;
+                for (; j > 0 && shard->q_of[idx[j - 1]] > shard->q_of[v]; j--) idx[j] = idx[j - 1];
+                idx[j] = v;
+            }
+            int64_t n_online = 0;
+            for (int64_t i = 0; i < N; i++) n_online += g->nodes[i].kind == LACUS_NODE_ONLINE;
+            for (int64_t i = 0; i < n_seqs; i++) {
+                int failed_before = st != LACUS_OK;
+                if (!st) st = fit_seq(&f, idx[i], 0);
+                if (failed_before) f.sent = 0;
+                /* After a failure the root still waits for these rows:
+                 * empty ones, marked failed. */
+                for (int64_t k = st ? f.sent : n_online; k < n_online; k++)
+                    shard->online_send(shard->user, st, NULL, 0, NULL, 0, -1);
+            }
         }
-        if (!st && shard && mine) st = shard->after_seq(g, shard->user);
+    } else {
+        for (int64_t q = 0; q < n_seqs && !st; q++) {
+            int mine = !shard || shard->q_of || q % shard->size == shard->rank;
+            int online_only = !mine && has_online && online_here; /* another rank's sequence */
+            if (mine || online_only) st = fit_seq(&f, q, online_only);
+        }
     }
     for (int64_t i = 0; i < N && !st && !shard; i++) {
         lacus__node *n = &g->nodes[i];
@@ -356,6 +514,8 @@ done:
     lacus__free(order);
     lacus__free(pos);
     lacus__free(own);
+    lacus__free(local_of);
+    lacus__free(idx);
     return st;
 }
 
