@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@ static const char *const top_keys[][2] = {
     {"target", "esn only: target file or array of files"},
     {"output", "model file to write (default \"model.npz\")"},
     {"threads", "OpenMP threads (default 0: OMP_NUM_THREADS or all cores)"},
+    {"dist", "under mpirun: how the readouts are solved, as lacus fit's options: {\"solve\": "
+             "\"auto\" | \"reduce\" | \"scalapack\", \"rank_mem_mb\", \"block\", \"rows\"} "
+             "(defaults \"auto\", 0, 0, 0; see docs/cluster.md)"},
 };
 
 static void normalise(const char *key, char *out, size_t n)
@@ -379,6 +383,36 @@ static int read_graph(cli_config *cfg, const cJSON *root)
     return 0;
 }
 
+/* "dist": {"solve", "rank_mem_mb", "block", "rows"}; their ranges are
+ * checked by fit_dist_set, as for the command-line options. */
+static int read_dist(cli_config *cfg, const cJSON *d)
+{
+    cfg->dist_solve = "auto";
+    cfg->rank_mem_mb = 0.0;
+    cfg->dist_block = cfg->dist_rows = 0;
+    if (!d) return 0;
+    if (!cJSON_IsObject(d)) return fail(cfg, "dist", "expected an object, got %s%s", json_type(d), "");
+    const cJSON *v;
+    cJSON_ArrayForEach(v, d) {
+        if (!strcmp(v->string, "solve")) {
+            if (!cJSON_IsString(v)) return fail(cfg, "dist.solve", "expected a string%s%s", "", "");
+            cfg->dist_solve = v->valuestring;
+        } else if (!strcmp(v->string, "rank_mem_mb") || !strcmp(v->string, "block") ||
+                   !strcmp(v->string, "rows")) {
+            int mem = !strcmp(v->string, "rank_mem_mb");
+            if (!cJSON_IsNumber(v) || (!mem && (v->valuedouble != floor(v->valuedouble) ||
+                                                fabs(v->valuedouble) > 1e9)))
+                return fail(cfg, v->string, "dist: expected %s%s", mem ? "a number" : "an integer", "");
+            if (mem) cfg->rank_mem_mb = v->valuedouble;
+            else if (!strcmp(v->string, "block")) cfg->dist_block = (int64_t)v->valuedouble;
+            else cfg->dist_rows = (int64_t)v->valuedouble;
+        } else if (v->string[0] != '_') {
+            return fail(cfg, v->string, "dist: unknown key (solve, rank_mem_mb, block, rows)%s%s", "", "");
+        }
+    }
+    return 0;
+}
+
 static int read_top(cli_config *cfg, const cJSON *root)
 {
     const cJSON *v;
@@ -422,6 +456,7 @@ static int read_top(cli_config *cfg, const cJSON *root)
             return fail(cfg, "threads", "expected an integer in 0 .. 4096%s%s", "", "");
         cfg->threads = (int)th->valuedouble;
     }
+    if (read_dist(cfg, cJSON_GetObjectItemCaseSensitive(root, "dist"))) return -1;
     const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "preprocess");
     if (pre && cfg->is_graph)
         return fail(cfg, "preprocess", "not for a graph: add a node of kind \"prep\"%s%s", "", "");

@@ -36,6 +36,10 @@ typedef struct cli_config {
     lacus_prep_params prep;
     lacus_prep_params node_prep[CLI_CONFIG_MAX_LAYERS];
     lacus_online_params node_online[CLI_CONFIG_MAX_LAYERS];
+    /* "dist": how the readouts are solved under mpirun (fit_dist_set) */
+    const char *dist_solve;
+    double rank_mem_mb;
+    int64_t dist_block, dist_rows;
 } cli_config;
 
 /* Returns 0, or after printing the error (file, line/column or key) the
@@ -73,6 +77,8 @@ typedef struct fit_dist_opts {
 } fit_dist_opts;
 fit_dist_opts fit_dist_opts_default(void);
 int fit_dist_set(const fit_dist_opts *d);
+/* The library's parameters for what fit_dist_set kept. */
+lacus_dist_params fit_dist_params(void);
 #define FIT_DIST_OPTS(d)                                                                          \
     {"dist-solve", OPT_STRING, &(d).solve, "under mpirun: how the readout is solved: reduce (the "  \
                                            "N x N sums on every rank, solved on rank 0) | "         \

@@ -204,8 +204,10 @@ static int fit_stack_config(cli_config *c)
         goto done;
     }
     double t0 = cli_now();
-    /* Under mpirun, layers trained on teacher inputs are shared out. */
-    if (lacus_stack_fit_dist(s, U, targets)) {
+    /* Under mpirun, layers trained on teacher inputs are shared out; with
+     * "dist": {"solve": "scalapack"} every layer is solved over all ranks. */
+    lacus_dist_params dp = fit_dist_params();
+    if (lacus_stack_fit_dist_ex(s, U, targets, &dp)) {
         cli_progress_done(&sprog.bar);
         cli_error("fit: %s", lacus_stack_errmsg(s));
         goto done;
@@ -225,9 +227,12 @@ static int fit_stack_config(cli_config *c)
     for (int l = 0; l < L; l++)
         printf("%5d  %5lld  %7lld  %.6g\n", l, (long long)ep[l].reservoir.n_units,
                (long long)outs[l], lacus_stack_train_mse(s, l));
+    int spk = lacus_dist_launched() && (dp.solve == LACUS_DIST_SOLVE_SCALAPACK ||
+                                        (dp.solve == LACUS_DIST_SOLVE_AUTO && dp.rank_mem_mb > 0));
     printf("trained a stack of %d layers (%s%s) in %.3f s; wrote %s\n", L,
            c->teacher_inputs ? "teacher inputs" : "chained",
-           lacus_dist_size() > 1 && c->teacher_inputs ? ", layers shared over the MPI ranks" : "",
+           spk ? ", each layer solved over the MPI ranks (scalapack, or reduce under the cap)"
+           : lacus_dist_size() > 1 && c->teacher_inputs ? ", layers shared over the MPI ranks" : "",
            t1 - t0, c->output);
     rc = 0;
 done:
@@ -440,6 +445,12 @@ int fit_config(const char *path)
         return rc;
     }
     if (c->threads > 0) lacus_set_num_threads(c->threads);
+    fit_dist_opts d = {c->dist_solve, c->rank_mem_mb, c->dist_block, c->dist_rows, 0};
+    if ((rc = fit_dist_set(&d))) {
+        cli_config_free(c);
+        free(c);
+        return rc;
+    }
     rc = c->is_graph ? fit_graph_config(c) : c->is_stack ? fit_stack_config(c) : fit_esn_config(c);
     cli_config_free(c);
     free(c);

@@ -35,6 +35,18 @@ int fit_dist_set(const fit_dist_opts *d)
     return 0;
 }
 
+lacus_dist_params fit_dist_params(void)
+{
+    lacus_dist_params dp = lacus_dist_params_default();
+    dp.solve = !strcmp(g_dso.solve, "scalapack") ? LACUS_DIST_SOLVE_SCALAPACK
+               : !strcmp(g_dso.solve, "reduce")  ? LACUS_DIST_SOLVE_REDUCE
+                                                 : LACUS_DIST_SOLVE_AUTO;
+    dp.rank_mem_mb = g_dso.rank_mem_mb;
+    dp.block = g_dso.block;
+    dp.rows = g_dso.rows;
+    return dp;
+}
+
 /* The process's peak resident memory (VmHWM) in MiB, or -1. */
 static double peak_mib(void)
 {
@@ -208,13 +220,7 @@ int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targe
         cli_error("%s", err.msg);
         goto done;
     }
-    lacus_dist_params dp = lacus_dist_params_default();
-    dp.solve = !strcmp(g_dso.solve, "scalapack") ? LACUS_DIST_SOLVE_SCALAPACK
-               : !strcmp(g_dso.solve, "reduce")  ? LACUS_DIST_SOLVE_REDUCE
-                                                 : LACUS_DIST_SOLVE_AUTO;
-    dp.rank_mem_mb = g_dso.rank_mem_mb;
-    dp.block = g_dso.block;
-    dp.rows = g_dso.rows;
+    lacus_dist_params dp = fit_dist_params();
     lacus_dist_stats ds;
     if (g_dso.report_memory)
         lacus_set_allocator(&(lacus_allocator){count_malloc, count_realloc, count_free, NULL});

@@ -229,4 +229,19 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
                                    const int64_t *ids, const lacus_dist_params *dp,
                                    lacus_dist_stats *stats);
 
+/* lacus_stack_fit_dist with a choice of solve (dp NULL: defaults; AUTO
+ * takes SCALAPACK when some layer's REDUCE sums exceed dp->rank_mem_mb).
+ * REDUCE is lacus_stack_fit_dist. SCALAPACK trains the layers one after
+ * another, each over every rank: sequence q is computed on rank q mod K
+ * (its noise stream numbered q) and the layer's readout is solved by
+ * lacus_esn_fit_dist_ex's distributed solve (no rank holds a layer's
+ * N x N system; its LU fallback included). A chained layer reads the
+ * previous layer's predictions, computed by each rank for its own
+ * sequences; teacher-input layers read the targets. Training MSEs (when
+ * reported) are double-double sums along the fixed tree. Every rank passes
+ * all the data. Equal to the REDUCE stack within the distributed solve's
+ * rounding (~1e-12 relative). Collective; one rank's failure fails all. */
+lacus_status lacus_stack_fit_dist_ex(lacus_stack *s, const lacus_seqs *inputs,
+                                     const lacus_seqs *const *targets, const lacus_dist_params *dp);
+
 #endif /* LACUS_DIST_H */
