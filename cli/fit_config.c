@@ -296,6 +296,12 @@ lacus_graph *cli_build_graph(const cli_config *c, const esn_cli_opts *layer, con
 
 static int fit_graph_config(cli_config *c)
 {
+    /* A graph's ridge nodes are solved by the reduce path only (each node's
+     * N x N sums on every rank): say so rather than ignore the request. */
+    if (strcmp(c->dist_solve, "auto") || c->rank_mem_mb > 0)
+        return cli_error("%s: dist: a graph's ridge nodes are solved by the reduce path only (every "
+                         "rank holds each node's N x N sums); \"dist\" applies to esn and stack "
+                         "configs", c->path), 2;
     if (graph_dist_shardable(c)) return graph_dist_fit(c);
     int n = c->n_nodes, rc = 1;
     cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
