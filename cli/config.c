@@ -49,7 +49,7 @@ static const char *const top_keys[][2] = {
     {"output", "model file to write (default \"model.npz\")"},
     {"threads", "OpenMP threads (default 0: OMP_NUM_THREADS or all cores)"},
     {"dist", "under mpirun: how the readouts are solved, as lacus fit's options: {\"solve\": "
-             "\"auto\" | \"reduce\" | \"scalapack\", \"rank_mem_mb\", \"block\", \"rows\"} "
+             "\"auto\", \"reduce\" or \"scalapack\", \"rank_mem_mb\", \"block\", \"rows\"} "
              "(defaults \"auto\", 0, 0, 0; esn and stack configs; see docs/cluster.md)"},
 };
 

@@ -227,11 +227,10 @@ static int fit_stack_config(cli_config *c)
     for (int l = 0; l < L; l++)
         printf("%5d  %5lld  %7lld  %.6g\n", l, (long long)ep[l].reservoir.n_units,
                (long long)outs[l], lacus_stack_train_mse(s, l));
-    int spk = lacus_dist_launched() && (dp.solve == LACUS_DIST_SOLVE_SCALAPACK ||
-                                        (dp.solve == LACUS_DIST_SOLVE_AUTO && dp.rank_mem_mb > 0));
+    int spk = lacus_dist_launched() && dp.solve == LACUS_DIST_SOLVE_SCALAPACK;
     printf("trained a stack of %d layers (%s%s) in %.3f s; wrote %s\n", L,
            c->teacher_inputs ? "teacher inputs" : "chained",
-           spk ? ", each layer solved over the MPI ranks (scalapack, or reduce under the cap)"
+           spk ? ", each layer solved over the MPI ranks (scalapack)"
            : lacus_dist_size() > 1 && c->teacher_inputs ? ", layers shared over the MPI ranks" : "",
            t1 - t0, c->output);
     rc = 0;
