@@ -50,7 +50,7 @@ static const char *const top_keys[][2] = {
     {"threads", "OpenMP threads (default 0: OMP_NUM_THREADS or all cores)"},
     {"dist", "under mpirun: how the readouts are solved, as lacus fit's options: {\"solve\": "
              "\"auto\", \"reduce\" or \"scalapack\", \"rank_mem_mb\", \"block\", \"rows\"} "
-             "(defaults \"auto\", 0, 0, 0; esn and stack configs; see docs/cluster.md)"},
+             "(defaults \"auto\", 0, 0, 0; a graph takes no rank_mem_mb; see docs/cluster.md)"},
 };
 
 static void normalise(const char *key, char *out, size_t n)

@@ -295,12 +295,10 @@ lacus_graph *cli_build_graph(const cli_config *c, const esn_cli_opts *layer, con
 
 static int fit_graph_config(cli_config *c)
 {
-    /* A graph's ridge nodes are solved by the reduce path only (each node's
-     * N x N sums on every rank): say so rather than ignore the request. */
-    if (strcmp(c->dist_solve, "auto") || c->rank_mem_mb > 0)
-        return cli_error("%s: dist: a graph's ridge nodes are solved by the reduce path only (every "
-                         "rank holds each node's N x N sums); \"dist\" applies to esn and stack "
-                         "configs", c->path), 2;
+    /* A graph's solve is chosen, not switched by a memory cap. */
+    if (c->rank_mem_mb > 0)
+        return cli_error("%s: dist.rank_mem_mb: not for a graph: choose its solve with \"solve\" "
+                         "(\"reduce\" or \"scalapack\")", c->path), 2;
     if (graph_dist_shardable(c)) return graph_dist_fit(c);
     int n = c->n_nodes, rc = 1;
     cli_seqs *files = calloc((size_t)n + 1, sizeof *files); /* per node, [n]: shared input */
@@ -346,7 +344,8 @@ static int fit_graph_config(cli_config *c)
     double t0 = cli_now();
     /* Under mpirun every rank reads all the files and computes its share
      * of the sequences (lacus_graph_fit_dist); rank 0 writes. */
-    lacus_status fst = lacus_dist_launched() ? lacus_graph_fit_dist(g, ins, tgs, c->warmup)
+    lacus_dist_params dp = fit_dist_params();
+    lacus_status fst = lacus_dist_launched() ? lacus_graph_fit_dist_ex(g, ins, tgs, c->warmup, NULL, &dp)
                                              : lacus_graph_fit(g, ins, tgs, c->warmup);
     if (fst) {
         cli_error("fit: %s", lacus_graph_errmsg(g));
@@ -372,6 +371,8 @@ static int fit_graph_config(cli_config *c)
     printf("trained a graph of %lld nodes and %d edges in %.3f s%s; wrote %s\n",
            (long long)lacus_graph_n_nodes(g), c->n_edges, t1 - t0,
            lacus_dist_size() > 1 ? ", sequences shared over the MPI ranks" : "", c->output);
+    if (lacus_dist_launched() && dp.solve == LACUS_DIST_SOLVE_SCALAPACK)
+        printf("ridge nodes solved by scalapack over %d ranks\n", lacus_dist_size());
     rc = 0;
 done:
     for (int k = 0; files && k <= n; k++) cli_seqs_free(&files[k]);

@@ -146,7 +146,8 @@ int graph_dist_fit(cli_config *c)
     int64_t n_in = lacus_graph_inputs(g, NULL, 0);
     for (int64_t k = 0; k < n_in && k < CLI_CONFIG_MAX_LAYERS; k++) ins[k] = &loc[0].s;
     double t0 = cli_now();
-    if (lacus_graph_fit_dist_local(g, ins, tgs, c->warmup, q_of)) {
+    lacus_dist_params dp = fit_dist_params();
+    if (lacus_graph_fit_dist_ex(g, ins, tgs, c->warmup, q_of, &dp)) {
         cli_error("fit: %s", lacus_graph_errmsg(g));
         goto done;
     }
@@ -168,6 +169,8 @@ int graph_dist_fit(cli_config *c)
         printf("trained a graph of %lld nodes and %d edges in %.3f s, %d files shared over %d MPI "
                "ranks (each read its own); wrote %s\n", (long long)lacus_graph_n_nodes(g), c->n_edges,
                t1 - t0, nfile, K, c->output);
+    if (rank == 0 && dp.solve == LACUS_DIST_SOLVE_SCALAPACK)
+        printf("ridge nodes solved by scalapack over %d ranks\n", K);
     rc = 0;
 done:
     for (int i = 0; files && i < (n_tg + 1) * mine; i++) cli_seqs_free(&files[i]);

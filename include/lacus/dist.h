@@ -229,6 +229,25 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
                                    const int64_t *ids, const lacus_dist_params *dp,
                                    lacus_dist_stats *stats);
 
+/* lacus_graph_fit_dist (seq_ids NULL: every rank passes all the
+ * sequences) or lacus_graph_fit_dist_local (seq_ids: this rank's own) with
+ * a choice of solve (dp NULL: REDUCE). SCALAPACK gives each ridge node its
+ * own block-cyclic system, filled round by round as lacus_esn_fit_dist_ex
+ * does and solved there (LU fallback included), so no rank holds a node's
+ * N x N sums. Every ridge node gets the same rows per sequence, so a
+ * sequence's rows are kept (one sequence at a time) and fed node after
+ * node in round-sized slices: every rank runs the nodes' rounds in the
+ * same order. The nodes share one round size (dp->rows, or the smallest
+ * automatic one). Equal to REDUCE within rounding (~1e-12 relative, the
+ * sums being added in another order), and the same on any number of
+ * ranks within rounding. AUTO means REDUCE here (no memory cap). Online
+ * nodes with seq_ids are refused under SCALAPACK (LACUS_ERR_UNSUPPORTED):
+ * their rows travel point to point to rank 0 while the rounds are
+ * collectives. Needs mpirun for SCALAPACK. Collective. */
+lacus_status lacus_graph_fit_dist_ex(lacus_graph *g, const lacus_seqs *const *inputs,
+                                     const lacus_seqs *const *targets, int64_t warmup,
+                                     const int64_t *seq_ids, const lacus_dist_params *dp);
+
 /* lacus_stack_fit_dist with a choice of solve (dp NULL: defaults; AUTO
  * takes SCALAPACK when some layer's REDUCE sums exceed dp->rank_mem_mb).
  * REDUCE is lacus_stack_fit_dist. SCALAPACK trains the layers one after

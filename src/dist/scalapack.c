@@ -33,6 +33,7 @@
 #include "core/error.h"
 #include "linalg/tiled.h"
 #include "dist/dist_check.h"
+#include "dist/spk.h"
 #include "model/esn.h"
 
 #ifdef LACUS_HAVE_SCALAPACK
@@ -176,8 +177,8 @@ static double cpu_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-typedef struct spk {
-    lacus_esn *m;
+struct lacus__spk {
+    lacus_error *err;
     int K, pr, pc, myr, myc;
     int ctx2, ctx1, ctx0;   /* Pr x Pc, 1 x K, 1 x 1 (rank 0); -1 where not a member */
     int N, O, nb, R;
@@ -186,7 +187,8 @@ typedef struct spk {
     double *chunk, *ychunk; /* R x N and R x O row-major: this rank's next round */
     double *x2, *G, *B;     /* local pieces on the 2-D grid */
     double *sums;           /* X^T Y (N x O, row-major), sx (N), sy (O), n: all-reduced */
-} spk;
+};
+typedef struct lacus__spk spk;
 
 static void spk_free(spk *s)
 {
@@ -205,10 +207,10 @@ static int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* Grids, descriptors and buffers. A collective (BLACS grid creation); on
  * failure it still returns after every rank took part. */
-static lacus_status spk_setup(spk *s, lacus_esn *m, int64_t F, int64_t O, const lacus_dist_params *dp)
+static lacus_status spk_setup(spk *s, lacus_error *err, int64_t F, int64_t O, const lacus_dist_params *dp)
 {
     int me = 0, np = 0, info = 0, zero = 0;
-    s->m = m;
+    s->err = err;
     s->ctx0 = s->ctx1 = s->ctx2 = -1;
     Cblacs_pinfo(&me, &np);
     s->K = np;
@@ -250,7 +252,7 @@ static lacus_status spk_setup(spk *s, lacus_esn *m, int64_t F, int64_t O, const 
     s->B = LACUS__ZNEW(double, imax(1, (int64_t)lr * lcB));
     s->sums = LACUS__ZNEW(double, F * O + F + O + 1);
     if (!s->chunk || !s->ychunk || !s->x2 || !s->G || !s->B || !s->sums)
-        return lacus__fail(&m->err, LACUS_ERR_NOMEM,
+        return lacus__fail(err, LACUS_ERR_NOMEM,
                            "out of memory for this rank's share of the distributed %lld x %lld "
                            "system (%.1f MiB)", (long long)F, (long long)F,
                            (double)lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, s->K, dp) /
@@ -291,7 +293,7 @@ static lacus_status spk_sink(void *user, const double *X, int64_t ldx, const dou
     for (int64_t t = 0; t < n; t++) {
         if (s->n_staged == s->R) {
             if (s->rounds_done == s->rounds_total) /* the row count was wrong: a bug */
-                return lacus__fail(&s->m->err, LACUS_ERR_STATE,
+                return lacus__fail(s->err, LACUS_ERR_STATE,
                                    "more states than the %lld rounds counted", (long long)s->rounds_total);
             spk_round(s);
         }
@@ -379,20 +381,20 @@ static lacus_status spk_fallback(spk *s, const double *diag, int minor, double r
             if (g_index(jl, s->nb, s->myc, s->pc) == i) s->G[il + jl * lld] = diag[il];
     }
     int *ipiv = LACUS__NEW(int, s->lrG + s->nb);
-    lacus_status st = ipiv ? LACUS_OK : lacus__fail(&s->m->err, LACUS_ERR_NOMEM, "out of memory for pivots");
-    if ((st = lacus_dist_agree(st, &s->m->err))) {
+    lacus_status st = ipiv ? LACUS_OK : lacus__fail(s->err, LACUS_ERR_NOMEM, "out of memory for pivots");
+    if ((st = lacus_dist_agree(st, s->err))) {
         lacus__free(ipiv);
         return st;
     }
     pdgesv_(&s->N, &s->O, s->G, &one, &one, s->descG, ipiv, s->B, &one, &one, s->descB, &info);
     lacus__free(ipiv);
     if (info > 0)
-        return lacus__fail(&s->m->err, LACUS_ERR_NUMERIC,
+        return lacus__fail(s->err, LACUS_ERR_NUMERIC,
                            "the distributed %d x %d ridge system is not positive definite (pdpotrf: "
                            "leading minor %d; ridge = %g) and exactly singular (LU, pdgesv: pivot %d "
                            "is zero): increase ridge or check for constant features",
                            s->N, s->N, minor, ridge, info);
-    if (info < 0) return lacus__fail(&s->m->err, LACUS_ERR_STATE, "pdgesv: argument %d is wrong", -info);
+    if (info < 0) return lacus__fail(s->err, LACUS_ERR_STATE, "pdgesv: argument %d is wrong", -info);
     return LACUS_OK;
 }
 
@@ -425,11 +427,98 @@ static lacus_status spk_stream(spk *s, lacus_esn *m, const lacus_seqs *in, const
     return st;
 }
 
+/* The end of the stream and the solve, for ridge r (its sums and weights
+ * are filled: every rank returns the same readout): the common number of
+ * rounds is completed (empty ones), the small sums all-reduced, the system
+ * centred, kept, factorised (with the LU fallback) and solved; W gathered
+ * to rank 0, the bias computed there, both broadcast. Collective. */
+static lacus_status spk_solve(spk *s, lacus_ridge *r, lacus_dist_stats *stats)
+{
+    int rank = lacus_dist_rank();
+    int64_t F = s->N, O = s->O;
+    lacus_status st = LACUS_OK;
+    if (s->n_staged > 0) spk_round(s);
+    while (s->rounds_done < s->rounds_total) spk_round(s);
+    int64_t nsum = F * O + F + O + 1;
+    for (int64_t o = 0; o < nsum; o += (1 << 24)) {
+        int c = (int)(nsum - o < (1 << 24) ? nsum - o : (1 << 24));
+        MPI_Allreduce(MPI_IN_PLACE, s->sums + o, c, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    }
+    const double *sx = s->sums + F * O, *sy = sx + F;
+    double n = sy[O], c = bias_denominator(r, n);
+    spk_centre(s, c, r->p.ridge);
+
+    int one = 1, info = 0;
+    double tf = now_s(), cf = cpu_s();
+    /* pdpotrf overwrites the upper triangle; its mirror in the (unused)
+     * strict lower triangle and the diagonal are what the fallback below
+     * rebuilds the system from, as the serial solve does (linalg/solve.h). */
+    double *diag = LACUS__NEW(double, imax(1, s->lrG));
+    st = diag ? LACUS_OK : lacus__fail(s->err, LACUS_ERR_NOMEM, "out of memory");
+    if ((st = lacus_dist_agree(st, s->err))) {
+        lacus__free(diag);
+        return st;
+    }
+    spk_keep(s, diag);
+    pdpotrf_("U", &s->N, s->G, &one, &one, s->descG, &info, 1);
+    if (info > 0) { /* info is the same on every rank */
+        stats->fallback = 1;
+        stats->failed_minor = info;
+        st = spk_fallback(s, diag, info, r->p.ridge);
+        lacus__free(diag);
+        if (st) return st;
+    } else {
+        lacus__free(diag);
+        if (info < 0) {
+            st = lacus__fail(s->err, LACUS_ERR_STATE, "pdpotrf: argument %d is wrong", -info);
+            return st;
+        }
+        pdpotrs_("U", &s->N, &s->O, s->G, &one, &one, s->descG, s->B, &one, &one, s->descB, &info, 1);
+        if (info) {
+            st = lacus__fail(s->err, LACUS_ERR_STATE, "pdpotrs: argument %d is wrong", -info);
+            return st;
+        }
+    }
+    stats->factor_s = now_s() - tf;
+    stats->factor_cpu_s = cpu_s() - cf;
+    /* W to rank 0 (column-major N x O there), then row-major Wout, the bias-> */
+    double *w0 = rank == 0 ? LACUS__NEW(double, F * O) : NULL;
+    int have = rank != 0 || w0;
+    int all = 0;
+    MPI_Allreduce(&have, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!all) {
+        lacus__free(w0);
+        st = lacus__fail(s->err, LACUS_ERR_NOMEM, "rank 0: out of memory for Wout");
+        return st;
+    }
+    pdgemr2d_(&s->N, &s->O, s->B, &one, &one, s->descB, w0, &one, &one, s->desc0, &s->ctx2);
+    memcpy(r->sx, sx, (size_t)F * sizeof(double));
+    memcpy(r->sy, sy, (size_t)O * sizeof(double));
+    r->n_samples = (int64_t)n;
+    if (rank == 0) {
+        for (int64_t i = 0; i < F; i++)
+            for (int64_t o = 0; o < O; o++) r->Wout[i * O + o] = w0[i + o * F];
+        for (int64_t o = 0; o < O; o++) {
+            double dot = 0.0;
+            for (int64_t j = 0; j < F && c > 0.0; j++) dot += sx[j] * r->Wout[j * O + o];
+            r->b[o] = c > 0.0 ? (sy[o] - dot) / c : 0.0;
+        }
+        st = lacus__check_finite(s->err, "Wout", r->Wout, F, O, O);
+    }
+    lacus__free(w0);
+    if ((st = lacus_dist_agree(st, s->err))) return st;
+    lacus_dist_bcast(r->Wout, F * O, 0);
+    lacus_dist_bcast(r->b, O, 0);
+    r->solved = 1;
+    r->last_solver = LACUS_SOLVER_PRIMAL;
+    r->used_fallback = stats->fallback;
+    return st;
+}
+
 static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs *tg, const int64_t *ids,
                             const lacus_dist_params *dp, lacus_dist_stats *stats)
 {
     double t0 = now_s();
-    int rank = lacus_dist_rank();
     spk s;
     memset(&s, 0, sizeof s);
     lacus_status st = lacus__esn_stream_start(m, tg->n_features);
@@ -438,7 +527,7 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
     /* Rounds: every rank's states after the warmup, R per round. */
     int64_t rows = 0, warm = m->p.warmup;
     for (int64_t k = 0; k < in->n_seqs; k++) rows += in->n_steps[k] > warm ? in->n_steps[k] - warm : 0;
-    st = spk_setup(&s, m, F, O, dp);
+    st = spk_setup(&s, &m->err, F, O, dp);
     s.rounds_total = lacus_dist_max((rows + s.R - 1) / s.R);
     if (lacus_dist_max(rows) == 0 && !st)
         st = lacus__fail(&m->err, LACUS_ERR_SHAPE,
@@ -453,87 +542,82 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
     stats->rounds = s.rounds_total;
     stats->stream_s = t1 - t0;
 
-    int64_t nsum = F * O + F + O + 1;
-    for (int64_t o = 0; o < nsum; o += (1 << 24)) {
-        int c = (int)(nsum - o < (1 << 24) ? nsum - o : (1 << 24));
-        MPI_Allreduce(MPI_IN_PLACE, s.sums + o, c, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-    }
-    lacus_ridge *r = m->readout;
-    const double *sx = s.sums + F * O, *sy = sx + F;
-    double n = sy[O], c = bias_denominator(r, n);
-    spk_centre(&s, c, r->p.ridge);
-
-    int one = 1, info = 0;
-    double tf = now_s(), cf = cpu_s();
-    /* pdpotrf overwrites the upper triangle; its mirror in the (unused)
-     * strict lower triangle and the diagonal are what the fallback below
-     * rebuilds the system from, as the serial solve does (linalg/solve.h). */
-    double *diag = LACUS__NEW(double, imax(1, s.lrG));
-    st = diag ? LACUS_OK : lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory");
-    if ((st = lacus_dist_agree(st, &m->err))) {
-        lacus__free(diag);
-        goto done;
-    }
-    spk_keep(&s, diag);
-    pdpotrf_("U", &s.N, s.G, &one, &one, s.descG, &info, 1);
-    if (info > 0) { /* info is the same on every rank */
-        stats->fallback = 1;
-        stats->failed_minor = info;
-        st = spk_fallback(&s, diag, info, r->p.ridge);
-        lacus__free(diag);
-        if (st) goto done;
-    } else {
-        lacus__free(diag);
-        if (info < 0) {
-            st = lacus__fail(&m->err, LACUS_ERR_STATE, "pdpotrf: argument %d is wrong", -info);
-            goto done;
-        }
-        pdpotrs_("U", &s.N, &s.O, s.G, &one, &one, s.descG, s.B, &one, &one, s.descB, &info, 1);
-        if (info) {
-            st = lacus__fail(&m->err, LACUS_ERR_STATE, "pdpotrs: argument %d is wrong", -info);
-            goto done;
-        }
-    }
-    stats->factor_s = now_s() - tf;
-    stats->factor_cpu_s = cpu_s() - cf;
-    /* W to rank 0 (column-major N x O there), then row-major Wout, the bias. */
-    double *w0 = rank == 0 ? LACUS__NEW(double, F * O) : NULL;
-    int have = rank != 0 || w0;
-    int all = 0;
-    MPI_Allreduce(&have, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (!all) {
-        lacus__free(w0);
-        st = lacus__fail(&m->err, LACUS_ERR_NOMEM, "rank 0: out of memory for Wout");
-        goto done;
-    }
-    pdgemr2d_(&s.N, &s.O, s.B, &one, &one, s.descB, w0, &one, &one, s.desc0, &s.ctx2);
-    memcpy(r->sx, sx, (size_t)F * sizeof(double));
-    memcpy(r->sy, sy, (size_t)O * sizeof(double));
-    r->n_samples = (int64_t)n;
-    if (rank == 0) {
-        for (int64_t i = 0; i < F; i++)
-            for (int64_t o = 0; o < O; o++) r->Wout[i * O + o] = w0[i + o * F];
-        for (int64_t o = 0; o < O; o++) {
-            double dot = 0.0;
-            for (int64_t j = 0; j < F && c > 0.0; j++) dot += sx[j] * r->Wout[j * O + o];
-            r->b[o] = c > 0.0 ? (sy[o] - dot) / c : 0.0;
-        }
-        st = lacus__check_finite(&m->err, "Wout", r->Wout, F, O, O);
-    }
-    lacus__free(w0);
-    if ((st = lacus_dist_agree(st, &m->err))) goto done;
-    lacus_dist_bcast(r->Wout, F * O, 0);
-    lacus_dist_bcast(r->b, O, 0);
-    r->solved = 1;
-    r->last_solver = LACUS_SOLVER_PRIMAL;
-    r->used_fallback = stats->fallback;
+    st = spk_solve(&s, m->readout, stats);
     stats->solve_s = now_s() - t1;
 done:
     spk_free(&s);
     lacus__esn_stream_free(m);
     return st;
 }
+
+/* The internal API of spk.h (graphs' ridge nodes, dist.c). */
+lacus_status lacus__spk_open(lacus__spk **out, int64_t F, int64_t O, int64_t rows, const lacus_dist_params *dp,
+                             lacus_error *err)
+{
+    spk *s = LACUS__ZNEW(spk, 1);
+    lacus_status st = s ? LACUS_OK : lacus__fail(err, LACUS_ERR_NOMEM, "out of memory");
+    if ((st = lacus_dist_agree(st, err))) return st;
+    st = spk_setup(s, err, F, O, dp);
+    s->rounds_total = lacus_dist_max((rows + s->R - 1) / s->R);
+    if ((st = lacus_dist_agree(st, err))) {
+        lacus__spk_close(s);
+        return st;
+    }
+    *out = s;
+    return LACUS_OK;
+}
+
+lacus_status lacus__spk_add(lacus__spk *s, const double *X, int64_t ldx, const double *Y, int64_t ldy, int64_t n)
+{
+    return spk_sink(s, X, ldx, Y, ldy, n);
+}
+
+int64_t lacus__spk_room(const lacus__spk *s) { return s->n_staged == s->R ? s->R : s->R - s->n_staged; }
+
+int lacus__spk_step(lacus__spk *s)
+{
+    if (s->rounds_done >= s->rounds_total) return 0;
+    spk_round(s);
+    return 1;
+}
+
+lacus_status lacus__spk_solve(lacus__spk *s, lacus_ridge *r, lacus_dist_stats *stats)
+{
+    lacus_dist_stats local;
+    memset(&local, 0, sizeof local);
+    return spk_solve(s, r, stats ? stats : &local);
+}
+
+void lacus__spk_close(lacus__spk *s)
+{
+    if (!s) return;
+    spk_free(s);
+    lacus__free(s);
+}
+#else
+lacus_status lacus__spk_open(lacus__spk **out, int64_t F, int64_t O, int64_t rows, const lacus_dist_params *dp,
+                             lacus_error *err)
+{
+    (void)out, (void)F, (void)O, (void)rows, (void)dp;
+    return lacus__fail(err, LACUS_ERR_UNSUPPORTED, "the scalapack solve is not in this build: lacus was "
+                       "built without ScaLAPACK (install libscalapack-openmpi-dev and rebuild)");
+}
+lacus_status lacus__spk_add(lacus__spk *s, const double *X, int64_t ldx, const double *Y, int64_t ldy, int64_t n)
+{
+    (void)s, (void)X, (void)ldx, (void)Y, (void)ldy, (void)n;
+    return LACUS_ERR_UNSUPPORTED;
+}
+int64_t lacus__spk_room(const lacus__spk *s) { (void)s; return 1; }
+int lacus__spk_step(lacus__spk *s) { (void)s; return 0; }
+lacus_status lacus__spk_solve(lacus__spk *s, lacus_ridge *r, lacus_dist_stats *stats)
+{
+    (void)s, (void)r, (void)stats;
+    return LACUS_ERR_UNSUPPORTED;
+}
+void lacus__spk_close(lacus__spk *s) { (void)s; }
 #endif /* LACUS_HAVE_SCALAPACK */
+
+int64_t lacus__spk_rows(int64_t F, int K, const lacus_dist_params *dp) { return chunk_rows(F, K, dp); }
 
 lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                                    const int64_t *ids, const lacus_dist_params *dp,

@@ -100,6 +100,10 @@ typedef struct lacus__graph_shard {
     /* x, y: buffers owned by the callee, valid until the next call. */
     lacus_status (*online_recv)(void *user, int64_t q, int64_t F, int64_t O, const double **x,
                                 const double **y, int64_t *rows);
+    /* Not NULL: a ridge node's rows of a sequence (after the warmup) go
+     * here instead of into the node's own sums (the distributed solve). */
+    lacus_status (*ridge_rows)(void *user, int64_t node, const double *x, int64_t F, const double *y,
+                               int64_t O, int64_t rows);
 } lacus__graph_shard;
 
 lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs,

@@ -318,6 +318,8 @@ static lacus_status fit_seq(fit_ctx *f, int64_t q, int online_only)
             /* OnlineNode.fit: one learning step per row after warmup. */
             st = lacus_online_partial_fit(n->online, x, n->in_width, y, n->width, rows, NULL);
             if (st) lacus__fail(&g->err, st, "%s", lacus_online_errmsg(n->online));
+        } else if (n->kind == LACUS_NODE_RIDGE && rows > 0 && shard && shard->ridge_rows) {
+            st = shard->ridge_rows(shard->user, c, x, n->in_width, y, n->width, rows);
         } else if (n->kind == LACUS_NODE_RIDGE && rows > 0) {
             st = lacus_ridge_partial_fit(n->ridge, x, n->in_width, y, n->width, rows);
             if (st) g->err = n->ridge->err;
