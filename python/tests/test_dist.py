@@ -110,3 +110,16 @@ def test_scalapack_on_two_ranks_equals_the_serial_fit(tmp_path):
     want = np.vstack([ref.Wout, ref.bout[None, :]])
     print("scalapack on 2 ranks vs ESN.fit: %.2e" % rel(w0, want))
     assert rel(w0, want) < 1e-10
+
+
+def test_fallback_is_reported():
+    """A linear reservoir driven by 2 inputs has states of low numerical
+    rank: with ridge 0 the Cholesky factorisation fails and the serial
+    solve falls back to Bunch-Kaufman; fit_dist reports it (ScaLAPACK's
+    LU fallback: tests/cli/test_mpi_fallback.sh). With a ridge it does not."""
+    X, Y = data()
+    kw = dict(KW, activation="identity", sr=0.5, lr=1.0, ridge=0.0, units=80)
+    info = dist.fit_dist(lacus.ESN(**kw), X, Y, solve="reduce")
+    assert info["fallback"] and info["failed_minor"] == 0
+    info = dist.fit_dist(lacus.ESN(**dict(kw, ridge=1e-4)), X, Y, solve="reduce")
+    assert not info["fallback"]
