@@ -73,14 +73,4 @@ config bad true '{"solve": "scalapack"}'
 expect_fail "scalapack outside mpirun" 2 "runs under mpirun" bad.npz "$LACUS" fit bad.json
 config bad true '{"sovle": "scalapack"}'
 expect_fail "unknown key" 2 "unknown key" bad.npz "$LACUS" fit bad.json
-# A graph config asking for scalapack is refused (its ridge nodes use the
-# reduce path), not silently solved another way.
-cat >g.json <<JSON
-{"model": "graph", "input": $(files a), "output": "g.npz", "dist": {"solve": "scalapack"},
- "nodes": [{"name": "in", "kind": "input", "features": 2},
-           {"name": "res", "kind": "reservoir", "units": 20},
-           {"name": "ro", "kind": "ridge", "ridge": 1e-3, "target": $(files b)}],
- "edges": [["in", "res"], ["res", "ro"]]}
-JSON
-expect_fail "scalapack for a graph" 2 "reduce path only" g.npz $MPIRUN -np 2 "$LACUS" fit g.json
 finish
