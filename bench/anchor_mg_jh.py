@@ -41,6 +41,7 @@ segment between the training data and the test runs instead of the test runs.
 Prints one `anchor_mg_jh` line per implementation and seed, then the median.
 """
 import argparse
+import copy
 import os
 import subprocess
 import tempfile
@@ -237,37 +238,60 @@ def readout_study(a):
             esn.set_noise(0.0, 0.0)
         T = tgt[WASH:]
         chk = np.max(np.abs(S @ W0 + b0 - T))
+        want = a.study_readouts.split(",")
         sols = {"lacus": (W0, b0)}
-        import copy
-        a14 = copy.copy(a)
-        a14.ridge = 1e-14
-        esn14 = lacus_model(a14, seed)
-        esn14.fit(u, tgt)
-        sols["lacus_r1e-14"] = (esn14.Wout.copy(), esn14.bout.copy())
-        del esn14
+        if "lacus_r1e-14" in want:
+            a14 = copy.copy(a)
+            a14.ridge = 1e-14
+            esn14 = lacus_model(a14, seed)
+            esn14.fit(u, tgt)
+            sols["lacus_r1e-14"] = (esn14.Wout.copy(), esn14.bout.copy())
+            del esn14
+        if "lacus_lstsq" in want:
+            # lacus's own least-squares solver (LACUS_SOLVER_LSTSQ), ridge 0
+            # (the ESN keeps every sample for it): lacus_model takes no
+            # solver, so it is set on the parameters and the model
+            # re-created (same seed, same W, Win and bias).
+            from lacus import _capi as C
+            esl = lacus_model(a, seed)
+            esl._params.readout.solver = C.parse_enum("solver", "lstsq")
+            esl._params.readout.ridge = 0.0
+            esl._create(1)
+            t0 = time.perf_counter()
+            esl.fit(u, tgt)
+            print(f"anchor_mg_jh_lacus_lstsq seed={seed} fit_s={time.perf_counter() - t0:.2f}")
+            sols["lacus_lstsq"] = (esl.Wout.copy(), esl.bout.copy())
+            del esl
         m, t_m = S.mean(axis=0), T.mean(axis=0)
         Sc = S - m
         n_f = S.shape[1]
-        t0 = time.perf_counter()
-        Wr = np.linalg.lstsq(np.vstack([Sc, np.sqrt(a.ridge) * np.eye(n_f)]),
-                             np.vstack([T - t_m, np.zeros((n_f, 1))]), rcond=None)[0]
-        t_ridge = time.perf_counter() - t0
-        sols["lstsq_ridge"] = (Wr, t_m - m @ Wr)
-        t0 = time.perf_counter()
-        sol, _, rank, sv = np.linalg.lstsq(np.hstack([S, np.ones((S.shape[0], 1))]), T, rcond=None)
-        t_ls = time.perf_counter() - t0
-        sols["lstsq"] = (sol[:-1], sol[-1])
-        print(f"anchor_mg_jh_states seed={seed} rows={S.shape[0]} units={n_f} "
-              f"max_train_residual_lacus={chk:.3g} lstsq_rank={rank} "
-              f"cond={sv[0] / sv[-1]:.3g} lstsq_ridge_s={t_ridge:.2f} lstsq_s={t_ls:.2f}", flush=True)
+        if "lstsq_ridge" in want:
+            Wr = np.linalg.lstsq(np.vstack([Sc, np.sqrt(a.ridge) * np.eye(n_f)]),
+                                 np.vstack([T - t_m, np.zeros((n_f, 1))]), rcond=None)[0]
+            sols["lstsq_ridge"] = (Wr, t_m - m @ Wr)
+        if "lstsq" in want:
+            sol, _, rank, sv = np.linalg.lstsq(np.hstack([S, np.ones((S.shape[0], 1))]), T,
+                                               rcond=None)
+            sols["lstsq"] = (sol[:-1], sol[-1])
+            print(f"anchor_mg_jh_states seed={seed} rows={S.shape[0]} units={n_f} "
+                  f"max_train_residual_lacus={chk:.3g} lstsq_rank={rank} "
+                  f"cond={sv[0] / sv[-1]:.3g}", flush=True)
         for name, (W, b) in sols.items():
-            if name not in a.study_readouts.split(","):
+            if name not in want:
                 continue
             set_readout(esn, W, b)
+            tail = ""
             try:
                 e = per_run_errors(esn, z, y, starts)
                 pooled = float(np.sqrt(np.mean(e ** 2)) / sd)
                 med = float(np.median(np.abs(e)) / sd)
+                # How heavy the tail is: the share of the pooled squared
+                # error from the worst 5 runs, and the pooled value without
+                # them and over the first 30 runs only (the validation size).
+                sq = np.sort(e ** 2)[::-1]
+                tail = (f"worst5_share={sq[:5].sum() / sq.sum():.2f} "
+                        f"log10_pooled_without_worst5={np.log10(np.sqrt(np.mean(sq[5:])) / sd):.2f} "
+                        f"log10_pooled_first30={np.log10(np.sqrt(np.mean(e[:30] ** 2)) / sd):.2f} ")
             except Exception as ex:  # a diverging loop is a result, not a crash
                 print(f"  ({name}: {ex})")
                 pooled = med = np.inf
@@ -276,7 +300,7 @@ def readout_study(a):
             print(f"anchor_mg_jh_readout seed={seed} readout={name} ridge={a.ridge:g} "
                   f"noise={a.noise:g} train_nrmse={tr:.3g} "
                   f"log10_nrmse84_pooled={np.log10(pooled):.2f} "
-                  f"log10_nrmse84_median_run={np.log10(med):.2f} "
+                  f"log10_nrmse84_median_run={np.log10(med):.2f} {tail}"
                   f"max_rel_wout_diff_vs_lacus={np.max(np.abs(W - W0)) / np.max(np.abs(W0)):.3g} "
                   f"load1={os.getloadavg()[0]:.2f}", flush=True)
     for name, v in table.items():
@@ -315,7 +339,7 @@ def main():
                     help="the same states solved by lacus's normal equations, at ridge 1e-14, "
                          "by NumPy lstsq with the ridge, and by plain lstsq (J & H); "
                          "NRMSE84 pooled and per-run median")
-    ap.add_argument("--study-readouts", default="lacus,lacus_r1e-14,lstsq_ridge,lstsq",
+    ap.add_argument("--study-readouts", default="lacus,lacus_r1e-14,lstsq_ridge,lstsq,lacus_lstsq",
                     help="--readout-study: which readouts to score (comma-separated)")
     a = ap.parse_args()
     if a.readout_study:
