@@ -9,7 +9,7 @@
  * same minimiser as the normal-equations solve, but LAPACK's dgelsd (SVD,
  * divide and conquer) works on A itself, whose condition number is the
  * square root of X^T X's: where the Cholesky route loses every digit
- * (reservoir states with condition numbers of 1e9-1e10, ridge below
+ * (reservoir states with condition numbers of 3e9-5e10, ridge below
  * ~1e-13), this one still gives the minimum-norm least-squares solution.
  * ridge = 0 is a plain least-squares readout, as Jaeger & Haas (2004)
  * trained theirs (the training noise being the regulariser); singular
