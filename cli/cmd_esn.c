@@ -36,7 +36,7 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs)
     if (lacus_bias_mode_parse(o->readout_bias, &p->readout.bias))
         return cli_error("--readout-bias \"%s\": expected centered, augmented or none", o->readout_bias), -1;
     if (lacus_solver_parse(o->solver, &p->readout.solver))
-        return cli_error("--solver \"%s\": expected auto, primal or dual", o->solver), -1;
+        return cli_error("--solver \"%s\": expected auto, primal, dual or lstsq", o->solver), -1;
     p->readout.accumulate_f32 = o->accumulate_f32;
     p->warmup = o->warmup;
     p->feed_input = o->feed_input;

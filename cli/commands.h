@@ -37,7 +37,7 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs);
     {"seed", OPT_INT, &(o).seed, "random seed of W, Win, bias and noise"},                           \
     {"ridge", OPT_DOUBLE, &(o).ridge, "ridge regularisation (>= 0)"},                                \
     {"readout-bias", OPT_STRING, &(o).readout_bias, "centered (0.4) | augmented (0.3) | none"},     \
-    {"solver", OPT_STRING, &(o).solver, "auto|primal|dual"},                                         \
+    {"solver", OPT_STRING, &(o).solver, "auto|primal|dual|lstsq"},                                      \
     {"accumulate-f32", OPT_FLAG, &(o).accumulate_f32, "X^T X and X^T Y in mixed precision (float32 groups)"},  \
     {"warmup", OPT_INT, &(o).warmup, "steps dropped at the start of each sequence"},                 \
     {"feed-input", OPT_FLAG, &(o).feed_input, "readout also sees the input"},                        \

@@ -40,10 +40,18 @@ typedef enum lacus_bias_mode {
 typedef enum lacus_solver {
     LACUS_SOLVER_AUTO = 0,   /* dual when n_samples < n_features and samples kept */
     LACUS_SOLVER_PRIMAL = 1, /* Cholesky on the (n_features)^2 normal equations */
-    LACUS_SOLVER_DUAL = 2    /* Cholesky on the (n_samples)^2 kernel; needs keep_samples */
+    LACUS_SOLVER_DUAL = 2,   /* Cholesky on the (n_samples)^2 kernel; needs keep_samples */
+    /* SVD least squares (LAPACK dgelsd) on the kept samples stacked with
+     * sqrt(ridge) I: the same minimiser without squaring the condition
+     * number, usable down to ridge = 0 (a plain least-squares readout, as
+     * Jaeger & Haas 2004). Needs keep_samples >= the number of samples
+     * (LACUS_ERR_STATE at the solve otherwise: a loaded model keeps its
+     * weights but not its samples, so it must be refitted with keep_samples
+     * set); O(n F^2) time, n F memory. */
+    LACUS_SOLVER_LSTSQ = 3
 } lacus_solver;
 
-/* "centered", "augmented", "none"; "auto", "primal", "dual". */
+/* "centered", "augmented", "none"; "auto", "primal", "dual", "lstsq". */
 const char *lacus_bias_mode_name(lacus_bias_mode b);
 lacus_status lacus_bias_mode_parse(const char *name, lacus_bias_mode *out);
 const char *lacus_solver_name(lacus_solver s);

@@ -27,4 +27,5 @@ NAME_TABLE(lacus_init, lacus_init_name, lacus_init_parse, "normal", "uniform", "
 NAME_TABLE(lacus_noise, lacus_noise_name, lacus_noise_parse, "gaussian", "uniform")
 NAME_TABLE(lacus_bias_mode, lacus_bias_mode_name, lacus_bias_mode_parse, "centered", "augmented",
            "none")
-NAME_TABLE(lacus_solver, lacus_solver_name, lacus_solver_parse, "auto", "primal", "dual")
+NAME_TABLE(lacus_solver, lacus_solver_name, lacus_solver_parse, "auto", "primal", "dual",
+           "lstsq")

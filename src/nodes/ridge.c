@@ -61,7 +61,7 @@ lacus_status lacus_ridge_params_check(const lacus_ridge_params *p, lacus_error *
         return lacus__fail(err, LACUS_ERR_ARG, "ridge = %g: must be finite and >= 0", p->ridge);
     if ((unsigned)p->bias > LACUS_BIAS_NONE)
         return lacus__fail(err, LACUS_ERR_ARG, "bias mode %d: unknown", (int)p->bias);
-    if ((unsigned)p->solver > LACUS_SOLVER_DUAL)
+    if ((unsigned)p->solver > LACUS_SOLVER_LSTSQ)
         return lacus__fail(err, LACUS_ERR_ARG, "solver %d: unknown", (int)p->solver);
     if (p->keep_samples < 0)
         return lacus__fail(err, LACUS_ERR_ARG, "keep_samples = %lld: must be >= 0",
@@ -248,7 +248,8 @@ lacus_status lacus__ridge_accumulate(lacus_ridge *m, const double *x, int64_t ld
     }
     m->n_samples += n;
     m->solved = 0;
-    if (m->keeping && m->n_kept + n <= m->p.keep_samples && m->n_kept + n < F) {
+    if (m->keeping && m->n_kept + n <= m->p.keep_samples &&
+        (m->n_kept + n < F || m->p.solver == LACUS_SOLVER_LSTSQ)) {
         if (!m->kept_X) {
             m->kept_X = LACUS__NEW(double, m->p.keep_samples * F);
             m->kept_Y = LACUS__NEW(double, m->p.keep_samples * O);

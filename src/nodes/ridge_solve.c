@@ -10,6 +10,7 @@
 #include "linalg/solve.h"
 #include "linalg/tiled.h"
 #include "nodes/ridge.h"
+#include "nodes/ridge_lstsq.h"
 
 /* Denominator of the rank-1 correction: n (centred), n + lambda (the 0.3
  * augmented bias) or none. */
@@ -158,7 +159,9 @@ lacus_status lacus_ridge_solve(lacus_ridge *m)
                            "keep_samples = %lld (and fewer samples than the %lld features)",
                            (long long)m->n_samples, (long long)m->p.keep_samples,
                            (long long)m->p.n_features);
-    if (dual) {
+    if (m->p.solver == LACUS_SOLVER_LSTSQ) {
+        st = lacus__ridge_solve_lstsq(m);
+    } else if (dual) {
         st = solve_dual(m);
     } else {
         if (m->keeping && (st = lacus__ridge_flush_kept(m))) return st;
