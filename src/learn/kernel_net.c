@@ -413,6 +413,18 @@ int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const d
                     j += q;
                     continue;
                 }
+                if (k->kind == LACUS_TK_AIF_LEAK && memo && k->src[0].node >= 0 && t >= k->src[0].lag &&
+                    k->src[1].node >= 0) {
+                    /* the AIF leak gate reads sigma4 of the unit's sharpness
+                     * node, which the unit's own sigma4 row needs too: one
+                     * exp() for both, the same value */
+                    int64_t tt = t - k->src[0].lag, t1 = t - k->src[1].lag;
+                    int64_t b = lacus__sigmemo_fill(&sm, 0, k->src[0].node, 1, tt, x + tt * Nn);
+                    double v1 = t1 >= 0 ? x[t1 * Nn + k->src[1].node] : 0.0;
+                    s += W[j] * (0.5 * (1.0 - sm.val[b]) * v1);
+                    j++;
+                    continue;
+                }
                 s += W[j] * lacus__tk_eval(k, t, x, Nn, u, M, v);
                 j++;
             }

@@ -90,7 +90,11 @@ static inline double lacus__tk_src(const lacus_tune_src *s, int64_t t, const dou
     return s->node >= 0 ? x[tt * Nn + s->node] : u[tt * M + (-s->node - 1)];
 }
 
-static inline double lacus__sig4(double v) { return 1.0 / (1.0 + exp(-4.0 * v)); }
+/* sigma4(v) = 1/(1 + e^{-4v}). Below v = -177.5, e^{-4v} > e^710 overflows
+ * to inf and the value is exactly 0: returned directly, which is the same
+ * number without exp()'s slow overflow path (sharp AIF gates, w = 100,
+ * reach it on most steps). */
+static inline double lacus__sig4(double v) { return v < -177.5 ? 0.0 : 1.0 / (1.0 + exp(-4.0 * v)); }
 
 static inline double lacus__tk_val(const lacus_tune_kernel *k, const double *v)
 {

@@ -307,6 +307,18 @@ void lacus__tune_backward(const lacus_tune_net *net, const double *W, const int6
                     j += q - 1;
                     continue;
                 }
+                if (k->kind == LACUS_TK_AIF_LEAK && memo && k->src[0].node >= 0 && t >= k->src[0].lag &&
+                    k->src[1].node >= 0) {
+                    /* value and both partials from one memoised sigma4 (the
+                     * expressions of lacus__tk_val / lacus__tk_der) */
+                    int64_t tt = t - k->src[0].lag, t1 = t - k->src[1].lag;
+                    int64_t b = lacus__sigmemo_fill(&sm, 0, k->src[0].node, 1, tt, x + tt * Nn);
+                    double sg = sm.val[b], v1 = t1 >= 0 ? x[t1 * Nn + k->src[1].node] : 0.0;
+                    grad[j] += 0.5 * (1.0 - sg) * v1 * e;
+                    acc[tt * Nn + k->src[0].node] += W[j] * (-2.0 * sg * (1.0 - sg) * v1) * e;
+                    if (t1 >= 0) acc[t1 * Nn + k->src[1].node] += W[j] * (0.5 * (1.0 - sg)) * e;
+                    continue;
+                }
                 double phi = lacus__tk_eval(k, t, x, Nn, u, M, v);
                 grad[j] += phi * e;
                 for (int s = 0; s < k->n_src; s++) {
