@@ -8,7 +8,8 @@
  *       on this target (output MSE = 2 nodes C, spec §1.10), what a linear
  *       regression on the input explains, and the learner's state at its
  *       random start (NRMSE, lag-1 autocorrelation of its output, share of
- *       saturated units) next to the root's
+ *       saturated units) next to the root's; for LNL also the learner
+ *       drawn with the scaled mean -0.1 min(1, 8/N)
  *   bench_tune_scale fit UNIT N [seed] [its] [init_mean] [gn_max_fanin] [max_s] [threads]
  *       one protocol run (root seed 1000 seed, learner seed 1000 seed + 1),
  *       one line per iteration (cost, NRMSE, winner, seconds, load) and a
@@ -152,7 +153,18 @@ static void mode_diag(int64_t Nmax, int64_t seeds)
                        lacus_tune_unit_name(unit), (long long)N, (long long)s, (long long)T, m, sqrt(v), pub,
                        sqrt(2.0 * (double)Nn * pub / v), input_only_nrmse(u, y, T), lag1_corr(xr, Nn, T),
                        seg_nrmse(x, Nn, y, 0, T), sqrt(ls), lag1_corr(x, Nn, T));
-                if (!ut) printf(" root_sat=%.2f learner0_sat=%.2f", saturated(xr, N, T), saturated(x, N, T));
+                if (!ut) {
+                    printf(" root_sat=%.2f learner0_sat=%.2f", saturated(xr, N, T), saturated(x, N, T));
+                    /* the same learner draw with the scaled mean -0.1 min(1, 8/N) */
+                    double *u2, *y2;
+                    lacus_tune_net *sc = problem(unit, N, (uint64_t)s, -0.1 * fmin(1.0, 8.0 / (double)N), &u2, &y2,
+                                                 NULL);
+                    lacus_tune_forward(sc, u2, T, x, NULL);
+                    printf(" scaled0_nrmse=%.3f scaled0_ac1=%.2f scaled0_sat=%.2f", seg_nrmse(x, Nn, y, 0, T),
+                           lag1_corr(x, Nn, T), saturated(x, N, T));
+                    free(u2), free(y2);
+                    lacus_tune_net_free(sc);
+                }
                 printf("\n");
                 fflush(stdout);
                 free(x), free(xr), free(u), free(y);
