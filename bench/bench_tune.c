@@ -217,8 +217,8 @@ static lacus_tune_net *protocol_problem_s(lacus_tune_unit unit, int64_t N, int64
     /* The paper's learner mean -0.1 gives the LNL learner a recurrent
      * inhibition of about 0.05 N: from N = 16 on it starts in a period-2
      * oscillation, from N = 32 on with half its units saturated at every
-     * step (bench_tune_scale diag), and fits far worse (docs/tune.md "The
-     * N = 64 row, fourth round"). Above N = 8 the mean is scaled as -0.8/N,
+     * step (bench_tune_scale diag), and fits far worse
+     * (docs/tune_scale.md). Above N = 8 the mean is scaled as -0.8/N,
      * which keeps the drive of N = 8 and leaves the rows N <= 8 as
      * published; LACUS_TUNE_PAPER_INIT=1 restores -0.1 everywhere. */
     const char *pi = getenv("LACUS_TUNE_PAPER_INIT");

@@ -15,7 +15,7 @@
  *       one line per iteration (cost, NRMSE, winner, seconds, load) and a
  *       final line with training and held-out NRMSE; init_mean: the
  *       learner's weight mean (the protocol's -0.1; "s" = -0.1 min(1, 8/N), see
- *       docs/tune.md "The N = 64 row, fourth round"); gn_max_fanin 0 = the
+ *       docs/tune_scale.md); gn_max_fanin 0 = the
  *       library default.
  *   bench_tune_scale aifspeed [N] [reps] [its]
  *       the cost of the AIF sigmoid kernels: median wall and CPU seconds of
