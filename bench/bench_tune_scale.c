@@ -17,11 +17,14 @@
  *       learner's weight mean (the protocol's -0.1; "s" = -0.1 min(1, 8/N), see
  *       docs/tune_scale.md); gn_max_fanin 0 = the
  *       library default.
- *   bench_tune_scale aifspeed [N] [reps] [its]
+ *   bench_tune_scale aifspeed [N] [reps] [its] [gn_max_fanin]
  *       the cost of the AIF sigmoid kernels: median wall and CPU seconds of
  *       one forward simulation and one exact gradient (forward + backward) of
  *       the protocol's learner (T = 2N(N+1)), then seconds per iteration of
- *       `its` protocol iterations (method both), 1 thread
+ *       `its` protocol iterations (method both, gn_max_fanin default 64: the
+ *       old library default, so that builds before and after the fourth
+ *       round do the same work; at N = 64 the AIF units' 66 learnable
+ *       weights then stay out of the node-local solve), 1 thread
  *
  * Every timing line carries the 1-minute load average. */
 #define BENCH_NAME "bench_tune_scale"
@@ -239,7 +242,7 @@ static double med(double *v, int n)
     return v[n / 2];
 }
 
-static void mode_aifspeed(int64_t N, int reps, int64_t its)
+static void mode_aifspeed(int64_t N, int reps, int64_t its, int64_t gn_max_fanin)
 {
     set_threads(1);
     int64_t T = 2 * N * (N + 1);
@@ -265,6 +268,7 @@ static void mode_aifspeed(int64_t N, int reps, int64_t its)
     lacus_tune_params p = lacus_tune_params_default();
     p.max_iter = its;
     p.crit_eps = 0; /* time exactly `its` iterations */
+    p.gn_max_fanin = gn_max_fanin; /* 64: the old default, so that builds before and after compare the same work */
     lacus_tune_result r;
     double t0 = now(), c0 = cpu_seconds();
     if ((st = lacus_tune_fit(net, u, y, T, &c, &p, &r, &err)) && st != LACUS_ERR_NUMERIC) die("fit", st, err.msg);
@@ -285,7 +289,7 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "diag")) mode_diag(argc > 2 ? arg_int(argv[2], 2) : 64, argc > 3 ? arg_int(argv[3], 1) : 3);
     else if (!strcmp(mode, "aifspeed"))
         mode_aifspeed(argc > 2 ? arg_int(argv[2], 2) : 16, argc > 3 ? (int)arg_int(argv[3], 1) : 5,
-                      argc > 4 ? arg_int(argv[4], 1) : 3);
+                      argc > 4 ? arg_int(argv[4], 1) : 3, argc > 5 ? arg_int(argv[5], 0) : 64);
     else if (!strcmp(mode, "fit") && argc > 3) {
         int64_t N = arg_int(argv[3], 2);
         double mean = -0.1;
@@ -295,7 +299,7 @@ int main(int argc, char **argv)
                  argc > 7 ? arg_int(argv[7], 0) : 0, argc > 8 ? (double)arg_int(argv[8], 1) : 0.0);
     } else {
         fprintf(stderr, "usage: bench_tune_scale diag [Nmax] [seeds] | fit UNIT N [seed] [its] [init_mean|s] "
-                        "[gn_max_fanin] [max_s] [threads] | aifspeed [N] [reps] [its]\n");
+                        "[gn_max_fanin] [max_s] [threads] | aifspeed [N] [reps] [its] [gn_max_fanin]\n");
         return 2;
     }
     return 0;

@@ -362,6 +362,8 @@ int lacus__sigmemo_new(lacus__sigmemo *m, const lacus_tune_net *net, int with_de
         return 0;
     }
     for (int64_t i = 0; i < 2 * m->Nn; i++) m->stamp[i] = -1;
+    m->cq = 0;
+    m->ctt = -1;
     return 1;
 }
 

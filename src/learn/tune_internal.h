@@ -176,6 +176,10 @@ typedef struct lacus__sigmemo {
     double *val, *der;
     int64_t *stamp;
     int64_t Nn;
+    /* The last run filled (indices cb .. cb + cq - 1 at step ctt): every
+     * AIF unit reads the same row, so the N-long stamp test is done once
+     * per step, not once per unit (it cost as much as the dot product). */
+    int64_t cb, cq, ctt;
 } lacus__sigmemo;
 
 int lacus__sigmemo_new(lacus__sigmemo *m, const lacus_tune_net *net, int with_der);
@@ -187,10 +191,12 @@ static inline int64_t lacus__sigmemo_fill(lacus__sigmemo *m, int tanh_, int64_t 
                                           int64_t tt, const double *x_tt)
 {
     int64_t b = (int64_t)tanh_ * m->Nn + a;
+    if (tt == m->ctt && b >= m->cb && b + q <= m->cb + m->cq) return b;
     double *val = m->val + b, *der = m->der ? m->der + b : NULL;
     int64_t *st = m->stamp + b;
     for (int32_t i = 0; i < q; i++) {
         if (st[i] == tt) continue;
+        m->cq = 0; /* an entry changes: the cached run may no longer hold */
         double v = x_tt[a + i];
         if (tanh_) {
             double th = tanh(v);
@@ -203,6 +209,7 @@ static inline int64_t lacus__sigmemo_fill(lacus__sigmemo *m, int tanh_, int64_t 
         }
         st[i] = tt;
     }
+    if (q > 1) m->cb = b, m->cq = q, m->ctt = tt;
     return b;
 }
 

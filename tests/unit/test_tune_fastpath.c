@@ -165,6 +165,45 @@ int main(void)
         lacus_tune_net_free(net);
     }
 
+    TEST("runs of several lags over the same nodes (the memo's run cache)")
+    {
+        /* nodes 0-2 read sigma4 of the nodes above them at lag 0 (a run),
+         * then one node at lag 1 and the same run again; nodes 3-7 read all
+         * nodes at lag 1 (a run) and the input: the memo entries are
+         * rewritten between steps t and t-1 while a run is cached */
+        const int64_t Nn = 8;
+        lacus_tune_net *net = NULL;
+        CHECK_STATUS(lacus_tune_net_create_empty(Nn, 1, &net, NULL), LACUS_OK);
+        uint64_t s = 777;
+#define RND() (s = s * 6364136223846793005ULL + 1442695040888963407ULL, \
+               ((double)(s >> 11) / 9007199254740992.0 - 0.5) * 0.8)
+        for (int64_t n = 0; n < Nn; n++) {
+            lacus_tune_kernel k;
+            if (n < 3) {
+                for (int rep = 0; rep < 2; rep++) {
+                    for (int64_t m = n + 1; m < Nn; m++) {
+                        k = lacus_tune_kernel_make(LACUS_TK_SIG4, (int32_t)m, 0, RND());
+                        CHECK_STATUS(lacus_tune_net_add_kernel(net, n, &k, NULL), LACUS_OK);
+                    }
+                    k = lacus_tune_kernel_make(LACUS_TK_SIG4, (int32_t)(n + 2), 1, RND());
+                    CHECK_STATUS(lacus_tune_net_add_kernel(net, n, &k, NULL), LACUS_OK);
+                }
+            } else {
+                for (int64_t m = 0; m < Nn; m++) {
+                    k = lacus_tune_kernel_make(LACUS_TK_SIG4, (int32_t)m, 1, RND());
+                    CHECK_STATUS(lacus_tune_net_add_kernel(net, n, &k, NULL), LACUS_OK);
+                }
+                k = lacus_tune_kernel_make(LACUS_TK_ID, -1, 1, 1.0);
+                CHECK_STATUS(lacus_tune_net_add_kernel(net, n, &k, NULL), LACUS_OK);
+            }
+        }
+#undef RND
+        CHECK(longest_srun(net) == Nn);
+        double dx = compare(net, u, T);
+        printf("mixed lags: forward max rel diff %.3g\n", dx);
+        lacus_tune_net_free(net);
+    }
+
     TEST("sparse AIF: runs follow consecutive picks only")
     {
         lacus_tune_net_params p = lacus_tune_net_params_default();
