@@ -214,7 +214,16 @@ static lacus_tune_net *protocol_problem_s(lacus_tune_unit unit, int64_t N, int64
     if (st) die("root", st, err.msg);
     lacus_tune_net_params lp = rp;
     lp.seed = 1000 * seed + 1;
-    lp.init_mean = -0.1;
+    /* The paper's learner mean -0.1 gives the LNL learner a recurrent
+     * inhibition of about 0.05 N: from N = 16 on it starts in a period-2
+     * oscillation, from N = 32 on with half its units saturated at every
+     * step (bench_tune_scale diag), and fits far worse
+     * (docs/tune_scale.md). Above N = 8 the mean is scaled as -0.8/N,
+     * which keeps the drive of N = 8 and leaves the rows N <= 8 as
+     * published; LACUS_TUNE_PAPER_INIT=1 restores -0.1 everywhere. */
+    const char *pi = getenv("LACUS_TUNE_PAPER_INIT");
+    int paper = pi && *pi == '1';
+    lp.init_mean = unit == LACUS_TUNE_LNL && !paper && N > 8 ? -0.8 / (double)N : -0.1;
     lp.init_std = 0.1 / sqrt((double)N);
     lp.learn_leak = 1;
     lp.learn_sharpness = 1;
@@ -233,7 +242,7 @@ static void mode_protocol(int64_t Nmax, int64_t its)
                                     "101 / 1.6e-6 (~0.10)", "55 / 9.1e-6", "101 / 4.5e-6"};
     static const char *pub_aif[] = {"101 / 9.9e-6 (~0.05)", "101 / 4.7e-6 (~0.13)", "101 / 1.1e-6 (~0.02)",
                                     "101 / 3.5e-6", "101 / 7.8e-6", "101 / 1.4e-6"};
-    printf("# reverse-engineering protocol (spec 1.7): root N(0, 0.5/sqrt N), learner N(-0.1, 0.1/sqrt N),"
+    printf("# reverse-engineering protocol (spec 1.7): root N(0, 0.5/sqrt N), learner N(-0.1, 0.1/sqrt N) (LNL N > 8: mean -0.8/N),"
            " T = 2N(N+1), 1 input ~ N(0,1),\n# node 0 observed, criterion l2, method both (bank + damped GN),"
            " <= %lld iterations; held-out: the next T steps of the same root run.\n"
            "# criterion = the paper's normalisation C/(nodes T); published = iterations / min criterion;"

@@ -370,9 +370,11 @@ typedef struct lacus_tune_params {
     double step0;             /* initial step, > 0; default 1e-2 */
     double ls_tol;            /* golden-section tolerance relative to the bracket; default 1e-2 */
     double damping;           /* lambda_rel > 0; default 1e-2 */
-    int64_t gn_max_fanin;     /* default 64 (the paper: 16; measured on the N = 16 protocol:
+    int64_t gn_max_fanin;     /* default 128 (the paper: 16; measured on the N = 16 protocol:
                                  0.36 with 16, 0.07 with 64, since with 16 no connection
-                                 weight of a dense net beyond 15 units gets the solve) */
+                                 weight of a dense net beyond 15 units gets the solve; 64
+                                 left out every linear node of the N = 64 LNL net, which has
+                                 65 learnable weights). Cost O(T D^2 + D^3) per node */
     int guard;                /* 0 (default): exact adjoint; 1: the paper's guard */
     int reinject;             /* 0 (default); 1: targets as desired values of observed nodes in GN
                                  (adds the pure-refit variant "gn-x"); 2: also hidden desired

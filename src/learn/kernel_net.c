@@ -59,6 +59,7 @@ void lacus_tune_net_free(lacus_tune_net *net)
     lacus__free(net->edge_dst);
     lacus__free(net->edge_src);
     lacus__free(net->run);
+    lacus__free(net->srun);
     lacus__free(net->tie);
     lacus__free(net->tie_n);
     lacus__free(net);
@@ -83,6 +84,9 @@ static lacus_status grow(lacus_tune_net *net, lacus_error *err)
     int32_t *r = lacus__realloc(net->run, (size_t)cap * sizeof *r);
     if (!r) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld weights)", (long long)cap);
     net->run = r;
+    int32_t *sr = lacus__realloc(net->srun, (size_t)cap * sizeof *sr);
+    if (!sr) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (%lld weights)", (long long)cap);
+    net->srun = sr;
     net->cap_w = cap;
     return LACUS_OK;
 }
@@ -160,6 +164,7 @@ lacus_status lacus__tune_add(lacus_tune_net *net, int64_t node, const lacus_tune
         memmove(net->edge_dst + pos + 1, net->edge_dst + pos, (size_t)tail * sizeof(int64_t));
         memmove(net->edge_src + pos + 1, net->edge_src + pos, (size_t)tail * sizeof(int64_t));
         memmove(net->run + pos + 1, net->run + pos, (size_t)tail * sizeof(int32_t));
+        memmove(net->srun + pos + 1, net->srun + pos, (size_t)tail * sizeof(int32_t));
     }
     net->k[pos] = *k;
     net->W[pos] = lacus__tune_project(k, k->weight);
@@ -197,7 +202,8 @@ lacus_status lacus_tune_net_clone(const lacus_tune_net *net, lacus_tune_net **ou
     c->edge_dst = LACUS__NEW(int64_t, cap);
     c->edge_src = LACUS__NEW(int64_t, cap);
     c->run = LACUS__NEW(int32_t, cap);
-    if (!c->k || !c->W || !c->edge_dst || !c->edge_src || !c->run) {
+    c->srun = LACUS__NEW(int32_t, cap);
+    if (!c->k || !c->W || !c->edge_dst || !c->edge_src || !c->run || !c->srun) {
         lacus_tune_net_free(c);
         *out = NULL;
         return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory (network copy)");
@@ -215,6 +221,7 @@ lacus_status lacus_tune_net_clone(const lacus_tune_net *net, lacus_tune_net **ou
         memcpy(c->edge_dst, net->edge_dst, (size_t)net->n_w * sizeof(int64_t));
         memcpy(c->edge_src, net->edge_src, (size_t)net->n_w * sizeof(int64_t));
         memcpy(c->run, net->run, (size_t)net->n_w * sizeof(int32_t));
+        memcpy(c->srun, net->srun, (size_t)net->n_w * sizeof(int32_t));
     }
     if (net->tie) {
         c->tie = LACUS__NEW(int64_t, cap);
@@ -298,6 +305,15 @@ lacus_status lacus_tune_net_set_bounds(lacus_tune_net *net, int64_t j, double lo
 
 static int is_idnode(const lacus_tune_kernel *k) { return k->kind == LACUS_TK_ID && k->src[0].node >= 0; }
 
+/* Sigmoid-type kernels (SIG4, TANH: one node source, no parameter) are
+ * memoised per (source node, step): in the AIF unit every one of the N
+ * units reads sigma4 of every sharpness node, so without the memo a step
+ * costs N^2 exp(); with it, N. */
+static int memo_kind(const lacus_tune_kernel *k)
+{
+    return (k->kind == LACUS_TK_SIG4 || k->kind == LACUS_TK_TANH) && k->n_src == 1 && k->src[0].node >= 0;
+}
+
 void lacus__tune_relink(lacus_tune_net *net, int64_t n)
 {
     int64_t j = net->off[n], end = net->off[n + 1];
@@ -315,32 +331,67 @@ void lacus__tune_relink(lacus_tune_net *net, int64_t n)
         for (int64_t i = 1; i < r; i++) net->run[j + i] = 0;
         j += r;
     }
+    for (j = net->off[n]; j < end;) {
+        const lacus_tune_kernel *k = &net->k[j];
+        if (!memo_kind(k)) {
+            net->srun[j++] = -1;
+            continue;
+        }
+        int64_t r = 1;
+        while (j + r < end && r < INT32_MAX && memo_kind(&net->k[j + r]) && net->k[j + r].kind == k->kind &&
+               net->k[j + r].src[0].lag == k->src[0].lag && net->k[j + r].src[0].node == k->src[0].node + r)
+            r++;
+        net->srun[j] = (int32_t)r;
+        for (int64_t i = 1; i < r; i++) net->srun[j + i] = 0;
+        j += r;
+    }
 }
 
-/* Sigmoid-type kernels (SIG4, TANH: one node source, no parameter) are
- * memoised per (source node, step): in the AIF unit every one of the N
- * units reads sigma4 of every sharpness node, so without the memo a step
- * costs N^2 exp() (at N = 64 that was ~90 % of an iteration); with it, N.
- * The memo returns the very value lacus__tk_val computes and the sums keep
- * their order, so the trajectory is bit-identical. Without memory for it
- * (allocation failure) the kernels are evaluated directly. */
-static int memo_kind(const lacus_tune_kernel *k)
+int lacus__sigmemo_new(lacus__sigmemo *m, const lacus_tune_net *net, int with_der)
 {
-    return (k->kind == LACUS_TK_SIG4 || k->kind == LACUS_TK_TANH) && k->n_src == 1 && k->src[0].node >= 0;
+    memset(m, 0, sizeof *m);
+    int any = 0;
+    for (int64_t j = 0; j < net->n_w && !any; j++) any = net->srun[j] > 0;
+    if (!any) return 0;
+    m->Nn = net->n_nodes;
+    m->val = LACUS__NEW(double, 2 * m->Nn);
+    m->der = with_der ? LACUS__NEW(double, 2 * m->Nn) : NULL;
+    m->stamp = LACUS__NEW(int64_t, 2 * m->Nn);
+    if (!m->val || !m->stamp || (with_der && !m->der)) {
+        lacus__sigmemo_free(m);
+        return 0;
+    }
+    for (int64_t i = 0; i < 2 * m->Nn; i++) m->stamp[i] = -1;
+    m->cq = 0;
+    m->ctt = -1;
+    return 1;
 }
 
+void lacus__sigmemo_free(lacus__sigmemo *m)
+{
+    lacus__free(m->val);
+    lacus__free(m->der);
+    lacus__free(m->stamp);
+    memset(m, 0, sizeof *m);
+}
+
+/* The forward pass. A run of identity kernels is one dot product with the
+ * state row; a run of sigmoid-type kernels (srun) is one dot product with
+ * the memo row, filled once per (source node, step). That dot product sums
+ * in four lanes (lacus__dot, as the identity runs do): the compiler
+ * vectorises it, and the result differs from a kernel-by-kernel sum only
+ * by rounding (test_tune_fastpath: 1e-14 against a plain sequential
+ * simulation). A run of length 1 adds exactly W sigma, so sparse nets keep
+ * the sequential sum bit for bit. Before the start of a lagged source
+ * (tt < 0) or without memory for the memo, kernels are evaluated one by
+ * one. */
 int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const double *u,
                              int64_t T, double *x)
 {
     const int64_t Nn = net->n_nodes, M = net->n_inputs;
     double v[LACUS_TUNE_MAX_SRC];
-    int any = 0;
-    for (int64_t j = 0; j < net->n_w && !any; j++) any = memo_kind(&net->k[j]);
-    /* memo[2 node + kind]: value at step stamp[2 node + kind] (-1: none) */
-    double *memo = any ? LACUS__NEW(double, 2 * Nn) : NULL;
-    int64_t *stamp = memo ? LACUS__NEW(int64_t, 2 * Nn) : NULL;
-    if (stamp)
-        for (int64_t i = 0; i < 2 * Nn; i++) stamp[i] = -1;
+    lacus__sigmemo sm;
+    int memo = lacus__sigmemo_new(&sm, net, 0);
     int64_t bad = -1;
     for (int64_t t = 0; t < T && bad < 0; t++) {
         double *xt = x + t * Nn;
@@ -355,18 +406,26 @@ int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const d
                     j += r;
                     continue;
                 }
-                if (stamp && memo_kind(k)) {
-                    int64_t tt = t - k->src[0].lag, i = 2 * (int64_t)k->src[0].node + (k->kind == LACUS_TK_TANH);
-                    if (tt >= 0 && stamp[i] != tt) {
-                        v[0] = x[tt * Nn + k->src[0].node];
-                        memo[i] = lacus__tk_val(k, v);
-                        stamp[i] = tt;
-                    }
-                    if (tt >= 0) {
-                        s += W[j] * memo[i];
-                        j++;
-                        continue;
-                    }
+                int32_t q = net->srun[j];
+                if (q > 0 && memo && t >= k->src[0].lag) { /* a dense row of sigmoids */
+                    int64_t tt = t - k->src[0].lag;
+                    int64_t b = lacus__sigmemo_fill(&sm, k->kind == LACUS_TK_TANH, k->src[0].node, q, tt,
+                                                    x + tt * Nn);
+                    s += lacus__dot(W + j, sm.val + b, q);
+                    j += q;
+                    continue;
+                }
+                if (k->kind == LACUS_TK_AIF_LEAK && memo && k->src[0].node >= 0 && t >= k->src[0].lag &&
+                    k->src[1].node >= 0) {
+                    /* the AIF leak gate reads sigma4 of the unit's sharpness
+                     * node, which the unit's own sigma4 row needs too: one
+                     * exp() for both, the same value */
+                    int64_t tt = t - k->src[0].lag, t1 = t - k->src[1].lag;
+                    int64_t b = lacus__sigmemo_fill(&sm, 0, k->src[0].node, 1, tt, x + tt * Nn);
+                    double v1 = t1 >= 0 ? x[t1 * Nn + k->src[1].node] : 0.0;
+                    s += W[j] * (0.5 * (1.0 - sm.val[b]) * v1);
+                    j++;
+                    continue;
                 }
                 s += W[j] * lacus__tk_eval(k, t, x, Nn, u, M, v);
                 j++;
@@ -378,8 +437,7 @@ int64_t lacus__tune_simulate(const lacus_tune_net *net, const double *W, const d
             xt[n] = s;
         }
     }
-    lacus__free(memo);
-    lacus__free(stamp);
+    if (memo) lacus__sigmemo_free(&sm);
     return bad;
 }
 

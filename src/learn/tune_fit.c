@@ -59,7 +59,7 @@ lacus_tune_params lacus_tune_params_default(void)
     p.step0 = 1e-2;
     p.ls_tol = 1e-2;
     p.damping = 1e-2;
-    p.gn_max_fanin = 64;
+    p.gn_max_fanin = 128;
     p.sparse_eps = 1e-3;
     p.prune_after = 10;
     p.seed = 1;

@@ -29,6 +29,13 @@ struct lacus_tune_net {
      * run as one dot product / two axpys over contiguous memory instead of
      * kernel-by-kernel dispatch through the (large) kernel structs. */
     int32_t *run;
+    /* The same for sigmoid-type kernels (SIG4 or TANH of a node): srun[j] =
+     * length of the run of one kind at one lag over consecutive source
+     * nodes that starts at j, 0 inside it, -1 otherwise. In the AIF unit
+     * every unit reads sigma4 of all N sharpness nodes: the passes compute
+     * those N values once per step into a contiguous memo (lacus__sigmemo)
+     * and treat the run as a dot product (forward) or two axpys (backward). */
+    int32_t *srun;
     int32_t max_lag;
     int64_t esn_outputs; /* > 0 for a net made by lacus_tune_net_from_esn */
     /* Weight sharing (lacus_tune_net_tie): tie[j] = the smallest index of
@@ -83,7 +90,11 @@ static inline double lacus__tk_src(const lacus_tune_src *s, int64_t t, const dou
     return s->node >= 0 ? x[tt * Nn + s->node] : u[tt * M + (-s->node - 1)];
 }
 
-static inline double lacus__sig4(double v) { return 1.0 / (1.0 + exp(-4.0 * v)); }
+/* sigma4(v) = 1/(1 + e^{-4v}). Below v = -177.5, e^{-4v} > e^710 overflows
+ * to inf and the value is exactly 0: returned directly, which is the same
+ * number without exp()'s slow overflow path (sharp AIF gates, w = 100,
+ * reach it on most steps). */
+static inline double lacus__sig4(double v) { return v < -177.5 ? 0.0 : 1.0 / (1.0 + exp(-4.0 * v)); }
 
 static inline double lacus__tk_val(const lacus_tune_kernel *k, const double *v)
 {
@@ -154,6 +165,52 @@ static inline double lacus__tk_eval(const lacus_tune_kernel *k, int64_t t, const
 {
     for (int s = 0; s < k->n_src; s++) v[s] = lacus__tk_src(&k->src[s], t, x, Nn, u, M);
     return lacus__tk_val(k, v);
+}
+
+/* Memo of sigmoid-type kernel values per (source node, step): val and der
+ * (the value and the derivative, exactly as lacus__tk_val / lacus__tk_der
+ * compute them) at index kind * Nn + node (kind 0 SIG4, 1 TANH), valid for
+ * step stamp[index] (-1: none). lacus__sigmemo_new returns 0 without
+ * memory; the passes then evaluate every kernel directly. */
+typedef struct lacus__sigmemo {
+    double *val, *der;
+    int64_t *stamp;
+    int64_t Nn;
+    /* The last run filled (indices cb .. cb + cq - 1 at step ctt): every
+     * AIF unit reads the same row, so the N-long stamp test is done once
+     * per step, not once per unit (it cost as much as the dot product). */
+    int64_t cb, cq, ctt;
+} lacus__sigmemo;
+
+int lacus__sigmemo_new(lacus__sigmemo *m, const lacus_tune_net *net, int with_der);
+void lacus__sigmemo_free(lacus__sigmemo *m);
+
+/* Makes the memo hold nodes a..a+q-1 of kind `tanh_` at step tt, reading
+ * x_tt (the state row of step tt); returns the index of node a. */
+static inline int64_t lacus__sigmemo_fill(lacus__sigmemo *m, int tanh_, int64_t a, int32_t q,
+                                          int64_t tt, const double *x_tt)
+{
+    int64_t b = (int64_t)tanh_ * m->Nn + a;
+    if (tt == m->ctt && b >= m->cb && b + q <= m->cb + m->cq) return b;
+    double *val = m->val + b, *der = m->der ? m->der + b : NULL;
+    int64_t *st = m->stamp + b;
+    for (int32_t i = 0; i < q; i++) {
+        if (st[i] == tt) continue;
+        m->cq = 0; /* an entry changes: the cached run may no longer hold */
+        double v = x_tt[a + i];
+        if (tanh_) {
+            double th = tanh(v);
+            val[i] = th;
+            if (der) der[i] = 1.0 - th * th;
+        } else {
+            double s = lacus__sig4(v);
+            val[i] = s;
+            if (der) der[i] = 4.0 * s * (1.0 - s);
+        }
+        st[i] = tt;
+    }
+    if (q > 1) m->cb = b, m->cq = q, m->ctt = tt;
+    return b;
 }
 
 /* Forward pass into x (T, Nn) with the weights W (may differ from net->W).

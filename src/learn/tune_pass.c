@@ -266,6 +266,13 @@ void lacus__tune_backward(const lacus_tune_net *net, const double *W, const int6
         for (int64_t t = 0; t < T; t++)
             for (int64_t o = 0; o < n_obs; o++) acc[t * Nn + obs[o]] += drho[t * n_obs + o];
     double v[LACUS_TUNE_MAX_SRC];
+    /* Sigmoid runs (srun): the values and derivatives come from the memo,
+     * computed once per (source node, step) instead of twice per kernel;
+     * each gradient entry and each adjoint entry still receives the same
+     * single product in the same order, so eps and the gradient are
+     * bit-identical to the kernel-by-kernel loop (test_tune_fastpath). */
+    lacus__sigmemo sm;
+    int memo = lacus__sigmemo_new(&sm, net, 1);
     for (int64_t t = T - 1; t >= 0; t--) {
         for (int64_t n = 0; n < Nn; n++) {
             double e = acc[t * Nn + n];
@@ -287,6 +294,31 @@ void lacus__tune_backward(const lacus_tune_net *net, const double *W, const int6
                     j += r - 1;
                     continue;
                 }
+                int32_t q = net->srun[j];
+                if (q > 0 && memo && t >= k->src[0].lag) {
+                    int64_t tt = t - k->src[0].lag, a0 = k->src[0].node;
+                    int64_t b = lacus__sigmemo_fill(&sm, k->kind == LACUS_TK_TANH, a0, q, tt, x + tt * Nn);
+                    const double *sv = sm.val + b, *sd = sm.der + b, *w = W + j;
+                    double *g = grad + j, *ac = acc + tt * Nn + a0;
+                    for (int32_t i = 0; i < q; i++) {
+                        g[i] += sv[i] * e;
+                        ac[i] += w[i] * sd[i] * e;
+                    }
+                    j += q - 1;
+                    continue;
+                }
+                if (k->kind == LACUS_TK_AIF_LEAK && memo && k->src[0].node >= 0 && t >= k->src[0].lag &&
+                    k->src[1].node >= 0) {
+                    /* value and both partials from one memoised sigma4 (the
+                     * expressions of lacus__tk_val / lacus__tk_der) */
+                    int64_t tt = t - k->src[0].lag, t1 = t - k->src[1].lag;
+                    int64_t b = lacus__sigmemo_fill(&sm, 0, k->src[0].node, 1, tt, x + tt * Nn);
+                    double sg = sm.val[b], v1 = t1 >= 0 ? x[t1 * Nn + k->src[1].node] : 0.0;
+                    grad[j] += 0.5 * (1.0 - sg) * v1 * e;
+                    acc[tt * Nn + k->src[0].node] += W[j] * (-2.0 * sg * (1.0 - sg) * v1) * e;
+                    if (t1 >= 0) acc[t1 * Nn + k->src[1].node] += W[j] * (0.5 * (1.0 - sg)) * e;
+                    continue;
+                }
                 double phi = lacus__tk_eval(k, t, x, Nn, u, M, v);
                 grad[j] += phi * e;
                 for (int s = 0; s < k->n_src; s++) {
@@ -298,6 +330,7 @@ void lacus__tune_backward(const lacus_tune_net *net, const double *W, const int6
             }
         }
     }
+    if (memo) lacus__sigmemo_free(&sm);
     for (int64_t j = 0; j < net->n_w; j++)
         if (!net->k[j].learnable) grad[j] = 0.0;
     if (gs) *gs = g0;
@@ -356,6 +389,8 @@ void lacus__tune_curvature(const lacus_tune_net *net, const double *W, const int
     for (int64_t t = 0; t < T; t++)
         for (int64_t o = 0; o < n_obs; o++) acc[t * Nn + obs[o]] = hobs[t * n_obs + o];
     double v[LACUS_TUNE_MAX_SRC];
+    lacus__sigmemo sm; /* sigmoid runs, as in the backward pass */
+    int memo = lacus__sigmemo_new(&sm, net, 1);
     for (int64_t t = T - 1; t >= 0; t--)
         for (int64_t n = 0; n < Nn; n++) {
             double e = acc[t * Nn + n];
@@ -364,6 +399,19 @@ void lacus__tune_curvature(const lacus_tune_net *net, const double *W, const int
             for (int64_t j = net->off[n]; j < net->off[n + 1]; j++) {
                 const lacus_tune_kernel *k = &net->k[j];
                 if (k->kind == LACUS_TK_ONE) continue;
+                int32_t q = net->srun[j];
+                if (q > 0 && memo && t >= k->src[0].lag) {
+                    int64_t tt = t - k->src[0].lag, a = k->src[0].node;
+                    int64_t bi = lacus__sigmemo_fill(&sm, k->kind == LACUS_TK_TANH, a, q, tt, x + tt * Nn);
+                    const double *sd = sm.der + bi, *w = W + j;
+                    double *ac = acc + tt * Nn + a;
+                    for (int32_t i = 0; i < q; i++) {
+                        double b = w[i] * sd[i];
+                        ac[i] += b * b * e;
+                    }
+                    j += q - 1;
+                    continue;
+                }
                 lacus__tk_eval(k, t, x, Nn, u, M, v);
                 for (int s = 0; s < k->n_src; s++) {
                     const lacus_tune_src *src = &k->src[s];
@@ -374,4 +422,5 @@ void lacus__tune_curvature(const lacus_tune_net *net, const double *W, const int
                 }
             }
         }
+    if (memo) lacus__sigmemo_free(&sm);
 }
