@@ -27,6 +27,7 @@ void lacus_lm_stack_free(lacus_lm_stack *m)
     for (int64_t l = 0; l < 16; l++) {
         lacus_reservoir_free(m->res[l]);
         lacus__free(m->Wout[l]), lacus__free(m->b[l]), lacus__free(m->WinT[l]);
+        lacus__free(m->Woutf[l]), lacus__free(m->WinTf[l]);
     }
     lacus__free(m);
 }
@@ -170,7 +171,7 @@ static double row_bits(const double *sv, int32_t y, int64_t V, double eps, doubl
 }
 
 lacus_status lacus__lm_stack_score_ex(lacus_lm_stack *m, const int32_t *ids, int64_t n, int64_t start, double *bits,
-                                      int ref)
+                                      int mode)
 {
     if (!m) return LACUS_ERR_ARG;
     lacus__clear(&m->err);
@@ -179,6 +180,8 @@ lacus_status lacus__lm_stack_score_ex(lacus_lm_stack *m, const int32_t *ids, int
                            "%lld, n = %lld)", (long long)start, (long long)n);
     lacus_status s = check_ids(m, ids, n, "score");
     if (s) return s;
+    if (mode == 0) return lacus__lm_stack_score_chunked(m, ids, n, start, bits);
+    const int ref = mode == 1;
     const int64_t V = m->p.vocab_size, L = m->L;
     lacus__lm_stack_ws w;
     double *S = LACUS__NEW(double, L * V), *g = LACUS__NEW(double, V);
@@ -205,8 +208,9 @@ lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t
 }
 
 lacus_status lacus__lm_stack_generate_ex(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
-                                         int64_t n_gen, const lacus_sample_params *sp, int32_t *out, int ref)
+                                         int64_t n_gen, const lacus_sample_params *sp, int32_t *out, int mode)
 {
+    const int ref = mode == 1, f32 = mode == 2;
     if (!m) return LACUS_ERR_ARG;
     lacus__clear(&m->err);
     lacus_sample_params d = lacus_sample_params_default();
@@ -228,17 +232,18 @@ lacus_status lacus__lm_stack_generate_ex(lacus_lm_stack *m, int64_t layer, const
     lacus__lm_stack_ws w;
     double *S = LACUS__NEW(double, m->L * V), *probs = LACUS__NEW(double, V);
     int32_t *order = LACUS__NEW(int32_t, V);
-    int have_w = 0;
-    if (!S || !probs || !order || lacus__lm_stack_ws_init(&w, m)) {
+    int have_w = S && probs && order && !lacus__lm_stack_ws_init(&w, m);
+    if (!have_w || (f32 && lacus__lm_stack_make_f32(m))) {
         s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm stack generate: out of memory");
         goto done;
     }
-    have_w = 1;
     lacus__rng r;
     lacus__rng_seed(&r, sp->seed);
     int saved = lacus__blas_serial_begin();
 #define STEP(tok, reset) \
-    (ref ? lacus__lm_stack_step_ref(m, &w, (tok), (reset), S) : lacus__lm_stack_step(m, &w, (tok), (reset), depth, S))
+    (ref   ? lacus__lm_stack_step_ref(m, &w, (tok), (reset), S)                                               \
+     : f32 ? lacus__lm_stack_step_f32(m, &w, (tok), (reset), depth, S)                                       \
+           : lacus__lm_stack_step(m, &w, (tok), (reset), depth, S))
     for (int64_t t = 0; t < n_prompt && !s; t++) s = STEP(prompt[t], t == 0);
     for (int64_t t = 0; t < n_gen && !s; t++) {
         const double *sl = S + l * V;
@@ -261,4 +266,10 @@ lacus_status lacus_lm_stack_generate(lacus_lm_stack *m, int64_t layer, const int
                                      int64_t n_gen, const lacus_sample_params *sp, int32_t *out)
 {
     return lacus__lm_stack_generate_ex(m, layer, prompt, n_prompt, n_gen, sp, out, 0);
+}
+
+lacus_status lacus_lm_stack_generate_f32(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
+                                         int64_t n_gen, const lacus_sample_params *sp, int32_t *out)
+{
+    return lacus__lm_stack_generate_ex(m, layer, prompt, n_prompt, n_gen, sp, out, 2);
 }

@@ -8,6 +8,8 @@
  *  - layer 0's state equals the old one bit for bit (the same fused
  *    multiply-adds), the scores of every layer agree to 1e-12 (the readout
  *    sums in another order than dgemv), and so do the per-token bits;
+ *  - the float step of lacus_lm_stack_generate_f32 stays within float
+ *    rounding (1e-5 relative) of the double step;
  *  - the same with feed_token = 0, N and V not multiples of 4 (the masked
  *    tails of the register-blocked products). */
 #include <string.h>
@@ -104,12 +106,51 @@ int main(void)
         CHECK(d0 == 0);
         CHECK(rdeep < 1e-12);
         CHECK(rel < 1e-12);
-        /* And the bits: scoring with either step. */
-        double ba[3], bb[3];
+        /* And the bits: scoring in chunks of 256 tokens (the public call;
+         * 999 steps cross three chunk boundaries, start 100 falls inside
+         * the first), with the fused step token by token, and with the
+         * reference step. */
+        double ba[3], bb[3], bc[3];
         CHECK_STATUS(lacus_lm_stack_score(m, ids + 6000, 1000, 100, ba), LACUS_OK);
         CHECK_STATUS(lacus__lm_stack_score_ex(m, ids + 6000, 1000, 100, bb, 1), LACUS_OK);
+        CHECK_STATUS(lacus__lm_stack_score_ex(m, ids + 6000, 1000, 100, bc, 2), LACUS_OK);
+        for (int l = 0; l < 3; l++) {
+            CHECK_CLOSE(ba[l], bb[l], 1e-11);
+            CHECK_CLOSE(bc[l], bb[l], 1e-11);
+        }
+        printf("  bits over 900 tokens at depth 3: chunked %.12f, fused steps %.12f, reference %.12f\n", ba[2], bc[2],
+               bb[2]);
+        /* A sequence shorter than start's chunk: the last token alone. */
+        CHECK_STATUS(lacus_lm_stack_score(m, ids + 6000, 300, 299, ba), LACUS_OK);
+        CHECK_STATUS(lacus__lm_stack_score_ex(m, ids + 6000, 300, 299, bb, 1), LACUS_OK);
         for (int l = 0; l < 3; l++) CHECK_CLOSE(ba[l], bb[l], 1e-11);
-        printf("  bits over 900 tokens, fused vs reference: %.12f %.12f (depth 3)\n", ba[2], bb[2]);
+        CHECK(bb[2] > 0);
+    }
+
+    TEST("float generation step: scores within float rounding of the double step; seeded")
+    {
+        const int64_t L = 3;
+        lacus__lm_stack_ws wa, wb;
+        double Sa[3 * 128], Sb[3 * 128], rel = 0;
+        CHECK(V <= 128);
+        CHECK_STATUS(lacus__lm_stack_make_f32(m), LACUS_OK);
+        CHECK(lacus__lm_stack_ws_init(&wa, m) == LACUS_OK && lacus__lm_stack_ws_init(&wb, m) == LACUS_OK);
+        for (int64_t t = 0; t < 800; t++) {
+            CHECK_STATUS(lacus__lm_stack_step_f32(m, &wa, ids[t], t == 0, L, Sa), LACUS_OK);
+            CHECK_STATUS(lacus__lm_stack_step(m, &wb, ids[t], t == 0, L, Sb), LACUS_OK);
+            const double sc = max_abs(Sb, L * V);
+            for (int64_t i = 0; i < L * V; i++) rel = fmax(rel, fabs(Sa[i] - Sb[i]) / sc);
+        }
+        printf("  float step: scores max rel diff %.3g over 800 tokens\n", rel);
+        CHECK(rel > 0 && rel < 1e-5);
+        lacus__lm_stack_ws_free(&wa), lacus__lm_stack_ws_free(&wb);
+        lacus_sample_params sp = lacus_sample_params_default();
+        int32_t *o2 = malloc(500 * sizeof *o2);
+        CHECK_STATUS(lacus_lm_stack_generate_f32(m, 0, ids, 30, 500, &sp, out), LACUS_OK);
+        CHECK_STATUS(lacus_lm_stack_generate_f32(m, 0, ids, 30, 500, &sp, o2), LACUS_OK);
+        CHECK(memcmp(out, o2, 500 * sizeof *o2) == 0);
+        CHECK_STATUS(lacus_lm_stack_generate_f32(m, 7, ids, 30, 500, &sp, o2), LACUS_ERR_ARG);
+        free(o2);
     }
 
     TEST("no feed_token, N = 61 (masked tails)")
@@ -129,6 +170,19 @@ int main(void)
         CHECK_STATUS(lacus_lm_stack_generate(m2, 0, ids, 30, 500, &sp, out), LACUS_OK);
         CHECK_STATUS(lacus__lm_stack_generate_ex(m2, 0, ids, 30, 500, &sp, o2, 1), LACUS_OK);
         CHECK(memcmp(out, o2, 500 * sizeof *o2) == 0);
+        double Sa[2 * 128], Sb[2 * 128], rel32 = 0;
+        lacus__lm_stack_ws wa, wb;
+        CHECK_STATUS(lacus__lm_stack_make_f32(m2), LACUS_OK);
+        CHECK(lacus__lm_stack_ws_init(&wa, m2) == LACUS_OK && lacus__lm_stack_ws_init(&wb, m2) == LACUS_OK);
+        for (int64_t t = 0; t < 400; t++) {
+            lacus__lm_stack_step_f32(m2, &wa, ids[t], t == 0, 2, Sa);
+            lacus__lm_stack_step(m2, &wb, ids[t], t == 0, 2, Sb);
+            const double sc = max_abs(Sb, 2 * V);
+            for (int64_t i = 0; i < 2 * V; i++) rel32 = fmax(rel32, fabs(Sa[i] - Sb[i]) / sc);
+        }
+        printf("  float step: scores max rel diff %.3g\n", rel32);
+        CHECK(rel32 > 0 && rel32 < 1e-5);
+        lacus__lm_stack_ws_free(&wa), lacus__lm_stack_ws_free(&wb);
         free(o2);
         lacus_lm_stack_free(m2);
     }
