@@ -11,11 +11,14 @@
  *  - the float step of lacus_lm_stack_generate_f32 stays within float
  *    rounding (1e-5 relative) of the double step;
  *  - the same with feed_token = 0, N and V not multiples of 4 (the masked
- *    tails of the register-blocked products). */
+ *    tails of the register-blocked products);
+ *  - every allocation of score, generate and generate_f32 failing in turn
+ *    gives LACUS_ERR_NOMEM with a message, and the next call succeeds. */
 #include <string.h>
 
 #include "fixture.h"
 #include "lang/lm_stack.h"
+#include "oom.h"
 #include "test.h"
 
 static double max_abs(const double *a, int64_t n)
@@ -185,6 +188,50 @@ int main(void)
         lacus__lm_stack_ws_free(&wa), lacus__lm_stack_ws_free(&wb);
         free(o2);
         lacus_lm_stack_free(m2);
+    }
+    TEST("injected allocation failures in score, generate and generate_f32")
+    {
+        lacus_lm_stack *m3 = NULL;
+        lacus_lm_params q = p;
+        q.n_units = 30;
+        CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 6000, 1000, &m3, &err), LACUS_OK);
+        double want[2], got[2];
+        int32_t g0[40], g1[40];
+        lacus_sample_params sp = lacus_sample_params_default();
+        CHECK_STATUS(lacus_lm_stack_score(m3, ids, 600, 10, want), LACUS_OK);
+        CHECK_STATUS(lacus_lm_stack_generate(m3, 0, ids, 20, 40, &sp, g0), LACUS_OK);
+        for (int call = 0; call < 3; call++) {
+            int hits = 0;
+            for (long k = 1; k < 200; k++) {
+                lacus_lm_stack *mm = m3;
+                if (call == 2) { /* the float copies are made on the first call: a fresh model each time */
+                    mm = NULL;
+                    CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 6000, 1000, &mm, &err), LACUS_OK);
+                }
+                oom_arm(k);
+                lacus_status st = call == 0   ? lacus_lm_stack_score(mm, ids, 600, 10, got)
+                                  : call == 1 ? lacus_lm_stack_generate(mm, 0, ids, 20, 40, &sp, g1)
+                                              : lacus_lm_stack_generate_f32(mm, 0, ids, 20, 40, &sp, g1);
+                int reached = oom_reached();
+                oom_disarm();
+                if (!reached) {
+                    CHECK_STATUS(st, LACUS_OK);
+                    if (call == 2) lacus_lm_stack_free(mm);
+                    break;
+                }
+                hits++;
+                CHECK_STATUS(st, LACUS_ERR_NOMEM);
+                CHECK(strstr(lacus_lm_stack_errmsg(mm), "out of memory") != NULL);
+                if (call == 2) lacus_lm_stack_free(mm);
+            }
+            CHECK(hits >= 3);
+            printf("  call %d: %d allocation points failed cleanly\n", call, hits);
+        }
+        CHECK_STATUS(lacus_lm_stack_score(m3, ids, 600, 10, got), LACUS_OK);
+        CHECK(got[0] == want[0] && got[1] == want[1]);
+        CHECK_STATUS(lacus_lm_stack_generate(m3, 0, ids, 20, 40, &sp, g1), LACUS_OK);
+        CHECK(memcmp(g0, g1, sizeof g0) == 0);
+        lacus_lm_stack_free(m3);
     }
     lacus_lm_stack_free(m);
     free(ids), free(out);
