@@ -161,7 +161,7 @@ int main(void)
         lacus_lm_params q = p;
         q.feed_token = 0, q.n_units = 61;
         lacus_lm_stack *m2 = NULL;
-        CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 6000, 1000, &m2, &err), LACUS_OK);
+        CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 4000, 300, &m2, &err), LACUS_OK);
         double d0, rel, rdeep;
         compare_steps(m2, ids, 800, &d0, &rel, &rdeep);
         printf("  layer 0 state max diff %.3g; deeper states %.3g; scores max rel diff %.3g\n", d0, rdeep, rel);
@@ -194,7 +194,7 @@ int main(void)
         lacus_lm_stack *m3 = NULL;
         lacus_lm_params q = p;
         q.n_units = 30;
-        CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 6000, 1000, &m3, &err), LACUS_OK);
+        CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 3000, 100, &m3, &err), LACUS_OK);
         double want[2], got[2];
         int32_t g0[40], g1[40];
         lacus_sample_params sp = lacus_sample_params_default();
@@ -206,7 +206,7 @@ int main(void)
                 lacus_lm_stack *mm = m3;
                 if (call == 2) { /* the float copies are made on the first call: a fresh model each time */
                     mm = NULL;
-                    CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 6000, 1000, &mm, &err), LACUS_OK);
+                    CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 3000, 100, &mm, &err), LACUS_OK);
                 }
                 oom_arm(k);
                 lacus_status st = call == 0   ? lacus_lm_stack_score(mm, ids, 600, 10, got)
