@@ -2,6 +2,7 @@
  * its shapes need, and generation speed on one core.
  *
  *   bench_lm TEXT [N=1000] [T=200000] [GEN=20000]
+ *   bench_lm --stack TEXT [N=1000] [T=30000] [GEN=4000]
  *
  * Lines (machine-readable, key=value):
  *   readout: fit time minus the reservoir's own stepping time, against the
@@ -9,12 +10,21 @@
  *     dposv on buffers of the same shapes; ratio = ours / bare (goal <= 1.2).
  *     gate_tokens = 0 here (the gated readouts add their own per-token syrk).
  *   generate: tokens per second of lacus_lm_generate on one thread.
+ *   stack (--stack): stacked LMs of 1, 2 and 3 layers trained on T tokens;
+ *     tokens per CPU-second of generation (top layer) and of token-by-token
+ *     scoring (every layer's bits), with the fused step (new) and with the
+ *     step it replaced (old: lacus_reservoir_run + dgemv per layer), whether
+ *     both generate the same stream, and the cost per token against L
+ *     single-layer LMs (lacus_lm_generate / lacus_lm_score, same N) on one
+ *     thread.
  * Every line carries the 1-minute load average: this machine is shared. */
 #define BENCH_NAME "bench_lm"
 #include <lapacke.h>
+#include <math.h>
 #include <string.h>
 
 #include "bench_util.h"
+#include "lang/lm_stack.h"
 #include "lang/rclm.h"
 
 /* CPU seconds of this process (all threads): on a loaded machine the wall
@@ -26,32 +36,46 @@ static double cpu(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The text's character ids, at least T of them (a short text repeated). */
+static int32_t *read_ids(const char *path, int64_t T, lacus_tokenizer **tok, char **text_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) fprintf(stderr, "bench_lm: cannot open %s\n", path), exit(1);
+    fseek(f, 0, SEEK_END);
+    size_t len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = xmalloc(len);
+    if (fread(text, 1, len, f) != len) fprintf(stderr, "bench_lm: cannot read %s\n", path), exit(1);
+    fclose(f);
+    lacus_error err = {0};
+    lacus_tokenizer_params tp = lacus_tokenizer_params_default();
+    lacus_status s = lacus_tokenizer_train(&tp, text, len, tok, &err);
+    if (s) die("tokenizer", s, err.msg);
+    int64_t n_text;
+    lacus_tokenizer_encode(*tok, text, len, NULL, 0, &n_text, NULL, NULL);
+    int32_t *ids = xmalloc((size_t)(n_text > T ? n_text : T) * sizeof *ids);
+    lacus_tokenizer_encode(*tok, text, len, ids, n_text, &n_text, NULL, NULL);
+    for (int64_t t = n_text; t < T; t++) ids[t] = ids[t % n_text]; /* repeat a short text */
+    *text_out = text;
+    return ids;
+}
+
+static int bench_stack(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--stack")) return bench_stack(argc - 1, argv + 1);
     if (argc < 2) {
         fprintf(stderr, "usage: bench_lm TEXT [N] [T] [GEN]\n");
         return 2;
     }
     const int64_t N = argc > 2 ? arg_int(argv[2], 1) : 1000, T = argc > 3 ? arg_int(argv[3], 10000) : 200000;
     const int64_t GEN = argc > 4 ? arg_int(argv[4], 1) : 20000;
-    FILE *f = fopen(argv[1], "rb");
-    if (!f) return fprintf(stderr, "bench_lm: cannot open %s\n", argv[1]), 1;
-    fseek(f, 0, SEEK_END);
-    size_t len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = xmalloc(len);
-    if (fread(text, 1, len, f) != len) return fprintf(stderr, "bench_lm: cannot read %s\n", argv[1]), 1;
-    fclose(f);
     lacus_error err = {0};
-    lacus_tokenizer_params tp = lacus_tokenizer_params_default();
     lacus_tokenizer *tok = NULL;
-    lacus_status s = lacus_tokenizer_train(&tp, text, len, &tok, &err);
-    if (s) die("tokenizer", s, err.msg);
-    int64_t n_text;
-    lacus_tokenizer_encode(tok, text, len, NULL, 0, &n_text, NULL, NULL);
-    int32_t *ids = xmalloc((size_t)(n_text > T ? n_text : T) * sizeof *ids);
-    lacus_tokenizer_encode(tok, text, len, ids, n_text, &n_text, NULL, NULL);
-    for (int64_t t = n_text; t < T; t++) ids[t] = ids[t % n_text]; /* repeat a short text */
+    char *text = NULL;
+    int32_t *ids = read_ids(argv[1], T, &tok, &text);
+    lacus_status s;
     const int64_t V = lacus_tokenizer_vocab_size(tok), F = N + V, C = 2048;
 
     lacus_lm_params p = lacus_lm_params_default();
@@ -115,5 +139,82 @@ int main(int argc, char **argv)
     lacus_lm_free(m);
     lacus_tokenizer_free(tok);
     free(text), free(ids), free(x), free(tmp), free(X), free(Y), free(A), free(B), free(out);
+    return 0;
+}
+
+/* Tokens per CPU-second of f over n tokens, best of `reps` runs (on a shared
+ * machine the fastest run is the best estimate of the undisturbed rate). */
+#define RATE(reps, n, call)                                                                           \
+    ({                                                                                                \
+        double best_ = 1e300;                                                                         \
+        for (int r_ = 0; r_ < (reps); r_++) {                                                         \
+            double c_ = cpu();                                                                        \
+            lacus_status s_ = (call);                                                                 \
+            if (s_) die(#call, s_, "failed");                                                         \
+            c_ = cpu() - c_;                                                                          \
+            if (c_ < best_) best_ = c_;                                                               \
+        }                                                                                             \
+        (double)(n) / best_;                                                                          \
+    })
+
+static int bench_stack(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_lm --stack TEXT [N] [T] [GEN]\n");
+        return 2;
+    }
+    const int64_t N = argc > 2 ? arg_int(argv[2], 1) : 1000, T = argc > 3 ? arg_int(argv[3], 2000) : 30000;
+    const int64_t GEN = argc > 4 ? arg_int(argv[4], 10) : 4000, NC = 1000, REPS = 3;
+    lacus_tokenizer *tok = NULL;
+    char *text = NULL;
+    int32_t *ids = read_ids(argv[1], T + NC + GEN + 100, &tok, &text);
+    const int64_t V = lacus_tokenizer_vocab_size(tok);
+    lacus_error err = {0};
+    lacus_status s;
+    lacus_lm_params p = lacus_lm_params_default();
+    p.vocab_size = V, p.n_units = N, p.lr = 1, p.sr = 0.5, p.input_scaling = 1, p.gate_tokens = 0;
+    set_threads(1);
+    /* The single-layer LM of the same size: its step is the unit cost. */
+    lacus_lm *m1 = NULL;
+    if ((s = lacus_lm_create(&p, &m1, &err))) die("create", s, err.msg);
+    if ((s = lacus_lm_fit(m1, ids, T + NC, NC, NULL, NULL))) die("fit", s, lacus_lm_errmsg(m1));
+    int32_t *out = xmalloc((size_t)GEN * sizeof *out), *out2 = xmalloc((size_t)GEN * sizeof *out2);
+    lacus_sample_params sp = lacus_sample_params_default();
+    double bits1;
+    const double g1 = RATE(REPS, GEN, lacus_lm_generate(m1, ids, 100, GEN, &sp, out));
+    const double s1 = RATE(REPS, GEN, lacus_lm_score(m1, ids + T, GEN + 1, 1, &bits1));
+    printf("stack single N=%lld V=%lld: generate %.0f tokens per cpu-s, score %.0f tokens per cpu-s; 1 thread, "
+           "load1=%.2f\n", (long long)N, (long long)V, g1, s1, load1());
+    lacus_lm_free(m1);
+    for (int64_t L = 1; L <= 3; L++) {
+        lacus_lm_stack *m = NULL;
+        double c0 = cpu();
+        if ((s = lacus_lm_stack_train(&p, L, ids, T, NC, &m, &err))) die("stack train", s, err.msg);
+        const double train_s = cpu() - c0;
+        double bits[3], bits_old[3], bits_f[3];
+        int32_t *out3 = xmalloc((size_t)GEN * sizeof *out3);
+        const double gn = RATE(REPS, GEN, lacus_lm_stack_generate(m, 0, ids, 100, GEN, &sp, out));
+        const double gf = RATE(REPS, GEN, lacus_lm_stack_generate_f32(m, 0, ids, 100, GEN, &sp, out3));
+        const double go = RATE(1, GEN, lacus__lm_stack_generate_ex(m, 0, ids, 100, GEN, &sp, out2, 1));
+        const double sn = RATE(REPS, GEN, lacus_lm_stack_score(m, ids + T, GEN + 1, 1, bits));
+        const double so = RATE(1, GEN, lacus__lm_stack_score_ex(m, ids + T, GEN + 1, 1, bits_old, 1));
+        const double sf = RATE(REPS, GEN, lacus__lm_stack_score_ex(m, ids + T, GEN + 1, 1, bits_f, 2));
+        double dmax = 0;
+        for (int64_t l = 0; l < L; l++) dmax = fmax(dmax, fabs(bits[l] - bits_old[l]) / fabs(bits_old[l]));
+        int64_t same = 0, same32 = 0; /* tokens equal to the old stream's before the first difference */
+        while (same < GEN && out[same] == out2[same]) same++;
+        while (same32 < GEN && out3[same32] == out2[same32]) same32++;
+        printf("stack L=%lld N=%lld V=%lld T=%lld: generate new %.0f (f32 %.0f) old %.0f tokens per cpu-s (x%.1f, "
+               "f32 x%.1f); stream equal to old for %lld/%lld tokens (f32 %lld); score new %.0f (fused steps %.0f) "
+               "old %.0f tokens per cpu-s (x%.1f), bits_rel_diff=%.1e; cost per token vs L single layers: generate "
+               "%.2f (f32 %.2f) score %.2f; train %.1f cpu-s; 1 thread, load1=%.2f peak_mb=%.0f\n",
+               (long long)L, (long long)N, (long long)V, (long long)T, gn, gf, go, gn / go, gf / go, (long long)same,
+               (long long)GEN, (long long)same32, sn, sf, so, sn / so, dmax, g1 / ((double)L * gn),
+               g1 / ((double)L * gf), s1 / ((double)L * sn), train_s, load1(), peak_rss_mb());
+        free(out3);
+        lacus_lm_stack_free(m);
+    }
+    lacus_tokenizer_free(tok);
+    free(text), free(ids), free(out), free(out2);
     return 0;
 }

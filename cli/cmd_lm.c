@@ -509,11 +509,13 @@ done:
 static int lm_generate(int argc, char **argv)
 {
     const char *model = NULL, *prompt = "\n";
-    int64_t n = 500, top_k = 0, seed = 1, layer = 0;
+    int64_t n = 500, top_k = 0, seed = 1, layer = 0, f32 = 0;
     double temperature = 1.0, top_p = 1.0;
     opt table[] = {
         {"model", OPT_STRING, &model, "reservoir LM or stacked LM (.npz from lm train)"},
         {"layer", OPT_INT, &layer, "stacked LM: the depth whose distribution is sampled (1..layers; 0: the top)"},
+        {"f32", OPT_INT, &f32, "stacked LM: 1 = readouts and drives in single precision (faster; the stream may "
+                               "part from the double one where a draw falls within ~1e-7 of a boundary)"},
         {"prompt", OPT_STRING, &prompt, "text the state runs through first"},
         {"n", OPT_INT, &n, "tokens to generate"},
         {"temperature", OPT_DOUBLE, &temperature, "divides the fitted logits (> 0)"},
@@ -533,6 +535,7 @@ static int lm_generate(int argc, char **argv)
     if (!(temperature > 0) || top_k < 0 || !(top_p > 0 && top_p <= 1))
         return cli_error("lm generate: --temperature must be > 0, --top-k >= 0, --top-p in (0, 1]"), 2;
     if (layer < 0 || layer > 16) return cli_error("--layer = %lld: must be in [0, 16]", (long long)layer), 2;
+    if (f32 != 0 && f32 != 1) return cli_error("--f32 = %lld: must be 0 or 1", (long long)f32), 2;
     lacus_error err = {0};
     lacus_lm *m = NULL;
     lacus_lm_stack *sm = NULL;
@@ -570,7 +573,8 @@ static int lm_generate(int argc, char **argv)
     if (!ids || !out) goto done;
     lacus_tokenizer_encode(tok, prompt, strlen(prompt), ids, np, &np, NULL, &err);
     double t0 = cli_now();
-    if (sm ? lacus_lm_stack_generate(sm, layer, ids, np, n, &sp, out) : lacus_lm_generate(m, ids, np, n, &sp, out)) {
+    if (sm ? (f32 ? lacus_lm_stack_generate_f32 : lacus_lm_stack_generate)(sm, layer, ids, np, n, &sp, out)
+           : lacus_lm_generate(m, ids, np, n, &sp, out)) {
         cli_error("lm generate: %s", sm ? lacus_lm_stack_errmsg(sm) : lacus_lm_errmsg(m));
         goto done;
     }

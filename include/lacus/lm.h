@@ -233,14 +233,36 @@ double lacus_lm_stack_eps(const lacus_lm_stack *m, int64_t l);
 
 /* bits (n_layers): the sums over t in [start, n) of -log2 p_l(ids[t] |
  * ids[0..t)) at every depth, the state starting from zero at ids[0]
- * (start >= 1). */
+ * (start >= 1). Runs 256 tokens at a time: the states token by token,
+ * then each layer's readout and the next layer's drive as one dgemm per
+ * chunk, so that scoring an L-layer stack costs about L times a single
+ * layer's lacus_lm_score. */
 lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t n, int64_t start, double *bits);
 
 /* Runs the prompt and samples n_gen tokens into out from the distribution
  * of depth `layer` (1..n_layers; 0: the top layer), as lacus_lm_generate
- * does (temperature divides beta; top-k, top-p; seeded). */
+ * does (temperature divides beta; top-k, top-p; seeded). Only layers
+ * 1..layer are stepped (in chained mode nothing below reads the layers
+ * above). Cost per token and layer: nnz(W) + N (state), V N (the drive of
+ * a layer above the first; the first looks its input vector up) and F V
+ * (readout), in double; every weight is read once per token, so the step
+ * is bound by memory traffic: at N = 1,000, V = 84 a token costs 1.9-3
+ * times what L single-layer LMs' lacus_lm_generate steps cost (bench_lm
+ * --stack; lacus_lm_stack_generate_f32 below: 1.3-1.5). */
 lacus_status lacus_lm_stack_generate(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
                                      int64_t n_gen, const lacus_sample_params *sp, int32_t *out);
+/* lacus_lm_stack_generate with the readouts (state rows) and the drives of
+ * layers above the first in single precision: generation reads every
+ * layer's weights once per token and is bound by memory traffic, which
+ * this halves (at N = 1,000, V = 84 about 1.3-1.5 times the cost of L
+ * single-layer LMs' lacus_lm_generate, against 1.9-3 in double). Scores
+ * differ from the double ones by ~1e-7 relative, so a stream follows the
+ * double one until a draw falls that close to a boundary of the cumulative
+ * distribution, then diverges (seeded and deterministic all the same). The
+ * float copies (N V + (L - 1) V N floats) are made on the first call and
+ * kept. */
+lacus_status lacus_lm_stack_generate_f32(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
+                                         int64_t n_gen, const lacus_sample_params *sp, int32_t *out);
 
 /* Model files: an .npz like lacus_lm_save's, manifest.json of format
  * "lacus-lm-stack" (hyperparameters, seed, n_layers, eps and beta per

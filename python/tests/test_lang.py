@@ -244,6 +244,14 @@ def test_stack_lm_equals_stack_eval_and_round_trips(tmp_path):
     assert g1.min() >= 0 and g1.max() < V
     with pytest.raises(lacus.LacusError, match="layer = 3"):
         m.generate(ids[:20], 5, layer=3)
+    # Float generation: seeded, in range, and on this small model the same
+    # stream as the double path (scores within ~1e-6, test_lm_stack_step).
+    f1 = m.generate(ids[:20], 200, layer=1, seed=9, f32=True)
+    np.testing.assert_array_equal(m.generate(ids[:20], 200, layer=1, seed=9, f32=True), f1)
+    assert f1.min() >= 0 and f1.max() < V
+    assert (f1[:50] == g1[:50]).all()
+    with pytest.raises(lacus.LacusError, match="layer = 3"):
+        m.generate(ids[:20], 5, layer=3, f32=True)
 
 
 def test_fit_select_picks_the_held_out_argmin():

@@ -3,10 +3,11 @@
  * reservoirs with their readouts and calibrations so that it scores text
  * one token at a time, generates, and is saved (lm_stack_io.c).
  *
- * One step of depth l: x_l <- reservoir_l(x_l, u_l) (lacus_reservoir_run,
- * one step, the state kept), s_l = Wout_l^T [x_l, u_l] + b_l (u_l in the
- * features with feed_token), u_0 = onehot(token), u_{l+1} = s_l: the same
- * arithmetic lacus_stack_run does, so the scores equal its outputs. */
+ * One step of depth l: x_l <- reservoir_l(x_l, u_l), s_l = Wout_l^T [x_l,
+ * u_l] + b_l (u_l in the features with feed_token), u_0 = onehot(token),
+ * u_{l+1} = s_l: the arithmetic lacus_stack_run does, so the scores equal
+ * its outputs (to rounding in the readout). The step itself is in
+ * lm_stack_step.c. */
 #include <math.h>
 #include <string.h>
 
@@ -25,7 +26,8 @@ void lacus_lm_stack_free(lacus_lm_stack *m)
     if (!m) return;
     for (int64_t l = 0; l < 16; l++) {
         lacus_reservoir_free(m->res[l]);
-        lacus__free(m->Wout[l]), lacus__free(m->b[l]);
+        lacus__free(m->Wout[l]), lacus__free(m->b[l]), lacus__free(m->WinT[l]);
+        lacus__free(m->Woutf[l]), lacus__free(m->WinTf[l]);
     }
     lacus__free(m);
 }
@@ -60,61 +62,15 @@ lacus_status lacus__lm_stack_alloc(const lacus_lm_params *p, int64_t n_layers, l
         }
         m->Wout[l] = LACUS__NEW(double, m->F * V), m->b[l] = LACUS__NEW(double, V);
         m->eps[l] = 1e-3, m->beta[l] = 1;
-        if (!m->Wout[l] || !m->b[l]) {
+        if (!m->Wout[l] || !m->b[l] || lacus__lm_stack_build_winT(m, l)) {
             lacus_lm_stack_free(m);
-            return lacus__fail(err, LACUS_ERR_NOMEM, "lm stack: out of memory for %lld readouts of (%lld, %lld)",
-                               (long long)n_layers, (long long)m->F, (long long)V);
+            return lacus__fail(err, LACUS_ERR_NOMEM, "lm stack: out of memory for %lld readouts of (%lld, %lld) "
+                               "and input matrices of (%lld, %lld)", (long long)n_layers, (long long)m->F,
+                               (long long)V, (long long)V, (long long)N);
         }
     }
     *out = m;
     return LACUS_OK;
-}
-
-/* Scratch of the one-step recursion: per layer the input u (V) and the
- * features [x, u] (F); the state lives in each reservoir. */
-typedef struct stepper {
-    double *f[16], *u0;
-} stepper;
-
-static void stepper_free(stepper *w)
-{
-    for (int l = 0; l < 16; l++) lacus__free(w->f[l]);
-    lacus__free(w->u0);
-}
-
-static int stepper_init(stepper *w, const lacus_lm_stack *m)
-{
-    memset(w, 0, sizeof *w);
-    w->u0 = LACUS__ZNEW(double, m->p.vocab_size);
-    int ok = w->u0 != NULL;
-    for (int64_t l = 0; l < m->L && ok; l++) ok = (w->f[l] = LACUS__ZNEW(double, m->F)) != NULL;
-    if (!ok) stepper_free(w);
-    return ok ? 0 : -1;
-}
-
-/* Feeds token tok through every layer (reset: from the zero state) and
- * leaves layer l's scores in S + l V (S: (L, V)). */
-static lacus_status step(lacus_lm_stack *m, stepper *w, int32_t tok, int reset, double *S)
-{
-    const int64_t N = m->p.n_units, V = m->p.vocab_size, F = m->F;
-    w->u0[tok] = 1;
-    const double *u = w->u0;
-    lacus_status s = LACUS_OK;
-    for (int64_t l = 0; l < m->L && !s; l++) {
-        double *f = w->f[l];
-        s = lacus_reservoir_run(m->res[l], u, 1, reset, f);
-        if (s) {
-            lacus__fail(&m->err, s, "lm stack: layer %lld: %s", (long long)l, lacus_reservoir_errmsg(m->res[l]));
-            break;
-        }
-        if (F > N) memcpy(f + N, u, (size_t)V * sizeof *f);
-        double *sl = S + l * V;
-        memcpy(sl, m->b[l], (size_t)V * sizeof *sl);
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)F, (int)V, 1.0, m->Wout[l], (int)V, f, 1, 1.0, sl, 1);
-        u = sl;
-    }
-    w->u0[tok] = 0;
-    return s;
 }
 
 static lacus_status check_ids(lacus_lm_stack *m, const int32_t *ids, int64_t n, const char *what)
@@ -150,7 +106,7 @@ lacus_status lacus_lm_stack_train(const lacus_lm_params *p, int64_t n_layers, co
     lacus_stack *st = NULL;
     double *S = NULL, *C[16] = {0};
     int32_t *y = NULL;
-    stepper w;
+    lacus__lm_stack_ws w;
     memset(&w, 0, sizeof w);
     int have_w = 0;
     if ((s = lacus__lm_stack_fit_tokens(p, n_layers, ids, n_train, "lm stack train", &st, err))) goto done;
@@ -173,11 +129,11 @@ lacus_status lacus_lm_stack_train(const lacus_lm_params *p, int64_t n_layers, co
     S = LACUS__NEW(double, n_layers * V), y = LACUS__NEW(int32_t, nc);
     for (int64_t l = 0; l < n_layers; l++)
         if (!(C[l] = LACUS__NEW(double, nc * V))) goto nomem;
-    if (!S || !y || stepper_init(&w, m)) goto nomem;
+    if (!S || !y || lacus__lm_stack_ws_init(&w, m)) goto nomem;
     have_w = 1;
     int saved = lacus__blas_serial_begin();
     for (int64_t t = r0; t < n_train - 1 + nc && !s; t++) {
-        s = step(m, &w, ids[t], t == r0, S);
+        s = lacus__lm_stack_step(m, &w, ids[t], t == r0, n_layers, S);
         int64_t r = t - (n_train - 1);
         if (r >= 0) {
             y[r] = ids[t + 1];
@@ -198,13 +154,24 @@ done:
     lacus_stack_free(st);
     lacus__free(S), lacus__free(y);
     for (int l = 0; l < 16; l++) lacus__free(C[l]);
-    if (have_w) stepper_free(&w);
+    if (have_w) lacus__lm_stack_ws_free(&w);
     if (s) lacus_lm_stack_free(m), m = NULL;
     *out = m;
     return s;
 }
 
-lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t n, int64_t start, double *bits)
+/* -log2 p(y) under softmax(beta log max(s, eps)) (lacus__lm_stack_nll of
+ * one row, each log taken once into g (V): the same values). */
+static double row_bits(const double *sv, int32_t y, int64_t V, double eps, double beta, double *g)
+{
+    double mx = -INFINITY, z = 0;
+    for (int64_t v = 0; v < V; v++) g[v] = beta * log(fmax(sv[v], eps)), mx = fmax(mx, g[v]);
+    for (int64_t v = 0; v < V; v++) z += exp(g[v] - mx);
+    return (mx + log(z) - g[y]) / log(2.0);
+}
+
+lacus_status lacus__lm_stack_score_ex(lacus_lm_stack *m, const int32_t *ids, int64_t n, int64_t start, double *bits,
+                                      int mode)
 {
     if (!m) return LACUS_ERR_ARG;
     lacus__clear(&m->err);
@@ -213,29 +180,37 @@ lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t
                            "%lld, n = %lld)", (long long)start, (long long)n);
     lacus_status s = check_ids(m, ids, n, "score");
     if (s) return s;
+    if (mode == 0) return lacus__lm_stack_score_chunked(m, ids, n, start, bits);
+    const int ref = mode == 1;
     const int64_t V = m->p.vocab_size, L = m->L;
-    stepper w;
-    double *S = LACUS__NEW(double, L * V);
-    if (!S || stepper_init(&w, m)) {
-        lacus__free(S);
+    lacus__lm_stack_ws w;
+    double *S = LACUS__NEW(double, L * V), *g = LACUS__NEW(double, V);
+    if (!S || !g || lacus__lm_stack_ws_init(&w, m)) {
+        lacus__free(S), lacus__free(g);
         return lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm stack score: out of memory");
     }
     for (int64_t l = 0; l < L; l++) bits[l] = 0;
     int saved = lacus__blas_serial_begin();
     for (int64_t t = 0; t + 1 < n && !s; t++) {
-        s = step(m, &w, ids[t], t == 0, S);
+        s = ref ? lacus__lm_stack_step_ref(m, &w, ids[t], t == 0, S) : lacus__lm_stack_step(m, &w, ids[t], t == 0, L, S);
         if (!s && t + 1 >= start)
-            for (int64_t l = 0; l < L; l++) bits[l] += lacus__lm_stack_nll(S + l * V, &ids[t + 1], 1, V, m->eps[l], m->beta[l]) / log(2.0);
+            for (int64_t l = 0; l < L; l++) bits[l] += row_bits(S + l * V, ids[t + 1], V, m->eps[l], m->beta[l], g);
     }
     lacus__blas_serial_end(saved);
-    stepper_free(&w);
-    lacus__free(S);
+    lacus__lm_stack_ws_free(&w);
+    lacus__free(S), lacus__free(g);
     return s;
 }
 
-lacus_status lacus_lm_stack_generate(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
-                                     int64_t n_gen, const lacus_sample_params *sp, int32_t *out)
+lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t n, int64_t start, double *bits)
 {
+    return lacus__lm_stack_score_ex(m, ids, n, start, bits, 0);
+}
+
+lacus_status lacus__lm_stack_generate_ex(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
+                                         int64_t n_gen, const lacus_sample_params *sp, int32_t *out, int mode)
+{
+    const int ref = mode == 1, f32 = mode == 2;
     if (!m) return LACUS_ERR_ARG;
     lacus__clear(&m->err);
     lacus_sample_params d = lacus_sample_params_default();
@@ -250,21 +225,26 @@ lacus_status lacus_lm_stack_generate(lacus_lm_stack *m, int64_t layer, const int
                            "= %lld >= 0, top_p = %g in (0, 1]", sp->temperature, (long long)sp->top_k, sp->top_p);
     lacus_status s = check_ids(m, prompt, n_prompt, "generate prompt");
     if (s) return s;
-    const int64_t V = m->p.vocab_size, l = (layer ? layer : m->L) - 1;
+    /* In chained mode depth l + 1 reads nothing above it: the layers over
+     * the sampled one are not stepped. */
+    const int64_t V = m->p.vocab_size, l = (layer ? layer : m->L) - 1, depth = l + 1;
     const double beta = m->beta[l] / sp->temperature, eps = m->eps[l];
-    stepper w;
+    lacus__lm_stack_ws w;
     double *S = LACUS__NEW(double, m->L * V), *probs = LACUS__NEW(double, V);
     int32_t *order = LACUS__NEW(int32_t, V);
-    int have_w = 0;
-    if (!S || !probs || !order || stepper_init(&w, m)) {
+    int have_w = S && probs && order && !lacus__lm_stack_ws_init(&w, m);
+    if (!have_w || (f32 && lacus__lm_stack_make_f32(m))) {
         s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm stack generate: out of memory");
         goto done;
     }
-    have_w = 1;
     lacus__rng r;
     lacus__rng_seed(&r, sp->seed);
     int saved = lacus__blas_serial_begin();
-    for (int64_t t = 0; t < n_prompt && !s; t++) s = step(m, &w, prompt[t], t == 0, S);
+#define STEP(tok, reset) \
+    (ref   ? lacus__lm_stack_step_ref(m, &w, (tok), (reset), S)                                               \
+     : f32 ? lacus__lm_stack_step_f32(m, &w, (tok), (reset), depth, S)                                       \
+           : lacus__lm_stack_step(m, &w, (tok), (reset), depth, S))
+    for (int64_t t = 0; t < n_prompt && !s; t++) s = STEP(prompt[t], t == 0);
     for (int64_t t = 0; t < n_gen && !s; t++) {
         const double *sl = S + l * V;
         double mx = -INFINITY, z = 0;
@@ -272,11 +252,24 @@ lacus_status lacus_lm_stack_generate(lacus_lm_stack *m, int64_t layer, const int
         for (int64_t v = 0; v < V; v++) z += probs[v] = exp(probs[v] - mx);
         for (int64_t v = 0; v < V; v++) probs[v] /= z;
         out[t] = lacus__lm_sample(probs, V, sp, order, &r);
-        s = step(m, &w, out[t], 0, S);
+        if (t + 1 < n_gen) s = STEP(out[t], 0); /* the last token's step would be unused */
     }
+#undef STEP
     lacus__blas_serial_end(saved);
 done:
-    if (have_w) stepper_free(&w);
+    if (have_w) lacus__lm_stack_ws_free(&w);
     lacus__free(S), lacus__free(probs), lacus__free(order);
     return s;
+}
+
+lacus_status lacus_lm_stack_generate(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
+                                     int64_t n_gen, const lacus_sample_params *sp, int32_t *out)
+{
+    return lacus__lm_stack_generate_ex(m, layer, prompt, n_prompt, n_gen, sp, out, 0);
+}
+
+lacus_status lacus_lm_stack_generate_f32(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
+                                         int64_t n_gen, const lacus_sample_params *sp, int32_t *out)
+{
+    return lacus__lm_stack_generate_ex(m, layer, prompt, n_prompt, n_gen, sp, out, 2);
 }

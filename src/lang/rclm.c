@@ -412,11 +412,15 @@ static lacus_status select_ridge(lacus_lm *m, lacus_ridge *rd, const int32_t *id
                                  int64_t nc, const double *x0, const double *ridges, int64_t n_ridges,
                                  double *val_bits, double *tmp, double *Fx, int32_t *tc)
 {
-    const int64_t N = m->p.n_units, V = m->p.vocab_size;
+    const int64_t N = m->p.n_units, V = m->p.vocab_size, F = m->F;
     double *x = LACUS__NEW(double, N), *S = LACUS__NEW(double, nc * V), *L = LACUS__NEW(double, nc * V);
+    /* The winner's weights are kept rather than solved for again: at large
+     * N a solve (F^3 / 3) is most of a sweep cell's time. The bits are the
+     * same (the solve restores the Gram matrix it factors). */
+    double *Wb = LACUS__NEW(double, F * V), *bb = LACUS__NEW(double, V);
     int32_t *yc = LACUS__NEW(int32_t, nc);
     lacus_status s = LACUS_OK;
-    if (!x || !S || !L || !yc) {
+    if (!x || !S || !L || !yc || !Wb || !bb) {
         s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm fit: out of memory for the ridge selection");
         goto done;
     }
@@ -435,12 +439,23 @@ static lacus_status select_ridge(lacus_lm *m, lacus_ridge *rd, const int32_t *id
         fit_calibration(m, S, yc, h, L, &eps, &beta, &nll);
         double b = calib_bits(S + h * V, yc + h, k - h, V, eps, beta);
         if (val_bits) val_bits[j] = b;
-        if (b < best) best = b, chosen = ridges[j];
+        if (b < best) {
+            best = b, chosen = ridges[j];
+            memcpy(Wb, m->Wout, (size_t)(F * V) * sizeof *Wb), memcpy(bb, m->b, (size_t)V * sizeof *bb);
+        }
+    }
+    if (!(best < INFINITY)) { /* every ridge's bits were NaN: the first, as before */
+        rd->p.ridge = chosen;
+        if ((s = lacus_ridge_solve(rd))) {
+            lacus__fail(&m->err, s, "lm fit: %s", lacus_ridge_errmsg(rd));
+            goto done;
+        }
+        lacus_ridge_get_weights(rd, Wb, bb);
     }
     m->p.ridge = rd->p.ridge = chosen;
-    if ((s = lacus_ridge_solve(rd))) lacus__fail(&m->err, s, "lm fit: %s", lacus_ridge_errmsg(rd));
+    if ((s = lacus_ridge_set_weights(rd, Wb, bb))) lacus__fail(&m->err, s, "lm fit: %s", lacus_ridge_errmsg(rd));
 done:
-    lacus__free(x), lacus__free(S), lacus__free(L), lacus__free(yc);
+    lacus__free(x), lacus__free(S), lacus__free(L), lacus__free(yc), lacus__free(Wb), lacus__free(bb);
     return s;
 }
 
