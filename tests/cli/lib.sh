@@ -52,3 +52,20 @@ mpi_setup() {
     export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
     MPIRUN="timeout $1 mpirun --oversubscribe"
 }
+
+# scalapack_setup TIMEOUT: mpi_setup, then ends the calling test with a
+# skip (exit 0) when lacus has no MPI or ScaLAPACK or /usr/bin/python3 has
+# no NumPy (the tests check models with it); sets PY, one OpenMP thread.
+scalapack_setup() {
+    if ! mpi_setup "$1"; then
+        echo "lacus built without MPI (or no mpirun): MPI tests skipped"
+        exit 0
+    fi
+    if ! "$LACUS" --version | grep -q "ScaLAPACK: yes"; then
+        echo "lacus built without ScaLAPACK: skipped"
+        exit 0
+    fi
+    export OMP_NUM_THREADS=1
+    PY=/usr/bin/python3
+    $PY -c "import numpy" 2>/dev/null || { echo "no numpy for /usr/bin/python3: skipped"; exit 0; }
+}

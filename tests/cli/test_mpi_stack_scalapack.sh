@@ -9,17 +9,7 @@
 # A bad "dist" block is a usage error. Skipped without MPI or ScaLAPACK.
 . "$(dirname "$0")/lib.sh"
 
-if ! mpi_setup 120; then
-    echo "lacus built without MPI (or no mpirun): MPI tests skipped"
-    exit 0
-fi
-if ! "$LACUS" --version | grep -q "ScaLAPACK: yes"; then
-    echo "lacus built without ScaLAPACK: skipped"
-    exit 0
-fi
-export OMP_NUM_THREADS=1
-PY=/usr/bin/python3
-$PY -c "import numpy" 2>/dev/null || { echo "no numpy for /usr/bin/python3: skipped"; exit 0; }
+scalapack_setup 120
 $PY - <<'EOF2' || exit 1
 import numpy as n
 g = n.random.default_rng(3)
