@@ -17,6 +17,7 @@
  *   bench_tune sparse [png]   support recovery vs penalty, error vs
  *                             surviving edges (and its PNG)
  *   bench_tune robust         noise / outlier robustness per criterion
+ *   bench_tune stochastic     the stochastic node-parallel variant alone, 1 vs 2 threads
  *   bench_tune esn [N] [its] [method]  the reservoir bridge on Mackey-Glass, NARMA-10
  *
  * The anchor's Python is $LACUS_BENCH_PYTHON, else /work/venv-tune/bin/python,
@@ -96,6 +97,8 @@ static double median(double *v, int n)
     return v[n / 2];
 }
 
+static void mode_stochastic(void);
+
 static void mode_speed(const char *dir, int64_t T)
 {
     static const int64_t Ns[] = {16, 32, 64, 128, 256};
@@ -138,7 +141,12 @@ static void mode_speed(const char *dir, int64_t T)
         free(u), free(y), free(g);
         lacus_tune_net_free(net);
     }
-    /* Stochastic node-parallel variant, 1 vs 2 threads, same result. */
+    mode_stochastic();
+}
+
+/* Stochastic node-parallel variant, 1 vs 2 threads, same result. */
+static void mode_stochastic(void)
+{
     int64_t N = 64, Ts = 2000;
     double *u = xmalloc((size_t)Ts * 8), *y = xmalloc((size_t)Ts * 8);
     lacus_tune_net_params rp = lacus_tune_net_params_default();
@@ -703,6 +711,7 @@ int main(int argc, char **argv)
                  argc > 5 ? (double)arg_int(argv[5], 1) : 0.0);
     else if (!strcmp(mode, "sparse")) mode_sparse(argc > 2 ? argv[2] : NULL);
     else if (!strcmp(mode, "robust")) mode_robust();
+    else if (!strcmp(mode, "stochastic")) mode_stochastic();
     else if (!strcmp(mode, "esn")) {
         lacus_tune_method m = LACUS_TUNE_BANK;
         if (argc > 4 && lacus_tune_method_parse(argv[4], &m)) {
@@ -712,7 +721,7 @@ int main(int argc, char **argv)
         mode_esn(argc > 2 ? arg_int(argv[2], 2) : 50, argc > 3 ? arg_int(argv[3], 1) : 30, m);
     }
     else {
-        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] [aif_w0] | row UNIT N [its] [max_s] | hidden [UNIT] [N] [seeds] [its] [method] | aif [N] [seeds] [its] [variants] | sparse [png] | robust | esn [N] [its] [method]\n");
+        fprintf(stderr, "usage: bench_tune speed [T] | protocol [Nmax] [its] [aif_w0] | row UNIT N [its] [max_s] | hidden [UNIT] [N] [seeds] [its] [method] | aif [N] [seeds] [its] [variants] | sparse [png] | robust | stochastic | esn [N] [its] [method]\n");
         return 2;
     }
     return 0;
