@@ -20,13 +20,6 @@
 #include "brain/ridgecv_impl.h"
 #include "core/rng.h"
 
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The primal CV scan alone, both routes on the same data: fold by fold
  * (SVD, U^T Y_tr) and through X^T Y (ridgecv_gram.c). X Gaussian, Y as in
  * main(), 10 alphas, 5 contiguous folds. Each route runs twice,

@@ -43,13 +43,6 @@ static lacus_localres_params params(int64_t N, int64_t fan, lacus_local_rule rul
  * 1-thread run is 1 + the synchronisation work (barriers, wake-ups): a
  * measure of the per-step overhead that a loaded machine does not distort
  * the way it distorts wall times. (Spinning policies count their spinning.) */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Seconds per step of one workload, best of 3; *cpu: the CPU seconds per
  * step of that run. */
 static double time_local(const lacus_localres_params *p, const double *u, int64_t T, int learn,

@@ -24,13 +24,6 @@
 /* Process CPU time: on a machine shared with other builds (load far above
  * the core count) wall time mostly measures the neighbours, so the
  * single-threaded XOR comparison is made on CPU seconds, both sides. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static const char *src_dir(void)
 {
     const char *d = getenv("LACUS_SRC");

@@ -57,13 +57,6 @@ static void on_layer(int64_t l, double mse, double seconds, void *user)
 /* Process CPU seconds (all threads): on a shared machine a 1-thread run's
  * CPU time does not depend on the load the way its wall time does, so the
  * CPU ratio of lacus's ridge to bare BLAS tells extra work from waiting. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Subtracts the column means of a rows x cols row-major matrix. */
 static void center_rows(double *A, int64_t rows, int64_t cols)
 {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "tune_bench.h"
 #include "core/plot.h"
 
 static lacus_tune_net *lnl_net(int64_t N, uint64_t seed, double mean, double sd, int learn)
@@ -55,13 +56,6 @@ static const char *anchor_python(void)
     return access("/work/venv-tune/bin/python", X_OK) == 0 ? "/work/venv-tune/bin/python" : "python3";
 }
 
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Runs anchor_bptt.py; returns wall seconds per iteration (CPU seconds in
  * *cpu) or -1. */
 static double anchor(const char *dir, int64_t N, int64_t T, int reps, int threads, char *ver, size_t nver,
@@ -84,17 +78,6 @@ static double anchor(const char *dir, int64_t N, int64_t T, int reps, int thread
     }
     pclose(f);
     return s;
-}
-
-static double median(double *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[n / 2];
 }
 
 static void mode_stochastic(void);
@@ -174,18 +157,6 @@ static void mode_stochastic(void)
            (long long)(2 * N), tt[0], tt[1], tt[0] / tt[1], cost[0] == cost[1] ? "yes" : "NO", peak_rss_mb(),
            load1());
     free(u), free(y);
-}
-
-static double seg_nrmse(const double *x, int64_t ld, const double *y, int64_t t0, int64_t t1)
-{
-    double m = 0, se = 0, sv = 0;
-    for (int64_t t = t0; t < t1; t++) m += y[t];
-    m /= (double)(t1 - t0);
-    for (int64_t t = t0; t < t1; t++) {
-        se += (x[t * ld] - y[t]) * (x[t * ld] - y[t]);
-        sv += (y[t] - m) * (y[t] - m);
-    }
-    return sqrt(se / sv);
 }
 
 /* The spec's reverse-engineering protocol for one (unit, N): a root net of
@@ -288,21 +259,6 @@ static void mode_protocol(int64_t Nmax, int64_t its)
 /* One row of the protocol with a line per iteration (time, candidate,
  * NRMSE): the N = 64 row, where one iteration costs seconds, and the AIF
  * diagnosis (which candidate wins, how far the step goes). */
-typedef struct row_ctx {
-    double t0, last, max_s; /* max_s > 0: stop once the run has taken that long */
-} row_ctx;
-
-static int row_progress(const lacus_tune_info *in, void *user)
-{
-    row_ctx *rc = user;
-    double t = now();
-    printf("iter %lld cost %.6g nrmse %.4f step %.3g chosen %s s_iter %.2f s_total %.1f load1 %.2f\n",
-           (long long)in->iter, in->cost, in->nrmse, in->step, in->chosen, t - rc->last, t - rc->t0, load1());
-    fflush(stdout);
-    rc->last = t;
-    return rc->max_s > 0 && t - rc->t0 >= rc->max_s;
-}
-
 static void mode_row(const char *unit_name, int64_t N, int64_t its, double max_s)
 {
     lacus_tune_unit unit;

@@ -33,29 +33,11 @@
 #include <string.h>
 
 #include "bench_util.h"
+#include "tune_bench.h"
 
 /* The published minimal criteria of spec §1.10 (LNL, AIF) for N = 2..64. */
 static const double PUB_LNL[] = {9.3e-7, 3.0e-6, 1.0e-6, 1.6e-6, 9.1e-6, 4.5e-6};
 static const double PUB_AIF[] = {9.9e-6, 4.7e-6, 1.1e-6, 3.5e-6, 7.8e-6, 1.4e-6};
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double seg_nrmse(const double *x, int64_t ld, const double *y, int64_t t0, int64_t t1)
-{
-    double m = 0, se = 0, sv = 0;
-    for (int64_t t = t0; t < t1; t++) m += y[t];
-    m /= (double)(t1 - t0);
-    for (int64_t t = t0; t < t1; t++) {
-        se += (x[t * ld] - y[t]) * (x[t * ld] - y[t]);
-        sv += (y[t] - m) * (y[t] - m);
-    }
-    return sqrt(se / sv);
-}
 
 /* Root (seed 1000 s) data of 2T steps and the learner (seed 1000 s + 1),
  * exactly as bench_tune's protocol rows, with the learner's weight mean
@@ -177,21 +159,6 @@ static void mode_diag(int64_t Nmax, int64_t seeds)
     }
 }
 
-typedef struct fit_ctx {
-    double t0, last, max_s;
-} fit_ctx;
-
-static int progress(const lacus_tune_info *in, void *user)
-{
-    fit_ctx *rc = user;
-    double t = now();
-    printf("iter %lld cost %.6g nrmse %.4f step %.3g chosen %s s_iter %.2f s_total %.1f load1 %.2f\n",
-           (long long)in->iter, in->cost, in->nrmse, in->step, in->chosen, t - rc->last, t - rc->t0, load1());
-    fflush(stdout);
-    rc->last = t;
-    return rc->max_s > 0 && t - rc->t0 >= rc->max_s;
-}
-
 static void mode_fit(const char *unit_name, int64_t N, int64_t seed, int64_t its, double init_mean,
                      int64_t gn_max_fanin, double max_s)
 {
@@ -204,8 +171,8 @@ static void mode_fit(const char *unit_name, int64_t N, int64_t seed, int64_t its
     p.max_iter = its;
     p.crit_eps = N < 16 ? 1e-6 : 1e-4;
     if (gn_max_fanin > 0) p.gn_max_fanin = gn_max_fanin;
-    fit_ctx rc = {now(), now(), max_s};
-    p.progress = progress;
+    row_ctx rc = {now(), now(), max_s};
+    p.progress = row_progress;
     p.progress_user = &rc;
     lacus_tune_criterion c = lacus_tune_criterion_default();
     lacus_error err = {0};
@@ -214,10 +181,10 @@ static void mode_fit(const char *unit_name, int64_t N, int64_t seed, int64_t its
            unit_name, (long long)N, (long long)seed, (long long)T, (long long)lacus_tune_net_n_nodes(net),
            (long long)lacus_tune_net_n_weights(net), init_mean, (long long)p.gn_max_fanin, omp_get_max_threads());
     fflush(stdout);
-    double c0 = cpu_seconds();
+    double c0 = cpu_now();
     lacus_status st = lacus_tune_fit(net, u, y, T, &c, &p, &r, &err);
     if (st && st != LACUS_ERR_NUMERIC) die("fit", st, err.msg);
-    double secs = now() - rc.t0, cpu = cpu_seconds() - c0;
+    double secs = now() - rc.t0, cpu = cpu_now() - c0;
     int64_t Nn = lacus_tune_net_n_nodes(net);
     double *x = xmalloc((size_t)(2 * T * Nn) * 8);
     lacus_tune_forward(net, u, 2 * T, x, NULL);
@@ -229,17 +196,6 @@ static void mode_fit(const char *unit_name, int64_t N, int64_t seed, int64_t its
            load1());
     free(x), free(u), free(y);
     lacus_tune_net_free(net);
-}
-
-static double med(double *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[n / 2];
 }
 
 static void mode_aifspeed(int64_t N, int reps, int64_t its, int64_t gn_max_fanin)
@@ -256,23 +212,23 @@ static void mode_aifspeed(int64_t N, int reps, int64_t its, int64_t gn_max_fanin
     lacus_error err = {0};
     lacus_status st;
     for (int r = 0; r < reps; r++) {
-        double t0 = now(), c0 = cpu_seconds();
+        double t0 = now(), c0 = cpu_now();
         if ((st = lacus_tune_forward(net, u, T, x, &err))) die("forward", st, err.msg);
-        fw[r] = now() - t0, fc[r] = cpu_seconds() - c0;
-        t0 = now(), c0 = cpu_seconds();
+        fw[r] = now() - t0, fc[r] = cpu_now() - c0;
+        t0 = now(), c0 = cpu_now();
         if ((st = lacus_tune_gradient(net, &c, u, y, NULL, T, 0, g, NULL, x, NULL, NULL, &err)))
             die("gradient", st, err.msg);
-        gw[r] = now() - t0, gc[r] = cpu_seconds() - c0;
+        gw[r] = now() - t0, gc[r] = cpu_now() - c0;
     }
-    double fwm = med(fw, reps), fcm = med(fc, reps), gwm = med(gw, reps), gcm = med(gc, reps);
+    double fwm = median(fw, reps), fcm = median(fc, reps), gwm = median(gw, reps), gcm = median(gc, reps);
     lacus_tune_params p = lacus_tune_params_default();
     p.max_iter = its;
     p.crit_eps = 0; /* time exactly `its` iterations */
     p.gn_max_fanin = gn_max_fanin; /* 64: the old default, so that builds before and after compare the same work */
     lacus_tune_result r;
-    double t0 = now(), c0 = cpu_seconds();
+    double t0 = now(), c0 = cpu_now();
     if ((st = lacus_tune_fit(net, u, y, T, &c, &p, &r, &err)) && st != LACUS_ERR_NUMERIC) die("fit", st, err.msg);
-    double fs = now() - t0, fcs = cpu_seconds() - c0;
+    double fs = now() - t0, fcs = cpu_now() - c0;
     int64_t ni = r.iterations ? r.iterations : 1;
     printf("aifspeed N=%lld T=%lld weights=%lld forward_s=%.4g forward_cpu_s=%.4g gradient_s=%.4g gradient_cpu_s=%.4g "
            "fit_iterations=%lld s_per_iter=%.3g cpu_s_per_iter=%.3g train_nrmse=%.4f peak_MB=%.0f load1=%.2f\n",

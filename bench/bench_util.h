@@ -1,6 +1,6 @@
-/* Shared helpers of the benchmark programs: wall clock, peak memory, load
- * average, fatal errors, allocation, threads, .npz arrays and integer
- * arguments. Each program defines BENCH_NAME (its name in messages) before
+/* Shared helpers of the benchmark programs: wall and CPU clocks, a median,
+ * peak memory, load average, fatal errors, allocation, threads, .npz arrays
+ * and integer arguments. Each program defines BENCH_NAME (its name in messages) before
  * including this. */
 #ifndef LACUS_BENCH_UTIL_H
 #define LACUS_BENCH_UTIL_H
@@ -24,6 +24,27 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Process CPU seconds (all threads): on a shared machine less distorted
+ * by other jobs than the wall clock. */
+static inline double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The median of n values (sorts v in place; n is small). */
+static inline double median(double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return v[n / 2];
 }
 
 static double peak_rss_mb(void)
