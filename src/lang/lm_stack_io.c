@@ -18,6 +18,22 @@
 #define STACK_FORMAT "lacus-lm-stack"
 #define STACK_FORMAT_VERSION 1
 
+static lacus_status add_stack_arrays(lacus_npz_writer *w, const void *ctx, lacus_error *err)
+{
+    const lacus_lm_stack *m = ctx;
+    lacus_status s = LACUS_OK;
+    for (int64_t l = 0; l < m->L && !s; l++) {
+        char name[32];
+        lacus_ndarray W = {LACUS_F64, 2, {m->F, m->p.vocab_size}, m->Wout[l]};
+        lacus_ndarray b = {LACUS_F64, 1, {m->p.vocab_size}, m->b[l]};
+        snprintf(name, sizeof name, "layer%lld/Wout", (long long)l);
+        s = lacus_npz_writer_add(w, name, &W, err);
+        snprintf(name, sizeof name, "layer%lld/b", (long long)l);
+        if (!s) s = lacus_npz_writer_add(w, name, &b, err);
+    }
+    return s;
+}
+
 lacus_status lacus_lm_stack_save(const lacus_lm_stack *m, const lacus_tokenizer *tok, const char *path,
                                  lacus_error *err)
 {
@@ -40,51 +56,7 @@ lacus_status lacus_lm_stack_save(const lacus_lm_stack *m, const lacus_tokenizer 
     lacus__lm_params_to_json(root, p);
     cJSON_AddItemToObject(root, "eps", cJSON_CreateDoubleArray(m->eps, (int)m->L));
     cJSON_AddItemToObject(root, "beta", cJSON_CreateDoubleArray(m->beta, (int)m->L));
-    char *man = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    char *tj = tok ? lacus__tokenizer_to_json(tok) : NULL;
-    if (!man || (tok && !tj)) {
-        cJSON_free(man);
-        cJSON_free(tj);
-        return lacus__fail(err, LACUS_ERR_NOMEM, "lm stack save: out of memory");
-    }
-    lacus_npz_writer *w = NULL;
-    lacus_status s = lacus_npz_writer_open(path, 0, &w, err);
-    if (!s) {
-        for (int64_t l = 0; l < m->L && !s; l++) {
-            char name[32];
-            lacus_ndarray W = {LACUS_F64, 2, {m->F, p->vocab_size}, m->Wout[l]};
-            lacus_ndarray b = {LACUS_F64, 1, {p->vocab_size}, m->b[l]};
-            snprintf(name, sizeof name, "layer%lld/Wout", (long long)l);
-            s = lacus_npz_writer_add(w, name, &W, err);
-            snprintf(name, sizeof name, "layer%lld/b", (long long)l);
-            if (!s) s = lacus_npz_writer_add(w, name, &b, err);
-        }
-        if (!s) s = lacus_npz_writer_add_bytes(w, "manifest.json", man, strlen(man), err);
-        if (!s && tj) s = lacus_npz_writer_add_bytes(w, "tokenizer.json", tj, strlen(tj), err);
-        if (s) lacus_npz_writer_abort(w);
-        else s = lacus_npz_writer_commit(w, err);
-    }
-    cJSON_free(man);
-    cJSON_free(tj);
-    return s;
-}
-
-/* Reads the manifest of path into *root (caller deletes) and its format
- * string into fmt (NULL when there is none). */
-static lacus_status read_manifest(lacus_npz *z, const char *path, cJSON **root, const char **fmt, lacus_error *err)
-{
-    void *buf = NULL;
-    size_t len;
-    *root = NULL, *fmt = NULL;
-    lacus_status s = lacus_npz_read_bytes(z, "manifest.json", &buf, &len, err);
-    if (s) return s;
-    *root = cJSON_ParseWithLength(buf, len);
-    lacus_free(buf);
-    const cJSON *f = *root ? cJSON_GetObjectItemCaseSensitive(*root, "format") : NULL;
-    if (cJSON_IsString(f)) *fmt = f->valuestring;
-    if (!*fmt) return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json has no \"format\"", path);
-    return LACUS_OK;
+    return lacus__lm_write(path, root, tok, add_stack_arrays, m, "lm stack save", err);
 }
 
 lacus_status lacus_lm_file_is_stack(const char *path, int *stacked, lacus_error *err)
@@ -96,7 +68,7 @@ lacus_status lacus_lm_file_is_stack(const char *path, int *stacked, lacus_error 
     if (s) return s;
     cJSON *root = NULL;
     const char *fmt = NULL;
-    if (!(s = read_manifest(z, path, &root, &fmt, err))) {
+    if (!(s = lacus__lm_read_manifest(z, path, &root, &fmt, err))) {
         if (!strcmp(fmt, STACK_FORMAT)) *stacked = 1;
         else if (!strcmp(fmt, "lacus-lm")) *stacked = 0;
         else s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: a \"%s\" file, not a language model", path, fmt);
@@ -134,52 +106,25 @@ lacus_status lacus_lm_stack_load(const char *path, lacus_lm_stack **out, lacus_t
     const char *fmt = NULL;
     lacus_lm_stack *m = NULL;
     lacus_ndarray W = {0}, b = {0};
-    void *buf = NULL;
-    size_t len;
-    if ((s = read_manifest(z, path, &root, &fmt, err))) goto done;
+    if ((s = lacus__lm_read_manifest(z, path, &root, &fmt, err))) goto done;
     if (strcmp(fmt, STACK_FORMAT)) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json is not a %s manifest (\"%s\")", path, STACK_FORMAT,
                         fmt);
         goto done;
     }
-    double v[11], ver;
-    static const char *keys[] = {"n_layers", "vocab_size", "n_units", "warmup", "lr", "sr", "input_scaling",
-                                 "input_connectivity", "rc_degree", "bias_scaling", "ridge"};
-    for (int i = 0; i < 11; i++)
-        if (lacus__json_num(root, keys[i], &v[i])) {
-            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a finite number",
-                            path, keys[i]);
-            goto done;
-        }
-    for (int i = 0; i < 4; i++)
-        if (!(v[i] >= 0 && v[i] <= 1e12) || v[i] != (double)(int64_t)v[i]) {
-            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" = %g is not an integer in [0, 1e12]",
-                            path, keys[i], v[i]);
-            goto done;
-        }
+    double nl, ver;
+    if (lacus__json_num(root, "n_layers", &nl) || !(nl >= 1 && nl <= 16) || nl != (double)(int64_t)nl) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"n_layers\" must be an integer in [1, 16]", path);
+        goto done;
+    }
     if (lacus__json_num(root, "format_version", &ver) || ver != STACK_FORMAT_VERSION) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: format_version must be %d", path, STACK_FORMAT_VERSION);
         goto done;
     }
-    const int64_t L = (int64_t)v[0];
-    if (L < 1 || L > 16) {
-        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: n_layers = %lld must be in [1, 16]", path,
-                        (long long)L);
-        goto done;
-    }
+    const int64_t L = (int64_t)nl;
     lacus_lm_params p = lacus_lm_params_default();
-    p.vocab_size = (int64_t)v[1], p.n_units = (int64_t)v[2], p.warmup = (int64_t)v[3], p.lr = v[4], p.sr = v[5];
-    p.input_scaling = v[6], p.input_connectivity = v[7], p.rc_degree = v[8], p.bias_scaling = v[9], p.ridge = v[10];
     p.gate_tokens = 0;
-    const cJSON *ft = cJSON_GetObjectItemCaseSensitive(root, "feed_token");
-    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(root, "seed");
-    char *end = NULL;
-    if (!cJSON_IsBool(ft) || !cJSON_IsString(sd) || !*sd->valuestring ||
-        (p.seed = strtoull(sd->valuestring, &end, 10), *end)) {
-        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: feed_token or seed is malformed", path);
-        goto done;
-    }
-    p.feed_token = cJSON_IsTrue(ft);
+    if ((s = lacus__lm_params_from_json(root, path, &p, err))) goto done;
     double eps[16], beta[16];
     if (num_array(root, "eps", eps, L) || num_array(root, "beta", beta, L)) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: eps and beta must be arrays of %lld numbers", path,
@@ -219,17 +164,8 @@ lacus_status lacus_lm_stack_load(const char *path, lacus_lm_stack **out, lacus_t
         lacus_ndarray_free(&W), lacus_ndarray_free(&b);
         m->eps[l] = eps[l], m->beta[l] = beta[l];
     }
-    if (tok && lacus_npz_has(z, "tokenizer.json")) {
-        if ((s = lacus_npz_read_bytes(z, "tokenizer.json", &buf, &len, err))) goto done;
-        s = lacus__tokenizer_from_json(buf, len, path, tok, err);
-        if (!s && lacus_tokenizer_vocab_size(*tok) != V) {
-            lacus_tokenizer_free(*tok);
-            *tok = NULL;
-            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: the tokenizer's vocabulary differs from the model's", path);
-        }
-    }
+    s = lacus__lm_read_tokenizer(z, path, V, tok, err);
 done:
-    lacus_free(buf);
     cJSON_Delete(root);
     lacus_ndarray_free(&W), lacus_ndarray_free(&b);
     lacus_npz_close(z);

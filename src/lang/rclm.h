@@ -30,12 +30,30 @@ struct lacus_lm {
     lacus_error err;
 };
 
-/* Manifest helpers shared by the single and the stacked LM files
- * (rclm_io.c): the reservoir's hyperparameters and seed into root, and a
- * finite number from root (-1 when missing or not finite). */
+/* File helpers shared by the single and the stacked LM files (rclm_io.c). */
 struct cJSON;
+/* The reservoir's hyperparameters and seed into root, and back: the keys
+ * lacus__lm_params_to_json writes are read into *p (other fields kept), with
+ * a message naming path and the key when one is missing or malformed. */
 void lacus__lm_params_to_json(struct cJSON *root, const lacus_lm_params *p);
+lacus_status lacus__lm_params_from_json(const struct cJSON *root, const char *path, lacus_lm_params *p,
+                                       lacus_error *err);
+/* A finite number from root (-1 when missing or not finite). */
 int lacus__json_num(const struct cJSON *root, const char *key, double *out);
+/* Writes path atomically: the arrays add() puts in, root (deleted here) as
+ * manifest.json and tok (may be NULL) as tokenizer.json; `what` starts the
+ * out-of-memory message. */
+typedef lacus_status (*lacus__lm_add_arrays)(lacus_npz_writer *w, const void *ctx, lacus_error *err);
+lacus_status lacus__lm_write(const char *path, struct cJSON *root, const lacus_tokenizer *tok,
+                             lacus__lm_add_arrays add, const void *ctx, const char *what, lacus_error *err);
+/* Parses manifest.json into *root (the caller deletes it) and points *fmt at
+ * its "format" string; fails when there is none. */
+lacus_status lacus__lm_read_manifest(lacus_npz *z, const char *path, struct cJSON **root, const char **fmt,
+                                     lacus_error *err);
+/* When tok is not NULL and the file has a tokenizer.json: reads it into
+ * *tok, refusing one whose vocabulary size is not vocab_size. */
+lacus_status lacus__lm_read_tokenizer(lacus_npz *z, const char *path, int64_t vocab_size, lacus_tokenizer **tok,
+                                      lacus_error *err);
 
 /* f(W x + emb[tok] + bias) into tmp (n_units): the step before the leak. */
 void lacus__lm_preact(const lacus_lm *m, const double *x, int32_t tok, double *tmp);

@@ -43,6 +43,105 @@ int lacus__json_num(const struct cJSON *root, const char *key, double *out)
     return 0;
 }
 
+lacus_status lacus__lm_params_from_json(const struct cJSON *root, const char *path, lacus_lm_params *p,
+                                       lacus_error *err)
+{
+    static const char *keys[] = {"vocab_size", "n_units", "warmup", "lr", "sr", "input_scaling",
+                                 "input_connectivity", "rc_degree", "bias_scaling", "ridge"};
+    double v[10];
+    for (int i = 0; i < 10; i++)
+        if (lacus__json_num(root, keys[i], &v[i]))
+            return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a finite number",
+                               path, keys[i]);
+    for (int i = 0; i < 3; i++) /* integers in range before any conversion */
+        if (!(v[i] >= 0 && v[i] <= 1e12) || v[i] != (double)(int64_t)v[i])
+            return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" = %g is not an integer in [0, 1e12]",
+                               path, keys[i], v[i]);
+    p->vocab_size = (int64_t)v[0], p->n_units = (int64_t)v[1], p->warmup = (int64_t)v[2], p->lr = v[3];
+    p->sr = v[4], p->input_scaling = v[5], p->input_connectivity = v[6], p->rc_degree = v[7];
+    p->bias_scaling = v[8], p->ridge = v[9];
+    const cJSON *ft = cJSON_GetObjectItemCaseSensitive(root, "feed_token");
+    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    char *end = NULL;
+    if (!cJSON_IsBool(ft) || !cJSON_IsString(sd) || !*sd->valuestring ||
+        (p->seed = strtoull(sd->valuestring, &end, 10), *end))
+        return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: feed_token or seed is malformed", path);
+    p->feed_token = cJSON_IsTrue(ft);
+    return LACUS_OK;
+}
+
+lacus_status lacus__lm_write(const char *path, struct cJSON *root, const lacus_tokenizer *tok,
+                             lacus__lm_add_arrays add, const void *ctx, const char *what, lacus_error *err)
+{
+    char *man = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    char *tj = tok ? lacus__tokenizer_to_json(tok) : NULL;
+    lacus_status s = LACUS_OK;
+    lacus_npz_writer *w = NULL;
+    if (!man || (tok && !tj)) s = lacus__fail(err, LACUS_ERR_NOMEM, "%s: out of memory", what);
+    else if (!(s = lacus_npz_writer_open(path, 0, &w, err))) {
+        s = add(w, ctx, err);
+        if (!s) s = lacus_npz_writer_add_bytes(w, "manifest.json", man, strlen(man), err);
+        if (!s && tj) s = lacus_npz_writer_add_bytes(w, "tokenizer.json", tj, strlen(tj), err);
+        if (s) lacus_npz_writer_abort(w);
+        else s = lacus_npz_writer_commit(w, err);
+    }
+    cJSON_free(man);
+    cJSON_free(tj);
+    return s;
+}
+
+lacus_status lacus__lm_read_manifest(lacus_npz *z, const char *path, struct cJSON **root, const char **fmt,
+                                     lacus_error *err)
+{
+    void *buf = NULL;
+    size_t len;
+    *root = NULL, *fmt = NULL;
+    lacus_status s = lacus_npz_read_bytes(z, "manifest.json", &buf, &len, err);
+    if (s) return s;
+    *root = cJSON_ParseWithLength(buf, len);
+    lacus_free(buf);
+    const cJSON *f = *root ? cJSON_GetObjectItemCaseSensitive(*root, "format") : NULL;
+    if (cJSON_IsString(f)) *fmt = f->valuestring;
+    if (!*fmt) return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json has no \"format\"", path);
+    return LACUS_OK;
+}
+
+lacus_status lacus__lm_read_tokenizer(lacus_npz *z, const char *path, int64_t vocab_size, lacus_tokenizer **tok,
+                                      lacus_error *err)
+{
+    if (!tok || !lacus_npz_has(z, "tokenizer.json")) return LACUS_OK;
+    void *buf = NULL;
+    size_t len;
+    lacus_status s = lacus_npz_read_bytes(z, "tokenizer.json", &buf, &len, err);
+    if (s) return s;
+    s = lacus__tokenizer_from_json(buf, len, path, tok, err);
+    lacus_free(buf);
+    if (!s && lacus_tokenizer_vocab_size(*tok) != vocab_size) {
+        lacus_tokenizer_free(*tok);
+        *tok = NULL;
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: the tokenizer's vocabulary differs from the model's", path);
+    }
+    return s;
+}
+
+static lacus_status add_lm_arrays(lacus_npz_writer *w, const void *ctx, lacus_error *err)
+{
+    const lacus_lm *m = ctx;
+    const lacus_lm_params *p = &m->p;
+    lacus_ndarray W = {LACUS_F64, 2, {m->F, p->vocab_size}, m->Wout};
+    lacus_ndarray b = {LACUS_F64, 1, {p->vocab_size}, m->b};
+    lacus_ndarray E = {LACUS_F64, 2, {p->vocab_size, m->d}, m->E};
+    lacus_ndarray G = {LACUS_F64, 3, {m->n_gate, p->n_units, p->vocab_size}, m->Wg};
+    lacus_ndarray GT = {LACUS_I32, 1, {m->n_gate}, m->gate_tok};
+    lacus_status s = lacus_npz_writer_add(w, "Wout", &W, err);
+    if (!s) s = lacus_npz_writer_add(w, "b", &b, err);
+    if (!s && m->E) s = lacus_npz_writer_add(w, "E", &E, err);
+    if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_Wout", &G, err);
+    if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_tokens", &GT, err);
+    return s;
+}
+
 lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const char *path, lacus_error *err)
 {
     if (!m || !path) return lacus__fail(err, LACUS_ERR_ARG, "lm save: NULL argument");
@@ -69,35 +168,7 @@ lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const 
      * "logistic" the logits are the scores themselves and eps is 0. */
     cJSON_AddStringToObject(root, "readout", m->ro.kind == LACUS_LM_LOGISTIC ? "logistic" : "ridge");
     if (m->ro.kind == LACUS_LM_LOGISTIC) cJSON_AddNumberToObject(root, "logit_l2", m->ro.l2);
-    char *man = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    char *tj = tok ? lacus__tokenizer_to_json(tok) : NULL;
-    if (!man || (tok && !tj)) {
-        cJSON_free(man);
-        cJSON_free(tj);
-        return lacus__fail(err, LACUS_ERR_NOMEM, "lm save: out of memory");
-    }
-    lacus_npz_writer *w = NULL;
-    lacus_status s = lacus_npz_writer_open(path, 0, &w, err);
-    if (!s) {
-        lacus_ndarray W = {LACUS_F64, 2, {m->F, p->vocab_size}, m->Wout};
-        lacus_ndarray b = {LACUS_F64, 1, {p->vocab_size}, m->b};
-        lacus_ndarray E = {LACUS_F64, 2, {p->vocab_size, m->d}, m->E};
-        if (!s) s = lacus_npz_writer_add(w, "Wout", &W, err);
-        if (!s) s = lacus_npz_writer_add(w, "b", &b, err);
-        if (!s && m->E) s = lacus_npz_writer_add(w, "E", &E, err);
-        lacus_ndarray G = {LACUS_F64, 3, {m->n_gate, p->n_units, p->vocab_size}, m->Wg};
-        lacus_ndarray GT = {LACUS_I32, 1, {m->n_gate}, m->gate_tok};
-        if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_Wout", &G, err);
-        if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_tokens", &GT, err);
-        if (!s) s = lacus_npz_writer_add_bytes(w, "manifest.json", man, strlen(man), err);
-        if (!s && tj) s = lacus_npz_writer_add_bytes(w, "tokenizer.json", tj, strlen(tj), err);
-        if (s) lacus_npz_writer_abort(w);
-        else s = lacus_npz_writer_commit(w, err);
-    }
-    cJSON_free(man);
-    cJSON_free(tj);
-    return s;
+    return lacus__lm_write(path, root, tok, add_lm_arrays, m, "lm save", err);
 }
 
 lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **tok, lacus_error *err)
@@ -108,59 +179,39 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
     lacus_npz *z = NULL;
     lacus_status s = lacus_npz_open(path, &z, err);
     if (s) return s;
-    void *buf = NULL;
-    size_t len;
     cJSON *root = NULL;
     lacus_lm *m = NULL;
     lacus_ndarray W = {0}, b = {0}, E = {0};
-    if ((s = lacus_npz_read_bytes(z, "manifest.json", &buf, &len, err))) goto done;
-    root = cJSON_ParseWithLength(buf, len);
-    lacus_free(buf);
-    buf = NULL;
-    const cJSON *fmt = root ? cJSON_GetObjectItemCaseSensitive(root, "format") : NULL;
-    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, LM_FORMAT)) {
+    const char *fmt = NULL;
+    if ((s = lacus__lm_read_manifest(z, path, &root, &fmt, err))) goto done;
+    if (strcmp(fmt, LM_FORMAT)) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json is not a lacus-lm manifest", path);
         goto done;
     }
-    double v[15], ver, beta;
-    static const char *keys[] = {"vocab_size", "n_units", "lr", "sr", "input_scaling", "input_connectivity",
-                                 "rc_degree", "bias_scaling", "ridge", "warmup", "chunk", "beta", "eps",
-                                 "gate_tokens", "gate_ridge"};
-    for (int i = 0; i < 15; i++)
-        if (lacus__json_num(root, keys[i], &v[i])) {
-            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a finite number",
-                            path, keys[i]);
-            goto done;
-        }
-    /* Integer fields in range before any conversion. */
-    static const int int_keys[] = {0, 1, 9, 10, 13};
-    for (int i = 0; i < 5; i++) {
-        double x = v[int_keys[i]];
-        if (!(x >= 0 && x <= 1e12) || x != (double)(int64_t)x) {
-            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" = %g is not an integer in [0, 1e12]",
-                            path, keys[int_keys[i]], x);
-            goto done;
-        }
-    }
+    double ver;
     if (lacus__json_num(root, "format_version", &ver) || ver != LM_FORMAT_VERSION) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: format_version must be %d", path, LM_FORMAT_VERSION);
         goto done;
     }
     lacus_lm_params p = lacus_lm_params_default();
-    p.vocab_size = (int64_t)v[0], p.n_units = (int64_t)v[1], p.lr = v[2], p.sr = v[3];
-    p.input_scaling = v[4], p.input_connectivity = v[5], p.rc_degree = v[6], p.bias_scaling = v[7];
-    p.ridge = v[8], p.warmup = (int64_t)v[9], p.chunk = (int64_t)v[10];
-    beta = v[11];
-    p.gate_tokens = (int64_t)v[13], p.gate_ridge = v[14];
-    const cJSON *ft = cJSON_GetObjectItemCaseSensitive(root, "feed_token");
-    const cJSON *sd = cJSON_GetObjectItemCaseSensitive(root, "seed");
-    char *end = NULL;
-    if (!cJSON_IsBool(ft) || !cJSON_IsString(sd) || !*sd->valuestring ||
-        (p.seed = strtoull(sd->valuestring, &end, 10), *end) || !(beta > 0)) {
-        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: feed_token, seed or beta is malformed", path);
+    if ((s = lacus__lm_params_from_json(root, path, &p, err))) goto done;
+    /* The single LM's own keys: chunk and gate_tokens (integers), beta,
+     * eps (v[2]) and gate_ridge. */
+    double v[5];
+    static const char *keys[] = {"chunk", "gate_tokens", "eps", "beta", "gate_ridge"};
+    for (int i = 0; i < 5; i++)
+        if (lacus__json_num(root, keys[i], &v[i]) ||
+            (i < 2 && (!(v[i] >= 0 && v[i] <= 1e12) || v[i] != (double)(int64_t)v[i]))) {
+            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a valid number",
+                            path, keys[i]);
+            goto done;
+        }
+    p.chunk = (int64_t)v[0], p.gate_tokens = (int64_t)v[1], p.gate_ridge = v[4];
+    const double beta = v[3];
+    if (!(beta > 0)) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: beta = %g must be > 0", path, beta);
         goto done;
     }
-    p.feed_token = cJSON_IsTrue(ft);
     const cJSON *ro = cJSON_GetObjectItemCaseSensitive(root, "readout");
     if (ro && (!cJSON_IsString(ro) || (strcmp(ro->valuestring, "ridge") && strcmp(ro->valuestring, "logistic")))) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: readout must be \"ridge\" or \"logistic\"", path);
@@ -206,9 +257,9 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: %s", path, lacus_lm_errmsg(m));
         goto done;
     }
-    if (rop.kind == LACUS_LM_LOGISTIC ? v[12] != 0 : !(v[12] > 0 && v[12] < 1)) {
+    if (rop.kind == LACUS_LM_LOGISTIC ? v[2] != 0 : !(v[2] > 0 && v[2] < 1)) {
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: eps = %g must be in (0, 1) (0 with the logistic readout)",
-                        path, v[12]);
+                        path, v[2]);
         goto done;
     }
     lacus_ndarray G = {0}, GT = {0};
@@ -239,24 +290,14 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
         }
     }
     m->beta = beta;
-    m->eps = v[12];
+    m->eps = v[2];
     if ((s = lacus__lm_make_f32(m))) {
         if (err) *err = m->err;
         goto done;
     }
     m->trained = 1;
-    if (tok && lacus_npz_has(z, "tokenizer.json")) {
-        if ((s = lacus_npz_read_bytes(z, "tokenizer.json", &buf, &len, err))) goto done;
-        s = lacus__tokenizer_from_json(buf, len, path, tok, err);
-        if (!s && lacus_tokenizer_vocab_size(*tok) != p.vocab_size) {
-            lacus_tokenizer_free(*tok);
-            *tok = NULL;
-            s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: the tokenizer's vocabulary differs from the model's", path);
-        }
-        if (s) goto done;
-    }
+    s = lacus__lm_read_tokenizer(z, path, p.vocab_size, tok, err);
 done:
-    lacus_free(buf);
     cJSON_Delete(root);
     lacus_ndarray_free(&W), lacus_ndarray_free(&b), lacus_ndarray_free(&E);
     lacus_npz_close(z);
