@@ -88,6 +88,17 @@ double lacus__score_one(lacus_cv_score kind, const double *y, const double *p, i
 
 typedef lacus__decomp decomp;
 
+lacus_status lacus__decompose_all(const lacus__design *D, lacus__decomp *d, lacus_error *err)
+{
+    const int64_t n = D->n;
+    int64_t *all = LACUS__NEW(int64_t, n);
+    if (!all) return lacus__fail(err, LACUS_ERR_NOMEM, "refit indices");
+    for (int64_t i = 0; i < n; i++) all[i] = i;
+    lacus_status st = lacus__decompose(D, all, n, NULL, 0, 1, d, err);
+    lacus__free(all);
+    return st;
+}
+
 void lacus__decomp_free(decomp *d)
 {
     lacus__free(d->basis);
@@ -278,33 +289,23 @@ static int use_resolution(const decomp *d, int64_t na, int64_t t)
     return res < proj;
 }
 
-/* Aall (na*n_te x k): the rows of A scaled by each alpha's weights; bad[a]
- * for alphas that the dual's negative round-off eigenvalues make unsafe. */
-static void scaled_designs(const decomp *d, const double *alphas, int64_t na, double *Aall,
+/* The rows of A scaled by each alpha's weights, (na*n_te x k), into Aall or,
+ * for the float32 scan, rounded into Af (the other is NULL); bad[a] for
+ * alphas that the dual's negative round-off eigenvalues make unsafe. */
+static void scaled_designs(const decomp *d, const double *alphas, int64_t na, double *Aall, float *Af,
                            unsigned char *bad)
 {
     const int64_t k = d->k, n_te = d->n_te;
     for (int64_t a = 0; a < na; a++) {
         bad[a] = d->dual && d->min_ev < 0.0 && alphas[a] < -2.0 * d->min_ev;
         for (int64_t i = 0; i < n_te; i++)
-            for (int64_t j = 0; j < k; j++)
-                Aall[(a * n_te + i) * k + j] = d->A[i * k + j] * weight(d, j, alphas[a], 0);
+            for (int64_t j = 0; j < k; j++) {
+                const double v = d->A[i * k + j] * weight(d, j, alphas[a], 0);
+                if (Aall) Aall[(a * n_te + i) * k + j] = v;
+                else Af[(a * n_te + i) * k + j] = (float)v;
+            }
     }
 }
-
-/* The same rows rounded to float, for the float32 scan. */
-static void scaled_designs_f(const decomp *d, const double *alphas, int64_t na, float *Af,
-                             unsigned char *bad)
-{
-    const int64_t k = d->k, n_te = d->n_te;
-    for (int64_t a = 0; a < na; a++) {
-        bad[a] = d->dual && d->min_ev < 0.0 && alphas[a] < -2.0 * d->min_ev;
-        for (int64_t i = 0; i < n_te; i++)
-            for (int64_t j = 0; j < k; j++)
-                Af[(a * n_te + i) * k + j] = (float)(d->A[i * k + j] * weight(d, j, alphas[a], 0));
-    }
-}
-
 /* Mall (m x n_tr) = Aall (m x k) basis^T. */
 static void resolution(const decomp *d, int64_t m, const double *Aall, double *Mall)
 {
@@ -334,7 +335,7 @@ static lacus_status scan_fold(const decomp *d, const double *Y, int64_t t, const
         st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV buffers (%lld targets per batch)",
                          (long long)tb);
     } else {
-        scaled_designs(d, alphas, na, Aall, bad);
+        scaled_designs(d, alphas, na, Aall, NULL, bad);
         if (res) resolution(d, m, Aall, Mall);
         for (int64_t j0 = 0; j0 < t; j0 += tb) {
             int64_t nb = t - j0 < tb ? t - j0 : tb;
@@ -399,7 +400,7 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
         st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV float32 buffers (%lld targets per batch)",
                          (long long)tb);
     } else {
-        scaled_designs_f(d, alphas, na, Af, bad);
+        scaled_designs(d, alphas, na, NULL, Af, bad);
         for (int64_t i = 0; i < n_tr * k; i++) basis[i] = (float)d->basis[i];
         if (res) { /* Of = Mall (m x n_tr) = Aall basis^T, in float */
             if (d->basis_rows)
@@ -619,12 +620,8 @@ lacus_status lacus__ridge_refit(const lacus__design *D, const double *Y, int64_t
         lacus_status cst;
         if (!refit_dual_chol(D, Y, t, target_alpha, prm, coef, &cst, err) || cst) return cst;
     }
-    int64_t *all = LACUS__NEW(int64_t, n);
-    if (!all) return lacus__fail(err, LACUS_ERR_NOMEM, "refit indices");
-    for (int64_t i = 0; i < n; i++) all[i] = i;
     decomp d;
-    lacus_status st = lacus__decompose(D, all, n, NULL, 0, 1, &d, err);
-    lacus__free(all);
+    lacus_status st = lacus__decompose_all(D, &d, err);
     if (st) return st;
     const int64_t k = d.k;
     /* Output rows: p (primal and dual-with-X) or n (kernel). */

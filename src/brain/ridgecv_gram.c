@@ -226,14 +226,10 @@ lacus_status lacus__ridge_refit_gram(const lacus__design *D, int64_t t, const do
                                      const lacus_ridgecv_params *prm, double *coef, int *used,
                                      lacus_error *err)
 {
-    const int64_t n = D->n, p = D->p;
+    const int64_t p = D->p;
     *used = 0;
-    int64_t *all = LACUS__NEW(int64_t, n);
-    if (!all) return lacus__fail(err, LACUS_ERR_NOMEM, "refit indices");
-    for (int64_t i = 0; i < n; i++) all[i] = i;
     lacus__decomp d;
-    lacus_status st = lacus__decompose(D, all, n, NULL, 0, 1, &d, err);
-    lacus__free(all);
+    lacus_status st = lacus__decompose_all(D, &d, err);
     if (st) return st;
     const int64_t k = d.k;
     if (k != p || !conditioned(d.ev, k)) {

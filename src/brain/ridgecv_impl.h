@@ -21,6 +21,8 @@ typedef struct lacus__decomp {
 lacus_status lacus__decompose(const lacus__design *D, const int64_t *tr, int64_t n_tr,
                               const int64_t *te, int64_t n_te, int want_vt, lacus__decomp *d,
                               lacus_error *err);
+/* The same on every sample (the refit), with Vt. */
+lacus_status lacus__decompose_all(const lacus__design *D, lacus__decomp *d, lacus_error *err);
 void lacus__decomp_free(lacus__decomp *d);
 /* Targets per batch so that per-target buffers of per_target doubles stay
  * near 256 MB (prm->n_targets_batch when set). */
