@@ -119,20 +119,32 @@ static lacus_status online_write(lacus_npz_writer *w, const char *prefix, const 
     return st;
 }
 
+/* prefix+mname, a float64 (rows, cols) matrix, and prefix+vname, a float64
+ * (len,) vector, into *a and *b (the caller frees both); key gets the
+ * matrix's full name for later messages. */
+static lacus_status read_matrix_vector(const char *path, lacus_npz *z, const char *prefix, const char *mname,
+                                       int64_t rows, int64_t cols, const char *vname, int64_t len,
+                                       lacus_ndarray *a, lacus_ndarray *b, char key[64], lacus_error *err)
+{
+    char key2[64];
+    snprintf(key, 64, "%s%s", prefix, mname);
+    snprintf(key2, sizeof key2, "%s%s", prefix, vname);
+    lacus_status st = lacus_npz_read(z, key, a, err);
+    if (!st) st = lacus_npz_read(z, key2, b, err);
+    if (!st && (a->dtype != LACUS_F64 || a->ndim != 2 || a->shape[0] != rows || a->shape[1] != cols ||
+                b->dtype != LACUS_F64 || b->ndim != 1 || b->shape[0] != len))
+        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: %s and %s must be float64 of (%lld, %lld) and (%lld,)", path,
+                         key, key2, (long long)rows, (long long)cols, (long long)len);
+    return st;
+}
+
 static lacus_status online_read(const char *path, lacus_npz *z, const char *prefix, lacus__node *n,
                                 lacus_error *err)
 {
     const int64_t F = n->in_width, O = n->width;
     lacus_ndarray a = {0}, b = {0};
-    char key[64], key2[64];
-    snprintf(key, sizeof key, "%sWout", prefix);
-    snprintf(key2, sizeof key2, "%sbout", prefix);
-    lacus_status st = lacus_npz_read(z, key, &a, err);
-    if (!st) st = lacus_npz_read(z, key2, &b, err);
-    if (!st && (a.dtype != LACUS_F64 || a.ndim != 2 || a.shape[0] != F || a.shape[1] != O ||
-                b.dtype != LACUS_F64 || b.ndim != 1 || b.shape[0] != O))
-        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: %s and %s must be float64 of (%lld, %lld) and "
-                         "(%lld,)", path, key, key2, (long long)F, (long long)O, (long long)O);
+    char key[64];
+    lacus_status st = read_matrix_vector(path, z, prefix, "Wout", F, O, "bout", O, &a, &b, key, err);
     if (!st && lacus_online_set_weights(n->online, a.data, b.data))
         st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: %s: %s", path, key,
                          lacus_online_errmsg(n->online));
@@ -161,15 +173,8 @@ static lacus_status online_state_read(const char *path, lacus_npz *z, const char
     if (!rls) return lacus__online_set_state(n->online, NULL, 0.0, (int64_t)ns->valuedouble, err);
     const int64_t F = n->in_width;
     lacus_ndarray P = {0}, s = {0};
-    char key[64], key2[64];
-    snprintf(key, sizeof key, "%sP", prefix);
-    snprintf(key2, sizeof key2, "%sbias_count", prefix);
-    lacus_status st = lacus_npz_read(z, key, &P, err);
-    if (!st) st = lacus_npz_read(z, key2, &s, err);
-    if (!st && (P.dtype != LACUS_F64 || P.ndim != 2 || P.shape[0] != F || P.shape[1] != F ||
-                s.dtype != LACUS_F64 || s.ndim != 1 || s.shape[0] != 1))
-        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: %s and %s must be float64 of (%lld, %lld) and "
-                         "(1,)", path, key, key2, (long long)F, (long long)F);
+    char key[64];
+    lacus_status st = read_matrix_vector(path, z, prefix, "P", F, F, "bias_count", 1, &P, &s, key, err);
     if (!st && (st = lacus__online_set_state(n->online, P.data, ((const double *)s.data)[0],
                                              (int64_t)ns->valuedouble, err))) {
         lacus__prefix(err, "%s: %s: ", path, key);
