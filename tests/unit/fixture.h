@@ -66,12 +66,12 @@ static inline lacus_ndarray fx_get(lacus_npz *z, const char *name)
     return a;
 }
 
-/* tests/fixtures/datasets/<name>.npy as a 2-D float64 matrix (1-D arrays
+/* tests/fixtures/<rel> (an .npy) as a 2-D float64 matrix (1-D arrays
  * become one column); exits on error, like fx_get. */
-static inline lacus_ndarray fx_dataset(const char *name)
+static inline lacus_ndarray fx_npy(const char *rel)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/datasets/%s.npy", fx_dir(), name);
+    snprintf(path, sizeof path, "%s/%s", fx_dir(), rel);
     lacus_ndarray a = {0};
     lacus_error err = {0};
     if (lacus_npy_read_matrix(path, &a, &err)) {
@@ -79,6 +79,14 @@ static inline lacus_ndarray fx_dataset(const char *name)
         exit(2);
     }
     return a;
+}
+
+/* tests/fixtures/datasets/<name>.npy, as fx_npy. */
+static inline lacus_ndarray fx_dataset(const char *name)
+{
+    char rel[512];
+    snprintf(rel, sizeof rel, "datasets/%s.npy", name);
+    return fx_npy(rel);
 }
 
 static inline double fx_scalar(lacus_npz *z, const char *name)

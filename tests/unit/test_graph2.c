@@ -280,31 +280,8 @@ int main(void)
         lacus_ndarray yr = fx_get(z, "y_rls"), yl = fx_get(z, "y_lms"), yr2 = fx_get(z, "y2_rls"),
                       yl2 = fx_get(z, "y2_lms"), o1 = fx_get(z, "train_lms"), o2 = fx_get(z, "train2_lms");
         int64_t T1 = u.shape[0], T2 = ut.shape[0], I = u.shape[1];
-        lacus_graph *g = NULL;
-        lacus_error err = {0};
-        CHECK_STATUS(lacus_graph_create(&g, &err), LACUS_OK);
-        lacus_reservoir_params p0 = res_params(z, 0), p1 = res_params(z, 1);
-        lacus_online_params rls = lacus_online_params_default(), lms = lacus_online_params_default();
-        rls.alpha = 1e-2;
-        rls.forgetting = 0.999;
-        rls.n_outputs = 2;
-        lms.method = LACUS_ONLINE_LMS;
-        lms.alpha = 0.05;
-        lms.n_outputs = 1;
-        int64_t in, r0, r1, a, b, w[1] = {I};
-        CHECK_STATUS(lacus_graph_add_input(g, "in", I, &in), LACUS_OK);
-        CHECK_STATUS(lacus_graph_add_reservoir(g, "res0", &p0, &r0), LACUS_OK);
-        CHECK_STATUS(lacus_graph_add_online(g, "rls", &rls, &a), LACUS_OK);
-        CHECK_STATUS(lacus_graph_add_reservoir(g, "res1", &p1, &r1), LACUS_OK);
-        CHECK_STATUS(lacus_graph_add_online(g, "lms", &lms, &b), LACUS_OK);
-        CHECK_STATUS(lacus_graph_connect(g, in, r0, 0), LACUS_OK);
-        CHECK_STATUS(lacus_graph_connect(g, in, a, 0), LACUS_OK);
-        CHECK_STATUS(lacus_graph_connect(g, r0, a, 0), LACUS_OK);
-        CHECK_STATUS(lacus_graph_connect(g, a, r1, 0), LACUS_OK);
-        CHECK_STATUS(lacus_graph_connect(g, r1, b, 0), LACUS_OK);
-        CHECK_STATUS(lacus_graph_initialize(g, w), LACUS_OK);
-        set_res(g, r0, z, 0);
-        set_res(g, r1, z, 1);
+        int64_t a, b;
+        lacus_graph *g = online_chain(z, I, &a, &b);
         for (int pass = 0; pass < 2; pass++) {
             lacus_ndarray *x = pass ? &ut : &u, *y1 = pass ? &yr2 : &yr, *y2 = pass ? &yl2 : &yl;
             lacus_ndarray *ref = pass ? &o2 : &o1;

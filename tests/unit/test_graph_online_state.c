@@ -22,37 +22,6 @@
 #include "graph_fixture.h"
 
 
-/* in >> res0, [in, res0] >> rls (lambda 0.999) >> res1 >> lms. */
-static lacus_graph *build(lacus_npz *z, int64_t I, int64_t *a, int64_t *b)
-{
-    lacus_graph *g = NULL;
-    lacus_error err = {0};
-    CHECK_STATUS(lacus_graph_create(&g, &err), LACUS_OK);
-    lacus_reservoir_params p0 = res_params(z, 0), p1 = res_params(z, 1);
-    lacus_online_params rls = lacus_online_params_default(), lms = lacus_online_params_default();
-    rls.alpha = 1e-2;
-    rls.forgetting = 0.999;
-    rls.n_outputs = 2;
-    lms.method = LACUS_ONLINE_LMS;
-    lms.alpha = 0.05;
-    lms.n_outputs = 1;
-    int64_t in, r0, r1, w[1] = {I};
-    CHECK_STATUS(lacus_graph_add_input(g, "in", I, &in), LACUS_OK);
-    CHECK_STATUS(lacus_graph_add_reservoir(g, "res0", &p0, &r0), LACUS_OK);
-    CHECK_STATUS(lacus_graph_add_online(g, "rls", &rls, a), LACUS_OK);
-    CHECK_STATUS(lacus_graph_add_reservoir(g, "res1", &p1, &r1), LACUS_OK);
-    CHECK_STATUS(lacus_graph_add_online(g, "lms", &lms, b), LACUS_OK);
-    CHECK_STATUS(lacus_graph_connect(g, in, r0, 0), LACUS_OK);
-    CHECK_STATUS(lacus_graph_connect(g, in, *a, 0), LACUS_OK);
-    CHECK_STATUS(lacus_graph_connect(g, r0, *a, 0), LACUS_OK);
-    CHECK_STATUS(lacus_graph_connect(g, *a, r1, 0), LACUS_OK);
-    CHECK_STATUS(lacus_graph_connect(g, r1, *b, 0), LACUS_OK);
-    CHECK_STATUS(lacus_graph_initialize(g, w), LACUS_OK);
-    set_res(g, r0, z, 0);
-    set_res(g, r1, z, 1);
-    return g;
-}
-
 typedef struct data {
     lacus_ndarray u, ut, yr, yl, yr2, yl2;
 } data;
@@ -146,19 +115,6 @@ static void expect_refused(const char *path, lacus_status want, const char *msg)
     lacus_graph_free(h);
 }
 
-static lacus_ndarray read_npy(const char *name)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/small3/%s", fx_dir(), name);
-    lacus_ndarray a = {0};
-    lacus_error err = {0};
-    if (lacus_npy_read_matrix(path, &a, &err)) {
-        fprintf(stderr, "cannot read fixture %s: %s\n", path, err.msg);
-        exit(2);
-    }
-    return a;
-}
-
 int main(void)
 {
     lacus_npz *z = fx_open("graph2/online_partial.npz");
@@ -171,7 +127,7 @@ int main(void)
 
     TEST("fit, partial_fit, save, load, partial_fit = the same without the save, bit for bit") {
         int64_t a, b;
-        lacus_graph *g = build(z, I, &a, &b);
+        lacus_graph *g = online_chain(z, I, &a, &b);
         const double *ud = d.u.data, *y1d = d.yr.data, *y2d = d.yl.data;
         lacus_seqs U = {1, I, &ud, &T1}, Y1 = {1, 2, &y1d, &T1}, Y2 = {1, 1, &y2d, &T1};
         const lacus_seqs *ins[1] = {&U}, *tg[2] = {&Y1, &Y2};
@@ -223,8 +179,8 @@ int main(void)
     TEST("a graph file of format 1 (lacus main 7df2a3b) loads, predicts as before, restarts P") {
         char path[1024];
         snprintf(path, sizeof path, "%s/small3/old_online.npz", fx_dir());
-        lacus_ndarray x = read_npy("old_online_input.npy"), y = read_npy("old_online_target.npy"),
-                      pred = read_npy("old_online_pred.npy");
+        lacus_ndarray x = fx_npy("small3/old_online_input.npy"), y = fx_npy("small3/old_online_target.npy"),
+                      pred = fx_npy("small3/old_online_pred.npy");
         lacus_graph *g = NULL;
         lacus_error err = {0};
         CHECK_STATUS(lacus_graph_load(path, &g, &err), LACUS_OK);
