@@ -1,6 +1,7 @@
 /* Reservoir weights of graph fixtures (tests/ref/make_graph_fixtures.py):
  * res<k>_W, res<k>_Win, res<k>_bias and res<k>_lr in an .npz. Shared by
- * test_graph2 and test_graph_online_state; include after test.h. */
+ * test_graph2, test_graph_golden and test_graph_online_state; include after
+ * test.h. */
 #ifndef LACUS_TEST_GRAPH_FIXTURE_H
 #define LACUS_TEST_GRAPH_FIXTURE_H
 

@@ -7,8 +7,8 @@
  * SHOW=1 prints every difference, not only failing ones. */
 #include <string.h>
 
-#include "fixture.h"
 #include "test.h"
+#include "graph_fixture.h"
 
 enum { MAXN = 8, MAXR = 4 };
 
@@ -64,24 +64,8 @@ static void check_model(model *m, lacus_npz *z)
     int64_t widths[MAXN];
     for (int64_t k = 0; k < n_in; k++) widths[k] = I;
     CHECK_STATUS(lacus_graph_initialize(m->g, widths), LACUS_OK);
+    for (int k = 0; k < m->n_res; k++) set_res(m->g, m->res_id[k], z, k);
     char key[32];
-    for (int k = 0; k < m->n_res; k++) {
-        lacus_reservoir *r = lacus_graph_reservoir(m->g, m->res_id[k]);
-        lacus_ndarray W, Win, b;
-        snprintf(key, sizeof key, "res%d_W", k);
-        W = fx_get(z, key);
-        snprintf(key, sizeof key, "res%d_Win", k);
-        Win = fx_get(z, key);
-        snprintf(key, sizeof key, "res%d_bias", k);
-        b = fx_get(z, key);
-        CHECK(lacus_reservoir_n_inputs(r) == Win.shape[1]);
-        CHECK_STATUS(lacus_reservoir_set_W(r, W.data), LACUS_OK);
-        CHECK_STATUS(lacus_reservoir_set_Win(r, Win.data), LACUS_OK);
-        CHECK_STATUS(lacus_reservoir_set_bias(r, b.data), LACUS_OK);
-        lacus_ndarray_free(&W);
-        lacus_ndarray_free(&Win);
-        lacus_ndarray_free(&b);
-    }
     const double *ud = u.data, *utd = ut.data;
     lacus_seqs U = {1, I, &ud, &T}, Ut = {1, I, &utd, &Tt};
     const lacus_seqs *ins[MAXN], *ins_t[MAXN], *tg[2];
