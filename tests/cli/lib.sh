@@ -53,14 +53,20 @@ mpi_setup() {
     MPIRUN="timeout $1 mpirun --oversubscribe"
 }
 
-# scalapack_setup TIMEOUT: mpi_setup, then ends the calling test with a
-# skip (exit 0) when lacus has no MPI or ScaLAPACK or /usr/bin/python3 has
-# no NumPy (the tests check models with it); sets PY, one OpenMP thread.
-scalapack_setup() {
+# mpi_require TIMEOUT: mpi_setup, or end the calling test with a skip
+# (exit 0) when lacus has no MPI or there is no mpirun.
+mpi_require() {
     if ! mpi_setup "$1"; then
         echo "lacus built without MPI (or no mpirun): MPI tests skipped"
         exit 0
     fi
+}
+
+# scalapack_setup TIMEOUT: mpi_require, then also skip when lacus has no
+# ScaLAPACK or /usr/bin/python3 has no NumPy (the tests check models with
+# it); sets PY, one OpenMP thread.
+scalapack_setup() {
+    mpi_require "$1"
     if ! "$LACUS" --version | grep -q "ScaLAPACK: yes"; then
         echo "lacus built without ScaLAPACK: skipped"
         exit 0

@@ -5,10 +5,7 @@
 # no model file, without hanging. Skipped when lacus has no MPI.
 . "$(dirname "$0")/lib.sh"
 
-if ! mpi_setup 120; then
-    echo "lacus built without MPI (or no mpirun): MPI tests skipped"
-    exit 0
-fi
+mpi_require 120
 
 IN=""
 for k in 0 1 2 3 4 5; do

@@ -20,10 +20,7 @@
 # Skipped without MPI.
 . "$(dirname "$0")/lib.sh"
 
-if ! mpi_setup 120; then
-    echo "lacus built without MPI (or no mpirun): MPI tests skipped"
-    exit 0
-fi
+mpi_require 120
 PY=/usr/bin/python3
 $PY -c "import numpy" 2>/dev/null || { echo "no numpy for /usr/bin/python3: skipped"; exit 0; }
 

@@ -9,10 +9,7 @@
 # Skipped when lacus has no MPI.
 . "$(dirname "$0")/lib.sh"
 
-if ! mpi_setup 120; then
-    echo "lacus built without MPI (or no mpirun): MPI tests skipped"
-    exit 0
-fi
+mpi_require 120
 
 gen() { # NAME X0 TAU STEPS
     "$LACUS" data mackey-glass --steps "$4" --set x0="$2" --set tau="$3" --output "$1" >/dev/null || exit 1

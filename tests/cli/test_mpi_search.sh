@@ -5,10 +5,7 @@
 # cut mid-batch resumes under mpirun to the same file. Skipped without MPI.
 . "$(dirname "$0")/lib.sh"
 
-if ! mpi_setup 300; then
-    echo "lacus built without MPI (or no mpirun): MPI tests skipped"
-    exit 0
-fi
+mpi_require 300
 
 "$LACUS" data mackey-glass --steps 600 --output mg.npy >/dev/null || { echo "setup failed"; exit 1; }
 "$LACUS" data mackey-glass --steps 600 --set tau=18 --output y.npy >/dev/null
