@@ -75,3 +75,26 @@ scalapack_setup() {
     PY=/usr/bin/python3
     $PY -c "import numpy" 2>/dev/null || { echo "no numpy for /usr/bin/python3: skipped"; exit 0; }
 }
+
+# five_sequences: with $PY (NumPy), five sequences of different lengths in
+# the working directory: u<k>.npy (2 inputs), y<k>.npy (3 targets) and
+# z<k>.npy (zero inputs: rank-deficient states); sets IN and ZIN to the
+# matching "--input ... --target ..." options.
+five_sequences() {
+    $PY - <<'EOF' || return 1
+import numpy as n
+g = n.random.default_rng(7)
+for k, T in enumerate([300, 410, 275, 380, 333]):
+    u = g.uniform(-1, 1, (T, 2))
+    y = n.column_stack([n.roll(u[:, 0], 3) * u[:, 1], n.sin(2 * u[:, 0]),
+                        n.cumsum(u[:, 1]) / n.sqrt(n.arange(1, T + 1))])
+    n.save("u%d.npy" % k, u)
+    n.save("y%d.npy" % k, y)
+    n.save("z%d.npy" % k, n.zeros((T, 2)))
+EOF
+    IN="" ZIN=""
+    for k in 0 1 2 3 4; do
+        IN="$IN --input u$k.npy --target y$k.npy"
+        ZIN="$ZIN --input z$k.npy --target y$k.npy"
+    done
+}
