@@ -87,9 +87,13 @@ int main(int argc, char **argv)
     double t0 = now(), c0 = cpu();
     for (int64_t t = 0; t < T; t++) lacus__lm_step(m, x, ids[t], tmp);
     double t_res = now() - t0, c_res = cpu() - c0;
+    /* Long runs (10^6 characters at N = 4,000 take a quarter of an hour):
+     * each phase says when it ends, so a killed run still tells something. */
+    fprintf(stderr, "# reservoir alone: %.2fs wall, %.2fs cpu\n", t_res, c_res);
     t0 = now(), c0 = cpu();
     if ((s = lacus_lm_fit(m, ids, T, 1000, NULL, NULL))) die("fit", s, lacus_lm_errmsg(m));
     double t_fit = now() - t0, c_fit = cpu() - c0;
+    fprintf(stderr, "# fit: %.2fs wall, %.2fs cpu\n", t_fit, c_fit);
     /* Bare BLAS on the same shapes. */
     double *X = xmalloc((size_t)(C * F) * sizeof *X), *Y = calloc((size_t)(C * V), sizeof *Y);
     double *A = calloc((size_t)(F * F), sizeof *A), *B = calloc((size_t)(F * V), sizeof *B);
@@ -111,6 +115,7 @@ int main(int argc, char **argv)
            (long long)N, (long long)V, (long long)T, t_fit, t_res, t_fit - t_res, t_blas, gf / t_blas,
            (t_fit - t_res) / t_blas, c_fit - c_res, c_blas, (c_fit - c_res) / c_blas, lacus_get_num_threads(), load1(),
            peak_rss_mb());
+    fflush(stdout);
     /* Generation on one core. */
     set_threads(1);
     int32_t *out = xmalloc((size_t)GEN * sizeof *out);
