@@ -12,34 +12,12 @@ if [ "${1:-}" = "--bench" ]; then packages="$packages python3-torch"; fi
 # Fuzzing the file readers needs clang's libFuzzer (and its OpenMP runtime).
 if [ "${1:-}" = "--fuzz" ]; then packages="$packages clang libclang-rt-dev libomp-dev"; fi
 
-# LAPACKE and ScaLAPACK link the generic libblas.so.3 / liblapack.so.3,
-# which Debian points at OpenBLAS's pthread build by default, while lacus
-# links the OpenMP build (CMakeLists.txt says why): two OpenBLAS runtimes in
-# one process. Pointing the alternatives at the OpenMP build leaves one.
-arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
-one_openblas() {
-    for lib in libblas.so.3 liblapack.so.3; do
-        target=/usr/lib/$arch/openblas-openmp/$lib
-        [ -e "$target" ] || continue
-        if [ "$(readlink -f "/usr/lib/$arch/$lib")" != "$(readlink -f "$target")" ]; then
-            if [ "$(id -u)" -eq 0 ]; then
-                update-alternatives --quiet --set "$lib-$arch" "$target"
-                echo "setup: $lib -> OpenBLAS (OpenMP build)"
-            else
-                echo "setup: optional, one OpenBLAS runtime per process:"
-                echo "  sudo update-alternatives --set $lib-$arch $target"
-            fi
-        fi
-    done
-}
-
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -z "$missing" ]; then
     echo "setup: all build dependencies are installed"
-    one_openblas
     exit 0
 fi
 if [ "$(id -u)" -eq 0 ]; then
@@ -48,7 +26,6 @@ if [ "$(id -u)" -eq 0 ]; then
     apt-get update -qq
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    one_openblas
 else
     echo "setup: missing packages; run:"
     echo "  sudo apt-get install -y$missing"
