@@ -257,12 +257,12 @@ lacus_status lacus_nvar_forecast(lacus_nvar *m, const double *Wout, int64_t n_ro
     if (n_done) *n_done = 0;
     if (!m) return LACUS_ERR_ARG;
     const int64_t ni = m->p.n_inputs, F = m->n_features;
-    if (!Wout || !out)
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR forecast: %s is NULL",
-                           !Wout ? "Wout" : "out");
     if (n_steps < 1)
         return lacus__fail(&m->err, LACUS_ERR_ARG,
                            "NVAR forecast: n_steps = %lld: must be >= 1", (long long)n_steps);
+    if (!Wout || !out)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR forecast: %s is NULL",
+                           !Wout ? "Wout" : "out");
     if (what != LACUS_NVAR_PREDICT_NEXT && what != LACUS_NVAR_PREDICT_INCREMENT)
         return lacus__fail(&m->err, LACUS_ERR_ARG,
                            "NVAR forecast: the readout predicts %d: expected "
