@@ -36,7 +36,20 @@ shared/specs/learning_rules.md section 7.2):
 
 Both libraries get the same arrays; the bench also reports the largest
 difference between their features (the goal: <= 1e-10) and their readout
-weights, and on how many starts their VPTs are equal.
+weights, and on how many starts their VPTs are equal. lacus's closed loop
+runs in C (lacus_nvar_forecast); `--verify-loop` also runs its former
+per-step Python loop and counts the starts with the same VPT.
+
+Speed (`nvar_lorenz_speed`, every run; `--speed-only` for just that line):
+closed-loop steps per second over `--speed` steps (default 1104, 25
+Lyapunov times) after the 600-step warm-up run, best of `--repeats`, on
+the first test start whose loop stays finite, with the validated ridge:
+lacus's C loop against lacus's per-step Python loop and ReservoirPy
+0.4.2's Python loops (its tutorial's `u = u + model(u)` on NVAR >> Ridge,
+and the node-level Ridge.step / NVAR.step loop), with the load average.
+
+    PYTHONPATH=python LACUS_LIBRARY=build/liblacus.so nice -n 10 \\
+        /work/refenv/bin/python bench/nvar_lorenz.py --speed-only --repeats 20
 
     PYTHONPATH=python LACUS_LIBRARY=build/liblacus.so nice -n 10 \\
         /work/refenv/bin/python bench/nvar_lorenz.py [--starts 50] [--data rk23]
@@ -217,17 +230,31 @@ def summary(v):
                 ge4=int(np.sum(lt >= 4.0)))
 
 
-def speed(X, ridge, steps, repeats):
-    """Closed-loop steps per second on the first test start: lacus's C loop
+def speed(X, ridge, steps, repeats, offsets):
+    """Closed-loop steps per second on the first test start whose loop does
+    not blow up within `steps` (NaN/Inf would stop lacus's loop early and
+    flatter it): lacus's C loop
     (lacus_nvar_forecast), lacus's old per-step Python loop (one ctypes
     call to Ridge.predict and one to NVAR.run per step), and ReservoirPy
     0.4.2's Python loops: its NG-RC tutorial's `u = u + model(u)` on
     NVAR >> Ridge, and the node-level loop of this bench (Ridge.step,
     NVAR.step). Every loop runs `steps` steps without stopping (best of
     `repeats`)."""
-    seg = X[OFFSET0:OFFSET0 + WARM + TRAIN]
-    dY = seg[WARM:] - seg[WARM - 1:-1]
+    import lacus
     rows = slice(WARM - 1, WARM + TRAIN - 1)
+    for j, o in enumerate(offsets):
+        seg = X[o:o + WARM + TRAIN]
+        dY = seg[WARM:] - seg[WARM - 1:-1]
+        lc = Lacus(ridge)
+        F = lc.features(seg)
+        lc.fit(F[rows], dY)
+        try:
+            lc.nvar.forecast(lc.readout.Wout, lc.readout.bias, steps)
+            break
+        except lacus.LacusError:
+            continue
+    else:
+        return None, j, False
 
     def best(fn):
         t = []
@@ -236,10 +263,6 @@ def speed(X, ridge, steps, repeats):
             fn()
             t.append(time.perf_counter() - t0)
         return min(t)
-
-    lc = Lacus(ridge)
-    F = lc.features(seg)
-    lc.fit(F[rows], dY)
 
     def c_loop():
         lc.features(seg)
@@ -267,7 +290,7 @@ def speed(X, ridge, steps, repeats):
     try:
         from reservoirpy.nodes import NVAR, Ridge
     except ImportError:
-        return out, same
+        return out, j, same
     rp = ReservoirPy(ridge)
     Fr = rp.features(seg)
     rp.fit(Fr[rows], dY)
@@ -284,7 +307,22 @@ def speed(X, ridge, steps, repeats):
             u = u + model(u).ravel()
 
     out["reservoirpy_model"] = best(tutorial)
-    return out, same
+    return out, j, same
+
+
+def speed_line(a, X, r, test):
+    """The nvar_lorenz_speed line, with ridge r on the first test start
+    whose loop stays finite for the whole run."""
+    secs, j, same = speed(X, r, a.speed, a.repeats, test)
+    if secs is None:
+        print(f"nvar_lorenz_speed data={a.data} ridge={r:g} every start diverged: no timing")
+        return
+    rate = {k: a.speed / v for k, v in secs.items()}
+    line = " ".join(f"{k}_steps_per_s={v:.4g}" for k, v in rate.items())
+    ratios = " ".join(f"c_vs_{k}={rate['lacus_c'] / v:.1f}x" for k, v in rate.items() if k != "lacus_c")
+    print(f"nvar_lorenz_speed data={a.data} ridge={r:g} start={j} steps={a.speed} best_of={a.repeats} "
+          f"{line} {ratios} c_loop_equals_python_loop_bitwise={same} "
+          f"threads={os.environ.get('OMP_NUM_THREADS')} load1={os.getloadavg()[0]:.2f}", flush=True)
 
 
 def main():
@@ -299,6 +337,8 @@ def main():
     ap.add_argument("--speed", type=int, default=1104,
                     help="closed-loop steps per timed loop of the speed line (0: no speed line)")
     ap.add_argument("--speed-only", action="store_true", help="only the speed line")
+    ap.add_argument("--speed-ridge", type=float, default=0.1,
+                    help="--speed-only: the readout's ridge (otherwise the validated one)")
     ap.add_argument("--repeats", type=int, default=5, help="speed line: best of this many")
     ap.add_argument("--verify-loop", action="store_true",
                     help="also run lacus's per-step Python loop on the test starts and count the "
@@ -320,18 +360,12 @@ def main():
     sigma = X.std(axis=0)
     print(f"nvar_lorenz_data kind={a.data} bias={a.bias} steps={n} dt={DT} seconds={time.perf_counter() - t0:.2f}",
           flush=True)
-    if a.speed > 0:
-        secs, same = speed(X, 2.5e-6, a.speed, a.repeats)
-        rate = {k: a.speed / v for k, v in secs.items()}
-        line = " ".join(f"{k}_steps_per_s={v:.4g}" for k, v in rate.items())
-        ratios = " ".join(f"c_vs_{k}={rate['lacus_c'] / v:.1f}x" for k, v in rate.items() if k != "lacus_c")
-        print(f"nvar_lorenz_speed data={a.data} steps={a.speed} best_of={a.repeats} {line} {ratios} "
-              f"c_loop_equals_python_loop_bitwise={same} threads={os.environ.get('OMP_NUM_THREADS')} "
-              f"load1={os.getloadavg()[0]:.2f}", flush=True)
-        if a.speed_only:
-            return
     test = [OFFSET0 + STRIDE * j for j in range(a.starts)]
     val = [OFFSET0 + STRIDE * (a.starts + j) for j in range(a.val_starts)]
+    if a.speed_only:
+        if a.speed > 0:
+            speed_line(a, X, a.speed_ridge, test)
+        return
 
     # 1. ridge on the validation starts (lacus).
     ridges = [float(r) for r in a.ridges.split(",")]
@@ -346,6 +380,9 @@ def main():
             best = (s["median"], r)
     print(f"nvar_lorenz_ridge data={a.data} chosen={best[1]:g} val_median_vpt_lt={best[0]:.2f}",
           flush=True)
+
+    if a.speed > 0:
+        speed_line(a, X, best[1], test)
 
     # 2. test starts, both libraries, chosen and paper's ridge.
     impls = [Lacus] + ([ReservoirPy] if a.impl == "both" else []) + \
