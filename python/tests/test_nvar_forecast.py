@@ -124,3 +124,22 @@ def test_bad_input(fx):
         lacus.NVARForecaster(warmup=10).fit(h[:5])
     with pytest.raises(lacus.LacusError, match="order"):
         lacus.NVARForecaster(order=0)
+
+
+def test_forecaster_many_sequences(fx):
+    """Two sequences: each from an empty delay line, (delay-1)*strides rows
+    dropped (warmup=-1), the same readout as a ridge on their stacked rows."""
+    h = fx["hist"]
+    a, b = h[:250], h[250:]
+    m = lacus.NVARForecaster(delay=3, strides=2, ridge=1e-2, predicts="next").fit([a, b])
+    rows, ys = [], []
+    for x in (a, b):
+        F = lacus.NVAR(delay=3, strides=2).run(x)
+        rows.append(F[4:-1])
+        ys.append(x[5:])
+    r = lacus.Ridge(ridge=1e-2).fit(np.vstack(rows), np.vstack(ys))
+    assert np.allclose(m.Wout, r.Wout, rtol=0, atol=1e-9 * np.abs(r.Wout).max())
+    assert np.allclose(m.bias, r.bias, rtol=0, atol=1e-9 * np.abs(r.bias).max())
+    one = m.predict(b)
+    F = lacus.NVAR(delay=3, strides=2).run(b)
+    assert np.allclose(one, F @ m.Wout + m.bias, rtol=1e-12, atol=1e-12 * np.abs(b).max())
