@@ -91,6 +91,19 @@ with zipfile.ZipFile('broken.npz', 'w') as w:
 "
     expect_fail "damaged manifest" 1 '"order" must be an integer in [1, 64]' o.npy \
         "$LACUS" run --model broken.npz --input lz.npy --output o.npy
+    $PY -c "
+import zipfile, json
+z = zipfile.ZipFile('nv.npz'); m = json.loads(z.read('manifest.json'))
+m['nvar']['delay'] = 3
+with zipfile.ZipFile('broken2.npz', 'w') as w:
+    for i in z.namelist():
+        w.writestr(i, json.dumps(m) if i == 'manifest.json' else z.read(i))
+x = __import__('numpy').load('lz.npy'); x[-1, 2] = float('nan'); __import__('numpy').save('nanwarm.npy', x)
+"
+    expect_fail "manifest readout disagrees with the NVAR" 1 "the readout is (27, 3) but the NVAR has 54 features" o.npy \
+        "$LACUS" run --model broken2.npz --input lz.npy --generate 5 --output o.npy
+    expect_fail "NaN in the warm-up" 1 "the warm-up[999, 2] is NaN" o.npy \
+        "$LACUS" run --model nv.npz --input nanwarm.npy --generate 5 --output o.npy
 fi
 
 # Graph configs: a ridge node with solver lstsq trains; at ridge 1e-2 it
