@@ -36,7 +36,20 @@ shared/specs/learning_rules.md section 7.2):
 
 Both libraries get the same arrays; the bench also reports the largest
 difference between their features (the goal: <= 1e-10) and their readout
-weights, and on how many starts their VPTs are equal.
+weights, and on how many starts their VPTs are equal. lacus's closed loop
+runs in C (lacus_nvar_forecast); `--verify-loop` also runs its former
+per-step Python loop and counts the starts with the same VPT.
+
+Speed (`nvar_lorenz_speed`, every run; `--speed-only` for just that line):
+closed-loop steps per second over `--speed` steps (default 1104, 25
+Lyapunov times) after the 600-step warm-up run, best of `--repeats`, on
+the first test start whose loop stays finite, with the validated ridge:
+lacus's C loop against lacus's per-step Python loop and ReservoirPy
+0.4.2's Python loops (its tutorial's `u = u + model(u)` on NVAR >> Ridge,
+and the node-level Ridge.step / NVAR.step loop), with the load average.
+
+    PYTHONPATH=python LACUS_LIBRARY=build/liblacus.so nice -n 10 \\
+        /work/refenv/bin/python bench/nvar_lorenz.py --speed-only --repeats 20
 
     PYTHONPATH=python LACUS_LIBRARY=build/liblacus.so nice -n 10 \\
         /work/refenv/bin/python bench/nvar_lorenz.py [--starts 50] [--data rk23]
@@ -104,11 +117,32 @@ class Lacus:
 
     def step(self, f):
         """Increment predicted from features f (27,), then the features of
-        the new point (the delay line continues)."""
+        the new point (the delay line continues). Used only by the
+        per-step reference loop of the speed line (--speed)."""
         return self.readout.predict(f[None, :])[0]
 
     def feed(self, u):
         return self.nvar.run(u[None, :], reset=False)[0]
+
+    def closed_loop(self, n):
+        """n steps of closed loop in C (lacus_nvar_forecast) from the delay
+        line as features() left it; on divergence, the rows before it."""
+        import lacus
+        try:
+            return self.nvar.forecast(self.readout.Wout, self.readout.bias, n)
+        except lacus.LacusError as e:
+            if not hasattr(e, "rows"):
+                raise
+            return e.rows
+
+
+class LacusStepLoop(Lacus):
+    """lacus with the closed loop written in Python, one ctypes call to
+    Ridge.predict and one to NVAR.run per step (the bench's lacus side
+    before lacus_nvar_forecast): --verify-loop checks that the C loop gives
+    the same VPT on every start."""
+    name = "lacus_python_loop"
+    closed_loop = None
 
 
 class ReservoirPy:
@@ -150,17 +184,29 @@ def one_start(impl, X, o, sigma, horizon):
     W, b = impl.weights()
     truth = X[o + WARM + TRAIN:o + WARM + TRAIN + horizon]
     tv = float(np.sum(np.var(seg[WARM:], axis=0)))  # the paper's pooled variance
-    u, f = seg[-1].copy(), F[-1].copy()
-    vpt, sq = len(truth), []
-    for s in range(len(truth)):
-        u = u + impl.step(f)
-        e = (u - truth[s]) / sigma
-        if s < LT_STEPS:
-            sq.append(np.sum((u - truth[s]) ** 2) / 3.0)
-        if not np.sqrt(np.mean(e * e)) <= 0.5:  # also stops on NaN/Inf
-            vpt = s
-            break
-        f = impl.feed(u)
+    if getattr(impl, "closed_loop", None):
+        # lacus: the whole loop in C, then the same criteria on its rows (a
+        # loop that diverged returns the rows before the NaN/Inf: the VPT is
+        # then at most that step, as when the Python loop stops on it).
+        gen = impl.closed_loop(len(truth))
+        with np.errstate(over="ignore", invalid="ignore"):  # rows near a blow-up
+            e = np.sqrt(np.mean(((gen - truth[:len(gen)]) / sigma) ** 2, axis=1))
+        bad = np.flatnonzero(~(e <= 0.5))
+        vpt = int(bad[0]) if len(bad) else len(gen)
+        sq = list(np.sum((gen[:min(vpt + 1, LT_STEPS)] - truth[:min(vpt + 1, LT_STEPS)]) ** 2,
+                         axis=1) / 3.0)
+    else:
+        u, f = seg[-1].copy(), F[-1].copy()
+        vpt, sq = len(truth), []
+        for s in range(len(truth)):
+            u = u + impl.step(f)
+            e = (u - truth[s]) / sigma
+            if s < LT_STEPS:
+                sq.append(np.sum((u - truth[s]) ** 2) / 3.0)
+            if not np.sqrt(np.mean(e * e)) <= 0.5:  # also stops on NaN/Inf
+                vpt = s
+                break
+            f = impl.feed(u)
     nrmse = np.sqrt(np.mean(sq) / tv) if len(sq) == LT_STEPS else np.inf
     return vpt, nrmse, F, W, b, time.perf_counter() - t0
 
@@ -184,6 +230,101 @@ def summary(v):
                 ge4=int(np.sum(lt >= 4.0)))
 
 
+def speed(X, ridge, steps, repeats, offsets):
+    """Closed-loop steps per second on the first test start whose loop does
+    not blow up within `steps` (NaN/Inf would stop lacus's loop early and
+    flatter it): lacus's C loop
+    (lacus_nvar_forecast), lacus's old per-step Python loop (one ctypes
+    call to Ridge.predict and one to NVAR.run per step), and ReservoirPy
+    0.4.2's Python loops: its NG-RC tutorial's `u = u + model(u)` on
+    NVAR >> Ridge, and the node-level loop of this bench (Ridge.step,
+    NVAR.step). Every loop runs `steps` steps without stopping (best of
+    `repeats`)."""
+    import lacus
+    rows = slice(WARM - 1, WARM + TRAIN - 1)
+    for j, o in enumerate(offsets):
+        seg = X[o:o + WARM + TRAIN]
+        dY = seg[WARM:] - seg[WARM - 1:-1]
+        lc = Lacus(ridge)
+        F = lc.features(seg)
+        lc.fit(F[rows], dY)
+        try:
+            lc.nvar.forecast(lc.readout.Wout, lc.readout.bias, steps)
+            break
+        except lacus.LacusError:
+            continue
+    else:
+        return None, j, False
+
+    def best(fn):
+        t = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            t.append(time.perf_counter() - t0)
+        return min(t)
+
+    def c_loop():
+        lc.features(seg)
+        lc.nvar.forecast(lc.readout.Wout, lc.readout.bias, steps)
+
+    def py_loop(impl):
+        def run():
+            F = impl.features(seg)
+            u, f = seg[-1].copy(), F[-1].copy()
+            for _ in range(steps):
+                u = u + impl.step(f)
+                f = impl.feed(u)
+        return run
+
+    out = dict(lacus_c=best(c_loop), lacus_python=best(py_loop(lc)))
+    lc.features(seg)
+    c = lc.nvar.forecast(lc.readout.Wout, lc.readout.bias, steps)
+    F = lc.features(seg)
+    u, f, ref = seg[-1].copy(), F[-1].copy(), np.empty((steps, 3))
+    for s in range(steps):
+        u = u + lc.step(f)
+        ref[s] = u
+        f = lc.feed(u)
+    same = bool(np.array_equal(c, ref))
+    try:
+        from reservoirpy.nodes import NVAR, Ridge
+    except ImportError:
+        return out, j, same
+    rp = ReservoirPy(ridge)
+    Fr = rp.features(seg)
+    rp.fit(Fr[rows], dY)
+    out["reservoirpy_nodes"] = best(py_loop(rp))
+    nvar, ro = NVAR(delay=2, order=2, strides=1), Ridge(ridge=ridge)
+    model = nvar >> ro
+    model.fit(seg[:-1], seg[1:] - seg[:-1], warmup=WARM - 1)
+
+    def tutorial():
+        model.reset()
+        model.run(seg)
+        u = seg[-1].copy()
+        for _ in range(steps):
+            u = u + model(u).ravel()
+
+    out["reservoirpy_model"] = best(tutorial)
+    return out, j, same
+
+
+def speed_line(a, X, r, test):
+    """The nvar_lorenz_speed line, with ridge r on the first test start
+    whose loop stays finite for the whole run."""
+    secs, j, same = speed(X, r, a.speed, a.repeats, test)
+    if secs is None:
+        print(f"nvar_lorenz_speed data={a.data} ridge={r:g} every start diverged: no timing")
+        return
+    rate = {k: a.speed / v for k, v in secs.items()}
+    line = " ".join(f"{k}_steps_per_s={v:.4g}" for k, v in rate.items())
+    ratios = " ".join(f"c_vs_{k}={rate['lacus_c'] / v:.1f}x" for k, v in rate.items() if k != "lacus_c")
+    print(f"nvar_lorenz_speed data={a.data} ridge={r:g} start={j} steps={a.speed} best_of={a.repeats} "
+          f"{line} {ratios} c_loop_equals_python_loop_bitwise={same} "
+          f"threads={os.environ.get('OMP_NUM_THREADS')} load1={os.getloadavg()[0]:.2f}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", choices=["rk23", "rk45", "accurate"], default="rk23")
@@ -193,6 +334,15 @@ def main():
     ap.add_argument("--ridges", default="1e-8,1e-7,1e-6,2.5e-6,1e-5,1e-4,1e-3,1e-2,3e-2,0.1,0.3,1,3",
                     help="comma-separated ridge grid for the validation scan")
     ap.add_argument("--impl", choices=["both", "lacus"], default="both")
+    ap.add_argument("--speed", type=int, default=1104,
+                    help="closed-loop steps per timed loop of the speed line (0: no speed line)")
+    ap.add_argument("--speed-only", action="store_true", help="only the speed line")
+    ap.add_argument("--speed-ridge", type=float, default=0.1,
+                    help="--speed-only: the readout's ridge (otherwise the validated one)")
+    ap.add_argument("--repeats", type=int, default=5, help="speed line: best of this many")
+    ap.add_argument("--verify-loop", action="store_true",
+                    help="also run lacus's per-step Python loop on the test starts and count the "
+                         "starts where its VPT equals the C loop's")
     ap.add_argument("--markdown", action="store_true", help="print the docs/nvar.md table rows")
     ap.add_argument("--bias", choices=["centered", "augmented"], default="centered",
                     help="lacus's readout bias: centred (unpenalised, as ReservoirPy) or "
@@ -212,6 +362,10 @@ def main():
           flush=True)
     test = [OFFSET0 + STRIDE * j for j in range(a.starts)]
     val = [OFFSET0 + STRIDE * (a.starts + j) for j in range(a.val_starts)]
+    if a.speed_only:
+        if a.speed > 0:
+            speed_line(a, X, a.speed_ridge, test)
+        return
 
     # 1. ridge on the validation starts (lacus).
     ridges = [float(r) for r in a.ridges.split(",")]
@@ -227,8 +381,12 @@ def main():
     print(f"nvar_lorenz_ridge data={a.data} chosen={best[1]:g} val_median_vpt_lt={best[0]:.2f}",
           flush=True)
 
+    if a.speed > 0:
+        speed_line(a, X, best[1], test)
+
     # 2. test starts, both libraries, chosen and paper's ridge.
-    impls = [Lacus] + ([ReservoirPy] if a.impl == "both" else [])
+    impls = [Lacus] + ([ReservoirPy] if a.impl == "both" else []) + \
+        ([LacusStepLoop] if a.verify_loop else [])
     rows = []
     settings = [("validated", best[1])] + ([("paper", 2.5e-6)] if best[1] != 2.5e-6 else [])
     for label, r in settings:
@@ -246,7 +404,7 @@ def main():
                                       X[o + WARM:o + WARM + TRAIN] - X[o + WARM - 1:o + WARM + TRAIN - 1], r)
                 res[c.name]["dref"] = max(res[c.name]["dref"],
                                           float(np.max(np.abs(W - Wref)) / np.max(np.abs(Wref))))
-            if len(out) == 2:
+            if "reservoirpy" in out:
                 (Fl, Wl, bl), (Fr, Wr, br) = out["lacus"], out["reservoirpy"]
                 dfeat = max(dfeat, float(np.max(np.abs(Fl - Fr))))
                 dw = max(dw, float(np.max(np.abs(Wl - Wr)) / np.max(np.abs(Wr))))
@@ -261,8 +419,14 @@ def main():
                   f"q1={s['q1']:.2f} q3={s['q3']:.2f} min={s['min']:.2f} max={s['max']:.2f} "
                   f"starts_ge4={s['ge4']} median_nrmse_1lt={np.median(nr):.3g} "
                   f"max_rel_wout_diff_vs_lstsq={d['dref']:.3g} "
-                  f"python_loop_seconds={d['secs']:.2f} load1={os.getloadavg()[0]:.2f}", flush=True)
-        if len(impls) == 2:
+                  f"seconds={d['secs']:.2f} load1={os.getloadavg()[0]:.2f}", flush=True)
+        if "lacus_python_loop" in res:
+            vl, vp = np.asarray(res["lacus"]["vpt"]), np.asarray(res["lacus_python_loop"]["vpt"])
+            print(f"nvar_lorenz_loop data={a.data} ridge={r:g} c_loop_vs_python_loop_equal_vpt="
+                  f"{int(np.sum(vl == vp))}/{len(vl)} max_vpt_diff_steps={int(np.max(np.abs(vl - vp)))} "
+                  f"c_loop_seconds={res['lacus']['secs']:.2f} python_loop_seconds="
+                  f"{res['lacus_python_loop']['secs']:.2f}", flush=True)
+        if "reservoirpy" in res:
             vl, vr = np.asarray(res["lacus"]["vpt"]), np.asarray(res["reservoirpy"]["vpt"])
             print(f"nvar_lorenz_same data={a.data} ridge={r:g} max_feature_diff={dfeat:.3g} "
                   f"max_rel_wout_diff={dw:.3g} equal_vpt={int(np.sum(vl == vr))}/{len(vl)} "

@@ -87,6 +87,12 @@ int cmd_fit(int argc, char **argv)
         cli_config_reference();
         return 0;
     }
+    /* --model nvar: another model with its own options (cmd_nvar.c). */
+    for (int i = 2; i < argc; i++)
+        if ((!strcmp(argv[i], "--model") && i + 1 < argc && !strcmp(argv[i + 1], "nvar")) ||
+            !strcmp(argv[i], "--model=nvar"))
+            return fit_nvar(argc, argv);
+    const char *model_kind = "esn";
     esn_cli_opts o = esn_opts_default();
     opt_list inputs = {0}, targets = {0}, hints = {0};
     double hint_scaling = 1.0;
@@ -106,6 +112,8 @@ int cmd_fit(int argc, char **argv)
         {"input", OPT_LIST, &inputs, "input sequences: .npy (2-D, or 3-D stacked), .npz or .csv"},
         {"target", OPT_LIST, &targets, "target sequences, same layout as --input"},
         {"output", OPT_STRING, &out, "model file to write (.npz)"},
+        {"model", OPT_STRING, &model_kind, "esn | nvar (an NVAR forecaster, with options of its "
+                                           "own: lacus fit --model nvar --help)"},
         ESN_OPTS(o),
         {"force", OPT_FLAG, &force, "FORCE learning: RLS on the fed-back output (implies --feedback)"},
         {"full-force", OPT_FLAG, &full_force, "full-FORCE (DePasquale 2018): learn the recurrent "
@@ -146,6 +154,8 @@ int cmd_fit(int argc, char **argv)
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
+    if (strcmp(model_kind, "esn"))
+        return cli_error("--model \"%s\": expected esn or nvar", model_kind), 2;
     if (fit_dist_set(&dso)) return 2;
     if (lacus_dist_launched()) { /* under mpirun, even with one rank: the same sums */
         if (force || full_force || online)
@@ -334,7 +344,7 @@ int cmd_run(int argc, char **argv)
         {"generate", OPT_INT, &generate,
          "closed loop: warm up on the one input sequence, then feed the model's outputs back "
          "as inputs for this many steps and write those (steps, outputs); needs outputs = "
-         "inputs; 0: plain run"},
+         "inputs; NVAR models (lacus fit --model nvar): the whole loop in C; 0: plain run"},
     };
     verb_spec v = {"run", "--model model.npz --input X.npy [--output Y.npy] [--generate K]",
                    "Runs a trained model on input sequences, each from a zero state, or "
@@ -343,6 +353,15 @@ int cmd_run(int argc, char **argv)
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
     if (generate < 0) return cli_error("--generate %lld: must be >= 0", (long long)generate), 2;
+    {
+        lacus_error ek = {0};
+        char k[16];
+        if (model && !lacus_model_file_kind(model, k, sizeof k, &ek) && !strcmp(k, "nvar")) {
+            if (layer != -1 || node) return cli_error("--layer/--node: %s is an NVAR model", model), 2;
+            if (threads > 0) lacus_set_num_threads((int)threads);
+            return run_nvar(model, &inputs, out, generate);
+        }
+    }
     if (generate > 0) {
         /* Closed loop feeds raw outputs back as inputs: a model trained on
          * preprocessed inputs would see them unscaled. */

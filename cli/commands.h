@@ -51,6 +51,10 @@ int esn_opts_resolve(esn_cli_opts *o, lacus_esn_params *p, int64_t n_inputs);
 /* Each returns the process exit status: 0 ok, 1 runtime error, 2 usage error. */
 int cmd_fit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/* lacus fit --model nvar, and lacus run on an "nvar" model file (cmd_nvar.c). */
+int fit_nvar(int argc, char **argv);
+struct opt_list;
+int run_nvar(const char *model, struct opt_list *inputs, const char *out, int64_t generate);
 int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -66,12 +66,124 @@ int64_t lacus_nvar_n_linear(const lacus_nvar *m);  /* d = delay * n_inputs */
  * (n_steps, n_features), row-major. reset = 1 empties the delay line first
  * (a fresh node); reset = 0 continues from the inputs of earlier calls, so
  * running a sequence in several calls gives the same features as one call.
- * For closed-loop forecasting call it with n_steps = 1 on each prediction.
+ * For closed-loop forecasting, warm it up on the history with this call,
+ * then lacus_nvar_forecast runs the whole loop.
  * Errors: LACUS_ERR_ARG (NULL buffers, n_steps < 1), LACUS_ERR_NUMERIC
  * (NaN/Inf in u, with its index); on error the delay line is unchanged. */
 lacus_status lacus_nvar_run(lacus_nvar *m, const double *u, int64_t n_steps, int reset,
                             double *features);
 /* Empties the delay line (zeros), as reset = 1 does. */
 void lacus_nvar_reset(lacus_nvar *m);
+
+/* What a forecasting readout was trained to predict from the features of
+ * u[t]: the next value u[t+1], or the increment u[t+1] - u[t] (Gauthier et
+ * al. 2021 and ReservoirPy's NG-RC tutorial; usually the better choice). */
+typedef enum lacus_nvar_predicts {
+    LACUS_NVAR_PREDICT_NEXT = 0,
+    LACUS_NVAR_PREDICT_INCREMENT = 1
+} lacus_nvar_predicts;
+
+/* "next", "increment". */
+const char *lacus_nvar_predicts_name(lacus_nvar_predicts w);
+lacus_status lacus_nvar_predicts_parse(const char *name, lacus_nvar_predicts *out);
+
+/*
+ * Closed-loop forecast, entirely in C: n_steps predictions, each fed back
+ * into the delay line as the next input. With u the newest input in the
+ * delay line (the last row of the warm-up history, then each prediction):
+ *
+ *   y = features(u) Wout + bias;   u_next = u + y (INCREMENT) or y (NEXT)
+ *
+ * out[t] = u_next (n_steps, n_inputs), row-major; the delay line ends
+ * holding the predictions, so a second call continues the forecast.
+ *
+ * Warm-up: feed the history with lacus_nvar_run first (its features are
+ * the training rows); the delay line must have seen at least
+ * (delay - 1) * strides + 1 inputs since its reset (LACUS_ERR_STATE
+ * otherwise). Wout (n_rows_w, n_cols_w) row-major must be (n_features,
+ * n_inputs) (LACUS_ERR_SHAPE otherwise: the loop feeds every output back);
+ * bias (n_inputs) or NULL for none. lacus_ridge_get_weights gives both for
+ * a lacus_ridge with n_outputs = n_inputs; ReservoirPy's Ridge.Wout and
+ * .bias are the same layout.
+ *
+ * The product is the single-row dgemm of lacus_ridge_predict, so the result
+ * equals bit for bit a loop of lacus_ridge_predict and lacus_nvar_run(m, u,
+ * 1, 0, f) (tests/unit/test_nvar_forecast.c).
+ *
+ * Divergence: a prediction with a NaN or Inf stops the loop with
+ * LACUS_ERR_NUMERIC, naming the step and output; out rows before it are
+ * written, *n_done (may be NULL) says how many, and the delay line holds
+ * the history and those rows. Other errors: LACUS_ERR_ARG (NULL buffers,
+ * n_steps < 1, an unknown `what`), LACUS_ERR_NUMERIC (NaN/Inf in Wout or
+ * bias); nothing is written and the delay line is unchanged.
+ * Not thread-safe on one handle (it moves the delay line).
+ */
+lacus_status lacus_nvar_forecast(lacus_nvar *m, const double *Wout, int64_t n_rows_w,
+                                 int64_t n_cols_w, const double *bias, lacus_nvar_predicts what,
+                                 int64_t n_steps, double *out, int64_t *n_done);
+
+/* ------------------------------------------------------------------------ */
+/* NVAR forecaster: features + ridge readout, a model file of kind "nvar"   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * What `lacus fit --model nvar` trains: NVAR features of a series and a
+ * ridge readout that predicts the series' own next value or increment from
+ * them (Gauthier et al. 2021's forecaster). For each training sequence x
+ * (n_steps, n_inputs), from an empty delay line, feature row t predicts
+ * x[t+1] - x[t] (INCREMENT) or x[t+1] (NEXT), for t = warmup .. n_steps - 2.
+ */
+typedef struct lacus_nvar_model_params {
+    lacus_nvar_params nvar;         /* delay, order, strides; n_inputs is set from the data */
+    lacus_ridge_params readout;     /* ridge, bias, solver (lstsq keeps every row);
+                                       n_features and n_outputs are set by the fit */
+    lacus_nvar_predicts predicts;   /* default LACUS_NVAR_PREDICT_INCREMENT */
+    /* Feature rows dropped at the start of each sequence; -1 (default):
+     * (delay - 1) * strides, the rows whose delayed part holds zeros. */
+    int64_t warmup;
+} lacus_nvar_model_params;
+
+lacus_nvar_model_params lacus_nvar_model_params_default(void);
+
+typedef struct lacus_nvar_model lacus_nvar_model;
+
+/* Trains a forecaster on `series` (one or more sequences of n_inputs
+ * columns) and returns it in *out. Errors (message in err, *out NULL):
+ * LACUS_ERR_ARG (bad parameters, warmup < -1), LACUS_ERR_SHAPE (no training
+ * row left: every sequence is at most warmup + 1 steps long),
+ * LACUS_ERR_NUMERIC (NaN/Inf in the data, naming the sequence), and the
+ * readout's solve errors. */
+lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                  lacus_nvar_model **out, lacus_error *err);
+void lacus_nvar_model_free(lacus_nvar_model *m);
+const char *lacus_nvar_model_errmsg(const lacus_nvar_model *m);
+int64_t lacus_nvar_model_n_inputs(const lacus_nvar_model *m);
+int64_t lacus_nvar_model_n_features(const lacus_nvar_model *m);
+/* The parameters it was trained with (n_inputs, n_features, n_outputs filled). */
+lacus_nvar_model_params lacus_nvar_model_params_get(const lacus_nvar_model *m);
+/* Wout (n_features, n_inputs) and b (n_inputs); either may be NULL. */
+lacus_status lacus_nvar_model_get_weights(const lacus_nvar_model *m, double *Wout, double *b);
+
+/* One step ahead: out[t] (n_steps, n_inputs) = the model's forecast of
+ * u[t+1] (a value, not an increment) from u[0..t], from an empty delay
+ * line. Rows t < (delay - 1) * strides see zeros in place of the inputs
+ * before u[0]. Errors: LACUS_ERR_ARG, LACUS_ERR_NUMERIC (NaN/Inf in u). */
+lacus_status lacus_nvar_model_predict(lacus_nvar_model *m, const double *u, int64_t n_steps,
+                                      double *out);
+
+/* Closed loop: warms the delay line on warmup (n_warmup, n_inputs) from
+ * empty, then lacus_nvar_forecast for n_steps into out (n_steps, n_inputs):
+ * out[0] forecasts the step after warmup's last row. n_warmup must be at
+ * least (delay - 1) * strides + 1 (LACUS_ERR_STATE otherwise). On
+ * divergence (LACUS_ERR_NUMERIC, naming the step), *n_done (may be NULL)
+ * rows are written. */
+lacus_status lacus_nvar_model_generate(lacus_nvar_model *m, const double *warmup,
+                                       int64_t n_warmup, int64_t n_steps, double *out,
+                                       int64_t *n_done);
+
+/* A model file (.npz, kind "nvar": manifest.json with the parameters,
+ * Wout and bout); written atomically, nothing left on failure. */
+lacus_status lacus_nvar_model_save(const lacus_nvar_model *m, const char *path, lacus_error *err);
+lacus_status lacus_nvar_model_load(const char *path, lacus_nvar_model **out, lacus_error *err);
 
 #endif /* LACUS_NVAR_H */

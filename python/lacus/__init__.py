@@ -20,7 +20,7 @@ from .reservoir import Reservoir
 from .ridge import Ridge
 from .esn import ESN
 from .online import Online, RLS, LMS
-from .nvar import NVAR
+from .nvar import NVAR, NVARForecaster
 from .graph import Graph
 from . import datasets, metrics
 from . import brain, nifti, lang, local, tune, neat, plasticity, dist
@@ -41,5 +41,5 @@ def get_num_threads():
 
 
 __all__ = ["__version__", "LacusError", "Reservoir", "Ridge", "ESN", "Online", "RLS", "LMS",
-           "NVAR", "Graph", "datasets", "metrics", "brain", "nifti", "lang", "local", "tune", "neat",
+           "NVAR", "NVARForecaster", "Graph", "datasets", "metrics", "brain", "nifti", "lang", "local", "tune", "neat",
            "plasticity", "dist", "library_version", "set_num_threads", "get_num_threads"]

@@ -14,7 +14,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..")))
 
-from lacus import _capi as C, brain, lang, local, neat, nifti, plasticity, tune  # noqa: E402
+from lacus import _capi as C, brain, lang, local, neat, nifti, nvar, plasticity, tune  # noqa: E402
 
 INCLUDE = os.path.normpath(os.path.join(HERE, "..", "..", "include"))
 CC = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
@@ -23,6 +23,7 @@ STRUCTS = {
     "lacus_error": C.Error, "lacus_reservoir_params": C.ReservoirParams,
     "lacus_ridge_params": C.RidgeParams, "lacus_online_params": C.OnlineParams,
     "lacus_nvar_params": C.NvarParams, "lacus_lorenz96_params": C.Lorenz96Params,
+    "lacus_nvar_model_params": nvar.NvarModelParams,
     "lacus_kuramoto_sivashinsky_params": C.KSParams, "lacus_vowels_params": C.VowelsParams, "lacus_esn_params": C.ESNParams, "lacus_seqs": C.Seqs,
     "lacus_ridgecv_params": brain.RidgeCVParams, "lacus_sim_params": brain.SimParams,
     "lacus_sim_data": brain.SimData, "lacus_tokenizer_params": lang.TokenizerParams,

@@ -424,6 +424,23 @@ lacus_status lacus__graph_fit_ex(lacus_graph *g, const lacus_seqs *const *inputs
                          (long long)warmup);
         goto checked;
     }
+    /* The least-squares solver works on every training row: ridge nodes
+     * with solver lstsq keep them all, as lacus_esn_fit's readout does.
+     * (Sharded fits reduce sums, not rows: their solve refuses lstsq.) */
+    for (int64_t i = 0; i < N && !shard; i++) {
+        lacus__node *n = &g->nodes[i];
+        if (n->kind != LACUS_NODE_RIDGE || n->dp.solver != LACUS_SOLVER_LSTSQ) continue;
+        lacus_ridge_params p = n->dp;
+        p.n_features = n->in_width;
+        p.keep_samples = usable;
+        lacus_ridge *r = NULL;
+        if ((st = lacus_ridge_create(&p, &r, &g->err))) {
+            lacus__prefix(&g->err, "node \"%s\": ", n->name);
+            goto checked;
+        }
+        lacus_ridge_free(n->ridge);
+        n->ridge = r;
+    }
     for (int64_t i = 0; i < N; i++)
         own[i] = g->nodes[i].kind == LACUS_NODE_RESERVOIR || g->nodes[i].kind == LACUS_NODE_PREP;
     reset_trained(g);

@@ -21,11 +21,13 @@
  * one multiplication and no index array of n_features * n integers is held.
  * The product of a monomial is accumulated left to right, (l_a * l_b) * l_c,
  * like np.prod, so the features are bitwise those of ReservoirPy. */
+#include <math.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "lacus.h"
+#include "linalg/blas.h"
 
 #define NVAR_MAX_FEATURES 10000000LL /* 10^7: 80 MB per feature row of 10^7 doubles */
 #define NVAR_MAX_ORDER 64
@@ -37,6 +39,7 @@ struct lacus_nvar {
     int64_t n_features; /* d + C(d + order - 1, order) */
     int64_t n_store;    /* delay * strides rows of the ring */
     int64_t head;       /* ring row of the newest input */
+    int64_t n_seen;     /* inputs fed since the last reset, capped at n_store */
     double *store;      /* (n_store, n_inputs) */
     int64_t *idx;       /* (order) current combination */
     double *prefix;     /* (order + 1) prefix products of the combination */
@@ -160,6 +163,7 @@ void lacus_nvar_reset(lacus_nvar *m)
     if (!m) return;
     memset(m->store, 0, (size_t)(m->n_store * m->p.n_inputs) * sizeof(double));
     m->head = 0;
+    m->n_seen = 0;
 }
 
 /* All combinations with replacement of `order` indices out of d, in
@@ -190,6 +194,27 @@ static void monomials(const double *lin, int64_t d, int64_t order, int64_t *idx,
     }
 }
 
+/* u (n_inputs) becomes the newest row of the delay line. */
+static void push(lacus_nvar *m, const double *u)
+{
+    const int64_t ni = m->p.n_inputs, ks = m->n_store;
+    m->head = (m->head + ks - 1) % ks;
+    memcpy(m->store + m->head * ni, u, (size_t)ni * sizeof(double));
+    if (m->n_seen < ks) m->n_seen++;
+}
+
+/* The features (n_features) of the delay line as it is: lin = rows head,
+ * head + s, ..., head + (k-1)s of the ring, then the monomials. */
+static void features_now(lacus_nvar *m, double *f)
+{
+    const int64_t ni = m->p.n_inputs, k = m->p.delay, s = m->p.strides, ks = m->n_store;
+    for (int64_t j = 0; j < k; j++) {
+        int64_t row = (m->head + j * s) % ks;
+        memcpy(f + j * ni, m->store + row * ni, (size_t)ni * sizeof(double));
+    }
+    monomials(f, m->n_lin, m->p.order, m->idx, m->prefix, f + m->n_lin);
+}
+
 lacus_status lacus_nvar_run(lacus_nvar *m, const double *u, int64_t n_steps, int reset,
                             double *features)
 {
@@ -201,22 +226,115 @@ lacus_status lacus_nvar_run(lacus_nvar *m, const double *u, int64_t n_steps, int
         return lacus__fail(&m->err, LACUS_ERR_ARG,
                            "NVAR run: n_steps = %lld: the input sequence must have >= 1 step",
                            (long long)n_steps);
-    const int64_t I = m->p.n_inputs, k = m->p.delay, s = m->p.strides;
-    const int64_t ks = m->n_store, d = m->n_lin, F = m->n_features;
+    const int64_t ni = m->p.n_inputs, F = m->n_features;
     /* Check everything first, so a bad input leaves the delay line as it was. */
-    lacus_status st = lacus__check_finite(&m->err, "NVAR input u", u, n_steps, I, I);
+    lacus_status st = lacus__check_finite(&m->err, "NVAR input u", u, n_steps, ni, ni);
     if (st) return st;
     if (reset) lacus_nvar_reset(m);
     for (int64_t t = 0; t < n_steps; t++) {
-        m->head = (m->head + ks - 1) % ks;
-        memcpy(m->store + m->head * I, u + t * I, (size_t)I * sizeof(double));
-        double *f = features + t * F;
-        /* lin = rows head, head + s, ..., head + (k-1)s of the ring. */
-        for (int64_t j = 0; j < k; j++) {
-            int64_t row = (m->head + j * s) % ks;
-            memcpy(f + j * I, m->store + row * I, (size_t)I * sizeof(double));
-        }
-        monomials(f, d, m->p.order, m->idx, m->prefix, f + d);
+        push(m, u + t * ni);
+        features_now(m, features + t * F);
     }
+    return LACUS_OK;
+}
+
+/* Closed loop (Gauthier et al. 2021, Eq. 5 of their increment form; the
+ * loop of ReservoirPy's NG-RC tutorial): with u the newest input in the
+ * delay line and f(u) its features,
+ *
+ *   y      = f(u) Wout + b                  (one row, dgemm as lacus_ridge_predict)
+ *   u_next = u + y   (INCREMENT)   or   y   (NEXT)
+ *
+ * and u_next is pushed into the delay line. The product goes through the
+ * same single-row cblas_dgemm call as lacus_ridge_predict (on one BLAS
+ * thread), so a forecast equals, bit for bit, the step-by-step loop of
+ * lacus_ridge_predict + lacus_nvar_run(n_steps = 1) that it replaces; the
+ * buffers are allocated once, before the loop. */
+lacus_status lacus_nvar_forecast(lacus_nvar *m, const double *Wout, int64_t n_rows_w,
+                                 int64_t n_cols_w, const double *bias, lacus_nvar_predicts what,
+                                 int64_t n_steps, double *out, int64_t *n_done)
+{
+    if (n_done) *n_done = 0;
+    if (!m) return LACUS_ERR_ARG;
+    const int64_t ni = m->p.n_inputs, F = m->n_features;
+    if (n_steps < 1)
+        return lacus__fail(&m->err, LACUS_ERR_ARG,
+                           "NVAR forecast: n_steps = %lld: must be >= 1", (long long)n_steps);
+    if (!Wout || !out)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR forecast: %s is NULL",
+                           !Wout ? "Wout" : "out");
+    if (what != LACUS_NVAR_PREDICT_NEXT && what != LACUS_NVAR_PREDICT_INCREMENT)
+        return lacus__fail(&m->err, LACUS_ERR_ARG,
+                           "NVAR forecast: the readout predicts %d: expected "
+                           "LACUS_NVAR_PREDICT_NEXT (0) or LACUS_NVAR_PREDICT_INCREMENT (1)",
+                           (int)what);
+    if (n_rows_w != F || n_cols_w != ni)
+        return lacus__fail(&m->err, LACUS_ERR_SHAPE,
+                           "NVAR forecast: Wout is (%lld, %lld); the closed loop needs "
+                           "(n_features, n_inputs) = (%lld, %lld): one row per NVAR feature, "
+                           "one column per input fed back",
+                           (long long)n_rows_w, (long long)n_cols_w, (long long)F, (long long)ni);
+    lacus_status st = lacus__check_finite(&m->err, "NVAR forecast: Wout", Wout, F, ni, ni);
+    if (!st && bias) st = lacus__check_finite(&m->err, "NVAR forecast: bias", bias, 1, ni, ni);
+    if (st) return st;
+    /* A delay line that is not full yet holds zeros in place of the inputs
+     * before the first: features no trained readout has seen (the first
+     * (k-1)s rows are dropped as warm-up), so the loop would start from a
+     * point off the attractor. */
+    const int64_t need = (m->p.delay - 1) * m->p.strides + 1;
+    if (m->n_seen < need)
+        return lacus__fail(&m->err, LACUS_ERR_STATE,
+                           "NVAR forecast: the delay line has seen %lld input(s) since its reset; "
+                           "warm it up first with lacus_nvar_run on at least (delay - 1) * "
+                           "strides + 1 = %lld steps of history",
+                           (long long)m->n_seen, (long long)need);
+    double *f = LACUS__NEW(double, F), *y = LACUS__NEW(double, ni);
+    if (!f || !y) {
+        lacus__free(f);
+        lacus__free(y);
+        return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the NVAR forecast");
+    }
+    int saved = lacus__blas_serial_begin();
+    for (int64_t t = 0; t < n_steps && !st; t++) {
+        const double *u = m->store + m->head * ni; /* the newest input */
+        features_now(m, f);
+        if (bias) memcpy(y, bias, (size_t)ni * sizeof(double));
+        else memset(y, 0, (size_t)ni * sizeof(double));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, (int)ni, (int)F, 1.0, f, (int)F,
+                    Wout, (int)ni, 1.0, y, (int)ni);
+        if (what == LACUS_NVAR_PREDICT_INCREMENT)
+            for (int64_t i = 0; i < ni; i++) y[i] = u[i] + y[i];
+        for (int64_t i = 0; i < ni; i++)
+            if (!isfinite(y[i])) {
+                st = lacus__fail(&m->err, LACUS_ERR_NUMERIC,
+                                 "NVAR forecast diverged at step %lld of %lld: output %lld is %g "
+                                 "(the %lld step(s) before it are written; lower the horizon or "
+                                 "regularise the readout more)",
+                                 (long long)t, (long long)n_steps, (long long)i, y[i],
+                                 (long long)t);
+                break;
+            }
+        if (st) break;
+        memcpy(out + t * ni, y, (size_t)ni * sizeof(double));
+        push(m, y);
+        if (n_done) *n_done = t + 1;
+    }
+    lacus__blas_serial_end(saved);
+    lacus__free(f);
+    lacus__free(y);
+    return st;
+}
+
+const char *lacus_nvar_predicts_name(lacus_nvar_predicts w)
+{
+    return w == LACUS_NVAR_PREDICT_INCREMENT ? "increment" : w == LACUS_NVAR_PREDICT_NEXT ? "next" : "?";
+}
+
+lacus_status lacus_nvar_predicts_parse(const char *name, lacus_nvar_predicts *out)
+{
+    if (!name || !out) return LACUS_ERR_ARG;
+    if (!strcmp(name, "next")) *out = LACUS_NVAR_PREDICT_NEXT;
+    else if (!strcmp(name, "increment")) *out = LACUS_NVAR_PREDICT_INCREMENT;
+    else return LACUS_ERR_ARG;
     return LACUS_OK;
 }

@@ -1,0 +1,332 @@
+/* The NVAR forecaster (lacus_nvar_model, include/lacus/nvar.h): NVAR
+ * features of a series, a ridge readout trained on the series' own next
+ * value or increment (Gauthier et al. 2021), a model file of kind "nvar",
+ * one-step-ahead prediction and closed-loop generation through
+ * lacus_nvar_forecast. The readout's hyperparameters and weights are
+ * written and read by the same code as the ESN's and the graph's readouts
+ * (model/esn.h), so an "nvar" file has the same "readout" entry, Wout and
+ * bout. */
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "lacus.h"
+#include "model/esn.h"
+#include "model/model_file.h"
+#include "nodes/ridge.h"
+
+struct lacus_nvar_model {
+    lacus_nvar_model_params p; /* n_inputs, n_features, n_outputs filled */
+    lacus_nvar *nvar;
+    lacus_ridge *readout;
+    lacus_error err;
+};
+
+/* The node's last message, into err (the node's struct is private to nvar.c). */
+static void nvar_err(lacus_error *err, const lacus_nvar *n, lacus_status st)
+{
+    lacus__fail(err, st, "%s", lacus_nvar_errmsg(n));
+}
+
+lacus_nvar_model_params lacus_nvar_model_params_default(void)
+{
+    lacus_nvar_model_params p;
+    memset(&p, 0, sizeof p);
+    p.nvar = lacus_nvar_params_default();
+    p.readout = lacus_ridge_params_default();
+    p.predicts = LACUS_NVAR_PREDICT_INCREMENT;
+    p.warmup = -1;
+    return p;
+}
+
+void lacus_nvar_model_free(lacus_nvar_model *m)
+{
+    if (!m) return;
+    lacus_nvar_free(m->nvar);
+    lacus_ridge_free(m->readout);
+    lacus__free(m);
+}
+
+const char *lacus_nvar_model_errmsg(const lacus_nvar_model *m) { return m ? m->err.msg : "NULL NVAR model"; }
+int64_t lacus_nvar_model_n_inputs(const lacus_nvar_model *m) { return m ? m->p.nvar.n_inputs : 0; }
+int64_t lacus_nvar_model_n_features(const lacus_nvar_model *m) { return m ? lacus_nvar_n_features(m->nvar) : 0; }
+lacus_nvar_model_params lacus_nvar_model_params_get(const lacus_nvar_model *m)
+{
+    return m ? m->p : lacus_nvar_model_params_default();
+}
+
+lacus_status lacus_nvar_model_get_weights(const lacus_nvar_model *m, double *Wout, double *b)
+{
+    if (!m) return LACUS_ERR_ARG;
+    return lacus_ridge_get_weights(m->readout, Wout, b);
+}
+
+/* The model without weights: checked parameters, an NVAR node and a ridge
+ * readout for n_inputs. */
+static lacus_status model_new(const lacus_nvar_model_params *p, int64_t n_inputs,
+                              lacus_nvar_model **out, lacus_error *err)
+{
+    *out = NULL;
+    lacus_nvar_model_params q = *p;
+    q.nvar.n_inputs = n_inputs;
+    if (q.predicts != LACUS_NVAR_PREDICT_NEXT && q.predicts != LACUS_NVAR_PREDICT_INCREMENT)
+        return lacus__fail(err, LACUS_ERR_ARG, "NVAR model: predicts = %d: expected next (0) or "
+                           "increment (1)", (int)q.predicts);
+    lacus_status st = lacus_nvar_params_check(&q.nvar, err);
+    if (st) return st;
+    int64_t need = (q.nvar.delay - 1) * q.nvar.strides;
+    if (q.warmup == -1) q.warmup = need;
+    if (q.warmup < 0)
+        return lacus__fail(err, LACUS_ERR_ARG, "NVAR model: warmup = %lld: must be >= 0 (or -1 "
+                           "for (delay - 1) * strides = %lld)", (long long)q.warmup, (long long)need);
+    lacus_nvar_model *m = LACUS__ZNEW(lacus_nvar_model, 1);
+    if (!m) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for an NVAR model");
+    if ((st = lacus_nvar_create(&q.nvar, &m->nvar, err))) {
+        lacus_nvar_model_free(m);
+        return st;
+    }
+    q.readout.n_features = lacus_nvar_n_features(m->nvar);
+    q.readout.n_outputs = n_inputs;
+    m->p = q;
+    *out = m;
+    return LACUS_OK;
+}
+
+lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                  lacus_nvar_model **out, lacus_error *err)
+{
+    if (!p || !series || !out)
+        return lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: %s is NULL",
+                           !p ? "params" : !series ? "series" : "out");
+    *out = NULL;
+    if (series->n_seqs < 1 || series->n_features < 1 || !series->data || !series->n_steps)
+        return lacus__fail(err, LACUS_ERR_SHAPE, "NVAR model fit: the series is empty (%lld "
+                           "sequences of %lld columns)", (long long)series->n_seqs,
+                           (long long)series->n_features);
+    lacus_nvar_model *m = NULL;
+    lacus_status st = model_new(p, series->n_features, &m, err);
+    if (st) return st;
+    const int64_t I = series->n_features, F = m->p.readout.n_features, w = m->p.warmup;
+    int64_t usable = 0, T_max = 0;
+    for (int64_t q = 0; q < series->n_seqs; q++) {
+        int64_t T = series->n_steps[q];
+        if (T < 0 || (T > 0 && !series->data[q])) {
+            st = lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: sequence %lld has no data",
+                             (long long)q);
+            goto fail;
+        }
+        if ((st = lacus__check_finite(err, "NVAR model fit: the series", series->data[q], T, I, I))) {
+            lacus__prefix(err, "sequence %lld: ", (long long)q);
+            goto fail;
+        }
+        usable += T - 1 > w ? T - 1 - w : 0;
+        if (T > T_max) T_max = T;
+    }
+    if (usable == 0) {
+        st = lacus__fail(err, LACUS_ERR_SHAPE, "NVAR model fit: warmup = %lld leaves no training "
+                         "row (a sequence of n steps gives n - 1 - warmup rows)", (long long)w);
+        goto fail;
+    }
+    lacus_ridge_params rp = m->p.readout;
+    /* As lacus_esn_fit: the least-squares solver works on every row. */
+    if (rp.solver == LACUS_SOLVER_LSTSQ || (rp.solver != LACUS_SOLVER_PRIMAL && usable < F))
+        rp.keep_samples = usable;
+    if ((st = lacus_ridge_create(&rp, &m->readout, err))) goto fail;
+    double *Fe = LACUS__NEW(double, T_max * F), *Y = LACUS__NEW(double, T_max * I);
+    if (!Fe || !Y) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the NVAR features "
+                                    "of %lld steps", (long long)T_max);
+    for (int64_t q = 0; q < series->n_seqs && !st; q++) {
+        const int64_t T = series->n_steps[q], rows = T - 1 - w;
+        if (rows <= 0) continue;
+        const double *x = series->data[q];
+        if ((st = lacus_nvar_run(m->nvar, x, T - 1, 1, Fe))) {
+            nvar_err(err, m->nvar, st);
+            break;
+        }
+        for (int64_t t = w; t < T - 1; t++)
+            for (int64_t i = 0; i < I; i++)
+                Y[(t - w) * I + i] = x[(t + 1) * I + i] -
+                                     (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT ? x[t * I + i] : 0.0);
+        if ((st = lacus_ridge_partial_fit(m->readout, Fe + w * F, F, Y, I, rows))) {
+            *err = m->readout->err;
+            lacus__prefix(err, "sequence %lld: ", (long long)q);
+        }
+    }
+    lacus__free(Fe);
+    lacus__free(Y);
+    if (!st && (st = lacus_ridge_solve(m->readout))) *err = m->readout->err;
+    if (st) goto fail;
+    lacus_nvar_reset(m->nvar);
+    *out = m;
+    return LACUS_OK;
+fail:
+    lacus_nvar_model_free(m);
+    return st;
+}
+
+lacus_status lacus_nvar_model_predict(lacus_nvar_model *m, const double *u, int64_t n_steps,
+                                      double *out)
+{
+    if (!m) return LACUS_ERR_ARG;
+    if (!u || !out)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR model predict: %s is NULL", !u ? "u" : "out");
+    if (n_steps < 1)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR model predict: n_steps = %lld: must be "
+                           ">= 1", (long long)n_steps);
+    const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features;
+    const int64_t chunk = 1024; /* features of up to 1024 rows at a time */
+    double *Fe = LACUS__NEW(double, (n_steps < chunk ? n_steps : chunk) * F);
+    if (!Fe) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the NVAR features");
+    lacus_status st = LACUS_OK;
+    for (int64_t t0 = 0; t0 < n_steps && !st; t0 += chunk) {
+        int64_t n = n_steps - t0 < chunk ? n_steps - t0 : chunk;
+        if ((st = lacus_nvar_run(m->nvar, u + t0 * I, n, t0 == 0, Fe))) {
+            nvar_err(&m->err, m->nvar, st);
+            break;
+        }
+        lacus_ridge_predict(m->readout, Fe, F, n, out + t0 * I, I);
+        if (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT)
+            for (int64_t t = t0; t < t0 + n; t++)
+                for (int64_t i = 0; i < I; i++) out[t * I + i] = u[t * I + i] + out[t * I + i];
+    }
+    lacus__free(Fe);
+    return st;
+}
+
+lacus_status lacus_nvar_model_generate(lacus_nvar_model *m, const double *warmup,
+                                       int64_t n_warmup, int64_t n_steps, double *out,
+                                       int64_t *n_done)
+{
+    if (n_done) *n_done = 0;
+    if (!m) return LACUS_ERR_ARG;
+    const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features;
+    const int64_t need = (m->p.nvar.delay - 1) * m->p.nvar.strides + 1;
+    if (!warmup || !out)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR generate: %s is NULL",
+                           !warmup ? "the warm-up" : "out");
+    if (n_warmup < need)
+        return lacus__fail(&m->err, LACUS_ERR_STATE, "NVAR generate: the warm-up has %lld step(s); "
+                           "the delay line needs (delay - 1) * strides + 1 = %lld",
+                           (long long)n_warmup, (long long)need);
+    if (n_steps < 1)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR generate: n_steps = %lld: must be >= 1",
+                           (long long)n_steps);
+    /* Only the last `need` rows reach the delay line; the others are
+     * checked (NaN/Inf) by lacus_nvar_run all the same. */
+    double *f = LACUS__NEW(double, need * F);
+    if (!f) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the NVAR warm-up");
+    lacus_status st = lacus__check_finite(&m->err, "NVAR generate: the warm-up", warmup, n_warmup, I, I);
+    if (!st && (st = lacus_nvar_run(m->nvar, warmup + (n_warmup - need) * I, need, 1, f)))
+        nvar_err(&m->err, m->nvar, st);
+    lacus__free(f);
+    if (st) return st;
+    if ((st = lacus_nvar_forecast(m->nvar, m->readout->Wout, F, I, m->readout->b, m->p.predicts,
+                                  n_steps, out, n_done)))
+        nvar_err(&m->err, m->nvar, st);
+    return st;
+}
+
+lacus_status lacus_nvar_model_save(const lacus_nvar_model *m, const char *path, lacus_error *err)
+{
+    if (!m || !path) return lacus__fail(err, LACUS_ERR_ARG, "model or path is NULL");
+    cJSON *man = lacus__manifest_new("nvar"), *nv = cJSON_CreateObject();
+    cJSON *ro = lacus__ridge_json(m->readout);
+    char *json = NULL;
+    if (man && nv && ro) {
+        cJSON_AddNumberToObject(nv, "n_inputs", (double)m->p.nvar.n_inputs);
+        cJSON_AddNumberToObject(nv, "delay", (double)m->p.nvar.delay);
+        cJSON_AddNumberToObject(nv, "order", (double)m->p.nvar.order);
+        cJSON_AddNumberToObject(nv, "strides", (double)m->p.nvar.strides);
+        cJSON_AddNumberToObject(nv, "n_features", (double)m->p.readout.n_features);
+        cJSON_AddItemToObject(man, "nvar", nv);
+        cJSON_AddStringToObject(man, "predicts", lacus_nvar_predicts_name(m->p.predicts));
+        cJSON_AddNumberToObject(man, "warmup", (double)m->p.warmup);
+        cJSON_AddItemToObject(man, "readout", ro);
+        nv = ro = NULL;
+        json = cJSON_Print(man);
+    }
+    cJSON_Delete(man);
+    cJSON_Delete(nv);
+    cJSON_Delete(ro);
+    if (!json) return lacus__fail(err, LACUS_ERR_NOMEM, "out of memory writing the manifest");
+    lacus_npz_writer *w = NULL;
+    lacus_status st = lacus_npz_writer_open(path, 1, &w, err);
+    if (!st) st = lacus_npz_writer_add_bytes(w, "manifest.json", json, strlen(json), err);
+    if (!st) st = lacus__ridge_write(w, "", m->readout, err);
+    cJSON_free(json);
+    if (st) {
+        if (w) lacus_npz_writer_abort(w);
+        return st;
+    }
+    return lacus_npz_writer_commit(w, err);
+}
+
+/* An integer member of obj, within [lo, hi]. */
+static lacus_status get_int(const char *path, const cJSON *obj, const char *key, int64_t lo,
+                            int64_t hi, int64_t *v, lacus_error *err)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(x) || !(x->valuedouble >= (double)lo && x->valuedouble <= (double)hi) ||
+        x->valuedouble != (double)(int64_t)x->valuedouble)
+        return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" must be an integer in "
+                           "[%lld, %lld]", path, key, (long long)lo, (long long)hi);
+    *v = (int64_t)x->valuedouble;
+    return LACUS_OK;
+}
+
+lacus_status lacus_nvar_model_load(const char *path, lacus_nvar_model **out, lacus_error *err)
+{
+    if (!path || !out) return lacus__fail(err, LACUS_ERR_ARG, "path or out is NULL");
+    *out = NULL;
+    lacus_error local;
+    if (!err) err = &local;
+    lacus_npz *z = NULL;
+    cJSON *man = NULL;
+    lacus_status st = lacus__manifest_read(path, "nvar", &z, &man, err);
+    if (st) return st;
+    lacus_nvar_model_params p = lacus_nvar_model_params_default();
+    const cJSON *nv = cJSON_GetObjectItemCaseSensitive(man, "nvar");
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(man, "predicts");
+    lacus_nvar_model *m = NULL;
+    int64_t nf = 0;
+    if (!cJSON_IsObject(nv)) {
+        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"nvar\" is missing", path);
+    } else if (!cJSON_IsString(pr) || lacus_nvar_predicts_parse(pr->valuestring, &p.predicts)) {
+        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"predicts\" must be \"next\" "
+                         "or \"increment\"", path);
+    } else if (!(st = get_int(path, nv, "n_inputs", 1, INT64_MAX / 2, &p.nvar.n_inputs, err)) &&
+               !(st = get_int(path, nv, "delay", 1, INT64_MAX / 2, &p.nvar.delay, err)) &&
+               !(st = get_int(path, nv, "order", 1, 64, &p.nvar.order, err)) &&
+               !(st = get_int(path, nv, "strides", 1, INT64_MAX / 2, &p.nvar.strides, err)) &&
+               !(st = get_int(path, man, "warmup", 0, INT64_MAX / 2, &p.warmup, err)) &&
+               !(st = lacus__ridge_parse(path, cJSON_GetObjectItemCaseSensitive(man, "readout"),
+                                         &p.readout, err))) {
+        if ((st = model_new(&p, p.nvar.n_inputs, &m, err))) {
+            lacus__prefix(err, "%s: ", path);
+            st = LACUS_ERR_FORMAT;
+        } else if (!(st = get_int(path, nv, "n_features", 1, INT64_MAX / 2, &nf, err)) &&
+                   (nf != m->p.readout.n_features || p.readout.n_features != nf ||
+                    p.readout.n_outputs != p.nvar.n_inputs)) {
+            st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: the readout is (%lld, %lld) "
+                             "but the NVAR has %lld features and %lld inputs", path,
+                             (long long)p.readout.n_features, (long long)p.readout.n_outputs,
+                             (long long)m->p.readout.n_features, (long long)p.nvar.n_inputs);
+        }
+    }
+    if (!st) {
+        lacus_ridge_params rp = m->p.readout;
+        rp.keep_samples = 0; /* the weights are loaded, the samples are not */
+        if (rp.solver == LACUS_SOLVER_DUAL) rp.solver = LACUS_SOLVER_AUTO;
+        if (!(st = lacus_ridge_create(&rp, &m->readout, err)))
+            st = lacus__ridge_read(path, z, "", m->readout, err);
+    }
+    cJSON_Delete(man);
+    lacus_npz_close(z);
+    if (st) {
+        lacus_nvar_model_free(m);
+        return st;
+    }
+    *out = m;
+    return LACUS_OK;
+}
