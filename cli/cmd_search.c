@@ -8,6 +8,7 @@
 #include <malloc.h>
 #endif
 #include <math.h>
+#include <omp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,28 +191,20 @@ static int read_search(search *s, const char *path)
     return 0;
 }
 
-/* The pooled NRMSE (RMSE over the standard deviation of the truth) of one
- * trained model on the validation sequences. */
-static double validation_nrmse(lacus_esn *m, const lacus_seqs *X, const lacus_seqs *Y)
+/* The pooled NRMSE (RMSE over the standard deviation of the truth) of a
+ * model's predictions p[i] on the validation sequences. */
+static double validation_nrmse(double *const *p, const lacus_seqs *Y)
 {
     int64_t O = Y->n_features;
     double se = 0, sum = 0, sum2 = 0, n = 0;
-    for (int64_t i = 0; i < X->n_seqs; i++) {
-        double *p = malloc((size_t)(X->n_steps[i] * O) * sizeof *p);
-        lacus_seqs one = {1, X->n_features, &X->data[i], &X->n_steps[i]};
-        if (!p || lacus_esn_run(m, &one, &p)) {
-            free(p);
-            return INFINITY;
-        }
-        for (int64_t k = 0; k < X->n_steps[i] * O; k++) {
-            double t = Y->data[i][k], e = p[k] - t;
+    for (int64_t i = 0; i < Y->n_seqs; i++)
+        for (int64_t k = 0; k < Y->n_steps[i] * O; k++) {
+            double t = Y->data[i][k], e = p[i][k] - t;
             se += e * e;
             sum += t;
             sum2 += t * t;
             n += 1;
         }
-        free(p);
-    }
     double var = sum2 / n - (sum / n) * (sum / n);
     return var > 0 ? sqrt(se / n / var) : INFINITY;
 }
@@ -260,33 +253,139 @@ static void prepare_batch(const search *s, const double *xs, int64_t nb, int64_t
     }
 }
 
-/* One trial: the mean validation NRMSE over `instances` reservoir seeds. */
-static double evaluate(const search *s, const double *x, const lacus_seqs *X, const lacus_seqs *Y,
-                       const lacus_seqs *VX, const lacus_seqs *VY, double *losses)
+/* One trial of a stack or graph search: the mean validation NRMSE over
+ * `instances` reservoir seeds. */
+static double evaluate_model(const search *s, const double *x, const lacus_seqs *VX,
+                             const lacus_seqs *VY, double *losses)
 {
     double total = 0;
-    if (s->base->is_stack || s->base->is_graph) {
-        for (int64_t k = 0; k < s->instances; k++) {
-            losses[k] = search_eval_model(s->base, &g_data, s->n_dims, s->names, x, k, set_option,
-                                          VX, VY);
-            total += losses[k];
-        }
-        return total / (double)s->instances;
-    }
     for (int64_t k = 0; k < s->instances; k++) {
-        esn_cli_opts o;
-        trial_opts(s, x, k, &o);
-        lacus_esn_params p;
-        lacus_esn *m = NULL;
-        lacus_error err = {0};
-        losses[k] = INFINITY;
-        if (esn_opts_resolve(&o, &p, X->n_features) == 0 && search_esn_create(&g_w0, &p, &m, &err) == 0 &&
-            lacus_esn_fit(m, X, Y) == 0)
-            losses[k] = validation_nrmse(m, VX, VY);
-        lacus_esn_free(m);
+        losses[k] = search_eval_model(s->base, &g_data, s->n_dims, s->names, x, k, set_option,
+                                      VX, VY);
         total += losses[k];
     }
     return total / (double)s->instances;
+}
+
+/* One (trial, instance) fit of an ESN search. */
+typedef struct unit {
+    int64_t trial, inst; /* in the batch; instance k: seed + k */
+    lacus_esn_params p;
+    int ok;              /* the options resolved */
+    double loss, secs;
+} unit;
+
+/* Units that may share lanes come together: the same instance seed and
+ * reservoir size draw the same W pattern (lacus_esn_fit_eval_many checks). */
+static int unit_cmp(const void *va, const void *vb)
+{
+    const unit *a = va, *b = vb;
+    const lacus_reservoir_params *ra = &a->p.reservoir, *rb = &b->p.reservoir;
+    if (a->inst != b->inst) return a->inst < b->inst ? -1 : 1;
+    if (ra->n_units != rb->n_units) return ra->n_units < rb->n_units ? -1 : 1;
+    if (ra->rc_connectivity != rb->rc_connectivity) return ra->rc_connectivity < rb->rc_connectivity ? -1 : 1;
+    if (ra->W_init != rb->W_init) return ra->W_init < rb->W_init ? -1 : 1;
+    return a->trial < b->trial ? -1 : a->trial > b->trial;
+}
+
+static int same_key(const unit *a, const unit *b)
+{
+    return a->inst == b->inst && a->p.reservoir.n_units == b->p.reservoir.n_units &&
+           a->p.reservoir.rc_connectivity == b->p.reservoir.rc_connectivity &&
+           a->p.reservoir.W_init == b->p.reservoir.W_init;
+}
+
+/* Fits and scores a group of units (same key) in one lane pass. */
+static void eval_group(unit *g, int n, const lacus_seqs *X, const lacus_seqs *Y,
+                       const lacus_seqs *VX, const lacus_seqs *VY)
+{
+    double t0 = cli_now();
+    lacus_esn *ms[8] = {0};
+    double **outs[8] = {0};
+    lacus_status st[8];
+    int m = 0, idx[8];
+    for (int j = 0; j < n; j++) {
+        g[j].loss = INFINITY;
+        lacus_error err = {0};
+        lacus_esn *e = NULL;
+        double **o = calloc((size_t)VX->n_seqs, sizeof *o);
+        int ok = o != NULL;
+        for (int64_t i = 0; ok && i < VX->n_seqs; i++)
+            ok = (o[i] = malloc((size_t)(VY->n_steps[i] * VY->n_features) * sizeof **o)) != NULL;
+        if (ok && g[j].ok && search_esn_create(&g_w0, &g[j].p, &e, &err) == 0) {
+            ms[m] = e;
+            outs[m] = o;
+            idx[m++] = j;
+        } else {
+            for (int64_t i = 0; o && i < VX->n_seqs; i++) free(o[i]);
+            free(o);
+        }
+    }
+    if (m > 0) {
+        lacus_esn_fit_eval_many(ms, m, X, Y, VX, (double *const *const *)outs, st);
+        for (int j = 0; j < m; j++)
+            if (!st[j]) g[idx[j]].loss = validation_nrmse(outs[j], VY);
+    }
+    for (int j = 0; j < m; j++) {
+        lacus_esn_free(ms[j]);
+        for (int64_t i = 0; i < VX->n_seqs; i++) free(outs[j][i]);
+        free(outs[j]);
+    }
+    double dt = (cli_now() - t0) / n;
+    for (int j = 0; j < n; j++) g[j].secs = dt;
+}
+
+/* The ESN trials of a batch that run on this rank: every (trial, instance)
+ * fit is a unit; units are sorted so that those drawing the same W pattern
+ * are neighbours, cut into one contiguous share per thread, and each share
+ * into groups that lacus_esn_fit_eval_many runs as lanes of one pass (up to
+ * 8 / (1 + validation sequences) fits each). Losses and models are those of
+ * lacus fit, bit for bit (each lane computes what its model alone would),
+ * so the grouping changes speed only. losses[k]: trial k's mean over its
+ * instances (added in instance order); inst[k * instances + i]; secs[k]:
+ * its share of its groups' time. */
+static int evaluate_esn_batch(const search *s, const double *xs, int64_t nb, int rank, int size,
+                              const lacus_seqs *X, const lacus_seqs *Y, const lacus_seqs *VX,
+                              const lacus_seqs *VY, double *losses, double *inst, double *secs)
+{
+    int64_t I = s->instances, U = 0;
+    unit *u = calloc((size_t)(nb * I), sizeof *u);
+    if (!u) return -1;
+    for (int64_t k = 0; k < nb; k++) {
+        if (k % size != rank) continue;
+        for (int64_t i = 0; i < I; i++) {
+            esn_cli_opts o;
+            trial_opts(s, xs + k * s->n_dims, i, &o);
+            unit *e = &u[U++];
+            e->trial = k;
+            e->inst = i;
+            e->ok = esn_opts_resolve(&o, &e->p, X->n_features) == 0;
+        }
+    }
+    qsort(u, (size_t)U, sizeof *u, unit_cmp);
+    int P = omp_get_max_threads();
+    int64_t per = 8 / (1 + VX->n_seqs) > 0 ? 8 / (1 + VX->n_seqs) : 1;
+#pragma omp parallel for schedule(static, 1)
+    for (int t = 0; t < P; t++) {
+        int64_t a = (int64_t)t * U / P, b = (int64_t)(t + 1) * U / P;
+        while (a < b) {
+            int64_t e = a + 1;
+            while (e < b && e - a < per && same_key(&u[a], &u[e])) e++;
+            eval_group(u + a, (int)(e - a), X, Y, VX, VY);
+            a = e;
+        }
+    }
+    for (int64_t j = 0; j < U; j++) inst[u[j].trial * I + u[j].inst] = u[j].loss;
+    for (int64_t k = 0; k < nb; k++) secs[k] = 0;
+    for (int64_t j = 0; j < U; j++) secs[u[j].trial] += u[j].secs;
+    for (int64_t k = 0; k < nb; k++) {
+        if (k % size != rank) continue;
+        double total = 0;
+        for (int64_t i = 0; i < I; i++) total += inst[k * I + i];
+        losses[k] = total / (double)I;
+    }
+    free(u);
+    return 0;
 }
 
 static void write_line(FILE *f, const search *s, int64_t t, const double *x, double loss,
@@ -483,13 +582,20 @@ int cmd_search(int argc, char **argv)
         /* The trials of a batch are independent: one per thread (the fits
          * inside run single-threaded, and give the same numbers), and one
          * share per MPI rank. */
+        if (model) {
 #pragma omp parallel for schedule(dynamic, 1)
-        for (int64_t k = 0; k < nb; k++) {
-            if (k % size != rank) continue;
-            double t1 = cli_now();
-            losses[b0 + k] = evaluate(&s, xs + (b0 + k) * s.n_dims, &X.s, &Y.s, &VX.s, &VY.s,
-                                      inst + k * s.instances);
-            secs[k] = cli_now() - t1;
+            for (int64_t k = 0; k < nb; k++) {
+                if (k % size != rank) continue;
+                double t1 = cli_now();
+                losses[b0 + k] = evaluate_model(&s, xs + (b0 + k) * s.n_dims, &VX.s, &VY.s,
+                                                inst + k * s.instances);
+                secs[k] = cli_now() - t1;
+            }
+        } else if (evaluate_esn_batch(&s, xs + b0 * s.n_dims, nb, rank, size, &X.s, &Y.s, &VX.s,
+                                      &VY.s, losses + b0, inst, secs)) {
+            cli_error("out of memory");
+            sigaction(SIGINT, &old, NULL);
+            goto done;
         }
         for (int64_t k = 0; k < nb && size > 1; k++) {
             double msg[2] = {losses[b0 + k], secs[k]};

@@ -113,6 +113,10 @@ lacus_status search_esn_create(const search_cache *c, const lacus_esn_params *p,
     if (!e || !e->usable) return lacus_esn_create(p, out, err);
     lacus_esn_params q = *p;
     q.reservoir.sr = 0.0;
+    /* W is replaced below: draw it empty (round(c N^2) = 0 non-zeros)
+     * instead of drawing and sorting W0 again. W's stream is its own, so
+     * Win and the bias are drawn exactly as before. */
+    q.reservoir.rc_connectivity = 0.25 / ((double)p->reservoir.n_units * (double)p->reservoir.n_units);
     lacus_status st = lacus_esn_create(&q, out, err);
     if (st) return st;
     /* As lacus_reservoir_create: the nilpotent guard, then W0 * (sr / rho). */

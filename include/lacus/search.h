@@ -70,4 +70,33 @@ lacus_status lacus_search_plot(const char *png_path, int64_t n_trials, int64_t n
                                const double *xs, const double *losses, const char *title,
                                lacus_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Trials: many ESNs, one training and validation set                       */
+/* ------------------------------------------------------------------------ */
+
+/* Fits each of n_models ESNs on the same training data (as lacus_esn_fit)
+ * and runs it on each validation sequence alone (as lacus_esn_run with one
+ * sequence per call, in order), with the same results bit for bit: the
+ * same readouts, the same predictions. Made for searches, whose trials
+ * differ in scalings only (sr, lr, input scaling, ridge, ...): models with
+ * the same W sparsity pattern (the same units, rc_connectivity, W init and
+ * seed) advance their training and validation sequences together, as
+ * lanes of one reservoir pass that reads W's indices once per step for all
+ * of them (up to 8 lanes: 8 / (1 + n_val) models at a time). Models that
+ * cannot share (feedback, feed_input, softmax, several training sequences,
+ * more than 7 validation sequences, or a pattern of their own) are fitted
+ * and run one by one. The lane pass runs on the calling thread, so several
+ * calls on distinct models may run in parallel threads.
+ *   inputs, targets   the training set (as lacus_esn_fit)
+ *   val_inputs        the validation inputs
+ *   outputs[k][i]     model k's predictions on validation sequence i:
+ *                     caller buffers of (n_steps_i, n_outputs)
+ *   status[k]         model k's result (message: lacus_esn_errmsg)
+ * Returns LACUS_OK when every model succeeded, else the first failing
+ * model's status (LACUS_ERR_ARG for NULL arguments). */
+lacus_status lacus_esn_fit_eval_many(lacus_esn *const *models, int64_t n_models,
+                                     const lacus_seqs *inputs, const lacus_seqs *targets,
+                                     const lacus_seqs *val_inputs, double *const *const *outputs,
+                                     lacus_status *status);
+
 #endif /* LACUS_SEARCH_H */

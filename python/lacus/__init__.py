@@ -22,6 +22,7 @@ from .esn import ESN
 from .online import Online, RLS, LMS
 from .nvar import NVAR, NVARForecaster
 from .graph import Graph
+from .stack import Stack
 from . import datasets, metrics
 from . import brain, nifti, lang, local, tune, neat, plasticity, dist
 

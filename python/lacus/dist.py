@@ -8,6 +8,10 @@ last; each rank passes its own sequences and their global ids to fit_dist.
 Without mpirun everything runs in the one process (size() == 1), and the
 scalapack solve is refused (it needs MPI started; `mpirun -np 1` works).
 
+fit_stack_dist and fit_graph_dist train a lacus.Stack or a lacus.Graph over
+the ranks (lacus_stack_fit_dist_ex, lacus_graph_fit_dist_ex), with the same
+solves as fit_dist; every rank ends with the same model (docs/cluster.md).
+
 prep_fit_dist fits a preprocessing node's statistics as lacus fit does over
 ranks (lacus_prep_fit_dist): exact min/max, double-double mean and variance
 that do not depend on how the sequences are spread or ordered.
@@ -195,3 +199,76 @@ def prep_fit_dist(seqs, ids, kind="zscore", range=(-1.0, 1.0)):
         return {names[0]: a, names[1]: b, "n_samples": n.value}
     finally:
         lib.lacus_prep_free(h)
+
+
+# -- stacks and graphs -------------------------------------------------------------
+
+_PPS = ctypes.POINTER(ctypes.POINTER(C.Seqs))
+_p("lacus_stack_fit_dist_ex", status, VP, ctypes.POINTER(C.Seqs), _PPS,
+   ctypes.POINTER(DistParams))
+_p("lacus_graph_fit_dist_ex", status, VP, _PPS, _PPS, c_int64, P_int64,
+   ctypes.POINTER(DistParams))
+
+
+def fit_stack_dist(stack, X, targets, solve="auto", rank_mem_mb=0.0, block=0, rows=0):
+    """Trains a lacus.Stack over the MPI ranks (lacus_stack_fit_dist_ex).
+    Every rank passes ALL the data (X, and one target set per layer).
+    solve "reduce" (or "auto" without a memory cap): with teacher_inputs the
+    layers are shared out (layer l on rank l mod K) and broadcast, so the
+    stack is bit for bit Stack.fit's; a chained stack trains whole on every
+    rank. "scalapack": the layers one after another, each over every rank
+    (sequence q on rank q mod K) with the distributed solve, so no rank
+    holds a layer's N x N system; equal to reduce within ~1e-12 relative.
+    "auto" with rank_mem_mb > 0 takes scalapack when some layer's reduce
+    sums exceed the cap. Collective; one rank's failure raises the same
+    LacusError on every rank. Returns the stack."""
+    d = _params(solve, rank_mem_mb, block, rows)
+    a, arr, keep = stack._args(X, targets)
+    stack._call(lib.lacus_stack_fit_dist_ex, a.ref(), arr, ctypes.byref(d))
+    del keep
+    return stack
+
+
+def fit_graph_dist(graph, X, Y, warmup=0, ids=None, solve="reduce", rank_mem_mb=0.0, block=0,
+                   rows=0):
+    """Trains a lacus.Graph's ridge (and prep, online) nodes over the MPI
+    ranks (lacus_graph_fit_dist_ex). X and Y as Graph.fit (X: one array or
+    list for every graph input, or a dict input name -> sequences; Y: a
+    dict readout name -> targets, or the targets of the one readout).
+      ids None: every rank passes ALL the sequences and computes sequence
+        q when q mod K is its rank (lacus_graph_fit_dist);
+      ids given: this rank's own sequences and their global indices (every
+        index 0..n-1 on exactly one rank; every rank holds at least one)
+        (lacus_graph_fit_dist_local).
+    Each ridge node's sums are added in double-double and reduced along a
+    fixed tree: the model is the same, byte for byte, on any number of ranks
+    and however the sequences are spread, and within rounding of Graph.fit's.
+    solve "scalapack" gives each ridge node a block-cyclic system (within
+    ~1e-12 of reduce); "auto" means reduce here. Collective; a rank's bad
+    data raises the same LacusError ("rank r: ...") on every rank."""
+    names, seqs, _ = graph._inputs(X)
+    ro = graph.readouts
+    if not isinstance(Y, dict):
+        if len(ro) != 1:
+            raise C.LacusError(-1, "the graph has %d readouts: give Y as a dict" % len(ro))
+        Y = {ro[0]: Y}
+    missing = [r for r in ro if r not in Y]
+    if missing:
+        raise C.LacusError(-1, "no targets for readout(s) %s" % ", ".join(missing))
+    if graph._pending:
+        graph.initialize([s[0].shape[1] for s in seqs])
+    ins = [C.SeqsArg(s) for s in seqs]
+    tgs = [C.SeqsArg(as_sequences(Y[r], "Y[%s]" % r)[0]) for r in ro]
+    in_arr = (ctypes.POINTER(C.Seqs) * max(len(ins), 1))(*[ctypes.pointer(a.seqs) for a in ins])
+    tg_arr = (ctypes.POINTER(C.Seqs) * max(len(tgs), 1))(*[ctypes.pointer(a.seqs) for a in tgs])
+    id_ptr = None
+    if ids is not None:
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        n = len(seqs[0]) if seqs else 0
+        if ids.shape != (n,):
+            raise C.LacusError(-2, "ids: %d for %d sequences" % (ids.size, n))
+        id_ptr = ids.ctypes.data_as(P_int64)
+    d = _params(solve, rank_mem_mb, block, rows)
+    graph._call(lib.lacus_graph_fit_dist_ex, in_arr, tg_arr, int(warmup), id_ptr,
+                ctypes.byref(d))
+    return graph

@@ -44,6 +44,16 @@ void lacus__run_ws_free(lacus__run_ws *ws);
 void lacus__run_ws_seed(lacus__run_ws *ws, const lacus_reservoir *r, uint64_t call,
                         uint64_t index);
 
+/* The two per-block parts of lacus__reservoir_steps, shared with the
+ * multi-reservoir lanes (reservoir_multi.c) so both compute the same bits:
+ * the block's inputs (transposed into ws->UT, input noise added) and state
+ * noise, drawn serially step by step; and rows [n0, n1) of the drive,
+ * states[t, n] = (Win u[t])[n] + b[n] for t < nb. */
+void lacus__fill_block_inputs(const lacus_reservoir *r, lacus__run_ws *ws, const double *u,
+                              int64_t ldu, int64_t nb);
+void lacus__block_drive(const lacus_reservoir *r, lacus__run_ws *ws, int64_t nb, double *states,
+                        int64_t lds, int64_t n0, int64_t n1);
+
 /* Sequences advanced together read each weight of W once per step for all
  * of them (the product becomes N x S dense by sparse), which cuts the memory
  * traffic of W by S. Results are bit-identical to running them one by one. */
@@ -65,6 +75,18 @@ typedef struct lacus__lane {
  * pay for the barrier); the numbers do not depend on it. */
 void lacus__reservoir_steps(const lacus_reservoir *r, const lacus__lane *lanes, int S,
                             int64_t n_steps, double *xi, int parallel);
+
+/* Lanes of different reservoirs rs[0..S) that share W's sparsity pattern
+ * (lacus__reservoir_same_pattern), each multiplying by its own values:
+ * Wv (nnz, S) interleaved, Wv[k * S + s] = rs[s]->W.values[k]
+ * (lacus__interleave_W). Lane s's states are bit for bit those of
+ * lacus__reservoir_steps on rs[s] alone (reservoir_multi.c). Single
+ * threaded; xi is scratch of 2 * n_units * S doubles; not for softmax. */
+void lacus__reservoir_steps_multi(const lacus_reservoir *const *rs, const lacus__lane *lanes,
+                                  int S, int64_t n_steps, const double *Wv, double *xi);
+/* 1 when a and b have the same units, activation and W sparsity pattern. */
+int lacus__reservoir_same_pattern(const lacus_reservoir *a, const lacus_reservoir *b);
+void lacus__interleave_W(const lacus_reservoir *const *rs, int S, double *Wv);
 
 /* Receives each block of states a stream produces: rows [t, t + rows) of
  * sequence seq, as a (rows, width) matrix with row stride ld (width = units,

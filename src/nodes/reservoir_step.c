@@ -56,7 +56,7 @@ static inline double noise_draw(lacus__rng *rng, lacus_noise type)
  * by step (input noise, then state noise), before any thread starts: the
  * numbers then depend neither on how units are split across threads nor on
  * how a sequence is cut into blocks or chunks. */
-static void fill_block_inputs(const lacus_reservoir *r, lacus__run_ws *ws, const double *u,
+void lacus__fill_block_inputs(const lacus_reservoir *r, lacus__run_ws *ws, const double *u,
                               int64_t ldu, int64_t nb)
 {
     int64_t I = r->p.n_inputs, N = r->p.n_units, B = LACUS__BLOCK_STEPS;
@@ -73,7 +73,7 @@ static void fill_block_inputs(const lacus_reservoir *r, lacus__run_ws *ws, const
 }
 
 /* Rows [n0, n1) of the drive: states[t, n] = (Win u[t])[n] + b[n]. */
-static void block_drive(const lacus_reservoir *r, lacus__run_ws *ws, int64_t nb, double *states,
+void lacus__block_drive(const lacus_reservoir *r, lacus__run_ws *ws, int64_t nb, double *states,
                         int64_t lds, int64_t n0, int64_t n1)
 {
     int64_t B = LACUS__BLOCK_STEPS;
@@ -183,7 +183,7 @@ static void run_block(const lacus_reservoir *r, const lacus__lane *lanes, int S,
 #pragma omp for schedule(static) nowait
             for (int64_t c = 0; c < n_chunks; c++) {
                 int64_t n0 = c * UNIT_CHUNK, n1 = n0 + UNIT_CHUNK < N ? n0 + UNIT_CHUNK : N;
-                block_drive(r, lanes[s].ws, nb, lanes[s].states + t0 * lanes[s].lds,
+                lacus__block_drive(r, lanes[s].ws, nb, lanes[s].states + t0 * lanes[s].lds,
                             lanes[s].lds, n0, n1);
             }
         }
@@ -220,7 +220,7 @@ void lacus__reservoir_steps(const lacus_reservoir *r, const lacus__lane *lanes, 
     for (int64_t t0 = 0; t0 < n_steps; t0 += LACUS__BLOCK_STEPS) {
         int64_t nb = n_steps - t0 < LACUS__BLOCK_STEPS ? n_steps - t0 : LACUS__BLOCK_STEPS;
         for (int s = 0; s < S; s++)
-            fill_block_inputs(r, lanes[s].ws, lanes[s].u + t0 * lanes[s].ldu, lanes[s].ldu, nb);
+            lacus__fill_block_inputs(r, lanes[s].ws, lanes[s].u + t0 * lanes[s].ldu, lanes[s].ldu, nb);
         run_block(r, lanes, S, t0, nb, xi, parallel);
         /* After nb steps the newest states sit in the buffer nb & 1; keep
          * them in the first buffer for the next block. */
