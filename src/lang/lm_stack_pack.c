@@ -22,8 +22,11 @@
  *    2-byte code per 4 columns, the offset of a 4-double vector in a table
  *    of the 3^4 = 81 patterns (2.6 KB, resident in L1). The FMA then reads
  *    exactly the double the dense matrix held, from the table: 42 KB per
- *    layer instead of 672 KB. A Win with more than 3 distinct values (never
- *    drawn by this library; kept general) falls back to dense panels.
+ *    layer instead of 672 KB. Layer 0 decodes its token's row from 0.5 KB
+ *    of codes instead of reading 8 KB of the 672 KB WinT, whose rows,
+ *    cycling through L2 token after token, evicted the readout. A Win
+ *    with more than 3 distinct values (never drawn by this library; kept
+ *    general) falls back to WinT's rows (layer 0) and dense panels.
  *
  * Bytes streamed per token and layer at N = 1,000, V = 84: unpacked 800 KB
  * (layer 0) and 1.5 MB (above); packed 800 KB and 890 KB. */
