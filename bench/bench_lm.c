@@ -11,12 +11,14 @@
  *     gate_tokens = 0 here (the gated readouts add their own per-token syrk).
  *   generate: tokens per second of lacus_lm_generate on one thread.
  *   stack (--stack): stacked LMs of 1, 2 and 3 layers trained on T tokens;
- *     tokens per CPU-second of generation (top layer) and of token-by-token
- *     scoring (every layer's bits), with the fused step (new) and with the
- *     step it replaced (old: lacus_reservoir_run + dgemv per layer), whether
- *     both generate the same stream, and the cost per token against L
- *     single-layer LMs (lacus_lm_generate / lacus_lm_score, same N) on one
- *     thread.
+ *     tokens per CPU-second of generation (top layer) with the packed step
+ *     (the default), the fused step on unpacked weights (round 5's
+ *     generation, run alternately with the packed one), the float step and
+ *     the round-4 step (old: lacus_reservoir_run + dgemv per layer), whether
+ *     they generate the old stream, the bytes each streams per token and
+ *     the rate that makes; scoring (every layer's bits) chunked, by fused
+ *     steps and old; and the cost per token against L single-layer LMs
+ *     (lacus_lm_generate / lacus_lm_score, same N) on one thread.
  * Every line carries the 1-minute load average: this machine is shared. */
 #define BENCH_NAME "bench_lm"
 #include <lapacke.h>
@@ -26,6 +28,7 @@
 #include "bench_util.h"
 #include "lang/lm_stack.h"
 #include "lang/rclm.h"
+#include "nodes/reservoir.h"
 
 /* CPU seconds of this process (all threads): on a loaded machine the wall
  * clock measures the queue, this measures the work. */
@@ -162,6 +165,53 @@ int main(int argc, char **argv)
         (double)(n) / best_;                                                                          \
     })
 
+/* Bytes a generation step streams per token (weights and CSR arrays; the
+ * vectors are L1-resident): the single LM (float readout N x ldf, W, one
+ * embedding row), and a stacked LM of L layers with the unpacked weights
+ * (round 5: layer 0 Wout N x V + its token row + W + one WinT row; above:
+ * WinT V x N and Wout F x V) or the packed ones (above: 2-byte drive codes
+ * per 4 units instead of WinT, or WinT itself when not coded). */
+static double bytes_single(int64_t N, int64_t V, int64_t nnz)
+{
+    return (double)N * (double)((V + 95) / 96 * 96) * 4 + (double)nnz * 12 + (double)N * 8;
+}
+
+static double bytes_stack(const lacus_lm_stack *m, int64_t L, int packed)
+{
+    const int64_t N = m->p.n_units, V = m->p.vocab_size, F = m->F, V4 = (V + 3) / 4 * 4, N4 = (N + 3) / 4 * 4;
+    double b = 0;
+    for (int64_t l = 0; l < L; l++) {
+        b += (double)m->res[l]->W.nnz * 12;
+        if (l == 0) b += (double)N * (double)(packed ? V4 : V) * 8 + (double)V * 8 + (double)N * 8;
+        else
+            b += (double)F * (double)(packed ? V4 : V) * 8 +
+                 (packed && m->Dc[l] ? (double)V * (double)(N4 / 4) * 2 : (double)V * (double)N * 8);
+    }
+    return b;
+}
+
+/* GB per CPU-second one core reads from a buffer of `bytes` read again and
+ * again (the pattern of generation: every weight once per token), so the
+ * rates of the stepping can be set against the cache level that serves
+ * them. */
+static double read_gbs(size_t bytes)
+{
+    const size_t n = bytes / sizeof(double) / 16 * 16;
+    double *a = xmalloc(n * sizeof *a), acc[16] = {0};
+    for (size_t i = 0; i < n; i++) a[i] = 1e-9 * (double)i;
+    const long reps = (long)(3e9 / (double)bytes) + 1;
+    double c = cpu();
+    for (long r = 0; r < reps; r++)
+        for (size_t i = 0; i < n; i += 16)
+            for (int j = 0; j < 16; j++) acc[j] += a[i + j]; /* 16 chains: not latency-bound */
+    c = cpu() - c;
+    double sum = 0;
+    for (int j = 0; j < 16; j++) sum += acc[j];
+    free(a);
+    if (sum < 0) printf("%g\n", sum); /* keeps the loop */
+    return (double)(n * sizeof *a) * (double)reps / c / 1e9;
+}
+
 static int bench_stack(int argc, char **argv)
 {
     if (argc < 2) {
@@ -184,21 +234,32 @@ static int bench_stack(int argc, char **argv)
     if ((s = lacus_lm_create(&p, &m1, &err))) die("create", s, err.msg);
     if ((s = lacus_lm_fit(m1, ids, T + NC, NC, NULL, NULL))) die("fit", s, lacus_lm_errmsg(m1));
     int32_t *out = xmalloc((size_t)GEN * sizeof *out), *out2 = xmalloc((size_t)GEN * sizeof *out2);
+    int32_t *out3 = xmalloc((size_t)GEN * sizeof *out3), *out4 = xmalloc((size_t)GEN * sizeof *out4);
     lacus_sample_params sp = lacus_sample_params_default();
     double bits1;
     const double g1 = RATE(REPS, GEN, lacus_lm_generate(m1, ids, 100, GEN, &sp, out));
     const double s1 = RATE(REPS, GEN, lacus_lm_score(m1, ids + T, GEN + 1, 1, &bits1));
-    printf("stack single N=%lld V=%lld: generate %.0f tokens per cpu-s, score %.0f tokens per cpu-s; 1 thread, "
-           "load1=%.2f\n", (long long)N, (long long)V, g1, s1, load1());
+    const double b1 = bytes_single(N, V, (int64_t)(p.rc_degree * (double)N));
+    printf("stack single N=%lld V=%lld: generate %.0f tokens per cpu-s (%.2f MB per token, %.1f GB/s), score %.0f "
+           "tokens per cpu-s; 1 thread, load1=%.2f\n", (long long)N, (long long)V, g1, b1 / 1e6, b1 * g1 / 1e9, s1,
+           load1());
     lacus_lm_free(m1);
+    printf("stack read bandwidth, one core (GB per cpu-s) over buffers of 0.38 MB %.0f, 0.77 MB %.0f, 1.5 MB %.0f, "
+           "2.6 MB %.0f, 3.8 MB %.0f, 8 MB %.0f, 64 MB %.0f; load1=%.2f\n", read_gbs(384 << 10), read_gbs(768 << 10),
+           read_gbs(1536 << 10), read_gbs(2600 << 10), read_gbs(3800 << 10), read_gbs(8 << 20), read_gbs(64 << 20),
+           load1());
     for (int64_t L = 1; L <= 3; L++) {
         lacus_lm_stack *m = NULL;
         double c0 = cpu();
         if ((s = lacus_lm_stack_train(&p, L, ids, T, NC, &m, &err))) die("stack train", s, err.msg);
         const double train_s = cpu() - c0;
         double bits[3], bits_old[3], bits_f[3];
-        int32_t *out3 = xmalloc((size_t)GEN * sizeof *out3);
-        const double gn = RATE(REPS, GEN, lacus_lm_stack_generate(m, 0, ids, 100, GEN, &sp, out));
+        /* Alternated, so that a change of load hits both alike. */
+        double gn = 0, gu = 0;
+        for (int k = 0; k < REPS; k++) {
+            gn = fmax(gn, RATE(1, GEN, lacus_lm_stack_generate(m, 0, ids, 100, GEN, &sp, out)));
+            gu = fmax(gu, RATE(1, GEN, lacus__lm_stack_generate_ex(m, 0, ids, 100, GEN, &sp, out4, 3)));
+        }
         const double gf = RATE(REPS, GEN, lacus_lm_stack_generate_f32(m, 0, ids, 100, GEN, &sp, out3));
         const double go = RATE(1, GEN, lacus__lm_stack_generate_ex(m, 0, ids, 100, GEN, &sp, out2, 1));
         const double sn = RATE(REPS, GEN, lacus_lm_stack_score(m, ids + T, GEN + 1, 1, bits));
@@ -206,20 +267,25 @@ static int bench_stack(int argc, char **argv)
         const double sf = RATE(REPS, GEN, lacus__lm_stack_score_ex(m, ids + T, GEN + 1, 1, bits_f, 2));
         double dmax = 0;
         for (int64_t l = 0; l < L; l++) dmax = fmax(dmax, fabs(bits[l] - bits_old[l]) / fabs(bits_old[l]));
-        int64_t same = 0, same32 = 0; /* tokens equal to the old stream's before the first difference */
+        int64_t same = 0, same32 = 0, sameu = 0; /* tokens equal to the old stream's before the first difference */
         while (same < GEN && out[same] == out2[same]) same++;
         while (same32 < GEN && out3[same32] == out2[same32]) same32++;
-        printf("stack L=%lld N=%lld V=%lld T=%lld: generate new %.0f (f32 %.0f) old %.0f tokens per cpu-s (x%.1f, "
-               "f32 x%.1f); stream equal to old for %lld/%lld tokens (f32 %lld); score new %.0f (fused steps %.0f) "
-               "old %.0f tokens per cpu-s (x%.1f), bits_rel_diff=%.1e; cost per token vs L single layers: generate "
-               "%.2f (f32 %.2f) score %.2f; train %.1f cpu-s; 1 thread, load1=%.2f peak_mb=%.0f\n",
-               (long long)L, (long long)N, (long long)V, (long long)T, gn, gf, go, gn / go, gf / go, (long long)same,
-               (long long)GEN, (long long)same32, sn, sf, so, sn / so, dmax, g1 / ((double)L * gn),
-               g1 / ((double)L * gf), s1 / ((double)L * sn), train_s, load1(), peak_rss_mb());
-        free(out3);
+        while (sameu < GEN && out4[sameu] == out2[sameu]) sameu++;
+        const double bp = bytes_stack(m, L, 1), bu = bytes_stack(m, L, 0);
+        printf("stack L=%lld N=%lld V=%lld T=%lld: generate packed %.0f, unpacked (round 5) %.0f (x%.2f), f32 %.0f, "
+               "old %.0f tokens per cpu-s; stream equal to old for %lld/%lld tokens (unpacked %lld, f32 %lld); "
+               "streamed per token %.2f MB packed (%.1f GB/s), %.2f MB unpacked (%.1f GB/s); score new %.0f (fused "
+               "steps %.0f) old %.0f tokens per cpu-s (x%.1f), bits_rel_diff=%.1e; cost per token vs L single "
+               "layers: generate %.2f (unpacked %.2f, f32 %.2f) score %.2f; train %.1f cpu-s; 1 thread, load1=%.2f "
+               "peak_mb=%.0f\n",
+               (long long)L, (long long)N, (long long)V, (long long)T, gn, gu, gn / gu, gf, go, (long long)same,
+               (long long)GEN, (long long)sameu, (long long)same32, bp / 1e6, bp * gn / 1e9, bu / 1e6, bu * gu / 1e9,
+               sn, sf, so, sn / so, dmax, g1 / ((double)L * gn), g1 / ((double)L * gu), g1 / ((double)L * gf),
+               s1 / ((double)L * sn), train_s, load1(), peak_rss_mb());
+        fflush(stdout);
         lacus_lm_stack_free(m);
     }
     lacus_tokenizer_free(tok);
-    free(text), free(ids), free(out), free(out2);
+    free(text), free(ids), free(out), free(out2), free(out3), free(out4);
     return 0;
 }

@@ -245,17 +245,23 @@ lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t
  * 1..layer are stepped (in chained mode nothing below reads the layers
  * above). Cost per token and layer: nnz(W) + N (state), V N (the drive of
  * a layer above the first; the first looks its input vector up) and F V
- * (readout), in double; every weight is read once per token, so the step
- * is bound by memory traffic: at N = 1,000, V = 84 a token costs 1.9-3
- * times what L single-layer LMs' lacus_lm_generate steps cost (bench_lm
- * --stack; lacus_lm_stack_generate_f32 below: 1.3-1.5). */
+ * (readout), in double. Every weight is read once per token, so the first
+ * call packs them for that one pass (the readouts in column panels, Win as
+ * 2-byte codes of its at most 3 distinct values: F V doubles and V N / 4
+ * codes more memory per layer, kept with the model) and the stream stays
+ * byte-identical to the unpacked step's. At N = 1,000, V = 84 a token
+ * costs 1.3-1.4, 1.5-1.7 and 1.7-1.9 times what 1, 2 and 3 single-layer
+ * LMs' lacus_lm_generate steps cost (bench_lm --stack, load 0.3-14;
+ * round 5's unpacked step 1.5-1.6, 1.9-2.2 and 2.0-2.2): each layer's
+ * double readout (0.7 MB) streams from L3 where the single LM's float one
+ * (0.38 MB) stays in L2 (lacus_lm_stack_generate_f32 below: 1.2-1.5). */
 lacus_status lacus_lm_stack_generate(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
                                      int64_t n_gen, const lacus_sample_params *sp, int32_t *out);
 /* lacus_lm_stack_generate with the readouts (state rows) and the drives of
  * layers above the first in single precision: generation reads every
  * layer's weights once per token and is bound by memory traffic, which
- * this halves (at N = 1,000, V = 84 about 1.3-1.5 times the cost of L
- * single-layer LMs' lacus_lm_generate, against 1.9-3 in double). Scores
+ * this halves (at N = 1,000, V = 84 about 1.2-1.5 times the cost of L
+ * single-layer LMs' lacus_lm_generate, against 1.3-1.9 in double). Scores
  * differ from the double ones by ~1e-7 relative, so a stream follows the
  * double one until a draw falls that close to a boundary of the cumulative
  * distribution, then diverges (seeded and deterministic all the same). The

@@ -16,6 +16,14 @@ struct lacus_lm_stack {
                                    for the fused step (lm_stack_step.c) */
     float *Woutf[16], *WinTf[16]; /* float copies of Wout's state rows (N, V) and of
                                      WinT (l > 0), made by the first generation */
+    /* Double generation's packed copies (lm_stack_pack.c), made by the
+     * first generation: Wout in column panels (F x 4 ceil(V / 4)); WinT as
+     * 2-byte codes (V ceil(N / 4)) into a table Dt of 81 4-double vectors,
+     * or, when Win has more than 3 distinct values, no codes: layer 0 then
+     * reads WinT's rows, the layers above WinT in panels Dp (V x 4
+     * ceil(N / 4)). */
+    double *Wp[16], *Dp[16], *Dt[16];
+    uint16_t *Dc[16];
     lacus_error err;
 };
 
@@ -47,6 +55,15 @@ lacus_status lacus__lm_stack_step_ref(lacus_lm_stack *m, lacus__lm_stack_ws *w, 
 lacus_status lacus__lm_stack_step_f32(lacus_lm_stack *m, lacus__lm_stack_ws *w, int32_t tok, int reset, int64_t depth,
                                       double *S);
 lacus_status lacus__lm_stack_make_f32(lacus_lm_stack *m);
+/* The step of double generation: lacus__lm_stack_step bit for bit (the
+ * same fused multiply-adds in the same order) on the packed weights of
+ * lacus__lm_stack_make_packed, which it needs (lm_stack_pack.c). */
+lacus_status lacus__lm_stack_step_packed(lacus_lm_stack *m, lacus__lm_stack_ws *w, int32_t tok, int reset,
+                                         int64_t depth, double *S);
+lacus_status lacus__lm_stack_make_packed(lacus_lm_stack *m);
+/* x <- (1 - lr) x + lr f(W x + d + bias) for layer reservoir r; pre (N)
+ * is scratch and may be d. */
+void lacus__lm_stack_layer_state(const lacus_reservoir *r, double *x, const double *d, double *pre);
 /* Fills m->WinT[l] from layer l's reservoir. */
 lacus_status lacus__lm_stack_build_winT(lacus_lm_stack *m, int64_t l);
 
@@ -56,7 +73,8 @@ lacus_status lacus__lm_stack_score_chunked(lacus_lm_stack *m, const int32_t *ids
                                            double *bits);
 /* lacus_lm_stack_score with the chunked path (mode 0), the reference step
  * (mode 1) or the fused step token by token (mode 2); lacus_lm_stack_generate
- * with the fused step (mode 0), the reference step (1) or the float step (2). */
+ * with the packed step (mode 0), the reference step (1), the float step (2)
+ * or the fused step on the unpacked weights (3: round 5's generation). */
 lacus_status lacus__lm_stack_score_ex(lacus_lm_stack *m, const int32_t *ids, int64_t n, int64_t start, double *bits,
                                       int mode);
 lacus_status lacus__lm_stack_generate_ex(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,

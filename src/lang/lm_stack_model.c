@@ -28,6 +28,7 @@ void lacus_lm_stack_free(lacus_lm_stack *m)
         lacus_reservoir_free(m->res[l]);
         lacus__free(m->Wout[l]), lacus__free(m->b[l]), lacus__free(m->WinT[l]);
         lacus__free(m->Woutf[l]), lacus__free(m->WinTf[l]);
+        lacus__free(m->Wp[l]), lacus__free(m->Dp[l]), lacus__free(m->Dt[l]), lacus__free(m->Dc[l]);
     }
     lacus__free(m);
 }
@@ -210,7 +211,7 @@ lacus_status lacus_lm_stack_score(lacus_lm_stack *m, const int32_t *ids, int64_t
 lacus_status lacus__lm_stack_generate_ex(lacus_lm_stack *m, int64_t layer, const int32_t *prompt, int64_t n_prompt,
                                          int64_t n_gen, const lacus_sample_params *sp, int32_t *out, int mode)
 {
-    const int ref = mode == 1, f32 = mode == 2;
+    const int ref = mode == 1, f32 = mode == 2, packed = mode == 0;
     if (!m) return LACUS_ERR_ARG;
     lacus__clear(&m->err);
     lacus_sample_params d = lacus_sample_params_default();
@@ -233,7 +234,7 @@ lacus_status lacus__lm_stack_generate_ex(lacus_lm_stack *m, int64_t layer, const
     double *S = LACUS__NEW(double, m->L * V), *probs = LACUS__NEW(double, V);
     int32_t *order = LACUS__NEW(int32_t, V);
     int have_w = S && probs && order && !lacus__lm_stack_ws_init(&w, m);
-    if (!have_w || (f32 && lacus__lm_stack_make_f32(m))) {
+    if (!have_w || (f32 && lacus__lm_stack_make_f32(m)) || (packed && lacus__lm_stack_make_packed(m))) {
         s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm stack generate: out of memory");
         goto done;
     }
@@ -243,7 +244,8 @@ lacus_status lacus__lm_stack_generate_ex(lacus_lm_stack *m, int64_t layer, const
 #define STEP(tok, reset) \
     (ref   ? lacus__lm_stack_step_ref(m, &w, (tok), (reset), S)                                               \
      : f32 ? lacus__lm_stack_step_f32(m, &w, (tok), (reset), depth, S)                                       \
-           : lacus__lm_stack_step(m, &w, (tok), (reset), depth, S))
+     : packed ? lacus__lm_stack_step_packed(m, &w, (tok), (reset), depth, S)                                 \
+              : lacus__lm_stack_step(m, &w, (tok), (reset), depth, S))
     for (int64_t t = 0; t < n_prompt && !s; t++) s = STEP(prompt[t], t == 0);
     for (int64_t t = 0; t < n_gen && !s; t++) {
         const double *sl = S + l * V;

@@ -81,7 +81,7 @@ static void gemv_t(const double *W, int64_t ldw, const double *x, int64_t rows, 
         switch ((int)((cols - c0 + 3) / 4)) { /* a constant vector count, so the block stays in registers */
 #define CASE(k) \
     case k: gemv_block(W, ldw, x, rows, extra, c0, k, cols, out); break;
-            CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)
+            CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12)
 #undef CASE
         }
     }
@@ -128,7 +128,7 @@ lacus_status lacus__lm_stack_ws_init(lacus__lm_stack_ws *w, const lacus_lm_stack
 
 /* The state update of layer l from its drive d (N) plus bias: step_units
  * of nodes/reservoir_step.c for one lane without noise, so the same bits. */
-static void layer_state(const lacus_reservoir *r, double *x, const double *d, double *pre)
+void lacus__lm_stack_layer_state(const lacus_reservoir *r, double *x, const double *d, double *pre)
 {
     const int64_t N = r->p.n_units;
     const int64_t *p = r->W.indptr;
@@ -148,12 +148,12 @@ lacus_status lacus__lm_stack_step(lacus_lm_stack *m, lacus__lm_stack_ws *w, int3
         if (reset) memset(x, 0, (size_t)N * sizeof *x);
         if (l == 0) {
             memcpy(d, m->WinT[0] + (int64_t)tok * N, (size_t)N * sizeof *d);
-            layer_state(m->res[0], x, d, d);
+            lacus__lm_stack_layer_state(m->res[0], x, d, d);
             gemv_t(m->Wout[0], V, x, N, F > N ? N + tok : -1, V, sl);
         } else {
             const double *u = sl - V;
             gemv_t(m->WinT[l], N, u, V, -1, N, d);
-            layer_state(m->res[l], x, d, d);
+            lacus__lm_stack_layer_state(m->res[l], x, d, d);
             if (F > N) memcpy(x + N, u, (size_t)V * sizeof *x);
             gemv_t(m->Wout[l], V, x, F, -1, V, sl);
         }
@@ -225,7 +225,7 @@ lacus_status lacus__lm_stack_score_chunked(lacus_lm_stack *m, const int32_t *ids
             for (int64_t q = 0; q < r; q++) {
                 double *d = D + q * N, *row = X + q * F;
                 if (l == 0) memcpy(d, m->WinT[0] + (int64_t)ids[t0 + q] * N, (size_t)N * sizeof *d);
-                layer_state(m->res[l], x, d, d);
+                lacus__lm_stack_layer_state(m->res[l], x, d, d);
                 memcpy(row, x, (size_t)N * sizeof *row);
                 if (F > N) {
                     if (l == 0) memset(row + N, 0, (size_t)V * sizeof *row), row[N + ids[t0 + q]] = 1.0;
@@ -295,7 +295,7 @@ static void gemv_t_f32(const float *W, int64_t ldw, const float *x, int64_t rows
         switch ((int)((cols - c0 + 7) / 8)) {
 #define CASE(k) \
     case k: gemv_block_f32(W, ldw, x, rows, c0, k, cols, out); break;
-            CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)
+            CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12)
 #undef CASE
         }
     }
@@ -340,7 +340,7 @@ lacus_status lacus__lm_stack_step_f32(lacus_lm_stack *m, lacus__lm_stack_ws *w, 
             gemv_t_f32(m->WinTf[l], N, uf, V, N, sf);
             for (int64_t n = 0; n < N; n++) d[n] = (double)sf[n];
         }
-        layer_state(m->res[l], x, d, d);
+        lacus__lm_stack_layer_state(m->res[l], x, d, d);
         for (int64_t n = 0; n < N; n++) xf[n] = (float)x[n];
         gemv_t_f32(m->Woutf[l], V, xf, N, V, sf);
         for (int64_t v = 0; v < V; v++) sl[v] = b[v] + (double)sf[v];

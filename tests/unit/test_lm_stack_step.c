@@ -13,7 +13,14 @@
  *  - the same with feed_token = 0, N and V not multiples of 4 (the masked
  *    tails of the register-blocked products);
  *  - every allocation of score, generate and generate_f32 failing in turn
- *    gives LACUS_ERR_NOMEM with a message, and the next call succeeds. */
+ *    gives LACUS_ERR_NOMEM with a message, and the next call succeeds;
+ *  - the packed step of double generation (lm_stack_pack.c) equals the
+ *    fused step on the unpacked weights bit for bit, in every state and
+ *    score of every layer: Win coded with 2 values (+-s), 3 (input
+ *    connectivity 0.5: zeros too), and not coded (more values: dense
+ *    panels); feed_token 0; V = 47 and N = 95, whose last register blocks
+ *    have 47 columns (such tails were left unwritten before round 6; the
+ *    fused step is checked against the reference step there). */
 #include <string.h>
 
 #include "fixture.h"
@@ -50,6 +57,39 @@ static void compare_steps(lacus_lm_stack *m, const int32_t *ids, int64_t n, doub
     }
     lacus__lm_stack_ws_free(&wa), lacus__lm_stack_ws_free(&wb);
     free(Sa), free(Sb);
+}
+
+/* Steps the packed and the unpacked fused step side by side over ids[0..n):
+ * 1 when every state (F per layer) and score is the same bit for bit. */
+static int packed_equal(lacus_lm_stack *m, const int32_t *ids, int64_t n)
+{
+    const int64_t L = lacus_lm_stack_n_layers(m), V = m->p.vocab_size, F = m->F;
+    lacus__lm_stack_ws wa, wb;
+    double *Sa = malloc((size_t)(L * V) * sizeof *Sa), *Sb = malloc((size_t)(L * V) * sizeof *Sb);
+    CHECK_STATUS(lacus__lm_stack_make_packed(m), LACUS_OK);
+    CHECK(lacus__lm_stack_ws_init(&wa, m) == LACUS_OK && lacus__lm_stack_ws_init(&wb, m) == LACUS_OK);
+    int eq = 1;
+    for (int64_t t = 0; t < n; t++) {
+        CHECK_STATUS(lacus__lm_stack_step_packed(m, &wa, ids[t], t == 0, L, Sa), LACUS_OK);
+        CHECK_STATUS(lacus__lm_stack_step(m, &wb, ids[t], t == 0, L, Sb), LACUS_OK);
+        for (int64_t l = 0; l < L; l++) eq &= memcmp(wa.f[l], wb.f[l], (size_t)F * sizeof(double)) == 0;
+        eq &= memcmp(Sa, Sb, (size_t)(L * V) * sizeof *Sa) == 0;
+    }
+    lacus__lm_stack_ws_free(&wa), lacus__lm_stack_ws_free(&wb);
+    free(Sa), free(Sb);
+    return eq;
+}
+
+/* Generation (packed, mode 0) and generation with the unpacked fused step
+ * (mode 3) give the same n_gen tokens. */
+static int streams_equal(lacus_lm_stack *m, const int32_t *ids, int64_t layer, uint64_t seed)
+{
+    int32_t a[600], b[600];
+    lacus_sample_params sp = lacus_sample_params_default();
+    sp.seed = seed;
+    CHECK_STATUS(lacus__lm_stack_generate_ex(m, layer, ids, 30, 600, &sp, a, 0), LACUS_OK);
+    CHECK_STATUS(lacus__lm_stack_generate_ex(m, layer, ids, 30, 600, &sp, b, 3), LACUS_OK);
+    return memcmp(a, b, sizeof a) == 0;
 }
 
 int main(void)
@@ -188,6 +228,59 @@ int main(void)
         lacus__lm_stack_ws_free(&wa), lacus__lm_stack_ws_free(&wb);
         free(o2);
         lacus_lm_stack_free(m2);
+    }
+
+    TEST("packed double generation step: the unpacked fused step's bits (coded Win, 2 and 3 values; dense panels)")
+    {
+        /* m: Bernoulli Win, dense (+-s): coded with 2 values. */
+        CHECK(packed_equal(m, ids, 1500));
+        CHECK(m->Dc[0] != NULL && m->Dc[1] != NULL && m->Dc[2] != NULL && m->Dp[1] == NULL);
+        for (int64_t layer = 1; layer <= 3; layer++) CHECK(streams_equal(m, ids + 100, layer, 5 + (uint64_t)layer));
+        /* Input connectivity 0.5: Win has zeros, 3 values, no feed_token. */
+        lacus_lm_params q = p;
+        q.input_connectivity = 0.5, q.feed_token = 0, q.n_units = 70;
+        lacus_lm_stack *m4 = NULL;
+        CHECK_STATUS(lacus_lm_stack_train(&q, 3, ids, 4000, 300, &m4, &err), LACUS_OK);
+        int zeros = 0;
+        for (int64_t i = 0; i < V * q.n_units; i++) zeros += m4->WinT[1][i] == 0.0;
+        CHECK(zeros > 0);
+        CHECK(packed_equal(m4, ids, 1000));
+        CHECK(m4->Dc[1] != NULL);
+        CHECK(streams_equal(m4, ids + 200, 0, 3));
+        printf("  coded drive: 2 values (N = 120), 3 values (N = 70, %d zeros in layer 1's Win): bit-identical\n",
+               zeros);
+        lacus_lm_stack_free(m4);
+        /* Win with many values (not drawn by the library): dense panels. */
+        m4 = NULL;
+        q = p, q.n_units = 53;
+        CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids, 4000, 300, &m4, &err), LACUS_OK);
+        for (int64_t l = 0; l < 2; l++)
+            for (int64_t i = 0; i < V * q.n_units; i++)
+                m4->WinT[l][i] = 0.1 * (double)(i % 7 - 3) + 1e-3 * (double)(i % 5);
+        CHECK(packed_equal(m4, ids, 1000));
+        CHECK(m4->Dc[0] == NULL && m4->Dc[1] == NULL && m4->Dp[1] != NULL);
+        CHECK(streams_equal(m4, ids + 300, 0, 4));
+        lacus_lm_stack_free(m4);
+    }
+
+    TEST("V = 47, N = 95: register blocks of 47 columns (fused against reference, packed against fused)")
+    {
+        lacus_lm_params q = p;
+        q.vocab_size = 47, q.n_units = 95;
+        int32_t *ids47 = malloc((size_t)n * sizeof *ids47);
+        for (int64_t t = 0; t < n; t++) ids47[t] = ids[t] % 47;
+        lacus_lm_stack *m5 = NULL;
+        CHECK_STATUS(lacus_lm_stack_train(&q, 2, ids47, 4000, 300, &m5, &err), LACUS_OK);
+        double d0, rel, rdeep;
+        compare_steps(m5, ids47, 600, &d0, &rel, &rdeep);
+        printf("  layer 0 state max diff %.3g; deeper states %.3g; scores max rel diff %.3g\n", d0, rdeep, rel);
+        CHECK(d0 == 0);
+        CHECK(rdeep < 1e-12);
+        CHECK(rel < 1e-12);
+        CHECK(packed_equal(m5, ids47, 600));
+        CHECK(streams_equal(m5, ids47 + 100, 0, 9));
+        lacus_lm_stack_free(m5);
+        free(ids47);
     }
     TEST("injected allocation failures in score, generate and generate_f32")
     {
