@@ -82,8 +82,8 @@ static void scale_design(const double *X, int64_t n, int64_t p, const int64_t *s
 static lacus_status refit_group(const lacus_ridgecv_params *prm, const double *Xs,
                                 const double *c, int64_t n, int64_t p, const double *Y, int64_t t,
                                 const int64_t *idx, int64_t m, const double *asel,
-                                const double *xty, double *Ysel, double *csel, double *coef,
-                                lacus__prof *prof, lacus_error *err)
+                                const double *xty, const double *xtx, double *Ysel, double *csel,
+                                double *coef, lacus__prof *prof, lacus_error *err)
 {
     lacus__design D = {Xs, NULL, n, p, 0, 0, prof};
     double *K = NULL;
@@ -99,7 +99,7 @@ static lacus_status refit_group(const lacus_ridgecv_params *prm, const double *X
         /* diag(c) X^T Y of these targets: the scaled design's X^T Y. */
         for (int64_t j = 0; j < p; j++)
             for (int64_t q = 0; q < m; q++) csel[j * m + q] = c[j] * xty[j * t + idx[q]];
-        st = lacus__ridge_refit_gram(&D, m, asel, prm, csel, &used, err);
+        st = lacus__ridge_refit_gram(&D, m, asel, prm, xtx, xtx ? c : NULL, csel, &used, err);
     }
     if (!st && !used) {
         for (int64_t i = 0; i < n; i++)
@@ -247,8 +247,8 @@ lacus_status lacus__banded_ridgecv_fit_ex(const lacus_ridgecv_params *prm, const
             if (!m) continue;
             for (int64_t q = 0; q < m; q++) asel[q] = ta[idx[q]];
             scale_design(X, n, p, band_sizes, nbands, G + it * nbands, csc, Xs);
-            st = refit_group(prm, Xs, csc, n, p, Y, t, idx, m, asel, xty_all, Ysel, csel, coef,
-                             prof, err);
+            st = refit_group(prm, Xs, csc, n, p, Y, t, idx, m, asel, xty_all,
+                             cached ? pre.XtX : NULL, Ysel, csel, coef, prof, err);
         }
         lacus__free(Ysel);
         lacus__free(csel);

@@ -153,7 +153,7 @@ static lacus_status svd_thin(double *M, int64_t m, int64_t n, double *U, double 
 
 /* Symmetric eigendecomposition of K (n x n, overwritten by the eigenvectors
  * as rows: K[i*n + j] = component j of eigenvector i), ascending values. */
-static lacus_status eigh(double *K, int64_t n, double *w, lacus_error *err)
+lacus_status lacus__eigh(double *K, int64_t n, double *w, lacus_error *err)
 {
     double q = 0.0;
     lapack_int iq = 0;
@@ -240,7 +240,7 @@ lacus_status lacus__decompose(const lacus__design *D, const int64_t *tr, int64_t
                 for (int64_t j = 0; j < n_tr; j++) Ktr[i * n_tr + j] = D->K[tr[i] * n + tr[j]];
             for (int64_t i = 0; i < n_te; i++)
                 for (int64_t j = 0; j < n_tr; j++) Kte[i * n_tr + j] = D->K[te[i] * n + tr[j]];
-            st = eigh(Ktr, n_tr, d->ev, err);
+            st = lacus__eigh(Ktr, n_tr, d->ev, err);
             d->basis = Ktr; /* eigenvectors as rows */
             Ktr = NULL;
             d->basis_rows = 1;

@@ -127,7 +127,7 @@ static lacus_status fit_design(const lacus_ridgecv_params *prm, lacus__design *D
         for (int64_t j = 0; j < t; j++) ta[j] = alphas[best[j]];
         if (best_alpha) memcpy(best_alpha, ta, (size_t)t * sizeof(double));
         if (cv_scores) memcpy(cv_scores, scores, (size_t)(na * t) * sizeof(double));
-        if (coef && gram) st = lacus__ridge_refit_gram(D, t, ta, prm, coef, &refitted, err);
+        if (coef && gram) st = lacus__ridge_refit_gram(D, t, ta, prm, NULL, NULL, coef, &refitted, err);
         if (coef && !st && !refitted) st = lacus__ridge_refit(D, Y, t, ta, prm, coef, err);
     }
     lacus__free(scores);

@@ -25,6 +25,7 @@ enum {
 typedef struct lacus__prof {
     double sec[LACUS__NST], flop[LACUS__NST];
     int f32[LACUS__NST];
+    int64_t gram_eig; /* fold decompositions taken from the Gram (banded) */
 } lacus__prof;
 
 static inline double lacus__prof_now(const lacus__prof *pf)
@@ -78,7 +79,12 @@ typedef struct lacus__xty {
     int64_t p, t, n_folds;
     double *C, *Td;
     float *Tf;
+    double *XtX;  /* p x p: X^T X */
+    double *Gtr;  /* n_folds x p x p: X_tr^T X_tr of each fold */
 } lacus__xty;
+/* Symmetric eigendecomposition (dsyevd) of K (n x n, overwritten by the
+ * eigenvectors as rows), eigenvalues w ascending. */
+lacus_status lacus__eigh(double *K, int64_t n, double *w, lacus_error *err);
 lacus_status lacus__xty_build(const double *X, int64_t n, int64_t p, const double *Y, int64_t t,
                               const int64_t *fold, int64_t n_folds, int f32, lacus__xty *out,
                               lacus_error *err);
@@ -102,9 +108,13 @@ lacus_status lacus__ridgecv_scan_gram(const lacus__design *D, const double *Y, i
                                       int *used, lacus_error *err);
 /* The primal refit from X^T Y held in coef (p x t), overwritten by the
  * weights: coef = V diag(1/(s^2 + a_j)) V^T (X^T Y). *used = 0 (coef
- * untouched) when X is too ill-conditioned for it. */
+ * untouched) when X is too ill-conditioned for it. With xtx (the unscaled
+ * X^T X, p x p) and colscale (the banded search), V and s come from the
+ * eigendecomposition of diag(c) X^T X diag(c) where that is accurate
+ * (ridgecv_gram.c), else from the SVD of D->X. */
 lacus_status lacus__ridge_refit_gram(const lacus__design *D, int64_t t, const double *target_alpha,
-                                     const lacus_ridgecv_params *prm, double *coef, int *used,
+                                     const lacus_ridgecv_params *prm, const double *xtx,
+                                     const double *colscale, double *coef, int *used,
                                      lacus_error *err);
 
 /* X (n x p) and Y (n x t) non-NULL, non-empty and finite (xname names X

@@ -15,7 +15,7 @@
 
 typedef struct {
     double *ba, *bg, *cs, *cf;
-    int64_t n_xty;
+    int64_t n_xty, gram_eig;
 } result;
 
 static void run(const lacus_ridgecv_params *prm, const double *X, int64_t n, const int64_t *sizes,
@@ -29,9 +29,12 @@ static void run(const lacus_ridgecv_params *prm, const double *X, int64_t n, con
     r->cs = calloc((size_t)t, sizeof(double));
     r->cf = calloc((size_t)(p * t), sizeof(double));
     lacus_error err = {0};
+    lacus__prof pf;
+    memset(&pf, 0, sizeof pf);
     CHECK_STATUS(lacus__banded_ridgecv_fit_ex(prm, X, n, sizes, nb, G, ni, 7, Y, t, r->ba, r->bg,
-                                              r->cs, r->cf, route, &r->n_xty, NULL, &err),
+                                              r->cs, r->cf, route, &r->n_xty, &pf, &err),
                  LACUS_OK);
+    r->gram_eig = pf.gram_eig;
 }
 
 static void result_free(result *r)
@@ -84,13 +87,17 @@ int main(void)
         double ds, dc, ds2, dc2;
         double same = compare(&s, &a, nb, p, t, &ds, &dc);
         double same2 = compare(&s, &c, nb, p, t, &ds2, &dc2);
-        printf("shared X^T Y: %lld/16 candidates took it, (gamma, alpha) %.4f equal, scores %.2e, "
-               "coef %.2e\n",
-               (long long)a.n_xty, same, ds, dc);
+        printf("shared X^T Y: %lld/16 candidates took it (%lld of their folds decomposed from "
+               "the Gram), (gamma, alpha) %.4f equal, scores %.2e, coef %.2e\n",
+               (long long)a.n_xty, (long long)a.gram_eig, same, ds, dc);
         printf("own X^T Y: %lld/16, (gamma, alpha) %.4f equal, scores %.2e, coef %.2e\n",
                (long long)c.n_xty, same2, ds2, dc2);
         CHECK(s.n_xty == 0);
         CHECK(a.n_xty >= 8 && a.n_xty == c.n_xty);
+        /* Both fold decompositions are exercised: from the Gram (cond <=
+         * 100) and by SVD (the rest); without the cache, only SVD. */
+        CHECK(a.gram_eig > 0 && a.gram_eig < 5 * a.n_xty);
+        CHECK(c.gram_eig == 0);
         CHECK(same == 1.0 && same2 == 1.0);
         CHECK(ds < 1e-12 && ds2 < 1e-12);
         CHECK(dc < 1e-10 && dc2 < 1e-10);

@@ -370,7 +370,7 @@ int main(void)
         for (int64_t j = 0; j < t; j++) ta[j] = alphas[j % na];
         int used = 0;
         CHECK_STATUS(lacus__ridge_refit(&D, Y, t, ta, &q, c1, NULL), LACUS_OK);
-        CHECK_STATUS(lacus__ridge_refit_gram(&D, t, ta, &q, c2, &used, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit_gram(&D, t, ta, &q, NULL, NULL, c2, &used, NULL), LACUS_OK);
         CHECK(used == 1);
         double dc = test_max_rel_diff(c1, c2, (long)(p * t), 1e-300);
         printf("X^T Y refit vs SVD refit: %.2e\n", dc);
@@ -388,7 +388,7 @@ int main(void)
         CHECK(used == 0);
         memcpy(c1, c2, (size_t)(p * t) * sizeof(double));
         used = 1;
-        CHECK_STATUS(lacus__ridge_refit_gram(&Db, t, ta, &q, c2, &used, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit_gram(&Db, t, ta, &q, NULL, NULL, c2, &used, NULL), LACUS_OK);
         CHECK(used == 0);
         CHECK(memcmp(c1, c2, (size_t)(p * t) * sizeof(double)) == 0);
         /* Not taken in the dual, nor with as many features as n_tr - n_te. */
