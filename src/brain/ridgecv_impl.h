@@ -108,10 +108,11 @@ lacus_status lacus__ridgecv_scan_gram(const lacus__design *D, const double *Y, i
                                       int *used, lacus_error *err);
 /* The primal refit from X^T Y held in coef (p x t), overwritten by the
  * weights: coef = V diag(1/(s^2 + a_j)) V^T (X^T Y). *used = 0 (coef
- * untouched) when X is too ill-conditioned for it. With xtx (the unscaled
- * X^T X, p x p) and colscale (the banded search), V and s come from the
- * eigendecomposition of diag(c) X^T X diag(c) where that is accurate
- * (ridgecv_gram.c), else from the SVD of D->X. */
+ * untouched) when X is too ill-conditioned for it. V and s come from the
+ * eigendecomposition of the Gram where that is accurate (ridgecv_gram.c),
+ * else from the SVD of D->X: the Gram is diag(c) xtx diag(c) with xtx (the
+ * unscaled X^T X, p x p) and colscale (the banded search), else D->X's own
+ * (made here). */
 lacus_status lacus__ridge_refit_gram(const lacus__design *D, int64_t t, const double *target_alpha,
                                      const lacus_ridgecv_params *prm, const double *xtx,
                                      const double *colscale, double *coef, int *used,
