@@ -77,7 +77,8 @@ lacus_status lacus_cv_score_parse(const char *name, lacus_cv_score *out);
  * well-conditioned X (s_max / s_min <= 1e4 in every fold): U^T Y_tr is
  * formed as S^-1 V^T (X^T Y - X_te^T Y_te), and X^T Y is reused by the
  * refit (results agree with the SVD route to about 1e-12; coef holds X^T Y
- * while the scan runs). Dual refit when K + 1e-9 min(a) I is positive
+ * while the scan runs); S and V come from the eigendecomposition of the
+ * p x p Gram X_tr^T X_tr where s_max / s_min <= 100 (else the SVD). Dual refit when K + 1e-9 min(a) I is positive
  * definite: one Cholesky of K + a I per chosen alpha instead of the
  * eigendecomposition of K (agrees to 1e-9; an indefinite or
  * round-off-singular K keeps the eigen route and its zeroing).
