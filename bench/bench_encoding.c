@@ -5,6 +5,20 @@
  *   bench_encoding ridge|kernel N P T [--data DIR] [--threads K] [--f32]
  *   bench_encoding refit N P T [--threads K]
  *   bench_encoding scan N P T [--threads K] [--f32]
+ *   bench_encoding ridge N P T --stages [...]
+ *   bench_encoding banded N BANDS T [--n-iter K] [--threads K] [--f32]
+ *
+ * banded: the banded random search (n_iter candidates, default 20) fold by
+ * fold and through the shared X^T Y, back to back on the same data (bands
+ * e.g. 40,120,20), with the chosen (gamma, alpha), scores and coefficients
+ * compared.
+ *
+ * --stages (ridge): measures this run's dgemm and sgemm peak (square
+ * products of order 2000, best of 3) and prints, after the fit's line, one
+ * line per stage of the fit (fold decompositions, X^T Y, projection, the
+ * alpha-scaled test designs, the predictions of every alpha, the scores,
+ * the refit) with its GFLOP, GFLOP/s and fraction of the same-run peak of
+ * its precision, and the share of the fit's time it took.
  *
  * --data DIR reads DIR/X.npy (N x P) and DIR/Y.npy (N x T) written by
  * bench/anchor_himalaya.py and compares with DIR/alphas.npy; without it the
@@ -41,8 +55,8 @@ static int bench_scan(int64_t n, int64_t p, int64_t t, int f32)
     for (int64_t i = 0; i < n; i++) fold[i] = i * 5 / n;
     lacus_ridgecv_params prm = lacus_ridgecv_params_default();
     prm.scan_f32 = f32;
-    lacus__design D = {X, NULL, n, p, 0, 0};
-    if (!lacus__gram_route(&D, fold, 5)) {
+    lacus__design D = {X, NULL, n, p, 0, 0, NULL};
+    if (!lacus__gram_route(&D, fold, 5, 1)) {
         fprintf(stderr, BENCH_NAME ": the X^T Y route does not apply at these sizes\n");
         return 1;
     }
@@ -53,7 +67,7 @@ static int bench_scan(int64_t n, int64_t p, int64_t t, int f32)
             int used = 1;
             double w0 = now(), c0 = cpu_now();
             lacus_status st = g ? lacus__ridgecv_scan_gram(&D, Y, t, fold, 5, alphas, 10, &prm, s[1],
-                                                           NULL, &used, &err)
+                                                           NULL, NULL, NULL, &used, &err)
                                 : lacus__ridgecv_scan(&D, Y, t, fold, 5, alphas, 10, &prm, s[0], &err);
             if (st) die("scan", st, err.msg);
             if (!used) die("scan", LACUS_ERR_NUMERIC, "X^T Y route declined");
@@ -100,7 +114,7 @@ static int bench_refit(int64_t n, int64_t p, int64_t t)
     double best[2] = {INFINITY, INFINITY};
     for (int rep = 0; rep < 2; rep++)
         for (int e = 0; e < 2; e++) {
-            lacus__design D = {NULL, K, n, n, 1, e};
+            lacus__design D = {NULL, K, n, n, 1, e, NULL};
             lacus_error err = {0};
             double t0 = now();
             lacus_status st = lacus__ridge_refit(&D, Y, t, ta, &prm, w[e], &err);
@@ -133,6 +147,170 @@ static int bench_refit(int64_t n, int64_t p, int64_t t)
     return 0;
 }
 
+static void print_stages(const lacus__prof *pf, double fit_s, double dpeak, double speak,
+                         const char *tag);
+static void gemm_peaks(double *dpeak, double *speak);
+
+/* The banded random search, both routes on the same data and candidates:
+ * every candidate fold by fold (SVD, U^T Y_tr) and through the shared
+ * X^T Y (banded.c). Data from lacus_simulate_banded; 10 alphas, 5
+ * contiguous folds, n_iter Dirichlet candidates. Each route runs twice,
+ * interleaved; the smaller wall and CPU times are kept. */
+static int bench_banded(int64_t n, const char *bands, int64_t t, int64_t n_iter, int f32, int stages)
+{
+    int64_t sizes[16], nb = 0, p = 0;
+    for (const char *q = bands; *q && nb < 16;) {
+        char *end;
+        sizes[nb] = strtoll(q, &end, 10);
+        if (end == q || sizes[nb] < 1) {
+            fprintf(stderr, BENCH_NAME ": bands \"%s\": expected sizes like 40,120,20\n", bands);
+            return 2;
+        }
+        p += sizes[nb++];
+        q = *end == ',' ? end + 1 : end;
+    }
+    double *X = xmalloc((size_t)(n * p) * sizeof(double)), *Y = xmalloc((size_t)(n * t) * sizeof(double));
+    lacus_error err = {0};
+    lacus_status st = lacus_simulate_banded(n, sizes, nb, t, 0.3, 2.0, 3, X, Y, NULL, &err);
+    if (st) die("simulate", st, err.msg);
+    double alphas[10];
+    for (int a = 0; a < 10; a++) alphas[a] = pow(10.0, -2.0 + a);
+    lacus_ridgecv_params prm = lacus_ridgecv_params_default();
+    prm.alphas = alphas;
+    prm.n_alphas = 10;
+    prm.scan_f32 = f32;
+    double *ba[2], *bg[2], *cs[2], *cf[2];
+    for (int r = 0; r < 2; r++) {
+        ba[r] = xmalloc((size_t)t * sizeof(double));
+        bg[r] = xmalloc((size_t)(nb * t) * sizeof(double));
+        cs[r] = xmalloc((size_t)t * sizeof(double));
+        cf[r] = xmalloc((size_t)(p * t) * sizeof(double));
+    }
+    double wall[2] = {INFINITY, INFINITY}, cpu[2] = {INFINITY, INFINITY};
+    int64_t n_xty = 0;
+    /* Stage timers of each route's last run (--stages). */
+    lacus__prof prof[2];
+    double dpeak = 0.0, speak = 0.0;
+    if (stages) gemm_peaks(&dpeak, &speak);
+    for (int rep = 0; rep < 2; rep++)
+        for (int r = 0; r < 2; r++) {
+            memset(&prof[r], 0, sizeof prof[r]);
+            double w0 = now(), c0 = cpu_now();
+            int64_t used = 0;
+            st = lacus__banded_ridgecv_fit_ex(&prm, X, n, sizes, nb, NULL, n_iter, 5, Y, t, ba[r],
+                                              bg[r], cs[r], cf[r],
+                                              r ? LACUS__BANDED_AUTO : LACUS__BANDED_SVD, &used,
+                                              stages ? &prof[r] : NULL, &err);
+            if (st) die("banded", st, err.msg);
+            if (r) n_xty = used;
+            wall[r] = fmin(wall[r], now() - w0);
+            cpu[r] = fmin(cpu[r], cpu_now() - c0);
+            if (rep == 1 && stages) print_stages(&prof[r], now() - w0, dpeak, speak, r ? "route=xty" : "route=svd");
+        }
+    int64_t same = 0;
+    for (int64_t j = 0; j < t; j++) {
+        int ok = ba[0][j] == ba[1][j];
+        for (int64_t b = 0; b < nb; b++) ok &= bg[0][b * t + j] == bg[1][b * t + j];
+        same += ok;
+    }
+    double ds = 0.0, sm = 0.0, dc = 0.0, cm = 0.0;
+    for (int64_t j = 0; j < t; j++) {
+        ds = fmax(ds, fabs(cs[0][j] - cs[1][j]));
+        sm = fmax(sm, fabs(cs[0][j]));
+    }
+    for (int64_t i = 0; i < p * t; i++) {
+        dc = fmax(dc, fabs(cf[0][i] - cf[1][i]));
+        cm = fmax(cm, fabs(cf[0][i]));
+    }
+    /* Flop models of the scans (refits and decompositions left out): per
+     * candidate and fold, fold by fold 2 p n_tr t (U^T Y_tr) + 2 na n_te p t
+     * (predictions); through X^T Y 2 p^2 t + the same predictions, and
+     * 4 p n t once (X^T Y and the folds' X_te^T Y_te). Candidates that
+     * declined the route (ill-conditioned) count at the fold-by-fold cost. */
+    double ntr = n - n / 5.0, nte = n / 5.0, pred = 5 * 2 * 10 * nte * p * (double)t;
+    double svd_c = 5 * 2 * p * ntr * (double)t + pred, xty_c = 5 * 2.0 * p * p * (double)t + pred;
+    double f_svd = (double)n_iter * svd_c;
+    double f_xty = 4.0 * p * n * (double)t + (double)n_xty * xty_c + (double)(n_iter - n_xty) * svd_c;
+    printf("banded N=%lld bands=%s P=%lld T=%lld n_iter=%lld alphas=10 folds=5 scan=%s threads=%d "
+           "xty_candidates=%lld svd_route_s=%.3f xty_route_s=%.3f speedup=%.2fx svd_route_cpu_s=%.3f "
+           "xty_route_cpu_s=%.3f cpu_ratio=%.2fx svd_gflop=%.1f xty_gflop=%.1f same_choice=%.4f "
+           "cv_score_diff_rel=%.1e coef_diff_rel=%.1e peak_mb=%.0f load1=%.2f\n",
+           (long long)n, bands, (long long)p, (long long)t, (long long)n_iter, f32 ? "f32" : "f64",
+           lacus_get_num_threads(), (long long)n_xty, wall[0], wall[1], wall[0] / wall[1], cpu[0],
+           cpu[1], cpu[0] / cpu[1], f_svd * 1e-9, f_xty * 1e-9, (double)same / (double)t,
+           ds / fmax(sm, 1e-300), dc / fmax(cm, 1e-300), peak_rss_mb(), load1());
+    for (int r = 0; r < 2; r++) {
+        free(ba[r]);
+        free(bg[r]);
+        free(cs[r]);
+        free(cf[r]);
+    }
+    free(X);
+    free(Y);
+    return 0;
+}
+
+/* Same-run BLAS peak: the best of 3 square products of order 2000. */
+static void gemm_peaks(double *dpeak, double *speak)
+{
+    const int m = 2000;
+    double *A = xmalloc((size_t)m * m * sizeof(double)), *B = xmalloc((size_t)m * m * sizeof(double));
+    double *C = xmalloc((size_t)m * m * sizeof(double));
+    float *Af = xmalloc((size_t)m * m * sizeof(float)), *Bf = xmalloc((size_t)m * m * sizeof(float));
+    float *Cf = xmalloc((size_t)m * m * sizeof(float));
+    lacus__rng r;
+    lacus__rng_seed(&r, 9);
+    for (int64_t i = 0; i < (int64_t)m * m; i++) {
+        A[i] = lacus__rng_normal(&r);
+        B[i] = lacus__rng_normal(&r);
+        Af[i] = (float)A[i];
+        Bf[i] = (float)B[i];
+    }
+    double bd = INFINITY, bs = INFINITY;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now();
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1.0, A, m, B, m, 0.0, C, m);
+        bd = fmin(bd, now() - t0);
+        t0 = now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1.0f, Af, m, Bf, m, 0.0f, Cf, m);
+        bs = fmin(bs, now() - t0);
+    }
+    double fl = 2.0 * m * (double)m * m;
+    *dpeak = fl / bd * 1e-9;
+    *speak = fl / bs * 1e-9;
+    free(A);
+    free(B);
+    free(C);
+    free(Af);
+    free(Bf);
+    free(Cf);
+}
+
+static void print_stages(const lacus__prof *pf, double fit_s, double dpeak, double speak,
+                         const char *tag)
+{
+    static const char *names[LACUS__NST] = {"decomp", "xty", "proj", "design", "pred", "score",
+                                            "refit"};
+    double sum = 0.0;
+    for (int st = 0; st < LACUS__NST; st++) {
+        sum += pf->sec[st];
+        double g = pf->sec[st] > 0 ? pf->flop[st] / pf->sec[st] * 1e-9 : 0.0;
+        double peak = pf->f32[st] ? speak : dpeak;
+        /* Elementwise stages (design, score) are memory-bound loops, not
+         * BLAS: no fraction of the gemm peak. The decompositions' flops are
+         * estimates (ridgecv.c). */
+        char frac[32] = "-";
+        if (st != LACUS__ST_DESIGN && st != LACUS__ST_SCORE)
+            snprintf(frac, sizeof frac, "%.3f", g / peak);
+        printf("stage %s name=%s prec=%s gflop=%.1f seconds=%.3f gflops=%.1f peak_gflops=%.1f "
+               "peak_frac=%s share=%.3f\n",
+               tag, names[st], pf->f32[st] ? "f32" : "f64", pf->flop[st] * 1e-9, pf->sec[st], g,
+               peak, frac, pf->sec[st] / fit_s);
+    }
+    printf("stage %s name=other seconds=%.3f share=%.3f dgemm_peak=%.1f sgemm_peak=%.1f load1=%.2f\n",
+           tag, fit_s - sum, (fit_s - sum) / fit_s, dpeak, speak, load1());
+}
+
 static void load(const char *dir, const char *name, lacus_ndarray *a)
 {
     char path[4096];
@@ -145,14 +323,27 @@ static void load(const char *dir, const char *name, lacus_ndarray *a)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: bench_encoding ridge|kernel|refit|scan N P T [--data DIR] [--threads K] [--f32]\n");
+        fprintf(stderr, "usage: bench_encoding ridge|kernel|refit|scan N P T [--data DIR] [--threads K] [--f32] [--stages]\n"
+                        "       bench_encoding banded N BANDS T [--n-iter K] [--threads K] [--f32] [--stages]\n");
         return 2;
     }
     const char *kind = argv[1], *dir = NULL;
+    if (!strcmp(kind, "banded")) {
+        int64_t n_iter = 20;
+        int f32b = 0, stb = 0;
+        for (int i = 5; i < argc; i++) {
+            if (!strcmp(argv[i], "--f32")) f32b = 1;
+            else if (!strcmp(argv[i], "--stages")) stb = 1;
+            else if (i + 1 < argc && !strcmp(argv[i], "--n-iter")) n_iter = arg_int(argv[++i], 1);
+            else if (i + 1 < argc && !strcmp(argv[i], "--threads")) set_threads((int)arg_int(argv[++i], 1));
+        }
+        return bench_banded(arg_int(argv[2], 10), argv[3], arg_int(argv[4], 1), n_iter, f32b, stb);
+    }
     int64_t n = arg_int(argv[2], 10), p = arg_int(argv[3], 1), t = arg_int(argv[4], 1);
-    int threads = 0, f32 = 0;
+    int threads = 0, f32 = 0, stages = 0;
     for (int i = 5; i < argc; i++) {
         if (!strcmp(argv[i], "--f32")) f32 = 1;
+        else if (!strcmp(argv[i], "--stages")) stages = 1;
         else if (i + 1 < argc && !strcmp(argv[i], "--data")) dir = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--threads")) threads = (int)arg_int(argv[++i], 1);
     }
@@ -195,6 +386,10 @@ int main(int argc, char **argv)
     prm.n_alphas = 10;
     prm.n_folds = 5;
     prm.scan_f32 = f32;
+    double dpeak = 0.0, speak = 0.0;
+    lacus__prof prof;
+    memset(&prof, 0, sizeof prof);
+    if (stages) gemm_peaks(&dpeak, &speak);
     double *best = xmalloc((size_t)t * sizeof(double));
     double *coef = xmalloc((size_t)((is_kernel ? n : p) * t) * sizeof(double));
     lacus_error err = {0};
@@ -210,6 +405,8 @@ int main(int argc, char **argv)
         for (int64_t i = 0; i < n; i++)
             for (int64_t j = 0; j < i; j++) K[i * n + j] = K[j * n + i];
         st = lacus_kernel_ridgecv_fit(&prm, K, n, Y, t, best, NULL, NULL, coef, &err);
+    } else if (stages) {
+        st = lacus__ridgecv_fit_prof(&prm, X, n, p, Y, t, best, NULL, NULL, coef, &prof, &err);
     } else {
         st = lacus_ridgecv_fit(&prm, X, n, p, Y, t, best, NULL, NULL, coef, &err);
     }
@@ -259,6 +456,7 @@ int main(int argc, char **argv)
     if (agree >= 0)
         printf(" same_alpha_as_himalaya=%.4f", (double)agree / (double)t);
     printf(" load1=%.2f\n", load1());
+    if (stages && !is_kernel) print_stages(&prof, secs, dpeak, speak, f32 ? "scan=f32" : "scan=f64");
     free(best);
     free(coef);
     free(K);

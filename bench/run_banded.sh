@@ -5,6 +5,9 @@
 #
 #   bench/run_banded.sh [--build DIR] [--python PY] [--samples N] [--targets T] [--bands A,B,C]
 #
+# Ends with bench_encoding banded: the random search fold by fold and
+# through the shared X^T Y, back to back (build the bench_encoding target).
+#
 # The Python environment: --python PY or $LACUS_BENCH_PYTHON (a venv made
 # from tests/ref/requirements-brain2.txt).
 set -uo pipefail
@@ -17,7 +20,7 @@ while [ $# -gt 0 ]; do
         --samples) N=$2; shift ;;
         --targets) T=$2; shift ;;
         --bands) BANDS=$2; shift ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "run_banded.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -33,3 +36,9 @@ for s in random hypergrad both; do
     echo "  load1=$(cut -d' ' -f1 /proc/loadavg)"
 done
 "$PY" "$ROOT/bench/anchor_banded.py" --dir "$D" --bands "$BANDS" || exit 1
+# The random search's two routes back to back in one process, same data and
+# candidates (100, as above): every candidate fold by fold, and through the
+# shared X^T Y (src/brain/banded.c), with their flop counts.
+for prec in "" --f32; do
+    "$BUILD/bench/bench_encoding" banded "$N" "$BANDS" "$T" --n-iter 100 --threads 1 $prec || exit 1
+done

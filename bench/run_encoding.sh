@@ -58,8 +58,11 @@ for w in "ridge 2880 1000 $T" "kernel 2880 20000 $T"; do
         a=$("$PY" "$ROOT/bench/anchor_himalaya.py" --kind "$1" --n "$2" --p "$3" --t "$4" --dtype "$DTYPE" --out "$DATA") || exit 1
         echo "$a"
         for prec in "" --f32; do
-            l=$("$BUILD/bench/bench_encoding" "$1" "$2" "$3" "$4" --data "$DATA" --threads "$THREADS" $prec) || exit 1
-            echo "$l"
+            stages=
+            [ "$1" = ridge ] && stages=--stages
+            out=$("$BUILD/bench/bench_encoding" "$1" "$2" "$3" "$4" --data "$DATA" --threads "$THREADS" $prec $stages) || exit 1
+            echo "$out"
+            l=$(grep '^encoding ' <<<"$out")
             ls_=$(kv "$l" lacus_s) as_=$(kv "$a" seconds)
             echo "ratio workload=$1 N=$2 P=$3 T=$4 lacus_scan=$(kv "$l" scan) anchor_dtype=$DTYPE lacus_s=$ls_ himalaya_s=$as_ speedup=$(awk -v a="$as_" -v l="$ls_" 'BEGIN{printf "%.2f", a/l}')x goal=5x same_alpha=$(kv "$l" same_alpha_as_himalaya) load1=$(cut -d' ' -f1 /proc/loadavg)"
         done

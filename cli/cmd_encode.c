@@ -146,7 +146,7 @@ int enc_fit(int argc, char **argv)
         {"test-runs", OPT_INT, &o.test_runs, "last runs held out for the test scores (0: none)"},
         {"test-fraction", OPT_DOUBLE, &o.test_fraction, "MEG: last fraction of the words held out"},
         {"score", OPT_STRING, &o.score, "CV criterion: neg_mse | r2 | pearson"},
-        {"solver", OPT_STRING, &o.solver, "auto | primal | dual"},
+        {"solver", OPT_STRING, &o.solver, "auto | primal | dual | lstsq (SVD of X only; admits alpha 0 = least squares)"},
         {"batch", OPT_INT, &o.batch, "targets per batch (0: automatic)"},
         {"f32", OPT_FLAG, &o.f32, "CV scan in float32 (faster; refit in float64)"},
         {"permutations", OPT_INT, &o.permutations, "block permutations for p-values (0: none)"},
@@ -184,7 +184,11 @@ int enc_fit(int argc, char **argv)
     if (lacus_cv_score_parse(o.score, &prm.score))
         return cli_error("--score \"%s\": use neg_mse, r2 or pearson", o.score), 2;
     if (lacus_solver_parse(o.solver, &prm.solver))
-        return cli_error("--solver \"%s\": use auto, primal or dual", o.solver), 2;
+        return cli_error("--solver \"%s\": use auto, primal, dual or lstsq", o.solver), 2;
+    for (int a = 0; a < na; a++)
+        if (alphas[a] == 0.0 && prm.solver != LACUS_SOLVER_LSTSQ)
+            return cli_error("--alphas: alpha 0 (unregularised least squares) needs --solver "
+                             "lstsq"), 2;
     lacus_hrf_kind hk = LACUS_HRF_SPM;
     int use_hrf = 0;
     if (!strcmp(o.hrf, "spm")) use_hrf = 1;

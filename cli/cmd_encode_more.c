@@ -159,6 +159,10 @@ int enc_banded(int argc, char **argv)
     double al[256];
     int na = 0;
     if (alphas_s && enc_parse_alphas(alphas_s, al, 256, &na)) return 2;
+    for (int a = 0; a < na; a++)
+        if (al[a] == 0.0)
+            return cli_error("--alphas: alpha 0 has no place in banded ridge (at alpha 0 every band "
+                             "weighting gives the same least-squares fit)"), 2;
     if (threads < 0) return cli_error("--threads must be >= 0"), 2;
     if (threads) lacus_set_num_threads((int)threads);
     lacus_ndarray X = {0}, Y = {0};

@@ -49,8 +49,10 @@ int enc_parse_alphas(const char *s, double *out, int max, int *n)
     while (*p) {
         char *end;
         double v = strtod(p, &end);
-        if (end == p || (*end && *end != ',') || *n == max || !(v > 0.0) || !isfinite(v)) {
-            cli_error("--alphas \"%s\": expected logspace:LO:HI:N or a list of positive numbers", s);
+        /* 0 is let through: unregularised least squares, which the caller
+         * allows with --solver lstsq only. */
+        if (end == p || (*end && *end != ',') || *n == max || !(v >= 0.0) || !isfinite(v)) {
+            cli_error("--alphas \"%s\": expected logspace:LO:HI:N or a list of numbers >= 0", s);
             return -1;
         }
         out[(*n)++] = v;

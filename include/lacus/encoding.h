@@ -77,22 +77,33 @@ lacus_status lacus_cv_score_parse(const char *name, lacus_cv_score *out);
  * well-conditioned X (s_max / s_min <= 1e4 in every fold): U^T Y_tr is
  * formed as S^-1 V^T (X^T Y - X_te^T Y_te), and X^T Y is reused by the
  * refit (results agree with the SVD route to about 1e-12; coef holds X^T Y
- * while the scan runs). Dual refit when K + 1e-9 min(a) I is positive
+ * while the scan runs); S and V come from the eigendecomposition of the
+ * p x p Gram X_tr^T X_tr where s_max / s_min <= 100 (else the SVD). Dual refit when K + 1e-9 min(a) I is positive
  * definite: one Cholesky of K + a I per chosen alpha instead of the
  * eigendecomposition of K (agrees to 1e-9; an indefinite or
  * round-off-singular K keeps the eigen route and its zeroing).
+ *
+ * solver = LACUS_SOLVER_LSTSQ: every fold and the refit through the thin
+ * SVD of X only (never X^T X, X X^T or X^T Y, whose rounding grows with the
+ * condition number), and alpha = 0 is admitted in the grid: unregularised
+ * least squares, the minimum-norm solution with singular values at or below
+ * eps max(n, p) s_max dropped (np.linalg.lstsq with rcond=None). It competes
+ * with the ridge alphas in the CV like any other alpha; on ties it ranks
+ * below every positive alpha. Kernel and banded ridge refuse it.
  *
  * No intercept is fitted (himalaya's default): centre or z-score X and Y per
  * run first (lacus_zscore_runs).
  */
 typedef struct lacus_ridgecv_params {
-    const double *alphas;   /* penalties > 0, finite; NULL: logspace(-2, 8, 11) */
+    const double *alphas;   /* penalties > 0, finite (>= 0 with LACUS_SOLVER_LSTSQ);
+                               NULL: logspace(-2, 8, 11) */
     int64_t n_alphas;
     int64_t n_folds;        /* used when fold is NULL: lacus_cv_contiguous; default 5 */
     const int64_t *fold;    /* optional fold of each sample (n entries) */
     lacus_cv_score score;   /* default LACUS_CV_NEG_MSE (himalaya) */
     int local_alpha;        /* 1 (default): one alpha per target; 0: one for all */
-    lacus_solver solver;    /* AUTO (default): primal when p <= n_train, else dual */
+    lacus_solver solver;    /* AUTO (default): primal when p <= n_train, else dual;
+                               LSTSQ: the SVD route, alpha 0 allowed (above) */
     int64_t n_targets_batch;/* targets per batch (memory bound); 0: automatic */
     int scan_f32;           /* 1: the CV scan's two products in float32 (sgemm: about
                                twice as fast, half the memory; scores accumulated in
@@ -140,7 +151,17 @@ lacus_status lacus_kernel_ridgecv_fit(const lacus_ridgecv_params *prm, const dou
  * (n_iter x n_bands, rows summing to 1) when gammas is not NULL.
  * Outputs (each may be NULL): best_alpha[t], best_gamma[n_bands x t],
  * cv_score[t], coef[p x t] (in the original, unscaled feature units:
- * prediction = X coef). */
+ * prediction = X coef).
+ * With more samples than features the candidates share the folds'
+ * X_tr^T Y_tr, since (X diag(c))^T Y = diag(c) X^T Y: made once, each
+ * candidate's projection is then (Vt diag(c)) X_tr^T Y_tr, and the refit
+ * comes from X^T Y, as RidgeCV's X^T Y route (docs/brain4.md counts the
+ * flops). A candidate takes it only where every fold's scaled design has
+ * s_max / s_min <= 1e4 (results agree with the fold-by-fold SVD route to
+ * about 1e-12); others go fold by fold. Memory: the shared cross-products
+ * hold n_folds p t values (float with scan_f32) when that is at most 1 GiB,
+ * else each candidate makes its own per batch of targets. solver LSTSQ is
+ * LACUS_ERR_ARG. */
 lacus_status lacus_banded_ridgecv_fit(const lacus_ridgecv_params *prm, const double *X,
                                       int64_t n_samples, const int64_t *band_sizes,
                                       int64_t n_bands, const double *gammas, int64_t n_iter,

@@ -214,7 +214,10 @@ class RidgeCV(_CVBase):
 
     RidgeCV(alphas=logspace(-2, 8, 11), n_folds=5, folds=None,
             score="neg_mse" | "r2" | "pearson", local_alpha=True,
-            solver="auto" | "primal" | "dual", scan_f32=False)
+            solver="auto" | "primal" | "dual" | "lstsq", scan_f32=False)
+    solver="lstsq" solves through the SVD of X only and admits alpha 0 in
+    the grid: unregularised least squares (np.linalg.lstsq's minimum-norm
+    solution, rcond=None) competing with the ridge alphas in the CV.
     After fit(X, Y): best_alphas_ (t,), cv_score_ (t,), cv_scores_
     (n_alphas, t), coef_ (p, t).
     """

@@ -26,6 +26,7 @@ typedef struct lacus__design {
     int dual;
     int refit_eigen; /* 1: the dual refit by eigendecomposition even where
                         Cholesky applies (tests compare the two routes) */
+    struct lacus__prof *prof; /* stage timers (bench_encoding), or NULL */
 } lacus__design;
 
 /* Mean validation score over folds of every (alpha, target): scores
@@ -34,6 +35,8 @@ lacus_status lacus__ridgecv_scan(const lacus__design *D, const double *Y, int64_
                                  const int64_t *fold, int64_t n_folds, const double *alphas,
                                  int64_t na, const lacus_ridgecv_params *prm, double *scores,
                                  lacus_error *err);
+/* The tie-break slope added to alpha a's score (1e-10 log alpha). */
+double lacus__tie_slope(const double *alphas, int64_t na, int64_t a);
 /* himalaya's _select_best_alphas (not conservative): best[t] alpha indices. */
 void lacus__select_alphas(const double *scores, const double *alphas, int64_t na, int64_t t,
                           int local_alpha, int64_t *best, double *best_score);

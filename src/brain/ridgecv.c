@@ -16,6 +16,7 @@
  * scores read contiguous memory and the targets split across OpenMP threads
  * with a static partition (the result does not depend on the thread count).
  * BLAS and LAPACK run outside our parallel regions. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -113,7 +114,9 @@ void lacus__decomp_free(decomp *d)
 static inline double weight(const decomp *d, int64_t i, double a, int refit)
 {
     double e = d->ev[i];
-    if (!d->dual) return e / (e * e + a);
+    /* alpha = 0 (the lstsq solver): the pseudo-inverse 1/s, directions
+     * below NumPy's cut-off dropped, as np.linalg.lstsq does. */
+    if (!d->dual) return a == 0.0 ? (e > d->cut ? 1.0 / e : 0.0) : e / (e * e + a);
     if (refit && e < 0.0) e = 0.0;
     return 1.0 / (e + a);
 }
@@ -150,7 +153,7 @@ static lacus_status svd_thin(double *M, int64_t m, int64_t n, double *U, double 
 
 /* Symmetric eigendecomposition of K (n x n, overwritten by the eigenvectors
  * as rows: K[i*n + j] = component j of eigenvector i), ascending values. */
-static lacus_status eigh(double *K, int64_t n, double *w, lacus_error *err)
+lacus_status lacus__eigh(double *K, int64_t n, double *w, lacus_error *err)
 {
     double q = 0.0;
     lapack_int iq = 0;
@@ -193,6 +196,9 @@ lacus_status lacus__decompose(const lacus__design *D, const int64_t *tr, int64_t
     d->n_te = n_te;
     d->dual = D->dual;
     lacus_status st = LACUS_OK;
+    /* The refit's decomposition (no te) is timed with the refit. */
+    lacus__prof *pf = te ? D->prof : NULL;
+    double t0 = lacus__prof_now(pf);
     if (!D->dual) {
         int64_t p = D->p, k = n_tr < p ? n_tr : p;
         double *Xtr = LACUS__NEW(double, n_tr * p), *Xte = LACUS__NEW(double, n_te * p + 1);
@@ -209,6 +215,7 @@ lacus_status lacus__decompose(const lacus__design *D, const int64_t *tr, int64_t
             gather_rows(D->X, p, p, te, n_te, Xte);
             st = svd_thin(Xtr, n_tr, p, d->basis, d->ev, d->vt, err);
             d->basis_rows = 0;
+            d->cut = st ? 0.0 : DBL_EPSILON * (double)(n_tr > p ? n_tr : p) * d->ev[0];
             if (!st && n_te > 0)
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_te, (int)k, (int)p, 1.0,
                             Xte, (int)p, d->vt, (int)p, 0.0, d->A, (int)k);
@@ -233,7 +240,7 @@ lacus_status lacus__decompose(const lacus__design *D, const int64_t *tr, int64_t
                 for (int64_t j = 0; j < n_tr; j++) Ktr[i * n_tr + j] = D->K[tr[i] * n + tr[j]];
             for (int64_t i = 0; i < n_te; i++)
                 for (int64_t j = 0; j < n_tr; j++) Kte[i * n_tr + j] = D->K[te[i] * n + tr[j]];
-            st = eigh(Ktr, n_tr, d->ev, err);
+            st = lacus__eigh(Ktr, n_tr, d->ev, err);
             d->basis = Ktr; /* eigenvectors as rows */
             Ktr = NULL;
             d->basis_rows = 1;
@@ -247,6 +254,15 @@ lacus_status lacus__decompose(const lacus__design *D, const int64_t *tr, int64_t
         lacus__free(Kte);
     }
     if (st) lacus__decomp_free(d);
+    /* Flop estimates: a thin SVD of n_tr x p about 4 n_tr p k + 8 k^3
+     * (R-SVD, Golub & Van Loan), a symmetric eigendecomposition with
+     * vectors about 9 n_tr^3; plus A. */
+    double kk = (double)d->k, ntr = (double)n_tr, nte = (double)n_te;
+    lacus__prof_add(pf, LACUS__ST_DECOMP, t0,
+                    D->dual ? 9.0 * ntr * ntr * ntr + 2.0 * nte * ntr * ntr
+                            : 4.0 * ntr * (double)D->p * kk + 8.0 * kk * kk * kk +
+                                  2.0 * nte * kk * (double)D->p,
+                    0);
     return st;
 }
 
@@ -321,7 +337,7 @@ static void resolution(const decomp *d, int64_t m, const double *Aall, double *M
 static lacus_status scan_fold(const decomp *d, const double *Y, int64_t t, const int64_t *tr,
                               const int64_t *te, const double *alphas, int64_t na,
                               const lacus_ridgecv_params *prm, double inv, double *scores,
-                              lacus_error *err)
+                              lacus__prof *pf, lacus_error *err)
 {
     const int64_t k = d->k, n_tr = d->n_tr, n_te = d->n_te, m = na * n_te;
     const int res = use_resolution(d, na, t);
@@ -335,22 +351,34 @@ static lacus_status scan_fold(const decomp *d, const double *Y, int64_t t, const
         st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV buffers (%lld targets per batch)",
                          (long long)tb);
     } else {
+        double t0 = lacus__prof_now(pf);
         scaled_designs(d, alphas, na, Aall, NULL, bad);
+        lacus__prof_add(pf, LACUS__ST_DESIGN, t0, (double)(m * k), 0);
+        t0 = lacus__prof_now(pf);
         if (res) resolution(d, m, Aall, Mall);
+        lacus__prof_add(pf, LACUS__ST_PROJ, t0, res ? 2.0 * (double)(m * k * n_tr) : 0.0, 0);
         for (int64_t j0 = 0; j0 < t; j0 += tb) {
             int64_t nb = t - j0 < tb ? t - j0 : tb;
+            t0 = lacus__prof_now(pf);
             for (int64_t i = 0; i < n_tr; i++)
                 memcpy(Ysub + i * nb, Y + tr[i] * t + j0, (size_t)nb * sizeof(double));
             for (int64_t i = 0; i < n_te; i++)
                 for (int64_t j = 0; j < nb; j++) YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
             if (res) { /* P^T = Y_tr^T Mall^T */
+                lacus__prof_add(pf, LACUS__ST_PROJ, t0, 0.0, 0);
+                t0 = lacus__prof_now(pf);
                 cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)n_tr, 1.0,
                             Ysub, (int)nb, Mall, (int)n_tr, 0.0, PT, (int)m);
+                lacus__prof_add(pf, LACUS__ST_PRED, t0, 2.0 * (double)(m * n_tr * nb), 0);
             } else { /* P^T = B^T Aall^T */
                 project(d, Ysub, nb, B);
+                lacus__prof_add(pf, LACUS__ST_PROJ, t0, 2.0 * (double)(k * n_tr * nb), 0);
+                t0 = lacus__prof_now(pf);
                 cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0, B,
                             (int)nb, Aall, (int)k, 0.0, PT, (int)m);
+                lacus__prof_add(pf, LACUS__ST_PRED, t0, 2.0 * (double)(m * k * nb), 0);
             }
+            t0 = lacus__prof_now(pf);
 #pragma omp parallel for schedule(static)
             for (int64_t j = 0; j < nb; j++)
                 for (int64_t a = 0; a < na; a++) {
@@ -359,6 +387,7 @@ static lacus_status scan_fold(const decomp *d, const double *Y, int64_t t, const
                                                   PT + j * m + a * n_te, n_te);
                     scores[a * t + j0 + j] += s * inv;
                 }
+            lacus__prof_add(pf, LACUS__ST_SCORE, t0, 3.0 * (double)(m * nb), 0);
         }
     }
     lacus__free(bad);
@@ -382,7 +411,7 @@ static lacus_status scan_fold(const decomp *d, const double *Y, int64_t t, const
 static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, const int64_t *tr,
                                   const int64_t *te, const double *alphas, int64_t na,
                                   const lacus_ridgecv_params *prm, double inv, double *scores,
-                                  lacus_error *err)
+                                  lacus__prof *pf, lacus_error *err)
 {
     const int64_t k = d->k, n_tr = d->n_tr, n_te = d->n_te, m = na * n_te;
     const int res = use_resolution(d, na, t);
@@ -400,8 +429,11 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
         st = lacus__fail(err, LACUS_ERR_NOMEM, "ridge CV float32 buffers (%lld targets per batch)",
                          (long long)tb);
     } else {
+        double t0 = lacus__prof_now(pf);
         scaled_designs(d, alphas, na, NULL, Af, bad);
         for (int64_t i = 0; i < n_tr * k; i++) basis[i] = (float)d->basis[i];
+        lacus__prof_add(pf, LACUS__ST_DESIGN, t0, (double)(m * k), 1);
+        t0 = lacus__prof_now(pf);
         if (res) { /* Of = Mall (m x n_tr) = Aall basis^T, in float */
             if (d->basis_rows)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n_tr, (int)k,
@@ -412,15 +444,20 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
             lacus__free(Af);
             Af = NULL;
         }
+        lacus__prof_add(pf, LACUS__ST_PROJ, t0, res ? 2.0 * (double)(m * k * n_tr) : 0.0, 1);
         for (int64_t j0 = 0; j0 < t; j0 += tb) {
             int64_t nb = t - j0 < tb ? t - j0 : tb;
+            t0 = lacus__prof_now(pf);
             for (int64_t i = 0; i < n_tr; i++)
                 for (int64_t j = 0; j < nb; j++) Ysub[i * nb + j] = (float)Y[tr[i] * t + j0 + j];
             for (int64_t i = 0; i < n_te; i++)
                 for (int64_t j = 0; j < nb; j++) YteT[j * n_te + i] = Y[te[i] * t + j0 + j];
             if (res) {
+                lacus__prof_add(pf, LACUS__ST_PROJ, t0, 0.0, 1);
+                t0 = lacus__prof_now(pf);
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)n_tr, 1.0f,
                             Ysub, (int)nb, Of, (int)n_tr, 0.0f, PT, (int)m);
+                lacus__prof_add(pf, LACUS__ST_PRED, t0, 2.0 * (double)(m * n_tr * nb), 1);
             } else {
                 if (d->basis_rows)
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)nb,
@@ -428,9 +465,13 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
                 else
                     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)nb, (int)n_tr,
                                 1.0f, basis, (int)k, Ysub, (int)nb, 0.0f, B, (int)nb);
+                lacus__prof_add(pf, LACUS__ST_PROJ, t0, 2.0 * (double)(k * n_tr * nb), 1);
+                t0 = lacus__prof_now(pf);
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)nb, (int)m, (int)k, 1.0f, B,
                             (int)nb, Of, (int)k, 0.0f, PT, (int)m);
+                lacus__prof_add(pf, LACUS__ST_PRED, t0, 2.0 * (double)(m * k * nb), 1);
             }
+            t0 = lacus__prof_now(pf);
 #pragma omp parallel for schedule(static)
             for (int64_t j = 0; j < nb; j++)
                 for (int64_t a = 0; a < na; a++) {
@@ -439,6 +480,7 @@ static lacus_status scan_fold_f32(const decomp *d, const double *Y, int64_t t, c
                                                     PT + j * m + a * n_te, n_te);
                     scores[a * t + j0 + j] += s * inv;
                 }
+            lacus__prof_add(pf, LACUS__ST_SCORE, t0, 3.0 * (double)(m * nb), 1);
         }
     }
     lacus__free(bad);
@@ -478,13 +520,30 @@ lacus_status lacus__ridgecv_scan(const lacus__design *D, const double *Y, int64_
         if ((st = lacus__decompose(D, tr, n_tr, te, n_te, 0, &d, err))) break;
         st = prm->scan_f32
                  ? scan_fold_f32(&d, Y, t, tr, te, alphas, na, prm, 1.0 / (double)n_folds, scores,
-                                 err)
-                 : scan_fold(&d, Y, t, tr, te, alphas, na, prm, 1.0 / (double)n_folds, scores, err);
+                                 D->prof, err)
+                 : scan_fold(&d, Y, t, tr, te, alphas, na, prm, 1.0 / (double)n_folds, scores,
+                             D->prof, err);
         lacus__decomp_free(&d);
     }
     lacus__free(tr);
     lacus__free(te);
     return st;
+}
+
+/* himalaya's tie-break slope 1e-10 log(alpha) towards larger alphas;
+ * alpha = 0 (lstsq) ranks one e-fold below the smallest positive alpha. */
+static double tie_slope(const double *alphas, int64_t na, int64_t a)
+{
+    if (alphas[a] > 0.0) return 1e-10 * log(alphas[a]);
+    double lo = INFINITY;
+    for (int64_t b = 0; b < na; b++)
+        if (alphas[b] > 0.0) lo = fmin(lo, alphas[b]);
+    return isfinite(lo) ? 1e-10 * (log(lo) - 1.0) : 0.0;
+}
+
+double lacus__tie_slope(const double *alphas, int64_t na, int64_t a)
+{
+    return tie_slope(alphas, na, a);
 }
 
 void lacus__select_alphas(const double *scores, const double *alphas, int64_t na, int64_t t,
@@ -497,7 +556,7 @@ void lacus__select_alphas(const double *scores, const double *alphas, int64_t na
             double bs = -INFINITY;
             for (int64_t a = 0; a < na; a++) {
                 /* himalaya's slope towards larger alphas on ties. */
-                double s = scores[a * t + j] + 1e-10 * log(alphas[a]);
+                double s = scores[a * t + j] + tie_slope(alphas, na, a);
                 if (s > bs) {
                     bs = s;
                     arg = a;
@@ -512,7 +571,7 @@ void lacus__select_alphas(const double *scores, const double *alphas, int64_t na
     double bs = -INFINITY;
     for (int64_t a = 0; a < na; a++) {
         double s = 0.0;
-        for (int64_t j = 0; j < t; j++) s += scores[a * t + j] + 1e-10 * log(alphas[a]);
+        for (int64_t j = 0; j < t; j++) s += scores[a * t + j] + tie_slope(alphas, na, a);
         s /= (double)t;
         if (s > bs) {
             bs = s;
@@ -611,7 +670,24 @@ out:
     return fallback;
 }
 
+static lacus_status ridge_refit(const lacus__design *D, const double *Y, int64_t t,
+                                const double *target_alpha, const lacus_ridgecv_params *prm,
+                                double *coef, lacus_error *err);
+
 lacus_status lacus__ridge_refit(const lacus__design *D, const double *Y, int64_t t,
+                                const double *target_alpha, const lacus_ridgecv_params *prm,
+                                double *coef, lacus_error *err)
+{
+    double t0 = lacus__prof_now(D->prof);
+    lacus_status st = ridge_refit(D, Y, t, target_alpha, prm, coef, err);
+    /* Flops of the product stages (the decomposition is in the time). */
+    double k = (double)(D->dual ? D->n : (D->n < D->p ? D->n : D->p));
+    lacus__prof_add(D->prof, LACUS__ST_REFIT, t0,
+                    2.0 * k * (double)D->n * (double)t + 2.0 * k * (double)D->p * (double)t, 0);
+    return st;
+}
+
+static lacus_status ridge_refit(const lacus__design *D, const double *Y, int64_t t,
                                 const double *target_alpha, const lacus_ridgecv_params *prm,
                                 double *coef, lacus_error *err)
 {

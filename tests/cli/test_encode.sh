@@ -56,7 +56,7 @@ expect_fail "fewer runs than folds" 1 "2 runs but 5 folds" bad.npz \
     $F $W --bold sim/bold.npy --runs "$runs" --folds 5 --output bad.npz
 expect_fail "no training run left" 1 "at least one must stay for training" bad.npz \
     $F $W --bold sim/bold.npy --runs "$runs" --test-runs 3 --output bad.npz
-expect_fail "bad alphas" 2 'expected logspace:LO:HI:N or a list of positive numbers' bad.npz \
+expect_fail "bad alphas" 2 'expected logspace:LO:HI:N or a list of numbers >= 0' bad.npz \
     $F $W --bold sim/bold.npy --runs "$runs" --alphas 1,-2 --output bad.npz
 expect_fail "bad hrf" 2 '--hrf "gamma"' - $F $W --bold sim/bold.npy --hrf gamma
 expect_fail "TR-level features of the wrong length" 1 "rows but --bold has 240 TRs (word-level features need --word-times)" - \

@@ -334,8 +334,8 @@ int main(void)
     {
         int64_t fold[90];
         for (int64_t i = 0; i < n; i++) fold[i] = i * 5 / n;
-        lacus__design D = {X, NULL, n, p, 0, 0};
-        CHECK(lacus__gram_route(&D, fold, 5));
+        lacus__design D = {X, NULL, n, p, 0, 0, NULL};
+        CHECK(lacus__gram_route(&D, fold, 5, 1));
         double *s1 = malloc((size_t)(na * t) * sizeof(double)), *s2 = malloc((size_t)(na * t) * sizeof(double));
         double *c1 = malloc((size_t)(p * t) * sizeof(double)), *c2 = malloc((size_t)(p * t) * sizeof(double));
         double ta[40];
@@ -345,7 +345,7 @@ int main(void)
             q.scan_f32 = f32;
             int used = 0;
             CHECK_STATUS(lacus__ridgecv_scan(&D, Y, t, fold, 5, alphas, na, &q, s1, NULL), LACUS_OK);
-            CHECK_STATUS(lacus__ridgecv_scan_gram(&D, Y, t, fold, 5, alphas, na, &q, s2, c2, &used,
+            CHECK_STATUS(lacus__ridgecv_scan_gram(&D, Y, t, fold, 5, alphas, na, &q, s2, c2, NULL, NULL, &used,
                                                   NULL),
                          LACUS_OK);
             CHECK(used == 1);
@@ -370,7 +370,7 @@ int main(void)
         for (int64_t j = 0; j < t; j++) ta[j] = alphas[j % na];
         int used = 0;
         CHECK_STATUS(lacus__ridge_refit(&D, Y, t, ta, &q, c1, NULL), LACUS_OK);
-        CHECK_STATUS(lacus__ridge_refit_gram(&D, t, ta, &q, c2, &used, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit_gram(&D, t, ta, &q, NULL, NULL, c2, &used, NULL), LACUS_OK);
         CHECK(used == 1);
         double dc = test_max_rel_diff(c1, c2, (long)(p * t), 1e-300);
         printf("X^T Y refit vs SVD refit: %.2e\n", dc);
@@ -380,21 +380,21 @@ int main(void)
         double *Xb = malloc((size_t)(n * p) * sizeof(double));
         memcpy(Xb, X, (size_t)(n * p) * sizeof(double));
         for (int64_t i = 0; i < n; i++) Xb[i * p + 1] = Xb[i * p] * (1.0 + 1e-7);
-        lacus__design Db = {Xb, NULL, n, p, 0, 0};
+        lacus__design Db = {Xb, NULL, n, p, 0, 0, NULL};
         used = 1;
-        CHECK_STATUS(lacus__ridgecv_scan_gram(&Db, Y, t, fold, 5, alphas, na, &q, s2, NULL, &used,
+        CHECK_STATUS(lacus__ridgecv_scan_gram(&Db, Y, t, fold, 5, alphas, na, &q, s2, NULL, NULL, NULL, &used,
                                               NULL),
                      LACUS_OK);
         CHECK(used == 0);
         memcpy(c1, c2, (size_t)(p * t) * sizeof(double));
         used = 1;
-        CHECK_STATUS(lacus__ridge_refit_gram(&Db, t, ta, &q, c2, &used, NULL), LACUS_OK);
+        CHECK_STATUS(lacus__ridge_refit_gram(&Db, t, ta, &q, NULL, NULL, c2, &used, NULL), LACUS_OK);
         CHECK(used == 0);
         CHECK(memcmp(c1, c2, (size_t)(p * t) * sizeof(double)) == 0);
         /* Not taken in the dual, nor with as many features as n_tr - n_te. */
-        lacus__design Dd = {X, NULL, n, p, 1, 0}, Dw = {X, NULL, n, 54, 0, 0};
-        CHECK(!lacus__gram_route(&Dd, fold, 5));
-        CHECK(!lacus__gram_route(&Dw, fold, 5));
+        lacus__design Dd = {X, NULL, n, p, 1, 0, NULL}, Dw = {X, NULL, n, 54, 0, 0, NULL};
+        CHECK(!lacus__gram_route(&Dd, fold, 5, 1));
+        CHECK(!lacus__gram_route(&Dw, fold, 5, 1));
         free(Xb);
         free(s1);
         free(s2);
@@ -426,12 +426,12 @@ int main(void)
                     Z, (int)q, 0.0, K, (int)m);
         lacus_ridgecv_params rp = lacus_ridgecv_params_default();
         rp.n_targets_batch = 16;
-        lacus__design Dk = {NULL, K, m, m, 1, 0}, De = {NULL, K, m, m, 1, 1};
+        lacus__design Dk = {NULL, K, m, m, 1, 0, NULL}, De = {NULL, K, m, m, 1, 1, NULL};
         CHECK_STATUS(lacus__ridge_refit(&Dk, Yk, tt, ta, &rp, w1, NULL), LACUS_OK);
         CHECK_STATUS(lacus__ridge_refit(&De, Yk, tt, ta, &rp, w2, NULL), LACUS_OK);
         double d1 = test_max_rel_diff(w1, w2, (long)(m * tt), 1e-300);
         /* With features: the dual route to primal weights X^T W. */
-        lacus__design Xk = {Z, K, m, q, 1, 0}, Xe = {Z, K, m, q, 1, 1};
+        lacus__design Xk = {Z, K, m, q, 1, 0, NULL}, Xe = {Z, K, m, q, 1, 1, NULL};
         CHECK_STATUS(lacus__ridge_refit(&Xk, Yk, tt, ta, &rp, c1, NULL), LACUS_OK);
         CHECK_STATUS(lacus__ridge_refit(&Xe, Yk, tt, ta, &rp, c2, NULL), LACUS_OK);
         double d2 = test_max_rel_diff(c1, c2, (long)(q * tt), 1e-300);
