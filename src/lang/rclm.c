@@ -234,38 +234,11 @@ void lacus__lm_preact(const lacus_lm *m, const double *x, int32_t tok, double *t
     const double *e = m->emb + (int64_t)tok * N, *bias = r->bias;
     /* lacus__csr_matvec_rows with the input drive added in the same pass:
      * the same operations in the same order (bits unchanged), one pass
-     * over tmp fewer. Four rows run side by side: a row's ~10 non-zeros
-     * form one chain of dependent adds, latency-bound when rows go one
-     * after the other (the largest part of a generated token at
-     * N = 1,000); each row's sum keeps its own order, so the bits do not
-     * change. */
+     * over tmp fewer. */
     const int64_t *p = r->W.indptr;
     const int32_t *ix = r->W.indices;
     const double *w = r->W.values;
-    int64_t i = 0;
-    for (; i + 4 <= N; i += 4) {
-        const int64_t k0 = p[i], k1 = p[i + 1], k2 = p[i + 2], k3 = p[i + 3], k4 = p[i + 4];
-        int64_t n = k1 - k0;
-        if (k2 - k1 < n) n = k2 - k1;
-        if (k3 - k2 < n) n = k3 - k2;
-        if (k4 - k3 < n) n = k4 - k3;
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-        for (int64_t j = 0; j < n; j++) {
-            s0 += w[k0 + j] * x[ix[k0 + j]];
-            s1 += w[k1 + j] * x[ix[k1 + j]];
-            s2 += w[k2 + j] * x[ix[k2 + j]];
-            s3 += w[k3 + j] * x[ix[k3 + j]];
-        }
-        for (int64_t k = k0 + n; k < k1; k++) s0 += w[k] * x[ix[k]];
-        for (int64_t k = k1 + n; k < k2; k++) s1 += w[k] * x[ix[k]];
-        for (int64_t k = k2 + n; k < k3; k++) s2 += w[k] * x[ix[k]];
-        for (int64_t k = k3 + n; k < k4; k++) s3 += w[k] * x[ix[k]];
-        tmp[i] = s0 + (e[i] + bias[i]);
-        tmp[i + 1] = s1 + (e[i + 1] + bias[i + 1]);
-        tmp[i + 2] = s2 + (e[i + 2] + bias[i + 2]);
-        tmp[i + 3] = s3 + (e[i + 3] + bias[i + 3]);
-    }
-    for (; i < N; i++) {
+    for (int64_t i = 0; i < N; i++) {
         double sum = 0.0;
         for (int64_t k = p[i]; k < p[i + 1]; k++) sum += w[k] * x[ix[k]];
         tmp[i] = sum + (e[i] + bias[i]);

@@ -23,7 +23,7 @@ struct lacus_lm {
     int32_t *gate_of;      /* (V): index in gate_tok or -1 */
     double *Wg;            /* (K, n_units, V) */
     float *Wf;             /* (n_units, ldf) float copy of Wout's state rows, for generation;
-                              columns V .. ldf are zero (ldf: V rounded up to 8) */
+                              columns V .. ldf are zero (ldf: V rounded up to 96) */
     int64_t ldf;
     float *Wgf;            /* (K, n_units, V) float copy of Wg */
     int trained;

@@ -33,7 +33,7 @@ lacus_status lacus__lm_make_f32(lacus_lm *m)
 {
     const int64_t N = m->p.n_units, V = m->p.vocab_size, K = m->n_gate;
     lacus__free(m->Wf), lacus__free(m->Wgf);
-    m->ldf = (V + 7) / 8 * 8; /* 88 at V = 84: 8 % fewer products than 96 */
+    m->ldf = (V + 95) / 96 * 96;
     m->Wf = LACUS__ZNEW(float, N * m->ldf);
     m->Wgf = LACUS__NEW(float, K ? K * N * V : 1);
     if (!m->Wf || !m->Wgf) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm: out of memory for the float readout");
@@ -43,40 +43,24 @@ lacus_status lacus__lm_make_f32(lacus_lm *m)
     return LACUS_OK;
 }
 
-/* s (ldw) = W^T x for W (N, ldw) in float, ldw a multiple of 8: every
+/* s (ldw) = W^T x for W (N, ldw) in float, ldw a multiple of 96: every
  * column summed over i = 0 .. N-1 in order by fused multiply-adds, so the
- * AVX2 path (up to 12 accumulators of 8 columns held in registers; the
+ * AVX2 path (12 accumulators of 8 columns held in registers; the
  * generation step's readout, 4x faster than OpenBLAS's sgemv at N = 1,000,
  * V = 84, which re-reads its partial sums) and the portable path give the
  * same bits. Written here because no BLAS fixes its summation order. */
-#if defined(__AVX2__) && defined(__FMA__)
-/* Columns [v0, v0 + 8 nb) with nb a compile-time constant (<= 12), so that
- * the accumulators stay in registers. */
-static inline __attribute__((always_inline)) void readout_block(const float *W, int64_t ldw, const float *x,
-                                                                int64_t N, float *s, int64_t v0, const int nb)
-{
-    __m256 a[12];
-    for (int b = 0; b < nb; b++) a[b] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < N; i++) {
-        const __m256 xi = _mm256_broadcast_ss(x + i);
-        const float *r = W + i * ldw + v0;
-        for (int b = 0; b < nb; b++) a[b] = _mm256_fmadd_ps(xi, _mm256_loadu_ps(r + 8 * b), a[b]);
-    }
-    for (int b = 0; b < nb; b++) _mm256_storeu_ps(s + v0 + 8 * b, a[b]);
-}
-#endif
-
 static void readout_f32(const float *W, int64_t ldw, const float *x, int64_t N, float *s)
 {
 #if defined(__AVX2__) && defined(__FMA__)
-    int64_t v0 = 0;
-    for (; v0 + 96 <= ldw; v0 += 96) readout_block(W, ldw, x, N, s, v0, 12);
-    switch ((ldw - v0) / 8) {
-#define CASE(k) \
-    case k: readout_block(W, ldw, x, N, s, v0, k); break;
-        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)
-#undef CASE
-    default: break;
+    for (int64_t v0 = 0; v0 < ldw; v0 += 96) {
+        __m256 a[12];
+        for (int b = 0; b < 12; b++) a[b] = _mm256_setzero_ps();
+        for (int64_t i = 0; i < N; i++) {
+            const __m256 xi = _mm256_broadcast_ss(x + i);
+            const float *r = W + i * ldw + v0;
+            for (int b = 0; b < 12; b++) a[b] = _mm256_fmadd_ps(xi, _mm256_loadu_ps(r + 8 * b), a[b]);
+        }
+        for (int b = 0; b < 12; b++) _mm256_storeu_ps(s + v0 + 8 * b, a[b]);
     }
 #else
     for (int64_t v = 0; v < ldw; v++) s[v] = 0.0f;

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "lang/rclm.h"
-#include "nodes/activation.h"
-#include "nodes/reservoir.h"
 #include "lang_util.h"
 #include "test.h"
 
@@ -56,33 +54,6 @@ int main(void)
         printf("max difference over %lld steps: %.3g\n", (long long)T, d);
         CHECK(d < 1e-13);
         free(x), free(tmp);
-    }
-
-    TEST("the step's four-row product has the bits of one row at a time")
-    {
-        /* 203 units: rows of unequal lengths in groups of four, and three
-         * rows left over; the reference sums each row alone, in order. */
-        lacus_lm_params q = p;
-        q.n_units = 203;
-        lacus_lm *m3 = NULL;
-        CHECK_STATUS(lacus_lm_create(&q, &m3, &err), LACUS_OK);
-        const lacus__csr *W = &m3->res->W;
-        double x[203], got[203], want[203];
-        for (int i = 0; i < 203; i++) x[i] = sin(0.37 * i + 1.0);
-        int same = 1;
-        for (int32_t id = 0; id < 5; id++) {
-            const double *e = m3->emb + (int64_t)id * 203;
-            for (int64_t i = 0; i < 203; i++) {
-                double sum = 0.0;
-                for (int64_t k = W->indptr[i]; k < W->indptr[i + 1]; k++) sum += W->values[k] * x[W->indices[k]];
-                want[i] = sum + (e[i] + m3->res->bias[i]);
-            }
-            lacus__activate(LACUS_ACT_TANH, want, want, 203);
-            lacus__lm_preact(m3, x, id, got);
-            same &= !memcmp(got, want, sizeof got);
-        }
-        CHECK(same);
-        lacus_lm_free(m3);
     }
 
     TEST("readout = centred ridge normal equations (LAPACK)")
