@@ -239,12 +239,7 @@ lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_s
     lacus_ridge_params rp = m->p.readout;
     rp.n_features = lacus__esn_n_features(m);
     rp.n_outputs = targets->n_features;
-    /* Keep the samples for the dual form when there may be fewer of them
-     * than features: then an n x n solve replaces the features^2 one. The
-     * least-squares solver always needs them all. */
-    if (rp.solver != LACUS_SOLVER_PRIMAL && rp.keep_samples == 0 &&
-        (usable < rp.n_features || rp.solver == LACUS_SOLVER_LSTSQ))
-        rp.keep_samples = usable;
+    lacus__ridge_keep_rows_for(&rp, usable);
     lacus_ridge_free(m->readout);
     m->readout = NULL;
     lacus__esn_stream_free(m);

@@ -129,9 +129,7 @@ lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_
         goto fail;
     }
     lacus_ridge_params rp = m->p.readout;
-    /* As lacus_esn_fit: the least-squares solver works on every row. */
-    if (rp.solver == LACUS_SOLVER_LSTSQ || (rp.solver != LACUS_SOLVER_PRIMAL && usable < F))
-        rp.keep_samples = usable;
+    lacus__ridge_keep_rows_for(&rp, usable);
     if ((st = lacus_ridge_create(&rp, &m->readout, err))) goto fail;
     double *Fe = LACUS__NEW(double, T_max * F), *Y = LACUS__NEW(double, T_max * I);
     if (!Fe || !Y) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the NVAR features "

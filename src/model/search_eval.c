@@ -61,9 +61,7 @@ static lacus_status fit_prologue(lacus_esn *m, const lacus_seqs *X, const lacus_
     lacus_ridge_params rp = m->p.readout;
     rp.n_features = lacus__esn_n_features(m);
     rp.n_outputs = Y->n_features;
-    if (rp.solver != LACUS_SOLVER_PRIMAL && rp.keep_samples == 0 &&
-        (usable < rp.n_features || rp.solver == LACUS_SOLVER_LSTSQ))
-        rp.keep_samples = usable;
+    lacus__ridge_keep_rows_for(&rp, usable);
     lacus_ridge_free(m->readout);
     m->readout = NULL;
     lacus__esn_stream_free(m);

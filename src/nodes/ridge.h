@@ -25,6 +25,17 @@ struct lacus_ridge {
 
 lacus_status lacus_ridge_params_check(const lacus_ridge_params *p, lacus_error *err);
 
+/* Sets keep_samples for a fit on `usable` rows when the caller left it 0:
+ * the least-squares solver needs every row, and the dual form pays off when
+ * there may be fewer rows than features (an n x n solve instead of the
+ * features^2 one). rp->n_features must be set. */
+static inline void lacus__ridge_keep_rows_for(lacus_ridge_params *rp, int64_t usable)
+{
+    if (rp->solver != LACUS_SOLVER_PRIMAL && rp->keep_samples == 0 &&
+        (usable < rp->n_features || rp->solver == LACUS_SOLVER_LSTSQ))
+        rp->keep_samples = usable;
+}
+
 /* partial_fit without argument checks, for callers that produced the data
  * themselves (the ESN's own states). */
 lacus_status lacus__ridge_accumulate(lacus_ridge *m, const double *x, int64_t ldx,
