@@ -246,21 +246,8 @@ def fit_graph_dist(graph, X, Y, warmup=0, ids=None, solve="reduce", rank_mem_mb=
     solve "scalapack" gives each ridge node a block-cyclic system (within
     ~1e-12 of reduce); "auto" means reduce here. Collective; a rank's bad
     data raises the same LacusError ("rank r: ...") on every rank."""
-    names, seqs, _ = graph._inputs(X)
-    ro = graph.readouts
-    if not isinstance(Y, dict):
-        if len(ro) != 1:
-            raise C.LacusError(-1, "the graph has %d readouts: give Y as a dict" % len(ro))
-        Y = {ro[0]: Y}
-    missing = [r for r in ro if r not in Y]
-    if missing:
-        raise C.LacusError(-1, "no targets for readout(s) %s" % ", ".join(missing))
-    if graph._pending:
-        graph.initialize([s[0].shape[1] for s in seqs])
-    ins = [C.SeqsArg(s) for s in seqs]
-    tgs = [C.SeqsArg(as_sequences(Y[r], "Y[%s]" % r)[0]) for r in ro]
-    in_arr = (ctypes.POINTER(C.Seqs) * max(len(ins), 1))(*[ctypes.pointer(a.seqs) for a in ins])
-    tg_arr = (ctypes.POINTER(C.Seqs) * max(len(tgs), 1))(*[ctypes.pointer(a.seqs) for a in tgs])
+    args = graph._fit_args(X, Y)
+    seqs = args.seqs
     id_ptr = None
     if ids is not None:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
@@ -269,6 +256,6 @@ def fit_graph_dist(graph, X, Y, warmup=0, ids=None, solve="reduce", rank_mem_mb=
             raise C.LacusError(-2, "ids: %d for %d sequences" % (ids.size, n))
         id_ptr = ids.ctypes.data_as(P_int64)
     d = _params(solve, rank_mem_mb, block, rows)
-    graph._call(lib.lacus_graph_fit_dist_ex, in_arr, tg_arr, int(warmup), id_ptr,
+    graph._call(lib.lacus_graph_fit_dist_ex, args.inputs, args.targets, int(warmup), id_ptr,
                 ctypes.byref(d))
     return graph

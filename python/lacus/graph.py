@@ -11,6 +11,7 @@ ReservoirPy 0.4.2's Model semantics (docs/graph.md).
 """
 
 import ctypes
+import types
 
 import numpy as np
 
@@ -184,7 +185,15 @@ class Graph:
     def fit(self, X, Y, warmup=0):
         """Trains every ridge node: Y is a dict readout name -> targets (or,
         with one readout, the targets). Forced teaching, as Model.fit."""
-        names, seqs, _ = self._inputs(X)
+        args = self._fit_args(X, Y)
+        self._call(lib.lacus_graph_fit, args.inputs, args.targets, int(warmup))
+        return self
+
+    def _fit_args(self, X, Y):
+        """The C arrays of a fit's inputs and targets (Y: dict readout name
+        -> targets, or with one readout the targets), initialising a pending
+        graph; the returned object keeps the arrays they point into alive."""
+        _, seqs, _ = self._inputs(X)
         ro = self.readouts
         if not isinstance(Y, dict):
             if len(ro) != 1:
@@ -195,12 +204,12 @@ class Graph:
             raise C.LacusError(-1, "no targets for readout(s) %s" % ", ".join(missing))
         if self._pending:
             self.initialize([s[0].shape[1] for s in seqs])
-        ins = [C.SeqsArg(s) for s in seqs]
-        tgs = [C.SeqsArg(as_sequences(Y[r], "Y[%s]" % r)[0]) for r in ro]
-        in_arr = (ctypes.POINTER(C.Seqs) * max(len(ins), 1))(*[ctypes.pointer(a.seqs) for a in ins])
-        tg_arr = (ctypes.POINTER(C.Seqs) * len(tgs))(*[ctypes.pointer(a.seqs) for a in tgs])
-        self._call(lib.lacus_graph_fit, in_arr, tg_arr, int(warmup))
-        return self
+        a = types.SimpleNamespace(seqs=seqs)
+        a.ins = [C.SeqsArg(s) for s in seqs]
+        a.tgs = [C.SeqsArg(as_sequences(Y[r], "Y[%s]" % r)[0]) for r in ro]
+        a.inputs = (ctypes.POINTER(C.Seqs) * max(len(a.ins), 1))(*[ctypes.pointer(q.seqs) for q in a.ins])
+        a.targets = (ctypes.POINTER(C.Seqs) * max(len(a.tgs), 1))(*[ctypes.pointer(q.seqs) for q in a.tgs])
+        return a
 
     def partial_fit(self, X, Y, node=None):
         """Online training step by step (Model.partial_fit): Y is a dict
