@@ -90,10 +90,12 @@ lacus_status lacus__esn_stream_start(lacus_esn *m, int64_t n_outputs);
 /* One closed-loop step of one sequence (esn_loop.c): x (n_units) advances
  * in place and its new value is also written to state; u the step's input
  * row (n_inputs of the reservoir); scratch 2 n_units doubles. Bit for bit
- * lacus__reservoir_steps with one lane and one step, without its OpenMP
- * region. */
+ * lacus__reservoir_steps with one lane and one step. A large step runs on
+ * `team` OpenMP threads (the count lacus__esn_loop_begin returned: the loop
+ * itself holds the setting at 1 for its BLAS calls); the bits do not depend
+ * on it. */
 void lacus__esn_loop_step(const lacus_reservoir *r, lacus__run_ws *ws, double *x, const double *u,
-                          int64_t ldu, double *state, int64_t lds, double *scratch);
+                          int64_t ldu, double *state, int64_t lds, double *scratch, int team);
 
 /* y (n_outputs) = the trained readout of one row x (n_features), bit for
  * bit lacus_ridge_predict. Call it between lacus__esn_loop_begin, which

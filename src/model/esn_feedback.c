@@ -69,7 +69,7 @@ lacus_status lacus__feedback_run(lacus_esn *m, const lacus_seqs *inputs, double 
         lacus__run_ws_seed(&ws, r, call, (uint64_t)i);
         for (int64_t t = 0; t < inputs->n_steps[i] && !st; t++) {
             memcpy(row, inputs->data[i] + t * I, (size_t)I * sizeof(double));
-            lacus__esn_loop_step(r, &ws, x, row, I + O, state, N, xi);
+            lacus__esn_loop_step(r, &ws, x, row, I + O, state, N, xi, blas);
             double *y = outputs[i] + t * O;
             lacus__esn_loop_readout(m->readout, state, y);
             for (int64_t o = 0; !st && o < O; o++)

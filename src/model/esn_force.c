@@ -41,7 +41,8 @@ static lacus_status force_sequence(lacus_esn *m, lacus_online *rls, force_ws *w,
     memset(w->row + I, 0, (size_t)O * sizeof(double)); /* z[-1] = 0 */
     for (int64_t t = 0; t < T; t++) {
         memcpy(w->row, u + t * I, (size_t)I * sizeof(double));
-        lacus__esn_loop_step(r, &w->ws, w->x, w->row, I + O, w->state, N, w->xi);
+        lacus__esn_loop_step(r, &w->ws, w->x, w->row, I + O, w->state, N, w->xi,
+                             lacus_get_num_threads());
         lacus_status st = t < m->p.warmup
                               ? lacus_online_predict(rls, w->state, N, 1, w->z, O)
                               : lacus_online_step(rls, w->state, y + t * O, w->z);

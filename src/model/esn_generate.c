@@ -36,7 +36,7 @@ static lacus_status generate_with_feedback(lacus_esn *m, const double *warmup, i
     for (int64_t t = 0; t < n_warmup + n_generate - 1 && !st; t++) {
         /* Input: the warm-up data, then the previous prediction. */
         memcpy(row, t < n_warmup ? warmup + t * I : y, (size_t)I * sizeof *row);
-        lacus__esn_loop_step(r, &ws, x, row, I + O, state, N, xi);
+        lacus__esn_loop_step(r, &ws, x, row, I + O, state, N, xi, blas);
         lacus__esn_loop_readout(m->readout, state, y);
         for (int64_t j = 0; j < O; j++)
             if (!isfinite(y[j]))
@@ -118,7 +118,7 @@ lacus_status lacus_esn_generate(lacus_esn *m, const double *warmup, int64_t n_wa
                 break;
             }
         if (st || k + 1 == n_generate) break;
-        lacus__esn_loop_step(r, &ws, x, y, I, block, F, xi);
+        lacus__esn_loop_step(r, &ws, x, y, I, block, F, xi, blas);
         last = 0;
         if (m->p.feed_input) memcpy(block + N, y, (size_t)I * sizeof(double));
     }

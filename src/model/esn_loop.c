@@ -12,32 +12,45 @@
  * (nodes/reservoir_step.c, linalg/csr.c), so both give the same bits. */
 #define MADD LACUS__CSR_MADD
 
-/* The closed loop's one-sequence step, fused and serial:
+/* The closed loop's one-sequence step, fused:
  *   pre = W x + (Win u + b);  x_next = (1 - lr) x + lr f(pre)
  * with the summation order of lacus__reservoir_steps (Win u summed over the
  * row's non-zeros from 0, then + b; W x split by k mod 4 into four chains
  * added as (p0 + p1) + (p2 + p3)), so generation gives bit for bit the
  * numbers of lacus_esn_run. Why a second copy of the step: the general
- * kernel is built for blocks of many steps (it transposes a block of inputs,
- * draws noise, and opens an OpenMP region per step); in a closed loop every
- * block is one step long, and on a shared machine the per-step barrier costs
- * milliseconds. Only for element-wise activations without noise (the caller
- * falls back to the general kernel otherwise). x and x_next (n_units) must
- * not overlap; pre is scratch (n_units). */
-static void fused_step(const lacus_reservoir *r, const double *x, const double *u, double *pre,
-                       double *x_next)
+ * kernel is built for blocks of many steps (it transposes a block of inputs
+ * and draws noise per block); in a closed loop every block is one step
+ * long. Only for element-wise activations without noise (the caller falls
+ * back to the general kernel otherwise). x and x_next (n_units) must not
+ * overlap; pre is scratch (n_units). */
+static void fused_rows(const lacus_reservoir *r, const double *x, const double *u, double *pre,
+                       double *x_next, int64_t n0, int64_t n1)
 {
-    const int64_t N = r->p.n_units;
     const int64_t *p = r->W.indptr, *pi = r->Win.indptr;
     const int32_t *ix = r->W.indices, *iix = r->Win.indices;
     const double *v = r->W.values, *vi = r->Win.values;
-    for (int64_t n = 0; n < N; n++) {
+    for (int64_t n = n0; n < n1; n++) {
         double d = 0.0;
         for (int64_t k = pi[n]; k < pi[n + 1]; k++) d = MADD(d, vi[k], u[iix[k]]);
         pre[n] = lacus__csr_row_dot(ix, v, x, p[n], p[n + 1]) + (d + r->bias[n]);
     }
-    lacus__activate(r->p.activation, pre, pre, N);
-    for (int64_t n = 0; n < N; n++) x_next[n] = (1.0 - r->lr[n]) * x[n] + r->lr[n] * pre[n];
+    lacus__activate(r->p.activation, pre + n0, pre + n0, n1 - n0);
+    for (int64_t n = n0; n < n1; n++) x_next[n] = (1.0 - r->lr[n]) * x[n] + r->lr[n] * pre[n];
+}
+
+/* Rows in chunks of 64 over the OpenMP team when the step is large enough
+ * (the general kernel's LACUS__PARALLEL_WORK_MIN): each row is computed by
+ * one thread in its fixed order and the activation is element-wise, so the
+ * bits do not depend on the thread count. */
+static void fused_step(const lacus_reservoir *r, const double *x, const double *u, double *pre,
+                       double *x_next, int team)
+{
+    enum { CHUNK = 64 };
+    const int64_t N = r->p.n_units, n_chunks = (N + CHUNK - 1) / CHUNK;
+    const int parallel = team > 1 && r->W.nnz + r->Win.nnz + N >= LACUS__PARALLEL_WORK_MIN;
+#pragma omp parallel for schedule(static) num_threads(team) if (parallel)
+    for (int64_t c = 0; c < n_chunks; c++)
+        fused_rows(r, x, u, pre, x_next, c * CHUNK, c * CHUNK + CHUNK < N ? c * CHUNK + CHUNK : N);
 }
 
 static int can_fuse(const lacus_reservoir *r)
@@ -48,11 +61,11 @@ static int can_fuse(const lacus_reservoir *r)
 /* One closed-loop step: x (n_units) advanced in place, its new value also
  * written to `state` (may be x's own copy target). */
 void lacus__esn_loop_step(const lacus_reservoir *r, lacus__run_ws *ws, double *x, const double *u,
-                      int64_t ldu, double *state, int64_t lds, double *scratch)
+                      int64_t ldu, double *state, int64_t lds, double *scratch, int team)
 {
     int64_t N = r->p.n_units;
     if (can_fuse(r)) {
-        fused_step(r, x, u, scratch, state);
+        fused_step(r, x, u, scratch, state, team);
         memcpy(x, state, (size_t)N * sizeof *x);
         (void)lds;
         return;

@@ -1,6 +1,7 @@
 /* Closed-loop generation (lacus_esn_generate): a sine learnt as
  * s[t] -> s[t+1] is reproduced for 200 free-running steps; the result equals,
- * bit for bit, stepping the reservoir by hand through the public API; bad
+ * bit for bit, stepping the reservoir by hand through the public API, and is
+ * the same with 1 and 2 threads where the step runs on the team; bad
  * uses (no warm-up, outputs that cannot feed back, NaN warm-up) and a
  * diverging loop fail clearly. */
 #include <string.h>
@@ -15,10 +16,10 @@
 
 static double sine(int64_t t) { return sin(0.2 * (double)t); }
 
-static lacus_esn *sine_model(int64_t n_inputs, int feed_input)
+static lacus_esn *sine_model_n(int64_t n_units, int64_t n_inputs, int feed_input)
 {
     lacus_esn_params p = lacus_esn_params_default();
-    p.reservoir.n_units = 100;
+    p.reservoir.n_units = n_units;
     p.reservoir.n_inputs = n_inputs;
     p.reservoir.lr = 0.5;
     p.reservoir.sr = 0.9;
@@ -43,6 +44,8 @@ static lacus_esn *sine_model(int64_t n_inputs, int feed_input)
     free(y);
     return m;
 }
+
+static lacus_esn *sine_model(int64_t n_inputs, int feed_input) { return sine_model_n(100, n_inputs, feed_input); }
 
 /* The same loop by hand: lacus_reservoir_run over the warm-up, then one step
  * at a time with reset = 0, and lacus_ridge_predict on each state. */
@@ -108,6 +111,24 @@ int main(void)
             CHECK(memcmp(gen, hand, 50 * sizeof(double)) == 0);
             lacus_esn_free(m);
         }
+    }
+
+    TEST("a step large enough to run on the OpenMP team: same bits with 1 and 2 threads")
+    {
+        /* 600 units at connectivity 0.1: 36,000 non-zeros, above
+         * LACUS__PARALLEL_WORK_MIN, in 10 chunks of rows. */
+        int saved = lacus_get_num_threads();
+        lacus_esn *m = sine_model_n(600, 1, 0);
+        double one[K_GEN];
+        lacus_set_num_threads(1);
+        CHECK_STATUS(lacus_esn_generate(m, warm, N_WARM, K_GEN, one), LACUS_OK);
+        lacus_set_num_threads(2);
+        CHECK_STATUS(lacus_esn_generate(m, warm, N_WARM, K_GEN, gen), LACUS_OK);
+        generate_by_hand(m, warm, N_WARM, K_GEN, 0, hand);
+        CHECK(memcmp(gen, one, sizeof gen) == 0);
+        CHECK(memcmp(gen, hand, sizeof gen) == 0);
+        lacus_set_num_threads(saved);
+        lacus_esn_free(m);
     }
 
     TEST("bad uses: no warm-up, outputs that cannot feed back, NaN warm-up")
