@@ -220,6 +220,26 @@ lacus_status lacus__esn_check_pairs(lacus_error *err, const lacus_seqs *inputs, 
     return LACUS_OK;
 }
 
+/* Replaces the readout by a fresh, untrained one for a fit on `usable` rows
+ * (after the warm-up) of n_outputs targets; the streaming buffers go with
+ * the old one. No rows left is an error naming the warm-up. */
+lacus_status lacus__esn_new_readout(lacus_esn *m, int64_t usable, int64_t n_outputs)
+{
+    if (usable == 0)
+        return lacus__fail(&m->err, LACUS_ERR_SHAPE,
+                           "warmup = %lld drops every step of every sequence: nothing to train on",
+                           (long long)m->p.warmup);
+    lacus_ridge_params rp = m->p.readout;
+    rp.n_features = lacus__esn_n_features(m);
+    rp.n_outputs = n_outputs;
+    lacus__ridge_keep_rows_for(&rp, usable);
+    lacus_ridge_free(m->readout);
+    m->readout = NULL;
+    lacus__esn_stream_free(m);
+    m->n_outputs = rp.n_outputs;
+    return lacus_ridge_create(&rp, &m->readout, &m->err);
+}
+
 lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets)
 {
     lacus_status st;
@@ -232,19 +252,7 @@ lacus_status lacus_esn_fit(lacus_esn *m, const lacus_seqs *inputs, const lacus_s
     int64_t usable = 0;
     for (int64_t i = 0; i < inputs->n_seqs; i++)
         usable += inputs->n_steps[i] > m->p.warmup ? inputs->n_steps[i] - m->p.warmup : 0;
-    if (usable == 0)
-        return lacus__fail(&m->err, LACUS_ERR_SHAPE,
-                           "warmup = %lld drops every step of every sequence: nothing to train on",
-                           (long long)m->p.warmup);
-    lacus_ridge_params rp = m->p.readout;
-    rp.n_features = lacus__esn_n_features(m);
-    rp.n_outputs = targets->n_features;
-    lacus__ridge_keep_rows_for(&rp, usable);
-    lacus_ridge_free(m->readout);
-    m->readout = NULL;
-    lacus__esn_stream_free(m);
-    m->n_outputs = rp.n_outputs;
-    if ((st = lacus_ridge_create(&rp, &m->readout, &m->err))) return st;
+    if ((st = lacus__esn_new_readout(m, usable, targets->n_features))) return st;
     sink_ctx ctx = {m, targets, NULL};
     if (m->p.n_feedback > 0) {
         /* Teacher forcing: the reservoir reads [u[t], y[t-1]]. */

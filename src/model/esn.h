@@ -105,6 +105,11 @@ void lacus__esn_loop_readout(const lacus_ridge *rd, const double *x, double *y);
 int lacus__esn_loop_begin(void);
 void lacus__esn_loop_end(int saved);
 
+/* A fresh readout for a fit on `usable` rows of n_outputs targets (esn.c):
+ * the rows to keep chosen by lacus__ridge_keep_rows_for; usable = 0 is an
+ * error naming the warm-up. */
+lacus_status lacus__esn_new_readout(lacus_esn *m, int64_t usable, int64_t n_outputs);
+
 /* Releases the streaming-fit buffers (lacus_esn_partial_fit). */
 void lacus__esn_stream_free(lacus_esn *m);
 

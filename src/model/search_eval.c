@@ -54,19 +54,7 @@ static lacus_status fit_prologue(lacus_esn *m, const lacus_seqs *X, const lacus_
         (VX->n_seqs > 0 && (st = lacus__esn_check_seqs(&m->err, "inputs", VX, m->p.reservoir.n_inputs))))
         return st;
     int64_t usable = X->n_steps[0] > m->p.warmup ? X->n_steps[0] - m->p.warmup : 0;
-    if (usable == 0)
-        return lacus__fail(&m->err, LACUS_ERR_SHAPE,
-                           "warmup = %lld drops every step of every sequence: nothing to train on",
-                           (long long)m->p.warmup);
-    lacus_ridge_params rp = m->p.readout;
-    rp.n_features = lacus__esn_n_features(m);
-    rp.n_outputs = Y->n_features;
-    lacus__ridge_keep_rows_for(&rp, usable);
-    lacus_ridge_free(m->readout);
-    m->readout = NULL;
-    lacus__esn_stream_free(m);
-    m->n_outputs = rp.n_outputs;
-    return lacus_ridge_create(&rp, &m->readout, &m->err);
+    return lacus__esn_new_readout(m, usable, Y->n_features);
 }
 
 typedef struct {
