@@ -30,6 +30,27 @@ def data():
     return X, Y
 
 
+def run_child(tmp_path, source, n_ranks, timeout):
+    """Runs the script `source` under mpirun on n_ranks ranks, one thread
+    each, as `python child.py PKG OUT` (PKG: the package's directory; OUT:
+    the prefix its ranks write their results to); asserts that it exited
+    0 and returns OUT."""
+    script = tmp_path / "child.py"
+    script.write_text(source)
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMP_NUM_THREADS="1", PYTHONPATH=HERE)
+    pkg = os.path.normpath(os.path.join(HERE, ".."))
+    fwd = ["-x", "PYTHONPATH", "-x", "OMP_NUM_THREADS"]
+    if "LACUS_LIBRARY" in env:
+        fwd += ["-x", "LACUS_LIBRARY"]
+    out = str(tmp_path / "w")
+    p = subprocess.run(["mpirun", "--oversubscribe", "-np", str(n_ranks)] + fwd +
+                       [sys.executable, str(script), pkg, out],
+                       env=env, capture_output=True, text=True, timeout=timeout)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return out
+
+
 def rel(a, b):
     return np.max(np.abs(a - b)) / np.max(np.abs(b))
 
@@ -92,19 +113,7 @@ dist.finalize()
 def test_scalapack_on_two_ranks_equals_the_serial_fit(tmp_path):
     X, Y = data()
     ref = lacus.ESN(**KW).fit(X, Y)
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMP_NUM_THREADS="1", PYTHONPATH=HERE)
-    pkg = os.path.normpath(os.path.join(HERE, ".."))
-    fwd = ["-x", "PYTHONPATH", "-x", "OMP_NUM_THREADS"]
-    if "LACUS_LIBRARY" in env:
-        fwd += ["-x", "LACUS_LIBRARY"]
-    out = str(tmp_path / "w")
-    p = subprocess.run(["mpirun", "--oversubscribe", "-np", "2"] + fwd +
-                       [sys.executable, str(script), pkg, out],
-                       env=env, capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stdout + p.stderr
+    out = run_child(tmp_path, CHILD, 2, timeout=120)
     w0, w1 = np.load(out + "_0.npy"), np.load(out + "_1.npy")
     assert np.array_equal(w0, w1)  # every rank returns the same model
     want = np.vstack([ref.Wout, ref.bout[None, :]])

@@ -14,7 +14,6 @@ test_mpi_graph_scalapack.sh):
 
 import os
 import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -25,6 +24,7 @@ sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..")))
 
 import lacus  # noqa: E402
 from lacus import dist  # noqa: E402
+from test_dist import run_child  # noqa: E402
 
 LAYERS = [dict(units=50, lr=0.5, sr=0.9, ridge=1e-4, warmup=10, seed=5),
           dict(units=40, lr=0.4, sr=0.8, ridge=1e-4, warmup=10, seed=6, input_scaling=0.5)]
@@ -175,19 +175,7 @@ def test_under_mpirun(tmp_path, np_):
     want_graph = graph_weights(make_graph().fit(X, {"ro0": Y0, "ro1": Y1}, warmup=10))
     one_graph = graph_weights(dist.fit_graph_dist(make_graph(), X, {"ro0": Y0, "ro1": Y1},
                                                   warmup=10))
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMP_NUM_THREADS="1", PYTHONPATH=HERE)
-    pkg = os.path.normpath(os.path.join(HERE, ".."))
-    fwd = ["-x", "PYTHONPATH", "-x", "OMP_NUM_THREADS"]
-    if "LACUS_LIBRARY" in env:
-        fwd += ["-x", "LACUS_LIBRARY"]
-    out = str(tmp_path / "w")
-    p = subprocess.run(["mpirun", "--oversubscribe", "-np", str(np_)] + fwd +
-                       [sys.executable, str(script), pkg, out],
-                       env=env, capture_output=True, text=True, timeout=240)
-    assert p.returncode == 0, p.stdout + p.stderr
+    out = run_child(tmp_path, CHILD, np_, timeout=240)
     ranks = [np.load(out + "_%d.npz" % r) for r in range(np_)]
     keys = sorted(k for k in ranks[0].files if k != "msg")
     for r in ranks[1:]:  # every rank returns the same model
