@@ -135,7 +135,7 @@ void lacus__lm_stack_layer_state(const lacus_reservoir *r, double *x, const doub
     for (int64_t n = 0; n < N; n++)
         pre[n] = lacus__csr_row_dot(r->W.indices, r->W.values, x, p[n], p[n + 1]) + (d[n] + r->bias[n]);
     lacus__activate(r->p.activation, pre, pre, N);
-    for (int64_t n = 0; n < N; n++) x[n] = (1.0 - r->lr[n]) * x[n] + r->lr[n] * pre[n];
+    for (int64_t n = 0; n < N; n++) x[n] = lacus__leak(r, n, x[n], pre[n], NULL);
 }
 
 lacus_status lacus__lm_stack_step(lacus_lm_stack *m, lacus__lm_stack_ws *w, int32_t tok, int reset, int64_t depth,

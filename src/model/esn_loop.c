@@ -35,7 +35,7 @@ static void fused_rows(const lacus_reservoir *r, const double *x, const double *
         pre[n] = lacus__csr_row_dot(ix, v, x, p[n], p[n + 1]) + (d + r->bias[n]);
     }
     lacus__activate(r->p.activation, pre + n0, pre + n0, n1 - n0);
-    for (int64_t n = n0; n < n1; n++) x_next[n] = (1.0 - r->lr[n]) * x[n] + r->lr[n] * pre[n];
+    for (int64_t n = n0; n < n1; n++) x_next[n] = lacus__leak(r, n, x[n], pre[n], NULL);
 }
 
 /* Rows in chunks of 64 over the OpenMP team when the step is large enough

@@ -102,6 +102,16 @@ lacus_status lacus__reservoir_stream(lacus_reservoir *r, const lacus_seqs *in, i
                                      void (*progress)(double, void *), void *progress_user,
                                      lacus_error *err);
 
+/* Leak and noise after the activation, as ReservoirPy: (1 - lr) x + lr f(.)
+ * (+ noise[n]; noise may be NULL). Every kernel that advances a state uses
+ * it, so that their bits agree. */
+static inline double lacus__leak(const lacus_reservoir *r, int64_t n, double xprev, double fx,
+                                 const double *noise)
+{
+    double y = (1.0 - r->lr[n]) * xprev + r->lr[n] * fx;
+    return noise ? y + noise[n] : y;
+}
+
 /* Below this many multiply-adds per step (non-zeros of W times sequences) a
  * step is not split across threads: the barrier would cost more than it
  * saves. */

@@ -144,12 +144,10 @@ void lacus__reservoir_steps_multi(const lacus_reservoir *const *rs, const lacus_
                 for (int64_t n = n0; n < n1; n++)
                     for (int s = 0; s < S; s++) pre[(n - n0) * S + s] += row[s][n];
                 lacus__activate(act, pre, pre, m);
-                /* The leak as lacus__reservoir_steps: (1 - lr) x + lr f(.) (+ noise). */
                 for (int64_t n = n0; n < n1; n++)
                     for (int s = 0; s < S; s++) {
-                        const double lr = rs[s]->lr[n];
-                        double y = (1.0 - lr) * xp[n * S + s] + lr * pre[(n - n0) * S + s];
-                        if (noise[s]) y += noise[s][n];
+                        double y = lacus__leak(rs[s], n, xp[n * S + s], pre[(n - n0) * S + s],
+                                               noise[s]);
                         row[s][n] = y;
                         xn[n * S + s] = y;
                     }

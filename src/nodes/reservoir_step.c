@@ -87,14 +87,6 @@ void lacus__block_drive(const lacus_reservoir *r, lacus__run_ws *ws, int64_t nb,
 /* Units are handed to threads in chunks of this many (static schedule). */
 #define UNIT_CHUNK 64
 
-/* Leak and noise after the activation, as ReservoirPy: (1 - lr) x + lr f(.). */
-static inline double leak(const lacus_reservoir *r, int64_t n, double xprev, double fx,
-                          const double *noise)
-{
-    double y = (1.0 - r->lr[n]) * xprev + r->lr[n] * fx;
-    return noise ? y + noise[n] : y;
-}
-
 /* Recurrent sums of units [n0, n1) for S lanes:
  *   sums[(n - n0) * S + s] = sum_k W[n, k] xi[k * S + s].
  * xi is the (N, S) interleaved state, so the S values one weight multiplies
@@ -151,7 +143,7 @@ static void step_units(const lacus_reservoir *r, int S, const double *xi_prev, d
     lacus__activate(r->p.activation, pre, pre, m);
     for (int64_t n = n0; n < n1; n++)
         for (int s = 0; s < S; s++) {
-            double y = leak(r, n, xi_prev[n * S + s], pre[(n - n0) * S + s], noise[s]);
+            double y = lacus__leak(r, n, xi_prev[n * S + s], pre[(n - n0) * S + s], noise[s]);
             row[s][n] = y;
             xi_next[n * S + s] = y;
         }
@@ -167,7 +159,7 @@ static void softmax_finish(const lacus_reservoir *r, int s, int S, const double 
     for (int64_t n = 0; n < N; n++) m = fmax(m, row[n]);
     for (int64_t n = 0; n < N; n++) sum += (row[n] = exp(row[n] - m));
     for (int64_t n = 0; n < N; n++) {
-        row[n] = leak(r, n, xi_prev[n * S + s], row[n] / sum, noise);
+        row[n] = lacus__leak(r, n, xi_prev[n * S + s], row[n] / sum, noise);
         xi_next[n * S + s] = row[n];
     }
 }
