@@ -181,18 +181,7 @@ static double g_aif_w0 = 100.0;
 static lacus_tune_net *protocol_problem_s(lacus_tune_unit unit, int64_t N, int64_t its, uint64_t seed,
                                           double **u, double **y, lacus_tune_params *p)
 {
-    int64_t T = 2 * N * (N + 1);
-    *u = xmalloc((size_t)(2 * T) * 8);
-    *y = xmalloc((size_t)(2 * T) * 8);
-    lacus_tune_net_params rp = lacus_tune_net_params_default();
-    rp.unit = unit;
-    rp.n_units = N;
-    rp.seed = 1000 * seed;
-    lacus_error err = {0};
-    lacus_status st = lacus_tune_root_target(&rp, 2 * T, 1, *u, *y, &err);
-    if (st) die("root", st, err.msg);
-    lacus_tune_net_params lp = rp;
-    lp.seed = 1000 * seed + 1;
+    lacus_tune_net_params lp = protocol_data(unit, N, seed, u, y, NULL);
     /* The paper's learner mean -0.1 gives the LNL learner a recurrent
      * inhibition of about 0.05 N: from N = 16 on it starts in a period-2
      * oscillation, from N = 32 on with half its units saturated at every
@@ -203,11 +192,10 @@ static lacus_tune_net *protocol_problem_s(lacus_tune_unit unit, int64_t N, int64
     const char *pi = getenv("LACUS_TUNE_PAPER_INIT");
     int paper = pi && *pi == '1';
     lp.init_mean = unit == LACUS_TUNE_LNL && !paper && N > 8 ? -0.8 / (double)N : -0.1;
-    lp.init_std = 0.1 / sqrt((double)N);
-    lp.learn_leak = 1;
-    lp.learn_sharpness = 1;
     if (unit == LACUS_TUNE_AIF) lp.sharpness = g_aif_w0;
     lacus_tune_net *net = NULL;
+    lacus_error err = {0};
+    lacus_status st;
     if ((st = lacus_tune_net_create(&lp, &net, &err))) die("net", st, err.msg);
     *p = lacus_tune_params_default();
     p->max_iter = its;

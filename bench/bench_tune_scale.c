@@ -45,23 +45,12 @@ static const double PUB_AIF[] = {9.9e-6, 4.7e-6, 1.1e-6, 3.5e-6, 7.8e-6, 1.4e-6}
 static lacus_tune_net *problem(lacus_tune_unit unit, int64_t N, uint64_t seed, double init_mean, double **u,
                                double **y, lacus_tune_net **root)
 {
-    int64_t T = 2 * N * (N + 1);
-    *u = xmalloc((size_t)(2 * T) * 8);
-    *y = xmalloc((size_t)(2 * T) * 8);
-    lacus_tune_net_params rp = lacus_tune_net_params_default();
-    rp.unit = unit;
-    rp.n_units = N;
-    rp.seed = 1000 * seed;
+    lacus_tune_net_params rp;
+    lacus_tune_net_params lp = protocol_data(unit, N, seed, u, y, &rp);
     lacus_error err = {0};
-    lacus_status st = lacus_tune_root_target(&rp, 2 * T, 1, *u, *y, &err);
-    if (st) die("root", st, err.msg);
+    lacus_status st;
     if (root && (st = lacus_tune_net_create(&rp, root, &err))) die("root net", st, err.msg);
-    lacus_tune_net_params lp = rp;
-    lp.seed = 1000 * seed + 1;
     lp.init_mean = init_mean;
-    lp.init_std = 0.1 / sqrt((double)N);
-    lp.learn_leak = 1;
-    lp.learn_sharpness = 1;
     lacus_tune_net *net = NULL;
     if ((st = lacus_tune_net_create(&lp, &net, &err))) die("net", st, err.msg);
     return net;
