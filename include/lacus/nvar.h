@@ -155,6 +155,27 @@ typedef struct lacus_nvar_model lacus_nvar_model;
  * readout's solve errors. */
 lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_seqs *series,
                                   lacus_nvar_model **out, lacus_error *err);
+/* The same fit from sequences spread over MPI ranks (include/lacus/dist.h;
+ * `mpirun -np K lacus fit --model nvar`). Each rank passes its own
+ * sequences (possibly none: the width is taken from the other ranks) and
+ * ids naming them in messages (NULL: their index on this rank). Each
+ * sequence's sums (X^T X, X^T Y, column sums, from the features and
+ * targets lacus_nvar_model_fit builds) are computed from zero and added
+ * into double-double accumulators, reduced to rank 0 along the fixed
+ * binomial tree of lacus_esn_fit_dist, rounded once and solved there in
+ * the primal form; Wout and the bias are broadcast, so every rank returns
+ * the same model. The model is the same bit for bit whatever the number
+ * of ranks and the spread of the sequences. Against lacus_nvar_model_fit
+ * (one process, plain double sums in another order) it differs by
+ * rounding only, and is bit-equal when there is one sequence. The dual
+ * and lstsq solvers need every row in one process: LACUS_ERR_ARG. Other
+ * errors as lacus_nvar_model_fit, plus LACUS_ERR_SHAPE when ranks' series
+ * differ in width or no rank holds a sequence. Collective: on any rank's
+ * failure every rank returns that error (lacus_dist_agree) and *out is
+ * NULL. Without MPI (or not launched) it is the one-process form of this
+ * summation. */
+lacus_status lacus_nvar_model_fit_dist(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                       const int64_t *ids, lacus_nvar_model **out, lacus_error *err);
 void lacus_nvar_model_free(lacus_nvar_model *m);
 const char *lacus_nvar_model_errmsg(const lacus_nvar_model *m);
 int64_t lacus_nvar_model_n_inputs(const lacus_nvar_model *m);

@@ -14,14 +14,8 @@
 #include "lacus.h"
 #include "model/esn.h"
 #include "model/model_file.h"
+#include "model/nvar_model.h"
 #include "nodes/ridge.h"
-
-struct lacus_nvar_model {
-    lacus_nvar_model_params p; /* n_inputs, n_features, n_outputs filled */
-    lacus_nvar *nvar;
-    lacus_ridge *readout;
-    lacus_error err;
-};
 
 /* The node's last message, into err (the node's struct is private to nvar.c). */
 static void nvar_err(lacus_error *err, const lacus_nvar *n, lacus_status st)
@@ -64,8 +58,8 @@ lacus_status lacus_nvar_model_get_weights(const lacus_nvar_model *m, double *Wou
 
 /* The model without weights: checked parameters, an NVAR node and a ridge
  * readout for n_inputs. */
-static lacus_status model_new(const lacus_nvar_model_params *p, int64_t n_inputs,
-                              lacus_nvar_model **out, lacus_error *err)
+lacus_status lacus__nvar_model_new(const lacus_nvar_model_params *p, int64_t n_inputs,
+                                   lacus_nvar_model **out, lacus_error *err)
 {
     *out = NULL;
     lacus_nvar_model_params q = *p;
@@ -93,6 +87,47 @@ static lacus_status model_new(const lacus_nvar_model_params *p, int64_t n_inputs
     return LACUS_OK;
 }
 
+lacus_status lacus__nvar_model_check(const lacus_nvar_model *m, const lacus_seqs *series,
+                                     const int64_t *ids, int64_t *usable, int64_t *T_max,
+                                     lacus_error *err)
+{
+    const int64_t I = m->p.nvar.n_inputs, w = m->p.warmup;
+    *usable = *T_max = 0;
+    for (int64_t q = 0; q < series->n_seqs; q++) {
+        int64_t T = series->n_steps[q], id = ids ? ids[q] : q;
+        if (T < 0 || (T > 0 && !series->data[q]))
+            return lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: sequence %lld has no data",
+                               (long long)id);
+        lacus_status st = lacus__check_finite(err, "NVAR model fit: the series", series->data[q], T, I, I);
+        if (st) {
+            lacus__prefix(err, "sequence %lld: ", (long long)id);
+            return st;
+        }
+        *usable += T - 1 > w ? T - 1 - w : 0;
+        if (T > *T_max) *T_max = T;
+    }
+    return LACUS_OK;
+}
+
+lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, int64_t T, double *Fe,
+                                   double *Y, lacus_error *err)
+{
+    const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features, w = m->p.warmup;
+    const int64_t rows = T - 1 - w;
+    if (rows <= 0) return LACUS_OK;
+    lacus_status st = lacus_nvar_run(m->nvar, x, T - 1, 1, Fe);
+    if (st) {
+        nvar_err(err, m->nvar, st);
+        return st;
+    }
+    for (int64_t t = w; t < T - 1; t++)
+        for (int64_t i = 0; i < I; i++)
+            Y[(t - w) * I + i] = x[(t + 1) * I + i] -
+                                 (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT ? x[t * I + i] : 0.0);
+    if ((st = lacus_ridge_partial_fit(m->readout, Fe + w * F, F, Y, I, rows))) *err = m->readout->err;
+    return st;
+}
+
 lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_seqs *series,
                                   lacus_nvar_model **out, lacus_error *err)
 {
@@ -105,24 +140,11 @@ lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_
                            "sequences of %lld columns)", (long long)series->n_seqs,
                            (long long)series->n_features);
     lacus_nvar_model *m = NULL;
-    lacus_status st = model_new(p, series->n_features, &m, err);
+    lacus_status st = lacus__nvar_model_new(p, series->n_features, &m, err);
     if (st) return st;
     const int64_t I = series->n_features, F = m->p.readout.n_features, w = m->p.warmup;
     int64_t usable = 0, T_max = 0;
-    for (int64_t q = 0; q < series->n_seqs; q++) {
-        int64_t T = series->n_steps[q];
-        if (T < 0 || (T > 0 && !series->data[q])) {
-            st = lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: sequence %lld has no data",
-                             (long long)q);
-            goto fail;
-        }
-        if ((st = lacus__check_finite(err, "NVAR model fit: the series", series->data[q], T, I, I))) {
-            lacus__prefix(err, "sequence %lld: ", (long long)q);
-            goto fail;
-        }
-        usable += T - 1 > w ? T - 1 - w : 0;
-        if (T > T_max) T_max = T;
-    }
+    if ((st = lacus__nvar_model_check(m, series, NULL, &usable, &T_max, err))) goto fail;
     if (usable == 0) {
         st = lacus__fail(err, LACUS_ERR_SHAPE, "NVAR model fit: warmup = %lld leaves no training "
                          "row (a sequence of n steps gives n - 1 - warmup rows)", (long long)w);
@@ -134,23 +156,9 @@ lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_
     double *Fe = LACUS__NEW(double, T_max * F), *Y = LACUS__NEW(double, T_max * I);
     if (!Fe || !Y) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the NVAR features "
                                     "of %lld steps", (long long)T_max);
-    for (int64_t q = 0; q < series->n_seqs && !st; q++) {
-        const int64_t T = series->n_steps[q], rows = T - 1 - w;
-        if (rows <= 0) continue;
-        const double *x = series->data[q];
-        if ((st = lacus_nvar_run(m->nvar, x, T - 1, 1, Fe))) {
-            nvar_err(err, m->nvar, st);
-            break;
-        }
-        for (int64_t t = w; t < T - 1; t++)
-            for (int64_t i = 0; i < I; i++)
-                Y[(t - w) * I + i] = x[(t + 1) * I + i] -
-                                     (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT ? x[t * I + i] : 0.0);
-        if ((st = lacus_ridge_partial_fit(m->readout, Fe + w * F, F, Y, I, rows))) {
-            *err = m->readout->err;
+    for (int64_t q = 0; q < series->n_seqs && !st; q++)
+        if ((st = lacus__nvar_model_add(m, series->data[q], series->n_steps[q], Fe, Y, err)))
             lacus__prefix(err, "sequence %lld: ", (long long)q);
-        }
-    }
     lacus__free(Fe);
     lacus__free(Y);
     if (!st && (st = lacus_ridge_solve(m->readout))) *err = m->readout->err;
@@ -300,7 +308,7 @@ lacus_status lacus_nvar_model_load(const char *path, lacus_nvar_model **out, lac
                !(st = get_int(path, man, "warmup", 0, INT64_MAX / 2, &p.warmup, err)) &&
                !(st = lacus__ridge_parse(path, cJSON_GetObjectItemCaseSensitive(man, "readout"),
                                          &p.readout, err))) {
-        if ((st = model_new(&p, p.nvar.n_inputs, &m, err))) {
+        if ((st = lacus__nvar_model_new(&p, p.nvar.n_inputs, &m, err))) {
             lacus__prefix(err, "%s: ", path);
             st = LACUS_ERR_FORMAT;
         } else if (!(st = get_int(path, nv, "n_features", 1, INT64_MAX / 2, &nf, err)) &&

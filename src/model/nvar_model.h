@@ -1,0 +1,37 @@
+/* Private view of the NVAR forecaster (lacus_nvar_model), shared by its
+ * one-process fit (nvar_model.c) and the sharded fit under MPI
+ * (src/dist/dist_nvar.c), so both build each sequence's features and
+ * targets with the same code and differ only in how the sums are added. */
+#ifndef LACUS_MODEL_NVAR_MODEL_H
+#define LACUS_MODEL_NVAR_MODEL_H
+
+#include "lacus.h"
+#include "nodes/ridge.h"
+
+struct lacus_nvar_model {
+    lacus_nvar_model_params p; /* n_inputs, n_features, n_outputs filled */
+    lacus_nvar *nvar;
+    lacus_ridge *readout;
+    lacus_error err;
+};
+
+/* The model without a readout: checked parameters (warmup -1 resolved) and
+ * an NVAR node for n_inputs columns; readout.n_features and n_outputs set. */
+lacus_status lacus__nvar_model_new(const lacus_nvar_model_params *p, int64_t n_inputs,
+                                   lacus_nvar_model **out, lacus_error *err);
+
+/* Checks every sequence of series (data present, finite; names a sequence
+ * by ids[q], or by q when ids is NULL) and counts the training rows it
+ * gives (n_steps - 1 - warmup each, at least 0) and the longest sequence. */
+lacus_status lacus__nvar_model_check(const lacus_nvar_model *m, const lacus_seqs *series,
+                                     const int64_t *ids, int64_t *usable, int64_t *T_max,
+                                     lacus_error *err);
+
+/* Adds one sequence x (T, n_inputs) to the readout's sums: the features
+ * of x[t] from an empty delay line and their targets x[t+1] - x[t] or
+ * x[t+1], for t = warmup .. T - 2. Fe (T - 1, n_features) and Y (T - 1,
+ * n_inputs) are workspaces. A sequence too short for a row adds nothing. */
+lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, int64_t T, double *Fe,
+                                   double *Y, lacus_error *err);
+
+#endif
