@@ -6,67 +6,198 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+#include <stdarg.h>
+
 #include "commands.h"
 #include "common.h"
+#include "config.h"
+#include "nvar_cli.h"
+
+nvar_cli_opts nvar_opts_default(void)
+{
+    lacus_nvar_params d = lacus_nvar_params_default();
+    return (nvar_cli_opts){d.delay, d.order, d.strides, -1, 1e-6, "increment", "centered", "auto"};
+}
+
+/* "--name" on the command line, "CFG: nvar.name" in a config. */
+static void bad(const char *cfg, const char *name, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (cfg) cli_error("%s: nvar.%s: %s", cfg, name, msg);
+    else cli_error("--%s %s", name, msg);
+}
+
+int nvar_opts_resolve(const nvar_cli_opts *o, const char *cfg, lacus_nvar_model_params *p)
+{
+    *p = lacus_nvar_model_params_default();
+    p->nvar.delay = o->delay, p->nvar.order = o->order, p->nvar.strides = o->strides;
+    p->nvar.n_inputs = 1; /* checked here for the usage error; set from the data by the fit */
+    p->warmup = o->warmup;
+    p->readout.ridge = o->ridge;
+    lacus_error err = {0};
+    if (lacus_nvar_params_check(&p->nvar, &err)) {
+        if (cfg) cli_error("%s: nvar: %s", cfg, err.msg);
+        else cli_error("%s", err.msg);
+        return 2;
+    }
+    if (lacus_nvar_predicts_parse(o->predicts, &p->predicts))
+        return bad(cfg, "predicts", "\"%s\": expected increment or next", o->predicts), 2;
+    if (lacus_bias_mode_parse(o->readout_bias, &p->readout.bias))
+        return bad(cfg, cfg ? "readout_bias" : "readout-bias", "\"%s\": expected centered, "
+                   "augmented or none", o->readout_bias), 2;
+    if (lacus_solver_parse(o->solver, &p->readout.solver))
+        return bad(cfg, "solver", "\"%s\": expected auto, primal, dual or lstsq", o->solver), 2;
+    if (!(o->ridge >= 0.0 && o->ridge < 1e300))
+        return bad(cfg, "ridge", "%g: must be finite and >= 0", o->ridge), 2;
+    if (o->warmup < -1)
+        return bad(cfg, "warmup", "%lld: must be >= 0 (or -1)", (long long)o->warmup), 2;
+    if (lacus_dist_launched() &&
+        (p->readout.solver == LACUS_SOLVER_DUAL || p->readout.solver == LACUS_SOLVER_LSTSQ))
+        return bad(cfg, "solver", "\"%s\": under mpirun the readout is solved from sums reduced "
+                   "over the ranks; %s needs every training row in one process (use auto or "
+                   "primal)", o->solver, o->solver), 2;
+    return 0;
+}
 
 int fit_nvar(int argc, char **argv)
 {
-    lacus_nvar_model_params p = lacus_nvar_model_params_default();
+    nvar_cli_opts o = nvar_opts_default();
     opt_list inputs = {0};
-    const char *out = "model.npz", *model = "nvar", *predicts = "increment";
-    const char *bias = "centered", *solver = "auto";
-    int64_t delay = p.nvar.delay, order = p.nvar.order, strides = p.nvar.strides;
-    int64_t warmup = -1, threads = 0;
-    double ridge = 1e-6;
+    const char *out = "model.npz", *model = "nvar";
+    int64_t threads = 0;
     opt table[] = {
         {"model", OPT_STRING, &model, "nvar: this verb's NVAR form (esn, the default of lacus "
                                       "fit, is the other)"},
         {"input", OPT_LIST, &inputs, "the series to forecast: .npy (2-D, or 3-D stacked), .npz "
                                      "or .csv; the targets are its own next steps"},
         {"output", OPT_STRING, &out, "model file to write (.npz)"},
-        {"delay", OPT_INT, &delay, "k: delayed inputs in the linear part (u[t] counts)"},
-        {"order", OPT_INT, &order, "degree of the monomials of the nonlinear part"},
-        {"strides", OPT_INT, &strides, "s: steps between the delayed inputs"},
-        {"predicts", OPT_STRING, &predicts, "what the readout learns from the features of "
-                                            "u[t]: increment (u[t+1] - u[t], Gauthier et al.) "
-                                            "| next (u[t+1])"},
-        {"ridge", OPT_DOUBLE, &ridge, "ridge penalty of the readout"},
-        {"readout-bias", OPT_STRING, &bias, "centered|augmented|none"},
-        {"solver", OPT_STRING, &solver, "auto|primal|dual|lstsq"},
-        {"warmup", OPT_INT, &warmup, "feature rows dropped at the start of each sequence (-1: "
-                                     "(delay - 1) * strides, the rows with zeros in their "
-                                     "delayed part)"},
+        NVAR_OPTS(o),
         {"threads", OPT_INT, &threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
     };
     verb_spec v = {"fit --model nvar", "--input X.npy [--delay 2 --order 2 --strides 1] [options]",
                    "Trains an NVAR forecaster (next-generation reservoir computing, Gauthier et al.\n"
                    "2021): NVAR features of the series and a ridge readout that predicts its next\n"
-                   "increment (or value); `lacus run --generate K` forecasts in closed loop.",
+                   "increment (or value); `lacus run --generate K` forecasts in closed loop.\n"
+                   "Under mpirun the input files are shared out over the ranks (docs/cluster.md).",
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
     if (strcmp(model, "nvar")) return cli_error("--model \"%s\": this form of fit is for nvar", model), 2;
-    p.nvar.delay = delay, p.nvar.order = order, p.nvar.strides = strides;
-    p.nvar.n_inputs = 1; /* checked here for the usage error; set from the data by the fit */
-    p.warmup = warmup;
-    p.readout.ridge = ridge;
-    lacus_error err = {0};
-    if (lacus_nvar_params_check(&p.nvar, &err)) return cli_error("%s", err.msg), 2;
-    if (lacus_nvar_predicts_parse(predicts, &p.predicts))
-        return cli_error("--predicts \"%s\": expected increment or next", predicts), 2;
-    if (lacus_bias_mode_parse(bias, &p.readout.bias))
-        return cli_error("--readout-bias \"%s\": expected centered, augmented or none", bias), 2;
-    if (lacus_solver_parse(solver, &p.readout.solver))
-        return cli_error("--solver \"%s\": expected auto, primal, dual or lstsq", solver), 2;
-    if (!(ridge >= 0.0 && ridge < 1e300)) return cli_error("--ridge %g: must be finite and >= 0", ridge), 2;
-    if (warmup < -1) return cli_error("--warmup %lld: must be >= 0 (or -1)", (long long)warmup), 2;
+    lacus_nvar_model_params p;
+    if ((r = nvar_opts_resolve(&o, NULL, &p))) return r;
     if (threads > 0) lacus_set_num_threads((int)threads);
-    cli_seqs X;
-    if (cli_seqs_load(&inputs, "--input", &X)) return 1;
+    return nvar_fit_files(&p, &inputs, out, NULL);
+}
+
+/* The training rows the fit used: n - 1 - warmup per sequence of n steps. */
+static int64_t train_rows(const lacus_seqs *s, int64_t warmup)
+{
+    int64_t rows = 0;
+    for (int64_t i = 0; i < s->n_seqs; i++)
+        rows += s->n_steps[i] - 1 > warmup ? s->n_steps[i] - 1 - warmup : 0;
+    return rows;
+}
+
+static void report(const lacus_nvar_model *m, int64_t n_seqs, int64_t rows, double seconds,
+                   const char *out, int ranks)
+{
+    lacus_nvar_model_params q = lacus_nvar_model_params_get(m);
+    char where[64] = "";
+    if (ranks > 0) snprintf(where, sizeof where, " over %d MPI rank%s", ranks, ranks > 1 ? "s" : "");
+    printf("trained NVAR (delay %lld, order %lld, strides %lld: %lld features) on %lld sequences%s, "
+           "%lld rows, predicting the %s, in %.3f s (ridge %g, %s); wrote %s\n",
+           (long long)q.nvar.delay, (long long)q.nvar.order, (long long)q.nvar.strides,
+           (long long)q.readout.n_features, (long long)n_seqs, where, (long long)rows,
+           lacus_nvar_predicts_name(q.predicts), seconds, q.readout.ridge,
+           lacus_solver_name(q.readout.solver), out);
+}
+
+/* Under mpirun: this rank's files (or sequences), the sharded fit, rank 0
+ * writes. Any rank's failure stops all with the same message. */
+static int fit_files_dist(const lacus_nvar_model_params *p, const opt_list *inputs,
+                          const char *out, const char *cfg)
+{
+    lacus_error err = {0};
+    cli_shard s = {0};
+    lacus_status st = cli_shard_load(inputs, NULL, &s) ? LACUS_ERR_IO : LACUS_OK;
+    if (st) snprintf(err.msg, sizeof err.msg, "could not load its data (its message is above)");
+    /* The shard keeps the last file's width: check every file against it. */
+    int by_file = inputs->n >= lacus_dist_size();
+    for (int f = 0; !st && f < s.n_files; f++)
+        if (s.in[f].s.n_seqs > 0 && s.in[f].s.n_features != s.my_in.n_features) {
+            int j = by_file ? lacus_dist_rank() + f * lacus_dist_size() : f;
+            snprintf(err.msg, sizeof err.msg, "%s has %lld columns, but %s %lld",
+                     inputs->items[j], (long long)s.in[f].s.n_features,
+                     inputs->items[by_file ? lacus_dist_rank() + (s.n_files - 1) * lacus_dist_size()
+                                           : s.n_files - 1],
+                     (long long)s.my_in.n_features);
+            st = LACUS_ERR_SHAPE;
+        }
+    /* NaN/Inf named by file here: the library knows sequences only by id. */
+    for (int f = 0; !st && f < s.n_files; f++)
+        for (int64_t k = 0; !st && k < s.in[f].s.n_seqs; k++) {
+            const lacus_seqs *u = &s.in[f].s;
+            for (int64_t i = 0; i < u->n_steps[k] * u->n_features; i++)
+                if (!isfinite(u->data[k][i])) {
+                    int j = by_file ? lacus_dist_rank() + f * lacus_dist_size() : f;
+                    snprintf(err.msg, sizeof err.msg, "%s, sequence %lld: %s at row %lld, column "
+                             "%lld", inputs->items[j], (long long)k,
+                             isnan(u->data[k][i]) ? "NaN" : "Inf", (long long)(i / u->n_features),
+                             (long long)(i % u->n_features));
+                    st = LACUS_ERR_NUMERIC;
+                    break;
+                }
+        }
+    if ((st = lacus_dist_agree(st, &err))) {
+        cli_error("%s%s%s", cfg ? cfg : "", cfg ? ": " : "", err.msg);
+        cli_shard_free(&s);
+        return 1;
+    }
     lacus_nvar_model *m = NULL;
+    int rc = 1;
+    double t0 = cli_now();
+    if (lacus_nvar_model_fit_dist(p, &s.my_in, s.ids, &m, &err)) {
+        cli_error("fit: %s", err.msg);
+        goto done;
+    }
+    double t1 = cli_now();
+    st = lacus_dist_rank() == 0 ? lacus_nvar_model_save(m, out, &err) : LACUS_OK;
+    if ((st = lacus_dist_agree(st, &err))) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    lacus_nvar_model_params q = lacus_nvar_model_params_get(m);
+    /* The totals over the ranks, for the report. */
+    double tot[2] = {(double)s.my_in.n_seqs, (double)train_rows(&s.my_in, q.warmup)}, lo[2] = {0, 0};
+    if (lacus_dist_sum_dd(tot, lo, 2, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    if (lacus_dist_rank() == 0)
+        report(m, (int64_t)tot[0], (int64_t)tot[1], t1 - t0, out, lacus_dist_size());
+    rc = 0;
+done:
+    lacus_nvar_model_free(m);
+    cli_shard_free(&s);
+    return rc;
+}
+
+int nvar_fit_files(const lacus_nvar_model_params *p, const opt_list *inputs, const char *out,
+                   const char *cfg)
+{
+    if (lacus_dist_launched()) return fit_files_dist(p, inputs, out, cfg);
+    cli_seqs X;
+    if (cli_seqs_load(inputs, "--input", &X)) return 1;
+    lacus_nvar_model *m = NULL;
+    lacus_error err = {0};
     double t0 = cli_now();
     int rc = 1;
-    if (lacus_nvar_model_fit(&p, &X.s, &m, &err)) {
+    if (lacus_nvar_model_fit(p, &X.s, &m, &err)) {
         cli_error("fit: %s", err.msg);
         goto done;
     }
@@ -75,16 +206,7 @@ int fit_nvar(int argc, char **argv)
         cli_error("%s", err.msg);
         goto done;
     }
-    lacus_nvar_model_params q = lacus_nvar_model_params_get(m);
-    int64_t rows = 0;
-    for (int64_t i = 0; i < X.s.n_seqs; i++)
-        rows += X.s.n_steps[i] - 1 > q.warmup ? X.s.n_steps[i] - 1 - q.warmup : 0;
-    printf("trained NVAR (delay %lld, order %lld, strides %lld: %lld features) on %lld sequences, "
-           "%lld rows, predicting the %s, in %.3f s (ridge %g, %s); wrote %s\n",
-           (long long)q.nvar.delay, (long long)q.nvar.order, (long long)q.nvar.strides,
-           (long long)q.readout.n_features, (long long)X.s.n_seqs, (long long)rows,
-           lacus_nvar_predicts_name(q.predicts), t1 - t0, q.readout.ridge,
-           lacus_solver_name(q.readout.solver), out);
+    report(m, X.s.n_seqs, train_rows(&X.s, lacus_nvar_model_params_get(m).warmup), t1 - t0, out, 0);
     rc = 0;
 done:
     lacus_nvar_model_free(m);
