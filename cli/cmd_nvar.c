@@ -17,7 +17,7 @@
 nvar_cli_opts nvar_opts_default(void)
 {
     lacus_nvar_params d = lacus_nvar_params_default();
-    return (nvar_cli_opts){d.delay, d.order, d.strides, -1, 1e-6, "increment", "centered", "auto"};
+    return (nvar_cli_opts){d.delay, d.order, d.strides, -1, 1e-6, "auto", "centered", "auto"};
 }
 
 /* "--name" on the command line, "CFG: nvar.name" in a config. */
@@ -32,7 +32,8 @@ static void bad(const char *cfg, const char *name, const char *fmt, ...)
     else cli_error("--%s %s", name, msg);
 }
 
-int nvar_opts_resolve(const nvar_cli_opts *o, const char *cfg, lacus_nvar_model_params *p)
+int nvar_opts_resolve(const nvar_cli_opts *o, const char *cfg, int has_targets,
+                      lacus_nvar_model_params *p)
 {
     *p = lacus_nvar_model_params_default();
     p->nvar.delay = o->delay, p->nvar.order = o->order, p->nvar.strides = o->strides;
@@ -45,8 +46,17 @@ int nvar_opts_resolve(const nvar_cli_opts *o, const char *cfg, lacus_nvar_model_
         else cli_error("%s", err.msg);
         return 2;
     }
-    if (lacus_nvar_predicts_parse(o->predicts, &p->predicts))
-        return bad(cfg, "predicts", "\"%s\": expected increment or next", o->predicts), 2;
+    if (!strcmp(o->predicts, "auto"))
+        p->predicts = has_targets ? LACUS_NVAR_PREDICT_TARGET : LACUS_NVAR_PREDICT_INCREMENT;
+    else if (lacus_nvar_predicts_parse(o->predicts, &p->predicts))
+        return bad(cfg, "predicts", "\"%s\": expected increment or next (forecasts of the input), "
+                   "target (with targets) or auto", o->predicts), 2;
+    const char *tg = cfg ? "\"target\"" : "--target";
+    if (has_targets && p->predicts != LACUS_NVAR_PREDICT_TARGET)
+        return bad(cfg, "predicts", "\"%s\" forecasts the input itself, but %s is given: leave "
+                   "predicts at auto (or target) to learn the targets", o->predicts, tg), 2;
+    if (!has_targets && p->predicts == LACUS_NVAR_PREDICT_TARGET)
+        return bad(cfg, "predicts", "\"target\" needs %s (target files, one per input file)", tg), 2;
     if (lacus_bias_mode_parse(o->readout_bias, &p->readout.bias))
         return bad(cfg, cfg ? "readout_bias" : "readout-bias", "\"%s\": expected centered, "
                    "augmented or none", o->readout_bias), 2;
@@ -67,7 +77,7 @@ int nvar_opts_resolve(const nvar_cli_opts *o, const char *cfg, lacus_nvar_model_
 int fit_nvar(int argc, char **argv)
 {
     nvar_cli_opts o = nvar_opts_default();
-    opt_list inputs = {0};
+    opt_list inputs = {0}, targets = {0};
     const char *out = "model.npz", *model = "nvar";
     int64_t threads = 0;
     opt table[] = {
@@ -75,6 +85,9 @@ int fit_nvar(int argc, char **argv)
                                       "fit, is the other)"},
         {"input", OPT_LIST, &inputs, "the series to forecast: .npy (2-D, or 3-D stacked), .npz "
                                      "or .csv; the targets are its own next steps"},
+        {"target", OPT_LIST, &targets, "instead: target files, one per --input file, same "
+                                       "lengths: the readout learns y[t] from the features of "
+                                       "u[t] (NVAR regression, no closed loop)"},
         {"output", OPT_STRING, &out, "model file to write (.npz)"},
         NVAR_OPTS(o),
         {"threads", OPT_INT, &threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
@@ -89,17 +102,22 @@ int fit_nvar(int argc, char **argv)
     if (r) return r > 0 ? 0 : 2;
     if (strcmp(model, "nvar")) return cli_error("--model \"%s\": this form of fit is for nvar", model), 2;
     lacus_nvar_model_params p;
-    if ((r = nvar_opts_resolve(&o, NULL, &p))) return r;
+    if ((r = nvar_opts_resolve(&o, NULL, targets.n > 0, &p))) return r;
+    if (targets.n && targets.n != inputs.n)
+        return cli_error("--target: %d file(s) for %d --input file(s): give one per input file",
+                         targets.n, inputs.n), 2;
     if (threads > 0) lacus_set_num_threads((int)threads);
-    return nvar_fit_files(&p, &inputs, out, NULL);
+    return nvar_fit_files(&p, &inputs, targets.n ? &targets : NULL, out, NULL);
 }
 
-/* The training rows the fit used: n - 1 - warmup per sequence of n steps. */
-static int64_t train_rows(const lacus_seqs *s, int64_t warmup)
+/* The training rows the fit used: n - 1 - warmup per sequence of n steps
+ * (n - warmup with targets). */
+static int64_t train_rows(const lacus_seqs *s, const lacus_nvar_model *m)
 {
-    int64_t rows = 0;
+    lacus_nvar_model_params q = lacus_nvar_model_params_get(m);
+    int64_t rows = 0, last = q.predicts == LACUS_NVAR_PREDICT_TARGET ? 0 : 1;
     for (int64_t i = 0; i < s->n_seqs; i++)
-        rows += s->n_steps[i] - 1 > warmup ? s->n_steps[i] - 1 - warmup : 0;
+        rows += s->n_steps[i] - last > q.warmup ? s->n_steps[i] - last - q.warmup : 0;
     return rows;
 }
 
@@ -113,18 +131,19 @@ static void report(const lacus_nvar_model *m, int64_t n_seqs, int64_t rows, doub
            "%lld rows, predicting the %s, in %.3f s (ridge %g, %s); wrote %s\n",
            (long long)q.nvar.delay, (long long)q.nvar.order, (long long)q.nvar.strides,
            (long long)q.readout.n_features, (long long)n_seqs, where, (long long)rows,
-           lacus_nvar_predicts_name(q.predicts), seconds, q.readout.ridge,
+           q.predicts == LACUS_NVAR_PREDICT_TARGET ? "targets" : lacus_nvar_predicts_name(q.predicts),
+           seconds, q.readout.ridge,
            lacus_solver_name(q.readout.solver), out);
 }
 
 /* Under mpirun: this rank's files (or sequences), the sharded fit, rank 0
  * writes. Any rank's failure stops all with the same message. */
 static int fit_files_dist(const lacus_nvar_model_params *p, const opt_list *inputs,
-                          const char *out, const char *cfg)
+                          const opt_list *targets, const char *out, const char *cfg)
 {
     lacus_error err = {0};
     cli_shard s = {0};
-    lacus_status st = cli_shard_load(inputs, NULL, &s) ? LACUS_ERR_IO : LACUS_OK;
+    lacus_status st = cli_shard_load(inputs, targets, &s) ? LACUS_ERR_IO : LACUS_OK;
     if (st) snprintf(err.msg, sizeof err.msg, "could not load its data (its message is above)");
     /* The shard keeps the last file's width: check every file against it. */
     int by_file = inputs->n >= lacus_dist_size();
@@ -161,7 +180,7 @@ static int fit_files_dist(const lacus_nvar_model_params *p, const opt_list *inpu
     lacus_nvar_model *m = NULL;
     int rc = 1;
     double t0 = cli_now();
-    if (lacus_nvar_model_fit_dist(p, &s.my_in, s.ids, &m, &err)) {
+    if (lacus_nvar_model_fit_dist_xy(p, &s.my_in, targets ? &s.my_tg : NULL, s.ids, &m, &err)) {
         cli_error("fit: %s", err.msg);
         goto done;
     }
@@ -171,9 +190,8 @@ static int fit_files_dist(const lacus_nvar_model_params *p, const opt_list *inpu
         cli_error("%s", err.msg);
         goto done;
     }
-    lacus_nvar_model_params q = lacus_nvar_model_params_get(m);
     /* The totals over the ranks, for the report. */
-    double tot[2] = {(double)s.my_in.n_seqs, (double)train_rows(&s.my_in, q.warmup)}, lo[2] = {0, 0};
+    double tot[2] = {(double)s.my_in.n_seqs, (double)train_rows(&s.my_in, m)}, lo[2] = {0, 0};
     if (lacus_dist_sum_dd(tot, lo, 2, &err)) {
         cli_error("%s", err.msg);
         goto done;
@@ -187,17 +205,26 @@ done:
     return rc;
 }
 
-int nvar_fit_files(const lacus_nvar_model_params *p, const opt_list *inputs, const char *out,
-                   const char *cfg)
+int nvar_fit_files(const lacus_nvar_model_params *p, const opt_list *inputs,
+                   const opt_list *targets, const char *out, const char *cfg)
 {
-    if (lacus_dist_launched()) return fit_files_dist(p, inputs, out, cfg);
-    cli_seqs X;
+    if (lacus_dist_launched()) return fit_files_dist(p, inputs, targets, out, cfg);
+    cli_seqs X, Y = {0};
     if (cli_seqs_load(inputs, "--input", &X)) return 1;
+    if (targets && cli_seqs_load(targets, "--target", &Y)) {
+        cli_seqs_free(&X);
+        return 1;
+    }
     lacus_nvar_model *m = NULL;
     lacus_error err = {0};
     double t0 = cli_now();
     int rc = 1;
-    if (lacus_nvar_model_fit(p, &X.s, &m, &err)) {
+    if (targets && X.s.n_seqs != Y.s.n_seqs) {
+        cli_error("%s%s--input holds %lld sequences but --target %lld", cfg ? cfg : "",
+                  cfg ? ": " : "", (long long)X.s.n_seqs, (long long)Y.s.n_seqs);
+        goto done;
+    }
+    if (lacus_nvar_model_fit_xy(p, &X.s, targets ? &Y.s : NULL, &m, &err)) {
         cli_error("fit: %s", err.msg);
         goto done;
     }
@@ -206,11 +233,12 @@ int nvar_fit_files(const lacus_nvar_model_params *p, const opt_list *inputs, con
         cli_error("%s", err.msg);
         goto done;
     }
-    report(m, X.s.n_seqs, train_rows(&X.s, lacus_nvar_model_params_get(m).warmup), t1 - t0, out, 0);
+    report(m, X.s.n_seqs, train_rows(&X.s, m), t1 - t0, out, 0);
     rc = 0;
 done:
     lacus_nvar_model_free(m);
     cli_seqs_free(&X);
+    if (targets) cli_seqs_free(&Y);
     return rc;
 }
 
@@ -225,7 +253,7 @@ int run_nvar(const char *model, opt_list *inputs, const char *out, int64_t gener
         return 1;
     }
     int rc = 1;
-    const int64_t I = lacus_nvar_model_n_inputs(m);
+    const int64_t I = lacus_nvar_model_n_inputs(m), O = lacus_nvar_model_n_outputs(m);
     double **outs = NULL;
     int64_t n_out = 0;
     if (X.s.n_features != I) {
@@ -244,7 +272,7 @@ int run_nvar(const char *model, opt_list *inputs, const char *out, int64_t gener
         goto done;
     }
     for (int64_t i = 0; i < n_out; i++)
-        if (!(outs[i] = malloc((size_t)(steps[i] * I) * sizeof(double)))) {
+        if (!(outs[i] = malloc((size_t)(steps[i] * O) * sizeof(double)))) {
             cli_error("out of memory for %lld steps", (long long)steps[i]);
             goto done;
         }
@@ -263,13 +291,14 @@ int run_nvar(const char *model, opt_list *inputs, const char *out, int64_t gener
             }
     }
     double t1 = cli_now();
-    if (cli_write_seqs(out, outs, steps, n_out, I)) goto done;
+    if (cli_write_seqs(out, outs, steps, n_out, O)) goto done;
     if (generate > 0)
         printf("wrote %s (%lld generated steps after %lld warm-up steps, %lld outputs, %.3g s)\n",
                out, (long long)generate, (long long)X.s.n_steps[0], (long long)I, t1 - t0);
     else
-        printf("wrote %s (%lld sequences, %lld outputs: one-step-ahead forecasts of each next "
-               "step)\n", out, (long long)n_out, (long long)I);
+        printf("wrote %s (%lld sequences, %lld outputs: %s)\n", out, (long long)n_out, (long long)O,
+               O == I && lacus_nvar_model_params_get(m).predicts != LACUS_NVAR_PREDICT_TARGET
+                   ? "one-step-ahead forecasts of each next step" : "the model's estimates of the targets");
     rc = 0;
 done:
     for (int64_t i = 0; outs && i < n_out; i++) free(outs[i]);

@@ -22,8 +22,9 @@ static const char *const top_keys[][2] = {
     {"model", "\"esn\" (one reservoir + ridge readout), \"stack\" (layers, see \"layers\"), "
               "\"graph\" (see \"nodes\" and \"edges\") or \"nvar\" (an NVAR forecaster, see "
               "\"nvar\")"},
-    {"nvar", "nvar only: object: the forecaster's options (keys below), as lacus fit --model "
-             "nvar; it learns from \"input\" alone (no \"target\")"},
+    {"nvar", "nvar only: object: the model's options (keys below), as lacus fit --model nvar: "
+             "a forecaster of \"input\", or with \"target\" a regression of the targets on "
+             "the NVAR features of the input"},
     {"esn", "object: reservoir and readout options (for a stack: defaults of every layer)"},
     {"layers", "stack only: array of objects, one per layer: options overriding \"esn\", "
                "and \"target\" (that layer's target files)"},
@@ -48,7 +49,7 @@ static const char *const top_keys[][2] = {
                    "uses a node of kind \"prep\" instead"},
     {"input", "input file or array of files (.npy, .npz, .csv); for a graph also an object "
               "mapping each graph input's name to its files"},
-    {"target", "esn only: target file or array of files"},
+    {"target", "esn: target file or array of files; nvar: optional, one per input file"},
     {"output", "model file to write (default \"model.npz\")"},
     {"threads", "OpenMP threads (default 0: OMP_NUM_THREADS or all cores)"},
     {"dist", "under mpirun: how the readouts are solved, as lacus fit's options: {\"solve\": "
@@ -479,13 +480,14 @@ static int read_top(cli_config *cfg, const cJSON *root)
                         cfg->is_nvar && !strcmp(*k, "warmup") ? " (an NVAR model's is nvar.warmup)" : "", "");
     if (cfg->is_nvar) {
         static const char *const not_nvar[] = {"esn", "layers", "teacher_inputs", "parallel_layers",
-                                               "preprocess", "target", NULL};
+                                               "preprocess", NULL};
         for (const char *const *k = not_nvar; *k; k++)
             if (cJSON_GetObjectItemCaseSensitive(root, *k))
-                return fail(cfg, *k, "not for \"model\": \"nvar\" (%s)%s",
-                            !strcmp(*k, "target") ? "a forecaster learns its own next steps from "
-                            "\"input\"" : "its options go in \"nvar\"", "");
+                return fail(cfg, *k, "not for \"model\": \"nvar\" (its options go in \"nvar\")%s%s",
+                            "", "");
         if (read_nvar(cfg, nv)) return -1;
+        const cJSON *tg = cJSON_GetObjectItemCaseSensitive(root, "target");
+        if (tg && read_paths(cfg, tg, "target", &cfg->target)) return -1;
     }
     cfg->esn = esn_opts_default();
     const cJSON *esn = cJSON_GetObjectItemCaseSensitive(root, "esn");

@@ -447,8 +447,14 @@ done:
 static int fit_nvar_config(cli_config *c)
 {
     lacus_nvar_model_params p;
-    int rc = nvar_opts_resolve(&c->nvar, c->path, &p);
-    return rc ? rc : nvar_fit_files(&p, &c->input, c->output, c->path);
+    int rc = nvar_opts_resolve(&c->nvar, c->path, c->target.n > 0, &p);
+    if (!rc && c->target.n && c->target.n != c->input.n) {
+        cli_error("%s: target: %d file(s) for %d input file(s): give one per input file", c->path,
+                  c->target.n, c->input.n);
+        rc = 2;
+    }
+    return rc ? rc : nvar_fit_files(&p, &c->input, c->target.n ? &c->target : NULL, c->output,
+                                    c->path);
 }
 
 int fit_config(const char *path)

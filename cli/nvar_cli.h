@@ -25,7 +25,8 @@ nvar_cli_opts nvar_opts_default(void);
     {"strides", OPT_INT, &(o).strides, "s: steps between the delayed inputs"},                     \
     {"predicts", OPT_STRING, &(o).predicts, "what the readout learns from the features of u[t]: " \
                                             "increment (u[t+1] - u[t], Gauthier et al.) | next "  \
-                                            "(u[t+1])"},                                           \
+                                            "(u[t+1]) | target (y[t], the target files) | auto "   \
+                                            "(target with targets, else increment)"},              \
     {"ridge", OPT_DOUBLE, &(o).ridge, "ridge penalty of the readout"},                             \
     {"readout-bias", OPT_STRING, &(o).readout_bias, "centered|augmented|none"},                    \
     {"solver", OPT_STRING, &(o).solver, "auto|primal|dual|lstsq (under mpirun: auto|primal)"},    \
@@ -36,14 +37,16 @@ nvar_cli_opts nvar_opts_default(void);
 /* Checks the options and fills p (n_inputs left for the fit). A bad value
  * is printed as "--name ..." (cfg NULL: the command line) or "CFG:
  * nvar.name: ..." (a config); returns 0 or 2 (a usage error). */
-int nvar_opts_resolve(const nvar_cli_opts *o, const char *cfg, lacus_nvar_model_params *p);
+int nvar_opts_resolve(const nvar_cli_opts *o, const char *cfg, int has_targets,
+                      lacus_nvar_model_params *p);
 
-/* Fits a forecaster on the input files and writes it to out: in one
- * process (lacus_nvar_model_fit), or sharded over the ranks under mpirun
- * (lacus_nvar_model_fit_dist; files shared out as an ESN fit's). cfg names
- * the config in messages (NULL: none). Returns 0, 1 (a runtime error: the
- * data, the fit, the file) or 2. */
-int nvar_fit_files(const lacus_nvar_model_params *p, const opt_list *inputs, const char *out,
-                   const char *cfg);
+/* Fits a model on the input files (and the target files, one per input
+ * file, when p->predicts is TARGET) and writes it to out: in one process
+ * (lacus_nvar_model_fit_xy), or sharded over the ranks under mpirun
+ * (lacus_nvar_model_fit_dist_xy; files shared out as an ESN fit's). cfg
+ * names the config in messages (NULL: none). Returns 0, 1 (a runtime
+ * error: the data, the fit, the file) or 2. */
+int nvar_fit_files(const lacus_nvar_model_params *p, const opt_list *inputs,
+                   const opt_list *targets, const char *out, const char *cfg);
 
 #endif

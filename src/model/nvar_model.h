@@ -16,22 +16,31 @@ struct lacus_nvar_model {
 };
 
 /* The model without a readout: checked parameters (warmup -1 resolved) and
- * an NVAR node for n_inputs columns; readout.n_features and n_outputs set. */
+ * an NVAR node for n_inputs columns; readout.n_features and n_outputs set
+ * (n_outputs: n_targets for TARGET, else n_inputs). */
 lacus_status lacus__nvar_model_new(const lacus_nvar_model_params *p, int64_t n_inputs,
-                                   lacus_nvar_model **out, lacus_error *err);
+                                   int64_t n_targets, lacus_nvar_model **out, lacus_error *err);
 
-/* Checks every sequence of series (data present, finite; names a sequence
- * by ids[q], or by q when ids is NULL) and counts the training rows it
- * gives (n_steps - 1 - warmup each, at least 0) and the longest sequence. */
+/* Checks every sequence of series and, for TARGET, of targets (data
+ * present, finite, the same lengths; names a sequence by ids[q], or by q
+ * when ids is NULL) and counts the training rows they give (n_steps - 1 -
+ * warmup each for a forecaster, n_steps - warmup with targets; at least 0)
+ * and the longest sequence. */
 lacus_status lacus__nvar_model_check(const lacus_nvar_model *m, const lacus_seqs *series,
-                                     const int64_t *ids, int64_t *usable, int64_t *T_max,
-                                     lacus_error *err);
+                                     const lacus_seqs *targets, const int64_t *ids,
+                                     int64_t *usable, int64_t *T_max, lacus_error *err);
 
 /* Adds one sequence x (T, n_inputs) to the readout's sums: the features
  * of x[t] from an empty delay line and their targets x[t+1] - x[t] or
- * x[t+1], for t = warmup .. T - 2. Fe (T - 1, n_features) and Y (T - 1,
- * n_inputs) are workspaces. A sequence too short for a row adds nothing. */
-lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, int64_t T, double *Fe,
-                                   double *Y, lacus_error *err);
+ * x[t+1], for t = warmup .. T - 2; or, given y (T, n_outputs), y[t] for
+ * t = warmup .. T - 1. Fe (T, n_features) and Y (T, n_inputs) are
+ * workspaces. A sequence too short for a row adds nothing. */
+lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, const double *y,
+                                   int64_t T, double *Fe, double *Y, lacus_error *err);
+
+/* The checks of a fit's arguments shared by both fits: targets given iff
+ * predicts is TARGET, and as many target sequences as inputs. */
+lacus_status lacus__nvar_model_check_xy(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                        const lacus_seqs *targets, lacus_error *err);
 
 #endif
