@@ -1,13 +1,14 @@
-/* lacus fit --model nvar / lacus run on an NVAR model: train an NVAR
- * forecaster (features + ridge on the series' own next value or increment)
- * on input series, save it, and run it one step ahead or in closed loop
- * (--generate K, through lacus_nvar_model_generate: the whole loop in C). */
+/* lacus fit --model nvar (and "model": "nvar" configs, fit_config.c) /
+ * lacus run on an NVAR model: train an NVAR forecaster (features + ridge on
+ * the series' own next value or increment) or, with targets, an NVAR
+ * regression, in one process or sharded over MPI ranks; save it; run it
+ * one step ahead or in closed loop (--generate K, through
+ * lacus_nvar_model_generate: the whole loop in C). */
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <math.h>
-#include <stdarg.h>
 
 #include "commands.h"
 #include "common.h"
@@ -96,7 +97,8 @@ int fit_nvar(int argc, char **argv)
                    "Trains an NVAR forecaster (next-generation reservoir computing, Gauthier et al.\n"
                    "2021): NVAR features of the series and a ridge readout that predicts its next\n"
                    "increment (or value); `lacus run --generate K` forecasts in closed loop.\n"
-                   "Under mpirun the input files are shared out over the ranks (docs/cluster.md).",
+                   "With --target files it learns those instead (NVAR regression). Under mpirun\n"
+                   "the input files are shared out over the ranks (docs/nvar.md).",
                    table, (int)(sizeof table / sizeof *table)};
     int r = opts_parse(&v, argc, argv, 2);
     if (r) return r > 0 ? 0 : 2;
@@ -136,6 +138,27 @@ static void report(const lacus_nvar_model *m, int64_t n_seqs, int64_t rows, doub
            lacus_solver_name(q.readout.solver), out);
 }
 
+/* One file of a rank's shard: its width against the shard's (width), and
+ * NaN/Inf, named by file, sequence, row and column. */
+static lacus_status check_file(const cli_seqs *c, const char *name, int64_t width, lacus_error *err)
+{
+    const lacus_seqs *u = &c->s;
+    if (u->n_seqs > 0 && u->n_features != width) {
+        snprintf(err->msg, sizeof err->msg, "%s has %lld columns, but the other files on this rank "
+                 "%lld", name, (long long)u->n_features, (long long)width);
+        return LACUS_ERR_SHAPE;
+    }
+    for (int64_t k = 0; k < u->n_seqs; k++)
+        for (int64_t i = 0; i < u->n_steps[k] * u->n_features; i++)
+            if (!isfinite(u->data[k][i])) {
+                snprintf(err->msg, sizeof err->msg, "%s, sequence %lld: %s at row %lld, column %lld",
+                         name, (long long)k, isnan(u->data[k][i]) ? "NaN" : "Inf",
+                         (long long)(i / u->n_features), (long long)(i % u->n_features));
+                return LACUS_ERR_NUMERIC;
+            }
+    return LACUS_OK;
+}
+
 /* Under mpirun: this rank's files (or sequences), the sharded fit, rank 0
  * writes. Any rank's failure stops all with the same message. */
 static int fit_files_dist(const lacus_nvar_model_params *p, const opt_list *inputs,
@@ -145,33 +168,14 @@ static int fit_files_dist(const lacus_nvar_model_params *p, const opt_list *inpu
     cli_shard s = {0};
     lacus_status st = cli_shard_load(inputs, targets, &s) ? LACUS_ERR_IO : LACUS_OK;
     if (st) snprintf(err.msg, sizeof err.msg, "could not load its data (its message is above)");
-    /* The shard keeps the last file's width: check every file against it. */
+    /* The shard keeps the last file's width, and the library knows
+     * sequences only by id: widths and NaN/Inf are checked here, by file. */
     int by_file = inputs->n >= lacus_dist_size();
-    for (int f = 0; !st && f < s.n_files; f++)
-        if (s.in[f].s.n_seqs > 0 && s.in[f].s.n_features != s.my_in.n_features) {
-            int j = by_file ? lacus_dist_rank() + f * lacus_dist_size() : f;
-            snprintf(err.msg, sizeof err.msg, "%s has %lld columns, but %s %lld",
-                     inputs->items[j], (long long)s.in[f].s.n_features,
-                     inputs->items[by_file ? lacus_dist_rank() + (s.n_files - 1) * lacus_dist_size()
-                                           : s.n_files - 1],
-                     (long long)s.my_in.n_features);
-            st = LACUS_ERR_SHAPE;
-        }
-    /* NaN/Inf named by file here: the library knows sequences only by id. */
-    for (int f = 0; !st && f < s.n_files; f++)
-        for (int64_t k = 0; !st && k < s.in[f].s.n_seqs; k++) {
-            const lacus_seqs *u = &s.in[f].s;
-            for (int64_t i = 0; i < u->n_steps[k] * u->n_features; i++)
-                if (!isfinite(u->data[k][i])) {
-                    int j = by_file ? lacus_dist_rank() + f * lacus_dist_size() : f;
-                    snprintf(err.msg, sizeof err.msg, "%s, sequence %lld: %s at row %lld, column "
-                             "%lld", inputs->items[j], (long long)k,
-                             isnan(u->data[k][i]) ? "NaN" : "Inf", (long long)(i / u->n_features),
-                             (long long)(i % u->n_features));
-                    st = LACUS_ERR_NUMERIC;
-                    break;
-                }
-        }
+    for (int f = 0; !st && f < s.n_files; f++) {
+        int j = by_file ? lacus_dist_rank() + f * lacus_dist_size() : f;
+        st = check_file(&s.in[f], inputs->items[j], s.my_in.n_features, &err);
+        if (!st && targets) st = check_file(&s.tg[f], targets->items[j], s.my_tg.n_features, &err);
+    }
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s%s%s", cfg ? cfg : "", cfg ? ": " : "", err.msg);
         cli_shard_free(&s);

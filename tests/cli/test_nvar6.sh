@@ -244,4 +244,10 @@ expect_fail "no training row on any rank" 1 "warmup = 5000 leaves no training ro
 printf 'a,b,c\n1,2,3\n4,5,6\n7,inf,9\n' >inf.csv
 expect_fail "Inf on rank 1, named by file" 1 "rank 1: inf.csv, sequence 0: Inf at row 2, column 1" x.npz \
     $MPIRUN -np 2 "$LACUS" fit --model nvar --input a.npy --input inf.csv --output x.npz
+if [ -n "$PY" ]; then
+    printf 'z\n1\n2\nnan\n3\n' >nanz.csv
+    $PY -c "import numpy as n; n.save('xy4.npy', n.load('a_xy.npy')[:4])"
+    expect_fail "NaN in a target on rank 1" 1 "rank 1: nanz.csv, sequence 0: NaN at row 2, column 0" x.npz \
+        $MPIRUN -np 2 "$LACUS" fit --model nvar --input a_xy.npy --target a_z.npy --input xy4.npy --target nanz.csv --output x.npz
+fi
 finish
