@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz_npy, fuzz_npz, fuzz_csv, fuzz_fif) with clang and
+# Builds the libFuzzer targets (fuzz_npy, fuzz_npz, fuzz_csv, fuzz_fif, fuzz_model) with clang and
 # runs each for N seconds, starting from the seeds in tests/fuzz/corpus/.
 #
 #   scripts/fuzz.sh [seconds-per-target]      (default 20)
@@ -18,7 +18,7 @@ case $build in /*) ;; *) build=$root/$build ;; esac
 
 mkdir -p "$build"
 if ! { CC=clang cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DLACUS_FUZZ=ON &&
-       cmake --build "$build" -j "$(nproc)" --target fuzz_npy fuzz_npz fuzz_csv fuzz_fif; } \
+       cmake --build "$build" -j "$(nproc)" --target fuzz_npy fuzz_npz fuzz_csv fuzz_fif fuzz_model; } \
        >"$build/fuzz-build.log" 2>&1; then
     tail -40 "$build/fuzz-build.log"
     echo "fuzz: build failed (log: $build/fuzz-build.log)"
@@ -29,7 +29,7 @@ fi
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
 mkdir -p "$build/fuzz-artifacts"
-for t in npy npz csv fif; do
+for t in npy npz csv fif model; do
     work=$build/fuzz-work/$t
     log=$build/fuzz-$t.log
     mkdir -p "$work"
