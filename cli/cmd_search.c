@@ -422,7 +422,8 @@ static int64_t resume(const search *s, lacus_sampler *sm, double *xs, double *lo
         const cJSON *tr = cJSON_GetObjectItemCaseSensitive(j, "trial");
         const cJSON *pr = cJSON_GetObjectItemCaseSensitive(j, "params");
         const cJSON *lo = cJSON_GetObjectItemCaseSensitive(j, "loss");
-        if (!j || !cJSON_IsNumber(tr) || !cJSON_IsObject(pr) || (int64_t)tr->valuedouble != t) {
+        int64_t trial;
+        if (!j || !cli_json_integer(tr, &trial) || !cJSON_IsObject(pr) || trial != t) {
             cJSON_Delete(j);
             break;
         }

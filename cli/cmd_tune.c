@@ -130,10 +130,8 @@ static int apply(tune_cfg *c, const cJSON *root)
             *(int *)k->dest = cJSON_IsTrue(it);
             break;
         case K_INT:
-            if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int64_t)it->valuedouble ||
-                fabs(it->valuedouble) > 1e15)
+            if (!cli_json_integer(it, (int64_t *)k->dest) || llabs(*(int64_t *)k->dest) > (int64_t)1e15)
                 return cli_error("config: \"%s\" must be an integer", k->name), -1;
-            *(int64_t *)k->dest = (int64_t)it->valuedouble;
             break;
         case K_NUM:
             if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
@@ -152,10 +150,11 @@ static int apply(tune_cfg *c, const cJSON *root)
             if (!cJSON_IsArray(it)) return cli_error("config: \"observed\" must be an array of node indices"), -1;
             c->n_obs_given = 0;
             for (const cJSON *e = it->child; e; e = e->next) {
-                if (!cJSON_IsNumber(e) || e->valuedouble != (double)(int64_t)e->valuedouble || e->valuedouble < 0)
+                int64_t node;
+                if (!cli_json_integer(e, &node) || node < 0)
                     return cli_error("config: \"observed\" entries must be node indices >= 0"), -1;
                 if (c->n_obs_given >= 256) return cli_error("config: \"observed\": at most 256 nodes"), -1;
-                c->observed[c->n_obs_given++] = (int64_t)e->valuedouble;
+                c->observed[c->n_obs_given++] = node;
             }
             if (!c->n_obs_given) return cli_error("config: \"observed\" is empty"), -1;
             break;

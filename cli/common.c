@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,15 @@ void cli_error(const char *fmt, ...)
                                                    ? (size_t)n : sizeof buf - sizeof prefix - 1);
     buf[len++] = '\n';
     fwrite(buf, 1, len, stderr);
+}
+
+int cli_json_integer(const cJSON *v, int64_t *out)
+{
+    if (!cJSON_IsNumber(v)) return 0;
+    double d = v->valuedouble, max = 9007199254740992.0; /* 2^53 */
+    if (!(d >= -max && d <= max) || d != floor(d)) return 0;
+    *out = (int64_t)d;
+    return 1;
 }
 
 double cli_now(void)

@@ -12,6 +12,14 @@
 /* Prints "lacus: error: ..." to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Whether v (a cJSON item, may be NULL) is a number holding an integer that
+ * a double represents exactly (|v| <= 2^53); then *out gets it. cJSON reads
+ * 1e999 as inf, and casting an out-of-range double to an integer is
+ * undefined behaviour, so integer keys are tested with this before any
+ * cast (the config fuzzer found a "features" of 3.4e90 doing it). */
+struct cJSON;
+int cli_json_integer(const struct cJSON *v, int64_t *out);
+
 /* A set of sequences read from files: each path is a 1-D/2-D .npy (one
  * sequence), a 3-D .npy (n_seqs, n_steps, n_features), a .npz (one
  * sequence per member, in name order) or a CSV file. */

@@ -132,9 +132,8 @@ static int set_opt(cli_config *cfg, const opt *op, const cJSON *v, const char *p
 {
     switch (op->type) {
     case OPT_INT:
-        if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
+        if (!cli_json_integer(v, (int64_t *)op->dest))
             return fail(cfg, path, "expected an integer, got %s%s", json_type(v), "");
-        *(int64_t *)op->dest = (int64_t)v->valuedouble;
         break;
     case OPT_DOUBLE:
         if (!cJSON_IsNumber(v)) return fail(cfg, path, "expected a number, got %s%s", json_type(v), "");
@@ -240,9 +239,8 @@ static int read_prep(cli_config *cfg, const cJSON *obj, const char *where, const
             p->range_lo = cJSON_GetArrayItem(v, 0)->valuedouble;
             p->range_hi = cJSON_GetArrayItem(v, 1)->valuedouble;
         } else if (!strcmp(v->string, "delay") || !strcmp(v->string, "stride")) {
-            if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
+            if (!cli_json_integer(v, v->string[0] == 'd' ? &p->delay : &p->stride))
                 return fail(cfg, path, "expected an integer, got %s%s", json_type(v), "");
-            *(v->string[0] == 'd' ? &p->delay : &p->stride) = (int64_t)v->valuedouble;
         } else {
             return fail(cfg, path, "unknown key: a preprocessing node takes %s, range, delay, stride%s",
                         kind_key, "");
@@ -322,10 +320,8 @@ static int read_graph(cli_config *cfg, const cJSON *root)
         cfg->layer_target[k].n = 0;
         const cJSON *feat = cJSON_GetObjectItemCaseSensitive(nd, "features");
         if (!strcmp(kind->valuestring, "input")) {
-            if (!cJSON_IsNumber(feat) || feat->valuedouble < 1 ||
-                feat->valuedouble != (int64_t)feat->valuedouble)
+            if (!cli_json_integer(feat, &cfg->node_features[k]) || cfg->node_features[k] < 1)
                 return fail(cfg, where, "an input node needs \"features\", an integer >= 1%s%s", "", "");
-            cfg->node_features[k] = (int64_t)feat->valuedouble;
             const cJSON *v;
             cJSON_ArrayForEach(v, nd) if (!in_list(node_meta, v->string) && v->string[0] != '_') {
                 char path[256];
@@ -360,8 +356,9 @@ static int read_graph(cli_config *cfg, const cJSON *root)
         int n = cJSON_IsArray(ed) ? cJSON_GetArraySize(ed) : 0;
         const cJSON *a = cJSON_GetArrayItem(ed, 0), *b = cJSON_GetArrayItem(ed, 1),
                     *d = cJSON_GetArrayItem(ed, 2);
+        int64_t delay = 0;
         if ((n != 2 && n != 3) || !cJSON_IsString(a) || !cJSON_IsString(b) ||
-            (d && (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble != (int64_t)d->valuedouble)))
+            (d && (!cli_json_integer(d, &delay) || delay < 0)))
             return fail(cfg, where, "expected [from, to] or [from, to, delay >= 0]%s%s", "", "");
         int found_a = 0, found_b = 0;
         for (int j = 0; j < cfg->n_nodes; j++) {
@@ -372,13 +369,13 @@ static int read_graph(cli_config *cfg, const cJSON *root)
             return fail(cfg, where, "no node named \"%s\"%s", found_a ? b->valuestring : a->valuestring, "");
         cfg->edge_from[k] = a->valuestring;
         cfg->edge_to[k] = b->valuestring;
-        cfg->edge_delay[k] = d ? (int64_t)d->valuedouble : 0;
+        cfg->edge_delay[k] = delay;
         cfg->n_edges++;
     }
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "warmup");
-    if (w && (!cJSON_IsNumber(w) || w->valuedouble < 0 || w->valuedouble != (int64_t)w->valuedouble))
+    cfg->warmup = 0;
+    if (w && (!cli_json_integer(w, &cfg->warmup) || cfg->warmup < 0))
         return fail(cfg, "warmup", "expected an integer >= 0%s%s", "", "");
-    cfg->warmup = w ? (int64_t)w->valuedouble : 0;
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(root, "input");
     if (cJSON_IsObject(in)) {
         cfg->input_by_name = 1;

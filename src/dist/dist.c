@@ -148,6 +148,7 @@ void lacus__dist_pack(lacus_ridge *r, double *v, int unpack)
 #define pack lacus__dist_pack
 #define tree_reduce lacus__dist_tree_reduce
 
+#ifdef LACUS_HAVE_MPI
 /* (hi, lo) += (hi2, lo2). */
 static void dd_add_dd(double *hi, double *lo, const double *hi2, const double *lo2, int64_t n)
 {
@@ -160,7 +161,6 @@ static void dd_add_dd(double *hi, double *lo, const double *hi2, const double *l
     }
 }
 
-#ifdef LACUS_HAVE_MPI
 /* (hi, lo) (n each) summed onto rank 0 along a binomial tree: at level s a
  * rank r with r mod 2s == s sends to r - s, which adds it to its own. The
  * additions happen in the same order for a given number of ranks, whatever

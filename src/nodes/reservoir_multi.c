@@ -118,8 +118,10 @@ void lacus__reservoir_steps_multi(const lacus_reservoir *const *rs, const lacus_
     const lacus_activation act = r0->p.activation;
     for (int s = 0; s < S; s++)
         for (int64_t n = 0; n < N; n++) xi[n * S + s] = lanes[s].x[n];
+#if defined(__GNUC__) && !defined(__clang__) /* a GCC-only warning */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     double pre[UNIT_CHUNK * LACUS__BATCH_MAX];
     for (int64_t t0 = 0; t0 < n_steps; t0 += LACUS__BLOCK_STEPS) {
         int64_t nb = n_steps - t0 < LACUS__BLOCK_STEPS ? n_steps - t0 : LACUS__BLOCK_STEPS;
@@ -155,7 +157,9 @@ void lacus__reservoir_steps_multi(const lacus_reservoir *const *rs, const lacus_
         }
         if (nb & 1) memcpy(xi, xi + N * S, (size_t)(N * S) * sizeof *xi);
     }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
     for (int s = 0; s < S; s++)
         for (int64_t n = 0; n < N; n++) lanes[s].x[n] = xi[n * S + s];
 }

@@ -128,8 +128,10 @@ static void step_units(const lacus_reservoir *r, int S, const double *xi_prev, d
 {
     /* Every entry [0, m) is written by recurrent_sums_any before it is read;
      * GCC cannot see through the dispatch and would warn. */
+#if defined(__GNUC__) && !defined(__clang__) /* a GCC-only warning */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
     double pre[UNIT_CHUNK * LACUS__BATCH_MAX];
     const int64_t m = (n1 - n0) * S;
     recurrent_sums_any(&r->W, xi_prev, S, n0, n1, pre);
@@ -147,7 +149,9 @@ static void step_units(const lacus_reservoir *r, int S, const double *xi_prev, d
             row[s][n] = y;
             xi_next[n * S + s] = y;
         }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 }
 
 /* Softmax over the units of one step, then the leak; serial, fixed order. */

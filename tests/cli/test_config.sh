@@ -124,6 +124,14 @@ bad gopt 2 'gopt.json: nodes[0].ridge: does not apply to a reservoir node' \
     "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"reservoir\", \"ridge\": 1}], \"edges\": []}"
 bad gtarget 2 'gtarget.json: nodes[0]: a ridge node needs "target"' \
     "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"ridge\"}], \"edges\": []}"
+# Integers beyond what a double holds exactly (the config fuzzer's find:
+# casting 3.4e90 to an integer was undefined behaviour) and JSON's inf.
+bad hugefeat 2 'hugefeat.json: nodes[0]: an input node needs "features", an integer >= 1' \
+    "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"input\", \"features\": 3.4e90}], \"edges\": []}"
+bad hugeunits 2 "hugeunits.json: esn.units: expected an integer, got a number" \
+    '{"input": "mg.npy", "target": "mg.npy", "output": "m.npz", "esn": {"units": 1e999}}'
+bad hugedelay 2 'hugedelay.json: edges[0]: expected [from, to] or [from, to, delay >= 0]' \
+    "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"reservoir\"}, {\"name\": \"b\", \"kind\": \"reservoir\"}], \"edges\": [[\"a\", \"b\", 1e300]]}"
 bad gdup 2 'gdup.json: nodes[1]: a node named "a" exists already' \
     "{$G, \"nodes\": [{\"name\": \"a\", \"kind\": \"reservoir\"}, {\"name\": \"a\", \"kind\": \"reservoir\"}], \"edges\": []}"
 bad gcycle 1 'the graph has a cycle of delay-0 edges' \
