@@ -222,6 +222,13 @@ assert 0 < dw <= 1e-8 and db <= 1e-8 and df <= 1e-10, (dw, db, df)
     # shellcheck disable=SC2086
     expect_ok "targets on 3 ranks" $MPIRUN -np 3 "$LACUS" fit t.json
     expect_ok "targets: 2 ranks = 3 ranks" cmp t2.npz t_cfg.npz
+    # Two sequences with targets on 3 ranks: rank 2 holds none (it takes the
+    # widths from the others).
+    expect_ok "targets, 2 sequences, 1 rank" $MPIRUN -np 1 "$LACUS" fit --model nvar --input a_xy.npy \
+        --target a_z.npy --input b_xy.npy --target b_z.npy --output e1.npz
+    expect_ok "targets, 2 sequences, 3 ranks" $MPIRUN -np 3 "$LACUS" fit --model nvar --input a_xy.npy \
+        --target a_z.npy --input b_xy.npy --target b_z.npy --output e3.npz
+    expect_ok "a rank without data changes nothing" cmp e1.npz e3.npz
     $PY -c "
 import numpy as n
 p, m = n.load('t_cli.npz'), n.load('t2.npz')
