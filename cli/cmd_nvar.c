@@ -81,6 +81,7 @@ int fit_nvar(int argc, char **argv)
     opt_list inputs = {0}, targets = {0};
     const char *out = "model.npz", *model = "nvar";
     int64_t threads = 0;
+    fit_dist_opts dso = fit_dist_opts_default();
     opt table[] = {
         {"model", OPT_STRING, &model, "nvar: this verb's NVAR form (esn, the default of lacus "
                                       "fit, is the other)"},
@@ -92,6 +93,7 @@ int fit_nvar(int argc, char **argv)
         {"output", OPT_STRING, &out, "model file to write (.npz)"},
         NVAR_OPTS(o),
         {"threads", OPT_INT, &threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)"},
+        FIT_DIST_OPTS(dso),
     };
     verb_spec v = {"fit --model nvar", "--input X.npy [--delay 2 --order 2 --strides 1] [options]",
                    "Trains an NVAR forecaster (next-generation reservoir computing, Gauthier et al.\n"
@@ -105,6 +107,10 @@ int fit_nvar(int argc, char **argv)
     if (strcmp(model, "nvar")) return cli_error("--model \"%s\": this form of fit is for nvar", model), 2;
     lacus_nvar_model_params p;
     if ((r = nvar_opts_resolve(&o, NULL, targets.n > 0, &p))) return r;
+    if (dso.report_memory)
+        return cli_error("--report-memory: for the ESN fit only (the NVAR fit does not report "
+                         "memory)"), 2;
+    if (fit_dist_set(&dso)) return 2;
     if (targets.n && targets.n != inputs.n)
         return cli_error("--target: %d file(s) for %d --input file(s): give one per input file",
                          targets.n, inputs.n), 2;
@@ -183,8 +189,11 @@ static int fit_files_dist(const lacus_nvar_model_params *p, const opt_list *inpu
     }
     lacus_nvar_model *m = NULL;
     int rc = 1;
+    lacus_dist_params dp = fit_dist_params();
+    lacus_dist_stats ds;
     double t0 = cli_now();
-    if (lacus_nvar_model_fit_dist_xy(p, &s.my_in, targets ? &s.my_tg : NULL, s.ids, &m, &err)) {
+    if (lacus_nvar_model_fit_dist_ex(p, &s.my_in, targets ? &s.my_tg : NULL, s.ids, &dp, &ds, &m,
+                                     &err)) {
         cli_error("fit: %s", err.msg);
         goto done;
     }
@@ -200,8 +209,17 @@ static int fit_files_dist(const lacus_nvar_model_params *p, const opt_list *inpu
         cli_error("%s", err.msg);
         goto done;
     }
-    if (lacus_dist_rank() == 0)
+    if (lacus_dist_rank() == 0) {
         report(m, (int64_t)tot[0], (int64_t)tot[1], t1 - t0, out, lacus_dist_size());
+        if (ds.used == LACUS_DIST_SOLVE_SCALAPACK)
+            printf("solve: scalapack on a %d x %d grid, %lld rounds (features and rounds %.3f s, "
+                   "solve %.3f s)%s\n", ds.grid_rows, ds.grid_cols, (long long)ds.rounds,
+                   ds.stream_s, ds.solve_s, ds.fallback ? "; not positive definite: solved by "
+                   "LU with partial pivoting (pdgesv)" : "");
+        else if (ds.fallback)
+            printf("solve: the system is not positive definite (ridge = %g): solved by the "
+                   "fallback, Bunch-Kaufman LDL^T (dsysv)\n", p->readout.ridge);
+    }
     rc = 0;
 done:
     lacus_nvar_model_free(m);

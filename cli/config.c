@@ -54,8 +54,7 @@ static const char *const top_keys[][2] = {
     {"threads", "OpenMP threads (default 0: OMP_NUM_THREADS or all cores)"},
     {"dist", "under mpirun: how the readouts are solved, as lacus fit's options: {\"solve\": "
              "\"auto\", \"reduce\" or \"scalapack\", \"rank_mem_mb\", \"block\", \"rows\"} "
-             "(defaults \"auto\", 0, 0, 0; a graph takes no rank_mem_mb, an nvar model only "
-             "\"solve\": auto or reduce; see docs/cluster.md)"},
+             "(defaults \"auto\", 0, 0, 0; a graph takes no rank_mem_mb; see docs/cluster.md)"},
 };
 
 static void normalise(const char *key, char *out, size_t n)
@@ -507,17 +506,7 @@ static int read_top(cli_config *cfg, const cJSON *root)
         cfg->threads = (int)th->valuedouble;
     }
     if (read_dist(cfg, cJSON_GetObjectItemCaseSensitive(root, "dist"))) return -1;
-    if (cfg->is_nvar) {
-        /* An NVAR readout is F x F with F the feature count (27 for Lorenz-63):
-         * always the reduce path, so only its settings are meaningful. */
-        if (strcmp(cfg->dist_solve, "auto") && strcmp(cfg->dist_solve, "reduce"))
-            return fail(cfg, "dist.solve", "\"%s\": an NVAR model is solved by the reduce path "
-                        "(auto or reduce)%s", cfg->dist_solve, "");
-        if (cfg->rank_mem_mb != 0.0 || cfg->dist_block || cfg->dist_rows)
-            return fail(cfg, "dist", "an NVAR model takes only \"solve\" (rank_mem_mb, block and "
-                        "rows are for the ScaLAPACK solve)%s%s", "", "");
-        return 0;
-    }
+    if (cfg->is_nvar) return 0;
     const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "preprocess");
     if (pre && cfg->is_graph)
         return fail(cfg, "preprocess", "not for a graph: add a node of kind \"prep\"%s%s", "", "");

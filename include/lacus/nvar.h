@@ -198,6 +198,24 @@ lacus_status lacus_nvar_model_fit_dist(const lacus_nvar_model_params *p, const l
 lacus_status lacus_nvar_model_fit_dist_xy(const lacus_nvar_model_params *p, const lacus_seqs *series,
                                           const lacus_seqs *targets, const int64_t *ids,
                                           lacus_nvar_model **out, lacus_error *err);
+/* lacus_nvar_model_fit_dist_xy with a choice of solve, as
+ * lacus_esn_fit_dist_ex (include/lacus/dist.h; dp NULL: defaults, so
+ * REDUCE): dp->solve SCALAPACK puts X^T X block-cyclic on a BLACS grid (no
+ * rank holds the F x F sums: for NVAR of many inputs, F grows as the
+ * square or cube of delay * n_inputs), filled round by round from every
+ * rank's feature rows (computed 256 rows at a time), and solves it there;
+ * AUTO picks it when REDUCE would exceed dp->rank_mem_mb. SCALAPACK equals
+ * REDUCE within rounding (another summation order), not bit for bit; it
+ * needs a build with ScaLAPACK and a run under mpirun (LACUS_ERR_UNSUPPORTED
+ * otherwise). stats (may be NULL) says which solve ran, the grid, the
+ * rounds, the times and whether the factorisation fell back. */
+struct lacus_dist_params;
+struct lacus_dist_stats;
+lacus_status lacus_nvar_model_fit_dist_ex(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                          const lacus_seqs *targets, const int64_t *ids,
+                                          const struct lacus_dist_params *dp,
+                                          struct lacus_dist_stats *stats, lacus_nvar_model **out,
+                                          lacus_error *err);
 void lacus_nvar_model_free(lacus_nvar_model *m);
 const char *lacus_nvar_model_errmsg(const lacus_nvar_model *m);
 int64_t lacus_nvar_model_n_inputs(const lacus_nvar_model *m);

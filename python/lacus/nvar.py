@@ -26,8 +26,9 @@ C._proto("lacus_nvar_model_fit", C.status, ctypes.POINTER(NvarModelParams),
          ctypes.POINTER(C.Seqs), ctypes.POINTER(c_void_p), P_err)
 C._proto("lacus_nvar_model_fit_xy", C.status, ctypes.POINTER(NvarModelParams),
          ctypes.POINTER(C.Seqs), ctypes.POINTER(C.Seqs), ctypes.POINTER(c_void_p), P_err)
-C._proto("lacus_nvar_model_fit_dist_xy", C.status, ctypes.POINTER(NvarModelParams),
-         ctypes.POINTER(C.Seqs), ctypes.POINTER(C.Seqs), P_int64, ctypes.POINTER(c_void_p), P_err)
+C._proto("lacus_nvar_model_fit_dist_ex", C.status, ctypes.POINTER(NvarModelParams),
+         ctypes.POINTER(C.Seqs), ctypes.POINTER(C.Seqs), P_int64, c_void_p, c_void_p,
+         ctypes.POINTER(c_void_p), P_err)
 C._proto("lacus_nvar_model_n_outputs", c_int64, c_void_p)
 C._proto("lacus_nvar_model_free", None, c_void_p)
 C._proto("lacus_nvar_model_errmsg", c_char_p, c_void_p)
@@ -262,10 +263,15 @@ class NVARForecaster:
         self._set(h.value)
         return self
 
-    def fit_dist(self, X, Y=None, ids=None):
+    def fit_dist(self, X, Y=None, ids=None, solve="auto", rank_mem_mb=0.0, block=0, rows=0):
         """This rank's sequences X (and targets Y), a list, possibly empty;
         ids name them in messages (default 0..n-1). Collective: every rank
-        calls it, and every rank gets the same model."""
+        calls it, and every rank gets the same model. solve: "reduce",
+        "scalapack" or "auto", as lacus.dist.fit_dist; self.dist_info then
+        holds the solve used, the grid, the rounds and the times."""
+        from . import dist  # the MPI module's parameter structs
+        d = dist._params(solve, rank_mem_mb, block, rows)
+        stats = dist.DistStats()
         xs = _seq_list(X, "X") if X is not None else []
         arg = C.SeqsArg(xs)
         targ = C.SeqsArg(_seq_list(Y, "Y") if Y is not None else []) if Y is not None else None
@@ -277,11 +283,16 @@ class NVARForecaster:
         p = self._fit_params(Y is not None)
         h = c_void_p()
         err = C.new_error()
-        C.check(lib.lacus_nvar_model_fit_dist_xy(
+        C.check(lib.lacus_nvar_model_fit_dist_ex(
             ctypes.byref(p), ctypes.byref(arg.seqs), ctypes.byref(targ.seqs) if targ else None,
-            idv.ctypes.data_as(P_int64) if idv is not None else None, ctypes.byref(h),
-            ctypes.byref(err)), err)
+            idv.ctypes.data_as(P_int64) if idv is not None else None,
+            ctypes.cast(ctypes.byref(d), c_void_p), ctypes.cast(ctypes.byref(stats), c_void_p),
+            ctypes.byref(h), ctypes.byref(err)), err)
         self._set(h.value)
+        self.dist_info = {"solve": dist._NAMES.get(stats.used, str(stats.used)),
+                          "grid": (stats.grid_rows, stats.grid_cols), "rounds": int(stats.rounds),
+                          "stream_s": stats.stream_s, "solve_s": stats.solve_s,
+                          "fallback": bool(stats.fallback)}
         return self
 
     def predict(self, u):

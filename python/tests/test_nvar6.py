@@ -108,6 +108,9 @@ def test_fit_dist_in_one_process():
         lacus.NVARForecaster().fit_dist(xs, ids=[1, 2])
     with pytest.raises(ValueError, match="predicts='delta'"):
         lacus.NVARForecaster(predicts="delta")
+    assert a.dist_info["solve"] == "reduce" and a.dist_info["grid"] == (1, 1)
+    with pytest.raises(lacus.LacusError, match="mpirun|without ScaLAPACK"):
+        lacus.NVARForecaster().fit_dist(xs, solve="scalapack")
 
 
 CHILD = r"""
@@ -122,10 +125,19 @@ r, k = dist.rank(), dist.size()
 xs = series()
 mine = [i for i in range(len(xs)) if i % k == r]
 m = lacus.NVARForecaster(ridge=1e-4).fit_dist([xs[i] for i in mine], ids=mine)
+assert m.dist_info["solve"] == "reduce", m.dist_info
 t = lacus.NVARForecaster(ridge=1e-3).fit_dist([xs[i][:, :2] for i in mine],
                                               [xs[i][:, 2:] for i in mine], ids=mine)
 np.save(sys.argv[2] + "_%d.npy" % r, np.vstack([m.Wout, m.bias[None, :]]))
 np.save(sys.argv[2] + "_t%d.npy" % r, np.vstack([t.Wout, t.bias[None, :]]))
+if dist.scalapack_available():  # targets of random inputs: well-conditioned
+    g = np.random.default_rng(2)
+    us = [g.uniform(-1, 1, (T, 3)) for T in (200, 260, 230, 210)]
+    ys = [np.column_stack([np.roll(u[:, 0], 1) * u[:, 1], np.sin(u[:, 2])]) for u in us]
+    s = lacus.NVARForecaster(delay=3, ridge=1e-4).fit_dist([us[i] for i in mine], [ys[i] for i in mine],
+                                                          solve="scalapack", block=8)
+    assert s.dist_info["solve"] == "scalapack" and s.dist_info["grid"] == (1, k), s.dist_info
+    np.save(sys.argv[2] + "_s%d.npy" % r, np.vstack([s.Wout, s.bias[None, :]]))
 dist.finalize()
 """
 
@@ -145,3 +157,15 @@ def test_fit_dist_over_ranks_equals_one_process(tmp_path, ranks):
         got = [np.load(out + name % r) for r in range(ranks)]
         for g in got:  # every rank holds the model, bit for bit the one-process fit_dist
             assert np.array_equal(g, want)
+    if dist.scalapack_available():
+        g = np.random.default_rng(2)
+        us = [g.uniform(-1, 1, (T, 3)) for T in (200, 260, 230, 210)]
+        ys = [np.column_stack([np.roll(u[:, 0], 1) * u[:, 1], np.sin(u[:, 2])]) for u in us]
+        red = lacus.NVARForecaster(delay=3, ridge=1e-4).fit_dist(us, ys, solve="reduce")
+        want = np.vstack([red.Wout, red.bias[None, :]])
+        got = [np.load(out + "_s%d.npy" % r) for r in range(ranks)]
+        for g in got:  # the same on every rank; the reduce solve's within rounding
+            assert np.array_equal(g, got[0])
+        d = np.abs(got[0] - want).max() / np.abs(want).max()
+        print("scalapack on %d ranks vs reduce: %.2e" % (ranks, d))
+        assert d < 1e-12

@@ -80,7 +80,8 @@ bad "an esn section" 'bad.json: esn: not for "model": "nvar" (its options go in 
 bad "preprocess" 'bad.json: preprocess: not for "model": "nvar"' "{$OK, \"preprocess\": {\"kind\": \"zscore\"}}"
 bad "nvar section on an esn" 'bad.json: nvar: only for "model": "nvar"' \
     '{"input": "a.npy", "target": "a.npy", "output": "bad.npz", "nvar": {"delay": 2}}'
-bad "ScaLAPACK for nvar" 'bad.json: dist.solve: "scalapack": an NVAR model is solved by the reduce path (auto or reduce)' \
+bad "unknown dist solve" '--dist-solve qr: expected auto, reduce or scalapack' "{$OK, \"dist\": {\"solve\": \"qr\"}}"
+bad "ScaLAPACK without mpirun" '--dist-solve scalapack: the distributed solve runs under mpirun' \
     "{$OK, \"dist\": {\"solve\": \"scalapack\"}}"
 bad "model misspelt" 'bad.json: model: expected "esn", "stack", "graph" or "nvar"' \
     '{"model": "nvr", "input": "a.npy", "output": "bad.npz"}'
@@ -238,6 +239,57 @@ assert d <= 1e-8, d" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo
     expect_fail "ranks disagree on the width" 1 "the ranks' series have 2 to 3 columns" w.npz \
         $MPIRUN -np 2 "$LACUS" fit --model nvar --input a.npy --input a2.npy --output w.npz
 fi
+# The ScaLAPACK solve (no rank holds the F x F sums): equal to the reduce
+# solve within rounding. Random inputs (4 columns) and targets keep the
+# system well-conditioned, so the rounding of another summation order stays
+# near 1e-15 (measured 6.8e-16 to 1.8e-15 in Wout, up to 3.2e-13 in the
+# small bias; NVAR of one chaotic series would amplify it by its condition
+# number, as above).
+if "$LACUS" --version | grep -q "ScaLAPACK: yes" && [ -n "$PY" ]; then
+    $PY -c "
+import numpy as n
+g = n.random.default_rng(1)
+for k, T in enumerate([300, 410, 275, 380]):
+    u = g.uniform(-1, 1, (T, 4)); n.save('r%d.npy' % k, u)
+    n.save('ry%d.npy' % k, n.column_stack([n.roll(u[:, 0], 1) * u[:, 1], n.sin(2 * u[:, 2]) + u[:, 3] ** 2]))"
+    RIN="--input r0.npy --target ry0.npy --input r1.npy --target ry1.npy --input r2.npy --target ry2.npy --input r3.npy --target ry3.npy"
+    # shellcheck disable=SC2086
+    expect_ok "reduce, 2 ranks" $MPIRUN -np 2 "$LACUS" fit --model nvar $RIN --delay 4 --ridge 1e-4 --output rr.npz
+    for np in 1 2 3; do
+        # shellcheck disable=SC2086
+        expect_ok "scalapack, $np ranks" $MPIRUN -np $np "$LACUS" fit --model nvar $RIN --delay 4 --ridge 1e-4 \
+            --dist-solve scalapack --dist-block 16 --output sp$np.npz
+        grep -q "152 features) on 4 sequences over $np MPI rank.*1353 rows, predicting the targets" out.txt &&
+            grep -q "solve: scalapack on a 1 x $np grid" out.txt && passed=$((passed + 1)) ||
+            { failed=$((failed + 1)); echo "FAIL: scalapack $np report"; cat out.txt; }
+    done
+    # rank_mem_mb: auto picks scalapack when the reduce sums exceed the cap.
+    # shellcheck disable=SC2086
+    expect_ok "auto under a cap picks scalapack" $MPIRUN -np 2 "$LACUS" fit --model nvar $RIN --delay 4 \
+        --ridge 1e-4 --rank-mem-mb 0.6 --output spa.npz
+    grep -q "solve: scalapack on a 1 x 2 grid" out.txt && passed=$((passed + 1)) ||
+        { failed=$((failed + 1)); echo "FAIL: auto"; cat out.txt; }
+    $PY -c "
+import numpy as n
+r = n.load('rr.npz')
+for f in ['sp1.npz', 'sp2.npz', 'sp3.npz', 'spa.npz']:
+    a = n.load(f)
+    dw = abs(a['Wout'] - r['Wout']).max() / abs(r['Wout']).max()
+    db = abs(a['bout'] - r['bout']).max() / abs(r['bout']).max()
+    print('%s vs reduce: Wout %.2g, bias %.2g' % (f, dw, db))
+    assert dw <= 1e-12 and db <= 1e-10, (f, dw, db)
+" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: scalapack vs reduce"; }
+    echo '{"model": "nvar", "input": ["r0.npy", "r1.npy", "r2.npy", "r3.npy"], "target": ["ry0.npy", "ry1.npy", "ry2.npy", "ry3.npy"],
+ "output": "spc.npz", "nvar": {"delay": 4, "ridge": 1e-4}, "dist": {"solve": "scalapack", "block": 16}}' >spk.json
+    expect_ok "scalapack config, 2 ranks" $MPIRUN -np 2 "$LACUS" fit spk.json
+    expect_ok "scalapack: config = flags" cmp sp2.npz spc.npz
+    # shellcheck disable=SC2086
+    expect_fail "a cap too small for either solve" 1 "the scalapack solve fits on 25 ranks" x.npz \
+        $MPIRUN -np 2 "$LACUS" fit --model nvar $RIN --delay 4 --ridge 1e-4 --rank-mem-mb 0.2 --output x.npz
+    expect_fail "--report-memory is the ESN's" 2 "--report-memory: for the ESN fit only" x.npz \
+        $MPIRUN -np 2 "$LACUS" fit --model nvar --input r0.npy --report-memory --output x.npz
+fi
+
 # Errors under mpirun: every rank stops with the same message, no model.
 expect_fail "lstsq under mpirun" 2 'solver "lstsq": under mpirun the readout is solved from sums' x.npz \
     $MPIRUN -np 2 "$LACUS" fit --model nvar --input a.npy --solver lstsq --output x.npz
