@@ -210,6 +210,26 @@ int main(void)
         CHECK_STATUS(lacus_nvar_model_fit_dist(&p, &none, NULL, &m, &err), LACUS_ERR_SHAPE);
         CHECK(strstr(err.msg, "no rank holds a sequence"));
         CHECK_STATUS(lacus_nvar_model_fit_dist(NULL, &S, NULL, &m, &err), LACUS_ERR_ARG);
+        /* The _ex form's solve choices, in one process. */
+        lacus_dist_params dp = lacus_dist_params_default();
+        lacus_dist_stats ds;
+        dp.rank_mem_mb = -1;
+        CHECK_STATUS(lacus_nvar_model_fit_dist_ex(&p, &S, NULL, NULL, &dp, &ds, &m, &err), LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "rank_mem_mb = -1"));
+        dp = lacus_dist_params_default();
+        dp.solve = LACUS_DIST_SOLVE_SCALAPACK;
+        CHECK_STATUS(lacus_nvar_model_fit_dist_ex(&p, &S, NULL, NULL, &dp, &ds, &m, &err),
+                     LACUS_ERR_UNSUPPORTED);
+        CHECK(strstr(err.msg, "mpirun") || strstr(err.msg, "without ScaLAPACK"));
+        dp = lacus_dist_params_default();
+        dp.rank_mem_mb = 1e-3; /* 1 KiB: neither solve fits */
+        CHECK_STATUS(lacus_nvar_model_fit_dist_ex(&p, &S, NULL, NULL, &dp, &ds, &m, &err), LACUS_ERR_ARG);
+        CHECK(strstr(err.msg, "over the cap of 0.001 MiB"));
+        dp = lacus_dist_params_default();
+        CHECK_STATUS(lacus_nvar_model_fit_dist_ex(&p, &S, NULL, NULL, &dp, &ds, &m, &err), LACUS_OK);
+        CHECK(ds.used == LACUS_DIST_SOLVE_REDUCE && ds.grid_rows == 1 && !ds.fallback);
+        lacus_nvar_model_free(m);
+        m = NULL;
         p.nvar.order = 0;
         CHECK_STATUS(lacus_nvar_model_fit_dist(&p, &S, NULL, &m, &err), LACUS_ERR_ARG);
         CHECK(strstr(err.msg, "order"));
