@@ -39,6 +39,8 @@ for t in npy npz csv fif model config; do
     [ -f "$root/tests/fuzz/$t.dict" ] && args+=(-dict="$root/tests/fuzz/$t.dict")
     # The config reader prints why it rejects a config: expected, not a finding.
     [ $t = config ] && args+=(-close_fd_mask=2)
+    # Model seeds are whole members (up to a few KB): mutate them at full length.
+    [ $t = model ] && args+=(-len_control=0)
     if "$build/tests/fuzz_$t" "${args[@]}" "$work" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1; then
         execs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
         echo "fuzz_$t: ok, $execs runs in ${secs}s, corpus $(ls "$work" | wc -l) inputs"
