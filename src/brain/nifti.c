@@ -72,9 +72,27 @@ lacus_status lacus_nifti_read(const char *path, lacus_nifti *out, lacus_error *e
     if (access(path, R_OK) != 0)
         return lacus__fail(err, LACUS_ERR_IO, "%s: cannot open the file", path);
     nifti_set_debug_level(0); /* nifticlib prints its errors otherwise */
-    nifti_image *nim = nifti_image_read(path, 1);
-    if (!nim || !nim->data) {
-        if (nim) nifti_image_free(nim);
+    nifti_image *nim = nifti_image_read(path, 0); /* the header only */
+    if (!nim) return lacus__fail(err, LACUS_ERR_FORMAT, "%s: not a readable NIfTI-1/2 image", path);
+    /* A header can promise any size, and nifticlib allocates what it
+     * promises before reading (fuzz_nifti's 640-byte file asked for 196 GB).
+     * So the size is checked against the data file first; for .gz, deflate
+     * expands at most 1032-fold, which bounds what the file can hold. */
+    double need = (double)nim->nvox * (double)nim->nbyper;
+    int64_t fsize = nifti_get_filesize(nim->iname);
+    double room = fsize < 0 ? -1.0
+                : nifti_is_gzfile(nim->iname) ? 1032.0 * (double)fsize
+                                               : (double)fsize - (double)nim->iname_offset;
+    if (!(need <= room)) {
+        lacus_status st = lacus__fail(err, LACUS_ERR_FORMAT,
+                                      "%s: the header describes %lld voxels of %d bytes (%.4g bytes), "
+                                      "more than the file holds", path, (long long)nim->nvox,
+                                      nim->nbyper, need);
+        nifti_image_free(nim);
+        return st;
+    }
+    if (nifti_image_load(nim) < 0 || !nim->data) {
+        nifti_image_free(nim);
         return lacus__fail(err, LACUS_ERR_FORMAT, "%s: not a readable NIfTI-1/2 image", path);
     }
     lacus_status st = LACUS_OK;

@@ -276,8 +276,10 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
         if (ok && !(s = lacus__gate_alloc(m, K))) {
             const double *gt = GT.data;
             for (int64_t k = 0; k < K && ok; k++) {
-                int32_t c = (int32_t)gt[k];
-                ok = gt[k] == c && c >= 0 && c < p.vocab_size && m->gate_of[c] < 0;
+                /* Range first: casting NaN or 1e300 to int32_t is undefined. */
+                ok = gt[k] >= 0 && gt[k] < (double)p.vocab_size && gt[k] == floor(gt[k]);
+                int32_t c = ok ? (int32_t)gt[k] : 0;
+                ok = ok && m->gate_of[c] < 0;
                 if (ok) m->gate_tok[k] = c, m->gate_of[c] = (int32_t)k;
             }
             if (ok) memcpy(m->Wg, G.data, (size_t)(K * p.n_units * p.vocab_size) * sizeof(double));

@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "model/model_file.h"
 #include "model/classify.h"
 #include "model/esn.h"
 
@@ -71,10 +72,8 @@ static lacus_status parse(const char *path, const char *buf, size_t len,
                          v->valuedouble, lacus_version(), CLASSIFIER_FORMAT_VERSION);
     else if (!cJSON_IsString(m) || lacus_classify_mode_parse(m->valuestring, &p->mode))
         st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: classifier.json: \"mode\" is not last, mean or vote", path);
-    else if (!cJSON_IsNumber(n) || n->valuedouble != floor(n->valuedouble))
+    else if (!lacus__json_int(n, 0, LACUS__JSON_INT_MAX, &p->n_classes))
         st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: classifier.json: \"n_classes\" is not an integer", path);
-    else
-        p->n_classes = (int64_t)n->valuedouble;
     cJSON_Delete(j);
     return st;
 }

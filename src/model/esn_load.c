@@ -35,6 +35,17 @@ static lacus_status get_num(loader *L, const cJSON *obj, const char *key, double
     return LACUS_OK;
 }
 
+/* An integer in [lo, hi] (lacus__json_int). */
+static lacus_status get_int(loader *L, const cJSON *obj, const char *key, int64_t lo, int64_t hi,
+                            int64_t *out)
+{
+    if (lacus__json_int(cJSON_GetObjectItemCaseSensitive(obj, key), lo, hi, out)) return LACUS_OK;
+    char msg[160];
+    snprintf(msg, sizeof msg, "key \"%s\" is missing or not an integer in [%lld, %lld]", key,
+             (long long)lo, (long long)hi);
+    return bad(L, msg);
+}
+
 static lacus_status get_str(loader *L, const cJSON *obj, const char *key, const char **out)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -81,8 +92,9 @@ static lacus_status parse_reservoir(loader *L, const cJSON *res, lacus_reservoir
 #define NUM(key, field, cast)                                       \
     if ((st = get_num(L, res, key, &v))) return st;                 \
     p->field = (cast)v;
-    NUM("n_units", n_units, int64_t)
-    NUM("n_inputs", n_inputs, int64_t)
+    if ((st = get_int(L, res, "n_units", 1, LACUS__JSON_INT_MAX, &p->n_units)) ||
+        (st = get_int(L, res, "n_inputs", 0, LACUS__JSON_INT_MAX, &p->n_inputs)))
+        return st;
     NUM("lr", lr, double)
     NUM("sr", sr, double)
     NUM("input_scaling", input_scaling, double)
@@ -224,17 +236,17 @@ static lacus_status build(loader *L, const cJSON *man, lacus_npz *z, lacus_esn *
     lacus_esn_params p = lacus_esn_params_default();
     if ((st = parse_reservoir(L, cJSON_GetObjectItemCaseSensitive(man, "reservoir"), &p.reservoir)))
         return st;
-    if ((st = get_num(L, man, "warmup", &v))) return st;
-    p.warmup = (int64_t)v;
+    if ((st = get_int(L, man, "warmup", 0, LACUS__JSON_INT_MAX, &p.warmup))) return st;
     const cJSON *fi = cJSON_GetObjectItemCaseSensitive(man, "feed_input");
     if (!cJSON_IsBool(fi)) return bad(L, "key \"feed_input\" is missing or not a boolean");
     p.feed_input = cJSON_IsTrue(fi);
     /* Feedback keys arrived within format version 1: absent means none. */
     const cJSON *nfb = cJSON_GetObjectItemCaseSensitive(man, "n_feedback");
     const cJSON *fbs = cJSON_GetObjectItemCaseSensitive(man, "fb_scaling");
-    if ((nfb && !cJSON_IsNumber(nfb)) || (fbs && !cJSON_IsNumber(fbs)))
-        return bad(L, "keys \"n_feedback\" and \"fb_scaling\" must be numbers");
-    p.n_feedback = nfb ? (int64_t)nfb->valuedouble : 0;
+    p.n_feedback = 0;
+    if ((nfb && !lacus__json_int(nfb, 0, LACUS__JSON_INT_MAX, &p.n_feedback)) ||
+        (fbs && !cJSON_IsNumber(fbs)))
+        return bad(L, "key \"n_feedback\" must be a count and \"fb_scaling\" a number");
     p.fb_scaling = fbs ? fbs->valuedouble : 1.0;
     /* The separate feedback draw came later still: absent means 0, drawn
      * with the input columns (what every older file did). The weights
@@ -256,8 +268,7 @@ static lacus_status build(loader *L, const cJSON *man, lacus_npz *z, lacus_esn *
     p.readout.bias = (lacus_bias_mode)e;
     if ((st = get_enum(L, ro, "solver", lacus_solver_parse_int, &e))) return st;
     p.readout.solver = (lacus_solver)e;
-    if ((st = get_num(L, ro, "n_outputs", &v))) return st;
-    p.readout.n_outputs = (int64_t)v;
+    if ((st = get_int(L, ro, "n_outputs", 1, LACUS__JSON_INT_MAX, &p.readout.n_outputs))) return st;
     if (p.n_feedback && p.n_feedback != p.readout.n_outputs)
         return bad(L, "\"n_feedback\" differs from the number of outputs");
     p.readout.n_features = p.reservoir.n_units + (p.feed_input ? p.reservoir.n_inputs : 0);
@@ -326,7 +337,6 @@ lacus_status lacus__ridge_parse(const char *path, const void *obj, lacus_ridge_p
     lacus_error local;
     loader L = {path, err ? err : &local, ""};
     const cJSON *ro = obj;
-    double v = 0.0;
     int e;
     lacus_status st;
     *p = lacus_ridge_params_default();
@@ -336,10 +346,9 @@ lacus_status lacus__ridge_parse(const char *path, const void *obj, lacus_ridge_p
     p->bias = (lacus_bias_mode)e;
     if ((st = get_enum(&L, ro, "solver", lacus_solver_parse_int, &e))) return st;
     p->solver = (lacus_solver)e;
-    if ((st = get_num(&L, ro, "n_features", &v))) return st;
-    p->n_features = (int64_t)v;
-    if ((st = get_num(&L, ro, "n_outputs", &v))) return st;
-    p->n_outputs = (int64_t)v;
+    if ((st = get_int(&L, ro, "n_features", 1, LACUS__JSON_INT_MAX, &p->n_features)) ||
+        (st = get_int(&L, ro, "n_outputs", 1, LACUS__JSON_INT_MAX, &p->n_outputs)))
+        return st;
     return LACUS_OK;
 }
 

@@ -64,14 +64,14 @@ static lacus_status online_parse(const char *path, const cJSON *o, lacus_online_
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "fit_bias");
     const cJSON *no = cJSON_GetObjectItemCaseSensitive(o, "n_outputs");
     if (!cJSON_IsString(m) || (strcmp(m->valuestring, "rls") && strcmp(m->valuestring, "lms")) ||
-        !cJSON_IsNumber(a) || !cJSON_IsNumber(f) || !cJSON_IsBool(b) || !cJSON_IsNumber(no))
+        !cJSON_IsNumber(a) || !cJSON_IsNumber(f) || !cJSON_IsBool(b) ||
+        !lacus__json_int(no, 1, LACUS__JSON_INT_MAX, &p->n_outputs))
         return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: an online node lacks method "
                            "(rls or lms), alpha, forgetting, fit_bias or n_outputs", path);
     p->method = strcmp(m->valuestring, "lms") ? LACUS_ONLINE_RLS : LACUS_ONLINE_LMS;
     p->alpha = a->valuedouble;
     p->forgetting = f->valuedouble;
     p->fit_bias = cJSON_IsTrue(b);
-    p->n_outputs = (int64_t)no->valuedouble;
     return LACUS_OK;
 }
 
@@ -164,19 +164,19 @@ static lacus_status online_state_read(const char *path, lacus_npz *z, const char
     const cJSON *ns = cJSON_GetObjectItemCaseSensitive(on, "n_steps");
     if (!state) return LACUS_OK;
     const int rls = n->op.method == LACUS_ONLINE_RLS;
-    if (!cJSON_IsArray(state) || cJSON_GetArraySize(state) != (rls ? 2 : 0) || !cJSON_IsNumber(ns) ||
-        !(ns->valuedouble >= 0 && ns->valuedouble <= 9007199254740992.0) ||
-        ns->valuedouble != (double)(int64_t)ns->valuedouble)
+    int64_t n_steps;
+    if (!cJSON_IsArray(state) || cJSON_GetArraySize(state) != (rls ? 2 : 0) ||
+        !lacus__json_int(ns, 0, LACUS__JSON_INT_MAX, &n_steps))
         return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: online node \"%s\": \"state\" "
                            "must be %s and \"n_steps\" a count", path, n->name,
                            rls ? "[\"P\", \"bias_count\"]" : "[]");
-    if (!rls) return lacus__online_set_state(n->online, NULL, 0.0, (int64_t)ns->valuedouble, err);
+    if (!rls) return lacus__online_set_state(n->online, NULL, 0.0, n_steps, err);
     const int64_t F = n->in_width;
     lacus_ndarray P = {0}, s = {0};
     char key[64];
     lacus_status st = read_matrix_vector(path, z, prefix, "P", F, F, "bias_count", 1, &P, &s, key, err);
     if (!st && (st = lacus__online_set_state(n->online, P.data, ((const double *)s.data)[0],
-                                             (int64_t)ns->valuedouble, err))) {
+                                             n_steps, err))) {
         lacus__prefix(err, "%s: %s: ", path, key);
         st = LACUS_ERR_FORMAT;
     }
@@ -279,13 +279,15 @@ static lacus_status add_nodes(lacus_graph *g, const char *path, const cJSON *nod
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
         const cJSON *width = cJSON_GetObjectItemCaseSensitive(o, "width");
         const cJSON *inw = cJSON_GetObjectItemCaseSensitive(o, "in_width");
-        if (!cJSON_IsString(kind) || !cJSON_IsString(name) || !cJSON_IsNumber(width) ||
-            !cJSON_IsNumber(inw))
-            return bad(err, path, "a node lacks kind, name, width or in_width", i);
+        int64_t w, in_w;
+        if (!cJSON_IsString(kind) || !cJSON_IsString(name) ||
+            !lacus__json_int(width, 0, LACUS__JSON_INT_MAX, &w) ||
+            !lacus__json_int(inw, 0, LACUS__JSON_INT_MAX, &in_w))
+            return bad(err, path, "a node lacks kind, name, width or in_width (counts)", i);
         int64_t id = -1;
         lacus_status st;
         if (!strcmp(kind->valuestring, "input")) {
-            st = lacus_graph_add_input(g, name->valuestring, (int64_t)width->valuedouble, &id);
+            st = lacus_graph_add_input(g, name->valuestring, w, &id);
         } else if (!strcmp(kind->valuestring, "reservoir")) {
             lacus_reservoir_params p;
             if ((st = lacus__reservoir_parse(path, cJSON_GetObjectItemCaseSensitive(o, "reservoir"), &p, err)))
@@ -305,9 +307,9 @@ static lacus_status add_nodes(lacus_graph *g, const char *path, const cJSON *nod
                 return bad(err, path, "a prep node lacks prep.kind", i);
             st = lacus_graph_add_prep(g, name->valuestring, &p, &id);
             if (!st) {
-                if (!(width->valuedouble >= 1 && width->valuedouble <= 1e9))
+                if (w < 1 || w > 1000000000)
                     return bad(err, path, "a prep node's width is not a count", i);
-                g->nodes[id].width = (int64_t)width->valuedouble;
+                g->nodes[id].width = w;
             }
         } else if (!strcmp(kind->valuestring, "online")) {
             lacus_online_params p;
@@ -321,7 +323,7 @@ static lacus_status add_nodes(lacus_graph *g, const char *path, const cJSON *nod
             lacus__prefix(err, "%s: node %lld: ", path, i);
             return LACUS_ERR_FORMAT;
         }
-        g->nodes[id].in_width = (int64_t)inw->valuedouble;
+        g->nodes[id].in_width = in_w;
         i++;
     }
     return LACUS_OK;

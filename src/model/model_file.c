@@ -1,9 +1,19 @@
 /* The header shared by every model file (see model_file.h). */
 #include "model/model_file.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "core/error.h"
+
+int lacus__json_int(const cJSON *x, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!cJSON_IsNumber(x)) return 0;
+    double v = x->valuedouble;
+    if (!(v >= (double)lo && v <= (double)hi) || v != floor(v)) return 0;
+    *out = (int64_t)v;
+    return 1;
+}
 
 cJSON *lacus__manifest_new(const char *kind)
 {

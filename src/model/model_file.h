@@ -19,4 +19,11 @@ cJSON *lacus__manifest_new(const char *kind);
 lacus_status lacus__manifest_read(const char *path, const char *kind, lacus_npz **z, cJSON **man,
                                   lacus_error *err);
 
+/* Whether x is a JSON number holding an integer in [lo, hi] (both within
+ * +-2^53, where doubles hold integers exactly); then *out gets it. The range
+ * is tested before the cast: casting an out-of-range double (a manifest's
+ * 1e300, or 1e999 that cJSON reads as inf) to an integer is undefined. */
+#define LACUS__JSON_INT_MAX ((int64_t)1 << 53)
+int lacus__json_int(const cJSON *x, int64_t lo, int64_t hi, int64_t *out);
+
 #endif

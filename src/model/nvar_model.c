@@ -327,12 +327,9 @@ lacus_status lacus_nvar_model_save(const lacus_nvar_model *m, const char *path, 
 static lacus_status get_int(const char *path, const cJSON *obj, const char *key, int64_t lo,
                             int64_t hi, int64_t *v, lacus_error *err)
 {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!cJSON_IsNumber(x) || !(x->valuedouble >= (double)lo && x->valuedouble <= (double)hi) ||
-        x->valuedouble != (double)(int64_t)x->valuedouble)
+    if (!lacus__json_int(cJSON_GetObjectItemCaseSensitive(obj, key), lo, hi, v))
         return lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" must be an integer in "
                            "[%lld, %lld]", path, key, (long long)lo, (long long)hi);
-    *v = (int64_t)x->valuedouble;
     return LACUS_OK;
 }
 

@@ -198,9 +198,11 @@ static lacus_status build(loader *L, const cJSON *m, lacus_npz *z, lacus_prep **
     if ((st = num(L, m, "delay", &d)) || (st = num(L, m, "stride", &str)) ||
         (st = num(L, m, "n_features", &f)) || (st = num(L, m, "n_samples", &n)))
         return st;
+    /* Range first: casting an out-of-range double is undefined. */
+    if (!(fabs(d) <= 1e9 && fabs(str) <= 1e9) || d != floor(d) || str != floor(str))
+        return bad(L, "\"delay\" and \"stride\" must be integers");
     p.delay = (int64_t)d;
     p.stride = (int64_t)str;
-    if (d != floor(d) || str != floor(str)) return bad(L, "\"delay\" and \"stride\" must be integers");
     if (!(f >= 0 && f <= 1e9 && f == floor(f)) || !(n >= 0 && n <= 9e15 && n == floor(n)))
         return bad(L, "\"n_features\" or \"n_samples\" is not a count");
     int64_t F = (int64_t)f;

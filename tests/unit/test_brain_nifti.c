@@ -127,6 +127,26 @@ int main(void)
         fclose(f);
         CHECK_STATUS(lacus_nifti_read(fx_tmp_path("junk.nii"), &map, &err), LACUS_ERR_FORMAT);
         CHECK(strstr(err.msg, "not a readable NIfTI") != NULL);
+        /* A header that promises more data than its file holds: refused
+         * before nifticlib allocates it (this one asks for 2.6e13 bytes).
+         * NIfTI-1's dim[1..3] are int16 at bytes 42, 44 and 46; a .nii.gz
+         * the same, its bound being 1032 times the compressed size. */
+        const char *big[2] = {"big.nii", "big.nii.gz"};
+        for (int k = 0; k < 2; k++) {
+            char small[1024], big_path[1024]; /* fx_tmp_path reuses one buffer */
+            snprintf(small, sizeof small, "%s", fx_tmp_path("small.nii"));
+            snprintf(big_path, sizeof big_path, "%s", fx_tmp_path(big[k]));
+            CHECK_STATUS(lacus_nifti_write(small, &img, 1, &err), LACUS_OK);
+            f = fopen(small, "r+b");
+            const int16_t dims[3] = {30000, 30000, 30000};
+            CHECK(f && fseek(f, 42, SEEK_SET) == 0 && fwrite(dims, sizeof dims, 1, f) == 1);
+            fclose(f);
+            char cmd[2200];
+            snprintf(cmd, sizeof cmd, k ? "gzip -c '%s' > '%s'" : "mv '%s' '%s'", small, big_path);
+            CHECK(system(cmd) == 0);
+            CHECK_STATUS(lacus_nifti_read(big_path, &map, &err), LACUS_ERR_FORMAT);
+            CHECK(strstr(err.msg, "more than the file holds") != NULL && map.data == NULL);
+        }
         CHECK_STATUS(lacus_nifti_write(fx_tmp_path("x.img"), &img, 1, &err), LACUS_ERR_ARG);
         CHECK_STATUS(lacus_nifti_write("/nonexistent/dir/x.nii", &img, 1, &err), LACUS_ERR_IO);
         CHECK(access("/nonexistent/dir/x.nii", F_OK) != 0);

@@ -258,6 +258,51 @@ int main(void)
         CHECK(strstr(err.msg, "format version 99") != NULL);
         CHECK(m == NULL);
     }
+    TEST("integer manifest keys out of range or fractional are refused, not cast")
+    {
+        /* model.npz from the save/load test, its manifest's "n_units": 80
+         * and "warmup" replaced; casting 1e300 or inf to an integer was
+         * undefined behaviour before the range check. */
+        char path[512], bad_path[512];
+        snprintf(path, sizeof path, "%s/model.npz", fx_tmp());
+        snprintf(bad_path, sizeof bad_path, "%s/bad_int.npz", fx_tmp());
+        const char *key[] = {"\"n_units\":\t80", "\"n_units\":\t80", "\"n_units\":\t80",
+                             "\"warmup\":\t"};
+        const char *val[] = {"\"n_units\": 1e300", "\"n_units\": 1e999", "\"n_units\": 80.5",
+                             "\"warmup\": -1e300, \"x\":\t"};
+        for (int c = 0; c < 4; c++) {
+            lacus_npz *z = NULL;
+            lacus_npz_writer *w = NULL;
+            lacus_error err = {0};
+            CHECK_STATUS(lacus_npz_open(path, &z, &err), LACUS_OK);
+            CHECK_STATUS(lacus_npz_writer_open(bad_path, 0, &w, &err), LACUS_OK);
+            for (int64_t i = 0; i < lacus_npz_count(z); i++) {
+                const char *name = lacus_npz_name(z, i);
+                void *buf = NULL;
+                size_t len = 0;
+                CHECK_STATUS(lacus_npz_read_bytes(z, name, &buf, &len, &err), LACUS_OK);
+                char edited[8192];
+                if (!strcmp(name, "manifest.json")) {
+                    const char *at = strstr(buf, key[c]);
+                    CHECK(at != NULL && len + 64 < sizeof edited);
+                    if (!at) break;
+                    size_t pre = (size_t)(at - (const char *)buf);
+                    len = (size_t)snprintf(edited, sizeof edited, "%.*s%s%s", (int)pre,
+                                           (const char *)buf, val[c], at + strlen(key[c]));
+                }
+                CHECK_STATUS(lacus_npz_writer_add_bytes(w, name, strcmp(name, "manifest.json") ? buf : edited,
+                                                        len, &err), LACUS_OK);
+                lacus_free(buf);
+            }
+            lacus_npz_close(z);
+            CHECK_STATUS(lacus_npz_writer_commit(w, &err), LACUS_OK);
+            lacus_esn *m = NULL;
+            CHECK_STATUS(lacus_esn_load(bad_path, &m, &err), LACUS_ERR_FORMAT);
+            CHECK(strstr(err.msg, c < 3 ? "\"n_units\" is missing or not an integer in [1, "
+                                        : "\"warmup\" is missing or not an integer in [0, ") != NULL);
+            CHECK(m == NULL);
+        }
+    }
     TEST("fit rejects bad sequences with precise messages")
     {
         lacus_esn_params p = params(30);
