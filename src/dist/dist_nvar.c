@@ -47,12 +47,13 @@ static lacus_status add_local(lacus_nvar_model *m, const lacus_seqs *s, const la
                               lacus_error *err)
 {
     const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features;
-    double *Fe = LACUS__NEW(double, T_max * F), *Y = LACUS__NEW(double, T_max * I);
+    const int64_t C = lacus__nvar_chunk_rows(T_max);
+    double *Fe = LACUS__NEW(double, C * F), *Y = LACUS__NEW(double, C * I);
     double *v = LACUS__NEW(double, P);
     lacus_status st = LACUS_OK;
     if (!Fe || !Y || !v)
         st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the NVAR features of %lld steps "
-                         "and the reproducible sums (%lld doubles)", (long long)T_max, (long long)P);
+                         "and the reproducible sums (%lld doubles)", (long long)C, (long long)P);
     for (int64_t q = 0; q < s->n_seqs && !st; q++) {
         lacus_ridge_reset(m->readout);
         if ((st = lacus__nvar_model_add(m, s->data[q], y ? y->data[q] : NULL, s->n_steps[q], Fe, Y,

@@ -126,29 +126,29 @@ lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, const d
                                    int64_t T, double *Fe, double *Y, lacus_error *err)
 {
     const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features, w = m->p.warmup;
-    const int64_t O = m->p.readout.n_outputs;
-    lacus_status st;
-    if (y) { /* targets beside the series: row t predicts y[t] */
-        if (T - w <= 0) return LACUS_OK;
-        if ((st = lacus_nvar_run(m->nvar, x, T, 1, Fe))) {
+    const int64_t O = m->p.readout.n_outputs, C = lacus__nvar_chunk_rows(T);
+    /* Feature rows t = 0 .. last - 1 (with targets every step has one, a
+     * forecaster's last step has no next one); rows t >= warmup train. */
+    const int64_t last = y ? T : T - 1;
+    lacus_status st = LACUS_OK;
+    if (last - w <= 0) return LACUS_OK;
+    for (int64_t t0 = 0; t0 < last && !st; t0 += C) {
+        const int64_t n = last - t0 < C ? last - t0 : C;
+        if ((st = lacus_nvar_run(m->nvar, x + t0 * I, n, t0 == 0, Fe))) {
             nvar_err(err, m->nvar, st);
-            return st;
+            break;
         }
-        if ((st = lacus_ridge_partial_fit(m->readout, Fe + w * F, F, y + w * O, O, T - w)))
+        const int64_t a = w > t0 ? w : t0; /* the chunk's first training row */
+        if (a >= t0 + n) continue;
+        const double *tg = y ? y + a * O : Y;
+        if (!y)
+            for (int64_t t = a; t < t0 + n; t++)
+                for (int64_t i = 0; i < I; i++)
+                    Y[(t - a) * I + i] = x[(t + 1) * I + i] -
+                                         (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT ? x[t * I + i] : 0.0);
+        if ((st = lacus_ridge_partial_fit(m->readout, Fe + (a - t0) * F, F, tg, O, t0 + n - a)))
             *err = m->readout->err;
-        return st;
     }
-    const int64_t rows = T - 1 - w;
-    if (rows <= 0) return LACUS_OK;
-    if ((st = lacus_nvar_run(m->nvar, x, T - 1, 1, Fe))) {
-        nvar_err(err, m->nvar, st);
-        return st;
-    }
-    for (int64_t t = w; t < T - 1; t++)
-        for (int64_t i = 0; i < I; i++)
-            Y[(t - w) * I + i] = x[(t + 1) * I + i] -
-                                 (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT ? x[t * I + i] : 0.0);
-    if ((st = lacus_ridge_partial_fit(m->readout, Fe + w * F, F, Y, I, rows))) *err = m->readout->err;
     return st;
 }
 
@@ -204,9 +204,10 @@ lacus_status lacus_nvar_model_fit_xy(const lacus_nvar_model_params *p, const lac
     lacus_ridge_params rp = m->p.readout;
     lacus__ridge_keep_rows_for(&rp, usable);
     if ((st = lacus_ridge_create(&rp, &m->readout, err))) goto fail;
-    double *Fe = LACUS__NEW(double, T_max * F), *Y = LACUS__NEW(double, T_max * I);
+    const int64_t C = lacus__nvar_chunk_rows(T_max);
+    double *Fe = LACUS__NEW(double, C * F), *Y = LACUS__NEW(double, C * I);
     if (!Fe || !Y) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the NVAR features "
-                                    "of %lld steps", (long long)T_max);
+                                    "of %lld steps", (long long)C);
     for (int64_t q = 0; q < series->n_seqs && !st; q++)
         if ((st = lacus__nvar_model_add(m, series->data[q], targets ? targets->data[q] : NULL,
                                         series->n_steps[q], Fe, Y, err)))

@@ -30,11 +30,22 @@ lacus_status lacus__nvar_model_check(const lacus_nvar_model *m, const lacus_seqs
                                      const lacus_seqs *targets, const int64_t *ids,
                                      int64_t *usable, int64_t *T_max, lacus_error *err);
 
+/* Rows of features computed at a time: memory does not grow with the
+ * sequences' length. The ridge stages rows in groups of its own, so the
+ * sums do not depend on this (nor do the features: the delay line carries
+ * over between chunks). */
+#define LACUS__NVAR_CHUNK 1024
+static inline int64_t lacus__nvar_chunk_rows(int64_t T_max)
+{
+    return T_max < LACUS__NVAR_CHUNK ? (T_max > 1 ? T_max : 1) : LACUS__NVAR_CHUNK;
+}
+
 /* Adds one sequence x (T, n_inputs) to the readout's sums: the features
  * of x[t] from an empty delay line and their targets x[t+1] - x[t] or
  * x[t+1], for t = warmup .. T - 2; or, given y (T, n_outputs), y[t] for
- * t = warmup .. T - 1. Fe (T, n_features) and Y (T, n_inputs) are
- * workspaces. A sequence too short for a row adds nothing. */
+ * t = warmup .. T - 1. Fe (C, n_features) and Y (C, n_inputs) are
+ * workspaces, C = lacus__nvar_chunk_rows(T_max) with T_max >= T. A
+ * sequence too short for a row adds nothing. */
 lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, const double *y,
                                    int64_t T, double *Fe, double *Y, lacus_error *err);
 

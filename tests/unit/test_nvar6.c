@@ -9,7 +9,9 @@
  *    in long double, from lacus_nvar_run's features (the centred system
  *    (Xc^T Xc + ridge I) W = Xc^T Yc, b = mean(y) - mean(x) W);
  *  - errors: lstsq/dual refused, NaN named by the caller's id, no row left,
- *    no sequence, injected allocation failures. */
+ *    no sequence, injected allocation failures;
+ *  - the fits compute features 1024 rows at a time: the same weights, bit
+ *    for bit, as all rows of a long sequence at once. */
 #include <string.h>
 
 #include "lacus.h"
@@ -338,6 +340,46 @@ int main(void)
         lacus_nvar_model_free(l);
         free(xy);
         free(z);
+    }
+
+    TEST("features in chunks of 1024 rows: the by-hand fit of one whole block, bit for bit") {
+        /* 3200 steps, warmup 1500: the chunks' boundaries fall inside the
+         * warm-up and inside the training rows; the delay line (delay 3,
+         * strides 4) spans them. By hand: every feature row at once. */
+        lacus_nvar_model_params p = params(1e-3);
+        p.nvar.delay = 3, p.nvar.strides = 4, p.warmup = 1500;
+        lacus_seqs S = {1, I, (const double *[]){X}, (int64_t[]){T_ALL}};
+        lacus_nvar_model *m = NULL;
+        lacus_error err = {0};
+        CHECK_STATUS(lacus_nvar_model_fit(&p, &S, &m, &err), LACUS_OK);
+        lacus_nvar_params np = p.nvar;
+        np.n_inputs = I;
+        lacus_nvar *nv = NULL;
+        CHECK_STATUS(lacus_nvar_create(&np, &nv, NULL), LACUS_OK);
+        const int64_t Fh = lacus_nvar_n_features(nv), rows = T_ALL - 1 - p.warmup;
+        double *Fe = malloc(sizeof(double) * (size_t)(T_ALL * Fh)), *Y = malloc(sizeof(double) * (size_t)(rows * I));
+        CHECK_STATUS(lacus_nvar_run(nv, X, T_ALL - 1, 1, Fe), LACUS_OK);
+        for (int64_t t = p.warmup; t < T_ALL - 1; t++)
+            for (int i = 0; i < I; i++) Y[(t - p.warmup) * I + i] = X[(t + 1) * I + i] - X[t * I + i];
+        lacus_ridge_params rp = p.readout;
+        rp.n_features = Fh, rp.n_outputs = I;
+        lacus_ridge *r = NULL;
+        CHECK_STATUS(lacus_ridge_create(&rp, &r, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_ridge_partial_fit(r, Fe + p.warmup * Fh, Fh, Y, I, rows), LACUS_OK);
+        CHECK_STATUS(lacus_ridge_solve(r), LACUS_OK);
+        double *Wa = malloc(sizeof(double) * (size_t)(Fh * I)), *Wb = malloc(sizeof(double) * (size_t)(Fh * I));
+        double ba[I], bb[I];
+        weights(m, Wa, ba);
+        lacus_ridge_get_weights(r, Wb, bb);
+        CHECK(lacus_nvar_model_n_features(m) == Fh);
+        CHECK(!memcmp(Wa, Wb, sizeof(double) * (size_t)(Fh * I)) && !memcmp(ba, bb, sizeof ba));
+        free(Fe);
+        free(Y);
+        free(Wa);
+        free(Wb);
+        lacus_ridge_free(r);
+        lacus_nvar_free(nv);
+        lacus_nvar_model_free(m);
     }
 
     TEST("allocation failures: LACUS_ERR_NOMEM, nothing leaked, then success") {
