@@ -19,8 +19,12 @@
 #include "common.h"
 
 static const char *const top_keys[][2] = {
-    {"model", "\"esn\" (one reservoir + ridge readout), \"stack\" (layers, see \"layers\") or "
-              "\"graph\" (see \"nodes\" and \"edges\")"},
+    {"model", "\"esn\" (one reservoir + ridge readout), \"stack\" (layers, see \"layers\"), "
+              "\"graph\" (see \"nodes\" and \"edges\") or \"nvar\" (an NVAR forecaster, see "
+              "\"nvar\")"},
+    {"nvar", "nvar only: object: the model's options (keys below), as lacus fit --model nvar: "
+             "a forecaster of \"input\", or with \"target\" a regression of the targets on "
+             "the NVAR features of the input"},
     {"esn", "object: reservoir and readout options (for a stack: defaults of every layer)"},
     {"layers", "stack only: array of objects, one per layer: options overriding \"esn\", "
                "and \"target\" (that layer's target files)"},
@@ -45,7 +49,7 @@ static const char *const top_keys[][2] = {
                    "uses a node of kind \"prep\" instead"},
     {"input", "input file or array of files (.npy, .npz, .csv); for a graph also an object "
               "mapping each graph input's name to its files"},
-    {"target", "esn only: target file or array of files"},
+    {"target", "esn: target file or array of files; nvar: optional, one per input file"},
     {"output", "model file to write (default \"model.npz\")"},
     {"threads", "OpenMP threads (default 0: OMP_NUM_THREADS or all cores)"},
     {"dist", "under mpirun: how the readouts are solved, as lacus fit's options: {\"solve\": "
@@ -122,6 +126,32 @@ static const char *json_type(const cJSON *v)
          : cJSON_IsObject(v) ? "an object" : "null";
 }
 
+/* One option of a table from a JSON value of the right type. */
+static int set_opt(cli_config *cfg, const opt *op, const cJSON *v, const char *path)
+{
+    switch (op->type) {
+    case OPT_INT:
+        if (!cli_json_integer(v, (int64_t *)op->dest))
+            return fail(cfg, path, "expected an integer, got %s%s", json_type(v), "");
+        break;
+    case OPT_DOUBLE:
+        if (!cJSON_IsNumber(v)) return fail(cfg, path, "expected a number, got %s%s", json_type(v), "");
+        *(double *)op->dest = v->valuedouble;
+        break;
+    case OPT_STRING:
+        if (!cJSON_IsString(v)) return fail(cfg, path, "expected a string, got %s%s", json_type(v), "");
+        *(const char **)op->dest = v->valuestring;
+        break;
+    case OPT_FLAG:
+        if (!cJSON_IsBool(v)) return fail(cfg, path, "expected true or false, got %s%s", json_type(v), "");
+        *(int *)op->dest = cJSON_IsTrue(v);
+        break;
+    case OPT_LIST:
+        return fail(cfg, path, "unsupported key%s%s", "", "");
+    }
+    return 0;
+}
+
 /* Sets the ESN options of one object (the "esn" section or a layer). With
  * allow_target, a "target" key is read into *target. */
 static int read_esn_keys(cli_config *cfg, const cJSON *obj, const char *where, esn_cli_opts *o,
@@ -168,26 +198,7 @@ static int read_esn_keys(cli_config *cfg, const cJSON *obj, const char *where, e
             return fail(cfg, path, "unknown key%s%s (lacus fit --config-reference lists them)", "", "");
         if (only && !in_list(only, name))
             return fail(cfg, path, "does not apply to a %s node%s", kind, "");
-        switch (op->type) {
-        case OPT_INT:
-            if (!cli_json_integer(v, (int64_t *)op->dest))
-                return fail(cfg, path, "expected an integer, got %s%s", json_type(v), "");
-            break;
-        case OPT_DOUBLE:
-            if (!cJSON_IsNumber(v)) return fail(cfg, path, "expected a number, got %s%s", json_type(v), "");
-            *(double *)op->dest = v->valuedouble;
-            break;
-        case OPT_STRING:
-            if (!cJSON_IsString(v)) return fail(cfg, path, "expected a string, got %s%s", json_type(v), "");
-            *(const char **)op->dest = v->valuestring;
-            break;
-        case OPT_FLAG:
-            if (!cJSON_IsBool(v)) return fail(cfg, path, "expected true or false, got %s%s", json_type(v), "");
-            *(int *)op->dest = cJSON_IsTrue(v);
-            break;
-        case OPT_LIST:
-            return fail(cfg, path, "unsupported key%s%s", "", "");
-        }
+        if (set_opt(cfg, op, v, path)) return -1;
     }
     *o = tmp;
     return 0;
@@ -410,6 +421,31 @@ static int read_dist(cli_config *cfg, const cJSON *d)
     return 0;
 }
 
+/* "nvar" (model "nvar"): the options of lacus fit --model nvar, from the
+ * same table (NVAR_OPTS); their values are checked by nvar_opts_resolve. */
+static int read_nvar(cli_config *cfg, const cJSON *obj)
+{
+    cfg->nvar = nvar_opts_default();
+    if (!obj) return 0;
+    if (!cJSON_IsObject(obj)) return fail(cfg, "nvar", "expected an object, got %s%s", json_type(obj), "");
+    opt table[] = {NVAR_OPTS(cfg->nvar)};
+    const cJSON *v;
+    cJSON_ArrayForEach(v, obj) {
+        char path[256], name[64];
+        snprintf(path, sizeof path, "nvar.%s", v->string);
+        if (v->string[0] == '_') continue;
+        normalise(v->string, name, sizeof name);
+        const opt *op = NULL;
+        for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+            if (!strcmp(table[i].name, name)) op = &table[i];
+        if (!op)
+            return fail(cfg, path, "unknown key: an NVAR forecaster takes delay, order, strides, "
+                        "predicts, ridge, readout_bias, solver, warmup%s%s", "", "");
+        if (set_opt(cfg, op, v, path)) return -1;
+    }
+    return 0;
+}
+
 static int read_top(cli_config *cfg, const cJSON *root)
 {
     const cJSON *v;
@@ -420,19 +456,35 @@ static int read_top(cli_config *cfg, const cJSON *root)
         if (!known) return fail(cfg, v->string, "unknown key%s%s (lacus fit --config-reference lists them)", "", "");
     }
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
-    cfg->is_stack = cfg->is_graph = 0;
+    cfg->is_stack = cfg->is_graph = cfg->is_nvar = 0;
     if (model) {
         if (!cJSON_IsString(model) || (strcmp(model->valuestring, "esn") != 0 &&
                                         strcmp(model->valuestring, "stack") != 0 &&
-                                        strcmp(model->valuestring, "graph") != 0))
-            return fail(cfg, "model", "expected \"esn\", \"stack\" or \"graph\"%s%s", "", "");
+                                        strcmp(model->valuestring, "graph") != 0 &&
+                                        strcmp(model->valuestring, "nvar") != 0))
+            return fail(cfg, "model", "expected \"esn\", \"stack\", \"graph\" or \"nvar\"%s%s", "", "");
         cfg->is_stack = !strcmp(model->valuestring, "stack");
         cfg->is_graph = !strcmp(model->valuestring, "graph");
+        cfg->is_nvar = !strcmp(model->valuestring, "nvar");
     }
+    const cJSON *nv = cJSON_GetObjectItemCaseSensitive(root, "nvar");
+    if (nv && !cfg->is_nvar) return fail(cfg, "nvar", "only for \"model\": \"nvar\"%s%s", "", "");
     static const char *const graph_only[] = {"nodes", "edges", "warmup", NULL};
     for (const char *const *k = graph_only; *k && !cfg->is_graph; k++)
         if (cJSON_GetObjectItemCaseSensitive(root, *k))
-            return fail(cfg, *k, "only for \"model\": \"graph\"%s%s", "", "");
+            return fail(cfg, *k, "only for \"model\": \"graph\"%s%s",
+                        cfg->is_nvar && !strcmp(*k, "warmup") ? " (an NVAR model's is nvar.warmup)" : "", "");
+    if (cfg->is_nvar) {
+        static const char *const not_nvar[] = {"esn", "layers", "teacher_inputs", "parallel_layers",
+                                               "preprocess", NULL};
+        for (const char *const *k = not_nvar; *k; k++)
+            if (cJSON_GetObjectItemCaseSensitive(root, *k))
+                return fail(cfg, *k, "not for \"model\": \"nvar\" (its options go in \"nvar\")%s%s",
+                            "", "");
+        if (read_nvar(cfg, nv)) return -1;
+        const cJSON *tg = cJSON_GetObjectItemCaseSensitive(root, "target");
+        if (tg && read_paths(cfg, tg, "target", &cfg->target)) return -1;
+    }
     cfg->esn = esn_opts_default();
     const cJSON *esn = cJSON_GetObjectItemCaseSensitive(root, "esn");
     if (esn && read_esn(cfg, esn, "esn", &cfg->esn, NULL)) return -1;
@@ -454,6 +506,7 @@ static int read_top(cli_config *cfg, const cJSON *root)
         cfg->threads = (int)th->valuedouble;
     }
     if (read_dist(cfg, cJSON_GetObjectItemCaseSensitive(root, "dist"))) return -1;
+    if (cfg->is_nvar) return 0;
     const cJSON *pre = cJSON_GetObjectItemCaseSensitive(root, "preprocess");
     if (pre && cfg->is_graph)
         return fail(cfg, "preprocess", "not for a graph: add a node of kind \"prep\"%s%s", "", "");
@@ -556,6 +609,26 @@ void cli_config_free(cli_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
+/* One row of the reference: key (with '_'), type, default, help. */
+static void print_row(const opt *o)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s", o->name);
+    for (char *c = name; *c; c++)
+        if (*c == '-') *c = '_';
+    printf("| `%s` | ", name);
+    switch (o->type) {
+    case OPT_INT: printf("integer | %lld", (long long)*(int64_t *)o->dest); break;
+    case OPT_DOUBLE: printf("number | %g", *(double *)o->dest); break;
+    case OPT_STRING: printf("string | \"%s\"", *(const char **)o->dest); break;
+    case OPT_FLAG: printf("boolean | %s", *(int *)o->dest ? "true" : "false"); break;
+    case OPT_LIST: printf("list | -"); break;
+    }
+    printf(" | ");
+    for (const char *h = o->help; *h; h++) printf(*h == '|' ? "\\|" : "%c", *h);
+    printf(" |\n");
+}
+
 void cli_config_reference(void)
 {
     printf("# Config reference (lacus fit CONFIG.json)\n\n"
@@ -568,23 +641,12 @@ void cli_config_reference(void)
            "| key | type | default | meaning |\n|---|---|---|---|\n");
     esn_cli_opts d = esn_opts_default();
     opt table[] = {ESN_OPTS(d)};
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-        const opt *o = &table[i];
-        if (!strcmp(o->name, "threads")) continue;
-        char name[64];
-        snprintf(name, sizeof name, "%s", o->name);
-        for (char *c = name; *c; c++)
-            if (*c == '-') *c = '_';
-        printf("| `%s` | ", name);
-        switch (o->type) {
-        case OPT_INT: printf("integer | %lld", (long long)*(int64_t *)o->dest); break;
-        case OPT_DOUBLE: printf("number | %g", *(double *)o->dest); break;
-        case OPT_STRING: printf("string | \"%s\"", *(const char **)o->dest); break;
-        case OPT_FLAG: printf("boolean | %s", *(int *)o->dest ? "true" : "false"); break;
-        case OPT_LIST: printf("list | -"); break;
-        }
-        printf(" | ");
-        for (const char *h = o->help; *h; h++) printf(*h == '|' ? "\\|" : "%c", *h);
-        printf(" |\n");
-    }
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (strcmp(table[i].name, "threads")) print_row(&table[i]);
+    printf("\nKeys of \"nvar\" (`\"model\": \"nvar\"`; the options of `lacus fit --model nvar "
+           "--help`):\n\n| key | type | default | meaning |\n|---|---|---|---|\n");
+    nvar_cli_opts nd = nvar_opts_default();
+    opt ntable[] = {NVAR_OPTS(nd)};
+    for (size_t i = 0; i < sizeof ntable / sizeof *ntable; i++)
+        print_row(&ntable[i]);
 }

@@ -4,6 +4,8 @@
 #define LACUS_CLI_CONFIG_H
 
 #include "commands.h"
+#include "common.h"
+#include "nvar_cli.h"
 #include "opts.h"
 
 #define CLI_CONFIG_MAX_LAYERS 256
@@ -13,8 +15,9 @@ typedef struct cli_config {
     const char *path;
     char dir[1024];          /* the config's directory: relative paths start here */
     void *json;              /* the parsed cJSON tree (strings point into it) */
-    int is_stack, is_graph;
+    int is_stack, is_graph, is_nvar;
     esn_cli_opts esn;        /* "esn": the model, or every layer's defaults */
+    nvar_cli_opts nvar;      /* "nvar": an NVAR forecaster's options */
     opt_list input, target;  /* target: esn only */
     const char *output;
     int threads;
@@ -51,6 +54,23 @@ void cli_config_reference(void);
 
 /* lacus fit CONFIG.json: trains and saves the model the config describes. */
 int fit_config(const char *path);
+
+/* This rank's share of the sequences of a fit under mpirun (fit_dist.c):
+ * with at least as many files as ranks, file j goes to rank j mod K;
+ * otherwise every rank reads every file and keeps the i-th sequence when
+ * i mod K is its rank. The k-th sequence of file j has id (j << 32) + k
+ * either way. targets may be NULL (a model that predicts its inputs:
+ * my_tg is then empty). cli_shard_load returns 0 or -1 (message printed);
+ * cli_shard_free frees a partly loaded shard too. */
+typedef struct cli_shard {
+    cli_seqs *in, *tg;            /* one pair per file this rank loaded */
+    int n_files;
+    lacus_seqs my_in, my_tg;      /* the sequences it fits */
+    const double **in_ptr, **tg_ptr;
+    int64_t *steps, *ids, n, cap;
+} cli_shard;
+int cli_shard_load(const opt_list *inputs, const opt_list *targets, cli_shard *s);
+void cli_shard_free(cli_shard *s);
 
 /* lacus fit under mpirun with more than one rank (fit_dist.c). */
 int fit_dist(esn_cli_opts *o, const opt_list *inputs, const opt_list *targets, const char *out);

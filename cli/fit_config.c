@@ -441,6 +441,22 @@ done:
     return rc;
 }
 
+/* "model": "nvar": lacus fit --model nvar with the options of "nvar"
+ * (cmd_nvar.c does the fit, sharded under mpirun), so the same options
+ * give the same model file, byte for byte. */
+static int fit_nvar_config(cli_config *c)
+{
+    lacus_nvar_model_params p;
+    int rc = nvar_opts_resolve(&c->nvar, c->path, c->target.n > 0, &p);
+    if (!rc && c->target.n && c->target.n != c->input.n) {
+        cli_error("%s: target: %d file(s) for %d input file(s): give one per input file", c->path,
+                  c->target.n, c->input.n);
+        rc = 2;
+    }
+    return rc ? rc : nvar_fit_files(&p, &c->input, c->target.n ? &c->target : NULL, c->output,
+                                    c->path);
+}
+
 int fit_config(const char *path)
 {
     cli_config *c = calloc(1, sizeof *c);
@@ -457,7 +473,8 @@ int fit_config(const char *path)
         free(c);
         return rc;
     }
-    rc = c->is_graph ? fit_graph_config(c) : c->is_stack ? fit_stack_config(c) : fit_esn_config(c);
+    rc = c->is_graph ? fit_graph_config(c) : c->is_stack ? fit_stack_config(c)
+       : c->is_nvar ? fit_nvar_config(c) : fit_esn_config(c);
     cli_config_free(c);
     free(c);
     return rc;

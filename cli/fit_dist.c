@@ -88,15 +88,7 @@ static void *count_realloc(void *p, size_t n, void *u)
     return q;
 }
 
-typedef struct shard {
-    cli_seqs *in, *tg;            /* one pair per file this rank loaded */
-    int n_files;
-    lacus_seqs my_in, my_tg;      /* the sequences it fits */
-    const double **in_ptr, **tg_ptr;
-    int64_t *steps, *ids, n, cap;
-} shard;
-
-static void shard_free(shard *s)
+void cli_shard_free(cli_shard *s)
 {
     for (int f = 0; f < s->n_files; f++) {
         cli_seqs_free(&s->in[f]);
@@ -110,7 +102,7 @@ static void shard_free(shard *s)
     free(s->ids);
 }
 
-static int push(shard *s, const double *u, const double *y, int64_t steps, int64_t id)
+static int push(cli_shard *s, const double *u, const double *y, int64_t steps, int64_t id)
 {
     if (s->n == s->cap) {
         int64_t cap = s->cap ? 2 * s->cap : 16;
@@ -132,11 +124,7 @@ static int push(shard *s, const double *u, const double *y, int64_t steps, int64
     return 0;
 }
 
-/* Loads this rank's part; returns 0 or -1 (message printed). With at least
- * as many files as ranks, file j goes to rank j mod K; otherwise every rank
- * reads every file and keeps the i-th sequence when i mod K is its rank.
- * The k-th sequence of file j has id (j << 32) + k either way. */
-static int load_shard(const opt_list *inputs, const opt_list *targets, shard *s)
+int cli_shard_load(const opt_list *inputs, const opt_list *targets, cli_shard *s)
 {
     int rank = lacus_dist_rank(), size = lacus_dist_size();
     int by_file = inputs->n >= size;
@@ -146,12 +134,13 @@ static int load_shard(const opt_list *inputs, const opt_list *targets, shard *s)
     int64_t global = 0;
     for (int j = 0; j < inputs->n; j++) {
         if (by_file && j % size != rank) continue;
-        opt_list fi = {1, 1, &inputs->items[j], NULL}, ft = {1, 1, &targets->items[j], NULL};
+        opt_list fi = {1, 1, &inputs->items[j], NULL};
+        opt_list ft = {1, 1, targets ? &targets->items[j] : NULL, NULL};
         int f = s->n_files;
         if (cli_seqs_load(&fi, "--input", &s->in[f])) return -1;
         s->n_files++;
-        if (cli_seqs_load(&ft, "--target", &s->tg[f])) return -1;
-        const lacus_seqs *u = &s->in[f].s, *y = &s->tg[f].s;
+        if (targets && cli_seqs_load(&ft, "--target", &s->tg[f])) return -1;
+        const lacus_seqs *u = &s->in[f].s, *y = targets ? &s->tg[f].s : u;
         if (u->n_seqs != y->n_seqs)
             return cli_error("%s holds %lld sequences but %s %lld", inputs->items[j],
                              (long long)u->n_seqs, targets->items[j], (long long)y->n_seqs), -1;
@@ -163,11 +152,11 @@ static int load_shard(const opt_list *inputs, const opt_list *targets, shard *s)
                                  (long long)y->n_steps[k]), -1;
             /* The id names the sequence the same way in both modes: its
              * noise stream does not depend on the number of ranks. */
-            if (push(s, u->data[k], y->data[k], u->n_steps[k], ((int64_t)j << 32) + k))
+            if (push(s, u->data[k], targets ? y->data[k] : NULL, u->n_steps[k], ((int64_t)j << 32) + k))
                 return -1;
         }
         s->my_in.n_features = u->n_features;
-        s->my_tg.n_features = y->n_features;
+        s->my_tg.n_features = targets ? y->n_features : 0;
     }
     s->my_in = (lacus_seqs){s->n, s->my_in.n_features, s->in_ptr, s->steps};
     s->my_tg = (lacus_seqs){s->n, s->my_tg.n_features, s->tg_ptr, s->steps};
@@ -187,12 +176,12 @@ int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targe
     if (inputs->n == 0 || inputs->n != targets->n)
         return cli_error("under MPI give as many --target files as --input files (%d and %d)",
                          inputs->n, targets->n), 2;
-    shard s = {0};
-    lacus_status st = load_shard(inputs, targets, &s) ? LACUS_ERR_IO : LACUS_OK;
+    cli_shard s = {0};
+    lacus_status st = cli_shard_load(inputs, targets, &s) ? LACUS_ERR_IO : LACUS_OK;
     if (st) snprintf(err.msg, sizeof err.msg, "could not load its data (its message is above)");
     if ((st = lacus_dist_agree(st, &err))) {
         cli_error("%s", err.msg);
-        shard_free(&s);
+        cli_shard_free(&s);
         return 1;
     }
     /* "preprocess" in a config: fitted over the ranks (prep_dist.c). */
@@ -200,7 +189,7 @@ int fit_dist_prep(esn_cli_opts *o, const opt_list *inputs, const opt_list *targe
     cli_prep_seqs P = {0};
     const lacus_seqs *use = &s.my_in;
     if (cli_prep_fit_dist(path, pp, inputs, &s.my_in, s.ids, &prep, &P, &use)) {
-        shard_free(&s);
+        cli_shard_free(&s);
         return 1;
     }
     lacus_seqs my_in = *use;
@@ -276,6 +265,6 @@ done:
     lacus_esn_free(m);
     lacus_prep_free(prep);
     cli_prep_seqs_free(&P);
-    shard_free(&s);
+    cli_shard_free(&s);
     return rc;
 }

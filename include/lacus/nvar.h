@@ -75,15 +75,20 @@ lacus_status lacus_nvar_run(lacus_nvar *m, const double *u, int64_t n_steps, int
 /* Empties the delay line (zeros), as reset = 1 does. */
 void lacus_nvar_reset(lacus_nvar *m);
 
-/* What a forecasting readout was trained to predict from the features of
- * u[t]: the next value u[t+1], or the increment u[t+1] - u[t] (Gauthier et
- * al. 2021 and ReservoirPy's NG-RC tutorial; usually the better choice). */
+/* What a readout was trained to predict from the features of u[t]: the
+ * next value u[t+1], or the increment u[t+1] - u[t] (Gauthier et al. 2021
+ * and ReservoirPy's NG-RC tutorial; usually the better choice), both
+ * forecasts of the series itself; or TARGET: y[t], a series given beside
+ * the input (NVAR >> Ridge fitted on (X, Y) in ReservoirPy; the paper's
+ * "inference" task, z[t] from x and y). lacus_nvar_forecast takes only
+ * NEXT and INCREMENT (a closed loop feeds predictions back as inputs). */
 typedef enum lacus_nvar_predicts {
     LACUS_NVAR_PREDICT_NEXT = 0,
-    LACUS_NVAR_PREDICT_INCREMENT = 1
+    LACUS_NVAR_PREDICT_INCREMENT = 1,
+    LACUS_NVAR_PREDICT_TARGET = 2
 } lacus_nvar_predicts;
 
-/* "next", "increment". */
+/* "next", "increment", "target". */
 const char *lacus_nvar_predicts_name(lacus_nvar_predicts w);
 lacus_status lacus_nvar_predicts_parse(const char *name, lacus_nvar_predicts *out);
 
@@ -132,6 +137,8 @@ lacus_status lacus_nvar_forecast(lacus_nvar *m, const double *Wout, int64_t n_ro
  * them (Gauthier et al. 2021's forecaster). For each training sequence x
  * (n_steps, n_inputs), from an empty delay line, feature row t predicts
  * x[t+1] - x[t] (INCREMENT) or x[t+1] (NEXT), for t = warmup .. n_steps - 2.
+ * With targets (lacus_nvar_model_fit_xy, predicts = TARGET), row t
+ * predicts y[t] (n_targets columns), for t = warmup .. n_steps - 1.
  */
 typedef struct lacus_nvar_model_params {
     lacus_nvar_params nvar;         /* delay, order, strides; n_inputs is set from the data */
@@ -155,18 +162,75 @@ typedef struct lacus_nvar_model lacus_nvar_model;
  * readout's solve errors. */
 lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_seqs *series,
                                   lacus_nvar_model **out, lacus_error *err);
+/* The same with targets: targets NULL is lacus_nvar_model_fit (predicts
+ * NEXT or INCREMENT); otherwise p->predicts must be TARGET, and targets
+ * holds one sequence per input sequence, of the same lengths, n_targets
+ * columns (LACUS_ERR_SHAPE otherwise; NaN/Inf: LACUS_ERR_NUMERIC). Such a
+ * model predicts (n_steps, n_targets) and has no closed loop. */
+lacus_status lacus_nvar_model_fit_xy(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                     const lacus_seqs *targets, lacus_nvar_model **out,
+                                     lacus_error *err);
+/* The same fit from sequences spread over MPI ranks (include/lacus/dist.h;
+ * `mpirun -np K lacus fit --model nvar`). Each rank passes its own
+ * sequences (possibly none: the width is taken from the other ranks) and
+ * ids naming them in messages (NULL: their index on this rank). Each
+ * sequence's sums (X^T X, X^T Y, column sums, from the features and
+ * targets lacus_nvar_model_fit builds) are computed from zero and added
+ * into double-double accumulators, reduced to rank 0 along the fixed
+ * binomial tree of lacus_esn_fit_dist, rounded once and solved there in
+ * the primal form; Wout and the bias are broadcast, so every rank returns
+ * the same model. The model is the same bit for bit whatever the number
+ * of ranks and the spread of the sequences. Against lacus_nvar_model_fit
+ * (one process, plain double sums in another order) it differs by
+ * rounding only, and is bit-equal when there is one sequence. The dual
+ * and lstsq solvers need every row in one process: LACUS_ERR_ARG. Other
+ * errors as lacus_nvar_model_fit, plus LACUS_ERR_SHAPE when ranks' series
+ * differ in width or no rank holds a sequence. Collective: on any rank's
+ * failure every rank returns that error (lacus_dist_agree) and *out is
+ * NULL. Without MPI (or not launched) it is the one-process form of this
+ * summation. */
+lacus_status lacus_nvar_model_fit_dist(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                       const int64_t *ids, lacus_nvar_model **out, lacus_error *err);
+/* lacus_nvar_model_fit_dist with targets, as lacus_nvar_model_fit_xy
+ * (targets NULL: lacus_nvar_model_fit_dist). Each rank passes the targets
+ * of its own sequences; ranks without sequences pass an empty set (the
+ * target width is taken from the others). */
+lacus_status lacus_nvar_model_fit_dist_xy(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                          const lacus_seqs *targets, const int64_t *ids,
+                                          lacus_nvar_model **out, lacus_error *err);
+/* lacus_nvar_model_fit_dist_xy with a choice of solve, as
+ * lacus_esn_fit_dist_ex (include/lacus/dist.h; dp NULL: defaults, so
+ * REDUCE): dp->solve SCALAPACK puts X^T X block-cyclic on a BLACS grid (no
+ * rank holds the F x F sums: for NVAR of many inputs, F grows as the
+ * square or cube of delay * n_inputs), filled round by round from every
+ * rank's feature rows (computed 256 rows at a time), and solves it there;
+ * AUTO picks it when REDUCE would exceed dp->rank_mem_mb. SCALAPACK equals
+ * REDUCE within rounding (another summation order), not bit for bit; it
+ * needs a build with ScaLAPACK and a run under mpirun (LACUS_ERR_UNSUPPORTED
+ * otherwise). stats (may be NULL) says which solve ran, the grid, the
+ * rounds, the times and whether the factorisation fell back. */
+struct lacus_dist_params;
+struct lacus_dist_stats;
+lacus_status lacus_nvar_model_fit_dist_ex(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                          const lacus_seqs *targets, const int64_t *ids,
+                                          const struct lacus_dist_params *dp,
+                                          struct lacus_dist_stats *stats, lacus_nvar_model **out,
+                                          lacus_error *err);
 void lacus_nvar_model_free(lacus_nvar_model *m);
 const char *lacus_nvar_model_errmsg(const lacus_nvar_model *m);
 int64_t lacus_nvar_model_n_inputs(const lacus_nvar_model *m);
 int64_t lacus_nvar_model_n_features(const lacus_nvar_model *m);
+/* The readout's outputs: n_inputs for a forecaster, n_targets with TARGET. */
+int64_t lacus_nvar_model_n_outputs(const lacus_nvar_model *m);
 /* The parameters it was trained with (n_inputs, n_features, n_outputs filled). */
 lacus_nvar_model_params lacus_nvar_model_params_get(const lacus_nvar_model *m);
-/* Wout (n_features, n_inputs) and b (n_inputs); either may be NULL. */
+/* Wout (n_features, n_outputs) and b (n_outputs); either may be NULL. */
 lacus_status lacus_nvar_model_get_weights(const lacus_nvar_model *m, double *Wout, double *b);
 
 /* One step ahead: out[t] (n_steps, n_inputs) = the model's forecast of
  * u[t+1] (a value, not an increment) from u[0..t], from an empty delay
- * line. Rows t < (delay - 1) * strides see zeros in place of the inputs
+ * line; for a TARGET model out[t] (n_steps, n_outputs) is its estimate of
+ * y[t]. Rows t < (delay - 1) * strides see zeros in place of the inputs
  * before u[0]. Errors: LACUS_ERR_ARG, LACUS_ERR_NUMERIC (NaN/Inf in u). */
 lacus_status lacus_nvar_model_predict(lacus_nvar_model *m, const double *u, int64_t n_steps,
                                       double *out);
@@ -176,7 +240,7 @@ lacus_status lacus_nvar_model_predict(lacus_nvar_model *m, const double *u, int6
  * out[0] forecasts the step after warmup's last row. n_warmup must be at
  * least (delay - 1) * strides + 1 (LACUS_ERR_STATE otherwise). On
  * divergence (LACUS_ERR_NUMERIC, naming the step), *n_done (may be NULL)
- * rows are written. */
+ * rows are written. A TARGET model has no closed loop: LACUS_ERR_ARG. */
 lacus_status lacus_nvar_model_generate(lacus_nvar_model *m, const double *warmup,
                                        int64_t n_warmup, int64_t n_steps, double *out,
                                        int64_t *n_done);

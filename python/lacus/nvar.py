@@ -10,7 +10,7 @@ from . import _capi as C
 from ._capi import lib, c_int64, c_int, c_void_p, c_char_p, P_double, P_int64
 
 P_err = ctypes.POINTER(C.Error)
-PREDICTS = {"next": 0, "increment": 1}
+PREDICTS = {"next": 0, "increment": 1, "target": 2}
 
 C._proto("lacus_nvar_forecast", C.status, c_void_p, P_double, c_int64, c_int64, P_double, c_int,
          c_int64, P_double, P_int64)
@@ -24,6 +24,12 @@ class NvarModelParams(ctypes.Structure):
 C._proto("lacus_nvar_model_params_default", NvarModelParams)
 C._proto("lacus_nvar_model_fit", C.status, ctypes.POINTER(NvarModelParams),
          ctypes.POINTER(C.Seqs), ctypes.POINTER(c_void_p), P_err)
+C._proto("lacus_nvar_model_fit_xy", C.status, ctypes.POINTER(NvarModelParams),
+         ctypes.POINTER(C.Seqs), ctypes.POINTER(C.Seqs), ctypes.POINTER(c_void_p), P_err)
+C._proto("lacus_nvar_model_fit_dist_ex", C.status, ctypes.POINTER(NvarModelParams),
+         ctypes.POINTER(C.Seqs), ctypes.POINTER(C.Seqs), P_int64, c_void_p, c_void_p,
+         ctypes.POINTER(c_void_p), P_err)
+C._proto("lacus_nvar_model_n_outputs", c_int64, c_void_p)
 C._proto("lacus_nvar_model_free", None, c_void_p)
 C._proto("lacus_nvar_model_errmsg", c_char_p, c_void_p)
 C._proto("lacus_nvar_model_n_inputs", c_int64, c_void_p)
@@ -38,9 +44,14 @@ C._proto("lacus_nvar_model_load", C.status, c_char_p, ctypes.POINTER(c_void_p), 
 
 
 def _predicts(name):
-    if name not in PREDICTS:
-        raise ValueError("predicts=%r: expected 'increment' or 'next'" % (name,))
-    return PREDICTS[name]
+    if name != "auto" and name not in PREDICTS:
+        raise ValueError("predicts=%r: expected 'increment' or 'next' (forecasts), 'target' "
+                         "(with targets) or 'auto'" % (name,))
+    return PREDICTS.get(name, 1)
+
+
+def _seq_list(X, what):
+    return [C.as_f64(x, 2, what) for x in (X if isinstance(X, (list, tuple)) else [X])]
 
 
 def _diverged(st, msg, out, n_done):
@@ -182,20 +193,27 @@ class NVAR:
 class NVARForecaster:
     """An NVAR forecaster, the model of `lacus fit --model nvar`: NVAR
     features of a series and a ridge readout trained on its own increments
-    (predicts="increment", Gauthier et al. 2021) or next values.
+    (predicts="increment", Gauthier et al. 2021) or next values, or, given
+    targets Y, on those (predicts="target": NVAR regression, the paper's
+    inference task; no closed loop).
 
     NVARForecaster(delay=2, order=2, strides=1, ridge=1e-6,
-                   predicts="increment", bias="centered", solver="auto",
+                   predicts="auto", bias="centered", solver="auto",
                    warmup=-1)
 
-    fit(X) trains on one series (n_steps, n_inputs) or a list of them (feature
-    row t of each predicts step t+1, for t >= warmup; -1: (delay-1)*strides);
-    predict(u) gives one-step-ahead forecasts of u[t+1]; generate(history,
-    n_steps) warms up on history and forecasts in closed loop, in C;
-    save(path) / NVARForecaster.load(path) use lacus's model files.
+    fit(X, Y=None) trains on one series (n_steps, n_inputs) or a list of them
+    (feature row t of each predicts step t+1, for t >= warmup; -1:
+    (delay-1)*strides; with Y, row t predicts Y[t]); predicts="auto" is
+    "target" with Y and "increment" without. fit_dist(X, Y=None, ids=None)
+    is the same fit from sequences spread over MPI ranks (each rank passes
+    its own, possibly none; lacus.dist.init() first), the model of `mpirun
+    lacus fit --model nvar`. predict(u) gives one-step-ahead forecasts of
+    u[t+1] (or the targets' estimates); generate(history, n_steps) warms up
+    on history and forecasts in closed loop, in C; save(path) /
+    NVARForecaster.load(path) use lacus's model files.
     """
 
-    def __init__(self, delay=2, order=2, strides=1, ridge=1e-6, predicts="increment",
+    def __init__(self, delay=2, order=2, strides=1, ridge=1e-6, predicts="auto",
                  bias="centered", solver="auto", warmup=-1):
         p = lib.lacus_nvar_model_params_default()
         p.nvar.delay, p.nvar.order, p.nvar.strides = int(delay), int(order), int(strides)
@@ -208,6 +226,7 @@ class NVARForecaster:
         p.predicts = _predicts(predicts)
         p.warmup = int(warmup)
         self._params = p
+        self._predicts = predicts
         self._handle = None
 
     def __del__(self):
@@ -226,14 +245,54 @@ class NVARForecaster:
             raise C.LacusError(-9, "NVARForecaster: not trained (fit or load first)")
         return self._handle
 
-    def fit(self, X):
-        seqs = [C.as_f64(x, 2, "X") for x in (X if isinstance(X, (list, tuple)) else [X])]
-        arg = C.SeqsArg(seqs)
+    def _fit_params(self, has_targets):
+        p = NvarModelParams.from_buffer_copy(self._params)
+        if getattr(self, "_predicts", None) == "auto":
+            p.predicts = PREDICTS["target"] if has_targets else PREDICTS["increment"]
+        return p
+
+    def fit(self, X, Y=None):
+        arg = C.SeqsArg(_seq_list(X, "X"))
+        targ = C.SeqsArg(_seq_list(Y, "Y")) if Y is not None else None
+        p = self._fit_params(Y is not None)
         h = c_void_p()
         err = C.new_error()
-        C.check(lib.lacus_nvar_model_fit(ctypes.byref(self._params), ctypes.byref(arg.seqs),
-                                         ctypes.byref(h), ctypes.byref(err)), err)
+        C.check(lib.lacus_nvar_model_fit_xy(ctypes.byref(p), ctypes.byref(arg.seqs),
+                                            ctypes.byref(targ.seqs) if targ else None,
+                                            ctypes.byref(h), ctypes.byref(err)), err)
         self._set(h.value)
+        return self
+
+    def fit_dist(self, X, Y=None, ids=None, solve="auto", rank_mem_mb=0.0, block=0, rows=0):
+        """This rank's sequences X (and targets Y), a list, possibly empty;
+        ids name them in messages (default 0..n-1). Collective: every rank
+        calls it, and every rank gets the same model. solve: "reduce",
+        "scalapack" or "auto", as lacus.dist.fit_dist; self.dist_info then
+        holds the solve used, the grid, the rounds and the times."""
+        from . import dist  # the MPI module's parameter structs
+        d = dist._params(solve, rank_mem_mb, block, rows)
+        stats = dist.DistStats()
+        xs = _seq_list(X, "X") if X is not None else []
+        arg = C.SeqsArg(xs)
+        targ = C.SeqsArg(_seq_list(Y, "Y") if Y is not None else []) if Y is not None else None
+        idv = None
+        if ids is not None:
+            idv = np.ascontiguousarray(ids, dtype=np.int64)
+            if idv.shape != (len(xs),):
+                raise ValueError("ids: %d values for %d sequences" % (idv.size, len(xs)))
+        p = self._fit_params(Y is not None)
+        h = c_void_p()
+        err = C.new_error()
+        C.check(lib.lacus_nvar_model_fit_dist_ex(
+            ctypes.byref(p), ctypes.byref(arg.seqs), ctypes.byref(targ.seqs) if targ else None,
+            idv.ctypes.data_as(P_int64) if idv is not None else None,
+            ctypes.cast(ctypes.byref(d), c_void_p), ctypes.cast(ctypes.byref(stats), c_void_p),
+            ctypes.byref(h), ctypes.byref(err)), err)
+        self._set(h.value)
+        self.dist_info = {"solve": dist._NAMES.get(stats.used, str(stats.used)),
+                          "grid": (stats.grid_rows, stats.grid_cols), "rounds": int(stats.rounds),
+                          "stream_s": stats.stream_s, "solve_s": stats.solve_s,
+                          "fallback": bool(stats.fallback)}
         return self
 
     def predict(self, u):
@@ -241,7 +300,7 @@ class NVARForecaster:
         u[t+1] from u[0..t], from an empty delay line."""
         h = self._need()
         u = C.as_f64(u, 2, "u")
-        out = np.empty_like(u)
+        out = np.empty((u.shape[0], self.n_outputs), dtype=np.float64)
         C.check(lib.lacus_nvar_model_predict(h, C.ptr(u), u.shape[0], C.ptr(out)),
                 handle_msg=lambda: lib.lacus_nvar_model_errmsg(h))
         return out
@@ -284,16 +343,20 @@ class NVARForecaster:
         return int(lib.lacus_nvar_model_n_features(self._handle)) if self._handle else None
 
     @property
+    def n_outputs(self):
+        return int(lib.lacus_nvar_model_n_outputs(self._handle)) if self._handle else None
+
+    @property
     def Wout(self):
         h = self._need()
-        W = np.empty((self.n_features, self.n_inputs))
+        W = np.empty((self.n_features, self.n_outputs))
         C.check(lib.lacus_nvar_model_get_weights(h, C.ptr(W), None))
         return W
 
     @property
     def bias(self):
         h = self._need()
-        b = np.empty(self.n_inputs)
+        b = np.empty(self.n_outputs)
         C.check(lib.lacus_nvar_model_get_weights(h, None, C.ptr(b)))
         return b
 

@@ -574,6 +574,11 @@ lacus_status lacus__spk_add(lacus__spk *s, const double *X, int64_t ldx, const d
 
 int64_t lacus__spk_room(const lacus__spk *s) { return s->n_staged == s->R ? s->R : s->R - s->n_staged; }
 
+void lacus__spk_grid(const lacus__spk *s, int *rows, int *cols, int64_t *rounds)
+{
+    *rows = s->pr, *cols = s->pc, *rounds = s->rounds_total;
+}
+
 int lacus__spk_step(lacus__spk *s)
 {
     if (s->rounds_done >= s->rounds_total) return 0;
@@ -608,6 +613,10 @@ lacus_status lacus__spk_add(lacus__spk *s, const double *X, int64_t ldx, const d
     return LACUS_ERR_UNSUPPORTED;
 }
 int64_t lacus__spk_room(const lacus__spk *s) { (void)s; return 1; }
+void lacus__spk_grid(const lacus__spk *s, int *rows, int *cols, int64_t *rounds)
+{
+    (void)s, *rows = *cols = 1, *rounds = 0;
+}
 int lacus__spk_step(lacus__spk *s) { (void)s; return 0; }
 lacus_status lacus__spk_solve(lacus__spk *s, lacus_ridge *r, lacus_dist_stats *stats)
 {
@@ -632,58 +641,17 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
     stats->stream_s = stats->solve_s = stats->factor_s = stats->factor_cpu_s = -1;
     double t0 = now_s();
     lacus_dist_params d = dp ? *dp : lacus_dist_params_default();
-    lacus_status st = LACUS_OK;
-    int K = lacus_dist_size();
-    if ((unsigned)d.solve > LACUS_DIST_SOLVE_SCALAPACK)
-        st = lacus__fail(&m->err, LACUS_ERR_ARG, "solve %d: unknown", (int)d.solve);
-    else if (!(d.rank_mem_mb >= 0.0 && d.rank_mem_mb < 1e12))
-        st = lacus__fail(&m->err, LACUS_ERR_ARG, "rank_mem_mb = %g: must be >= 0 (0: no cap)",
-                         d.rank_mem_mb);
-    else if (d.block < 0 || d.block > 4096)
-        st = lacus__fail(&m->err, LACUS_ERR_ARG, "block = %lld: must be in 0..4096 (0: automatic)",
-                         (long long)d.block);
-    else if (d.rows < 0 || d.rows > 65536)
-        st = lacus__fail(&m->err, LACUS_ERR_ARG, "rows = %lld: must be in 0..65536 (0: automatic)",
-                         (long long)d.rows);
-    else
-        st = lacus__dist_check_seqs(&m->err, inputs, targets, ids);
+    lacus_status st = lacus__dist_params_check(&d, &m->err);
+    if (!st) st = lacus__dist_check_seqs(&m->err, inputs, targets, ids);
     for (int64_t k = 0; !st && k < inputs->n_seqs; k++)
         if (inputs->n_steps[k] != targets->n_steps[k])
             st = lacus__fail(&m->err, LACUS_ERR_SHAPE,
                              "sequence %lld: %lld input steps but %lld target steps", (long long)ids[k],
                              (long long)inputs->n_steps[k], (long long)targets->n_steps[k]);
     if ((st = lacus_dist_agree(st, &m->err))) return st;
-    /* Which solve: every rank decides the same from the same numbers. */
     int64_t F = lacus__esn_n_features(m), O = lacus_dist_max(targets->n_features);
-    double cap = d.rank_mem_mb * 1048576.0;
-    int64_t b_reduce = lacus_dist_solve_bytes(LACUS_DIST_SOLVE_REDUCE, F, O, K, &d);
-    int64_t b_spk = lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, K, &d);
-    lacus_dist_solve how = d.solve;
-    if (how == LACUS_DIST_SOLVE_AUTO)
-        how = cap > 0 && (double)b_reduce > cap ? LACUS_DIST_SOLVE_SCALAPACK : LACUS_DIST_SOLVE_REDUCE;
-    int64_t need = how == LACUS_DIST_SOLVE_REDUCE ? b_reduce : b_spk;
-    if (cap > 0 && (double)need > cap) {
-        /* Where to go from here: the smallest K that the scalapack solve
-         * fits on (its chunk buffers and panels keep it from shrinking
-         * forever, so the search stops). */
-        char hint[96];
-        int k2 = K;
-        while (k2 < 65536 && (double)lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, k2, &d) > cap)
-            k2++;
-        if (!lacus_dist_scalapack_available())
-            snprintf(hint, sizeof hint, "this build has no scalapack solve");
-        else if (k2 < 65536)
-            snprintf(hint, sizeof hint, "the scalapack solve fits on %d ranks", k2);
-        else
-            snprintf(hint, sizeof hint, "the scalapack solve fits on no number of ranks: raise the cap");
-        return lacus__fail(&m->err, LACUS_ERR_ARG,
-                           "the %s solve of %lld features needs %.1f MiB per rank on %d rank%s, "
-                           "over the cap of %g MiB%s; %s",
-                           how == LACUS_DIST_SOLVE_REDUCE ? "reduce" : "scalapack", (long long)F,
-                           (double)need / 1048576.0, K, K > 1 ? "s" : "", d.rank_mem_mb,
-                           how == LACUS_DIST_SOLVE_REDUCE ? " (every rank holds the N x N sums)" : "",
-                           hint);
-    }
+    lacus_dist_solve how;
+    if ((st = lacus__dist_choose_solve(&d, F, O, &how, &m->err))) return st;
     stats->used = how;
     if (how == LACUS_DIST_SOLVE_REDUCE) {
         st = lacus_esn_fit_dist(m, inputs, targets, ids);
@@ -705,4 +673,59 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
                        "the scalapack solve is not in this build: lacus was built without "
                        "ScaLAPACK (install libscalapack-openmpi-dev and rebuild)");
 #endif
+}
+
+lacus_status lacus__dist_params_check(const lacus_dist_params *d, lacus_error *err)
+{
+    if ((unsigned)d->solve > LACUS_DIST_SOLVE_SCALAPACK)
+        return lacus__fail(err, LACUS_ERR_ARG, "solve %d: unknown", (int)d->solve);
+    if (!(d->rank_mem_mb >= 0.0 && d->rank_mem_mb < 1e12))
+        return lacus__fail(err, LACUS_ERR_ARG, "rank_mem_mb = %g: must be >= 0 (0: no cap)",
+                           d->rank_mem_mb);
+    if (d->block < 0 || d->block > 4096)
+        return lacus__fail(err, LACUS_ERR_ARG, "block = %lld: must be in 0..4096 (0: automatic)",
+                           (long long)d->block);
+    if (d->rows < 0 || d->rows > 65536)
+        return lacus__fail(err, LACUS_ERR_ARG, "rows = %lld: must be in 0..65536 (0: automatic)",
+                           (long long)d->rows);
+    return LACUS_OK;
+}
+
+lacus_status lacus__dist_choose_solve(const lacus_dist_params *dp, int64_t F, int64_t O,
+                                      lacus_dist_solve *out, lacus_error *err)
+{
+    /* Which solve: every rank decides the same from the same numbers. */
+    const lacus_dist_params d = *dp;
+    int K = lacus_dist_size();
+    double cap = d.rank_mem_mb * 1048576.0;
+    int64_t b_reduce = lacus_dist_solve_bytes(LACUS_DIST_SOLVE_REDUCE, F, O, K, &d);
+    int64_t b_spk = lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, K, &d);
+    lacus_dist_solve how = d.solve;
+    if (how == LACUS_DIST_SOLVE_AUTO)
+        how = cap > 0 && (double)b_reduce > cap ? LACUS_DIST_SOLVE_SCALAPACK : LACUS_DIST_SOLVE_REDUCE;
+    int64_t need = how == LACUS_DIST_SOLVE_REDUCE ? b_reduce : b_spk;
+    if (cap > 0 && (double)need > cap) {
+        /* Where to go from here: the smallest K that the scalapack solve
+         * fits on (its chunk buffers and panels keep it from shrinking
+         * forever, so the search stops). */
+        char hint[96];
+        int k2 = K;
+        while (k2 < 65536 && (double)lacus_dist_solve_bytes(LACUS_DIST_SOLVE_SCALAPACK, F, O, k2, &d) > cap)
+            k2++;
+        if (!lacus_dist_scalapack_available())
+            snprintf(hint, sizeof hint, "this build has no scalapack solve");
+        else if (k2 < 65536)
+            snprintf(hint, sizeof hint, "the scalapack solve fits on %d ranks", k2);
+        else
+            snprintf(hint, sizeof hint, "the scalapack solve fits on no number of ranks: raise the cap");
+        return lacus__fail(err, LACUS_ERR_ARG,
+                           "the %s solve of %lld features needs %.1f MiB per rank on %d rank%s, "
+                           "over the cap of %g MiB%s; %s",
+                           how == LACUS_DIST_SOLVE_REDUCE ? "reduce" : "scalapack", (long long)F,
+                           (double)need / 1048576.0, K, K > 1 ? "s" : "", d.rank_mem_mb,
+                           how == LACUS_DIST_SOLVE_REDUCE ? " (every rank holds the N x N sums)" : "",
+                           hint);
+    }
+    *out = how;
+    return LACUS_OK;
 }

@@ -12,6 +12,16 @@
 
 typedef struct lacus__spk lacus__spk;
 
+/* The checks of lacus_dist_params' fields (LACUS_ERR_ARG, naming one). */
+lacus_status lacus__dist_params_check(const lacus_dist_params *d, lacus_error *err);
+/* The solve for F features and O outputs on this many ranks (AUTO: REDUCE
+ * unless rank_mem_mb forbids it); LACUS_ERR_ARG, with the number of ranks
+ * that would do, when the chosen solve exceeds rank_mem_mb. Every rank
+ * decides the same from the same numbers (lacus_esn_fit_dist_ex, the
+ * NVAR fit over ranks). */
+lacus_status lacus__dist_choose_solve(const lacus_dist_params *d, int64_t F, int64_t O,
+                                      lacus_dist_solve *how, lacus_error *err);
+
 /* Rows per round for F features on K ranks (dp->rows, or the automatic
  * choice of lacus_dist_params). */
 int64_t lacus__spk_rows(int64_t F, int K, const lacus_dist_params *dp);
@@ -25,6 +35,8 @@ lacus_status lacus__spk_open(lacus__spk **out, int64_t F, int64_t O, int64_t row
 lacus_status lacus__spk_add(lacus__spk *s, const double *X, int64_t ldx, const double *Y, int64_t ldy, int64_t n);
 /* Rows that lacus__spk_add takes before its next round. */
 int64_t lacus__spk_room(const lacus__spk *s);
+/* The BLACS grid (rows x cols) and the agreed number of rounds. */
+void lacus__spk_grid(const lacus__spk *s, int *rows, int *cols, int64_t *rounds);
 /* One more round (the staged rows, or zeros) when the agreed count is not
  * reached: returns 1, else 0. Collective. */
 int lacus__spk_step(lacus__spk *s);

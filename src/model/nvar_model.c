@@ -14,14 +14,8 @@
 #include "lacus.h"
 #include "model/esn.h"
 #include "model/model_file.h"
+#include "model/nvar_model.h"
 #include "nodes/ridge.h"
-
-struct lacus_nvar_model {
-    lacus_nvar_model_params p; /* n_inputs, n_features, n_outputs filled */
-    lacus_nvar *nvar;
-    lacus_ridge *readout;
-    lacus_error err;
-};
 
 /* The node's last message, into err (the node's struct is private to nvar.c). */
 static void nvar_err(lacus_error *err, const lacus_nvar *n, lacus_status st)
@@ -51,6 +45,7 @@ void lacus_nvar_model_free(lacus_nvar_model *m)
 const char *lacus_nvar_model_errmsg(const lacus_nvar_model *m) { return m ? m->err.msg : "NULL NVAR model"; }
 int64_t lacus_nvar_model_n_inputs(const lacus_nvar_model *m) { return m ? m->p.nvar.n_inputs : 0; }
 int64_t lacus_nvar_model_n_features(const lacus_nvar_model *m) { return m ? lacus_nvar_n_features(m->nvar) : 0; }
+int64_t lacus_nvar_model_n_outputs(const lacus_nvar_model *m) { return m ? m->p.readout.n_outputs : 0; }
 lacus_nvar_model_params lacus_nvar_model_params_get(const lacus_nvar_model *m)
 {
     return m ? m->p : lacus_nvar_model_params_default();
@@ -64,15 +59,19 @@ lacus_status lacus_nvar_model_get_weights(const lacus_nvar_model *m, double *Wou
 
 /* The model without weights: checked parameters, an NVAR node and a ridge
  * readout for n_inputs. */
-static lacus_status model_new(const lacus_nvar_model_params *p, int64_t n_inputs,
-                              lacus_nvar_model **out, lacus_error *err)
+lacus_status lacus__nvar_model_new(const lacus_nvar_model_params *p, int64_t n_inputs,
+                                   int64_t n_targets, lacus_nvar_model **out, lacus_error *err)
 {
     *out = NULL;
     lacus_nvar_model_params q = *p;
     q.nvar.n_inputs = n_inputs;
-    if (q.predicts != LACUS_NVAR_PREDICT_NEXT && q.predicts != LACUS_NVAR_PREDICT_INCREMENT)
-        return lacus__fail(err, LACUS_ERR_ARG, "NVAR model: predicts = %d: expected next (0) or "
-                           "increment (1)", (int)q.predicts);
+    if (q.predicts != LACUS_NVAR_PREDICT_NEXT && q.predicts != LACUS_NVAR_PREDICT_INCREMENT &&
+        q.predicts != LACUS_NVAR_PREDICT_TARGET)
+        return lacus__fail(err, LACUS_ERR_ARG, "NVAR model: predicts = %d: expected next (0), "
+                           "increment (1) or target (2)", (int)q.predicts);
+    if (q.predicts == LACUS_NVAR_PREDICT_TARGET && n_targets < 1)
+        return lacus__fail(err, LACUS_ERR_SHAPE, "NVAR model: the targets have %lld columns: must "
+                           "be >= 1", (long long)n_targets);
     lacus_status st = lacus_nvar_params_check(&q.nvar, err);
     if (st) return st;
     int64_t need = (q.nvar.delay - 1) * q.nvar.strides;
@@ -87,14 +86,98 @@ static lacus_status model_new(const lacus_nvar_model_params *p, int64_t n_inputs
         return st;
     }
     q.readout.n_features = lacus_nvar_n_features(m->nvar);
-    q.readout.n_outputs = n_inputs;
+    q.readout.n_outputs = q.predicts == LACUS_NVAR_PREDICT_TARGET ? n_targets : n_inputs;
     m->p = q;
     *out = m;
     return LACUS_OK;
 }
 
+lacus_status lacus__nvar_model_check(const lacus_nvar_model *m, const lacus_seqs *series,
+                                     const lacus_seqs *targets, const int64_t *ids,
+                                     int64_t *usable, int64_t *T_max, lacus_error *err)
+{
+    const int64_t I = m->p.nvar.n_inputs, O = m->p.readout.n_outputs, w = m->p.warmup;
+    const int xy = m->p.predicts == LACUS_NVAR_PREDICT_TARGET;
+    *usable = *T_max = 0;
+    for (int64_t q = 0; q < series->n_seqs; q++) {
+        int64_t T = series->n_steps[q], id = ids ? ids[q] : q;
+        if (T < 0 || (T > 0 && !series->data[q]) || (xy && T > 0 && !targets->data[q]))
+            return lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: sequence %lld has no data",
+                               (long long)id);
+        if (xy && targets->n_steps[q] != T)
+            return lacus__fail(err, LACUS_ERR_SHAPE, "NVAR model fit: sequence %lld: %lld input "
+                               "steps but %lld target steps", (long long)id, (long long)T,
+                               (long long)targets->n_steps[q]);
+        lacus_status st = lacus__check_finite(err, "NVAR model fit: the series", series->data[q], T, I, I);
+        if (!st && xy)
+            st = lacus__check_finite(err, "NVAR model fit: the targets", targets->data[q], T, O, O);
+        if (st) {
+            lacus__prefix(err, "sequence %lld: ", (long long)id);
+            return st;
+        }
+        int64_t rows = xy ? T - w : T - 1 - w;
+        *usable += rows > 0 ? rows : 0;
+        if (T > *T_max) *T_max = T;
+    }
+    return LACUS_OK;
+}
+
+lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, const double *y,
+                                   int64_t T, double *Fe, double *Y, lacus_error *err)
+{
+    const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features, w = m->p.warmup;
+    const int64_t O = m->p.readout.n_outputs, C = lacus__nvar_chunk_rows(T);
+    /* Feature rows t = 0 .. last - 1 (with targets every step has one, a
+     * forecaster's last step has no next one); rows t >= warmup train. */
+    const int64_t last = y ? T : T - 1;
+    lacus_status st = LACUS_OK;
+    if (last - w <= 0) return LACUS_OK;
+    for (int64_t t0 = 0; t0 < last && !st; t0 += C) {
+        const int64_t n = last - t0 < C ? last - t0 : C;
+        if ((st = lacus_nvar_run(m->nvar, x + t0 * I, n, t0 == 0, Fe))) {
+            nvar_err(err, m->nvar, st);
+            break;
+        }
+        const int64_t a = w > t0 ? w : t0; /* the chunk's first training row */
+        if (a >= t0 + n) continue;
+        const double *tg = y ? y + a * O : Y;
+        if (!y)
+            for (int64_t t = a; t < t0 + n; t++)
+                for (int64_t i = 0; i < I; i++)
+                    Y[(t - a) * I + i] = x[(t + 1) * I + i] -
+                                         (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT ? x[t * I + i] : 0.0);
+        if ((st = lacus_ridge_partial_fit(m->readout, Fe + (a - t0) * F, F, tg, O, t0 + n - a)))
+            *err = m->readout->err;
+    }
+    return st;
+}
+
+lacus_status lacus__nvar_model_check_xy(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                        const lacus_seqs *targets, lacus_error *err)
+{
+    int xy = p->predicts == LACUS_NVAR_PREDICT_TARGET;
+    if (xy && !targets)
+        return lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: predicts = target needs targets");
+    if (!xy && targets)
+        return lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: targets given, but predicts = %s "
+                           "(the series' own %s): set predicts = target",
+                           lacus_nvar_predicts_name(p->predicts), lacus_nvar_predicts_name(p->predicts));
+    if (xy && (targets->n_seqs != series->n_seqs ||
+               (targets->n_seqs > 0 && (!targets->data || !targets->n_steps))))
+        return lacus__fail(err, LACUS_ERR_SHAPE, "NVAR model fit: %lld input sequences but %lld "
+                           "target sequences", (long long)series->n_seqs, (long long)targets->n_seqs);
+    return LACUS_OK;
+}
+
 lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_seqs *series,
                                   lacus_nvar_model **out, lacus_error *err)
+{
+    return lacus_nvar_model_fit_xy(p, series, NULL, out, err);
+}
+
+lacus_status lacus_nvar_model_fit_xy(const lacus_nvar_model_params *p, const lacus_seqs *series,
+                                     const lacus_seqs *targets, lacus_nvar_model **out,
+                                     lacus_error *err)
 {
     if (!p || !series || !out)
         return lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: %s is NULL",
@@ -104,53 +187,31 @@ lacus_status lacus_nvar_model_fit(const lacus_nvar_model_params *p, const lacus_
         return lacus__fail(err, LACUS_ERR_SHAPE, "NVAR model fit: the series is empty (%lld "
                            "sequences of %lld columns)", (long long)series->n_seqs,
                            (long long)series->n_features);
-    lacus_nvar_model *m = NULL;
-    lacus_status st = model_new(p, series->n_features, &m, err);
+    lacus_status st = lacus__nvar_model_check_xy(p, series, targets, err);
     if (st) return st;
+    lacus_nvar_model *m = NULL;
+    if ((st = lacus__nvar_model_new(p, series->n_features, targets ? targets->n_features : 0, &m, err)))
+        return st;
     const int64_t I = series->n_features, F = m->p.readout.n_features, w = m->p.warmup;
     int64_t usable = 0, T_max = 0;
-    for (int64_t q = 0; q < series->n_seqs; q++) {
-        int64_t T = series->n_steps[q];
-        if (T < 0 || (T > 0 && !series->data[q])) {
-            st = lacus__fail(err, LACUS_ERR_ARG, "NVAR model fit: sequence %lld has no data",
-                             (long long)q);
-            goto fail;
-        }
-        if ((st = lacus__check_finite(err, "NVAR model fit: the series", series->data[q], T, I, I))) {
-            lacus__prefix(err, "sequence %lld: ", (long long)q);
-            goto fail;
-        }
-        usable += T - 1 > w ? T - 1 - w : 0;
-        if (T > T_max) T_max = T;
-    }
+    if ((st = lacus__nvar_model_check(m, series, targets, NULL, &usable, &T_max, err))) goto fail;
     if (usable == 0) {
         st = lacus__fail(err, LACUS_ERR_SHAPE, "NVAR model fit: warmup = %lld leaves no training "
-                         "row (a sequence of n steps gives n - 1 - warmup rows)", (long long)w);
+                         "row (a sequence of n steps gives %s rows)", (long long)w,
+                         targets ? "n - warmup" : "n - 1 - warmup");
         goto fail;
     }
     lacus_ridge_params rp = m->p.readout;
     lacus__ridge_keep_rows_for(&rp, usable);
     if ((st = lacus_ridge_create(&rp, &m->readout, err))) goto fail;
-    double *Fe = LACUS__NEW(double, T_max * F), *Y = LACUS__NEW(double, T_max * I);
+    const int64_t C = lacus__nvar_chunk_rows(T_max);
+    double *Fe = LACUS__NEW(double, C * F), *Y = LACUS__NEW(double, C * I);
     if (!Fe || !Y) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for the NVAR features "
-                                    "of %lld steps", (long long)T_max);
-    for (int64_t q = 0; q < series->n_seqs && !st; q++) {
-        const int64_t T = series->n_steps[q], rows = T - 1 - w;
-        if (rows <= 0) continue;
-        const double *x = series->data[q];
-        if ((st = lacus_nvar_run(m->nvar, x, T - 1, 1, Fe))) {
-            nvar_err(err, m->nvar, st);
-            break;
-        }
-        for (int64_t t = w; t < T - 1; t++)
-            for (int64_t i = 0; i < I; i++)
-                Y[(t - w) * I + i] = x[(t + 1) * I + i] -
-                                     (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT ? x[t * I + i] : 0.0);
-        if ((st = lacus_ridge_partial_fit(m->readout, Fe + w * F, F, Y, I, rows))) {
-            *err = m->readout->err;
+                                    "of %lld steps", (long long)C);
+    for (int64_t q = 0; q < series->n_seqs && !st; q++)
+        if ((st = lacus__nvar_model_add(m, series->data[q], targets ? targets->data[q] : NULL,
+                                        series->n_steps[q], Fe, Y, err)))
             lacus__prefix(err, "sequence %lld: ", (long long)q);
-        }
-    }
     lacus__free(Fe);
     lacus__free(Y);
     if (!st && (st = lacus_ridge_solve(m->readout))) *err = m->readout->err;
@@ -172,7 +233,7 @@ lacus_status lacus_nvar_model_predict(lacus_nvar_model *m, const double *u, int6
     if (n_steps < 1)
         return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR model predict: n_steps = %lld: must be "
                            ">= 1", (long long)n_steps);
-    const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features;
+    const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features, O = m->p.readout.n_outputs;
     const int64_t chunk = 1024; /* features of up to 1024 rows at a time */
     double *Fe = LACUS__NEW(double, (n_steps < chunk ? n_steps : chunk) * F);
     if (!Fe) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "out of memory for the NVAR features");
@@ -183,7 +244,7 @@ lacus_status lacus_nvar_model_predict(lacus_nvar_model *m, const double *u, int6
             nvar_err(&m->err, m->nvar, st);
             break;
         }
-        lacus_ridge_predict(m->readout, Fe, F, n, out + t0 * I, I);
+        lacus_ridge_predict(m->readout, Fe, F, n, out + t0 * O, O);
         if (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT)
             for (int64_t t = t0; t < t0 + n; t++)
                 for (int64_t i = 0; i < I; i++) out[t * I + i] = u[t * I + i] + out[t * I + i];
@@ -203,6 +264,9 @@ lacus_status lacus_nvar_model_generate(lacus_nvar_model *m, const double *warmup
     if (!warmup || !out)
         return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR generate: %s is NULL",
                            !warmup ? "the warm-up" : "out");
+    if (m->p.predicts == LACUS_NVAR_PREDICT_TARGET)
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "NVAR generate: the model predicts targets, not "
+                           "its own input: it has no closed loop (run it one step at a time)");
     if (n_warmup < need)
         return lacus__fail(&m->err, LACUS_ERR_STATE, "NVAR generate: the warm-up has %lld step(s); "
                            "the delay line needs (delay - 1) * strides + 1 = %lld",
@@ -288,8 +352,8 @@ lacus_status lacus_nvar_model_load(const char *path, lacus_nvar_model **out, lac
     if (!cJSON_IsObject(nv)) {
         st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"nvar\" is missing", path);
     } else if (!cJSON_IsString(pr) || lacus_nvar_predicts_parse(pr->valuestring, &p.predicts)) {
-        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"predicts\" must be \"next\" "
-                         "or \"increment\"", path);
+        st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"predicts\" must be \"next\", "
+                         "\"increment\" or \"target\"", path);
     } else if (!(st = get_int(path, nv, "n_inputs", 1, INT64_MAX / 2, &p.nvar.n_inputs, err)) &&
                !(st = get_int(path, nv, "delay", 1, INT64_MAX / 2, &p.nvar.delay, err)) &&
                !(st = get_int(path, nv, "order", 1, 64, &p.nvar.order, err)) &&
@@ -297,16 +361,17 @@ lacus_status lacus_nvar_model_load(const char *path, lacus_nvar_model **out, lac
                !(st = get_int(path, man, "warmup", 0, INT64_MAX / 2, &p.warmup, err)) &&
                !(st = lacus__ridge_parse(path, cJSON_GetObjectItemCaseSensitive(man, "readout"),
                                          &p.readout, err))) {
-        if ((st = model_new(&p, p.nvar.n_inputs, &m, err))) {
+        if ((st = lacus__nvar_model_new(&p, p.nvar.n_inputs, p.readout.n_outputs, &m, err))) {
             lacus__prefix(err, "%s: ", path);
             st = LACUS_ERR_FORMAT;
         } else if (!(st = get_int(path, nv, "n_features", 1, INT64_MAX / 2, &nf, err)) &&
                    (nf != m->p.readout.n_features || p.readout.n_features != nf ||
-                    p.readout.n_outputs != p.nvar.n_inputs)) {
+                    p.readout.n_outputs != m->p.readout.n_outputs)) {
             st = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: the readout is (%lld, %lld) "
-                             "but the NVAR has %lld features and %lld inputs", path,
+                             "but the NVAR has %lld features and %lld %s", path,
                              (long long)p.readout.n_features, (long long)p.readout.n_outputs,
-                             (long long)m->p.readout.n_features, (long long)p.nvar.n_inputs);
+                             (long long)m->p.readout.n_features, (long long)m->p.readout.n_outputs,
+                             p.predicts == LACUS_NVAR_PREDICT_TARGET ? "targets" : "inputs");
         }
     }
     if (!st) {

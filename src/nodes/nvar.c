@@ -327,7 +327,8 @@ lacus_status lacus_nvar_forecast(lacus_nvar *m, const double *Wout, int64_t n_ro
 
 const char *lacus_nvar_predicts_name(lacus_nvar_predicts w)
 {
-    return w == LACUS_NVAR_PREDICT_INCREMENT ? "increment" : w == LACUS_NVAR_PREDICT_NEXT ? "next" : "?";
+    return w == LACUS_NVAR_PREDICT_INCREMENT ? "increment" : w == LACUS_NVAR_PREDICT_NEXT ? "next"
+         : w == LACUS_NVAR_PREDICT_TARGET ? "target" : "?";
 }
 
 lacus_status lacus_nvar_predicts_parse(const char *name, lacus_nvar_predicts *out)
@@ -335,6 +336,7 @@ lacus_status lacus_nvar_predicts_parse(const char *name, lacus_nvar_predicts *ou
     if (!name || !out) return LACUS_ERR_ARG;
     if (!strcmp(name, "next")) *out = LACUS_NVAR_PREDICT_NEXT;
     else if (!strcmp(name, "increment")) *out = LACUS_NVAR_PREDICT_INCREMENT;
+    else if (!strcmp(name, "target")) *out = LACUS_NVAR_PREDICT_TARGET;
     else return LACUS_ERR_ARG;
     return LACUS_OK;
 }

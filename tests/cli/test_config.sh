@@ -92,7 +92,7 @@ bad integer 2 "integer.json: esn.units: expected an integer, got a number" \
     '{"input": "mg.npy", "target": "mg.npy", "output": "m.npz", "esn": {"units": 10.5}}'
 bad flag 2 "flag.json: esn.feed_input: expected true or false, got a number" \
     '{"input": "mg.npy", "target": "mg.npy", "output": "m.npz", "esn": {"feed_input": 1}}'
-bad model 2 'model.json: model: expected "esn", "stack" or "graph"' '{"model": "bert", "input": "mg.npy"}'
+bad model 2 'model.json: model: expected "esn", "stack", "graph" or "nvar"' '{"model": "bert", "input": "mg.npy"}'
 bad noinput 2 "noinput.json: input: missing" '{"target": "mg.npy", "output": "m.npz"}'
 bad notarget 2 "notarget.json: target: missing" '{"input": "mg.npy", "output": "m.npz"}'
 bad esnlayers 2 'esnlayers.json: layers: only for "model": "stack"' \

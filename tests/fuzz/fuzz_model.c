@@ -180,10 +180,11 @@ static void try_nvar(void)
     lacus_status st = lacus_nvar_model_load(g_path, &m, &err);
     check_failure(st, &err, m);
     if (st) return;
-    int64_t I = lacus_nvar_model_n_inputs(m);
-    if (I <= 1024) {
+    /* A model with targets predicts n_outputs columns, not n_inputs. */
+    int64_t I = lacus_nvar_model_n_inputs(m), O = lacus_nvar_model_n_outputs(m);
+    if (I <= 1024 && O <= 1024) {
         enum { T = 6 };
-        double *u = calloc((size_t)(T * I + 1), sizeof *u), *y = calloc((size_t)(T * I + 1), sizeof *y);
+        double *u = calloc((size_t)(T * I + 1), sizeof *u), *y = calloc((size_t)(T * O + 1), sizeof *y);
         (void)lacus_nvar_model_predict(m, u, T, y);
         free(u);
         free(y);

@@ -45,6 +45,7 @@ q() { "$@" >/dev/null; }
 q "$L" fit --input u.npy --target y.npy --units 12 --output "$here/esn.npz"
 q "$L" fit --input u.npy --target y.npy --units 12 --feedback --output "$here/esn_feedback.npz"
 q "$L" fit --model nvar --input mg.npy --output "$here/nvar.npz"
+q "$L" fit --model nvar --input u.npy --target y.npy --output "$here/nvar_target.npz"
 q "$L" fit graph.json && mv graph.npz "$here/graph.npz"
 q "$L" fit stack.json && mv stack.npz "$here/stack.npz"
 q "$L" lm train --text t.txt --units 10 --gate-tokens 2 --output "$here/lm.npz"
