@@ -246,10 +246,7 @@ lacus_status lacus_nvar_model_fit_dist_ex(const lacus_nvar_model_params *p, cons
     if (out) *out = NULL;
     lacus_dist_stats ls;
     if (!stats) stats = &ls;
-    memset(stats, 0, sizeof *stats);
-    stats->used = LACUS_DIST_SOLVE_REDUCE;
-    stats->grid_rows = stats->grid_cols = 1;
-    stats->stream_s = stats->solve_s = stats->factor_s = stats->factor_cpu_s = -1;
+    lacus__dist_stats_init(stats);
     lacus_dist_params d = dp ? *dp : lacus_dist_params_default();
     lacus_status st = lacus__dist_params_check(&d, err);
     if ((st = lacus_dist_agree(st, err))) return st;

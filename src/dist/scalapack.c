@@ -628,6 +628,14 @@ void lacus__spk_close(lacus__spk *s) { (void)s; }
 
 int64_t lacus__spk_rows(int64_t F, int K, const lacus_dist_params *dp) { return chunk_rows(F, K, dp); }
 
+void lacus__dist_stats_init(lacus_dist_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    stats->used = LACUS_DIST_SOLVE_REDUCE;
+    stats->grid_rows = stats->grid_cols = 1;
+    stats->stream_s = stats->solve_s = stats->factor_s = stats->factor_cpu_s = -1;
+}
+
 lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const lacus_seqs *targets,
                                    const int64_t *ids, const lacus_dist_params *dp,
                                    lacus_dist_stats *stats)
@@ -635,10 +643,7 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
     lacus__clear(&m->err);
     lacus_dist_stats local;
     if (!stats) stats = &local;
-    memset(stats, 0, sizeof *stats);
-    stats->used = LACUS_DIST_SOLVE_REDUCE;
-    stats->grid_rows = stats->grid_cols = 1;
-    stats->stream_s = stats->solve_s = stats->factor_s = stats->factor_cpu_s = -1;
+    lacus__dist_stats_init(stats);
     double t0 = now_s();
     lacus_dist_params d = dp ? *dp : lacus_dist_params_default();
     lacus_status st = lacus__dist_params_check(&d, &m->err);

@@ -12,6 +12,9 @@
 
 typedef struct lacus__spk lacus__spk;
 
+/* A fit's stats before it starts: the reduce solve on a 1 x 1 grid, no
+ * times yet (-1). */
+void lacus__dist_stats_init(lacus_dist_stats *stats);
 /* The checks of lacus_dist_params' fields (LACUS_ERR_ARG, naming one). */
 lacus_status lacus__dist_params_check(const lacus_dist_params *d, lacus_error *err);
 /* The solve for F features and O outputs on this many ranks (AUTO: REDUCE
