@@ -331,7 +331,10 @@ lacus_status lacus_lm_pair_margins(lacus_lm *m, const int32_t *good, const int32
                                    int64_t cap, int64_t *n_pairs);
 
 /* Model file: an .npz with Wout (F, V), b (V), the embedding E when one was
- * given, and manifest.json (format, parameters, beta); the reservoir is
+ * given, gate_Wout (K, N, V) and gate_tokens (K) with token gates,
+ * pair_Wout (K2, d, V) and pair_keys (K2, int64 prev * V + cur, ascending)
+ * with pair gates, and manifest.json (format, parameters, beta, the
+ * lacus_lm_ext_params; files without them load with the defaults); the reservoir is
  * redrawn from the seed on load (it is fully described by it). A tokenizer
  * can be stored inside (tokenizer.json) and is returned by load when asked. */
 lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const char *path,
