@@ -110,49 +110,6 @@ lacus_status lacus_lm_set_readout(lacus_lm *m, const lacus_lm_readout_params *rp
 
 const lacus_lm_readout_params *lacus_lm_readout_get(const lacus_lm *m) { return &m->ro; }
 
-lacus_lm_ext_params lacus_lm_ext_params_default(void)
-{
-    lacus_lm_ext_params x = {0, 0, 1.0, 0, 0.1};
-    return x;
-}
-
-lacus_status lacus_lm_set_ext(lacus_lm *m, const lacus_lm_ext_params *xp)
-{
-    if (!m) return LACUS_ERR_ARG;
-    lacus__clear(&m->err);
-    const int64_t N = m->p.n_units;
-    if (!xp) return lacus__fail(&m->err, LACUS_ERR_ARG, "lm ext: params is NULL");
-    if (xp->pair_gates < 0 || xp->pair_gates > 100000000)
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm pair_gates = %lld: must be in [0, 10^8]",
-                           (long long)xp->pair_gates);
-    if (xp->pair_units < 0 || xp->pair_units > N)
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm pair_units = %lld: must be in [0, n_units = %lld] (0: all)",
-                           (long long)xp->pair_units, (long long)N);
-    if (!(xp->pair_ridge > 0 && xp->pair_ridge < 1e12))
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm pair_ridge = %g: must be in (0, 1e12)", xp->pair_ridge);
-    if (xp->slow_units < 0 || xp->slow_units > N)
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm slow_units = %lld: must be in [0, n_units = %lld]",
-                           (long long)xp->slow_units, (long long)N);
-    if (!(xp->slow_lr > 0 && xp->slow_lr <= 1))
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm slow_lr = %g: must be in (0, 1]", xp->slow_lr);
-    if (xp->pair_gates && m->ro.kind != LACUS_LM_RIDGE)
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm pair_gates = %lld: needs the ridge readout",
-                           (long long)xp->pair_gates);
-    double *lrv = NULL;
-    if (xp->slow_units) {
-        if (!(lrv = LACUS__NEW(double, N))) return lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm ext: out of memory");
-        for (int64_t i = 0; i < N; i++) lrv[i] = i < N - xp->slow_units ? m->p.lr : xp->slow_lr;
-    }
-    lacus__free(m->lrv);
-    m->lrv = lrv;
-    m->xp = *xp;
-    lacus__pair_alloc(m, 0); /* frees: the pairs are chosen by the next fit */
-    m->trained = 0;
-    return LACUS_OK;
-}
-
-const lacus_lm_ext_params *lacus_lm_ext_get(const lacus_lm *m) { return &m->xp; }
-
 void lacus_lm_free(lacus_lm *m)
 {
     if (!m) return;
