@@ -498,6 +498,9 @@ static lacus_status fit_impl(lacus_lm *m, const int32_t *ids, int64_t n, int64_t
     int32_t *yc = NULL, *tc = NULL;
     lacus__gate_acc *ga = NULL;
     if (!x || !tmp || !Fx || !Y) goto nomem;
+    /* A refit starts without the previous fit's pair readouts: the ridge
+     * selection and the pair pass score with the new readouts only. */
+    lacus__pair_alloc(m, 0);
     if (m->ro.kind == LACUS_LM_LOGISTIC) {
         /* x is left as the ridge loop leaves it, for the calibration. */
         if ((s = lacus__lm_fit_logistic(m, ids, n_train, x, tmp))) goto done;

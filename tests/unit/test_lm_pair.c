@@ -212,6 +212,24 @@ int main(void)
         lacus_lm_free(m2);
     }
 
+    TEST("a refit (with the ridge chosen on held-out tokens) = a fresh model's fit")
+    {
+        /* m was fitted above: its old pair readouts must not leak into the
+         * new fit's ridge selection or pair pass. */
+        lacus_lm *m4 = NULL;
+        CHECK_STATUS(lacus_lm_create(&p, &m4, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_lm_set_ext(m4, &xp), LACUS_OK);
+        double ridges[2] = {1e-2, 3.0}, v1[2], v2[2], b1, b2;
+        CHECK_STATUS(lacus_lm_fit_select(m4, ids, T + n_calib, n_calib, ridges, 2, v1, NULL, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_lm_fit_select(m, ids, T + n_calib, n_calib, ridges, 2, v2, NULL, NULL), LACUS_OK);
+        CHECK_STATUS(lacus_lm_score(m4, ids, N_ids, T, &b1), LACUS_OK);
+        CHECK_STATUS(lacus_lm_score(m, ids, N_ids, T, &b2), LACUS_OK);
+        printf("validation bits %.6f %.6f vs %.6f %.6f; held-out %.6f vs %.6f\n", v1[0], v1[1], v2[0], v2[1],
+               b1 / (double)(N_ids - T), b2 / (double)(N_ids - T));
+        CHECK(v1[0] == v2[0] && v1[1] == v2[1] && b1 == b2);
+        lacus_lm_free(m4);
+    }
+
     TEST("bad values")
     {
         lacus_lm_ext_params b = lacus_lm_ext_params_default();
