@@ -179,6 +179,7 @@ static lacus_tokenizer *make_tokenizer(const lm_cli *o, const text_buf *t, size_
 static int lm_train(int argc, char **argv)
 {
     lacus_lm_readout_params lp = lacus_lm_readout_params_default();
+    lacus_lm_ext_params xp = lacus_lm_ext_params_default();
     const char *readout = "ridge";
     int64_t layers = 1;
     lm_cli o = lm_cli_default();
@@ -199,6 +200,11 @@ static int lm_train(int argc, char **argv)
         {"no-feed-token", OPT_FLAG, &o.no_feed_token, "readout sees the state only, not the current token"},
         {"gate-tokens", OPT_INT, &o.gate_tokens, "token-gated readouts for the K most frequent tokens (0: off)"},
         {"gate-ridge", OPT_DOUBLE, &o.gate_ridge, "ridge of the gated readouts"},
+        {"pair-gates", OPT_INT, &xp.pair_gates, "readouts gated on the last two tokens, for the K most frequent pairs (0: off)"},
+        {"pair-units", OPT_INT, &xp.pair_units, "units the pair-gated readouts read (the first d; 0: all)"},
+        {"pair-ridge", OPT_DOUBLE, &xp.pair_ridge, "ridge of the pair-gated readouts"},
+        {"slow-units", OPT_INT, &xp.slow_units, "units (the last ones) leaking at --slow-lr instead of --lr"},
+        {"slow-lr", OPT_DOUBLE, &xp.slow_lr, "leak rate of the slow units, in (0, 1]"},
         {"warmup", OPT_INT, &o.warmup, "states dropped at the start of training"},
         {"seed", OPT_INT, &o.seed, "seed of the reservoir"},
         {"readout", OPT_STRING, &readout, "ridge (ridge + fitted temperature) | logistic (convex softmax, L-BFGS)"},
@@ -249,6 +255,11 @@ static int lm_train(int argc, char **argv)
     p.vocab_size = lacus_tokenizer_vocab_size(tok);
     if (p.gate_tokens > p.vocab_size) p.gate_tokens = p.vocab_size;
     if (layers > 1) {
+        if (xp.pair_gates || xp.slow_units) {
+            cli_error("lm train: --pair-gates and --slow-units are for a single reservoir (--layers 1)");
+            rc = 2;
+            goto done;
+        }
         if (lp.kind != LACUS_LM_RIDGE) {
             cli_error("lm train: --layers needs --readout ridge");
             rc = 2;
@@ -306,7 +317,7 @@ static int lm_train(int argc, char **argv)
         rc = err.status == LACUS_ERR_ARG ? 2 : 1;
         goto done;
     }
-    if (lacus_lm_set_readout(m, &lp)) {
+    if (lacus_lm_set_readout(m, &lp) || lacus_lm_set_ext(m, &xp)) {
         cli_error("lm train: %s", lacus_lm_errmsg(m));
         rc = 2;
         goto done;
@@ -346,6 +357,10 @@ static int lm_train(int argc, char **argv)
            (long long)p.n_units, p.lr, p.sr, p.input_scaling, p.rc_degree, p.bias_scaling, p.ridge, p.feed_token,
            (long long)p.gate_tokens, p.gate_ridge, (long long)o.seed, (long long)lacus_lm_n_trainable(m), lacus_lm_beta(m), lacus_lm_eps(m), train_s,
            (double)s.n_train / train_s, eval_s);
+    if (xp.pair_gates || xp.slow_units)
+        printf("pair_gates=%lld pair_units=%lld pair_ridge=%g slow_units=%lld slow_lr=%g\n", (long long)xp.pair_gates,
+               (long long)(xp.pair_units ? xp.pair_units : p.n_units), xp.pair_ridge, (long long)xp.slow_units,
+               xp.slow_lr);
     char name[64];
     snprintf(name, sizeof name, "reservoir N=%lld", (long long)p.n_units);
     print_row(name, bits, &s, train_s, NULL);

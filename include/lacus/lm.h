@@ -126,6 +126,44 @@ lacus_status lacus_lm_set_readout(lacus_lm *m, const lacus_lm_readout_params *rp
 /* The model's readout settings. */
 const lacus_lm_readout_params *lacus_lm_readout_get(const lacus_lm *m);
 
+/* Pair-gated readouts and slow units (ridge readout only). Like the
+ * readout settings they live apart from lacus_lm_params, whose layout stays
+ * that of earlier releases.
+ *
+ * Pair gates (pair_gates = K2 > 0): for each of the K2 most frequent pairs
+ * (tok_{t-1}, tok_t) of the training tokens (ties: the smaller
+ * tok_{t-1} V + tok_t), a third readout H_j (d, V), d = pair_units, adds
+ * H_j^T x[t][0..d) to s[t] when (tok_{t-1}, tok_t) is pair j. The first d
+ * units are as random as any d units, so this is the readout of a random
+ * d-unit view of the state, gated by the last two tokens: the conjunction
+ * of the two tokens and the state, which neither the shared nor the
+ * token-gated readout can form. H_j is the ridge solution (pair_ridge, no
+ * bias) on the residual onehot(tok_{t+1}) - s1[t] of the shared and
+ * token-gated readouts over the rows of pair j, from a second pass over the
+ * training tokens (the first readouts must be known to form the residual).
+ * Memory: K2 d^2 doubles for the normal equations; the model keeps K2 d V.
+ * A pair gate never sees the first token of a text (no tok_{t-1}).
+ *
+ * Slow units (slow_units = S > 0): the last S units leak at slow_lr instead
+ * of lr, x_i[t] = (1 - slow_lr) x_i[t-1] + slow_lr tanh(...)_i, so the
+ * state keeps a slower timescale beside the fast one (multiple timescales;
+ * the other units and every weight are drawn as without them).
+ *
+ * Trainable parameters add K2 d V. */
+typedef struct lacus_lm_ext_params {
+    int64_t pair_gates; /* K2 >= 0; default 0 (off) */
+    int64_t pair_units; /* d in [1, n_units]; 0 (default): n_units */
+    double pair_ridge;  /* > 0; default 1 */
+    int64_t slow_units; /* S in [0, n_units]; default 0 */
+    double slow_lr;     /* in (0, 1]; default 0.1 */
+} lacus_lm_ext_params;
+lacus_lm_ext_params lacus_lm_ext_params_default(void);
+/* Sets them for the next lacus_lm_fit (the model becomes untrained).
+ * LACUS_ERR_ARG for values out of range, or pair_gates > 0 with the
+ * logistic readout. */
+lacus_status lacus_lm_set_ext(lacus_lm *m, const lacus_lm_ext_params *xp);
+const lacus_lm_ext_params *lacus_lm_ext_get(const lacus_lm *m);
+
 /* Optional progress callback: fraction done in [0, 1]. */
 typedef void (*lacus_lm_progress)(double fraction, void *user);
 
@@ -293,7 +331,10 @@ lacus_status lacus_lm_pair_margins(lacus_lm *m, const int32_t *good, const int32
                                    int64_t cap, int64_t *n_pairs);
 
 /* Model file: an .npz with Wout (F, V), b (V), the embedding E when one was
- * given, and manifest.json (format, parameters, beta); the reservoir is
+ * given, gate_Wout (K, N, V) and gate_tokens (K) with token gates,
+ * pair_Wout (K2, d, V) and pair_keys (K2, int64 prev * V + cur, ascending)
+ * with pair gates, and manifest.json (format, parameters, beta, the
+ * lacus_lm_ext_params; files without them load with the defaults); the reservoir is
  * redrawn from the seed on load (it is fully described by it). A tokenizer
  * can be stored inside (tokenizer.json) and is returned by load when asked. */
 lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const char *path,

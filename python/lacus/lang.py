@@ -33,6 +33,12 @@ class LMParams(ctypes.Structure):
                 ("gate_tokens", c_int64), ("gate_ridge", c_double)]
 
 
+class LMExtParams(ctypes.Structure):
+    """lacus_lm_ext_params: pair-gated readouts and slow units."""
+    _fields_ = [("pair_gates", c_int64), ("pair_units", c_int64), ("pair_ridge", c_double),
+                ("slow_units", c_int64), ("slow_lr", c_double)]
+
+
 class SampleParams(ctypes.Structure):
     _fields_ = [("temperature", c_double), ("top_k", c_int64), ("top_p", c_double),
                 ("seed", c_uint64)]
@@ -101,6 +107,9 @@ _p("lacus_lm_n_trainable", c_int64, VP)
 _p("lacus_lm_beta", c_double, VP)
 _p("lacus_lm_eps", c_double, VP)
 _p("lacus_lm_set_embedding", C.status, VP, P_double, c_int64)
+_p("lacus_lm_ext_params_default", LMExtParams)
+_p("lacus_lm_set_ext", C.status, VP, ctypes.POINTER(LMExtParams))
+_p("lacus_lm_ext_get", ctypes.POINTER(LMExtParams), VP)
 _p("lacus_lm_fit", C.status, VP, P_i32, c_int64, c_int64, PROGRESS_FN, VP)
 _p("lacus_lm_score", C.status, VP, P_i32, c_int64, c_int64, P_double)
 _p("lacus_lm_probs", C.status, VP, P_i32, c_int64, P_double)
@@ -390,6 +399,24 @@ class ReservoirLM(_Handle):
     @property
     def eps(self):
         return float(lib.lacus_lm_eps(self._h()))
+
+    def set_ext(self, **kw):
+        """Pair-gated readouts and slow units for the next fit
+        (lacus_lm_set_ext): pair_gates=0, pair_units=0 (all), pair_ridge=1,
+        slow_units=0, slow_lr=0.1. Returns self."""
+        x = lib.lacus_lm_ext_params_default()
+        names = [f[0] for f in LMExtParams._fields_]
+        for k, v in kw.items():
+            if k not in names:
+                raise TypeError("ReservoirLM.set_ext: unknown parameter %r" % k)
+            setattr(x, k, v)
+        self._call(lib.lacus_lm_set_ext, ctypes.byref(x))
+        return self
+
+    @property
+    def ext(self):
+        x = lib.lacus_lm_ext_get(self._h())[0]
+        return {f[0]: getattr(x, f[0]) for f in LMExtParams._fields_}
 
     def set_embedding(self, E):
         """Input vectors from an embedding table E (V, d), projected by Win."""

@@ -9,18 +9,19 @@
 #include "lang/rclm.h"
 #include "linalg/blas.h"
 
-/* log2 p of toks[0..len) starting from state x (copied) after token prev. */
-static double sentence_bits(const lacus_lm *m, const double *x0, int32_t prev, const int32_t *toks, int64_t len,
-                            double *x, double *tmp, double *probs)
+/* log2 p of toks[0..len) starting from state x (copied) after tokens prev2,
+ * prev (prev2 = -1: none). */
+static double sentence_bits(const lacus_lm *m, const double *x0, int32_t prev2, int32_t prev, const int32_t *toks,
+                            int64_t len, double *x, double *tmp, double *probs)
 {
     const int64_t N = m->p.n_units;
     memcpy(x, x0, (size_t)N * sizeof *x);
     double lp = 0;
     for (int64_t i = 0; i < len; i++) {
-        lacus__lm_next_probs(m, x, prev, probs);
+        lacus__lm_next_probs(m, x, prev2, prev, probs);
         lp += log2(probs[toks[i]]);
         lacus__lm_step(m, x, toks[i], tmp);
-        prev = toks[i];
+        prev2 = prev, prev = toks[i];
     }
     return lp;
 }
@@ -54,8 +55,8 @@ lacus_status lacus_lm_pair_margins(lacus_lm *m, const int32_t *good, const int32
         for (int64_t i = t; i <= e; i++) differs |= good[i] != bad[i];
         if (t >= start && differs) {
             memcpy(x0, x, (size_t)N * sizeof *x);
-            double g = sentence_bits(m, x0, good[t - 1], good + t, len, xs, tmp, probs);
-            double b = sentence_bits(m, x0, good[t - 1], bad + t, len, xs, tmp, probs);
+            double g = sentence_bits(m, x0, t > 1 ? good[t - 2] : -1, good[t - 1], good + t, len, xs, tmp, probs);
+            double b = sentence_bits(m, x0, t > 1 ? good[t - 2] : -1, good[t - 1], bad + t, len, xs, tmp, probs);
             if (k < cap) {
                 margins[k] = g - b;
                 if (first) first[k] = t;

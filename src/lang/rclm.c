@@ -90,6 +90,10 @@ lacus_status lacus_lm_set_readout(lacus_lm *m, const lacus_lm_readout_params *rp
             return lacus__fail(&m->err, LACUS_ERR_ARG,
                                "lm gate_tokens = %lld: the logistic readout has no gated readouts (set 0)",
                                (long long)m->p.gate_tokens);
+        if (m->xp.pair_gates)
+            return lacus__fail(&m->err, LACUS_ERR_ARG,
+                               "lm pair_gates = %lld: the logistic readout has no gated readouts (set 0)",
+                               (long long)m->xp.pair_gates);
         if (!(rp->l2 >= 0 && rp->l2 < 1e15))
             return lacus__fail(&m->err, LACUS_ERR_ARG, "lm logistic l2 = %g: must be in [0, 1e15)", rp->l2);
         if (rp->max_rows < 1)
@@ -116,6 +120,7 @@ void lacus_lm_free(lacus_lm *m)
     lacus__free(m->b);
     lacus__free(m->gate_tok), lacus__free(m->gate_of), lacus__free(m->Wg);
     lacus__free(m->Wf), lacus__free(m->Wgf);
+    lacus__free(m->lrv), lacus__free(m->pair_key), lacus__free(m->Wp);
     lacus__free(m);
 }
 
@@ -125,7 +130,9 @@ double lacus_lm_beta(const lacus_lm *m) { return m->beta; }
 double lacus_lm_eps(const lacus_lm *m) { return m->eps; }
 int64_t lacus_lm_n_trainable(const lacus_lm *m)
 {
-    return (m->F + 1) * m->p.vocab_size + m->n_gate * m->p.n_units * m->p.vocab_size + 2;
+    const int64_t d = m->xp.pair_units ? m->xp.pair_units : m->p.n_units;
+    return (m->F + 1) * m->p.vocab_size + m->n_gate * m->p.n_units * m->p.vocab_size +
+           m->n_pair * d * m->p.vocab_size + 2;
 }
 
 lacus_status lacus__lm_build_emb(lacus_lm *m)
@@ -169,6 +176,7 @@ lacus_status lacus_lm_create(const lacus_lm_params *p, lacus_lm **out, lacus_err
     if (!m) return lacus__fail(err, LACUS_ERR_NOMEM, "lm: out of memory");
     m->p = *p;
     m->ro = lacus_lm_readout_params_default();
+    m->xp = lacus_lm_ext_params_default();
     m->beta = 1.0;
     m->eps = 1e-3;
     const int64_t N = p->n_units, V = p->vocab_size;
@@ -250,6 +258,10 @@ void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp)
 {
     const double lr = m->p.lr;
     lacus__lm_preact(m, x, tok, tmp);
+    if (m->lrv) { /* slow units: per-unit leak rates */
+        for (int64_t i = 0; i < m->p.n_units; i++) x[i] = (1.0 - m->lrv[i]) * x[i] + m->lrv[i] * tmp[i];
+        return;
+    }
     for (int64_t i = 0; i < m->p.n_units; i++) x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
 }
 
@@ -262,19 +274,20 @@ lacus_status lacus__lm_check_ids(lacus_lm *m, const int32_t *ids, int64_t n, con
     return LACUS_OK;
 }
 
-/* Scores of a chunk: S (rows, V) = Fx (rows, F) Wout + b (+ the gated
- * readouts of the rows' current tokens tok). */
-static void chunk_scores(const lacus_lm *m, const double *Fx, const int32_t *tok, int64_t rows, double *S)
+void lacus__lm_chunk_scores(const lacus_lm *m, const double *Fx, const int32_t *prev, const int32_t *tok,
+                            int64_t rows, double *S)
 {
     const int64_t V = m->p.vocab_size;
+    if (rows < 1) return;
     for (int64_t t = 0; t < rows; t++) memcpy(S + t * V, m->b, (size_t)V * sizeof *S);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)V, (int)m->F, 1.0, Fx, (int)m->F,
                 m->Wout, (int)V, 1.0, S, (int)V);
     lacus__gate_scores(m, Fx, m->F, tok, rows, S);
+    if (m->n_pair)
+        for (int64_t t = 0; t < rows; t++) lacus__pair_score(m, Fx + t * m->F, prev[t], tok[t], S + t * V);
 }
 
-/* Writes the features of the current state and token into f (F). */
-static void features(const lacus_lm *m, const double *x, int32_t tok, double *f)
+void lacus__lm_features(const lacus_lm *m, const double *x, int32_t tok, double *f)
 {
     const int64_t N = m->p.n_units;
     memcpy(f, x, (size_t)N * sizeof *f);
@@ -357,6 +370,7 @@ static double fit_beta(const double *S, const int32_t *y, int64_t n, int64_t V, 
 static int64_t calib_scores(const lacus_lm *m, const int32_t *ids, int64_t n, int64_t n_train, int64_t nc, double *x,
                             double *tmp, double *Fx, int32_t *tc, int32_t *yc, double *S)
 {
+    int32_t *pv = tc + m->p.chunk; /* tc has 2 chunk entries: current and previous tokens */
     const int64_t F = m->F, V = m->p.vocab_size, C = m->p.chunk;
     int64_t k = 0;
     int saved = lacus__blas_serial_begin();
@@ -364,11 +378,12 @@ static int64_t calib_scores(const lacus_lm *m, const int32_t *ids, int64_t n, in
         int64_t r = 0;
         for (; r < C && t + 1 < n && k + r < nc; r++, t++) {
             lacus__lm_step(m, x, ids[t], tmp);
-            features(m, x, ids[t], Fx + r * F);
+            lacus__lm_features(m, x, ids[t], Fx + r * F);
             yc[k + r] = ids[t + 1];
             tc[r] = ids[t];
+            pv[r] = t > 0 ? ids[t - 1] : -1;
         }
-        chunk_scores(m, Fx, tc, r, S + k * V);
+        lacus__lm_chunk_scores(m, Fx, pv, tc, r, S + k * V);
         k += r;
     }
     lacus__blas_serial_end(saved);
@@ -483,6 +498,9 @@ static lacus_status fit_impl(lacus_lm *m, const int32_t *ids, int64_t n, int64_t
     int32_t *yc = NULL, *tc = NULL;
     lacus__gate_acc *ga = NULL;
     if (!x || !tmp || !Fx || !Y) goto nomem;
+    /* A refit starts without the previous fit's pair readouts: the ridge
+     * selection and the pair pass score with the new readouts only. */
+    lacus__pair_alloc(m, 0);
     if (m->ro.kind == LACUS_LM_LOGISTIC) {
         /* x is left as the ridge loop leaves it, for the calibration. */
         if ((s = lacus__lm_fit_logistic(m, ids, n_train, x, tmp))) goto done;
@@ -495,7 +513,7 @@ static lacus_status fit_impl(lacus_lm *m, const int32_t *ids, int64_t n, int64_t
     for (int64_t t = 0; t + 1 < n_train; t++) {
         lacus__lm_step(m, x, ids[t], tmp);
         if (t < m->p.warmup) continue;
-        features(m, x, ids[t], Fx + rows * F);
+        lacus__lm_features(m, x, ids[t], Fx + rows * F);
         Y[rows * V + ids[t + 1]] = 1.0;
         lacus__gate_add(ga, m, x, ids[t], ids[t + 1]);
         if (++rows == C || t + 2 == n_train) {
@@ -509,7 +527,7 @@ static lacus_status fit_impl(lacus_lm *m, const int32_t *ids, int64_t n, int64_t
         }
     }
     if (n_ridges > 1) {
-        tc = LACUS__NEW(int32_t, C);
+        tc = LACUS__NEW(int32_t, 2 * C);
         x0 = LACUS__NEW(double, N);
         if (!tc || !x0) goto nomem;
         memcpy(x0, x, (size_t)N * sizeof *x0);
@@ -525,11 +543,15 @@ static lacus_status fit_impl(lacus_lm *m, const int32_t *ids, int64_t n, int64_t
     s = lacus__gate_finish(ga, m);
     ga = NULL;
     if (s) goto done;
+    /* The pair gates, on the residual of the readouts just solved: a
+     * second pass over the training tokens, from the zero state. x, the
+     * state after the first pass, is what the calibration runs on from. */
+    if ((s = lacus__pair_fit(m, ids, n_train, progress, user))) goto done;
 calibrate:
     /* Calibration: scores of the held-out tokens, then eps and beta. */
     S = LACUS__NEW(double, nc * V);
     yc = LACUS__NEW(int32_t, nc);
-    if (!tc) tc = LACUS__NEW(int32_t, C);
+    if (!tc) tc = LACUS__NEW(int32_t, 2 * C);
     if (!S || !yc || !tc) goto nomem;
     int64_t k = calib_scores(m, ids, n, n_train, nc, x, tmp, Fx, tc, yc, S);
     double *L = LACUS__NEW(double, k * V);
@@ -594,9 +616,9 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
     const int64_t N = m->p.n_units, V = m->p.vocab_size, F = m->F, C = 512;
     double *x = LACUS__ZNEW(double, N), *tmp = LACUS__NEW(double, N);
     double *Fx = LACUS__NEW(double, C * F), *S = LACUS__NEW(double, C * V);
-    int32_t *y = LACUS__NEW(int32_t, C), *tc = LACUS__NEW(int32_t, C);
+    int32_t *y = LACUS__NEW(int32_t, C), *tc = LACUS__NEW(int32_t, C), *pv = LACUS__NEW(int32_t, C);
     double total = 0;
-    if (!x || !tmp || !Fx || !S || !y || !tc) {
+    if (!x || !tmp || !Fx || !S || !y || !tc || !pv) {
         s = lacus__fail(&m->err, LACUS_ERR_NOMEM, "lm score: out of memory");
         goto done;
     }
@@ -610,11 +632,12 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
         int64_t r = 0;
         for (; r < C && t + 1 < n; r++, t++) {
             lacus__lm_step(m, x, ids[t], tmp);
-            features(m, x, ids[t], Fx + r * F);
+            lacus__lm_features(m, x, ids[t], Fx + r * F);
             y[r] = ids[t + 1];
             tc[r] = ids[t];
+            pv[r] = t > 0 ? ids[t - 1] : -1;
         }
-        chunk_scores(m, Fx, tc, r, S);
+        lacus__lm_chunk_scores(m, Fx, pv, tc, r, S);
         to_logits(S, r * V, m->eps);
         for (int64_t q = 0; q < r; q++)
             total += (lse(S + q * V, V, m->beta, NULL, NULL) - m->beta * S[q * V + y[q]]) / LM_LN2;
@@ -623,6 +646,7 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
     *bits = total;
 done:
     lacus__free(x), lacus__free(tmp), lacus__free(Fx), lacus__free(S), lacus__free(y), lacus__free(tc);
+    lacus__free(pv);
     return s;
 }
 
@@ -637,8 +661,10 @@ void lacus__lm_scores_to_probs(const lacus_lm *m, double temperature, double *pr
     for (int64_t v = 0; v < V; v++) probs[v] /= z;
 }
 
-/* probs (V) = softmax(beta s / temperature) for state x after token tok. */
-static void next_probs(const lacus_lm *m, const double *x, int32_t tok, double temperature, double *probs)
+/* probs (V) = softmax(beta s / temperature) for state x after token tok
+ * (after prev, or -1). */
+static void next_probs(const lacus_lm *m, const double *x, int32_t prev, int32_t tok, double temperature,
+                       double *probs)
 {
     const int64_t N = m->p.n_units, V = m->p.vocab_size;
     memcpy(probs, m->b, (size_t)V * sizeof *probs);
@@ -648,12 +674,13 @@ static void next_probs(const lacus_lm *m, const double *x, int32_t tok, double t
     if (m->n_gate && m->gate_of[tok] >= 0)
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)N, (int)V, 1.0, m->Wg + (int64_t)m->gate_of[tok] * N * V, (int)V, x,
                     1, 1.0, probs, 1);
+    lacus__pair_score(m, x, prev, tok, probs);
     lacus__lm_scores_to_probs(m, temperature, probs);
 }
 
-void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, double *probs)
+void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t prev, int32_t tok, double *probs)
 {
-    next_probs(m, x, tok, 1.0, probs);
+    next_probs(m, x, prev, tok, 1.0, probs);
 }
 
 lacus_status lacus_lm_probs(lacus_lm *m, const int32_t *ids, int64_t n, double *probs)
@@ -669,7 +696,7 @@ lacus_status lacus_lm_probs(lacus_lm *m, const int32_t *ids, int64_t n, double *
     else {
         int saved = lacus__blas_serial_begin();
         for (int64_t t = 0; t < n; t++) lacus__lm_step(m, x, ids[t], tmp);
-        next_probs(m, x, ids[n - 1], 1.0, probs);
+        next_probs(m, x, n > 1 ? ids[n - 2] : -1, ids[n - 1], 1.0, probs);
         lacus__blas_serial_end(saved);
     }
     lacus__free(x), lacus__free(tmp);

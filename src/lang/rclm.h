@@ -26,6 +26,11 @@ struct lacus_lm {
                               columns V .. ldf are zero (ldf: V rounded up to 96) */
     int64_t ldf;
     float *Wgf;            /* (K, n_units, V) float copy of Wg */
+    lacus_lm_ext_params xp; /* pair gates and slow units (lacus_lm_set_ext) */
+    double *lrv;           /* (n_units) per-unit leak rates, or NULL: all p.lr */
+    int64_t n_pair;        /* K2 pair-gated readouts in use */
+    int64_t *pair_key;     /* (K2) prev * V + cur, ascending */
+    double *Wp;            /* (K2, pair_units, V) */
     int trained;
     lacus_error err;
 };
@@ -59,8 +64,17 @@ lacus_status lacus__lm_read_tokenizer(lacus_npz *z, const char *path, int64_t vo
 void lacus__lm_preact(const lacus_lm *m, const double *x, int32_t tok, double *tmp);
 /* One step of the state for token tok: x updated in place; tmp (n_units). */
 void lacus__lm_step(const lacus_lm *m, double *x, int32_t tok, double *tmp);
-/* probs (V): the model's next-token distribution for state x after token tok. */
-void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t tok, double *probs);
+/* probs (V): the model's next-token distribution for state x after token
+ * tok, itself after token prev (-1: none, e.g. at the start; the pair-gated
+ * readouts need it). */
+void lacus__lm_next_probs(const lacus_lm *m, const double *x, int32_t prev, int32_t tok, double *probs);
+/* Scores of a chunk: S (rows, V) = Fx (rows, F) Wout + b + the gated
+ * readouts of the rows' current tokens tok and pairs (prev[r], tok[r])
+ * (prev[r] = -1: no pair). */
+void lacus__lm_chunk_scores(const lacus_lm *m, const double *Fx, const int32_t *prev, const int32_t *tok,
+                            int64_t rows, double *S);
+/* Writes the features [x, onehot(tok)] of a state and token into f (F). */
+void lacus__lm_features(const lacus_lm *m, const double *x, int32_t tok, double *f);
 /* Checks ids[0..n) against the vocabulary ("lm WHAT: ids[i] = ..."). */
 lacus_status lacus__lm_check_ids(lacus_lm *m, const int32_t *ids, int64_t n, const char *what);
 /* probs (V) = softmax(beta log max(s, eps) / temperature) from scores s, in place. */
@@ -90,6 +104,16 @@ void lacus__gate_free(lacus__gate_acc *g);
 void lacus__gate_scores(const lacus_lm *m, const double *X, int64_t ldx, const int32_t *tok, int64_t rows,
                         double *S);
 lacus_status lacus__gate_alloc(lacus_lm *m, int64_t K);
+
+/* Pair-gated readouts (rclm_pair.c): the index of pair (prev, tok) among
+ * m->pair_key, or -1; the second training pass that fits them on the
+ * residual of the shared and token-gated readouts; their scores. */
+int64_t lacus__pair_find(const lacus_lm *m, int32_t prev, int32_t tok);
+lacus_status lacus__pair_alloc(lacus_lm *m, int64_t K2);
+lacus_status lacus__pair_fit(lacus_lm *m, const int32_t *ids, int64_t n_train, lacus_lm_progress progress,
+                             void *user);
+/* s (V) += H_j^T x[0..pair_units) for the pair (prev, tok), if gated. */
+void lacus__pair_score(const lacus_lm *m, const double *x, int32_t prev, int32_t tok, double *s);
 
 /* Draws from probs (V) after the top-k / top-p filters of sp; order (V) is
  * scratch; r the sampler's generator (rclm.c, shared with the stacked LM). */

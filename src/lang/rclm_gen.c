@@ -23,6 +23,13 @@ static void step_gen(const lacus_lm *m, double *x, int32_t tok, double *tmp, flo
     const int64_t N = m->p.n_units;
     const double lr = m->p.lr;
     lacus__lm_preact(m, x, tok, tmp);
+    if (m->lrv) { /* slow units: per-unit leak rates */
+        for (int64_t i = 0; i < N; i++) {
+            x[i] = (1.0 - m->lrv[i]) * x[i] + m->lrv[i] * tmp[i];
+            xf[i] = (float)x[i];
+        }
+        return;
+    }
     for (int64_t i = 0; i < N; i++) {
         x[i] = (1.0 - lr) * x[i] + lr * tmp[i];
         xf[i] = (float)x[i];
@@ -73,7 +80,8 @@ static void readout_f32(const float *W, int64_t ldw, const float *x, int64_t N, 
  * matrix then fits in a core's L2 at N = 1000, which halves the time of the
  * step), the rest in double. xf (N): the state in float (step_gen); sf
  * (ldf) is scratch. */
-static void next_scores_f32(const lacus_lm *m, const float *xf, int32_t tok, float *sf, double *s)
+static void next_scores_f32(const lacus_lm *m, const double *x, const float *xf, int32_t prev, int32_t tok,
+                            float *sf, double *s)
 {
     const int64_t N = m->p.n_units, V = m->p.vocab_size;
     readout_f32(m->Wf, m->ldf, xf, N, sf);
@@ -83,6 +91,7 @@ static void next_scores_f32(const lacus_lm *m, const float *xf, int32_t tok, flo
     for (int64_t v = 0; v < V; v++) s[v] = m->b[v] + (double)sf[v];
     if (m->p.feed_token)
         for (int64_t v = 0; v < V; v++) s[v] += m->Wout[(N + tok) * V + v];
+    lacus__pair_score(m, x, prev, tok, s); /* in double: K2 d V floats more would not stay in cache anyway */
 }
 
 lacus_sample_params lacus_sample_params_default(void)
@@ -151,10 +160,11 @@ lacus_status lacus_lm_generate(lacus_lm *m, const int32_t *prompt, int64_t n_pro
     lacus__rng_seed(&r, sp->seed);
     int saved = lacus__blas_serial_begin(); /* per-token gemv: no team barriers */
     for (int64_t t = 0; t < n_prompt; t++) step_gen(m, x, prompt[t], tmp, xf);
-    int32_t tok = prompt[n_prompt - 1];
+    int32_t tok = prompt[n_prompt - 1], prev = n_prompt > 1 ? prompt[n_prompt - 2] : -1;
     for (int64_t t = 0; t < n_gen; t++) {
-        next_scores_f32(m, xf, tok, sf, probs);
+        next_scores_f32(m, x, xf, prev, tok, sf, probs);
         lacus__lm_scores_to_probs(m, sp->temperature, probs);
+        prev = tok;
         tok = out[t] = lacus__lm_sample(probs, V, sp, order, &r);
         step_gen(m, x, tok, tmp, xf);
     }

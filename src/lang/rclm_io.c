@@ -139,6 +139,13 @@ static lacus_status add_lm_arrays(lacus_npz_writer *w, const void *ctx, lacus_er
     if (!s && m->E) s = lacus_npz_writer_add(w, "E", &E, err);
     if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_Wout", &G, err);
     if (!s && m->n_gate) s = lacus_npz_writer_add(w, "gate_tokens", &GT, err);
+    if (!s && m->n_pair) {
+        const int64_t d = m->xp.pair_units ? m->xp.pair_units : p->n_units;
+        lacus_ndarray H = {LACUS_F64, 3, {m->n_pair, d, p->vocab_size}, m->Wp};
+        lacus_ndarray PK = {LACUS_I64, 1, {m->n_pair}, m->pair_key};
+        s = lacus_npz_writer_add(w, "pair_Wout", &H, err);
+        if (!s) s = lacus_npz_writer_add(w, "pair_keys", &PK, err);
+    }
     return s;
 }
 
@@ -168,6 +175,12 @@ lacus_status lacus_lm_save(const lacus_lm *m, const lacus_tokenizer *tok, const 
      * "logistic" the logits are the scores themselves and eps is 0. */
     cJSON_AddStringToObject(root, "readout", m->ro.kind == LACUS_LM_LOGISTIC ? "logistic" : "ridge");
     if (m->ro.kind == LACUS_LM_LOGISTIC) cJSON_AddNumberToObject(root, "logit_l2", m->ro.l2);
+    /* Absent in files written before round 7: no pair gates, no slow units. */
+    cJSON_AddNumberToObject(root, "pair_gates", (double)m->xp.pair_gates);
+    cJSON_AddNumberToObject(root, "pair_units", (double)m->xp.pair_units);
+    cJSON_AddNumberToObject(root, "pair_ridge", m->xp.pair_ridge);
+    cJSON_AddNumberToObject(root, "slow_units", (double)m->xp.slow_units);
+    cJSON_AddNumberToObject(root, "slow_lr", m->xp.slow_lr);
     return lacus__lm_write(path, root, tok, add_lm_arrays, m, "lm save", err);
 }
 
@@ -261,6 +274,56 @@ lacus_status lacus_lm_load(const char *path, lacus_lm **out, lacus_tokenizer **t
         s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: eps = %g must be in (0, 1) (0 with the logistic readout)",
                         path, v[2]);
         goto done;
+    }
+    lacus_lm_ext_params xp = lacus_lm_ext_params_default();
+    if (cJSON_GetObjectItemCaseSensitive(root, "pair_gates")) {
+        double e[5];
+        static const char *ek[] = {"pair_gates", "pair_units", "pair_ridge", "slow_units", "slow_lr"};
+        for (int i = 0; i < 5; i++)
+            if (lacus__json_num(root, ek[i], &e[i]) ||
+                (i != 2 && i != 4 && (!(e[i] >= 0 && e[i] <= 1e12) || e[i] != (double)(int64_t)e[i]))) {
+                s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: \"%s\" is missing or not a valid number",
+                                path, ek[i]);
+                goto done;
+            }
+        xp.pair_gates = (int64_t)e[0], xp.pair_units = (int64_t)e[1], xp.pair_ridge = e[2];
+        xp.slow_units = (int64_t)e[3], xp.slow_lr = e[4];
+    }
+    if (lacus_lm_set_ext(m, &xp)) {
+        s = lacus__fail(err, LACUS_ERR_FORMAT, "%s: manifest.json: %s", path, lacus_lm_errmsg(m));
+        goto done;
+    }
+    if (lacus_npz_has(z, "pair_Wout")) {
+        lacus_ndarray H = {0}, PK = {0};
+        const int64_t d = xp.pair_units ? xp.pair_units : p.n_units;
+        if ((s = lacus_npz_read(z, "pair_Wout", &H, err)) || (s = lacus_ndarray_to_f64(&H, err)) ||
+            (s = lacus_npz_read(z, "pair_keys", &PK, err)) || (s = lacus_ndarray_to_f64(&PK, err))) {
+            lacus_ndarray_free(&H), lacus_ndarray_free(&PK);
+            goto done;
+        }
+        int64_t K2 = PK.ndim == 1 ? PK.shape[0] : -1;
+        int ok = K2 >= 1 && K2 <= xp.pair_gates && H.ndim == 3 && H.shape[0] == K2 && H.shape[1] == d &&
+                 H.shape[2] == p.vocab_size &&
+                 !lacus__check_finite(NULL, "", H.data, K2 * d, p.vocab_size, p.vocab_size);
+        if (ok && !(s = lacus__pair_alloc(m, K2))) {
+            const double *pk = PK.data, vv = (double)p.vocab_size * (double)p.vocab_size;
+            /* Keys prev * V + cur, strictly ascending (the lookup is a binary search). */
+            for (int64_t j = 0; j < K2 && ok; j++) {
+                ok = pk[j] >= 0 && pk[j] < vv && pk[j] == (double)(int64_t)pk[j] && (j == 0 || pk[j] > pk[j - 1]);
+                if (ok) m->pair_key[j] = (int64_t)pk[j];
+            }
+            if (ok) memcpy(m->Wp, H.data, (size_t)(K2 * d * p.vocab_size) * sizeof(double));
+        }
+        lacus_ndarray_free(&H), lacus_ndarray_free(&PK);
+        if (s || !ok) {
+            if (!s)
+                s = lacus__fail(err, LACUS_ERR_FORMAT,
+                                "%s: pair_Wout must be finite (K2, %lld, %lld) with K2 <= pair_gates and pair_keys K2 "
+                                "ascending ids prev * V + cur",
+                                path, (long long)d, (long long)p.vocab_size);
+            lacus__pair_alloc(m, 0);
+            goto done;
+        }
     }
     lacus_ndarray G = {0}, GT = {0};
     if (lacus_npz_has(z, "gate_Wout")) {

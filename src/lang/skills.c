@@ -224,7 +224,7 @@ lacus_status lacus_lm_skills(lacus_lm *m, const int32_t *ids, const int32_t *twi
     lacus__lm_step(m, x, ids[0], tmp);
     for (int64_t t = 1; t < n; t++) {
         if (t >= start) {
-            lacus__lm_next_probs(m, x, ids[t - 1], q);
+            lacus__lm_next_probs(m, x, t > 1 ? ids[t - 2] : -1, ids[t - 1], q);
             acc_add(&a, t, q);
         }
         lacus__lm_step(m, x, ids[t], tmp);

@@ -129,7 +129,7 @@ lacus_status lacus_lm_formal_skill(lacus_lm *m, lacus_formal_task task, int64_t 
     lacus__lm_step(m, x, ids[0], tmp);
     for (int64_t t = 1; t < n; t++) {
         if (t >= start) {
-            lacus__lm_next_probs(m, x, ids[t - 1], q);
+            lacus__lm_next_probs(m, x, t > 1 ? ids[t - 2] : -1, ids[t - 1], q);
             formal_add(&a, true_probs + t * V, q, ids[t]);
         }
         lacus__lm_step(m, x, ids[t], tmp);
