@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Writes the small, valid model files that fuzz_model starts from (one per
 # loader; the file name's prefix before "_" or "." names the loader), with
-# the lacus CLI, and the fuzzer's seed corpus (each file's own manifest).
+# the lacus CLI, and the fuzzer's seed corpus (every member of every file).
 #
-#   tests/fuzz/models/make_models.sh BUILD_DIR [PYTHON]
+#   tests/fuzz/models/make_models.sh BUILD_DIR [PYTHON] [FUZZ_BUILD_DIR]
 #
 # BUILD_DIR has lacus; PYTHON (with NumPy) makes the shifted series and the
-# labels. BUILD_DIR/tests/fuzz_model (a fuzz build) writes the seeds when it
-# exists. The files are committed; run this again when a model format changes.
+# labels; FUZZ_BUILD_DIR (default: build-fuzz beside BUILD_DIR, as
+# scripts/fuzz.sh makes it) has tests/fuzz_model, which writes the seeds.
+# The files are committed; run this again when a model format changes.
 set -euo pipefail
 build=$(cd "$1" && pwd)
 py=${2:-python3}
+fuzz=$(cd "${3:-$build/../build-fuzz}" 2>/dev/null && pwd || true)
 here=$(cd "$(dirname "$0")" && pwd)
 L=$build/lacus
 w=$(mktemp -d)
@@ -49,12 +51,13 @@ q "$L" fit --model nvar --input u.npy --target y.npy --output "$here/nvar_target
 q "$L" fit graph.json && mv graph.npz "$here/graph.npz"
 q "$L" fit stack.json && mv stack.npz "$here/stack.npz"
 q "$L" lm train --text t.txt --units 10 --gate-tokens 2 --output "$here/lm.npz"
+q "$L" lm train --text t.txt --units 10 --gate-tokens 2 --pair-gates 3 --pair-units 6 --slow-units 2 --output "$here/lm_pairs.npz"
 q "$L" lm train --text t.txt --units 10 --layers 2 --gate-tokens 0 --output "$here/lmstack.npz"
 q "$L" classify fit --input seqs.npz --labels labels.npy --units 10 --output "$here/classifier.npz"
 q "$L" prep fit --kind zscore --input u.npy --output "$here/prep.npz"
-if [ -x "$build/tests/fuzz_model" ]; then
+if [ -n "$fuzz" ] && [ -x "$fuzz/tests/fuzz_model" ]; then
     seeds=$here/../corpus/model
     rm -rf "$seeds" && mkdir -p "$seeds"
-    LACUS_FUZZ_WRITE_SEEDS=$seeds "$build/tests/fuzz_model"
+    LACUS_FUZZ_WRITE_SEEDS=$seeds "$fuzz/tests/fuzz_model"
 fi
 ls -l "$here"/*.npz
