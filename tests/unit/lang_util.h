@@ -1,4 +1,5 @@
-/* Shared helpers of the language tests: reading the text fixtures. */
+/* Shared helpers of the language tests: reading the text fixtures,
+ * encoding them. */
 #ifndef LACUS_TEST_LANG_UTIL_H
 #define LACUS_TEST_LANG_UTIL_H
 
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 
 #include "fixture.h"
+#include "lacus.h"
 
 /* Whole file into a malloc'd buffer (NULL if it cannot be read). */
 static inline char *lt_read(const char *path, size_t *len)
@@ -43,6 +45,15 @@ static inline uint64_t lt_next(uint64_t *s)
 {
     *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
     return *s >> 17;
+}
+
+/* The token ids of s (malloc'd, *m of them): the size query, then the ids. */
+static inline int32_t *lt_encode(const lacus_tokenizer *t, const char *s, size_t n, int64_t *m)
+{
+    lacus_tokenizer_encode(t, s, n, NULL, 0, m, NULL, NULL);
+    int32_t *ids = malloc((size_t)*m * sizeof *ids);
+    lacus_tokenizer_encode(t, s, n, ids, *m, m, NULL, NULL);
+    return ids;
 }
 
 #endif

@@ -13,14 +13,6 @@
 #include "lang_util.h"
 #include "test.h"
 
-static int32_t *encode(const lacus_tokenizer *t, const char *s, size_t n, int64_t *m)
-{
-    lacus_tokenizer_encode(t, s, n, NULL, 0, m, NULL, NULL);
-    int32_t *ids = malloc((size_t)*m * sizeof *ids);
-    lacus_tokenizer_encode(t, s, n, ids, *m, m, NULL, NULL);
-    return ids;
-}
-
 int main(void)
 {
     size_t n;
@@ -30,7 +22,7 @@ int main(void)
     CHECK_STATUS(lacus_tokenizer_train(&tp, text, n, &tok, NULL), LACUS_OK);
     const int64_t V = lacus_tokenizer_vocab_size(tok);
     int64_t N_ids;
-    int32_t *ids = encode(tok, text, n, &N_ids);
+    int32_t *ids = lt_encode(tok, text, n, &N_ids);
 
     lacus_lm_params p = lacus_lm_params_default();
     p.vocab_size = V;
