@@ -414,6 +414,17 @@ def check(st, err=None, handle_msg=None):
     raise LacusError(st, text)
 
 
+def set_fields(struct, kw, who, reserved=()):
+    """Sets a params struct's fields from keyword arguments (booleans as
+    0/1); a name the struct lacks, or a reserved one the caller sets
+    itself, raises TypeError naming `who`."""
+    names = {f[0] for f in type(struct)._fields_}
+    for k, v in kw.items():
+        if k not in names or k in reserved:
+            raise TypeError("%s: unknown parameter %r" % (who, k))
+        setattr(struct, k, int(v) if isinstance(v, bool) else v)
+
+
 def parse_enum(kind, name):
     if isinstance(name, int):
         return name

@@ -485,11 +485,7 @@ def simulate_fmri(**kw):
     bold, repeats (or None), snr, r_ideal, weights, mask (or None),
     run_lengths."""
     p = lib.lacus_sim_params_default()
-    names = [f[0] for f in SimParams._fields_]
-    for k, v in kw.items():
-        if k not in names:
-            raise TypeError("simulate_fmri: unknown parameter %r" % k)
-        setattr(p, k, v)
+    C.set_fields(p, kw, "simulate_fmri")
     d = SimData()
     _call(lib.lacus_simulate_fmri, ctypes.byref(p), ctypes.byref(d))
     try:

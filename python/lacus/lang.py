@@ -366,11 +366,7 @@ class ReservoirLM(_Handle):
         self.tokenizer = None
         p = lib.lacus_lm_params_default()
         p.vocab_size = int(vocab_size)
-        names = [f[0] for f in LMParams._fields_]
-        for k, v in kw.items():
-            if k not in names:
-                raise TypeError("ReservoirLM: unknown parameter %r" % k)
-            setattr(p, k, int(v) if isinstance(v, bool) else v)
+        C.set_fields(p, kw, "ReservoirLM")
         h = VP()
         _call(lib.lacus_lm_create, ctypes.byref(p), ctypes.byref(h))
         self._handle = h.value
@@ -405,11 +401,7 @@ class ReservoirLM(_Handle):
         (lacus_lm_set_ext): pair_gates=0, pair_units=0 (all), pair_ridge=1,
         slow_units=0, slow_lr=0.1. Returns self."""
         x = lib.lacus_lm_ext_params_default()
-        names = [f[0] for f in LMExtParams._fields_]
-        for k, v in kw.items():
-            if k not in names:
-                raise TypeError("ReservoirLM.set_ext: unknown parameter %r" % k)
-            setattr(x, k, v)
+        C.set_fields(x, kw, "ReservoirLM.set_ext")
         self._call(lib.lacus_lm_set_ext, ctypes.byref(x))
         return self
 
@@ -519,11 +511,7 @@ class StackLM(_Handle):
         a = ids_array(ids)
         p = lib.lacus_lm_params_default()
         p.vocab_size, p.gate_tokens = int(vocab_size), 0
-        names = [f[0] for f in LMParams._fields_]
-        for k, v in kw.items():
-            if k not in names:
-                raise TypeError("StackLM: unknown parameter %r" % k)
-            setattr(p, k, int(v) if isinstance(v, bool) else v)
+        C.set_fields(p, kw, "StackLM")
         h = VP()
         _call(lib.lacus_lm_stack_train, ctypes.byref(p), int(n_layers), _iptr(a),
               a.shape[0] - int(n_calib), int(n_calib), ctypes.byref(h))
@@ -626,11 +614,7 @@ class LGen(_Handle):
             raise C.LacusError(-1, "split %r: must be one of %s" % (split, ", ".join(SPLITS)))
         p.split = SPLITS[split]
         p.seed = int(seed)
-        names = [f[0] for f in LGenParams._fields_]
-        for k, v in kw.items():
-            if k not in names or k in ("split", "seed"):
-                raise TypeError("LGen: unknown parameter %r" % k)
-            setattr(p, k, v)
+        C.set_fields(p, kw, "LGen", reserved=("split", "seed"))
         h = VP()
         _call(lib.lacus_lgen_create, ctypes.byref(p), ctypes.byref(h))
         self._handle = h.value

@@ -368,10 +368,7 @@ class ForwardForward(_Handle):
         self._handle = None
         p = lib.lacus_ff_params_default()
         p.n_classes = int(n_classes)
-        for k, v in kw.items():
-            if k not in [f[0] for f in FFParams._fields_]:
-                raise TypeError("ForwardForward: unknown parameter %r" % k)
-            setattr(p, k, v)
+        C.set_fields(p, kw, "ForwardForward")
         self._params = p
         if input_dim is not None:
             self._create(int(input_dim))

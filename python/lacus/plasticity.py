@@ -196,10 +196,7 @@ class LocalPlasticityReservoir(_Base):
                                % (rule,))
         p.rule = r.value
         p.activation = C.parse_enum("activation", activation)
-        for k, v in kw.items():
-            if k not in [f[0] for f in PlasticityParams._fields_]:
-                raise TypeError("LocalPlasticityReservoir: unknown parameter %r" % k)
-            setattr(p, k, int(v) if isinstance(v, bool) else v)
+        C.set_fields(p, kw, "LocalPlasticityReservoir")
         h = VP()
         _call(lib.lacus_plasticity_create, ctypes.byref(p), ctypes.byref(h))
         self._handle = h.value

@@ -208,10 +208,7 @@ class TuneNet(C.Handle):
         p = lib.lacus_tune_net_params_default()
         p.unit = _parse("unit", unit)
         p.n_units, p.n_inputs = int(n_units), int(n_inputs)
-        for k, v in kw.items():
-            if k not in [f[0] for f in TuneNetParams._fields_]:
-                raise TypeError("TuneNet: unknown parameter %r" % k)
-            setattr(p, k, int(v) if isinstance(v, bool) else v)
+        C.set_fields(p, kw, "TuneNet")
         h = VP()
         _call(lib.lacus_tune_net_create, ctypes.byref(p), ctypes.byref(h))
         self._handle = h.value
