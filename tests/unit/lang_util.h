@@ -56,4 +56,17 @@ static inline int32_t *lt_encode(const lacus_tokenizer *t, const char *s, size_t
     return ids;
 }
 
+/* The excerpt (*text, *n bytes), the default tokenizer trained on it
+ * (*tok) and the excerpt's ids (*ids, *n_ids of them); returns the
+ * training's status. */
+static inline lacus_status lt_excerpt_ids(char **text, size_t *n, lacus_tokenizer **tok,
+                                          int32_t **ids, int64_t *n_ids)
+{
+    *text = lt_excerpt(n);
+    lacus_tokenizer_params tp = lacus_tokenizer_params_default();
+    lacus_status st = lacus_tokenizer_train(&tp, *text, *n, tok, NULL);
+    *ids = st ? NULL : lt_encode(*tok, *text, *n, n_ids);
+    return st;
+}
+
 #endif

@@ -12,13 +12,12 @@
 int main(void)
 {
     size_t n;
-    char *text = lt_excerpt(&n);
-    lacus_tokenizer_params tp = lacus_tokenizer_params_default();
+    char *text;
     lacus_tokenizer *tok = NULL;
-    CHECK_STATUS(lacus_tokenizer_train(&tp, text, n, &tok, NULL), LACUS_OK);
-    const int64_t V = lacus_tokenizer_vocab_size(tok);
+    int32_t *ids;
     int64_t N_ids;
-    int32_t *ids = lt_encode(tok, text, n, &N_ids);
+    CHECK_STATUS(lt_excerpt_ids(&text, &n, &tok, &ids, &N_ids), LACUS_OK);
+    const int64_t V = lacus_tokenizer_vocab_size(tok);
 
     lacus_lm_params p = lacus_lm_params_default();
     p.vocab_size = V;

@@ -80,14 +80,12 @@ static double ref_prob(const int32_t *h, int nh, int32_t w, int order, int64_t V
 int main(void)
 {
     size_t n;
-    char *text = lt_excerpt(&n);
-    lacus_tokenizer_params tp = lacus_tokenizer_params_default();
+    char *text;
     lacus_tokenizer *tok = NULL;
-    CHECK_STATUS(lacus_tokenizer_train(&tp, text, n, &tok, NULL), LACUS_OK);
-    int64_t V = lacus_tokenizer_vocab_size(tok), N;
-    lacus_tokenizer_encode(tok, text, n, NULL, 0, &N, NULL, NULL);
-    int32_t *ids = malloc((size_t)N * 4);
-    lacus_tokenizer_encode(tok, text, n, ids, N, &N, NULL, NULL);
+    int32_t *ids;
+    int64_t N;
+    CHECK_STATUS(lt_excerpt_ids(&text, &n, &tok, &ids, &N), LACUS_OK);
+    int64_t V = lacus_tokenizer_vocab_size(tok);
 
     TEST("equal to the naive statement of modified Kneser-Ney (orders 2-4)")
     {
