@@ -195,6 +195,57 @@ lacus_status lacus_lm_fit_select(lacus_lm *m, const int32_t *ids, int64_t n, int
 lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t start,
                             double *bits);
 
+/* Prequential adaptation while scoring: each token ids[t + 1] is scored,
+ * then learned from, so the model adapts to the text it reads as an
+ * adaptive compressor (xz, bzip2) does; nothing of a token is used before
+ * it is scored. Two mechanisms, either or both:
+ *
+ * - Dynamic evaluation (Mikolov 2010; Krause et al. 2018) as a correction
+ *   of the logits: l = beta log max(s, eps) + c + A^T f (the logistic
+ *   readout: l = beta s + c + A^T f), f the readout's features, A (F, V)
+ *   and c (V) starting at zero; after each token, one normalised gradient
+ *   step on its log-loss,
+ *     (A, c) -= step (p - onehot(y)) [f; 1]^T / (1 + |f|^2).
+ * - A cache of the reservoir's own states (Grave, Joulin and Usunier
+ *   2017): keys k_i = P x_i / |P x_i| of the last cache_size states (P a
+ *   fixed Gaussian projection to cache_dim dimensions, drawn from
+ *   cache_seed; keys stored in single precision), each with the token that
+ *   followed it;
+ *     p_cache(v) ∝ sum_{i : y_i = v} exp(cache_theta (k_t . k_i - 1)),
+ *     p = (1 - cache_lambda) softmax(l) + cache_lambda p_cache.
+ *
+ * The model itself is not changed. Cost per token: F V for the step,
+ * count cache_dim for the cache (count: the states stored so far). Choose
+ * the settings on calibration tokens, not on the held-out ones
+ * (lacus_lm_adapt_select; lacus lm eval --adapt). */
+typedef struct lacus_lm_adapt_params {
+    double step;          /* normalised step in [0, 2); 0 (default): off */
+    int64_t cache_size;   /* states kept, 0 (default): no cache */
+    int64_t cache_dim;    /* key dimensions, in [1, n_units]; default 64 */
+    double cache_theta;   /* similarity sharpness, [0, 1000]; default 20 */
+    double cache_lambda;  /* cache weight, [0, 1); default 0.1 */
+    uint64_t cache_seed;  /* projection seed; default 1 */
+} lacus_lm_adapt_params;
+lacus_lm_adapt_params lacus_lm_adapt_params_default(void);
+
+/* lacus_lm_score with adaptation: *bits = sum over t in [start, n) of
+ * -log2 p(ids[t] | ids[0..t)) under the adapting model. */
+lacus_status lacus_lm_score_adapt(lacus_lm *m, const int32_t *ids, int64_t n, int64_t start,
+                                  const lacus_lm_adapt_params *ap, double *bits);
+
+/* Chooses the step and the cache's theta and lambda on calibration tokens:
+ * every point (steps[i], thetas[j], lambdas[k]) of the grid (1 to 1024
+ * points), with ap's other fields, scores ids[start..n) as
+ * lacus_lm_score_adapt does, the points in parallel (OpenMP); the point with
+ * the fewest bits (the first on ties) is written into *ap, and grid_bits
+ * (n_step n_theta n_lambda, i major, k minor; optional) gets every point's
+ * bits. Give it tokens the readouts were not trained on and that are not
+ * the ones to be reported: lacus_lm_fit's calibration tokens. */
+lacus_status lacus_lm_adapt_select(lacus_lm *m, const int32_t *ids, int64_t n, int64_t start,
+                                   const double *steps, int64_t n_step, const double *thetas,
+                                   int64_t n_theta, const double *lambdas, int64_t n_lambda,
+                                   lacus_lm_adapt_params *ap, double *grid_bits);
+
 /* Next-token distribution after a context: probs (V). */
 lacus_status lacus_lm_probs(lacus_lm *m, const int32_t *ids, int64_t n, double *probs);
 

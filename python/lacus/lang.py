@@ -39,6 +39,12 @@ class LMExtParams(ctypes.Structure):
                 ("slow_units", c_int64), ("slow_lr", c_double)]
 
 
+class LMAdaptParams(ctypes.Structure):
+    """lacus_lm_adapt_params: dynamic evaluation and the state cache."""
+    _fields_ = [("step", c_double), ("cache_size", c_int64), ("cache_dim", c_int64),
+                ("cache_theta", c_double), ("cache_lambda", c_double), ("cache_seed", c_uint64)]
+
+
 class SampleParams(ctypes.Structure):
     _fields_ = [("temperature", c_double), ("top_k", c_int64), ("top_p", c_double),
                 ("seed", c_uint64)]
@@ -113,6 +119,11 @@ _p("lacus_lm_ext_get", ctypes.POINTER(LMExtParams), VP)
 _p("lacus_lm_fit", C.status, VP, P_i32, c_int64, c_int64, PROGRESS_FN, VP)
 _p("lacus_lm_score", C.status, VP, P_i32, c_int64, c_int64, P_double)
 _p("lacus_lm_probs", C.status, VP, P_i32, c_int64, P_double)
+_p("lacus_lm_adapt_params_default", LMAdaptParams)
+_p("lacus_lm_score_adapt", C.status, VP, P_i32, c_int64, c_int64, ctypes.POINTER(LMAdaptParams),
+   P_double)
+_p("lacus_lm_adapt_select", C.status, VP, P_i32, c_int64, c_int64, P_double, c_int64, P_double,
+   c_int64, P_double, c_int64, ctypes.POINTER(LMAdaptParams), P_double)
 _p("lacus_sample_params_default", SampleParams)
 _p("lacus_lm_generate", C.status, VP, P_i32, c_int64, c_int64, ctypes.POINTER(SampleParams),
    P_i32)
@@ -438,12 +449,38 @@ class ReservoirLM(_Handle):
                    C.ptr(vb), cb, None)
         return vb
 
-    def bits(self, ids, start=1):
-        """Total -log2 p(ids[t] | ids[:t]) over t >= start (state from zero at ids[0])."""
+    def bits(self, ids, start=1, adapt=None):
+        """Total -log2 p(ids[t] | ids[:t]) over t >= start (state from zero at
+        ids[0]). adapt: a dict of lacus_lm_adapt_params (step, cache_size,
+        cache_dim, cache_theta, cache_lambda, cache_seed) to score adapting to
+        the text as it is read (lacus_lm_score_adapt)."""
         a = ids_array(ids)
         b = c_double()
-        self._call(lib.lacus_lm_score, _iptr(a), a.shape[0], int(start), ctypes.byref(b))
+        if adapt is None:
+            self._call(lib.lacus_lm_score, _iptr(a), a.shape[0], int(start), ctypes.byref(b))
+        else:
+            ap = lib.lacus_lm_adapt_params_default()
+            C.set_fields(ap, adapt, "ReservoirLM.bits adapt")
+            self._call(lib.lacus_lm_score_adapt, _iptr(a), a.shape[0], int(start), ctypes.byref(ap),
+                       ctypes.byref(b))
         return b.value
+
+    def adapt_select(self, ids, start, steps=(0.0,), thetas=(20.0,), lambdas=(0.1,), **fixed):
+        """Chooses the adaptation on calibration tokens ids[start:]
+        (lacus_lm_adapt_select): returns (the chosen settings as a dict, the
+        bits of every grid point as an array (steps, thetas, lambdas)).
+        fixed: the other settings (cache_size, cache_dim, cache_seed)."""
+        a = ids_array(ids)
+        ap = lib.lacus_lm_adapt_params_default()
+        C.set_fields(ap, fixed, "ReservoirLM.adapt_select",
+                     reserved=("step", "cache_theta", "cache_lambda"))
+        g = [np.ascontiguousarray(v, dtype=np.float64).ravel() for v in (steps, thetas, lambdas)]
+        out = np.empty(g[0].shape[0] * g[1].shape[0] * g[2].shape[0])
+        self._call(lib.lacus_lm_adapt_select, _iptr(a), a.shape[0], int(start), C.ptr(g[0]),
+                   g[0].shape[0], C.ptr(g[1]), g[1].shape[0], C.ptr(g[2]), g[2].shape[0],
+                   ctypes.byref(ap), C.ptr(out))
+        chosen = {f[0]: getattr(ap, f[0]) for f in LMAdaptParams._fields_}
+        return chosen, out.reshape(g[0].shape[0], g[1].shape[0], g[2].shape[0])
 
     def probs(self, context):
         """Next-token distribution (V,) after context ids."""

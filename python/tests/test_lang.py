@@ -123,6 +123,36 @@ def _small_lm(ids, V):
                                                                                n_calib=500)
 
 
+def test_reservoir_lm_adapt():
+    text = moby()[:14000]
+    tok = lang.Tokenizer.train(text, kind="chars")
+    ids = tok.encode(text)
+    m = _small_lm(ids[:10000], tok.vocab_size)
+    # adaptation off is the plain score
+    b = m.bits(ids[:11000], start=10000)
+    assert abs(m.bits(ids[:11000], start=10000, adapt={}) - b) < 1e-10 * b
+    # a passage read twice: its second reading is cheaper with the cache
+    twice = np.concatenate([ids[:10600], ids[10000:10600]])
+    cache = dict(cache_size=1200, cache_dim=16, cache_theta=100.0, cache_lambda=0.3)
+    first = m.bits(twice[:10600], start=10000, adapt=cache)
+    second = m.bits(twice, start=10000, adapt=cache) - first
+    second_static = m.bits(twice, start=10000) - m.bits(twice[:10600], start=10000)
+    assert second < 0.6 * second_static
+    # the selection: its grid is single passes, the least is chosen
+    chosen, grid = m.adapt_select(ids[:11000], 10000, steps=(0.0, 0.1), thetas=(30.0, 300.0),
+                                  lambdas=(0.1,), cache_size=500, cache_dim=16)
+    assert grid.shape == (2, 2, 1)
+    i, j, k = np.unravel_index(np.argmin(grid), grid.shape)
+    assert (chosen["step"], chosen["cache_theta"]) == ((0.0, 0.1)[i], (30.0, 300.0)[j])
+    assert chosen["cache_size"] == 500 and chosen["cache_dim"] == 16
+    again = m.bits(ids[:11000], start=10000, adapt={k2: chosen[k2] for k2 in chosen})
+    assert again == grid[i, j, k]
+    with pytest.raises(TypeError, match="cache_size2"):
+        m.bits(ids[:11000], start=10000, adapt={"cache_size2": 3})
+    with pytest.raises(lacus.LacusError, match="cache_lambda = 1"):
+        m.bits(ids[:11000], start=10000, adapt=dict(cache_size=10, cache_dim=8, cache_lambda=1.0))
+
+
 def test_reservoir_lm_bits_probs_generate(tmp_path):
     text = moby()[:12000]
     tok = lang.Tokenizer.train(text, kind="chars")

@@ -26,6 +26,38 @@ cp out.txt gen1.txt
 expect_ok "generate again" "$LACUS" lm generate --model p.npz --prompt "Call me" --n 120 --seed 5
 cmp -s out.txt gen1.txt || { failed=$((failed + 1)); echo "FAIL: generation is not seeded"; }
 
+# Adaptation while scoring (lm eval --adapt): the settings chosen on the
+# calibration tokens are printed with the grid; given settings skip the
+# choice; each chosen value is the grid's least.
+expect_ok "lm eval --adapt" "$LACUS" lm eval --text short.txt --model p.npz --adapt --cache-dim 16
+grep -q "^adapt: static" out.txt && grep -q "step x theta x lambda" out.txt ||
+    { failed=$((failed + 1)); echo "FAIL: lm eval --adapt does not print the choice"; cat out.txt; }
+grep -E "^reservoir N=40 adapt +[0-9.]+ bits/token" out.txt | grep -q "cache 100000 x 16" ||
+    { failed=$((failed + 1)); echo "FAIL: no adapted row"; cat out.txt; }
+# argmin of each grid line as "step theta lambda", then the row's settings
+awk '/step x theta x lambda/ { n = split($0, a, /tokens, bits\/token: |, | \(/); best = 1e9
+       for (i = 2; i < n; i++) { split(a[i], b, / x |: /); if (b[4] + 0 < best) { best = b[4] + 0; w = b[1] " " b[2] " " b[3] } }
+       print w }
+     /adapt +[0-9.]+ bits\/token/ { match($0, /step [^;]*; cache [0-9]+ x [0-9]+, theta [^,]*, lambda .*/)
+       split(substr($0, RSTART, RLENGTH), c, /[ ;,]+/); print "row", c[2], c[8], c[10] }' out.txt >choice.txt
+# the cache's grid (step 0) chooses theta and lambda, the step's grid the step
+read -r _ th1 la1 <<<"$(sed -n 1p choice.txt)"
+read -r st2 th2 la2 <<<"$(sed -n 2p choice.txt)"
+[ "$(sed -n 3p choice.txt)" = "row $st2 $th1 $la1" ] && [ "$th2 $la2" = "$th1 $la1" ] ||
+    { failed=$((failed + 1)); echo "FAIL: the settings used are not the grids' least"; cat choice.txt out.txt; }
+expect_ok "lm eval --adapt with given settings" "$LACUS" lm eval --text short.txt --model p.npz --adapt \
+    --cache-size 500 --cache-dim 8 --cache-theta 50 --cache-lambda 0.2 --adapt-step 0.05
+grep -q "step x theta x lambda" out.txt && { failed=$((failed + 1)); echo "FAIL: given settings were searched"; }
+grep -q "step 0.05; cache 500 x 8, theta 50, lambda 0.2" out.txt ||
+    { failed=$((failed + 1)); echo "FAIL: given settings not used"; cat out.txt; }
+expect_fail "adapt lambda 1" 2 "cache_lambda = 1" - "$LACUS" lm eval --text short.txt --model p.npz --adapt --cache-dim 8 --cache-theta 5 --cache-lambda 1 --adapt-step 0
+expect_fail "adapt cache dim > units" 2 "cache_dim = 41" - "$LACUS" lm eval --text short.txt --model p.npz --adapt --cache-dim 41 --cache-theta 5 --cache-lambda 0.1 --adapt-step 0
+expect_fail "adapt step 2" 2 "step = 2" - "$LACUS" lm eval --text short.txt --model p.npz --adapt --cache-size 0 --adapt-step 2
+expect_fail "adapt without a model" 2 "--adapt needs --model" - "$LACUS" lm eval --text short.txt --baselines --adapt
+expect_fail "adapt calib 0" 2 "--calib = 0" - "$LACUS" lm eval --text short.txt --model p.npz --adapt --calib 0
+expect_ok "stacked LM" "$LACUS" lm train --text short.txt --units 30 --layers 2 --gate-tokens 0 --warmup 10 --output st.npz
+expect_fail "adapt a stacked LM" 2 "stacked LM" - "$LACUS" lm eval --text short.txt --model st.npz --adapt
+
 expect_fail "pair units > units" 2 "pair_units = 41" m.npz "$LACUS" lm train --text short.txt --units 40 --pair-gates 4 --pair-units 41 --output m.npz
 expect_fail "negative pair gates" 2 "pair_gates = -1" m.npz "$LACUS" lm train --text short.txt --units 40 --pair-gates -1 --output m.npz
 expect_fail "zero pair ridge" 2 "pair_ridge = 0" m.npz "$LACUS" lm train --text short.txt --units 40 --pair-gates 4 --pair-ridge 0 --output m.npz
