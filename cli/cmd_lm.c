@@ -406,7 +406,7 @@ static adapt_axis axis_of(const double *given, const double *grid, int64_t n)
 static int adapt_choose(lacus_lm *m, const split *s, int64_t start, adapt_axis st, adapt_axis th, adapt_axis la,
                         lacus_lm_adapt_params *ad)
 {
-    double cb[27], t0 = cli_now();
+    double cb[32], t0 = cli_now();
     const int64_t n_calib = s->n_train - start;
     lacus_status e = lacus_lm_adapt_select(m, s->ids, s->n_train, start, st.v, st.n, th.v, th.n, la.v, la.n, ad, cb);
     if (e) return cli_error("lm eval --adapt: %s", lacus_lm_errmsg(m)), e == LACUS_ERR_ARG ? 2 : 1;
@@ -425,7 +425,8 @@ static int adapt_choose(lacus_lm *m, const split *s, int64_t start, adapt_axis s
  * Returns 0, 1 (run error) or 2 (bad value). */
 static int eval_adapt(lacus_lm *m, const split *s, const lm_cli *o, lacus_lm_adapt_params *ad)
 {
-    static const double g_step[] = {0, 0.03, 0.1, 0.3}, g_theta[] = {30, 100, 300, 1000}, g_lambda[] = {0.05, 0.1, 0.2};
+    static const double g_step[] = {0, 0.03, 0.1, 0.3}, g_theta[] = {30, 100, 300, 1000, 3000},
+                        g_lambda[] = {0.05, 0.1, 0.2, 0.4};
     static const double off = 0;
     const int64_t n_calib = (int64_t)(o->calib * (double)s->n_train), start = s->n_train - n_calib;
     const int choose = ad->step < 0 || (ad->cache_size > 0 && (ad->cache_theta < 0 || ad->cache_lambda < 0));
@@ -436,8 +437,8 @@ static int eval_adapt(lacus_lm *m, const split *s, const lm_cli *o, lacus_lm_ada
     const double step = ad->step;
     int rc = 0;
     if (ad->cache_size > 0 && (ad->cache_theta < 0 || ad->cache_lambda < 0))
-        rc = adapt_choose(m, s, start, axis_of(&off, NULL, 1), axis_of(&ad->cache_theta, g_theta, 4),
-                          axis_of(&ad->cache_lambda, g_lambda, 3), ad);
+        rc = adapt_choose(m, s, start, axis_of(&off, NULL, 1), axis_of(&ad->cache_theta, g_theta, 5),
+                          axis_of(&ad->cache_lambda, g_lambda, 4), ad);
     ad->step = step;
     if (!rc && step < 0) {
         const double th = ad->cache_size > 0 ? ad->cache_theta : 0, la = ad->cache_size > 0 ? ad->cache_lambda : 0;
@@ -476,8 +477,8 @@ static int lm_eval(int argc, char **argv)
         {"calib", OPT_DOUBLE, &o.calib, "with --adapt: lm train's --calib; those tokens choose what is not given"},
         {"cache-size", OPT_INT, &ad.cache_size, "with --adapt: states in the cache (0: no cache)"},
         {"cache-dim", OPT_INT, &ad.cache_dim, "with --adapt: dimensions of the cache's keys"},
-        {"cache-theta", OPT_DOUBLE, &ad.cache_theta, "with --adapt: similarity sharpness (-1: chosen of 30..1000)"},
-        {"cache-lambda", OPT_DOUBLE, &ad.cache_lambda, "with --adapt: cache weight (-1: chosen of 0.05,0.1,0.2)"},
+        {"cache-theta", OPT_DOUBLE, &ad.cache_theta, "with --adapt: similarity sharpness (-1: chosen of 30..3000)"},
+        {"cache-lambda", OPT_DOUBLE, &ad.cache_lambda, "with --adapt: cache weight (-1: chosen of 0.05..0.4)"},
         {"adapt-step", OPT_DOUBLE, &ad.step, "with --adapt: logit correction's step (-1: chosen of 0,.03,.1,.3)"},
     };
     verb_spec v = {"lm eval", "--text FILE|DIR [--model MODEL.npz] [--baselines] [options]",

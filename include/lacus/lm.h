@@ -211,7 +211,8 @@ lacus_status lacus_lm_score(lacus_lm *m, const int32_t *ids, int64_t n, int64_t 
  *   fixed Gaussian projection to cache_dim dimensions, drawn from
  *   cache_seed; keys stored in single precision), each with the token that
  *   followed it;
- *     p_cache(v) ∝ sum_{i : y_i = v} exp(cache_theta (k_t . k_i - 1)),
+ *     p_cache(v) ∝ sum_{i : y_i = v} exp(cache_theta k_t . k_i)
+ *   (the terms below e^-50 of the largest skipped: at most 2e-15 of the sum),
  *     p = (1 - cache_lambda) softmax(l) + cache_lambda p_cache.
  *
  * The model itself is not changed. Cost per token: F V for the step,
@@ -222,7 +223,7 @@ typedef struct lacus_lm_adapt_params {
     double step;          /* normalised step in [0, 2); 0 (default): off */
     int64_t cache_size;   /* states kept, 0 (default): no cache */
     int64_t cache_dim;    /* key dimensions, in [1, n_units]; default 64 */
-    double cache_theta;   /* similarity sharpness, [0, 1000]; default 20 */
+    double cache_theta;   /* similarity sharpness, [0, 1e5]; default 20 */
     double cache_lambda;  /* cache weight, [0, 1); default 0.1 */
     uint64_t cache_seed;  /* projection seed; default 1 */
 } lacus_lm_adapt_params;

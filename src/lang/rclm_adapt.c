@@ -43,8 +43,8 @@ static lacus_status check_params(lacus_lm *m, const lacus_lm_adapt_params *a)
     if (a->cache_size && (a->cache_dim < 1 || a->cache_dim > m->p.n_units))
         return lacus__fail(&m->err, LACUS_ERR_ARG, "lm adapt: cache_dim = %lld must be in [1, n_units = %lld]",
                            (long long)a->cache_dim, (long long)m->p.n_units);
-    if (a->cache_size && !(a->cache_theta >= 0 && a->cache_theta <= 1000))
-        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm adapt: cache_theta = %g must be in [0, 1000]", a->cache_theta);
+    if (a->cache_size && !(a->cache_theta >= 0 && a->cache_theta <= 1e5))
+        return lacus__fail(&m->err, LACUS_ERR_ARG, "lm adapt: cache_theta = %g must be in [0, 1e5]", a->cache_theta);
     if (a->cache_size && !(a->cache_lambda >= 0 && a->cache_lambda < 1))
         return lacus__fail(&m->err, LACUS_ERR_ARG, "lm adapt: cache_lambda = %g must be in [0, 1)", a->cache_lambda);
     return LACUS_OK;
@@ -118,17 +118,26 @@ static void cache_key(cache *c, const double *x, int64_t N)
     for (int64_t i = 0; i < c->dim; i++) c->qf[i] = (float)(nq > 0 ? c->q[i] / nq : 0.0);
 }
 
-/* p (V) = sum_i [next_i = v] exp(theta (q . key_i - 1)); returns their
- * sum (0 when the cache is empty). */
+/* p (V) = sum_i [next_i = v] exp(theta (q . key_i - m)), m the largest
+ * similarity; returns their sum (>= 1; 0 when the cache is empty). The
+ * terms below exp(-CACHE_SKIP) of the largest are skipped: at most 10^7 of
+ * them change the sum by < 2e-15 relative, and at theta = 1000 they are
+ * nearly all of the cache, so the exponentials left are few. Shifting by m
+ * rather than 1 keeps the sum from underflowing when no key is near. */
+#define CACHE_SKIP 50.0
 static double cache_mass(cache *c, double theta, int64_t V, double *p)
 {
     if (!c->count) return 0;
     cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)c->count, (int)c->dim, 1.0f, c->keys, (int)c->dim, c->qf, 1, 0.0f,
                 c->w, 1);
+    float mx = -INFINITY;
+    for (int64_t i = 0; i < c->count; i++) mx = fmaxf(mx, c->w[i]);
+    const float cut = theta > 0 ? (float)((double)mx - CACHE_SKIP / theta) : -INFINITY;
     memset(p, 0, (size_t)V * sizeof *p);
     double z = 0;
     for (int64_t i = 0; i < c->count; i++) {
-        double e = exp(theta * ((double)c->w[i] - 1.0)); /* cosines are <= 1 (+ rounding): no overflow */
+        if (c->w[i] < cut) continue;
+        double e = exp(theta * ((double)c->w[i] - (double)mx));
         p[c->next[i]] += e;
         z += e;
     }
@@ -173,7 +182,7 @@ static lacus_status score_adapt(const lacus_lm *m, const int32_t *ids, int64_t n
         if (c.size) {
             cache_key(&c, x, N);
             double z = cache_mass(&c, ap->cache_theta, V, pc);
-            if (z > 0) py = (1.0 - ap->cache_lambda) * py + ap->cache_lambda * pc[y] / z;
+            if (c.count) py = (1.0 - ap->cache_lambda) * py + ap->cache_lambda * pc[y] / z;
             cache_push(&c, y);
         }
         total -= log(py) / LM_LN2;
