@@ -85,12 +85,13 @@ typedef struct cache {
     float *qf, *w; /* (dim), (size) */
 } cache;
 
-static lacus_status cache_init(cache *c, const lacus_lm *m, const lacus_lm_adapt_params *a)
+/* A cache for n_scored tokens: the ring is no longer than them. */
+static lacus_status cache_init(cache *c, const lacus_lm *m, const lacus_lm_adapt_params *a, int64_t n_scored)
 {
     memset(c, 0, sizeof *c);
-    if (!a->cache_size) return LACUS_OK;
+    if (!a->cache_size || n_scored < 1) return LACUS_OK;
     const int64_t N = m->p.n_units;
-    c->size = a->cache_size, c->dim = a->cache_dim;
+    c->size = a->cache_size < n_scored ? a->cache_size : n_scored, c->dim = a->cache_dim;
     c->P = LACUS__NEW(double, N * c->dim);
     c->keys = LACUS__NEW(float, c->size * c->dim);
     c->next = LACUS__NEW(int32_t, c->size);
@@ -164,7 +165,7 @@ static lacus_status score_adapt(const lacus_lm *m, const int32_t *ids, int64_t n
     double *sc = LACUS__NEW(double, V), *l = LACUS__NEW(double, V), *p = LACUS__NEW(double, V);
     double *pc = LACUS__NEW(double, V);
     double *A = ap->step > 0 ? LACUS__ZNEW(double, F * V) : NULL, *cb = ap->step > 0 ? LACUS__ZNEW(double, V) : NULL;
-    lacus_status s = LACUS_OK, sk = cache_init(&c, m, ap);
+    lacus_status s = LACUS_OK, sk = cache_init(&c, m, ap, n - start);
     double total = 0;
     if (!x || !tmp || !f || !sc || !l || !p || !pc || (ap->step > 0 && (!A || !cb)) || sk) {
         s = lacus__fail(err, LACUS_ERR_NOMEM, "lm score adapt: out of memory");
