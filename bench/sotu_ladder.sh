@@ -5,9 +5,12 @@
 # KN, xz and bzip2 as conditional costs of the held-out bytes) and trains the
 # round-7 reservoir LM (N = 1,000, every character token-gated, 512
 # pair-gated readouts) on the same split: characters, last 10% of the bytes
-# held out, 5% of the training tokens for the calibration. Prints each row
-# and the 1-minute load average before and after (times under load are
-# reported with it). Memory: about 5 GB (the pair gates' normal equations).
+# held out, 5% of the training tokens for the calibration; then scores the
+# held-out part again adapting as it reads (lm eval --adapt: the state cache
+# and dynamic evaluation, their settings chosen on the calibration tokens).
+# Prints each row and the 1-minute load average before and after (times
+# under load are reported with it). Memory: about 5 GB (the pair gates'
+# normal equations). About 15 minutes on 2 idle threads.
 #
 #   bench/sotu_ladder.sh [BUILD] [THREADS]     (defaults: build, 2)
 set -euo pipefail
@@ -24,4 +27,5 @@ echo "texts: $(ls "$W/recent" | wc -l) addresses, $(cat "$W"/recent/* | wc -c) b
 "$LACUS" lm eval --text "$W/recent" --baselines --orders 3,5 --threads "$THREADS"
 "$LACUS" lm train --text "$W/recent" --units 1000 --lr 1 --sr 0.5 --input-scaling 1 --gate-tokens 85 \
     --pair-gates 512 --pair-ridge 0.3 --threads "$THREADS" --output "$W/sotu.npz" 2>/dev/null
+"$LACUS" lm eval --text "$W/recent" --model "$W/sotu.npz" --adapt --threads "$THREADS"
 echo "load1 $(cut -d' ' -f1 /proc/loadavg)"

@@ -450,8 +450,11 @@ static int eval_adapt(lacus_lm *m, const split *s, const lm_cli *o, lacus_lm_ada
     if (st) return cli_error("lm eval --adapt: %s", lacus_lm_errmsg(m)), st == LACUS_ERR_ARG ? 2 : 1;
     char name[64], extra[128];
     snprintf(name, sizeof name, "reservoir N=%lld adapt", (long long)lacus_lm_params_get(m)->n_units);
-    snprintf(extra, sizeof extra, "step %g; cache %lld x %lld, theta %g, lambda %g", ad->step,
-             (long long)ad->cache_size, (long long)ad->cache_dim, ad->cache_theta, ad->cache_lambda);
+    if (ad->cache_size > 0)
+        snprintf(extra, sizeof extra, "step %g; cache %lld x %lld, theta %g, lambda %g", ad->step,
+                 (long long)ad->cache_size, (long long)ad->cache_dim, ad->cache_theta, ad->cache_lambda);
+    else
+        snprintf(extra, sizeof extra, "step %g; no cache", ad->step);
     print_row(name, bits, s, cli_now() - t0, extra);
     return 0;
 }

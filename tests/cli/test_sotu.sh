@@ -52,6 +52,8 @@ grep -q "step 0.05; cache 500 x 8, theta 50, lambda 0.2" out.txt ||
     { failed=$((failed + 1)); echo "FAIL: given settings not used"; cat out.txt; }
 expect_fail "adapt lambda 1" 2 "cache_lambda = 1" - "$LACUS" lm eval --text short.txt --model p.npz --adapt --cache-dim 8 --cache-theta 5 --cache-lambda 1 --adapt-step 0
 expect_fail "adapt cache dim > units" 2 "cache_dim = 41" - "$LACUS" lm eval --text short.txt --model p.npz --adapt --cache-dim 41 --cache-theta 5 --cache-lambda 0.1 --adapt-step 0
+expect_ok "lm eval --adapt, the step alone" "$LACUS" lm eval --text short.txt --model p.npz --adapt --cache-size 0 --adapt-step 0.1
+grep -q "step 0.1; no cache" out.txt || { failed=$((failed + 1)); echo "FAIL: the step alone"; cat out.txt; }
 expect_fail "adapt step 2" 2 "step = 2" - "$LACUS" lm eval --text short.txt --model p.npz --adapt --cache-size 0 --adapt-step 2
 expect_fail "adapt without a model" 2 "--adapt needs --model" - "$LACUS" lm eval --text short.txt --baselines --adapt
 expect_fail "adapt calib 0" 2 "--calib = 0" - "$LACUS" lm eval --text short.txt --model p.npz --adapt --calib 0
