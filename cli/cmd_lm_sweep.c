@@ -4,7 +4,9 @@
  * line of OUT/rows.jsonl, so a killed sweep resumes where it stopped. Cells
  * run in --jobs processes (fork: each process owns its BLAS and memory, and
  * one crash cannot corrupt another's state); a cell is claimed with an
- * O_EXCL file so that no two processes run it. */
+ * O_EXCL file so that no two processes run it. Under mpirun every rank runs
+ * --jobs such processes on the same claims: OUT must then be on a file
+ * system all ranks see; rank 0 prepares it and writes the report. */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +22,10 @@
 #include "commands.h"
 #include "common.h"
 #include "lm_sweep.h"
+
+/* 1 when rc is non-zero on any rank (a collective under mpirun): the ranks
+ * leave together instead of one waiting for the others forever. */
+static int agree(int rc) { return lacus_dist_agree(rc ? LACUS_ERR_IO : LACUS_OK, NULL) != LACUS_OK; }
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -614,8 +620,15 @@ int cmd_lm_sweep(int argc, char **argv)
     pp.vocab_size = 2, pp.n_units = c.sizes[0], pp.lr = c.lr, pp.sr = c.sr, pp.input_scaling = c.input_scaling;
     pp.ridge = c.ridges[0], pp.gate_tokens = 0;
     if (lacus_lm_params_check(&pp, &err)) return cli_error("lm sweep: %s", err.msg), 2;
-    if (mkdir(c.out, 0755) && errno != EEXIST) return cli_error("cannot create %s: %s", c.out, strerror(errno)), 1;
-    if (check_config(&c)) return 1;
+    const int rank = lacus_dist_rank();
+    int setup = 0; /* rank 0 makes OUT, the others wait: no rank reads a half-made directory */
+    if (rank == 0) {
+        if (mkdir(c.out, 0755) && errno != EEXIST) {
+            cli_error("cannot create %s: %s", c.out, strerror(errno));
+            setup = 1;
+        } else setup = check_config(&c);
+    }
+    if (agree(setup)) return 1;
     char rows_path[4200];
     snprintf(rows_path, sizeof rows_path, "%s/rows.jsonl", c.out);
     sweep_row *rows = NULL;
@@ -644,15 +657,20 @@ int cmd_lm_sweep(int argc, char **argv)
     double t0 = cli_now();
     int rc = 0;
     if (n_missing && !report_only) {
-        printf("lm sweep: %lld cells, %lld done, %lld to run in %lld job(s)\n", (long long)n_cells,
-               (long long)(n_cells - n_missing), (long long)n_missing, (long long)c.jobs);
+        if (rank == 0)
+            printf("lm sweep: %lld cells, %lld done, %lld to run in %lld job(s) on each of %d rank(s)\n",
+                   (long long)n_cells, (long long)(n_cells - n_missing), (long long)n_missing, (long long)c.jobs,
+                   lacus_dist_size());
         fflush(stdout);
-        test_set ts;
-        if (clear_claims(c.out) || make_test(&c, &ts)) {
+        /* Stale claims go before any rank claims a cell. */
+        if (agree(rank == 0 ? clear_claims(c.out) : 0)) {
             free(rows), free(cells);
             return 1;
         }
-        if (c.jobs == 1) {
+        test_set ts;
+        const int have_ts = !make_test(&c, &ts);
+        if (!have_ts) rc = 1;
+        else if (c.jobs == 1) {
             lacus_set_num_threads(1);
             rc = worker(&c, &ts, cells, n_cells, rows, n_rows, rows_path, !quiet);
         } else {
@@ -677,7 +695,8 @@ int cmd_lm_sweep(int argc, char **argv)
                 if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) rc = 1;
             }
         }
-        free_test(&ts);
+        if (have_ts) free_test(&ts);
+        rc = agree(rc); /* every rank's cells are in rows.jsonl */
         free(rows);
         rows = NULL;
         if (!rc && sweep_read_rows(rows_path, &rows, &n_rows)) rc = 1;
@@ -688,7 +707,7 @@ int cmd_lm_sweep(int argc, char **argv)
         }
     }
     double wall = cli_now() - t0;
-    rc = sweep_report(&c, rows, n_rows, n_missing && !report_only ? wall : NAN);
+    if (rank == 0) rc = sweep_report(&c, rows, n_rows, n_missing && !report_only ? wall : NAN);
     free(rows), free(cells);
     return rc;
 }
