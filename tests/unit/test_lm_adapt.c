@@ -46,7 +46,8 @@ static double ref_score(const lacus_lm *m, const int32_t *ids, int64_t n, int64_
             for (int64_t i = 0; i < F; i++) a += f[i] * m->Wout[i * V + v], l += f[i] * A[i * V + v];
             for (int64_t i = 0; k >= 0 && i < N; i++) a += x[i] * m->Wg[(k * N + i) * V + v];
             for (int64_t i = 0; j >= 0 && i < d; i++) a += x[i] * m->Wp[(j * d + i) * V + v];
-            s[v] = m->beta * log(fmax(a, m->eps)) + l; /* logit: model + correction */
+            /* logit: the model's (logistic readout: eps = 0, the scores are logits) + correction */
+            s[v] = m->beta * (m->eps > 0 ? log(fmax(a, m->eps)) : a) + l;
         }
         double mx = -INFINITY, z = 0;
         for (int64_t v = 0; v < V; v++) mx = fmax(mx, p[v] = s[v]);
@@ -217,6 +218,28 @@ int main(void)
         CHECK_STATUS(lacus_lm_adapt_select(m, ids, start, T, st, 2, th, 3, la, 2, &a1, grid1), LACUS_OK);
         omp_set_num_threads(saved);
         CHECK(memcmp(grid, grid1, sizeof grid) == 0);
+    }
+
+    TEST("the logistic readout: off is lacus_lm_score, the step against the reference")
+    {
+        lacus_lm_params q = p;
+        q.n_units = 40, q.gate_tokens = 0;
+        lacus_lm *g = NULL;
+        CHECK_STATUS(lacus_lm_create(&q, &g, &err), LACUS_OK);
+        lacus_lm_readout_params rp = lacus_lm_readout_params_default();
+        rp.kind = LACUS_LM_LOGISTIC, rp.iters = 50;
+        CHECK_STATUS(lacus_lm_set_readout(g, &rp), LACUS_OK);
+        CHECK_STATUS(lacus_lm_fit(g, ids, start, n_calib, NULL, NULL), LACUS_OK);
+        CHECK(g->eps == 0);
+        lacus_lm_adapt_params a = lacus_lm_adapt_params_default();
+        CHECK_STATUS(lacus_lm_score(g, ids, end, start, &b_again), LACUS_OK);
+        CHECK_STATUS(lacus_lm_score_adapt(g, ids, end, start, &a, &bits), LACUS_OK);
+        CHECK_CLOSE(bits, b_again, 1e-10);
+        a.step = 0.05;
+        CHECK_STATUS(lacus_lm_score_adapt(g, ids, end, start, &a, &bits), LACUS_OK);
+        CHECK_CLOSE(bits, ref_score(g, ids, end, start, &a), 1e-10);
+        CHECK(bits != b_again);
+        lacus_lm_free(g);
     }
 
     TEST("bad values")
