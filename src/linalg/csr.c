@@ -71,10 +71,14 @@ lacus_status lacus__csr_from_arrays(lacus__csr *A, int64_t n_rows, int64_t n_col
         return lacus__fail(err, LACUS_ERR_FORMAT,
                            "CSR indptr must start at 0 and end at nnz = %lld (got %lld .. %lld)",
                            (long long)nnz, (long long)indptr[0], (long long)indptr[n_rows]);
-    for (int64_t r = 0; r < n_rows; r++) {
+    /* indptr must be non-decreasing as a whole before any row's entries are
+     * read: a row whose end overshoots nnz would otherwise read past
+     * indices before the next row shows the decrease. */
+    for (int64_t r = 0; r < n_rows; r++)
         if (indptr[r + 1] < indptr[r])
             return lacus__fail(err, LACUS_ERR_FORMAT, "CSR indptr decreases at row %lld",
                                (long long)r);
+    for (int64_t r = 0; r < n_rows; r++) {
         for (int64_t k = indptr[r]; k < indptr[r + 1]; k++) {
             if (indices[k] < 0 || indices[k] >= n_cols)
                 return lacus__fail(err, LACUS_ERR_FORMAT,

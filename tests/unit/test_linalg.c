@@ -108,6 +108,11 @@ int main(void)
         CHECK(strstr(err.msg, "strictly increasing") != NULL);
         CHECK_STATUS(lacus__csr_from_arrays(&A, 2, 2, 3, ip, ix_out, v, &err), LACUS_ERR_FORMAT);
         CHECK(strstr(err.msg, "outside") != NULL);
+        /* a first row that overshoots nnz (found by fuzz_model: read past
+         * indices under ASan before the second row showed the decrease) */
+        const int64_t ip_over[3] = {0, 5, 1}, ix_one[1] = {0};
+        CHECK_STATUS(lacus__csr_from_arrays(&A, 2, 2, 1, ip_over, ix_one, v, &err), LACUS_ERR_FORMAT);
+        CHECK(strstr(err.msg, "decreases at row 1") != NULL);
     }
     TEST("symmetric solve: Cholesky for SPD, fallback for indefinite")
     {
