@@ -62,6 +62,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_evolve(int argc, char **argv);
 int cmd_lm(int argc, char **argv);
 int cmd_lm_sweep(int argc, char **argv); /* lacus lm sweep (cmd_lm_sweep.c) */
+int cmd_lm_eval(int argc, char **argv);  /* lacus lm eval (cmd_lm_eval.c) */
 int cmd_lgen(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
