@@ -162,6 +162,28 @@ static double now_s(void)
  * solve is used; lacus_nvar_run continues the delay line across chunks. */
 #define SPK_CHUNK 256
 
+/* lacus__nvar_model_rows' rows into the block-cyclic system, in slices that
+ * end where a round does: lacus__spk_add runs the round (a collective)
+ * when its staged rows are full. Its messages go to spk_open's err. */
+typedef struct spk_rows_ctx {
+    lacus__spk *sp;
+    int64_t F, O;
+} spk_rows_ctx;
+
+static lacus_status spk_rows(void *ctx, const double *Fe, const double *Y, int64_t rows, lacus_error *err)
+{
+    (void)err;
+    const spk_rows_ctx *c = ctx;
+    lacus_status st = LACUS_OK;
+    for (int64_t t = 0; t < rows && !st;) {
+        int64_t k = lacus__spk_room(c->sp);
+        if (k > rows - t) k = rows - t;
+        st = lacus__spk_add(c->sp, Fe + t * c->F, c->F, Y + t * c->O, c->O, k);
+        t += k;
+    }
+    return st;
+}
+
 /* The ScaLAPACK solve: every rank's feature rows go, round by round, into
  * the block-cyclic X^T X of spk.h (no rank holds F x F), solved there. A
  * rank that fails mid-way keeps running the agreed rounds (with zeros), so
@@ -171,8 +193,7 @@ static lacus_status fit_scalapack(lacus_nvar_model *m, const lacus_seqs *series,
                                   const lacus_dist_params *dp, lacus_dist_stats *stats,
                                   lacus_error *err)
 {
-    const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features;
-    const int64_t O = m->p.readout.n_outputs, w = m->p.warmup;
+    const int64_t F = m->p.readout.n_features, O = m->p.readout.n_outputs;
     lacus__spk *sp = NULL;
     double ts = now_s();
     lacus_status st = lacus__spk_open(&sp, F, O, usable, dp, err); /* collective, agreed */
@@ -181,33 +202,10 @@ static lacus_status fit_scalapack(lacus_nvar_model *m, const lacus_seqs *series,
     double *Fe = LACUS__NEW(double, SPK_CHUNK * F), *Y = LACUS__NEW(double, SPK_CHUNK * O);
     if (!Fe || !Y) st = lacus__fail(err, LACUS_ERR_NOMEM, "out of memory for %d rows of NVAR "
                                     "features", SPK_CHUNK);
-    for (int64_t q = 0; q < series->n_seqs && !st; q++) {
-        const double *x = series->data[q], *y = targets ? targets->data[q] : NULL;
-        /* Feature rows t = 0 .. last - 1; rows t >= w train. */
-        const int64_t last = y ? series->n_steps[q] : series->n_steps[q] - 1;
-        for (int64_t t0 = 0; t0 < last && !st; t0 += SPK_CHUNK) {
-            const int64_t n = last - t0 < SPK_CHUNK ? last - t0 : SPK_CHUNK;
-            if ((st = lacus_nvar_run(m->nvar, x + t0 * I, n, t0 == 0, Fe))) {
-                lacus__fail(err, st, "%s", lacus_nvar_errmsg(m->nvar));
-                break;
-            }
-            const int64_t a = w > t0 ? (w < t0 + n ? w : t0 + n) : t0; /* first training row */
-            for (int64_t t = a; t < t0 + n; t++)
-                for (int64_t o = 0; o < O; o++)
-                    Y[(t - t0) * O + o] = y ? y[t * O + o]
-                                            : x[(t + 1) * I + o] -
-                                                  (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT
-                                                       ? x[t * I + o] : 0.0);
-            /* Slices that end where a round does: lacus__spk_add runs the
-             * round (a collective) when its staged rows are full. */
-            for (int64_t t = a; t < t0 + n && !st;) {
-                int64_t k = lacus__spk_room(sp);
-                if (k > t0 + n - t) k = t0 + n - t;
-                st = lacus__spk_add(sp, Fe + (t - t0) * F, F, Y + (t - t0) * O, O, k);
-                t += k;
-            }
-        }
-    }
+    spk_rows_ctx ctx = {sp, F, O};
+    for (int64_t q = 0; q < series->n_seqs && !st; q++)
+        st = lacus__nvar_model_rows(m, series->data[q], targets ? targets->data[q] : NULL, series->n_steps[q],
+                                    SPK_CHUNK, Fe, Y, spk_rows, &ctx, err);
     lacus__free(Fe);
     lacus__free(Y);
     while (lacus__spk_step(sp)) {} /* the agreed number of rounds, whatever happened */
@@ -255,9 +253,6 @@ lacus_status lacus_nvar_model_fit_dist_ex(const lacus_nvar_model_params *p, cons
     if ((st = prepare(p, series, targets, ids, out ? &m : NULL, &usable, &T_max, err))) return st;
     lacus_dist_solve how = LACUS_DIST_SOLVE_REDUCE;
     st = lacus__dist_choose_solve(&d, m->p.readout.n_features, m->p.readout.n_outputs, &how, err);
-    if (!st && how == LACUS_DIST_SOLVE_SCALAPACK && !lacus_dist_launched())
-        st = lacus__fail(err, LACUS_ERR_UNSUPPORTED, "the scalapack solve runs under mpirun "
-                         "(mpirun -np 1 works): MPI was not started");
     if (!st) {
         stats->used = how;
         st = how == LACUS_DIST_SOLVE_REDUCE ? fit_reduce(m, series, targets, ids, T_max, err)

@@ -122,11 +122,11 @@ lacus_status lacus__nvar_model_check(const lacus_nvar_model *m, const lacus_seqs
     return LACUS_OK;
 }
 
-lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, const double *y,
-                                   int64_t T, double *Fe, double *Y, lacus_error *err)
+lacus_status lacus__nvar_model_rows(lacus_nvar_model *m, const double *x, const double *y, int64_t T, int64_t C,
+                                    double *Fe, double *Y, lacus__nvar_emit emit, void *ctx, lacus_error *err)
 {
     const int64_t I = m->p.nvar.n_inputs, F = m->p.readout.n_features, w = m->p.warmup;
-    const int64_t O = m->p.readout.n_outputs, C = lacus__nvar_chunk_rows(T);
+    const int64_t O = m->p.readout.n_outputs;
     /* Feature rows t = 0 .. last - 1 (with targets every step has one, a
      * forecaster's last step has no next one); rows t >= warmup train. */
     const int64_t last = y ? T : T - 1;
@@ -146,10 +146,25 @@ lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, const d
                 for (int64_t i = 0; i < I; i++)
                     Y[(t - a) * I + i] = x[(t + 1) * I + i] -
                                          (m->p.predicts == LACUS_NVAR_PREDICT_INCREMENT ? x[t * I + i] : 0.0);
-        if ((st = lacus_ridge_partial_fit(m->readout, Fe + (a - t0) * F, F, tg, O, t0 + n - a)))
-            *err = m->readout->err;
+        st = emit(ctx, Fe + (a - t0) * F, tg, t0 + n - a, err);
     }
     return st;
+}
+
+/* lacus__nvar_model_add's rows go into the readout's sums. */
+static lacus_status add_rows(void *ctx, const double *Fe, const double *Y, int64_t rows, lacus_error *err)
+{
+    lacus_nvar_model *m = ctx;
+    lacus_status st = lacus_ridge_partial_fit(m->readout, Fe, m->p.readout.n_features, Y,
+                                              m->p.readout.n_outputs, rows);
+    if (st) *err = m->readout->err;
+    return st;
+}
+
+lacus_status lacus__nvar_model_add(lacus_nvar_model *m, const double *x, const double *y,
+                                   int64_t T, double *Fe, double *Y, lacus_error *err)
+{
+    return lacus__nvar_model_rows(m, x, y, T, lacus__nvar_chunk_rows(T), Fe, Y, add_rows, m, err);
 }
 
 lacus_status lacus__nvar_model_check_xy(const lacus_nvar_model_params *p, const lacus_seqs *series,

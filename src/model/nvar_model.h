@@ -40,6 +40,18 @@ static inline int64_t lacus__nvar_chunk_rows(int64_t T_max)
     return T_max < LACUS__NVAR_CHUNK ? (T_max > 1 ? T_max : 1) : LACUS__NVAR_CHUNK;
 }
 
+/* The training rows of one sequence x (T, n_inputs): the features of x[t]
+ * from an empty delay line and their targets x[t+1] - x[t] or x[t+1], for
+ * t = warmup .. T - 2; or, given y (T, n_outputs), y[t] for t = warmup ..
+ * T - 1. Computed C rows at a time into Fe (C, n_features) and Y (C,
+ * n_outputs); each chunk's training rows go to emit (features, targets
+ * with a row stride of n_outputs, rows), in order. A sequence too short for
+ * a row emits nothing. */
+typedef lacus_status (*lacus__nvar_emit)(void *ctx, const double *Fe, const double *Y, int64_t rows,
+                                         lacus_error *err);
+lacus_status lacus__nvar_model_rows(lacus_nvar_model *m, const double *x, const double *y, int64_t T, int64_t C,
+                                    double *Fe, double *Y, lacus__nvar_emit emit, void *ctx, lacus_error *err);
+
 /* Adds one sequence x (T, n_inputs) to the readout's sums: the features
  * of x[t] from an empty delay line and their targets x[t+1] - x[t] or
  * x[t+1], for t = warmup .. T - 2; or, given y (T, n_outputs), y[t] for
