@@ -655,9 +655,10 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
                              (long long)inputs->n_steps[k], (long long)targets->n_steps[k]);
     if ((st = lacus_dist_agree(st, &m->err))) return st;
     int64_t F = lacus__esn_n_features(m), O = lacus_dist_max(targets->n_features);
-    lacus_dist_solve how;
-    if ((st = lacus__dist_choose_solve(&d, F, O, &how, &m->err))) return st;
-    stats->used = how;
+    lacus_dist_solve how = LACUS_DIST_SOLVE_REDUCE;
+    st = lacus__dist_choose_solve(&d, F, O, &how, &m->err);
+    stats->used = how; /* also when the scalapack solve it chose cannot run */
+    if (st) return st;
     if (how == LACUS_DIST_SOLVE_REDUCE) {
         st = lacus_esn_fit_dist(m, inputs, targets, ids);
         /* Solved on rank 0: every rank learns whether it fell back. */
@@ -666,17 +667,11 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
         return st;
     }
 #ifdef LACUS_HAVE_SCALAPACK
-    if (!lacus_dist_launched())
-        return lacus__fail(&m->err, LACUS_ERR_UNSUPPORTED,
-                           "the scalapack solve runs under mpirun (mpirun -np 1 works): MPI was not "
-                           "started");
     st = spk_fit(m, inputs, targets, ids, &d, stats);
     stats->total_s = now_s() - t0;
     return st;
 #else
-    return lacus__fail(&m->err, LACUS_ERR_UNSUPPORTED,
-                       "the scalapack solve is not in this build: lacus was built without "
-                       "ScaLAPACK (install libscalapack-openmpi-dev and rebuild)");
+    return LACUS_ERR_UNSUPPORTED; /* lacus__dist_choose_solve refused it */
 #endif
 }
 
@@ -732,5 +727,11 @@ lacus_status lacus__dist_choose_solve(const lacus_dist_params *dp, int64_t F, in
                            hint);
     }
     *out = how;
+    if (how == LACUS_DIST_SOLVE_SCALAPACK && !lacus_dist_scalapack_available())
+        return lacus__fail(err, LACUS_ERR_UNSUPPORTED, "the scalapack solve is not in this build: lacus was "
+                           "built without ScaLAPACK (install libscalapack-openmpi-dev and rebuild)");
+    if (how == LACUS_DIST_SOLVE_SCALAPACK && !lacus_dist_launched())
+        return lacus__fail(err, LACUS_ERR_UNSUPPORTED, "the scalapack solve runs under mpirun (mpirun -np 1 "
+                           "works): MPI was not started");
     return LACUS_OK;
 }

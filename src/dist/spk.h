@@ -19,7 +19,9 @@ void lacus__dist_stats_init(lacus_dist_stats *stats);
 lacus_status lacus__dist_params_check(const lacus_dist_params *d, lacus_error *err);
 /* The solve for F features and O outputs on this many ranks (AUTO: REDUCE
  * unless rank_mem_mb forbids it); LACUS_ERR_ARG, with the number of ranks
- * that would do, when the chosen solve exceeds rank_mem_mb. Every rank
+ * that would do, when the chosen solve exceeds rank_mem_mb;
+ * LACUS_ERR_UNSUPPORTED for the scalapack solve in a build without it or
+ * when MPI was not started (*how is then set). Every rank
  * decides the same from the same numbers (lacus_esn_fit_dist_ex, the
  * NVAR fit over ranks). */
 lacus_status lacus__dist_choose_solve(const lacus_dist_params *d, int64_t F, int64_t O,
