@@ -13,7 +13,6 @@
  * machinery of the ESN's and the graphs' distributed solve. */
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -150,12 +149,6 @@ done:
     return st;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Rows per chunk of features in the ScaLAPACK path: the features of a
  * whole sequence (T x F) may not fit where F is large, which is when this
@@ -195,7 +188,7 @@ static lacus_status fit_scalapack(lacus_nvar_model *m, const lacus_seqs *series,
 {
     const int64_t F = m->p.readout.n_features, O = m->p.readout.n_outputs;
     lacus__spk *sp = NULL;
-    double ts = now_s();
+    double ts = lacus__dist_now_s();
     lacus_status st = lacus__spk_open(&sp, F, O, usable, dp, err); /* collective, agreed */
     if (st) return st;
     lacus__spk_grid(sp, &stats->grid_rows, &stats->grid_cols, &stats->rounds);
@@ -209,12 +202,12 @@ static lacus_status fit_scalapack(lacus_nvar_model *m, const lacus_seqs *series,
     lacus__free(Fe);
     lacus__free(Y);
     while (lacus__spk_step(sp)) {} /* the agreed number of rounds, whatever happened */
-    double t1 = now_s();
+    double t1 = lacus__dist_now_s();
     stats->stream_s = t1 - ts;
     if (!(st = lacus_dist_agree(st, err))) {
         st = lacus__spk_solve(sp, m->readout, stats); /* its messages go to err (spk_open) */
         m->readout->has_weights = !st;
-        stats->solve_s = now_s() - t1;
+        stats->solve_s = lacus__dist_now_s() - t1;
     }
     lacus__spk_close(sp);
     return st;

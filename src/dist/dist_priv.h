@@ -1,6 +1,9 @@
-/* dist.c's reduction pieces, shared with dist_graph.c. Private to src/dist. */
+/* dist.c's reduction pieces, shared with dist_graph.c, and a clock for the
+ * fits' timings. Private to src/dist. */
 #ifndef LACUS_DIST_PRIV_H
 #define LACUS_DIST_PRIV_H
+
+#include <time.h>
 
 #include "lacus.h"
 #include "nodes/ridge.h"
@@ -15,5 +18,13 @@ void lacus__dist_pack(lacus_ridge *r, double *v, int unpack);
  * tmp: 2 tmp_n doubles. */
 void lacus__dist_tree_reduce(double *hi, double *lo, int64_t n, double *tmp, int64_t tmp_n);
 #endif
+
+/* Monotonic wall-clock seconds (the fits' stats and callbacks). */
+static inline double lacus__dist_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 #endif

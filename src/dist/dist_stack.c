@@ -12,11 +12,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "dist/dd.h"
+#include "dist/dist_priv.h"
 #include "model/esn.h"
 #include "model/stack.h"
 
@@ -46,12 +46,6 @@ static lacus_status run_local(lacus_stack *s, int64_t l, const lacus_seqs *in, c
     return LACUS_OK;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void free_preds(double **p, int64_t n)
 {
@@ -87,7 +81,7 @@ static lacus_status fit_scalapack(lacus_stack *s, const lacus_seqs *inputs, cons
         int64_t width = l == 0 ? inputs->n_features : s->teacher_inputs ? targets[l - 1]->n_features
                                                                         : s->n_outputs[l - 1];
         lacus_seqs in = {mine, width, in_ptr, steps}, tg = {mine, s->n_outputs[l], tg_ptr, steps};
-        double t0 = now_s();
+        double t0 = lacus__dist_now_s();
         if ((st = lacus_esn_fit_dist_ex(m, &in, &tg, ids, &d, NULL))) { /* agreed on every rank */
             s->err = m->err;
             lacus__prefix(&s->err, "layer %lld: ", (long long)l);
@@ -105,7 +99,7 @@ static lacus_status fit_scalapack(lacus_stack *s, const lacus_seqs *inputs, cons
             prev = pred;
             pred = NULL;
         }
-        if (s->on_layer) s->on_layer(l, s->mse[l], now_s() - t0, s->on_layer_user);
+        if (s->on_layer) s->on_layer(l, s->mse[l], lacus__dist_now_s() - t0, s->on_layer_user);
     }
     free_preds(prev, mine);
     free_preds(pred, mine);

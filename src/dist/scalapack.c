@@ -33,6 +33,7 @@
 #include "core/error.h"
 #include "linalg/tiled.h"
 #include "dist/dist_check.h"
+#include "dist/dist_priv.h"
 #include "dist/spk.h"
 #include "model/esn.h"
 
@@ -133,12 +134,6 @@ static int64_t chunk_rows(int64_t F, int K, const lacus_dist_params *dp)
     return r < 32 ? 32 : r > 1024 ? 1024 : r;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 
 static int64_t packed_size(int64_t F, int64_t O) { return 1 + F + O + F * (F + 1) / 2 + F * O; }
@@ -449,7 +444,7 @@ static lacus_status spk_solve(spk *s, lacus_ridge *r, lacus_dist_stats *stats)
     spk_centre(s, c, r->p.ridge);
 
     int one = 1, info = 0;
-    double tf = now_s(), cf = cpu_s();
+    double tf = lacus__dist_now_s(), cf = cpu_s();
     /* pdpotrf overwrites the upper triangle; its mirror in the (unused)
      * strict lower triangle and the diagonal are what the fallback below
      * rebuilds the system from, as the serial solve does (linalg/solve.h). */
@@ -479,7 +474,7 @@ static lacus_status spk_solve(spk *s, lacus_ridge *r, lacus_dist_stats *stats)
             return st;
         }
     }
-    stats->factor_s = now_s() - tf;
+    stats->factor_s = lacus__dist_now_s() - tf;
     stats->factor_cpu_s = cpu_s() - cf;
     /* W to rank 0 (column-major N x O there), then row-major Wout, the bias-> */
     double *w0 = rank == 0 ? LACUS__NEW(double, F * O) : NULL;
@@ -518,7 +513,7 @@ static lacus_status spk_solve(spk *s, lacus_ridge *r, lacus_dist_stats *stats)
 static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs *tg, const int64_t *ids,
                             const lacus_dist_params *dp, lacus_dist_stats *stats)
 {
-    double t0 = now_s();
+    double t0 = lacus__dist_now_s();
     spk s;
     memset(&s, 0, sizeof s);
     lacus_status st = lacus__esn_stream_start(m, tg->n_features);
@@ -536,14 +531,14 @@ static lacus_status spk_fit(lacus_esn *m, const lacus_seqs *in, const lacus_seqs
     if ((st = lacus_dist_agree(st, &m->err))) goto done;
     st = spk_stream(&s, m, in, tg, ids);
     if ((st = lacus_dist_agree(st, &m->err))) goto done;
-    double t1 = now_s();
+    double t1 = lacus__dist_now_s();
     stats->grid_rows = s.pr;
     stats->grid_cols = s.pc;
     stats->rounds = s.rounds_total;
     stats->stream_s = t1 - t0;
 
     st = spk_solve(&s, m->readout, stats);
-    stats->solve_s = now_s() - t1;
+    stats->solve_s = lacus__dist_now_s() - t1;
 done:
     spk_free(&s);
     lacus__esn_stream_free(m);
@@ -644,7 +639,7 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
     lacus_dist_stats local;
     if (!stats) stats = &local;
     lacus__dist_stats_init(stats);
-    double t0 = now_s();
+    double t0 = lacus__dist_now_s();
     lacus_dist_params d = dp ? *dp : lacus_dist_params_default();
     lacus_status st = lacus__dist_params_check(&d, &m->err);
     if (!st) st = lacus__dist_check_seqs(&m->err, inputs, targets, ids);
@@ -663,12 +658,12 @@ lacus_status lacus_esn_fit_dist_ex(lacus_esn *m, const lacus_seqs *inputs, const
         st = lacus_esn_fit_dist(m, inputs, targets, ids);
         /* Solved on rank 0: every rank learns whether it fell back. */
         if (!st) stats->fallback = (int)lacus_dist_max(m->readout->used_fallback);
-        stats->total_s = now_s() - t0;
+        stats->total_s = lacus__dist_now_s() - t0;
         return st;
     }
 #ifdef LACUS_HAVE_SCALAPACK
     st = spk_fit(m, inputs, targets, ids, &d, stats);
-    stats->total_s = now_s() - t0;
+    stats->total_s = lacus__dist_now_s() - t0;
     return st;
 #else
     return LACUS_ERR_UNSUPPORTED; /* lacus__dist_choose_solve refused it */
