@@ -65,7 +65,8 @@ static int eval_adapt(lacus_lm *m, const split *s, const lm_cli *o, lacus_lm_ada
     static const double off = 0;
     const int64_t n_calib = (int64_t)(o->calib * (double)s->n_train), start = s->n_train - n_calib;
     const int choose = ad->step < 0 || (ad->cache_size > 0 && (ad->cache_theta < 0 || ad->cache_lambda < 0));
-    if (choose && start < 1) return cli_error("lm eval --adapt: no calibration tokens to choose the settings on"), 1;
+    if (choose && (n_calib < 1 || start < 1))
+        return cli_error("lm eval --adapt: no calibration tokens to choose the settings on"), 1;
     double b0 = NAN;
     if (choose && !lacus_lm_score(m, s->ids, s->n_train, start, &b0))
         printf("adapt: static %.4f bits/token on the calibration tokens\n", b0 / (double)n_calib);
@@ -131,7 +132,6 @@ int cmd_lm_eval(int argc, char **argv)
         return cli_error("--orders \"%s\": expected a comma-separated list of orders in 1..6", orders_s), 2;
     if (!o.model && !baselines) return cli_error("lm eval: give --model, --baselines or both"), 2;
     if (adapt && !o.model) return cli_error("lm eval: --adapt needs --model"), 2;
-    if (adapt && !(o.calib > 0 && o.calib < 1)) return cli_error("--calib = %g: must be in (0, 1)", o.calib), 2;
     if (lm_check_split_opts(&o)) return 2;
     lacus_error err = {0};
     lacus_lm *m = NULL;
